@@ -1,0 +1,64 @@
+// Daemon: the composition root. Builds every component in dependency order (log, clock, ids,
+// database, writer, services, HTTP server) and owns them; destruction in reverse is the
+// shutdown order (stop accepting -> drain the writer -> close the database). See
+// docs/architecture.md. Thread model: Create/Start/Shutdown are called from the main thread;
+// the HTTP server runs on one thread owned here plus its worker pool.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/log.h"
+#include "emulator/common/result.h"
+#include "emulator/protocol/http_server.h"
+#include "emulator/sns/sns_service.h"
+#include "emulator/storage/database.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::app {
+
+struct DaemonOptions {
+  std::string host = "127.0.0.1";
+  int port = 4566;
+  std::string data_dir = "./.offstage";
+  bool ephemeral = false;
+  std::string region = "us-east-1";
+  std::string account = "000000000000";
+  int http_threads = 64;
+  bool quiet = false;
+};
+
+class Daemon {
+ public:
+  static common::Result<std::unique_ptr<Daemon>> Create(const DaemonOptions& options);
+  ~Daemon();
+
+  // Binds the port and starts serving on a background thread; returns the endpoint URL.
+  common::Result<std::string> Start();
+  // Stops accepting, drains, flushes. Idempotent.
+  void Shutdown();
+
+  std::string HealthJson() const;
+  common::Logger& log() { return log_; }
+
+ private:
+  explicit Daemon(const DaemonOptions& options);
+
+  const DaemonOptions options_;
+  common::Logger log_;
+  common::SystemClock clock_;
+  common::RandomIds ids_;
+  int lock_fd_ = -1;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::Writer> writer_;
+  std::unique_ptr<sns::SnsService> sns_;
+  std::unique_ptr<protocol::HttpServer> server_;
+  std::thread server_thread_;
+  int64_t started_ns_ = 0;
+  std::string endpoint_;
+};
+
+}  // namespace offstage::app

@@ -1,0 +1,30 @@
+#include "emulator/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common/version.h"
+#include "emulator/cli/serve_command.h"
+
+namespace offstage::cli {
+
+int Run(int argc, char** argv) {
+  CLI::App app{"offstage: a local AWS SNS + Lambda emulator and test harness", "offstage"};
+  app.set_version_flag("--version", std::string("offstage ") + common::kVersion);
+  app.require_subcommand(0, 1);
+
+  ServeCommand serve;
+  serve.Register(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  if (serve.selected()) return serve.Run();
+  std::cout << app.help();
+  return 0;
+}
+
+}  // namespace offstage::cli

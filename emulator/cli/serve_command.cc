@@ -1,0 +1,70 @@
+#include "emulator/cli/serve_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "common/version.h"
+
+namespace offstage::cli {
+
+void ServeCommand::Register(CLI::App& app) {
+  command_ = app.add_subcommand("serve", "Run the emulator daemon (SNS + Lambda on one port)");
+  command_->add_option("--host", options_.host, "Address to listen on")->capture_default_str();
+  command_->add_option("--port", options_.port, "Port to listen on (0 picks a free one)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  command_->add_option("--data-dir", options_.data_dir, "Where state and traces are kept")
+      ->capture_default_str();
+  command_->add_flag("--ephemeral", options_.ephemeral,
+                     "Keep everything in memory; nothing survives a restart");
+  command_->add_option("--region", options_.region, "Region when a request does not name one")
+      ->capture_default_str();
+  command_->add_option("--account", options_.account, "Account id when a request does not name one")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        if (value.size() == 12 && value.find_first_not_of("0123456789") == std::string::npos) {
+          return std::string();
+        }
+        return std::string("an account id is 12 digits");
+      });
+  command_->add_option("--http-threads", options_.http_threads, "HTTP worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 1024));
+  command_->add_flag("--quiet", options_.quiet, "Print only the ready line and errors");
+}
+
+int ServeCommand::Run() {
+  // Block the stop signals in every thread (threads inherit the mask), then wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto daemon = app::Daemon::Create(options_);
+  if (!daemon) {
+    std::cerr << "offstage: " << daemon.error().message << "\n";
+    return 2;
+  }
+  auto endpoint = (*daemon)->Start();
+  if (!endpoint) {
+    std::cerr << "offstage: " << endpoint.error().message << "\n";
+    return 2;
+  }
+  std::printf("offstage %s ready on %s (%s)\n", common::kVersion, endpoint->c_str(),
+              options_.ephemeral ? "in-memory" : ("data: " + options_.data_dir).c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  (*daemon)->log().Info(std::string("offstage: ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                        " received, shutting down");
+  (*daemon)->Shutdown();
+  daemon->reset();
+  return 0;
+}
+
+}  // namespace offstage::cli

@@ -1,0 +1,49 @@
+#include "emulator/common/api_error.h"
+
+#include <array>
+#include <utility>
+
+namespace offstage::common {
+namespace {
+
+// One row per ErrorCode, in enum order (checked by a unit test).
+constexpr std::array kTable = {
+    ErrorInfo{"InvalidParameter", 400, Fault::kSender},
+    ErrorInfo{"ParameterValueInvalid", 400, Fault::kSender},
+    ErrorInfo{"NotFound", 404, Fault::kSender},
+    ErrorInfo{"ResourceNotFound", 404, Fault::kSender},
+    ErrorInfo{"AuthorizationError", 403, Fault::kSender},
+    ErrorInfo{"InternalError", 500, Fault::kReceiver},
+    ErrorInfo{"Throttled", 429, Fault::kSender},
+    ErrorInfo{"TopicLimitExceeded", 403, Fault::kSender},
+    ErrorInfo{"SubscriptionLimitExceeded", 403, Fault::kSender},
+    ErrorInfo{"FilterPolicyLimitExceeded", 403, Fault::kSender},
+    ErrorInfo{"TooManyEntriesInBatchRequest", 400, Fault::kSender},
+    ErrorInfo{"BatchEntryIdsNotDistinct", 400, Fault::kSender},
+    ErrorInfo{"EmptyBatchRequest", 400, Fault::kSender},
+    ErrorInfo{"InvalidBatchEntryId", 400, Fault::kSender},
+    ErrorInfo{"BatchRequestTooLong", 400, Fault::kSender},
+    ErrorInfo{"TagLimitExceeded", 400, Fault::kSender},
+    ErrorInfo{"TagPolicy", 400, Fault::kSender},
+    ErrorInfo{"ValidationError", 400, Fault::kSender},
+    ErrorInfo{"InvalidAction", 400, Fault::kSender},
+    ErrorInfo{"MissingAction", 400, Fault::kSender},
+    ErrorInfo{"MalformedQueryString", 400, Fault::kSender},
+    ErrorInfo{"NotImplemented", 501, Fault::kReceiver},
+    ErrorInfo{"MethodNotAllowed", 405, Fault::kSender},
+};
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kMethodNotAllowed) + 1);
+
+}  // namespace
+
+const ErrorInfo& Info(ErrorCode code) { return kTable[static_cast<size_t>(code)]; }
+
+ApiError InvalidParameter(std::string message) {
+  return ApiError{ErrorCode::kInvalidParameter, std::move(message)};
+}
+
+ApiError Internal(std::string message) {
+  return ApiError{ErrorCode::kInternalError, std::move(message)};
+}
+
+}  // namespace offstage::common

@@ -1,0 +1,60 @@
+// ApiError: the one error type every layer returns (inside Result<T>). Its code indexes a
+// single table (api_error.cc) of AWS code string, HTTP status and fault; only protocol/
+// renders it to the wire. Value type, no shared state: safe on any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace offstage::common {
+
+enum class ErrorCode {
+  // SNS (awsQuery) codes: ../shared/reference/aws-wire-protocol.md §2.4.
+  kInvalidParameter,
+  kParameterValueInvalid,
+  kNotFound,
+  kResourceNotFound,
+  kAuthorizationError,
+  kInternalError,
+  kThrottled,
+  kTopicLimitExceeded,
+  kSubscriptionLimitExceeded,
+  kFilterPolicyLimitExceeded,
+  kTooManyEntriesInBatchRequest,
+  kBatchEntryIdsNotDistinct,
+  kEmptyBatchRequest,
+  kInvalidBatchEntryId,
+  kBatchRequestTooLong,
+  kTagLimitExceeded,
+  kTagPolicy,
+  kValidationError,
+  kInvalidAction,
+  kMissingAction,
+  kMalformedQueryString,
+  kNotImplemented,
+  kMethodNotAllowed,
+};
+
+enum class Fault { kSender, kReceiver };
+
+struct ErrorInfo {
+  std::string_view aws_code;  // the wire code, e.g. "InvalidParameter"
+  int http_status;
+  Fault fault;
+};
+
+const ErrorInfo& Info(ErrorCode code);
+
+struct ApiError {
+  ErrorCode code;
+  std::string message;
+
+  const ErrorInfo& info() const { return Info(code); }
+  bool operator==(const ApiError&) const = default;
+};
+
+// Shorthands for the most common errors.
+ApiError InvalidParameter(std::string message);
+ApiError Internal(std::string message);
+
+}  // namespace offstage::common

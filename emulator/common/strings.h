@@ -1,0 +1,34 @@
+// Leaf string utilities: strict percent-decoding, base64, UTF-8 validation, hashing.
+// Pure functions, safe on any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offstage::common {
+
+// Decodes application/x-www-form-urlencoded text ('+' is a space). Returns nullopt on a '%'
+// not followed by two hex digits.
+std::optional<std::string> FormDecode(std::string_view in);
+// Decodes a percent-encoded URI component ('+' stays '+').
+std::optional<std::string> PercentDecode(std::string_view in);
+// RFC 3986 encoding: unreserved characters kept, everything else %XX.
+std::string PercentEncode(std::string_view in);
+
+std::string Base64Encode(std::string_view bytes);
+// Strict standard base64 (padding required); nullopt on anything else.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+bool IsValidUtf8(std::string_view text);
+
+std::string Sha256Hex(std::string_view bytes);
+std::string Sha256Base64(std::string_view bytes);
+
+std::vector<std::string_view> Split(std::string_view text, char sep);
+bool StartsWith(std::string_view text, std::string_view prefix);
+bool EndsWith(std::string_view text, std::string_view suffix);
+std::string ToLower(std::string_view text);
+
+}  // namespace offstage::common

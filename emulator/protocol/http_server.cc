@@ -1,0 +1,157 @@
+#include "emulator/protocol/http_server.h"
+
+#include <httplib.h>
+#include <time.h>
+
+#include <cctype>
+
+#include "emulator/common/strings.h"
+#include "emulator/protocol/form.h"
+#include "emulator/protocol/sigv4.h"
+#include "emulator/protocol/sns_codec.h"
+
+namespace offstage::protocol {
+namespace {
+
+std::string HttpDate() {
+  const time_t now = time(nullptr);
+  tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[64];
+  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buf;
+}
+
+bool IsAccountId(std::string_view text) {
+  if (text.size() != 12) return false;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+void Send(httplib::Response& res, const HttpResponse& reply, const std::string& request_id) {
+  res.status = reply.status;
+  res.set_header("x-amzn-RequestId", request_id);
+  res.set_header("Date", HttpDate());
+  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+  res.set_content(reply.body, reply.content_type);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(ServerOptions options, sns::SnsService& sns, const common::Clock& clock,
+                       common::IdGenerator& ids, common::Logger& log, HealthProvider health)
+    : options_(std::move(options)),
+      clock_(clock),
+      ids_(ids),
+      log_(log),
+      health_(std::move(health)),
+      sns_codec_(std::make_unique<SnsCodec>(sns)),
+      server_(std::make_unique<httplib::Server>()) {
+  const int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Debian's library bakes in a keep-alive max of 5 requests and no TCP_NODELAY: without
+  // NODELAY every response waits for a delayed ACK (~40 ms); see build-facts.md.
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(100000);
+  server_->set_keep_alive_timeout(5);
+  server_->set_read_timeout(10, 0);
+  server_->set_write_timeout(10, 0);
+  server_->set_payload_max_length(80 * 1024 * 1024);  // a 50 MB zip, base64-encoded, fits
+  Routes();
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+common::Result<int> HttpServer::Bind() {
+  int port = options_.port;
+  if (port == 0) {
+    port = server_->bind_to_any_port(options_.host);
+  } else if (!server_->bind_to_port(options_.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    return common::Fail(common::Internal("cannot listen on " + options_.host + ":" +
+                                         std::to_string(options_.port) +
+                                         " (is another process using the port?)"));
+  }
+  return port;
+}
+
+void HttpServer::Serve() { server_->listen_after_bind(); }
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+}
+
+void HttpServer::Routes() {
+  auto context = [this](const httplib::Request& req) {
+    sns::RequestContext ctx;
+    ctx.received_ns = clock_.NowNanos();
+    ctx.request_id = ids_.Uuid();
+    ctx.region = options_.default_region;
+    ctx.account = options_.default_account;
+    if (auto scope = ParseCredentialScope(req.get_header_value("Authorization"))) {
+      ctx.region = scope->region;
+      ctx.access_key_id = scope->access_key_id;
+      if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
+    }
+    ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
+    return ctx;
+  };
+
+  auto sns = [this, context](const httplib::Request& req, httplib::Response& res,
+                             std::string_view form) {
+    const sns::RequestContext ctx = context(req);
+    auto params = FormParams::Parse(form);
+    const HttpResponse reply = params ? sns_codec_->Handle(ctx, *params)
+                                      : SnsCodec::RenderError(params.error(), ctx.request_id);
+    Send(res, reply, ctx.request_id);
+  };
+
+  server_->Post("/", [sns](const httplib::Request& req, httplib::Response& res) {
+    sns(req, res, req.body);
+  });
+  // Old clients and the SubscribeURL/UnsubscribeURL links send the query in the URL.
+  server_->Get("/", [sns](const httplib::Request& req, httplib::Response& res) {
+    const size_t q = req.target.find('?');
+    sns(req, res, q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
+  });
+
+  server_->Get("/_offstage/health", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(health_(), "application/json");
+  });
+
+  server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const std::string request_id = ids_.Uuid();
+    res.set_header("x-amzn-RequestId", request_id);
+    if (res.status == 404) {
+      res.set_header("x-amzn-ErrorType", "UnknownOperationException");
+      res.set_content("{\"Type\":\"User\",\"message\":\"offstage has no operation at " +
+                          req.method + " " + req.path + "\"}",
+                      "application/json");
+    } else if (res.status == 413) {
+      res.set_content("{\"Type\":\"User\",\"message\":\"Request must be smaller than 83886080 "
+                      "bytes\"}",
+                      "application/json");
+    }
+  });
+  server_->set_exception_handler(
+      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log_.Error("internal error while handling a request: " + what);
+        const std::string request_id = ids_.Uuid();
+        Send(res, SnsCodec::RenderError(common::Internal("Internal error: " + what), request_id),
+             request_id);
+      });
+}
+
+}  // namespace offstage::protocol

@@ -1,0 +1,61 @@
+// HttpServer: the one public listener (DESIGN decision 1). Routes SNS awsQuery (POST / and the
+// unsigned GET / used by SubscribeURL/UnsubscribeURL) and the control API (/_offstage/...),
+// builds each request's context from its SigV4 scope, and renders codec answers. Owned by
+// app::Daemon. Thread model: cpp-httplib's worker pool calls the handlers concurrently; the
+// server itself keeps no mutable state after Bind. Serve() blocks on the thread that calls it
+// until Stop() (safe from any thread).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/log.h"
+#include "emulator/common/result.h"
+#include "emulator/sns/sns_service.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace offstage::protocol {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 4566;  // 0 picks a free port
+  int threads = 64;
+  std::string default_region = "us-east-1";
+  std::string default_account = "000000000000";
+};
+
+class SnsCodec;
+
+class HttpServer {
+ public:
+  using HealthProvider = std::function<std::string()>;  // JSON body of /_offstage/health
+
+  HttpServer(ServerOptions options, sns::SnsService& sns, const common::Clock& clock,
+             common::IdGenerator& ids, common::Logger& log, HealthProvider health);
+  ~HttpServer();
+
+  // Binds the listening socket; returns the bound port.
+  common::Result<int> Bind();
+  // Accepts and serves until Stop().
+  void Serve();
+  void Stop();
+
+ private:
+  void Routes();
+
+  const ServerOptions options_;
+  const common::Clock& clock_;
+  common::IdGenerator& ids_;
+  common::Logger& log_;
+  HealthProvider health_;
+  std::unique_ptr<SnsCodec> sns_codec_;
+  std::unique_ptr<httplib::Server> server_;
+};
+
+}  // namespace offstage::protocol

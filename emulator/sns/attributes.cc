@@ -1,0 +1,185 @@
+#include "emulator/sns/attributes.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "emulator/common/arn.h"
+#include "emulator/common/strings.h"
+#include "emulator/sns/validation.h"
+
+namespace offstage::sns {
+namespace {
+
+using common::Fail;
+using common::InvalidParameter;
+// ordered_json keeps keys in insertion order, as AWS renders its default policies.
+using json = nlohmann::ordered_json;
+
+constexpr std::string_view kDefaultTopicDeliveryPolicy =
+    R"({"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}})";
+
+constexpr std::string_view kDefaultSubscriptionDeliveryPolicy =
+    R"({"healthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"sicklyRetryPolicy":null,"throttlePolicy":null,"requestPolicy":{"headerContentType":"text/plain; charset=UTF-8"},"guaranteed":false})";
+
+bool IsFeedbackAttribute(std::string_view name) {
+  static const std::set<std::string, std::less<>> kNames = [] {
+    std::set<std::string, std::less<>> names;
+    for (const char* protocol : {"Application", "HTTP", "Firehose", "Lambda", "SQS"}) {
+      for (const char* suffix :
+           {"SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate", "FailureFeedbackRoleArn"}) {
+        names.insert(std::string(protocol) + suffix);
+      }
+    }
+    return names;
+  }();
+  return kNames.contains(name);
+}
+
+auto BadName() { return Fail(InvalidParameter("Invalid parameter: AttributeName")); }
+
+std::string Merge(std::string_view base, std::string_view patch) {
+  json merged = json::parse(base);
+  auto parsed = json::parse(patch, nullptr, false);
+  if (parsed.is_object()) merged.merge_patch(parsed);
+  return merged.dump();
+}
+
+}  // namespace
+
+common::Result<std::string> NormalizeTopicAttribute(std::string_view name, std::string_view value,
+                                                    bool fifo, TopicAttributeUse use) {
+  if (name == "DisplayName") {
+    if (value.size() > 100) return Fail(InvalidParameter("Invalid parameter: DisplayName"));
+    return std::string(value);
+  }
+  if (name == "Policy" || name == "DeliveryPolicy" || name == "ArchivePolicy" ||
+      name == "DataProtectionPolicy") {
+    if (value.empty() && name != "Policy") return std::string();
+    if (auto status = ValidateJsonAttribute(name, value, ""); !status) {
+      return Fail(status.error());
+    }
+    if (name == "ArchivePolicy" && !fifo) return BadName();
+    return std::string(value);
+  }
+  if (name == "KmsMasterKeyId") return std::string(value);
+  if (name == "SignatureVersion") {
+    if (value != "1" && value != "2") {
+      return Fail(InvalidParameter("Invalid parameter: SignatureVersion"));
+    }
+    return std::string(value);
+  }
+  if (name == "TracingConfig") {
+    if (value != "PassThrough" && value != "Active") {
+      return Fail(InvalidParameter("Invalid parameter: TracingConfig"));
+    }
+    return std::string(value);
+  }
+  if (name == "FifoTopic") {
+    if (use == TopicAttributeUse::kSet) return BadName();
+    return ParseBoolAttribute(name, value, "Attributes Reason: ");
+  }
+  if (name == "ContentBasedDeduplication") {
+    if (!fifo) {
+      return Fail(InvalidParameter(
+          "Invalid parameter: ContentBasedDeduplication Reason: Content-based deduplication can "
+          "only be set for FIFO topics"));
+    }
+    return ParseBoolAttribute(name, value, "");
+  }
+  if (name == "FifoThroughputScope") {
+    if (!fifo) return BadName();
+    if (value != "Topic" && value != "MessageGroup") {
+      return Fail(InvalidParameter("Invalid parameter: FifoThroughputScope"));
+    }
+    return std::string(value);
+  }
+  if (IsFeedbackAttribute(name)) return std::string(value);
+  return BadName();
+}
+
+common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name,
+                                                           std::string_view value,
+                                                           std::string_view protocol,
+                                                           std::string_view reason_prefix) {
+  const std::string prefix = "Invalid parameter: " + std::string(reason_prefix);
+  if (name == "RawMessageDelivery") {
+    auto normalized = ParseBoolAttribute(name, value, reason_prefix);
+    if (!normalized) return normalized;
+    if (protocol != "http" && protocol != "https" && protocol != "sqs" && protocol != "firehose") {
+      return Fail(InvalidParameter(prefix + "Delivery protocol [" + std::string(protocol) +
+                                   "] does not support raw message delivery."));
+    }
+    return normalized;
+  }
+  if (name == "FilterPolicy") {
+    if (value.empty()) return std::string();
+    if (auto status = ValidateJsonAttribute(name, value, reason_prefix); !status) {
+      return Fail(status.error());
+    }
+    return std::string(value);
+  }
+  if (name == "FilterPolicyScope") {
+    if (value != "MessageAttributes" && value != "MessageBody") {
+      return Fail(InvalidParameter(prefix + "FilterPolicyScope: Invalid value [" +
+                                   std::string(value) +
+                                   "]. Please use either MessageBody or MessageAttributes"));
+    }
+    return std::string(value);
+  }
+  if (name == "RedrivePolicy") {
+    if (value.empty()) return std::string();
+    if (auto status = ValidateJsonAttribute(name, value, reason_prefix); !status) {
+      return Fail(status.error());
+    }
+    const json parsed = json::parse(value);
+    auto it = parsed.find("deadLetterTargetArn");
+    if (it == parsed.end() || !it->is_string() || !common::ParseArn(it->get<std::string>()) ||
+        common::ArnElementCount(it->get<std::string>()) < 6) {
+      return Fail(InvalidParameter(prefix + "RedrivePolicy: deadLetterTargetArn is an invalid arn"));
+    }
+    return std::string(value);
+  }
+  if (name == "DeliveryPolicy" || name == "ReplayPolicy") {
+    if (value.empty()) return std::string();
+    if (auto status = ValidateJsonAttribute(name, value, reason_prefix); !status) {
+      return Fail(status.error());
+    }
+    return std::string(value);
+  }
+  if (name == "SubscriptionRoleArn") {
+    if (!common::ParseArn(value)) {
+      return Fail(InvalidParameter(prefix + "SubscriptionRoleArn: invalid arn"));
+    }
+    return std::string(value);
+  }
+  return Fail(InvalidParameter(prefix + "AttributeName"));
+}
+
+std::string DefaultTopicPolicy(std::string_view topic_arn, std::string_view account) {
+  json policy = {
+      {"Version", "2008-10-17"},
+      {"Id", "__default_policy_ID"},
+      {"Statement",
+       json::array({{{"Sid", "__default_statement_ID"},
+                     {"Effect", "Allow"},
+                     {"Principal", {{"AWS", "*"}}},
+                     {"Action", json::array({"SNS:GetTopicAttributes", "SNS:SetTopicAttributes",
+                                             "SNS:AddPermission", "SNS:RemovePermission",
+                                             "SNS:DeleteTopic", "SNS:Subscribe",
+                                             "SNS:ListSubscriptionsByTopic", "SNS:Publish"})},
+                     {"Resource", topic_arn},
+                     {"Condition", {{"StringEquals", {{"AWS:SourceOwner", account}}}}}}})}};
+  return policy.dump();
+}
+
+std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy) {
+  if (delivery_policy.empty()) return std::string(kDefaultTopicDeliveryPolicy);
+  return Merge(kDefaultTopicDeliveryPolicy, delivery_policy);
+}
+
+std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy) {
+  if (delivery_policy.empty()) return std::string(kDefaultSubscriptionDeliveryPolicy);
+  return Merge(kDefaultSubscriptionDeliveryPolicy, delivery_policy);
+}
+
+}  // namespace offstage::sns

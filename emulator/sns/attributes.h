@@ -1,0 +1,29 @@
+// Topic and subscription attributes: which names each accepts, how values are validated and
+// normalised, and the computed defaults AWS reports (Policy, EffectiveDeliveryPolicy). Pure
+// functions, safe on any thread. Sources: LocalStack's real-AWS snapshots and
+// ../shared/reference/aws-wire-protocol.md §2.5.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "emulator/common/result.h"
+
+namespace offstage::sns {
+
+enum class TopicAttributeUse { kCreate, kSet };
+
+// The normalised value to store; an empty string removes an optional attribute.
+common::Result<std::string> NormalizeTopicAttribute(std::string_view name, std::string_view value,
+                                                    bool fifo, TopicAttributeUse use);
+// `reason_prefix` is "Attributes Reason: " inside Subscribe, "" in SetSubscriptionAttributes.
+common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name,
+                                                           std::string_view value,
+                                                           std::string_view protocol,
+                                                           std::string_view reason_prefix);
+
+std::string DefaultTopicPolicy(std::string_view topic_arn, std::string_view account);
+std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy);
+std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy);
+
+}  // namespace offstage::sns

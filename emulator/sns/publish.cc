@@ -1,0 +1,321 @@
+// SnsService::Publish and PublishBatch: validation, FIFO admission, and the durable commit of
+// the accepted messages (one writer job per request, shared commits across requests).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "emulator/common/arn.h"
+#include "emulator/common/strings.h"
+#include "emulator/sns/sns_service.h"
+#include "emulator/sns/validation.h"
+#include "emulator/storage/sns_store.h"
+
+namespace offstage::sns {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+using common::InvalidParameter;
+
+std::string AttributesJson(const MessageAttributes& attributes) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : attributes) {
+    nlohmann::json entry = {{"DataType", value.data_type}};
+    if (value.string_value) entry["StringValue"] = *value.string_value;
+    if (value.binary_value) entry["BinaryValue"] = common::Base64Encode(*value.binary_value);
+    out[name] = std::move(entry);
+  }
+  return out.dump();
+}
+
+std::string SequenceNumber(int64_t sequence) {
+  // Real values look like 10000000000000003000: 10^19 plus a counter stepping by 1000.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "1%019llu", static_cast<unsigned long long>(sequence) * 1000ULL);
+  return buf;
+}
+
+bool IsBatchId(std::string_view id) {
+  if (id.empty() || id.size() > 80) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx,
+                                                  const PublishInput& in, std::string_view param,
+                                                  const std::string& target) const {
+  const bool phone = common::StartsWith(target, "sms:");
+  if (!phone) {
+    if (auto status = CheckTopicArn(ctx, param, target); !status) return Fail(status.error());
+    if (common::ParseArn(target)->service != "sns") {
+      return Fail(InvalidParameter("Invalid parameter: " + std::string(param)));
+    }
+    if (common::StartsWith(common::ParseArn(target)->resource, "endpoint/")) {
+      return Fail(InvalidParameter(
+          "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"));
+    }
+  }
+  if (!in.message) {
+    return Fail(ErrorCode::kValidationError,
+                "1 validation error detected: Value null at 'message' failed to satisfy "
+                "constraint: Member must not be null");
+  }
+  if (in.message->empty()) return Fail(InvalidParameter("Invalid parameter: Empty message"));
+  if (!common::IsValidUtf8(*in.message)) {
+    return Fail(InvalidParameter("Invalid parameter: Message Reason: the message is not valid "
+                                 "UTF-8"));
+  }
+  if (in.subject) {
+    if (auto status = ValidateSubject(*in.subject); !status) return Fail(status.error());
+  }
+  if (auto status = ValidateMessageAttributes(in.message_attributes); !status) {
+    return Fail(status.error());
+  }
+  if (MessageSize(*in.message, in.message_attributes) > kMaxMessageBytes) {
+    return Fail(InvalidParameter("Invalid parameter: Message too long"));
+  }
+  if (in.message_structure) {
+    if (*in.message_structure != "json") {
+      return Fail(InvalidParameter("Invalid parameter: MessageStructure Reason: the only "
+                                   "supported value is json"));
+    }
+    if (auto status = ValidateJsonStructure(*in.message); !status) return Fail(status.error());
+  }
+  if (in.message_group_id) {
+    if (auto status = ValidateFifoId("MessageGroupId", *in.message_group_id); !status) {
+      return Fail(status.error());
+    }
+  }
+  if (in.message_deduplication_id) {
+    if (auto status = ValidateFifoId("MessageDeduplicationId", *in.message_deduplication_id);
+        !status) {
+      return Fail(status.error());
+    }
+  }
+  return Prepared{target,
+                  *in.message,
+                  in.subject,
+                  in.message_structure,
+                  in.message_attributes,
+                  in.message_group_id,
+                  in.message_deduplication_id};
+}
+
+Status SnsService::CheckFifoRules(const Topic& topic, const Prepared& message) const {
+  if (!topic.fifo()) {
+    if (message.dedup_id) {
+      return Fail(InvalidParameter(
+          "Invalid parameter: MessageDeduplicationId Reason: The request includes "
+          "MessageDeduplicationId parameter that is not valid for this topic type"));
+    }
+    return {};  // MessageGroupId on a standard topic is accepted (only SQS uses it).
+  }
+  if (!message.group_id) {
+    return Fail(
+        InvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO "
+                         "topics"));
+  }
+  auto content_based = topic.attributes.find("ContentBasedDeduplication");
+  if (!message.dedup_id &&
+      (content_based == topic.attributes.end() || content_based->second != "true")) {
+    return Fail(InvalidParameter(
+        "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+        "MessageDeduplicationId provided explicitly"));
+  }
+  return {};
+}
+
+void SnsService::PruneDedup(int64_t now_ns) {
+  while (!dedup_expiry_.empty() && dedup_expiry_.front().first <= now_ns) {
+    auto it = dedup_.find(dedup_expiry_.front().second);
+    if (it != dedup_.end() && it->second.expires_ns <= now_ns) dedup_.erase(it);
+    dedup_expiry_.pop_front();
+  }
+}
+
+bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out) {
+  if (!topic.fifo()) {
+    out.message_id = ids_.Uuid();
+    return true;
+  }
+  if (!message.dedup_id) message.dedup_id = common::Sha256Hex(message.body);
+  const int64_t now = clock_.NowNanos();
+  PruneDedup(now);
+  auto key = std::make_pair(topic.arn, *message.dedup_id);
+  if (auto it = dedup_.find(key); it != dedup_.end()) {
+    // A duplicate within 5 minutes is accepted but not delivered again.
+    out.message_id = it->second.message_id;
+    out.sequence_number = it->second.sequence_number;
+    return false;
+  }
+  out.message_id = ids_.Uuid();
+  out.sequence_number = SequenceNumber(++topic.next_sequence);
+  dedup_[key] = DedupEntry{out.message_id, out.sequence_number, now + kDedupWindowNs};
+  dedup_expiry_.emplace_back(now + kDedupWindowNs, std::move(key));
+  return true;
+}
+
+storage::MessageRow SnsService::ToRow(const RequestContext& ctx, Prepared&& message,
+                                      const PublishOutput& out) const {
+  storage::MessageRow row;
+  row.message_id = out.message_id;
+  row.topic_arn = std::move(message.target);
+  row.subject = std::move(message.subject);
+  row.body = std::move(message.body);
+  row.structure = std::move(message.structure);
+  row.attributes_json = AttributesJson(message.attributes);
+  row.group_id = std::move(message.group_id);
+  row.dedup_id = std::move(message.dedup_id);
+  row.sequence_number = out.sequence_number;
+  row.source_request_id = ctx.request_id;
+  row.received_ns = ctx.received_ns;
+  return row;
+}
+
+Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const PublishInput& in) {
+  std::string param = "TopicArn";
+  std::string target;
+  if (in.phone_number) {
+    const std::string& number = *in.phone_number;
+    bool ok = number.size() >= 3 && number.size() <= 16 && number[0] == '+' && number[1] != '0';
+    for (size_t i = 1; ok && i < number.size(); ++i) ok = std::isdigit(number[i]);
+    if (!ok) {
+      return Fail(InvalidParameter("Invalid parameter: PhoneNumber Reason: " + number +
+                                   " is not valid to publish to"));
+    }
+    target = "sms:" + number;
+  } else if (in.topic_arn) {
+    target = *in.topic_arn;
+  } else if (in.target_arn) {
+    param = "TargetArn";
+    target = *in.target_arn;
+  } else {
+    return Fail(InvalidParameter(
+        "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"));
+  }
+  auto prepared = Validate(ctx, in, param, target);
+  if (!prepared) return Fail(prepared.error());
+
+  PublishOutput out;
+  std::optional<int64_t> sequence;
+  Commit commit;
+  {
+    common::MutexLock lock(mu_);
+    if (in.phone_number) {
+      out.message_id = ids_.Uuid();
+    } else {
+      auto topic = topics_.find(target);
+      if (topic == topics_.end()) return TopicNotFoundError();
+      if (auto status = CheckFifoRules(topic->second, *prepared); !status) {
+        return Fail(status.error());
+      }
+      if (!Admit(topic->second, *prepared, out)) return out;
+      if (topic->second.fifo()) sequence = topic->second.next_sequence;
+    }
+    ++messages_;
+    commit = writer_.Submit([row = ToRow(ctx, std::move(*prepared), out), sequence,
+                             target](storage::Database& db) -> Status {
+      if (auto status = storage::InsertMessage(db, row); !status) return status;
+      if (sequence) return storage::SetTopicSequence(db, target, *sequence);
+      return {};
+    });
+  }
+  auto committed = commit.get();
+  if (!committed) return Fail(committed.error());
+  writer_.Post([id = out.message_id, ns = *committed](storage::Database& db) {
+    return storage::SetMessageCommitted(db, id, ns);
+  });
+  return out;
+}
+
+Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
+                                                    const std::string& topic_arn,
+                                                    const std::vector<PublishBatchEntry>& entries) {
+  if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) {
+    return Fail(status.error());
+  }
+  if (entries.empty()) {
+    return Fail(ErrorCode::kEmptyBatchRequest, "The batch request doesn't contain any entries.");
+  }
+  if (entries.size() > kMaxBatchEntries) {
+    return Fail(ErrorCode::kTooManyEntriesInBatchRequest,
+                "The batch request contains more entries than permissible.");
+  }
+  std::set<std::string_view> ids;
+  size_t total = 0;
+  for (const auto& entry : entries) {
+    if (!IsBatchId(entry.id)) {
+      return Fail(ErrorCode::kInvalidBatchEntryId,
+                  "A batch entry id can only contain alphanumeric characters, hyphens and "
+                  "underscores. It can be at most 80 letters long.");
+    }
+    if (!ids.insert(entry.id).second) {
+      return Fail(ErrorCode::kBatchEntryIdsNotDistinct,
+                  "Two or more batch entries in the request have the same Id.");
+    }
+    if (entry.input.message) {
+      total += MessageSize(*entry.input.message, entry.input.message_attributes);
+    }
+  }
+  if (total > kMaxMessageBytes) {
+    return Fail(ErrorCode::kBatchRequestTooLong,
+                "The length of all the messages put together is more than the limit.");
+  }
+  // AWS fails the whole request when one entry is malformed (LocalStack's real-AWS snapshots).
+  std::vector<Prepared> prepared;
+  for (const auto& entry : entries) {
+    auto message = Validate(ctx, entry.input, "TopicArn", topic_arn);
+    if (!message) return Fail(message.error());
+    prepared.push_back(std::move(*message));
+  }
+
+  PublishBatchOutput output;
+  std::vector<storage::MessageRow> rows;
+  std::optional<int64_t> sequence;
+  Commit commit;
+  {
+    common::MutexLock lock(mu_);
+    auto topic = topics_.find(topic_arn);
+    if (topic == topics_.end()) return TopicNotFoundError();
+    for (const auto& message : prepared) {
+      if (auto status = CheckFifoRules(topic->second, message); !status) {
+        return Fail(status.error());
+      }
+    }
+    for (size_t i = 0; i < prepared.size(); ++i) {
+      PublishOutput out;
+      const bool fresh = Admit(topic->second, prepared[i], out);
+      output.successful.push_back(
+          PublishBatchSuccess{entries[i].id, out.message_id, out.sequence_number});
+      if (fresh) rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
+    }
+    if (rows.empty()) return output;
+    if (topic->second.fifo()) sequence = topic->second.next_sequence;
+    messages_ += static_cast<int64_t>(rows.size());
+    commit = writer_.Submit(
+        [rows, sequence, topic_arn](storage::Database& db) -> Status {
+          for (const auto& row : rows) {
+            if (auto status = storage::InsertMessage(db, row); !status) return status;
+          }
+          if (sequence) return storage::SetTopicSequence(db, topic_arn, *sequence);
+          return {};
+        });
+  }
+  auto committed = commit.get();
+  if (!committed) return Fail(committed.error());
+  writer_.Post([rows = std::move(rows), ns = *committed](storage::Database& db) -> Status {
+    for (const auto& row : rows) {
+      if (auto status = storage::SetMessageCommitted(db, row.message_id, ns); !status) {
+        return status;
+      }
+    }
+    return {};
+  });
+  return output;
+}
+
+}  // namespace offstage::sns

@@ -1,0 +1,169 @@
+// SnsService: SNS behaviour (topics, subscriptions, tags, publish) over typed requests.
+// Owned by app::Daemon. Thread model: called from any HTTP worker thread; one mutex guards the
+// in-memory state (topics, subscriptions, FIFO windows). Every change is handed to the
+// storage::Writer while the mutex is held (Submit only enqueues: a leaf call with no I/O), so
+// the database sees changes in the same order as memory; the caller then waits for the commit
+// with the mutex released, and answers only once the change is durable (DESIGN 3).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/log.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/sns/types.h"
+#include "emulator/storage/sns_store.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::sns {
+
+using common::Result;
+using common::Status;
+using AttributeMap = std::map<std::string, std::string>;
+
+class SnsService {
+ public:
+  SnsService(storage::Writer& writer, const common::Clock& clock, common::IdGenerator& ids,
+             common::Logger& log);
+
+  // Loads topics, subscriptions and the FIFO deduplication window from the database. Call once,
+  // before serving.
+  Status Load();
+
+  Result<std::string> CreateTopic(const RequestContext& ctx, const CreateTopicInput& in);
+  Status DeleteTopic(const RequestContext& ctx, const std::string& topic_arn);
+  Result<Page<std::string>> ListTopics(const RequestContext& ctx,
+                                       const std::optional<std::string>& next_token);
+  Result<AttributeMap> GetTopicAttributes(const RequestContext& ctx, const std::string& topic_arn);
+  Status SetTopicAttributes(const RequestContext& ctx, const std::string& topic_arn,
+                            const std::string& name, const std::string& value);
+
+  // Returns the subscription ARN, or "pending confirmation" (AWS's literal) for a pending one.
+  Result<std::string> Subscribe(const RequestContext& ctx, const SubscribeInput& in);
+  Result<std::string> ConfirmSubscription(const RequestContext& ctx, const std::string& topic_arn,
+                                          const std::string& token);
+  Status Unsubscribe(const RequestContext& ctx, const std::string& subscription_arn);
+  Result<Page<SubscriptionSummary>> ListSubscriptions(const RequestContext& ctx,
+                                                      const std::optional<std::string>& next_token);
+  Result<Page<SubscriptionSummary>> ListSubscriptionsByTopic(
+      const RequestContext& ctx, const std::string& topic_arn,
+      const std::optional<std::string>& next_token);
+  Result<AttributeMap> GetSubscriptionAttributes(const RequestContext& ctx,
+                                                 const std::string& subscription_arn);
+  Status SetSubscriptionAttributes(const RequestContext& ctx, const std::string& subscription_arn,
+                                   const std::string& name, const std::string& value);
+
+  Result<PublishOutput> Publish(const RequestContext& ctx, const PublishInput& in);
+  Result<PublishBatchOutput> PublishBatch(const RequestContext& ctx, const std::string& topic_arn,
+                                          const std::vector<PublishBatchEntry>& entries);
+
+  Status TagResource(const RequestContext& ctx, const std::string& arn,
+                     const std::vector<Tag>& tags);
+  Status UntagResource(const RequestContext& ctx, const std::string& arn,
+                       const std::vector<std::string>& keys);
+  Result<std::vector<Tag>> ListTagsForResource(const RequestContext& ctx, const std::string& arn);
+
+  Status AddPermission(const RequestContext& ctx, const AddPermissionInput& in);
+  Status RemovePermission(const RequestContext& ctx, const std::string& topic_arn,
+                          const std::string& label);
+  Result<std::string> GetDataProtectionPolicy(const RequestContext& ctx, const std::string& arn);
+  Status PutDataProtectionPolicy(const RequestContext& ctx, const std::string& arn,
+                                 const std::string& policy);
+
+  struct Counts {
+    size_t topics = 0;
+    size_t subscriptions = 0;
+    int64_t messages = 0;
+  };
+  Counts counts() const;
+
+ private:
+  struct Topic {
+    std::string arn;
+    std::string name;
+    std::string region;
+    std::string account;
+    AttributeMap attributes;  // stored, settable attributes only
+    std::vector<Tag> tags;
+    int64_t next_sequence = 0;
+    int64_t created_ns = 0;
+    bool fifo() const;
+  };
+  struct Subscription {
+    std::string arn;
+    std::string topic_arn;
+    std::string protocol;
+    std::string endpoint;
+    std::string owner;
+    bool confirmed = false;
+    std::string token;
+    AttributeMap attributes;
+    int64_t created_ns = 0;
+  };
+  struct DedupEntry {
+    std::string message_id;
+    std::optional<std::string> sequence_number;
+    int64_t expires_ns = 0;
+  };
+  // A validated message ready to be stored.
+  struct Prepared {
+    std::string target;  // topic ARN, or "sms:<number>" for a PhoneNumber publish
+    std::string body;
+    std::optional<std::string> subject;
+    std::optional<std::string> structure;
+    MessageAttributes attributes;
+    std::optional<std::string> group_id;
+    std::optional<std::string> dedup_id;
+  };
+  static constexpr int64_t kDedupWindowNs = 5LL * 60 * 1'000'000'000;  // FIFO: 5 minutes
+
+  using Commit = std::future<Result<int64_t>>;
+
+  Status CheckTopicArn(const RequestContext& ctx, std::string_view param,
+                       const std::string& arn) const;
+  // Everything that needs no state: ARN shape, message, subject, attributes, structure.
+  Result<Prepared> Validate(const RequestContext& ctx, const PublishInput& in,
+                            std::string_view param, const std::string& target) const;
+  // FIFO rules that depend on the topic (checked for a whole batch before any is admitted).
+  Status CheckFifoRules(const Topic& topic, const Prepared& message) const;
+  // Assigns the message id and FIFO sequence number, and applies deduplication. Returns false
+  // for a duplicate within the window; `out` then holds the original message's id.
+  bool Admit(Topic& topic, Prepared& message, PublishOutput& out) REQUIRES(mu_);
+  storage::MessageRow ToRow(const RequestContext& ctx, Prepared&& message,
+                            const PublishOutput& out) const;
+  Commit PersistTopic(const Topic& topic) REQUIRES(mu_);
+  Commit PersistSubscription(const Subscription& sub) REQUIRES(mu_);
+  Status Await(Commit commit);
+  void PruneDedup(int64_t now_ns) REQUIRES(mu_);
+  AttributeMap TopicAttributes(const Topic& topic) const REQUIRES(mu_);
+  SubscriptionSummary Summarize(const Subscription& sub) const;
+  Result<Page<SubscriptionSummary>> ListSubscriptionsFrom(
+      const std::string& prefix, const std::optional<std::string>& next_token,
+      const RequestContext& ctx, bool by_topic);
+
+  storage::Writer& writer_;
+  const common::Clock& clock_;
+  common::IdGenerator& ids_;
+  common::Logger& log_;
+
+  mutable common::Mutex mu_;
+  std::map<std::string, Topic> topics_ GUARDED_BY(mu_);  // by ARN
+  // By ARN; an ARN is "<topic ARN>:<uuid>", so a topic's subscriptions are contiguous.
+  std::map<std::string, Subscription> subscriptions_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> tokens_ GUARDED_BY(mu_);  // token -> subscription ARN
+  std::map<std::pair<std::string, std::string>, DedupEntry> dedup_ GUARDED_BY(mu_);
+  std::deque<std::pair<int64_t, std::pair<std::string, std::string>>> dedup_expiry_
+      GUARDED_BY(mu_);
+  int64_t messages_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace offstage::sns

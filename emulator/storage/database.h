@@ -1,0 +1,75 @@
+// Database and Statement: RAII over sqlite3 and its prepared statements; the only place that
+// includes sqlite3.h (DESIGN layout). A Database is used by one thread at a time: the Writer
+// thread owns it while the daemon runs (see writer.h); before that, app/ loads state from it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "emulator/common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace offstage::storage {
+
+using common::Result;
+using common::Status;
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Binding is 1-based as in SQLite. Returns *this for chaining.
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+  Statement& BindOptional(int index, const std::optional<std::string>& text);
+
+  // Steps once: true while a row is available, false when done. Errors become InternalError.
+  Result<bool> Step();
+  // Step to completion, then reset for reuse.
+  Status Run();
+  void Reset();
+
+  int64_t ColumnInt(int index) const;
+  std::string ColumnText(int index) const;
+  bool ColumnIsNull(int index) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  // path ":memory:" for an in-memory database. Applies WAL and the numbered migrations.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Status Exec(std::string_view sql);
+  // Prepared statements are cached by their SQL text and reset before reuse.
+  Result<Statement*> Prepare(std::string_view sql);
+  int64_t LastInsertRowId() const;
+  int SchemaVersion() const { return schema_version_; }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  Status Migrate();
+
+  sqlite3* db_;
+  int schema_version_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+}  // namespace offstage::storage

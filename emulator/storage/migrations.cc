@@ -1,0 +1,58 @@
+#include "emulator/storage/migrations.h"
+
+#include <array>
+
+namespace offstage::storage {
+namespace {
+
+// Index i holds migration number i + 1; PRAGMA user_version records how many have run.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: SNS state and accepted messages.
+    R"sql(
+CREATE TABLE topics (
+  arn TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  account TEXT NOT NULL,
+  attributes TEXT NOT NULL,      -- JSON object of stored (settable) attributes
+  tags TEXT NOT NULL,            -- JSON array of [key, value] in insertion order
+  next_sequence INTEGER NOT NULL,
+  subscriptions_deleted INTEGER NOT NULL DEFAULT 0,
+  created_ns INTEGER NOT NULL
+);
+CREATE TABLE subscriptions (
+  arn TEXT PRIMARY KEY,
+  topic_arn TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  confirmed INTEGER NOT NULL,
+  token TEXT NOT NULL,
+  attributes TEXT NOT NULL,      -- JSON object
+  created_ns INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_by_topic ON subscriptions(topic_arn);
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY,       -- insertion order
+  message_id TEXT NOT NULL UNIQUE,
+  topic_arn TEXT NOT NULL,
+  subject TEXT,
+  body TEXT NOT NULL,
+  structure TEXT,                -- "json" or NULL
+  attributes TEXT NOT NULL,      -- JSON object name -> {DataType, Value}
+  group_id TEXT,
+  dedup_id TEXT,
+  sequence_number TEXT,
+  source_request_id TEXT NOT NULL,
+  received_ns INTEGER NOT NULL,
+  committed_ns INTEGER
+);
+CREATE INDEX messages_by_topic ON messages(topic_arn, received_ns);
+)sql",
+};
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+
+}  // namespace offstage::storage

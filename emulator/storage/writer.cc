@@ -1,0 +1,113 @@
+#include "emulator/storage/writer.h"
+
+#include <utility>
+
+namespace offstage::storage {
+
+Writer::Writer(Database& db, const common::Clock& clock, size_t max_batch)
+    : db_(db), clock_(clock), max_batch_(max_batch), thread_([this] { Run(); }) {}
+
+Writer::~Writer() { Stop(); }
+
+std::future<Result<int64_t>> Writer::Submit(Job job) {
+  std::promise<Result<int64_t>> promise;
+  auto future = promise.get_future();
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_) {
+      promise.set_value(common::Fail(common::Internal("the daemon is shutting down")));
+      return future;
+    }
+    queue_.push_back(Pending{std::move(job), std::move(promise)});
+  }
+  cv_.notify_one();
+  return future;
+}
+
+void Writer::Post(Job job) {
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_) {
+      ++failed_posts_;
+      return;
+    }
+    queue_.push_back(Pending{std::move(job), std::nullopt});
+  }
+  cv_.notify_one();
+}
+
+Status Writer::Call(Job job) {
+  auto result = Submit(std::move(job)).get();
+  if (!result) return common::Fail(result.error());
+  return {};
+}
+
+void Writer::Stop() {
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t Writer::failed_posts() const {
+  common::MutexLock lock(mu_);
+  return failed_posts_;
+}
+
+void Writer::Run() {
+  std::deque<Pending> batch;
+  while (true) {
+    {
+      common::MutexLock lock(mu_);
+      cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void Writer::RunBatch(std::deque<Pending>& batch) {
+  std::vector<std::optional<common::ApiError>> errors(batch.size());
+  Status begin = db_.Exec("BEGIN IMMEDIATE");
+  if (begin) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      (void)db_.Exec("SAVEPOINT job");
+      Status status = batch[i].job(db_);
+      if (!status) {
+        errors[i] = status.error();
+        (void)db_.Exec("ROLLBACK TO job");
+      }
+      (void)db_.Exec("RELEASE job");
+    }
+  }
+  Status commit = begin ? db_.Exec("COMMIT") : begin;
+  if (!commit) (void)db_.Exec("ROLLBACK");
+  const int64_t commit_ns = clock_.NowNanos();
+  uint64_t failed_posts = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::optional<common::ApiError>& error = !commit ? commit.error() : errors[i];
+    if (batch[i].done) {
+      if (error) {
+        batch[i].done->set_value(common::Fail(*error));
+      } else {
+        batch[i].done->set_value(commit_ns);
+      }
+    } else if (error) {
+      ++failed_posts;
+    }
+  }
+  if (failed_posts > 0) {
+    common::MutexLock lock(mu_);
+    failed_posts_ += failed_posts;
+  }
+}
+
+}  // namespace offstage::storage
