@@ -38,8 +38,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
   daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
-  daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, daemon->clock_,
-                                                   daemon->ids_, daemon->log_);
+  daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, daemon->clock_, daemon->ids_,
+                                                   daemon->log_);
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
 
   protocol::ServerOptions server_options;
@@ -84,7 +84,8 @@ std::string Daemon::HealthJson() const {
       {"version", common::kVersion},
       {"endpoint", endpoint_},
       {"uptime_seconds", static_cast<double>(uptime_ns) / 1e9},
-      {"data_dir", options_.ephemeral ? nlohmann::json(nullptr) : nlohmann::json(options_.data_dir)},
+      {"data_dir",
+       options_.ephemeral ? nlohmann::json(nullptr) : nlohmann::json(options_.data_dir)},
       {"region", options_.region},
       {"account", options_.account},
       {"counts",

@@ -60,7 +60,8 @@ int ServeCommand::Run() {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  (*daemon)->log().Info(std::string("offstage: ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+  (*daemon)->log().Info(std::string("offstage: ") +
+                        (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                         " received, shutting down");
   (*daemon)->Shutdown();
   daemon->reset();

@@ -55,8 +55,7 @@ std::vector<int> FormParams::Indices(std::string_view prefix) const {
   return {indices.begin(), indices.end()};
 }
 
-std::vector<std::string> FormParams::Members(std::string_view name,
-                                             std::string_view suffix) const {
+std::vector<std::string> FormParams::Members(std::string_view name, std::string_view suffix) const {
   const std::string prefix = std::string(name) + ".member.";
   std::vector<std::string> out;
   for (int index : Indices(prefix)) {

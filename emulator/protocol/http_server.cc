@@ -110,13 +110,13 @@ void HttpServer::Routes() {
     Send(res, reply, ctx.request_id);
   };
 
-  server_->Post("/", [sns](const httplib::Request& req, httplib::Response& res) {
-    sns(req, res, req.body);
-  });
+  server_->Post(
+      "/", [sns](const httplib::Request& req, httplib::Response& res) { sns(req, res, req.body); });
   // Old clients and the SubscribeURL/UnsubscribeURL links send the query in the URL.
   server_->Get("/", [sns](const httplib::Request& req, httplib::Response& res) {
     const size_t q = req.target.find('?');
-    sns(req, res, q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
+    sns(req, res,
+        q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
   });
 
   server_->Get("/_offstage/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -133,9 +133,10 @@ void HttpServer::Routes() {
                           req.method + " " + req.path + "\"}",
                       "application/json");
     } else if (res.status == 413) {
-      res.set_content("{\"Type\":\"User\",\"message\":\"Request must be smaller than 83886080 "
-                      "bytes\"}",
-                      "application/json");
+      res.set_content(
+          "{\"Type\":\"User\",\"message\":\"Request must be smaller than 83886080 "
+          "bytes\"}",
+          "application/json");
     }
   });
   server_->set_exception_handler(

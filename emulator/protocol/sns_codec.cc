@@ -281,8 +281,7 @@ Status Publish(SnsService& s, const RequestContext& ctx, const FormParams& p, Xm
   return {};
 }
 
-Status PublishBatch(SnsService& s, const RequestContext& ctx, const FormParams& p,
-                    XmlWriter& xml) {
+Status PublishBatch(SnsService& s, const RequestContext& ctx, const FormParams& p, XmlWriter& xml) {
   auto arn = RequireArn(p, "TopicArn");
   if (!arn) return Fail(arn.error());
   std::vector<sns::PublishBatchEntry> entries;
@@ -375,12 +374,11 @@ Status AddPermission(SnsService& s, const RequestContext& ctx, const FormParams&
   if (!arn) return Fail(arn.error());
   auto label = Require(p, "Label", "label");
   if (!label) return Fail(label.error());
-  return s.AddPermission(
-      ctx, sns::AddPermissionInput{*arn, *label, p.Members("AWSAccountId"), p.Members("ActionName")});
+  return s.AddPermission(ctx, sns::AddPermissionInput{*arn, *label, p.Members("AWSAccountId"),
+                                                      p.Members("ActionName")});
 }
 
-Status RemovePermission(SnsService& s, const RequestContext& ctx, const FormParams& p,
-                        XmlWriter&) {
+Status RemovePermission(SnsService& s, const RequestContext& ctx, const FormParams& p, XmlWriter&) {
   auto arn = RequireArn(p, "TopicArn");
   if (!arn) return Fail(arn.error());
   auto label = Require(p, "Label", "label");
@@ -505,9 +503,9 @@ HttpResponse SnsCodec::Handle(const RequestContext& ctx, const FormParams& param
                            ctx.request_id);
       }
     }
-    return RenderError(
-        {ErrorCode::kInvalidAction, "The action " + *action + " is not valid for this web service."},
-        ctx.request_id);
+    return RenderError({ErrorCode::kInvalidAction,
+                        "The action " + *action + " is not valid for this web service."},
+                       ctx.request_id);
   }
   XmlWriter xml;
   if (Status status = found->handler(service_, ctx, params, xml); !status) {

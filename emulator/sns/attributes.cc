@@ -135,7 +135,8 @@ common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name
     auto it = parsed.find("deadLetterTargetArn");
     if (it == parsed.end() || !it->is_string() || !common::ParseArn(it->get<std::string>()) ||
         common::ArnElementCount(it->get<std::string>()) < 6) {
-      return Fail(InvalidParameter(prefix + "RedrivePolicy: deadLetterTargetArn is an invalid arn"));
+      return Fail(
+          InvalidParameter(prefix + "RedrivePolicy: deadLetterTargetArn is an invalid arn"));
     }
     return std::string(value);
   }

@@ -45,8 +45,8 @@ bool IsBatchId(std::string_view id) {
 
 }  // namespace
 
-Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx,
-                                                  const PublishInput& in, std::string_view param,
+Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx, const PublishInput& in,
+                                                  std::string_view param,
                                                   const std::string& target) const {
   const bool phone = common::StartsWith(target, "sms:");
   if (!phone) {
@@ -66,8 +66,9 @@ Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx,
   }
   if (in.message->empty()) return Fail(InvalidParameter("Invalid parameter: Empty message"));
   if (!common::IsValidUtf8(*in.message)) {
-    return Fail(InvalidParameter("Invalid parameter: Message Reason: the message is not valid "
-                                 "UTF-8"));
+    return Fail(
+        InvalidParameter("Invalid parameter: Message Reason: the message is not valid "
+                         "UTF-8"));
   }
   if (in.subject) {
     if (auto status = ValidateSubject(*in.subject); !status) return Fail(status.error());
@@ -80,8 +81,9 @@ Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx,
   }
   if (in.message_structure) {
     if (*in.message_structure != "json") {
-      return Fail(InvalidParameter("Invalid parameter: MessageStructure Reason: the only "
-                                   "supported value is json"));
+      return Fail(
+          InvalidParameter("Invalid parameter: MessageStructure Reason: the only "
+                           "supported value is json"));
     }
     if (auto status = ValidateJsonStructure(*in.message); !status) return Fail(status.error());
   }
@@ -296,14 +298,13 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     if (rows.empty()) return output;
     if (topic->second.fifo()) sequence = topic->second.next_sequence;
     messages_ += static_cast<int64_t>(rows.size());
-    commit = writer_.Submit(
-        [rows, sequence, topic_arn](storage::Database& db) -> Status {
-          for (const auto& row : rows) {
-            if (auto status = storage::InsertMessage(db, row); !status) return status;
-          }
-          if (sequence) return storage::SetTopicSequence(db, topic_arn, *sequence);
-          return {};
-        });
+    commit = writer_.Submit([rows, sequence, topic_arn](storage::Database& db) -> Status {
+      for (const auto& row : rows) {
+        if (auto status = storage::InsertMessage(db, row); !status) return status;
+      }
+      if (sequence) return storage::SetTopicSequence(db, topic_arn, *sequence);
+      return {};
+    });
   }
   auto committed = commit.get();
   if (!committed) return Fail(committed.error());

@@ -117,10 +117,10 @@ Status SnsService::Load() {
     topics_.emplace(row.arn, std::move(topic));
   }
   for (auto& row : sub_rows) {
-    Subscription sub{row.arn,       row.topic_arn, row.protocol,
-                     row.endpoint,  row.owner,     row.confirmed,
-                     row.token,     AttributesFromJson(row.attributes_json),
-                     row.created_ns};
+    Subscription sub{
+        row.arn,       row.topic_arn, row.protocol, row.endpoint,
+        row.owner,     row.confirmed, row.token,    AttributesFromJson(row.attributes_json),
+        row.created_ns};
     if (!sub.confirmed && !sub.token.empty()) tokens_[sub.token] = sub.arn;
     subscriptions_.emplace(row.arn, std::move(sub));
   }
@@ -150,10 +150,10 @@ SnsService::Commit SnsService::PersistTopic(const Topic& topic) {
 }
 
 SnsService::Commit SnsService::PersistSubscription(const Subscription& sub) {
-  storage::SubscriptionRow row{sub.arn,      sub.topic_arn, sub.protocol,
-                               sub.endpoint, sub.owner,     sub.confirmed,
-                               sub.token,    AttributesToJson(sub.attributes),
-                               sub.created_ns};
+  storage::SubscriptionRow row{
+      sub.arn,       sub.topic_arn, sub.protocol, sub.endpoint,
+      sub.owner,     sub.confirmed, sub.token,    AttributesToJson(sub.attributes),
+      sub.created_ns};
   return writer_.Submit([row = std::move(row)](storage::Database& db) {
     return storage::UpsertSubscription(db, row);
   });
@@ -241,8 +241,8 @@ Result<std::string> SnsService::CreateTopic(const RequestContext& ctx, const Cre
       }
       return arn;
     }
-    Topic topic{arn,        in.name, ctx.region,        ctx.account, std::move(attributes),
-                in.tags,    0,       clock_.NowNanos()};
+    Topic topic{arn,     in.name, ctx.region,       ctx.account, std::move(attributes),
+                in.tags, 0,       clock_.NowNanos()};
     commit = PersistTopic(topic);
     topics_.emplace(arn, std::move(topic));
   }
@@ -346,13 +346,15 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
     return Fail(status.error());
   }
   if (!IsKnownProtocol(in.protocol)) {
-    return Fail(InvalidParameter("Invalid parameter: Amazon SNS does not support this protocol "
-                                 "string: " +
-                                 in.protocol));
+    return Fail(
+        InvalidParameter("Invalid parameter: Amazon SNS does not support this protocol "
+                         "string: " +
+                         in.protocol));
   }
   if (!in.endpoint || in.endpoint->empty()) {
-    return Fail(InvalidParameter("Invalid parameter: Endpoint Reason: no value for required "
-                                 "parameter"));
+    return Fail(
+        InvalidParameter("Invalid parameter: Endpoint Reason: no value for required "
+                         "parameter"));
   }
   if (auto status = ValidateEndpoint(in.protocol, *in.endpoint); !status) {
     return Fail(status.error());
@@ -481,7 +483,8 @@ Result<Page<SubscriptionSummary>> SnsService::ListSubscriptionsFrom(
   if (!start) return Fail(start.error());
   Page<SubscriptionSummary> page;
   common::MutexLock lock(mu_);
-  if (by_topic && !topics_.contains(prefix.substr(0, prefix.size() - 1))) return TopicNotFoundError();
+  if (by_topic && !topics_.contains(prefix.substr(0, prefix.size() - 1)))
+    return TopicNotFoundError();
   const std::string account_prefix = "arn:aws:sns:" + ctx.region + ":" + ctx.account + ":";
   auto it = subscriptions_.lower_bound(start->value_or(prefix));
   for (; it != subscriptions_.end() && common::StartsWith(it->first, prefix); ++it) {
@@ -651,12 +654,12 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
     }
     json actions = json::array();
     for (const auto& action : in.action_names) actions.push_back("SNS:" + action);
-    statements.push_back({{"Sid", in.label},
-                          {"Effect", "Allow"},
-                          {"Principal", {{"AWS", principals.size() == 1 ? principals[0]
-                                                                         : principals}}},
-                          {"Action", actions.size() == 1 ? actions[0] : actions},
-                          {"Resource", in.topic_arn}});
+    statements.push_back(
+        {{"Sid", in.label},
+         {"Effect", "Allow"},
+         {"Principal", {{"AWS", principals.size() == 1 ? principals[0] : principals}}},
+         {"Action", actions.size() == 1 ? actions[0] : actions},
+         {"Resource", in.topic_arn}});
     it->second.attributes["Policy"] = policy.dump();
     commit = PersistTopic(it->second);
   }

@@ -161,8 +161,7 @@ class SnsService {
   std::map<std::string, Subscription> subscriptions_ GUARDED_BY(mu_);
   std::map<std::string, std::string> tokens_ GUARDED_BY(mu_);  // token -> subscription ARN
   std::map<std::pair<std::string, std::string>, DedupEntry> dedup_ GUARDED_BY(mu_);
-  std::deque<std::pair<int64_t, std::pair<std::string, std::string>>> dedup_expiry_
-      GUARDED_BY(mu_);
+  std::deque<std::pair<int64_t, std::pair<std::string, std::string>>> dedup_expiry_ GUARDED_BY(mu_);
   int64_t messages_ GUARDED_BY(mu_) = 0;
 };
 

@@ -73,8 +73,8 @@ Status CheckArnShape(std::string_view param, std::string_view value) {
                                  std::to_string(elements)));
   }
   if (!common::StartsWith(value, "arn:")) {
-    return Fail(InvalidParameter("Invalid parameter: " + std::string(param) + " Reason: " +
-                                 std::string(value) + " does not start with arn"));
+    return Fail(InvalidParameter("Invalid parameter: " + std::string(param) +
+                                 " Reason: " + std::string(value) + " does not start with arn"));
   }
   return {};
 }
@@ -208,8 +208,8 @@ Status ValidateFifoId(std::string_view param, std::string_view value) {
     ok = ok && (std::isalnum(u) || std::ispunct(u));
   }
   if (!ok) {
-    return Fail(InvalidParameter("Invalid parameter: " + std::string(param) + " Reason: " +
-                                 std::string(param) +
+    return Fail(InvalidParameter("Invalid parameter: " + std::string(param) +
+                                 " Reason: " + std::string(param) +
                                  " can only include alphanumeric and punctuation characters. 1 "
                                  "to 128 in length."));
   }
@@ -246,8 +246,10 @@ Status ValidateEndpoint(std::string_view protocol, std::string_view endpoint) {
   auto arn = common::ParseArn(endpoint);
   if (protocol == "http" || protocol == "https") {
     const std::string scheme = std::string(protocol) + "://";
-    if (!common::StartsWith(common::ToLower(endpoint), scheme) || endpoint.size() <= scheme.size()) {
-      return Fail(InvalidParameter("Invalid parameter: Endpoint must match the specified protocol"));
+    if (!common::StartsWith(common::ToLower(endpoint), scheme) ||
+        endpoint.size() <= scheme.size()) {
+      return Fail(
+          InvalidParameter("Invalid parameter: Endpoint must match the specified protocol"));
     }
   } else if (protocol == "email" || protocol == "email-json") {
     const size_t at = endpoint.find('@');

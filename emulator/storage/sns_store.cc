@@ -52,8 +52,8 @@ Status UpsertTopic(Database& db, const TopicRow& row) {
 }
 
 Status DeleteTopic(Database& db, const std::string& arn) {
-  for (const char* sql : {"DELETE FROM subscriptions WHERE topic_arn = ?1",
-                          "DELETE FROM topics WHERE arn = ?1"}) {
+  for (const char* sql :
+       {"DELETE FROM subscriptions WHERE topic_arn = ?1", "DELETE FROM topics WHERE arn = ?1"}) {
     auto stmt = db.Prepare(sql);
     if (!stmt) return common::Fail(stmt.error());
     (*stmt)->Bind(1, arn);

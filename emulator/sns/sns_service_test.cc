@@ -1,0 +1,166 @@
+#include "emulator/sns/sns_service.h"
+
+#include <doctest/doctest.h>
+
+#include "emulator/common/testing/fakes.h"
+
+namespace offstage::sns {
+namespace {
+
+struct Fixture {
+  Fixture() {
+    auto opened = storage::Database::Open(":memory:");
+    REQUIRE(opened.has_value());
+    db = std::move(*opened);
+    writer = std::make_unique<storage::Writer>(*db, clock);
+    service = std::make_unique<SnsService>(*writer, clock, ids, log);
+    REQUIRE(service->Load().has_value());
+    ctx.region = "us-east-1";
+    ctx.account = "000000000000";
+    ctx.request_id = "req";
+  }
+  ~Fixture() {
+    service.reset();
+    writer.reset();
+  }
+  std::string Topic(const std::string& name, AttributeList attributes = {}) {
+    auto arn = service->CreateTopic(ctx, CreateTopicInput{name, std::move(attributes), {}, {}});
+    REQUIRE(arn.has_value());
+    return *arn;
+  }
+
+  common::testing::FakeClock clock;
+  common::testing::SequentialIds ids;
+  common::Logger log{common::LogLevel::kError, /*quiet=*/true};
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::Writer> writer;
+  std::unique_ptr<SnsService> service;
+  RequestContext ctx;
+};
+
+PublishInput Message(const std::string& topic, const std::string& body) {
+  PublishInput in;
+  in.topic_arn = topic;
+  in.message = body;
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("CreateTopic is idempotent and refuses contradictions") {
+  Fixture f;
+  const std::string arn = f.Topic("orders", {{"DisplayName", "Orders"}});
+  CHECK(arn == "arn:aws:sns:us-east-1:000000000000:orders");
+  CHECK(f.Topic("orders") == arn);
+  CHECK(f.Topic("orders", {{"DisplayName", "Orders"}}) == arn);
+  auto clash =
+      f.service->CreateTopic(f.ctx, CreateTopicInput{"orders", {{"DisplayName", "X"}}, {}, {}});
+  REQUIRE_FALSE(clash.has_value());
+  CHECK(clash.error().message ==
+        "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
+  CHECK(f.service->counts().topics == 1);
+}
+
+TEST_CASE("FIFO publish: group id required, sequence numbers grow, duplicates deduplicated") {
+  Fixture f;
+  const std::string arn = f.Topic("o.fifo", {{"FifoTopic", "true"}});
+  auto missing_group = f.service->Publish(f.ctx, Message(arn, "a"));
+  REQUIRE_FALSE(missing_group.has_value());
+  CHECK(missing_group.error().message ==
+        "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
+
+  PublishInput in = Message(arn, "a");
+  in.message_group_id = "g";
+  auto no_dedup = f.service->Publish(f.ctx, in);
+  REQUIRE_FALSE(no_dedup.has_value());
+
+  in.message_deduplication_id = "d1";
+  auto first = f.service->Publish(f.ctx, in);
+  REQUIRE(first.has_value());
+  REQUIRE(first->sequence_number.has_value());
+  auto again = f.service->Publish(f.ctx, in);
+  REQUIRE(again.has_value());
+  CHECK(again->message_id == first->message_id);
+  CHECK(f.service->counts().messages == 1);
+
+  in.message_deduplication_id = "d2";
+  auto second = f.service->Publish(f.ctx, in);
+  REQUIRE(second.has_value());
+  CHECK(*second->sequence_number > *first->sequence_number);
+
+  // After the 5-minute window the same id is a new message.
+  f.clock.Advance(5LL * 60 * 1'000'000'000 + 1);
+  in.message_deduplication_id = "d1";
+  auto later = f.service->Publish(f.ctx, in);
+  REQUIRE(later.has_value());
+  CHECK(later->message_id != first->message_id);
+}
+
+TEST_CASE("Publish checks the topic, the region and the message") {
+  Fixture f;
+  const std::string arn = f.Topic("t");
+  CHECK(f.service->Publish(f.ctx, Message(arn, "hello")).has_value());
+  auto missing = f.service->Publish(f.ctx, Message(arn + "x", "hello"));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == common::ErrorCode::kNotFound);
+  auto other_region =
+      f.service->Publish(f.ctx, Message("arn:aws:sns:eu-west-1:000000000000:t", "x"));
+  REQUIRE_FALSE(other_region.has_value());
+  CHECK(other_region.error().message == "Invalid parameter: TopicArn");
+  auto empty = f.service->Publish(f.ctx, Message(arn, ""));
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error().message == "Invalid parameter: Empty message");
+  auto too_long = f.service->Publish(f.ctx, Message(arn, std::string(262'145, 'x')));
+  REQUIRE_FALSE(too_long.has_value());
+  CHECK(too_long.error().message == "Invalid parameter: Message too long");
+  CHECK(f.service->Publish(f.ctx, Message(arn, std::string(262'144, 'x'))).has_value());
+}
+
+TEST_CASE("Subscriptions: lambda confirmed, http pending, idempotent, listed, deleted with topic") {
+  Fixture f;
+  const std::string arn = f.Topic("t");
+  SubscribeInput lambda{
+      arn, "lambda", "arn:aws:lambda:us-east-1:000000000000:function:f", {}, false};
+  auto sub = f.service->Subscribe(f.ctx, lambda);
+  REQUIRE(sub.has_value());
+  CHECK(sub->starts_with(arn + ":"));
+  CHECK(f.service->Subscribe(f.ctx, lambda).value() == *sub);
+
+  SubscribeInput http{arn, "http", "http://localhost:9/hook", {}, false};
+  CHECK(f.service->Subscribe(f.ctx, http).value() == "pending confirmation");
+  auto attributes = f.service->GetTopicAttributes(f.ctx, arn);
+  REQUIRE(attributes.has_value());
+  CHECK(attributes->at("SubscriptionsConfirmed") == "1");
+  CHECK(attributes->at("SubscriptionsPending") == "1");
+
+  auto page = f.service->ListSubscriptionsByTopic(f.ctx, arn, std::nullopt);
+  REQUIRE(page.has_value());
+  CHECK(page->items.size() == 2);
+
+  SubscribeInput raw = lambda;
+  raw.attributes = {{"RawMessageDelivery", "true"}};
+  auto refused = f.service->Subscribe(f.ctx, raw);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message ==
+        "Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw "
+        "message delivery.");
+
+  REQUIRE(f.service->DeleteTopic(f.ctx, arn).has_value());
+  CHECK(f.service->counts().subscriptions == 0);
+  CHECK(f.service->DeleteTopic(f.ctx, arn).has_value());  // idempotent
+}
+
+TEST_CASE("State survives a reload from the same database") {
+  Fixture f;
+  const std::string arn = f.Topic("keep", {{"DisplayName", "Keep"}});
+  REQUIRE(f.service->TagResource(f.ctx, arn, {{"env", "dev"}}).has_value());
+  REQUIRE(f.service->Publish(f.ctx, Message(arn, "m")).has_value());
+  SnsService reloaded(*f.writer, f.clock, f.ids, f.log);
+  REQUIRE(reloaded.Load().has_value());
+  CHECK(reloaded.counts().topics == 1);
+  CHECK(reloaded.counts().messages == 1);
+  CHECK(reloaded.GetTopicAttributes(f.ctx, arn)->at("DisplayName") == "Keep");
+  CHECK(reloaded.ListTagsForResource(f.ctx, arn)->at(0).value == "dev");
+}
+
+}  // namespace offstage::sns

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what offstage needs on Debian 12, skipping whatever is already there.
+#   scripts/install-deps.sh           build dependencies (compiler, CMake, Debian -dev packages)
+#   scripts/install-deps.sh --test    the same, plus the real clients the tests drive
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev
+          libcli11-dev doctest-dev libssl-dev libzip-dev clang-format)
+if [[ $want_test -eq 1 ]]; then
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  command -v python3 >/dev/null 2>&1 || packages+=(python3)
+  command -v curl >/dev/null 2>&1 || packages+=(curl)
+  # boto3 and the AWS CLI: preinstalled on some machines (pip); Debian's packages elsewhere.
+  if ! python3 -c 'import boto3' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1; then
+    packages+=(python3-boto3)
+  fi
+  command -v aws >/dev/null 2>&1 || packages+=(awscli)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ $want_test -eq 1 ]]; then
+  # npm packages for the JS test clients, exactly as the committed lockfile says.
+  stamp=tests/clients/node_modules/.offstage-lock
+  if [[ ! -f $stamp ]] || ! cmp -s tests/clients/package-lock.json "$stamp"; then
+    (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/clients/package-lock.json "$stamp"
+  fi
+fi
