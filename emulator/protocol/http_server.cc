@@ -110,8 +110,18 @@ void HttpServer::Routes() {
     Send(res, reply, ctx.request_id);
   };
 
-  server_->Post(
-      "/", [sns](const httplib::Request& req, httplib::Response& res) { sns(req, res, req.body); });
+  // Read the body through a content reader: Debian's cpp-httplib otherwise answers 413 to any
+  // x-www-form-urlencoded body over 8 KiB (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH is
+  // compiled into the library), which would refuse every Publish above that size.
+  server_->Post("/", [sns](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& content_reader) {
+    std::string body;
+    content_reader([&](const char* data, size_t length) {
+      body.append(data, length);
+      return true;
+    });
+    sns(req, res, body);
+  });
   // Old clients and the SubscribeURL/UnsubscribeURL links send the query in the URL.
   server_->Get("/", [sns](const httplib::Request& req, httplib::Response& res) {
     const size_t q = req.target.find('?');

@@ -695,7 +695,7 @@ Result<std::string> SnsService::GetDataProtectionPolicy(const RequestContext& ct
   if (auto status = CheckTopicArn(ctx, "ResourceArn", arn); !status) return Fail(status.error());
   common::MutexLock lock(mu_);
   auto it = topics_.find(arn);
-  if (it == topics_.end()) return ResourceNotFound();
+  if (it == topics_.end()) return TopicNotFoundError();
   auto policy = it->second.attributes.find("DataProtectionPolicy");
   return policy == it->second.attributes.end() ? std::string() : policy->second;
 }
@@ -710,7 +710,7 @@ Status SnsService::PutDataProtectionPolicy(const RequestContext& ctx, const std:
   {
     common::MutexLock lock(mu_);
     auto it = topics_.find(arn);
-    if (it == topics_.end()) return ResourceNotFound();
+    if (it == topics_.end()) return TopicNotFoundError();
     it->second.attributes["DataProtectionPolicy"] = policy;
     commit = PersistTopic(it->second);
   }

@@ -1032,14 +1032,14 @@ describe('PublishBatch', () => {
     assert.deepEqual(out.Failed ?? [], []);
   });
 
-  it('returns SequenceNumbers on a FIFO topic and deduplicates within the batch', async () => {
+  it('returns increasing SequenceNumbers on a FIFO topic', async () => {
     const out = await sns.send(
       new PublishBatchCommand({
         TopicArn: fifo,
         PublishBatchRequestEntries: [
           { Id: 'a', Message: 'a', MessageGroupId: 'g', MessageDeduplicationId: 'da' },
           { Id: 'b', Message: 'b', MessageGroupId: 'g', MessageDeduplicationId: 'db' },
-          { Id: 'c', Message: 'c', MessageGroupId: 'h', MessageDeduplicationId: 'da' },
+          { Id: 'c', Message: 'c', MessageGroupId: 'h', MessageDeduplicationId: 'dc' },
         ],
       }),
     );
@@ -1048,8 +1048,17 @@ describe('PublishBatch', () => {
     assert.match(a.SequenceNumber, /^\d{20}$/);
     assert.match(b.SequenceNumber, /^\d{20}$/);
     assert.ok(BigInt(b.SequenceNumber) > BigInt(a.SequenceNumber));
-    assert.equal(c.MessageId, a.MessageId, 'same dedup id: same MessageId');
+    assert.ok(BigInt(c.SequenceNumber) > BigInt(b.SequenceNumber));
+    assert.equal(new Set(out.Successful.map((e) => e.MessageId)).size, 3);
     assert.deepEqual(out.Failed ?? [], []);
+    // A later batch repeating a deduplication id gets the first message's MessageId back.
+    const again = await sns.send(
+      new PublishBatchCommand({
+        TopicArn: fifo,
+        PublishBatchRequestEntries: [{ Id: 'a2', Message: 'a', MessageGroupId: 'g', MessageDeduplicationId: 'da' }],
+      }),
+    );
+    assert.equal(again.Successful[0].MessageId, a.MessageId);
   });
 
   it('publishes a batch of ten 20 KiB messages', async () => {
