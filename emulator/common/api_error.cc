@@ -31,8 +31,20 @@ constexpr std::array kTable = {
     ErrorInfo{"MalformedQueryString", 400, Fault::kSender},
     ErrorInfo{"NotImplemented", 501, Fault::kReceiver},
     ErrorInfo{"MethodNotAllowed", 405, Fault::kSender},
+    ErrorInfo{"ResourceNotFoundException", 404, Fault::kSender, "Message"},
+    ErrorInfo{"ResourceConflictException", 409, Fault::kSender},
+    ErrorInfo{"InvalidParameterValueException", 400, Fault::kSender},
+    ErrorInfo{"InvalidRequestContentException", 400, Fault::kSender},
+    ErrorInfo{"RequestTooLargeException", 413, Fault::kSender},
+    ErrorInfo{"TooManyRequestsException", 429, Fault::kSender},
+    ErrorInfo{"PreconditionFailedException", 412, Fault::kSender},
+    ErrorInfo{"ServiceException", 500, Fault::kReceiver, "Message"},
+    ErrorInfo{"UnsupportedMediaTypeException", 415, Fault::kSender},
+    ErrorInfo{"ValidationException", 400, Fault::kSender},
+    ErrorInfo{"InvalidZipFileException", 502, Fault::kReceiver, "Message"},
+    ErrorInfo{"UnknownOperationException", 404, Fault::kSender},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kMethodNotAllowed) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaUnknownOperation) + 1);
 
 }  // namespace
 

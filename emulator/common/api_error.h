@@ -33,6 +33,19 @@ enum class ErrorCode {
   kMalformedQueryString,
   kNotImplemented,
   kMethodNotAllowed,
+  // Lambda (restJson1) exceptions: §4.1 of the wire reference.
+  kLambdaResourceNotFound,
+  kLambdaResourceConflict,
+  kLambdaInvalidParameterValue,
+  kLambdaInvalidRequestContent,
+  kLambdaRequestTooLarge,
+  kLambdaTooManyRequests,
+  kLambdaPreconditionFailed,
+  kLambdaService,
+  kLambdaUnsupportedMediaType,
+  kLambdaValidation,
+  kLambdaInvalidZipFile,
+  kLambdaUnknownOperation,
 };
 
 enum class Fault { kSender, kReceiver };
@@ -41,6 +54,9 @@ struct ErrorInfo {
   std::string_view aws_code;  // the wire code, e.g. "InvalidParameter"
   int http_status;
   Fault fault;
+  // Lambda's JSON error bodies spell the member "Message" for some exceptions and "message"
+  // for most (§4.1 of the wire reference).
+  std::string_view message_key = "message";
 };
 
 const ErrorInfo& Info(ErrorCode code);
@@ -48,6 +64,7 @@ const ErrorInfo& Info(ErrorCode code);
 struct ApiError {
   ErrorCode code;
   std::string message;
+  std::string reason = {};  // Lambda TooManyRequestsException's Reason, when set
 
   const ErrorInfo& info() const { return Info(code); }
   bool operator==(const ApiError&) const = default;

@@ -116,10 +116,16 @@ void HttpServer::Routes() {
   server_->Post("/", [sns](const httplib::Request& req, httplib::Response& res,
                            const httplib::ContentReader& content_reader) {
     std::string body;
-    content_reader([&](const char* data, size_t length) {
+    const bool complete = content_reader([&](const char* data, size_t length) {
       body.append(data, length);
       return true;
     });
+    if (!complete) {
+      // The client sent less than its Content-Length and went away (or timed out): never act
+      // on a partial request.
+      res.status = 400;
+      return;
+    }
     sns(req, res, body);
   });
   // Old clients and the SubscribeURL/UnsubscribeURL links send the query in the URL.

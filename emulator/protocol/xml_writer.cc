@@ -1,40 +1,54 @@
 #include "emulator/protocol/xml_writer.h"
 
-#include <cstdio>
+#include "emulator/common/strings.h"
 
 namespace offstage::protocol {
 
 void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#xD;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          // Control characters are not allowed in XML 1.0 even as references; SNS rejects
-          // them on input, so they never reach here from stored data. Keep the output valid.
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
+  // XML 1.0 allows only valid Unicode, and no control characters but tab, LF and CR. Error
+  // messages may quote a client's bytes back, so anything else becomes U+FFFD rather than
+  // making the document unparseable.
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        case '\r':
+          out += "&#xD;";
+          break;
+        default:
+          if (c < 0x20 && c != '\n' && c != '\t') {
+            out += kReplacement;
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    const size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (length > 1 && i + length <= text.size() && common::IsValidUtf8(text.substr(i, length))) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += kReplacement;
+      ++i;
     }
   }
 }

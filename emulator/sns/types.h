@@ -9,18 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/common/request_context.h"
+
 namespace offstage::sns {
 
-// Who asked, and from where: filled by protocol/ from the HTTP request and its SigV4
-// credential scope (../shared/reference/aws-wire-protocol.md §7.1).
-struct RequestContext {
-  std::string request_id;
-  std::string region;
-  std::string account;
-  std::string access_key_id;
-  std::string trace_header;  // X-Amzn-Trace-Id, if any
-  int64_t received_ns = 0;
-};
+using RequestContext = common::RequestContext;
 
 struct MessageAttributeValue {
   std::string data_type;

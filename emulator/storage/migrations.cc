@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -48,6 +48,27 @@ CREATE TABLE messages (
   committed_ns INTEGER
 );
 CREATE INDEX messages_by_topic ON messages(topic_arn, received_ns);
+)sql",
+    // 2: Lambda functions and the log lines of their environments.
+    R"sql(
+CREATE TABLE functions (
+  arn TEXT PRIMARY KEY,          -- unqualified function ARN
+  name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  account TEXT NOT NULL,
+  config TEXT NOT NULL,          -- JSON: the function's configuration, code, tags, policy
+  created_ns INTEGER NOT NULL
+);
+CREATE TABLE log_lines (
+  seq INTEGER PRIMARY KEY,
+  function_name TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  stream TEXT NOT NULL,          -- stdout | stderr | platform
+  ts_ns INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX log_lines_by_function ON log_lines(function_name, ts_ns);
+CREATE INDEX log_lines_by_request ON log_lines(request_id);
 )sql",
 };
 

@@ -1,0 +1,196 @@
+#include "emulator/lambda/code_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "emulator/common/strings.h"
+
+namespace offstage::lambda {
+namespace {
+
+namespace fs = std::filesystem;
+using common::ErrorCode;
+using common::Fail;
+
+auto BadZip() {
+  return Fail(ErrorCode::kLambdaInvalidParameterValue,
+              "Could not unzip uploaded file. Please check your file, then try to upload again.");
+}
+
+// A relative path that stays inside the tree: no absolute path, no ".." component.
+bool SafeRelative(const std::string& name) {
+  if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos) return false;
+  for (std::string_view part : common::Split(name, '/')) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_name,
+                                                 std::string_view zip_bytes) {
+  if (static_cast<int64_t>(zip_bytes.size()) > kMaxZippedBytes) {
+    return Fail(ErrorCode::kLambdaRequestTooLarge,
+                "Request must be smaller than 70167211 bytes for the CreateFunction operation");
+  }
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(zip_bytes.data(), zip_bytes.size(), 0, &error);
+  if (!source) return BadZip();
+  zip_t* archive = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
+  if (!archive) {
+    zip_source_free(source);
+    return BadZip();
+  }
+  std::unique_ptr<zip_t, decltype(&zip_discard)> zip(archive, zip_discard);
+
+  StoredCode code;
+  code.sha256 = common::Sha256Base64(zip_bytes);
+  code.size = static_cast<int64_t>(zip_bytes.size());
+  const std::string digest = common::Sha256Hex(zip_bytes).substr(0, 16);
+  const fs::path final_dir = fs::path(root_) / function_name / digest;
+  const fs::path temp_dir = fs::path(root_) / function_name / (digest + ".tmp");
+  std::error_code ec;
+  fs::remove_all(temp_dir, ec);
+  fs::create_directories(temp_dir, ec);
+  if (ec) return Fail(common::Internal("cannot create " + temp_dir.string() + ": " + ec.message()));
+
+  auto fail_with = [&](auto failure) {
+    std::error_code ignored;
+    fs::remove_all(temp_dir, ignored);
+    return failure;
+  };
+
+  const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
+  int64_t total = 0;
+  for (zip_int64_t i = 0; i < entries; ++i) {
+    zip_stat_t stat;
+    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0) {
+      return fail_with(BadZip());
+    }
+    const std::string name = stat.name;
+    if (!SafeRelative(name)) {
+      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
+                            "Could not unzip uploaded file: the entry '" + name +
+                                "' points outside the function's directory."));
+    }
+    zip_uint8_t opsys = 0;
+    zip_uint32_t attributes = 0;
+    zip_file_get_external_attributes(zip.get(), static_cast<zip_uint64_t>(i), 0, &opsys,
+                                     &attributes);
+    const mode_t mode = opsys == ZIP_OPSYS_UNIX ? static_cast<mode_t>(attributes >> 16) : 0;
+    const fs::path target = temp_dir / name;
+    if (name.back() == '/' || S_ISDIR(mode)) {
+      fs::create_directories(target, ec);
+      continue;
+    }
+    total += static_cast<int64_t>(stat.size);
+    if (total > kMaxUnzippedBytes) {
+      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
+                            "Unzipped size must be smaller than 262144000 bytes"));
+    }
+    fs::create_directories(target.parent_path(), ec);
+    std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(
+        zip_fopen_index(zip.get(), static_cast<zip_uint64_t>(i), 0), zip_fclose);
+    if (!file) return fail_with(BadZip());
+    std::string content;
+    char buf[65536];
+    while (true) {
+      const zip_int64_t got = zip_fread(file.get(), buf, sizeof buf);
+      if (got < 0) return fail_with(BadZip());
+      if (got == 0) break;
+      content.append(buf, static_cast<size_t>(got));
+      if (static_cast<int64_t>(content.size()) > kMaxUnzippedBytes) {
+        return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
+                              "Unzipped size must be smaller than 262144000 bytes"));
+      }
+    }
+    if (S_ISLNK(mode)) {
+      // A link may point anywhere inside the tree, never out of it.
+      const fs::path resolved = (fs::path(name).parent_path() / content).lexically_normal();
+      if (fs::path(content).is_absolute() || !SafeRelative(resolved.string()) ||
+          resolved.string().starts_with("..")) {
+        return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
+                              "Could not unzip uploaded file: the link '" + name +
+                                  "' points outside the function's directory."));
+      }
+      fs::create_symlink(content, target, ec);
+      if (ec) return fail_with(BadZip());
+      continue;
+    }
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) return fail_with(Fail(common::Internal("cannot write " + target.string())));
+    out.close();
+    // Keep the archive's permission bits (a provided runtime's bootstrap must stay executable);
+    // files without them get 0644, as Lambda's own extraction gives.
+    const mode_t perms = (mode & 0777) != 0 ? (mode & 0777) | 0400 : 0644;
+    chmod(target.c_str(), perms);
+  }
+  fs::remove_all(final_dir, ec);
+  fs::rename(temp_dir, final_dir, ec);
+  if (ec) return fail_with(Fail(common::Internal("cannot move code into place: " + ec.message())));
+  code.dir = final_dir.string();
+  return code;
+}
+
+common::Result<StoredCode> CodeStore::LocalDirectory(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || path[0] != '/') {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "With Code.S3Bucket=hot-reload, Code.S3Key must be an absolute directory path, "
+                "got '" +
+                    path + "'");
+  }
+  if (!fs::is_directory(path, ec)) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "The local code directory " + path + " does not exist or is not a directory");
+  }
+  StoredCode code;
+  code.dir = fs::canonical(path, ec).string();
+  code.sha256 = common::Sha256Base64(code.dir);
+  code.size = 0;
+  code.local_dir = true;
+  return code;
+}
+
+void CodeStore::Remove(const StoredCode& code) {
+  if (code.local_dir || code.dir.empty()) return;
+  if (!code.dir.starts_with(root_)) return;
+  std::error_code ec;
+  fs::remove_all(code.dir, ec);
+}
+
+std::string CodeStore::Fingerprint(const std::string& dir) {
+  std::error_code ec;
+  uint64_t hash = 1469598103934665603ULL;
+  auto mix = [&](uint64_t value) {
+    hash ^= value;
+    hash *= 1099511628211ULL;
+  };
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory(ec) &&
+        (name == "node_modules" || name.starts_with(".") || name == "__pycache__")) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec)) continue;
+    struct stat st {};
+    if (stat(it->path().c_str(), &st) != 0) continue;
+    mix(std::hash<std::string>{}(it->path().string()));
+    mix(static_cast<uint64_t>(st.st_size));
+    mix(static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ULL +
+        static_cast<uint64_t>(st.st_mtim.tv_nsec));
+  }
+  return std::to_string(hash);
+}
+
+}  // namespace offstage::lambda

@@ -1,0 +1,111 @@
+// Function: a Lambda function's configuration, code and resource data as the Lambda service
+// keeps it, plus the typed inputs of the control API. Plain values; the JSON here is
+// offstage's own storage format (snake_case), not the wire shape, which protocol/ renders.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/common/request_context.h"
+#include "emulator/common/result.h"
+#include "emulator/lambda/code_store.h"
+
+namespace offstage::lambda {
+
+using common::RequestContext;
+using common::Result;
+using common::Status;
+
+struct Function {
+  std::string name;
+  std::string arn;  // unqualified
+  std::string region;
+  std::string account;
+  std::string runtime;
+  std::string role;
+  std::string handler;
+  std::string description;
+  int timeout = 3;
+  int memory = 128;
+  int ephemeral_storage = 512;
+  std::map<std::string, std::string> variables;
+  std::string tracing_mode = "PassThrough";
+  std::vector<std::string> architectures = {"x86_64"};
+  std::string package_type = "Zip";
+  std::optional<std::string> dead_letter_target;
+  std::string log_format = "Text";
+  std::string log_group;
+  std::optional<std::string> kms_key_arn;
+  std::vector<std::string> layers;
+  StoredCode code;
+  std::map<std::string, std::string> tags;
+  std::string policy_json;  // JSON array of statements; "" when none
+  std::string policy_revision;
+  std::optional<int> reserved_concurrency;
+  int64_t created_ns = 0;
+  int64_t last_modified_ns = 0;
+  std::string revision_id;
+  uint64_t generation = 1;  // bumped by every code or configuration change
+
+  std::string ToJson() const;
+  static Result<Function> FromJson(const std::string& text);
+};
+
+struct CodeInput {
+  std::optional<std::string> zip_file;  // raw bytes (base64-decoded by protocol/)
+  std::optional<std::string> s3_bucket;
+  std::optional<std::string> s3_key;
+  std::optional<std::string> s3_object_version;
+  std::optional<std::string> image_uri;
+  bool empty() const { return !zip_file && !s3_bucket && !s3_key && !image_uri; }
+};
+
+// Every member optional: CreateFunction fills defaults, UpdateFunctionConfiguration merges.
+struct ConfigInput {
+  std::optional<std::string> role;
+  std::optional<std::string> handler;
+  std::optional<std::string> description;
+  std::optional<std::string> runtime;
+  std::optional<int> timeout;
+  std::optional<int> memory;
+  std::optional<int> ephemeral_storage;
+  std::optional<std::map<std::string, std::string>> variables;
+  std::optional<std::string> tracing_mode;
+  std::optional<std::string> dead_letter_target;  // "" clears
+  std::optional<std::vector<std::string>> layers;
+  std::optional<std::vector<std::string>> architectures;
+  std::optional<std::string> kms_key_arn;
+  std::optional<std::string> log_format;
+  std::optional<std::string> log_group;
+  std::optional<std::string> revision_id;
+};
+
+struct CreateFunctionInput {
+  std::string name;
+  ConfigInput config;
+  CodeInput code;
+  std::map<std::string, std::string> tags;
+  std::optional<std::string> package_type;
+};
+
+struct PermissionInput {
+  std::string statement_id;
+  std::string action;
+  std::string principal;
+  std::optional<std::string> source_arn;
+  std::optional<std::string> source_account;
+  std::optional<std::string> event_source_token;
+  std::optional<std::string> principal_org_id;
+  std::optional<std::string> revision_id;
+};
+
+struct AccountSettings {
+  int64_t total_code_size = 0;
+  int function_count = 0;
+  int unreserved_concurrency = 1000;
+};
+
+}  // namespace offstage::lambda

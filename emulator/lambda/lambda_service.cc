@@ -1,0 +1,842 @@
+#include "emulator/lambda/lambda_service.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "emulator/common/arn.h"
+#include "emulator/common/strings.h"
+#include "emulator/lambda/validation.h"
+#include "emulator/storage/lambda_store.h"
+
+namespace offstage::lambda {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+using nlohmann::json;
+
+constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
+constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
+constexpr int kAccountConcurrency = 1000;
+constexpr int kMinUnreserved = 100;
+constexpr int kPageSize = 50;
+
+auto NotFound(const std::string& arn, const std::string& qualifier = "") {
+  return Fail(ErrorCode::kLambdaResourceNotFound,
+              "Function not found: " + arn + (qualifier.empty() ? "" : ":" + qualifier));
+}
+
+auto InvalidValue(std::string message) {
+  return Fail(ErrorCode::kLambdaInvalidParameterValue, std::move(message));
+}
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  return json{{"errorMessage", message}, {"errorType", type}}.dump();
+}
+
+std::string TraceId(const common::Clock& clock, common::IdGenerator& ids) {
+  char epoch[16];
+  std::snprintf(epoch, sizeof epoch, "%08llx",
+                static_cast<unsigned long long>(clock.NowNanos() / 1'000'000'000));
+  return "Root=1-" + std::string(epoch) + "-" + ids.Hex(12) + ";Parent=" + ids.Hex(8) +
+         ";Sampled=0";
+}
+
+}  // namespace
+
+LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
+                             const common::Clock& clock, common::IdGenerator& ids,
+                             common::Logger& log)
+    : options_(std::move(options)),
+      writer_(writer),
+      pool_(pool),
+      clock_(clock),
+      ids_(ids),
+      log_(log),
+      code_store_(options_.code_root) {
+  for (int i = 0; i < options_.async_workers; ++i) {
+    async_workers_.emplace_back([this] { AsyncWorker(); });
+  }
+}
+
+LambdaService::~LambdaService() {
+  {
+    common::MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  async_cv_.notify_all();
+  for (auto& worker : async_workers_) worker.join();
+}
+
+Status LambdaService::Load() {
+  std::vector<storage::FunctionRow> rows;
+  auto status = writer_.Call([&](storage::Database& db) -> Status {
+    auto loaded = storage::LoadFunctions(db);
+    if (!loaded) return Fail(loaded.error());
+    rows = std::move(*loaded);
+    return {};
+  });
+  if (!status) return status;
+  common::MutexLock lock(mu_);
+  for (const auto& row : rows) {
+    auto function = Function::FromJson(row.config_json);
+    if (!function) {
+      log_.Warn("skipping function " + row.arn + ": " + function.error().message);
+      continue;
+    }
+    function->name = row.name;
+    function->arn = row.arn;
+    function->region = row.region;
+    function->account = row.account;
+    function->created_ns = row.created_ns;
+    functions_.emplace(row.arn, std::move(*function));
+  }
+  return {};
+}
+
+void LambdaService::SetEndpoint(const std::string& url) {
+  common::MutexLock lock(mu_);
+  endpoint_ = url;
+}
+
+size_t LambdaService::function_count() const {
+  common::MutexLock lock(mu_);
+  return functions_.size();
+}
+
+Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const std::string& name,
+                                              std::string_view member,
+                                              std::string* qualifier) const {
+  auto ref = ParseFunctionRef(name, member);
+  if (!ref) return Fail(ref.error());
+  if (qualifier) *qualifier = ref->qualifier;
+  return common::FunctionArn(ref->region.empty() ? ctx.region : ref->region,
+                             ref->account.empty() ? ctx.account : ref->account, ref->name);
+}
+
+Result<Function> LambdaService::Find(const std::string& arn) const {
+  common::MutexLock lock(mu_);
+  auto it = functions_.find(arn);
+  if (it == functions_.end()) return NotFound(arn);
+  return it->second;
+}
+
+Status LambdaService::Persist(const Function& function) {
+  storage::FunctionRow row{function.arn,     function.name,     function.region,
+                           function.account, function.ToJson(), function.created_ns};
+  return writer_.Call(
+      [row = std::move(row)](storage::Database& db) { return storage::UpsertFunction(db, row); });
+}
+
+Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
+                                            const CodeInput& code) {
+  if (code.image_uri) {
+    return InvalidValue(
+        "offstage does not run container images (Code.ImageUri); use a zip file "
+        "or a local directory");
+  }
+  if (code.zip_file) {
+    if (code.s3_bucket || code.s3_key) {
+      return InvalidValue(
+          "Please do not provide other FunctionCode parameters when providing a "
+          "ZipFile.");
+    }
+    return code_store_.ExtractZip(function_name, *code.zip_file);
+  }
+  if (code.s3_bucket && *code.s3_bucket == "hot-reload" && code.s3_key) {
+    return code_store_.LocalDirectory(*code.s3_key);
+  }
+  if (code.s3_bucket || code.s3_key) {
+    return InvalidValue(
+        "offstage does not emulate S3: give Code.ZipFile, or a local directory "
+        "with Code.S3Bucket=hot-reload and Code.S3Key=/absolute/path");
+  }
+  return InvalidValue("Please provide a source for function code.");
+}
+
+Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creating) const {
+  if (c.role) {
+    if (auto status = ValidateRole(*c.role); !status) return status;
+    f.role = *c.role;
+  }
+  if (c.runtime) {
+    if (auto status = ValidateRuntime(*c.runtime); !status) return status;
+    f.runtime = *c.runtime;
+  }
+  if (c.handler) {
+    if (c.handler->empty() || c.handler->size() > 128) {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + *c.handler +
+                      "' at 'handler' failed to satisfy constraint: Member must satisfy regular "
+                      "expression pattern: [^\\s]+");
+    }
+    f.handler = *c.handler;
+  }
+  if (creating && (f.runtime.empty() || f.handler.empty())) {
+    return InvalidValue(
+        "Runtime and Handler are mandatory parameters for functions created with "
+        "deployment packages.");
+  }
+  if (c.description) {
+    if (c.description->size() > 256) {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value at 'description' failed to satisfy "
+                  "constraint: Member must have length less than or equal to 256");
+    }
+    f.description = *c.description;
+  }
+  if (c.timeout) {
+    if (auto status = ValidateTimeout(*c.timeout); !status) return status;
+    f.timeout = *c.timeout;
+  }
+  if (c.memory) {
+    if (auto status = ValidateMemory(*c.memory); !status) return status;
+    f.memory = *c.memory;
+  }
+  if (c.ephemeral_storage) {
+    if (*c.ephemeral_storage < 512 || *c.ephemeral_storage > 10240) {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + std::to_string(*c.ephemeral_storage) +
+                      "' at 'ephemeralStorage.size' failed to satisfy constraint: Member must "
+                      "have value between 512 and 10240");
+    }
+    f.ephemeral_storage = *c.ephemeral_storage;
+  }
+  if (c.variables) {
+    if (auto status = ValidateVariables(*c.variables); !status) return status;
+    f.variables = *c.variables;
+  }
+  if (c.tracing_mode) {
+    if (*c.tracing_mode != "Active" && *c.tracing_mode != "PassThrough") {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + *c.tracing_mode +
+                      "' at 'tracingConfig.mode' failed to satisfy constraint: Member must "
+                      "satisfy enum value set: [Active, PassThrough]");
+    }
+    f.tracing_mode = *c.tracing_mode;
+  }
+  if (c.dead_letter_target) {
+    if (c.dead_letter_target->empty()) {
+      f.dead_letter_target.reset();
+    } else {
+      auto arn = common::ParseArn(*c.dead_letter_target);
+      if (!arn || (arn->service != "sns" && arn->service != "sqs")) {
+        return InvalidValue("The provided target ARN " + *c.dead_letter_target +
+                            " is invalid: a dead-letter queue must be an SQS queue or an SNS "
+                            "topic.");
+      }
+      f.dead_letter_target = *c.dead_letter_target;
+    }
+  }
+  if (c.architectures) {
+    if (c.architectures->size() != 1 ||
+        ((*c.architectures)[0] != "x86_64" && (*c.architectures)[0] != "arm64")) {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value at 'architectures' failed to satisfy "
+                  "constraint: Member must have length 1 and be one of [x86_64, arm64]");
+    }
+    f.architectures = *c.architectures;
+  }
+  if (c.layers) f.layers = *c.layers;
+  if (c.kms_key_arn) {
+    if (c.kms_key_arn->empty()) {
+      f.kms_key_arn.reset();
+    } else {
+      f.kms_key_arn = *c.kms_key_arn;
+    }
+  }
+  if (c.log_format) {
+    if (*c.log_format != "Text" && *c.log_format != "JSON") {
+      return Fail(ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + *c.log_format +
+                      "' at 'loggingConfig.logFormat' failed to satisfy constraint: Member must "
+                      "satisfy enum value set: [JSON, Text]");
+    }
+    f.log_format = *c.log_format;
+  }
+  if (c.log_group) f.log_group = *c.log_group;
+  return {};
+}
+
+Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, CreateFunctionInput in) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, in.name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (!qualifier.empty()) {
+    return InvalidValue("A function name given to CreateFunction cannot have a qualifier: " +
+                        in.name);
+  }
+  if (in.package_type && *in.package_type != "Zip") {
+    return InvalidValue("offstage does not run container images (PackageType " + *in.package_type +
+                        "); use a zip file or a local directory");
+  }
+  Function f;
+  f.arn = *arn;
+  f.name = common::ParseArn(*arn)->resource.substr(9);  // after "function:"
+  f.region = common::ParseArn(*arn)->region;
+  f.account = common::ParseArn(*arn)->account;
+  f.log_group = "/aws/lambda/" + f.name;
+  f.tags = in.tags;
+  if (auto status = ApplyConfig(f, in.config, /*creating=*/true); !status) {
+    return Fail(status.error());
+  }
+  if (!in.config.role) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value null at 'role' failed to satisfy constraint: "
+                "Member must not be null");
+  }
+  {
+    common::MutexLock lock(mu_);
+    if (functions_.contains(f.arn)) {
+      return Fail(ErrorCode::kLambdaResourceConflict, "Function already exist: " + f.name);
+    }
+  }
+  auto code = StoreCode(f.name, in.code);
+  if (!code) return Fail(code.error());
+  f.code = std::move(*code);
+  f.created_ns = f.last_modified_ns = clock_.NowNanos();
+  f.revision_id = ids_.Uuid();
+  {
+    common::MutexLock lock(mu_);
+    if (functions_.contains(f.arn)) {
+      return Fail(ErrorCode::kLambdaResourceConflict, "Function already exist: " + f.name);
+    }
+    functions_.emplace(f.arn, f);
+  }
+  if (auto status = Persist(f); !status) return Fail(status.error());
+  return f;
+}
+
+Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std::string& name,
+                                            const std::string& qualifier_param) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (qualifier.empty()) qualifier = qualifier_param;
+  auto function = Find(*arn);
+  if (!function) return function;
+  if (!qualifier.empty() && qualifier != "$LATEST") return NotFound(*arn, qualifier);
+  return function;
+}
+
+Result<LambdaService::FunctionPage> LambdaService::ListFunctions(
+    const RequestContext& ctx, const std::optional<std::string>& marker,
+    std::optional<int> max_items) {
+  if (max_items && (*max_items < 1 || *max_items > 10000)) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + std::to_string(*max_items) +
+                    "' at 'maxItems' failed to satisfy constraint: Member must have value "
+                    "between 1 and 10000");
+  }
+  const int limit = std::min(max_items.value_or(kPageSize), kPageSize);
+  std::string start;
+  if (marker && !marker->empty()) {
+    auto decoded = common::Base64Decode(*marker);
+    if (!decoded) return InvalidValue("Invalid Marker: " + *marker);
+    start = *decoded;
+  }
+  const std::string prefix = "arn:aws:lambda:" + ctx.region + ":" + ctx.account + ":function:";
+  FunctionPage page;
+  common::MutexLock lock(mu_);
+  for (auto it = functions_.lower_bound(start.empty() ? prefix : start);
+       it != functions_.end() && it->first.starts_with(prefix); ++it) {
+    if (static_cast<int>(page.functions.size()) == limit) {
+      page.next_marker = common::Base64Encode(it->first);
+      break;
+    }
+    page.functions.push_back(it->second);
+  }
+  return page;
+}
+
+Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
+                                                   const std::string& name, CodeInput code,
+                                                   std::optional<std::string> revision_id,
+                                                   bool dry_run) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  auto current = Find(*arn);
+  if (!current) return current;
+  if (revision_id && *revision_id != current->revision_id) {
+    return Fail(ErrorCode::kLambdaPreconditionFailed,
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id");
+  }
+  auto stored = StoreCode(current->name, code);
+  if (!stored) return Fail(stored.error());
+  if (dry_run) {
+    Function preview = *current;
+    preview.code = *stored;
+    if (!stored->local_dir && stored->dir != current->code.dir) code_store_.Remove(*stored);
+    return preview;
+  }
+  Function updated;
+  StoredCode old_code;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    old_code = it->second.code;
+    it->second.code = *stored;
+    it->second.last_modified_ns = clock_.NowNanos();
+    it->second.revision_id = ids_.Uuid();
+    ++it->second.generation;
+    updated = it->second;
+  }
+  if (old_code.dir != stored->dir) code_store_.Remove(old_code);
+  pool_.Retire(updated.arn, updated.generation);
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return updated;
+}
+
+Result<Function> LambdaService::UpdateFunctionConfiguration(const RequestContext& ctx,
+                                                            const std::string& name,
+                                                            ConfigInput config) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    if (config.revision_id && *config.revision_id != it->second.revision_id) {
+      return Fail(ErrorCode::kLambdaPreconditionFailed,
+                  "The Revision Id provided does not match the latest Revision Id. Call the "
+                  "GetFunction/GetAlias API to retrieve the latest Revision Id");
+    }
+    Function candidate = it->second;
+    if (auto status = ApplyConfig(candidate, config, /*creating=*/false); !status) {
+      return Fail(status.error());
+    }
+    candidate.last_modified_ns = clock_.NowNanos();
+    candidate.revision_id = ids_.Uuid();
+    ++candidate.generation;
+    it->second = candidate;
+    updated = std::move(candidate);
+  }
+  pool_.Retire(updated.arn, updated.generation);
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return updated;
+}
+
+Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::string& name,
+                                     const std::string& qualifier_param) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (qualifier.empty()) qualifier = qualifier_param;
+  if (qualifier == "$LATEST") {
+    return InvalidValue("$LATEST version cannot be deleted without deleting the function.");
+  }
+  Function removed;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    if (!qualifier.empty()) return NotFound(*arn, qualifier);
+    removed = std::move(it->second);
+    functions_.erase(it);
+    fingerprints_.erase(*arn);
+  }
+  pool_.Retire(removed.arn, removed.generation + 1);
+  code_store_.Remove(removed.code);
+  return writer_.Call(
+      [arn = removed.arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
+}
+
+Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
+                                                  const std::string& name, int reserved) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  if (reserved < 0) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + std::to_string(reserved) +
+                    "' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member "
+                    "must have value greater than or equal to 0");
+  }
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    int others = 0;
+    for (const auto& [other_arn, other] : functions_) {
+      if (other_arn != *arn && other.reserved_concurrency) others += *other.reserved_concurrency;
+    }
+    if (kAccountConcurrency - others - reserved < kMinUnreserved) {
+      return InvalidValue(
+          "Specified ReservedConcurrentExecutions for function decreases account's "
+          "UnreservedConcurrentExecution below its minimum value of [100].");
+    }
+    it->second.reserved_concurrency = reserved;
+    updated = it->second;
+  }
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return reserved;
+}
+
+Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
+                                                                 const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  auto function = Find(*arn);
+  if (!function) return Fail(function.error());
+  return function->reserved_concurrency;
+}
+
+Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
+                                                const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    it->second.reserved_concurrency.reset();
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, const std::string& name,
+                                                 const PermissionInput& in) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  static const std::regex kSid{R"(([a-zA-Z0-9-_.]+))"};
+  if (!std::regex_match(in.statement_id, kSid) || in.statement_id.size() > 100) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + in.statement_id +
+                    "' at 'statementId' failed to satisfy constraint: Member must satisfy "
+                    "regular expression pattern: ([a-zA-Z0-9-_.]+)");
+  }
+  json principal;
+  if (in.principal == "*") {
+    principal = "*";
+  } else if (in.principal.find(".amazonaws.com") != std::string::npos) {
+    principal = {{"Service", in.principal}};
+  } else if (in.principal.size() == 12 &&
+             in.principal.find_first_not_of("0123456789") == std::string::npos) {
+    principal = {{"AWS", "arn:aws:iam::" + in.principal + ":root"}};
+  } else {
+    principal = {{"AWS", in.principal}};
+  }
+  nlohmann::ordered_json statement = {{"Sid", in.statement_id},
+                                      {"Effect", "Allow"},
+                                      {"Principal", principal},
+                                      {"Action", in.action},
+                                      {"Resource", *arn}};
+  nlohmann::ordered_json condition = nlohmann::ordered_json::object();
+  if (in.source_arn) condition["ArnLike"] = {{"AWS:SourceArn", *in.source_arn}};
+  if (in.source_account) condition["StringEquals"] = {{"AWS:SourceAccount", *in.source_account}};
+  if (in.principal_org_id) {
+    condition["StringEquals"]["aws:PrincipalOrgID"] = *in.principal_org_id;
+  }
+  if (in.event_source_token) {
+    condition["StringEquals"]["lambda:EventSourceToken"] = *in.event_source_token;
+  }
+  if (!condition.empty()) statement["Condition"] = condition;
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    if (in.revision_id && *in.revision_id != it->second.policy_revision &&
+        !it->second.policy_revision.empty()) {
+      return Fail(ErrorCode::kLambdaPreconditionFailed,
+                  "The Revision Id provided does not match the latest Revision Id. Call the "
+                  "GetPolicy API to retrieve the latest Revision Id");
+    }
+    nlohmann::ordered_json statements = it->second.policy_json.empty()
+                                            ? nlohmann::ordered_json::array()
+                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+    for (const auto& existing : statements) {
+      if (existing.value("Sid", "") == in.statement_id) {
+        return Fail(ErrorCode::kLambdaResourceConflict,
+                    "The statement id (" + in.statement_id +
+                        ") provided already exists. Please choose a new statement id, or remove "
+                        "the existing statement.");
+      }
+    }
+    statements.push_back(statement);
+    it->second.policy_json = statements.dump();
+    it->second.policy_revision = ids_.Uuid();
+    updated = it->second;
+  }
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return statement.dump();
+}
+
+Status LambdaService::RemovePermission(const RequestContext& ctx, const std::string& name,
+                                       const std::string& statement_id) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    nlohmann::ordered_json statements = it->second.policy_json.empty()
+                                            ? nlohmann::ordered_json::array()
+                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+    const size_t before = statements.size();
+    statements.erase(
+        std::remove_if(statements.begin(), statements.end(),
+                       [&](const auto& s) { return s.value("Sid", "") == statement_id; }),
+        statements.end());
+    if (statements.size() == before) {
+      return Fail(ErrorCode::kLambdaResourceNotFound,
+                  "Statement " + statement_id + " is not found in resource policy.");
+    }
+    it->second.policy_json = statements.empty() ? "" : statements.dump();
+    it->second.policy_revision = ids_.Uuid();
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const RequestContext& ctx,
+                                                                     const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  auto function = Find(*arn);
+  if (!function) return Fail(function.error());
+  if (function->policy_json.empty()) {
+    return Fail(ErrorCode::kLambdaResourceNotFound, "The resource you requested does not exist.");
+  }
+  nlohmann::ordered_json policy = {
+      {"Version", "2012-10-17"},
+      {"Id", "default"},
+      {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
+  return std::make_pair(policy.dump(), function->policy_revision);
+}
+
+Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,
+                                  const std::map<std::string, std::string>& tags) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*resolved);
+    if (it == functions_.end()) return NotFound(*resolved);
+    for (const auto& [key, value] : tags) it->second.tags[key] = value;
+    if (it->second.tags.size() > 50) {
+      return InvalidValue("Number of tags exceeds resource tag limit.");
+    }
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Status LambdaService::UntagResource(const RequestContext& ctx, const std::string& arn,
+                                    const std::vector<std::string>& keys) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*resolved);
+    if (it == functions_.end()) return NotFound(*resolved);
+    for (const auto& key : keys) it->second.tags.erase(key);
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::map<std::string, std::string>> LambdaService::ListTags(const RequestContext& ctx,
+                                                                   const std::string& arn) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  auto function = Find(*resolved);
+  if (!function) return Fail(function.error());
+  return function->tags;
+}
+
+AccountSettings LambdaService::GetAccountSettings(const RequestContext& ctx) const {
+  AccountSettings settings;
+  int reserved = 0;
+  common::MutexLock lock(mu_);
+  for (const auto& [arn, f] : functions_) {
+    if (f.region != ctx.region || f.account != ctx.account) continue;
+    ++settings.function_count;
+    settings.total_code_size += f.code.size;
+    if (f.reserved_concurrency) reserved += *f.reserved_concurrency;
+  }
+  settings.unreserved_concurrency = kAccountConcurrency - reserved;
+  return settings;
+}
+
+runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
+  runtime::EnvironmentSpec spec;
+  spec.function_name = f.name;
+  spec.function_arn = f.arn;
+  spec.runtime = f.runtime;
+  spec.handler = f.handler;
+  spec.code_dir = f.code.dir;
+  spec.memory_mb = f.memory;
+  spec.timeout_seconds = f.timeout;
+  spec.variables = f.variables;
+  spec.region = f.region;
+  spec.shim_dir = options_.shim_dir;
+  spec.freeze = options_.freeze;
+  spec.generation = f.generation;
+  common::MutexLock lock(mu_);
+  spec.endpoint_url = endpoint_;
+  return spec;
+}
+
+void LambdaService::CheckHotReload(Function& function) {
+  if (!function.code.local_dir) return;
+  const int64_t now = clock_.NowNanos();
+  auto& [checked_ns, fingerprint] = fingerprints_[function.arn];
+  if (!fingerprint.empty() && now - checked_ns < 500'000'000) return;
+  std::string current = CodeStore::Fingerprint(function.code.dir);
+  checked_ns = now;
+  if (!fingerprint.empty() && current != fingerprint) {
+    ++function.generation;  // warm environments are recycled at their next lease
+    log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
+  }
+  fingerprint = std::move(current);
+}
+
+Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, in.function_name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (!in.qualifier.empty()) {
+    if (!qualifier.empty() && qualifier != in.qualifier) {
+      return InvalidValue(
+          "The derived qualifier from the function name does not match the "
+          "specified qualifier.");
+    }
+    qualifier = in.qualifier;
+  }
+  Function function;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn, qualifier);
+    CheckHotReload(it->second);
+    function = it->second;
+  }
+  if (!qualifier.empty() && qualifier != "$LATEST") return NotFound(*arn, qualifier);
+
+  const size_t limit = in.type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
+  if (in.payload.size() > limit) {
+    return Fail(ErrorCode::kLambdaRequestTooLarge, "Request must be smaller than " +
+                                                       std::to_string(limit) +
+                                                       " bytes for the InvokeFunction operation");
+  }
+  if (!in.payload.empty()) {
+    try {
+      const json parsed = json::parse(in.payload);
+      (void)parsed;
+    } catch (const json::parse_error& e) {
+      return Fail(ErrorCode::kLambdaInvalidRequestContent,
+                  std::string("Could not parse request body into json: Could not parse payload "
+                              "into json: ") +
+                      e.what());
+    }
+  }
+  const std::string invoked_arn = qualifier.empty() ? *arn : *arn + ":" + qualifier;
+  if (in.type == InvocationType::kDryRun) {
+    InvokeOutput out;
+    out.status = 204;
+    return out;
+  }
+  if (in.type == InvocationType::kEvent) {
+    InvokeOutput out;
+    out.status = 202;
+    out.request_id = ids_.Uuid();
+    {
+      common::MutexLock lock(mu_);
+      RequestContext event_ctx = ctx;
+      event_ctx.request_id = out.request_id;
+      async_queue_.push_back(AsyncEvent{std::move(event_ctx), *arn, in});
+    }
+    async_cv_.notify_one();
+    return out;
+  }
+  return RunSync(ctx, function, in, invoked_arn);
+}
+
+Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Function& function,
+                                            const InvokeInput& in, const std::string& invoked_arn) {
+  const int reserved = function.reserved_concurrency.value_or(-1);
+  auto throttled = [](const std::string& reason) {
+    common::ApiError error{ErrorCode::kLambdaTooManyRequests, "Rate Exceeded."};
+    error.reason = reason;
+    return Fail(std::move(error));
+  };
+  if (reserved == 0) return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+
+  InvokeOutput out;
+  out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
+  auto env = pool_.Acquire(SpecFor(function), reserved);
+  if (!env) {
+    switch (env.error().reason) {
+      case runtime::AcquireError::kThrottledReserved:
+        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+      case runtime::AcquireError::kThrottledAccount:
+        return throttled("ConcurrentInvocationLimitExceeded");
+      case runtime::AcquireError::kStartFailed:
+        // What Lambda reports when the runtime cannot be started (e.g. no bootstrap).
+        out.function_error = "Unhandled";
+        out.payload = ErrorBody("Runtime.InvalidEntrypoint",
+                                "RequestId: " + out.request_id + " Error: " + env.error().message);
+        return out;
+    }
+  }
+  runtime::InvocationRequest request;
+  request.request_id = out.request_id;
+  request.payload = in.payload.empty() ? "{}" : in.payload;
+  request.invoked_function_arn = invoked_arn;
+  request.trace_id = ctx.trace_header.find("Root=") != std::string::npos ? ctx.trace_header
+                                                                         : TraceId(clock_, ids_);
+  request.client_context = in.client_context;
+  request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
+  runtime::InvocationOutcome outcome = (*env)->Invoke(request);
+  pool_.Release(*env, outcome.reusable);
+
+  out.payload = std::move(outcome.payload);
+  if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
+  if (in.tail_log) {
+    const size_t keep = 4096;
+    out.log_tail =
+        outcome.log.size() > keep ? outcome.log.substr(outcome.log.size() - keep) : outcome.log;
+  }
+  return out;
+}
+
+void LambdaService::AsyncWorker() {
+  while (true) {
+    AsyncEvent event;
+    {
+      common::MutexLock lock(mu_);
+      async_cv_.wait(lock.native(),
+                     [&]() REQUIRES(mu_) { return stopping_ || !async_queue_.empty(); });
+      if (stopping_) return;
+      event = std::move(async_queue_.front());
+      async_queue_.pop_front();
+    }
+    auto function = Find(event.arn);
+    if (!function) {
+      log_.Warn("offstage: dropped an Event invocation of " + event.arn +
+                ": the function no longer exists");
+      continue;
+    }
+    InvokeInput sync = event.input;
+    sync.type = InvocationType::kRequestResponse;
+    sync.tail_log = false;
+    auto result = RunSync(event.ctx, *function, sync, event.arn);
+    if (!result) {
+      log_.Warn("offstage: Event invocation of " + function->name +
+                " failed: " + result.error().message);
+    }
+  }
+}
+
+}  // namespace offstage::lambda

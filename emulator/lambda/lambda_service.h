@@ -1,0 +1,150 @@
+// LambdaService: the Lambda control plane (functions, code, configuration, concurrency,
+// permissions, tags) and invocation. Functions are kept in memory and written through to
+// SQLite like SNS state; invocations lease an execution environment from runtime::Pool.
+// Owned by app::Daemon. Thread model: any HTTP worker thread; one mutex guards the function
+// table and is never held while code is extracted, an environment starts, or a handler runs.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/log.h"
+#include "emulator/common/mutex.h"
+#include "emulator/lambda/code_store.h"
+#include "emulator/lambda/function.h"
+#include "emulator/runtime/pool.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::lambda {
+
+enum class InvocationType { kRequestResponse, kEvent, kDryRun };
+
+struct InvokeInput {
+  std::string function_name;  // as given in the path
+  std::string qualifier;      // ?Qualifier=
+  InvocationType type = InvocationType::kRequestResponse;
+  bool tail_log = false;
+  std::optional<std::string> client_context;  // decoded JSON
+  std::string payload;
+};
+
+struct InvokeOutput {
+  int status = 200;  // 200, 202 or 204
+  std::string payload;
+  std::optional<std::string> function_error;  // "Unhandled"
+  std::optional<std::string> log_tail;        // last 4 KB of the log, not yet base64
+  std::string executed_version = "$LATEST";
+  std::string request_id;
+};
+
+struct LambdaOptions {
+  std::string code_root;  // where zips are extracted
+  std::string shim_dir;   // runtime-shim/
+  bool freeze = true;
+  int async_workers = 4;
+};
+
+class LambdaService {
+ public:
+  LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
+                const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
+  ~LambdaService();  // stops the asynchronous workers
+
+  Status Load();
+  // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (known after bind).
+  void SetEndpoint(const std::string& url);
+
+  Result<Function> CreateFunction(const RequestContext& ctx, CreateFunctionInput in);
+  Result<Function> GetFunction(const RequestContext& ctx, const std::string& name,
+                               const std::string& qualifier);
+  struct FunctionPage {
+    std::vector<Function> functions;
+    std::optional<std::string> next_marker;
+  };
+  Result<FunctionPage> ListFunctions(const RequestContext& ctx,
+                                     const std::optional<std::string>& marker,
+                                     std::optional<int> max_items);
+  Result<Function> UpdateFunctionCode(const RequestContext& ctx, const std::string& name,
+                                      CodeInput code, std::optional<std::string> revision_id,
+                                      bool dry_run);
+  Result<Function> UpdateFunctionConfiguration(const RequestContext& ctx, const std::string& name,
+                                               ConfigInput config);
+  Status DeleteFunction(const RequestContext& ctx, const std::string& name,
+                        const std::string& qualifier);
+
+  Result<int> PutFunctionConcurrency(const RequestContext& ctx, const std::string& name,
+                                     int reserved);
+  Result<std::optional<int>> GetFunctionConcurrency(const RequestContext& ctx,
+                                                    const std::string& name);
+  Status DeleteFunctionConcurrency(const RequestContext& ctx, const std::string& name);
+
+  Result<std::string> AddPermission(const RequestContext& ctx, const std::string& name,
+                                    const PermissionInput& in);
+  Status RemovePermission(const RequestContext& ctx, const std::string& name,
+                          const std::string& statement_id);
+  // The policy document and its revision id.
+  Result<std::pair<std::string, std::string>> GetPolicy(const RequestContext& ctx,
+                                                        const std::string& name);
+
+  Status TagResource(const RequestContext& ctx, const std::string& arn,
+                     const std::map<std::string, std::string>& tags);
+  Status UntagResource(const RequestContext& ctx, const std::string& arn,
+                       const std::vector<std::string>& keys);
+  Result<std::map<std::string, std::string>> ListTags(const RequestContext& ctx,
+                                                      const std::string& arn);
+  AccountSettings GetAccountSettings(const RequestContext& ctx) const;
+
+  Result<InvokeOutput> Invoke(const RequestContext& ctx, const InvokeInput& in);
+
+  size_t function_count() const;
+
+ private:
+  Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
+                                 std::string_view member, std::string* qualifier) const;
+  Result<Function> Find(const std::string& arn) const;
+  Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
+  Status Persist(const Function& function);
+  Status ApplyConfig(Function& function, const ConfigInput& config, bool creating) const;
+  runtime::EnvironmentSpec SpecFor(const Function& function) const;
+  Result<InvokeOutput> RunSync(const RequestContext& ctx, const Function& function,
+                               const InvokeInput& in, const std::string& invoked_arn);
+  void AsyncWorker();
+  // Hot reload: a local directory whose files changed gets a new generation.
+  void CheckHotReload(Function& function) REQUIRES(mu_);
+
+  const LambdaOptions options_;
+  storage::Writer& writer_;
+  runtime::Pool& pool_;
+  const common::Clock& clock_;
+  common::IdGenerator& ids_;
+  common::Logger& log_;
+  CodeStore code_store_;
+
+  mutable common::Mutex mu_;
+  std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
+  std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);
+  std::string endpoint_ GUARDED_BY(mu_);
+  bool node_version_checked_ GUARDED_BY(mu_) = false;
+
+  // Event invocations: accepted at once, run by the workers (no retries yet).
+  struct AsyncEvent {
+    RequestContext ctx;
+    std::string arn;
+    InvokeInput input;
+  };
+  std::condition_variable async_cv_;
+  std::deque<AsyncEvent> async_queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> async_workers_;
+};
+
+}  // namespace offstage::lambda

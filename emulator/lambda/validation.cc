@@ -1,0 +1,185 @@
+#include "emulator/lambda/validation.h"
+
+#include <array>
+#include <regex>
+#include <set>
+
+namespace offstage::lambda {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+
+constexpr std::string_view kFunctionNamePattern =
+    R"((arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)";
+
+// Runtimes offstage can run here; other AWS runtimes are refused with a clear message.
+constexpr std::array<std::string_view, 12> kSupported = {
+    "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9",    "python3.10",      "python3.11",
+    "python3.12", "python3.13", "provided",   "provided.al2", "provided.al2023", "nodejs24.x"};
+
+// Reserved variables Lambda sets itself (§5.2).
+const std::set<std::string_view> kReservedKeys = {
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+};
+
+auto ValidationError(std::string_view value, std::string_view member, std::string_view rule) {
+  return Fail(ErrorCode::kLambdaValidation,
+              "1 validation error detected: Value '" + std::string(value) + "' at '" +
+                  std::string(member) + "' failed to satisfy constraint: " + std::string(rule));
+}
+
+}  // namespace
+
+common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_view member) {
+  static const std::regex pattern{std::string(kFunctionNamePattern)};
+  std::match_results<std::string_view::const_iterator> match;
+  if (text.empty() || text.size() > 170 ||
+      !std::regex_match(text.begin(), text.end(), match, pattern)) {
+    return ValidationError(
+        text, member,
+        "Member must satisfy regular expression pattern: " + std::string(kFunctionNamePattern));
+  }
+  FunctionRef ref;
+  ref.name = match[7].str();
+  ref.qualifier = match[9].matched ? match[9].str() : "";
+  if (match[3].matched) {
+    std::string region = match[3].str();
+    ref.region = region.substr(0, region.size() - 1);
+  }
+  if (match[5].matched) {
+    std::string account = match[5].str();
+    ref.account = account.substr(0, account.size() - 1);
+  }
+  // "acct:function:name" without the arn: prefix is the partial form; a bare "name:qual" is a
+  // qualified name. Anything that names the account must also say "function:".
+  if (!ref.account.empty() && !match[6].matched) {
+    return ValidationError(
+        text, member,
+        "Member must satisfy regular expression pattern: " + std::string(kFunctionNamePattern));
+  }
+  if (ref.name.size() > 64) {
+    return ValidationError(text, member, "Member must have length less than or equal to 64");
+  }
+  return ref;
+}
+
+common::Status ValidateNewFunctionName(std::string_view name) {
+  static const std::regex pattern{R"([a-zA-Z0-9-_]{1,64})"};
+  if (!std::regex_match(name.begin(), name.end(), pattern)) {
+    return ValidationError(name, "functionName",
+                           "Member must satisfy regular expression pattern: "
+                           "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                           "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
+  return {};
+}
+
+bool IsSupportedRuntime(std::string_view runtime) {
+  for (std::string_view r : kSupported) {
+    if (r == runtime) return true;
+  }
+  return false;
+}
+
+common::Status ValidateRuntime(std::string_view runtime) {
+  if (IsSupportedRuntime(runtime)) return {};
+  static const std::set<std::string_view> kAwsOnly = {
+      "java8.al2", "java11",  "java17",  "java21",    "dotnet6",    "dotnet8",
+      "ruby3.2",   "ruby3.3", "ruby3.4", "python3.8", "nodejs16.x", "go1.x"};
+  if (kAwsOnly.contains(runtime)) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "offstage cannot run the runtime " + std::string(runtime) +
+                    " on this machine; supported: nodejs18.x-nodejs24.x, python3.9-python3.13, "
+                    "provided, provided.al2, provided.al2023");
+  }
+  return ValidationError(runtime, "runtime",
+                         "Member must satisfy enum value set: [nodejs18.x, nodejs20.x, "
+                         "nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, "
+                         "python3.13, provided, provided.al2, provided.al2023, java21, dotnet8, "
+                         "ruby3.3] or be a valid ARN");
+}
+
+common::Status ValidateRole(std::string_view role) {
+  static const std::regex pattern{
+      R"(arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)"};
+  if (!std::regex_match(role.begin(), role.end(), pattern)) {
+    return ValidationError(role, "role",
+                           "Member must satisfy regular expression pattern: "
+                           "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+  }
+  return {};
+}
+
+common::Status ValidateTimeout(int timeout) {
+  if (timeout < 1) {
+    return ValidationError(std::to_string(timeout), "timeout",
+                           "Member must have value greater than or equal to 1");
+  }
+  if (timeout > 900) {
+    return ValidationError(std::to_string(timeout), "timeout",
+                           "Member must have value less than or equal to 900");
+  }
+  return {};
+}
+
+common::Status ValidateMemory(int memory) {
+  if (memory < 128) {
+    return ValidationError(std::to_string(memory), "memorySize",
+                           "Member must have value greater than or equal to 128");
+  }
+  if (memory > 10240) {
+    return ValidationError(std::to_string(memory), "memorySize",
+                           "Member must have value less than or equal to 10240");
+  }
+  return {};
+}
+
+common::Status ValidateVariables(const std::map<std::string, std::string>& variables) {
+  std::string reserved;
+  size_t total = 0;
+  static const std::regex key_pattern{R"([a-zA-Z]([a-zA-Z0-9_])+)"};
+  for (const auto& [key, value] : variables) {
+    if (kReservedKeys.contains(key)) reserved += (reserved.empty() ? "" : ", ") + key;
+    if (!std::regex_match(key, key_pattern)) {
+      return ValidationError(key, "environment.variables",
+                             "Member must satisfy regular expression pattern: "
+                             "[a-zA-Z]([a-zA-Z0-9_])+");
+    }
+    total += key.size() + value.size();
+  }
+  if (!reserved.empty()) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided contains reserved keys that are "
+                "currently not supported for modification. Reserved keys used in this request: " +
+                    reserved);
+  }
+  if (total > 4096) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided exceeded the 4KB limit. String "
+                "measured: " +
+                    std::to_string(total));
+  }
+  return {};
+}
+
+}  // namespace offstage::lambda

@@ -1,0 +1,546 @@
+#include "emulator/runtime/environment.h"
+
+#include <httplib.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "emulator/common/strings.h"
+
+namespace offstage::runtime {
+namespace {
+
+constexpr int64_t kInitLimitNs = 10'000'000'000;             // Lambda's init phase limit
+constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;  // as the RIE (§4.4)
+constexpr size_t kMaxLogBytes = 256 * 1024;                  // kept per invocation for Tail
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  return nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump();
+}
+
+void Reply(httplib::Response& res, int status, const std::string& type,
+           const std::string& message) {
+  res.status = status;
+  res.set_content(ErrorBody(type, message), "application/json");
+}
+
+std::string LogStreamName(const common::Clock& clock, common::IdGenerator& ids) {
+  const time_t secs = static_cast<time_t>(clock.NowNanos() / 1'000'000'000);
+  tm utc{};
+  gmtime_r(&secs, &utc);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y/%m/%d", &utc);
+  return std::string(date) + "/[$LATEST]" + ids.Hex(16);
+}
+
+std::string Seconds(int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
+std::string Millis(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", ms);
+  return buf;
+}
+
+}  // namespace
+
+Environment::Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
+                         LogSink& logs)
+    : spec_(std::move(spec)),
+      clock_(clock),
+      ids_(ids),
+      logs_(logs),
+      // AWS-shaped temporary credentials, unique per environment: every API call a handler
+      // makes carries this key id in its SigV4 scope, which ties the call to this environment.
+      access_key_id_("ASIA" + [&] {
+        std::string hex = ids.Hex(8);
+        for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return hex;
+      }()) {}
+
+Environment::~Environment() { Stop(); }
+
+std::vector<std::string> Environment::BuildArgv() const {
+  if (common::StartsWith(spec_.runtime, "nodejs")) {
+    return {"node", spec_.shim_dir + "/node/bootstrap.mjs"};
+  }
+  if (common::StartsWith(spec_.runtime, "python")) {
+    return {"python3", "-u", spec_.shim_dir + "/python/bootstrap.py"};
+  }
+  return {spec_.code_dir + "/bootstrap"};
+}
+
+std::vector<std::string> Environment::BuildEnv(int port) const {
+  std::map<std::string, std::string> env;
+  // Unreserved defaults first: the function's own variables may override these.
+  const char* path = std::getenv("PATH");
+  env["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  env["LANG"] = "en_US.UTF-8";
+  env["TZ"] = ":UTC";
+  env["HOME"] = "/tmp";
+  env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
+  if (const char* node_path = std::getenv("OFFSTAGE_NODE_PATH")) env["NODE_PATH"] = node_path;
+  for (const auto& [key, value] : spec_.variables) env[key] = value;
+  // Reserved: set by Lambda, not overridable (§5.2 of the wire reference).
+  env["_HANDLER"] = spec_.handler;
+  env["AWS_REGION"] = spec_.region;
+  env["AWS_DEFAULT_REGION"] = spec_.region;
+  if (!common::StartsWith(spec_.runtime, "provided")) {
+    env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + spec_.runtime;
+  }
+  env["AWS_LAMBDA_FUNCTION_NAME"] = spec_.function_name;
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(spec_.memory_mb);
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = spec_.version;
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + spec_.function_name;
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_;
+  env["AWS_ACCESS_KEY_ID"] = access_key_id_;
+  env["AWS_ACCESS_KEY"] = access_key_id_;
+  env["AWS_SECRET_ACCESS_KEY"] = "offstage-secret";
+  env["AWS_SESSION_TOKEN"] = "offstage-session";
+  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port);
+  env["LAMBDA_TASK_ROOT"] = spec_.code_dir;
+  env["LAMBDA_RUNTIME_DIR"] = spec_.shim_dir;
+  // Not an AWS variable: it points the SDKs inside the handler back at this daemon.
+  env["AWS_ENDPOINT_URL"] = spec_.endpoint_url;
+  std::vector<std::string> out;
+  for (const auto& [key, value] : env) out.push_back(key + "=" + value);
+  return out;
+}
+
+common::Status Environment::Start() {
+  log_stream_ = LogStreamName(clock_, ids_);
+  server_ = std::make_unique<httplib::Server>();
+  server_->new_task_queue = [] { return new httplib::ThreadPool(3); };
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(1'000'000);
+  server_->set_keep_alive_timeout(24 * 3600);  // a frozen runtime keeps its connection
+  server_->set_read_timeout(24 * 3600, 0);
+  server_->set_payload_max_length(kMaxResponseBytes + 1024 * 1024);
+  Routes();
+  const int port = server_->bind_to_any_port("127.0.0.1");
+  if (port < 0) return common::Fail(common::Internal("cannot bind a Runtime API port"));
+  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+
+  ProcessSpec process{BuildArgv(), BuildEnv(port), spec_.code_dir};
+  {
+    common::MutexLock lock(mu_);
+    spawned_ns_ = clock_.NowNanos();
+  }
+  auto spawned = Process::Spawn(process);
+  if (!spawned) {
+    common::MutexLock lock(mu_);
+    state_ = State::kDead;
+    return common::Fail(spawned.error());
+  }
+  process_ = std::move(*spawned);
+  reader_thread_ = std::thread([this] { ReadPipes(); });
+  return {};
+}
+
+void Environment::Freeze() {
+  if (!frozen_ && process_) {
+    process_->SignalGroup(SIGSTOP);
+    frozen_ = true;
+  }
+}
+
+void Environment::Thaw() {
+  if (frozen_ && process_) {
+    process_->SignalGroup(SIGCONT);
+    frozen_ = false;
+  }
+}
+
+void Environment::Routes() {
+  server_->Get("/2018-06-01/runtime/invocation/next", [this](const httplib::Request&,
+                                                             httplib::Response& res) {
+    common::MutexLock lock(mu_);
+    if (state_ == State::kBusy) {
+      Reply(res, 403, "InvalidStateTransition",
+            "State transition from Invoking to Ready is not allowed: the current "
+            "invocation has not been answered");
+      return;
+    }
+    if (stopping_ || state_ == State::kDead) {
+      Reply(res, 500, "InternalServerError", "Internal Server Error");
+      return;
+    }
+    const int64_t now = clock_.NowNanos();
+    if (first_next_ns_ == 0) first_next_ns_ = now;
+    state_ = State::kIdle;
+    idle_since_ns_ = now;
+    cv_.notify_all();
+    // Faithful freeze: nothing to do until the next event, so no CPU at all.
+    if (!pending_ && spec_.freeze) Freeze();
+    cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return pending_.has_value() || stopping_; });
+    if (stopping_) {
+      Reply(res, 500, "InternalServerError", "Internal Server Error");
+      return;
+    }
+    InvocationRequest request = std::move(*pending_);
+    pending_.reset();
+    state_ = State::kBusy;
+    current_id_ = request.request_id;
+    last_id_ = request.request_id;
+    handed_over_ns_ = clock_.NowNanos();
+    deadline_ns_ = handed_over_ns_ + request.timeout_ns;
+    cv_.notify_all();
+    res.set_header("Lambda-Runtime-Aws-Request-Id", request.request_id);
+    res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(deadline_ns_ / 1'000'000));
+    res.set_header("Lambda-Runtime-Invoked-Function-Arn", request.invoked_function_arn);
+    if (!request.trace_id.empty()) {
+      res.set_header("Lambda-Runtime-Trace-Id", request.trace_id);
+    }
+    if (request.client_context) {
+      res.set_header("Lambda-Runtime-Client-Context", *request.client_context);
+    }
+    res.set_content(request.payload, "application/json");
+  });
+
+  auto answer = [this](const httplib::Request& req, httplib::Response& res, bool error) {
+    const std::string id = req.matches[1].str();
+    InvocationOutcome outcome;
+    outcome.payload = req.body;
+    outcome.kind = error ? OutcomeKind::kFunctionError : OutcomeKind::kSuccess;
+    if (error) {
+      outcome.error_type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
+      if (outcome.error_type.empty()) {
+        auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_object() && body.contains("errorType") && body["errorType"].is_string()) {
+          outcome.error_type = body["errorType"].get<std::string>();
+        } else {
+          outcome.error_type = "Unhandled";
+        }
+      }
+    }
+    auto pending =
+        nlohmann::json::parse(req.get_header_value("Offstage-Pending-Work"), nullptr, false);
+    if (pending.is_array()) {
+      for (const auto& item : pending) {
+        if (item.is_string()) outcome.pending_work.push_back(item.get<std::string>());
+      }
+    }
+    common::MutexLock lock(mu_);
+    if (state_ != State::kBusy || current_id_.empty()) {
+      Reply(res, 403, "InvalidStateTransition",
+            "State transition is not allowed: no invocation is in progress");
+      return;
+    }
+    if (id != current_id_) {
+      Reply(res, 400, "InvalidRequestID", "Invalid request ID");
+      return;
+    }
+    if (req.body.size() > kMaxResponseBytes) {
+      outcome.kind = OutcomeKind::kFunctionError;
+      outcome.error_type = "Function.ResponseSizeTooLarge";
+      outcome.payload = ErrorBody("Function.ResponseSizeTooLarge",
+                                  "Response payload size exceeded maximum allowed payload size "
+                                  "(6291556 bytes).");
+      Reply(res, 413, "RequestEntityTooLarge",
+            "Exceeded maximum allowed payload size (6291556 bytes).");
+    } else {
+      res.status = 202;
+      res.set_content("{\"status\":\"OK\"}", "application/json");
+    }
+    outcome.finished_ns = clock_.NowNanos();
+    outcome.handed_over_ns = handed_over_ns_;
+    outcome_ = std::move(outcome);
+    current_id_.clear();
+    state_ = State::kReady;
+    cv_.notify_all();
+  };
+  server_->Post(
+      R"(/2018-06-01/runtime/invocation/([^/]+)/response)",
+      [answer](const httplib::Request& req, httplib::Response& res) { answer(req, res, false); });
+  server_->Post(
+      R"(/2018-06-01/runtime/invocation/([^/]+)/error)",
+      [answer](const httplib::Request& req, httplib::Response& res) { answer(req, res, true); });
+  server_->Post("/2018-06-01/runtime/init/error",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  std::string type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
+                  if (type.empty()) type = "Runtime.Unknown";
+                  common::MutexLock lock(mu_);
+                  if (first_next_ns_ != 0) {
+                    Reply(res, 403, "InvalidStateTransition",
+                          "State transition from Ready to InitError is not allowed");
+                    return;
+                  }
+                  init_error_ = std::make_pair(type, req.body);
+                  cv_.notify_all();
+                  res.status = 202;
+                  res.set_content("{\"status\":\"OK\"}", "application/json");
+                });
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) {
+      Reply(res, 404, "InvalidRequest", "Unknown Runtime API path");
+    }
+  });
+}
+
+void Environment::Emit(LogStream stream, const std::string& request_id, std::string text) {
+  LogLine line{spec_.function_name, request_id, stream, clock_.NowNanos(), std::move(text)};
+  {
+    common::MutexLock lock(mu_);
+    if (log_.size() < kMaxLogBytes) {
+      log_ += line.text;
+      log_ += '\n';
+    }
+  }
+  logs_.Write(line);
+}
+
+void Environment::ReadPipes() {
+  const int fds[2] = {process_->stdout_fd(), process_->stderr_fd()};
+  std::string partial[2];
+  bool open[2] = {true, true};
+  std::function<void(int, bool)> flush_lines = [&](int i, bool all) {
+    size_t start = 0;
+    while (true) {
+      const size_t nl = partial[i].find('\n', start);
+      if (nl == std::string::npos) break;
+      std::string text = partial[i].substr(start, nl - start);
+      start = nl + 1;
+      std::string id;
+      {
+        common::MutexLock lock(mu_);
+        id = current_id_.empty() ? last_id_ : current_id_;
+      }
+      Emit(i == 0 ? LogStream::kStdout : LogStream::kStderr, id, std::move(text));
+    }
+    partial[i].erase(0, start);
+    if (all && !partial[i].empty()) {
+      partial[i] += '\n';
+      flush_lines(i, false);
+    }
+  };
+  bool leader_exited = false;
+  while (open[0] || open[1]) {
+    pollfd pfds[2];
+    int n = 0;
+    int index[2];
+    for (int i = 0; i < 2; ++i) {
+      if (!open[i]) continue;
+      pfds[n] = pollfd{fds[i], POLLIN, 0};
+      index[n++] = i;
+    }
+    const int ready = poll(pfds, static_cast<nfds_t>(n), leader_exited ? 0 : 200);
+    if (ready <= 0) {
+      if (leader_exited) break;  // the leader is gone and nothing more is buffered
+      siginfo_t info{};
+      info.si_pid = 0;
+      waitid(P_PID, static_cast<id_t>(process_->pid()), &info, WEXITED | WNOHANG | WNOWAIT);
+      if (info.si_pid != 0) leader_exited = true;  // drain what is left, then reap
+      continue;
+    }
+    for (int k = 0; k < n; ++k) {
+      if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const int i = index[k];
+      char buf[16384];
+      const ssize_t got = read(fds[i], buf, sizeof buf);
+      if (got <= 0) {
+        open[i] = false;
+        flush_lines(i, true);
+        continue;
+      }
+      partial[i].append(buf, static_cast<size_t>(got));
+      flush_lines(i, false);
+    }
+  }
+  flush_lines(0, true);
+  flush_lines(1, true);
+  const int status = process_->Wait();
+  common::MutexLock lock(mu_);
+  exited_ = true;
+  exit_status_ = status;
+  state_ = State::kDead;
+  cv_.notify_all();
+}
+
+InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
+  bool cold = false;
+  {
+    common::MutexLock lock(mu_);
+    cold = invocations_++ == 0;
+    log_.clear();
+  }
+  Emit(LogStream::kPlatform, request.request_id,
+       "START RequestId: " + request.request_id + " Version: " + spec_.version);
+
+  InvocationOutcome out;
+  enum class End { kAnswered, kInitError, kExited, kTimeout, kStopped } end;
+  int64_t init_ns = 0;
+  const int64_t invoked_ns = clock_.NowNanos();
+  {
+    common::MutexLock lock(mu_);
+    outcome_.reset();
+    if (state_ == State::kDead || exited_) {
+      end = stopping_ ? End::kStopped : End::kExited;
+    } else {
+      pending_ = request;
+      deadline_ns_ = 0;
+      Thaw();
+      cv_.notify_all();
+      while (true) {
+        if (outcome_) {
+          end = End::kAnswered;
+          break;
+        }
+        if (init_error_) {
+          end = End::kInitError;
+          break;
+        }
+        if (exited_) {
+          end = End::kExited;
+          break;
+        }
+        if (stopping_) {
+          end = End::kStopped;
+          break;
+        }
+        // Once the runtime has taken the event its deadline applies; before that, a cold start
+        // may also spend Lambda's init limit.
+        const int64_t limit = deadline_ns_ != 0
+                                  ? deadline_ns_
+                                  : invoked_ns + request.timeout_ns + (cold ? kInitLimitNs : 0);
+        const int64_t now = clock_.NowNanos();
+        if (now >= limit) {
+          end = End::kTimeout;
+          break;
+        }
+        cv_.wait_for(lock.native(), std::chrono::nanoseconds(limit - now));
+      }
+    }
+    pending_.reset();
+    if (cold && first_next_ns_ != 0) init_ns = first_next_ns_ - spawned_ns_;
+    if (end == End::kAnswered) {
+      out = std::move(*outcome_);
+      outcome_.reset();
+    } else {
+      out.handed_over_ns = handed_over_ns_;
+      out.finished_ns = clock_.NowNanos();
+    }
+    if (end != End::kAnswered) {
+      current_id_.clear();
+      state_ = State::kDead;
+    }
+  }
+
+  const std::string& id = request.request_id;
+  std::string status;
+  switch (end) {
+    case End::kAnswered:
+      out.reusable = true;
+      if (out.kind == OutcomeKind::kFunctionError) status = "error";
+      break;
+    case End::kInitError: {
+      std::pair<std::string, std::string> init;
+      {
+        common::MutexLock lock(mu_);
+        init = *init_error_;
+      }
+      out.kind = OutcomeKind::kFunctionError;
+      out.error_type = init.first;
+      out.payload = init.second;
+      status = "error";
+      break;
+    }
+    case End::kExited: {
+      int wait_status;
+      {
+        common::MutexLock lock(mu_);
+        wait_status = exit_status_;
+      }
+      out.kind = OutcomeKind::kExited;
+      out.error_type = "Runtime.ExitError";
+      out.payload = ErrorBody(
+          "Runtime.ExitError",
+          "RequestId: " + id + " Error: Runtime exited with error: " + DescribeExit(wait_status));
+      status = "error";
+      break;
+    }
+    case End::kTimeout: {
+      const std::string after = Seconds(request.timeout_ns);
+      Emit(LogStream::kPlatform, id,
+           common::IsoMillis(clock_.NowNanos()) + " " + id + " Task timed out after " + after +
+               " seconds");
+      out.kind = OutcomeKind::kTimeout;
+      out.error_type = "Sandbox.Timedout";
+      out.payload =
+          ErrorBody("Sandbox.Timedout",
+                    "RequestId: " + id + " Error: Task timed out after " + after + " seconds");
+      status = "timeout";
+      break;
+    }
+    case End::kStopped:
+      out.kind = OutcomeKind::kPlatformError;
+      out.error_type = "ServiceException";
+      out.payload = ErrorBody("ServiceException", "The execution environment was stopped");
+      status = "error";
+      break;
+  }
+  if (!out.reusable && process_) process_->SignalGroup(SIGKILL);
+
+  out.cold_start = cold;
+  out.init_duration_ns = init_ns;
+  const int64_t started = out.handed_over_ns != 0 ? out.handed_over_ns : out.finished_ns;
+  out.duration_ms = end == End::kTimeout ? static_cast<double>(request.timeout_ns) / 1e6
+                                         : static_cast<double>(out.finished_ns - started) / 1e6;
+  out.max_memory_mb = process_ ? (process_->PeakRssKiB() + 1023) / 1024 : 0;
+
+  Emit(LogStream::kPlatform, id, "END RequestId: " + id);
+  std::string report =
+      "REPORT RequestId: " + id + "\tDuration: " + Millis(out.duration_ms) +
+      " ms\tBilled Duration: " + std::to_string(static_cast<long>(std::ceil(out.duration_ms))) +
+      " ms\tMemory Size: " + std::to_string(spec_.memory_mb) +
+      " MB\tMax Memory Used: " + std::to_string(out.max_memory_mb) + " MB\t";
+  if (init_ns > 0)
+    report += "Init Duration: " + Millis(static_cast<double>(init_ns) / 1e6) + " ms\t";
+  if (!status.empty()) report += "Status: " + status;
+  Emit(LogStream::kPlatform, id, report);
+  {
+    common::MutexLock lock(mu_);
+    out.log = log_;
+    if (out.reusable && state_ != State::kDead) idle_since_ns_ = clock_.NowNanos();
+  }
+  return out;
+}
+
+void Environment::Stop() {
+  {
+    common::MutexLock lock(mu_);
+    stopping_ = true;
+    state_ = State::kDead;
+    cv_.notify_all();
+  }
+  if (process_) {
+    process_->SignalGroup(SIGKILL);
+    process_->SignalGroup(SIGCONT);
+  }
+  if (server_) server_->stop();
+  if (server_thread_.joinable()) server_thread_.join();
+  if (reader_thread_.joinable()) reader_thread_.join();
+}
+
+Environment::State Environment::state() const {
+  common::MutexLock lock(mu_);
+  return state_;
+}
+
+int64_t Environment::idle_since_ns() const {
+  common::MutexLock lock(mu_);
+  return idle_since_ns_;
+}
+
+}  // namespace offstage::runtime

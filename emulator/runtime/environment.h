@@ -1,0 +1,152 @@
+// Environment: one Lambda execution environment = one runtime process (its own process group)
+// plus its own Runtime API listener on an ephemeral loopback port (DESIGN decision 4), driven
+// as an explicit state machine:
+//
+//   Starting ──first /next──► Idle ◄──/next── Ready
+//      │                       │ Invoke          ▲ /response or /error
+//      └──────── Invoke ─────► Busy ─────────────┘
+//   any state ──timeout, crash, init error, Stop──► Dead
+//
+// While Idle and frozen, the process group is stopped (SIGSTOP) and continued (SIGCONT) when the
+// next event is handed over (DESIGN 5). Owned by the Pool (shared_ptr). Thread model: Invoke is
+// called by one invoker thread at a time (the pool leases an environment exclusively); the
+// Runtime API handlers run on the listener's own threads and the pipe reader on its own thread;
+// one mutex guards the state, never held across I/O.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/runtime/log_sink.h"
+#include "emulator/runtime/process.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace offstage::runtime {
+
+struct EnvironmentSpec {
+  std::string function_name;
+  std::string function_arn;  // unqualified
+  std::string version = "$LATEST";
+  std::string runtime;  // nodejs20.x, python3.12, provided.al2023, ...
+  std::string handler;
+  std::string code_dir;  // LAMBDA_TASK_ROOT
+  int memory_mb = 128;
+  int timeout_seconds = 3;
+  std::map<std::string, std::string> variables;  // the function's Environment.Variables
+  std::string region;
+  std::string endpoint_url;  // the daemon, as AWS_ENDPOINT_URL inside the environment
+  std::string shim_dir;      // runtime-shim/
+  bool freeze = true;
+  uint64_t generation = 0;  // code/config version the environment was started for
+};
+
+struct InvocationRequest {
+  std::string request_id;
+  std::string payload;
+  std::string invoked_function_arn;
+  std::string trace_id;                       // Root=...;Parent=...;Sampled=...
+  std::optional<std::string> client_context;  // JSON
+  int64_t timeout_ns = 0;
+};
+
+enum class OutcomeKind {
+  kSuccess,        // /response
+  kFunctionError,  // /error, /init/error
+  kTimeout,        // Sandbox.Timedout
+  kExited,         // Runtime.ExitError
+  kPlatformError,  // could not start, or the environment was stopped
+};
+
+struct InvocationOutcome {
+  OutcomeKind kind = OutcomeKind::kPlatformError;
+  std::string payload;     // response, or the error document
+  std::string error_type;  // for errors
+  bool cold_start = false;
+  int64_t init_duration_ns = 0;  // cold starts: spawn to first /next
+  int64_t handed_over_ns = 0;    // event given to the runtime (/next answered)
+  int64_t finished_ns = 0;       // /response, /error, timeout or exit seen
+  double duration_ms = 0;
+  long max_memory_mb = 0;
+  std::vector<std::string> pending_work;  // the shim's Offstage-Pending-Work report
+  std::string log;                        // this invocation's log, START..REPORT
+  bool reusable = false;                  // the environment can take another event
+};
+
+class Environment {
+ public:
+  enum class State { kStarting, kIdle, kReady, kBusy, kDead };
+
+  Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
+              LogSink& logs);
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  // Binds the Runtime API and spawns the runtime process (a cold start).
+  common::Status Start();
+  // Hands one event to the runtime and waits for its outcome or the timeout.
+  InvocationOutcome Invoke(const InvocationRequest& request);
+  // Kills the process group and stops the listener. Idempotent.
+  void Stop();
+
+  State state() const;
+  const EnvironmentSpec& spec() const { return spec_; }
+  const std::string& access_key_id() const { return access_key_id_; }
+  int64_t idle_since_ns() const;
+
+ private:
+  void Routes();
+  void ReadPipes();
+  void Emit(LogStream stream, const std::string& request_id, std::string text);
+  std::vector<std::string> BuildEnv(int port) const;
+  std::vector<std::string> BuildArgv() const;
+  void Freeze() REQUIRES(mu_);
+  void Thaw() REQUIRES(mu_);
+
+  const EnvironmentSpec spec_;
+  const common::Clock& clock_;
+  common::IdGenerator& ids_;
+  LogSink& logs_;
+  const std::string access_key_id_;
+  std::string log_stream_;  // set in Start, read-only afterwards
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread server_thread_;
+  std::unique_ptr<Process> process_;
+  std::thread reader_thread_;
+
+  mutable common::Mutex mu_;
+  std::condition_variable cv_;
+  State state_ GUARDED_BY(mu_) = State::kStarting;
+  bool frozen_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool exited_ GUARDED_BY(mu_) = false;
+  int exit_status_ GUARDED_BY(mu_) = 0;
+  int64_t spawned_ns_ GUARDED_BY(mu_) = 0;
+  int64_t first_next_ns_ GUARDED_BY(mu_) = 0;
+  int64_t idle_since_ns_ GUARDED_BY(mu_) = 0;
+  int invocations_ GUARDED_BY(mu_) = 0;
+  std::optional<InvocationRequest> pending_ GUARDED_BY(mu_);  // waiting for /next
+  std::string current_id_ GUARDED_BY(mu_);                    // handed over, not yet answered
+  std::string last_id_ GUARDED_BY(mu_);                       // for log lines after the answer
+  int64_t handed_over_ns_ GUARDED_BY(mu_) = 0;
+  int64_t deadline_ns_ GUARDED_BY(mu_) = 0;  // 0 until the runtime has taken the event
+  std::optional<InvocationOutcome> outcome_ GUARDED_BY(mu_);
+  std::optional<std::pair<std::string, std::string>> init_error_ GUARDED_BY(mu_);
+  std::string log_ GUARDED_BY(mu_);  // the current invocation's log lines
+};
+
+}  // namespace offstage::runtime

@@ -1,0 +1,77 @@
+// Pool: the execution environments of every function. Hands out a warm idle environment when
+// one exists (most recently used first), starts a new one (a cold start) when the function's
+// concurrency allows, and throttles otherwise; retires environments whose code or configuration
+// changed, and reaps those idle past --idle-timeout. Owned by app::Daemon (through the Lambda
+// service). Thread model: any invoker thread may Acquire/Release; one mutex guards the
+// bookkeeping and is never held while an environment starts or stops; one reaper thread.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/runtime/environment.h"
+
+namespace offstage::runtime {
+
+struct PoolOptions {
+  int max_environments = 64;
+  int64_t idle_timeout_ns = 10LL * 60 * 1'000'000'000;
+};
+
+enum class AcquireError { kThrottledReserved, kThrottledAccount, kStartFailed };
+
+struct AcquireFailure {
+  AcquireError reason;
+  std::string message;
+};
+
+class Pool {
+ public:
+  Pool(PoolOptions options, const common::Clock& clock, common::IdGenerator& ids, LogSink& logs);
+  ~Pool();  // StopAll()
+
+  // `reserved` is the function's reserved concurrency, or -1 when it has none.
+  std::expected<std::shared_ptr<Environment>, AcquireFailure> Acquire(const EnvironmentSpec& spec,
+                                                                      int reserved);
+  void Release(const std::shared_ptr<Environment>& env, bool reusable);
+  // The function's code or configuration changed: idle environments stop now, busy ones when
+  // released; new ones are started with `generation`.
+  void Retire(const std::string& function_arn, uint64_t generation);
+  void StopAll();
+
+  struct Stats {
+    int idle = 0;
+    int busy = 0;
+  };
+  Stats stats(const std::string& function_arn) const;
+  int total() const;
+
+ private:
+  struct FunctionEnvs {
+    std::vector<std::shared_ptr<Environment>> idle;  // back = most recently used
+    int busy = 0;
+    uint64_t generation = 0;
+  };
+  void Reap();
+
+  const PoolOptions options_;
+  const common::Clock& clock_;
+  common::IdGenerator& ids_;
+  LogSink& logs_;
+  mutable common::Mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, FunctionEnvs> functions_ GUARDED_BY(mu_);  // by function ARN
+  int total_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread reaper_;
+};
+
+}  // namespace offstage::runtime

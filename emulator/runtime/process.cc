@@ -1,0 +1,113 @@
+#include "emulator/runtime/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace offstage::runtime {
+
+common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec) {
+  int out[2];
+  int err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return common::Fail(common::Internal("pipe failed"));
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    return common::Fail(common::Internal("pipe failed"));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group (pgid = pid), default signal dispositions and an empty mask: the daemon
+  // blocks SIGINT/SIGTERM in its threads, and a child must not inherit that.
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv;
+  for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& var : spec.env) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(out[1]);
+  close(err[1]);
+  if (rc != 0) {
+    close(out[0]);
+    close(err[0]);
+    return common::Fail(
+        common::Internal("cannot start " + spec.argv[0] + ": " + std::strerror(rc)));
+  }
+  return std::unique_ptr<Process>(new Process(pid, out[0], err[0]));
+}
+
+Process::~Process() {
+  if (!reaped_) {
+    SignalGroup(SIGKILL);
+    Wait();
+  }
+  close(stdout_fd_);
+  close(stderr_fd_);
+}
+
+void Process::SignalGroup(int signal) const {
+  if (!reaped_) kill(-pid_, signal);
+}
+
+int Process::Wait() {
+  // Wait for the exit without reaping: while the leader is an unreaped zombie its process group
+  // id cannot be reused, so killing the group here reaches only what the handler left behind.
+  siginfo_t info{};
+  while (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  kill(-pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  return status;
+}
+
+long Process::PeakRssKiB() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
+}
+
+std::string DescribeExit(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    const int sig = WTERMSIG(wait_status);
+    if (sig == SIGKILL) return "signal: killed";
+    const char* name = sigabbrev_np(sig);
+    return std::string("signal: ") + (name ? name : std::to_string(sig));
+  }
+  return "exit status unknown";
+}
+
+}  // namespace offstage::runtime

@@ -1,0 +1,50 @@
+// Process: one child process in its own process group (so a handler's children are signalled
+// and killed with it), with its stdout and stderr on pipes. Owned by its Environment. Thread
+// model: Spawn on any thread; Signal is safe from any thread; Wait is called once, by the
+// thread that saw both pipes close (see Environment).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/common/result.h"
+
+namespace offstage::runtime {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "NAME=value"
+  std::string cwd;
+};
+
+class Process {
+ public:
+  static common::Result<std::unique_ptr<Process>> Spawn(const ProcessSpec& spec);
+  ~Process();
+
+  pid_t pid() const { return pid_; }
+  int stdout_fd() const { return stdout_fd_; }
+  int stderr_fd() const { return stderr_fd_; }
+  // Signals the whole process group; harmless after the process is gone.
+  void SignalGroup(int signal) const;
+  // Reaps the child (blocking). Returns the raw wait status.
+  int Wait();
+  bool reaped() const { return reaped_; }
+  // Peak resident set of the group leader in KiB (VmHWM), 0 if unknown.
+  long PeakRssKiB() const;
+
+ private:
+  Process(pid_t pid, int out, int err) : pid_(pid), stdout_fd_(out), stderr_fd_(err) {}
+  pid_t pid_;
+  int stdout_fd_;
+  int stderr_fd_;
+  bool reaped_ = false;
+};
+
+// "exit status 1" / "signal: killed", as Lambda words Runtime.ExitError.
+std::string DescribeExit(int wait_status);
+
+}  // namespace offstage::runtime

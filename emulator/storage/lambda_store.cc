@@ -1,0 +1,83 @@
+#include "emulator/storage/lambda_store.h"
+
+namespace offstage::storage {
+
+Status UpsertFunction(Database& db, const FunctionRow& row) {
+  auto stmt = db.Prepare(
+      "INSERT INTO functions (arn, name, region, account, config, created_ns) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(arn) DO UPDATE SET config = ?5");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)
+      ->Bind(1, row.arn)
+      .Bind(2, row.name)
+      .Bind(3, row.region)
+      .Bind(4, row.account)
+      .Bind(5, row.config_json)
+      .Bind(6, row.created_ns);
+  return (*stmt)->Run();
+}
+
+Status DeleteFunction(Database& db, const std::string& arn) {
+  auto stmt = db.Prepare("DELETE FROM functions WHERE arn = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, arn);
+  return (*stmt)->Run();
+}
+
+Result<std::vector<FunctionRow>> LoadFunctions(Database& db) {
+  auto stmt = db.Prepare(
+      "SELECT arn, name, region, account, config, created_ns FROM functions ORDER BY arn");
+  if (!stmt) return common::Fail(stmt.error());
+  std::vector<FunctionRow> rows;
+  while (true) {
+    auto row = (*stmt)->Step();
+    if (!row) return common::Fail(row.error());
+    if (!*row) break;
+    Statement& s = **stmt;
+    rows.push_back(FunctionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3),
+                               s.ColumnText(4), s.ColumnInt(5)});
+  }
+  (*stmt)->Reset();
+  return rows;
+}
+
+Status InsertLogLines(Database& db, const std::vector<LogRow>& rows) {
+  auto stmt = db.Prepare(
+      "INSERT INTO log_lines (function_name, request_id, stream, ts_ns, text) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!stmt) return common::Fail(stmt.error());
+  for (const LogRow& row : rows) {
+    (*stmt)
+        ->Bind(1, row.function_name)
+        .Bind(2, row.request_id)
+        .Bind(3, row.stream)
+        .Bind(4, row.ts_ns)
+        .Bind(5, row.text);
+    if (auto status = (*stmt)->Run(); !status) return status;
+  }
+  return {};
+}
+
+Result<std::vector<LogRow>> QueryLogLines(Database& db, const std::string& function_name,
+                                          int64_t since_ns, int64_t after_seq, int limit,
+                                          std::vector<int64_t>* seqs) {
+  auto stmt = db.Prepare(
+      "SELECT seq, function_name, request_id, stream, ts_ns, text FROM log_lines "
+      "WHERE function_name = ?1 AND ts_ns >= ?2 AND seq > ?3 ORDER BY seq LIMIT ?4");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, function_name).Bind(2, since_ns).Bind(3, after_seq).Bind(4, int64_t{limit});
+  std::vector<LogRow> rows;
+  while (true) {
+    auto row = (*stmt)->Step();
+    if (!row) return common::Fail(row.error());
+    if (!*row) break;
+    Statement& s = **stmt;
+    if (seqs) seqs->push_back(s.ColumnInt(0));
+    rows.push_back(
+        LogRow{s.ColumnText(1), s.ColumnText(2), s.ColumnText(3), s.ColumnInt(4), s.ColumnText(5)});
+  }
+  (*stmt)->Reset();
+  return rows;
+}
+
+}  // namespace offstage::storage
