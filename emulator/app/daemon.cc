@@ -4,12 +4,35 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "common/version.h"
 
 namespace offstage::app {
+namespace {
+
+// runtime-shim/ ships beside the binary: build/offstage -> runtime-shim/, or an installed
+// /usr/bin/offstage -> /usr/share/offstage/runtime-shim.
+std::string FindShimDir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  if (const char* env = std::getenv("OFFSTAGE_SHIM_DIR")) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path bin_dir = exe.parent_path();
+  for (const auto& candidate :
+       {bin_dir / ".." / "runtime-shim", bin_dir / ".." / "share" / "offstage" / "runtime-shim",
+        std::filesystem::path("/usr/share/offstage/runtime-shim")}) {
+    if (std::filesystem::is_directory(candidate, ec)) {
+      return std::filesystem::weakly_canonical(candidate, ec).string();
+    }
+  }
+  return (bin_dir / ".." / "runtime-shim").lexically_normal().string();
+}
+
+}  // namespace
 
 Daemon::Daemon(const DaemonOptions& options)
     : options_(options), log_(common::LogLevel::kInfo, options.quiet) {}
@@ -42,6 +65,31 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
                                                    daemon->log_);
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
 
+  if (options.ephemeral) {
+    char pattern[] = "/tmp/offstage-code-XXXXXX";
+    if (!mkdtemp(pattern)) return common::Fail(common::Internal("cannot create a code directory"));
+    daemon->code_root_ = pattern;
+    daemon->remove_code_root_ = true;
+  } else {
+    daemon->code_root_ = std::filesystem::absolute(options.data_dir + "/code").string();
+    std::error_code ec;
+    std::filesystem::create_directories(daemon->code_root_, ec);
+  }
+  daemon->log_router_ =
+      std::make_unique<LogRouter>(daemon->log_, *daemon->writer_, /*echo=*/!options.quiet);
+  runtime::PoolOptions pool_options;
+  pool_options.max_environments = options.max_environments;
+  pool_options.idle_timeout_ns = options.idle_timeout_seconds * 1'000'000'000;
+  daemon->pool_ = std::make_unique<runtime::Pool>(pool_options, daemon->clock_, daemon->ids_,
+                                                  *daemon->log_router_);
+  lambda::LambdaOptions lambda_options;
+  lambda_options.code_root = daemon->code_root_;
+  lambda_options.shim_dir = FindShimDir(options.shim_dir);
+  lambda_options.freeze = options.freeze;
+  daemon->lambda_ = std::make_unique<lambda::LambdaService>(
+      lambda_options, *daemon->writer_, *daemon->pool_, daemon->clock_, daemon->ids_, daemon->log_);
+  if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
+
   protocol::ServerOptions server_options;
   server_options.host = options.host;
   server_options.port = options.port;
@@ -50,7 +98,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   server_options.default_account = options.account;
   Daemon* self = daemon.get();
   daemon->server_ = std::make_unique<protocol::HttpServer>(
-      server_options, *daemon->sns_, daemon->clock_, daemon->ids_, daemon->log_,
+      server_options, *daemon->sns_, *daemon->lambda_, daemon->clock_, daemon->ids_, daemon->log_,
       [self] { return self->HealthJson(); });
   return daemon;
 }
@@ -64,6 +112,9 @@ common::Result<std::string> Daemon::Start() {
   auto port = server_->Bind();
   if (!port) return common::Fail(port.error());
   endpoint_ = "http://" + options_.host + ":" + std::to_string(*port);
+  // Handlers reach the daemon on loopback even when it listens on every address.
+  const std::string reachable = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
+  lambda_->SetEndpoint("http://" + reachable + ":" + std::to_string(*port));
   server_thread_ = std::thread([this] { server_->Serve(); });
   return endpoint_;
 }
@@ -73,7 +124,14 @@ void Daemon::Shutdown() {
   // drain the writer so every acknowledged change is committed, then close the database.
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
+  if (pool_) pool_->StopAll();  // ends running invocations at once
+  lambda_.reset();              // joins the asynchronous workers
   if (writer_) writer_->Stop();
+  if (remove_code_root_ && !code_root_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(code_root_, ec);
+    remove_code_root_ = false;
+  }
 }
 
 std::string Daemon::HealthJson() const {
@@ -91,7 +149,9 @@ std::string Daemon::HealthJson() const {
       {"counts",
        {{"topics", counts.topics},
         {"subscriptions", counts.subscriptions},
-        {"messages", counts.messages}}},
+        {"messages", counts.messages},
+        {"functions", lambda_ ? lambda_->function_count() : 0},
+        {"environments", pool_ ? pool_->total() : 0}}},
   };
   return health.dump();
 }

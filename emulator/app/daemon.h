@@ -9,11 +9,14 @@
 #include <string>
 #include <thread>
 
+#include "emulator/app/log_router.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
+#include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_server.h"
+#include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
@@ -29,6 +32,10 @@ struct DaemonOptions {
   std::string account = "000000000000";
   int http_threads = 64;
   bool quiet = false;
+  bool freeze = true;
+  int64_t idle_timeout_seconds = 600;
+  int max_environments = 64;
+  std::string shim_dir;  // empty: found next to the executable
 };
 
 class Daemon {
@@ -55,6 +62,11 @@ class Daemon {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<sns::SnsService> sns_;
+  std::unique_ptr<LogRouter> log_router_;
+  std::unique_ptr<runtime::Pool> pool_;
+  std::unique_ptr<lambda::LambdaService> lambda_;
+  std::string code_root_;
+  bool remove_code_root_ = false;
   std::unique_ptr<protocol::HttpServer> server_;
   std::thread server_thread_;
   int64_t started_ns_ = 0;

@@ -33,6 +33,20 @@ void ServeCommand::Register(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(4, 1024));
   command_->add_flag("--quiet", options_.quiet, "Print only the ready line and errors");
+  command_->add_flag("!--no-freeze", options_.freeze,
+                     "Do not stop idle execution environments (SIGSTOP) between invocations");
+  command_
+      ->add_option("--idle-timeout", options_.idle_timeout_seconds,
+                   "Seconds before an idle execution environment is stopped")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  command_
+      ->add_option("--max-environments", options_.max_environments,
+                   "Execution environments running at once, all functions together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  command_->add_option("--shim-dir", options_.shim_dir,
+                       "Directory of the runtime interface clients (default: beside the binary)");
 }
 
 int ServeCommand::Run() {

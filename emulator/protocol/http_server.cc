@@ -7,6 +7,7 @@
 
 #include "emulator/common/strings.h"
 #include "emulator/protocol/form.h"
+#include "emulator/protocol/lambda_codec.h"
 #include "emulator/protocol/sigv4.h"
 #include "emulator/protocol/sns_codec.h"
 
@@ -34,20 +35,26 @@ void Send(httplib::Response& res, const HttpResponse& reply, const std::string& 
   res.status = reply.status;
   res.set_header("x-amzn-RequestId", request_id);
   res.set_header("Date", HttpDate());
-  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-  res.set_content(reply.body, reply.content_type);
+  for (const auto& [name, value] : reply.headers) {
+    if (name != "x-amzn-RequestId") res.set_header(name, value);
+  }
+  if (!reply.body.empty() || !reply.content_type.empty()) {
+    res.set_content(reply.body, reply.content_type);
+  }
 }
 
 }  // namespace
 
-HttpServer::HttpServer(ServerOptions options, sns::SnsService& sns, const common::Clock& clock,
-                       common::IdGenerator& ids, common::Logger& log, HealthProvider health)
+HttpServer::HttpServer(ServerOptions options, sns::SnsService& sns, lambda::LambdaService& lambda,
+                       const common::Clock& clock, common::IdGenerator& ids, common::Logger& log,
+                       HealthProvider health)
     : options_(std::move(options)),
       clock_(clock),
       ids_(ids),
       log_(log),
       health_(std::move(health)),
       sns_codec_(std::make_unique<SnsCodec>(sns)),
+      lambda_codec_(std::make_unique<LambdaCodec>(lambda)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -134,6 +141,30 @@ void HttpServer::Routes() {
     sns(req, res,
         q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
   });
+
+  auto lambda = [this, context](const httplib::Request& req, httplib::Response& res) {
+    const sns::RequestContext ctx = context(req);
+    LambdaRequest request;
+    request.method = req.method;
+    request.path = req.path;
+    for (const auto& [key, value] : req.params) request.query.emplace(key, value);
+    for (const auto& [name, value] : req.headers) {
+      request.headers[common::ToLower(name)] = value;
+    }
+    request.body = req.body;
+    const HttpResponse reply = lambda_codec_->Handle(ctx, request);
+    std::string request_id = ctx.request_id;
+    for (const auto& [name, value] : reply.headers) {
+      if (name == "x-amzn-RequestId") request_id = value;
+    }
+    Send(res, reply, request_id);
+  };
+  // Lambda's REST-JSON API: every path starts with a date segment (§1 of the wire reference).
+  const std::string dated = R"(/\d{4}-\d{2}-\d{2}/.*)";
+  server_->Get(dated, lambda);
+  server_->Post(dated, lambda);
+  server_->Put(dated, lambda);
+  server_->Delete(dated, lambda);
 
   server_->Get("/_offstage/health", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(health_(), "application/json");

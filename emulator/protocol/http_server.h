@@ -14,6 +14,7 @@
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
+#include "emulator/lambda/lambda_service.h"
 #include "emulator/sns/sns_service.h"
 
 namespace httplib {
@@ -31,13 +32,15 @@ struct ServerOptions {
 };
 
 class SnsCodec;
+class LambdaCodec;
 
 class HttpServer {
  public:
   using HealthProvider = std::function<std::string()>;  // JSON body of /_offstage/health
 
-  HttpServer(ServerOptions options, sns::SnsService& sns, const common::Clock& clock,
-             common::IdGenerator& ids, common::Logger& log, HealthProvider health);
+  HttpServer(ServerOptions options, sns::SnsService& sns, lambda::LambdaService& lambda,
+             const common::Clock& clock, common::IdGenerator& ids, common::Logger& log,
+             HealthProvider health);
   ~HttpServer();
 
   // Binds the listening socket; returns the bound port.
@@ -55,6 +58,7 @@ class HttpServer {
   common::Logger& log_;
   HealthProvider health_;
   std::unique_ptr<SnsCodec> sns_codec_;
+  std::unique_ptr<LambdaCodec> lambda_codec_;
   std::unique_ptr<httplib::Server> server_;
 };
 

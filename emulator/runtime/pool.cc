@@ -58,6 +58,16 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
   if (warm) return warm;
 
   auto env = std::make_shared<Environment>(spec, clock_, ids_, logs_);
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_) {
+      --functions_[spec.function_arn].busy;
+      --total_;
+      return std::unexpected(AcquireFailure{AcquireError::kStartFailed, "the daemon is stopping"});
+    }
+    std::erase_if(started_, [](const std::weak_ptr<Environment>& e) { return e.expired(); });
+    started_.push_back(env);
+  }
   if (auto status = env->Start(); !status) {
     env->Stop();
     common::MutexLock lock(mu_);
@@ -106,10 +116,13 @@ void Pool::StopAll() {
     if (stopping_ && !reaper_.joinable()) return;
     stopping_ = true;
     for (auto& [name, envs] : functions_) {
-      for (auto& env : envs.idle) to_stop.push_back(std::move(env));
+      total_ -= static_cast<int>(envs.idle.size());
       envs.idle.clear();
     }
-    total_ -= static_cast<int>(to_stop.size());
+    for (auto& weak : started_) {
+      if (auto env = weak.lock()) to_stop.push_back(std::move(env));
+    }
+    started_.clear();
   }
   cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();

@@ -45,6 +45,7 @@ class Pool {
   // The function's code or configuration changed: idle environments stop now, busy ones when
   // released; new ones are started with `generation`.
   void Retire(const std::string& function_arn, uint64_t generation);
+  // Stops every environment, idle or busy. Idempotent.
   void StopAll();
 
   struct Stats {
@@ -70,6 +71,9 @@ class Pool {
   std::condition_variable cv_;
   std::map<std::string, FunctionEnvs> functions_ GUARDED_BY(mu_);  // by function ARN
   int total_ GUARDED_BY(mu_) = 0;
+  // Every environment started, so StopAll can stop busy ones too (their invokers then see the
+  // invocation end at once instead of waiting for a timeout).
+  std::vector<std::weak_ptr<Environment>> started_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread reaper_;
 };
