@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/version.h"
+#include "emulator/app/config_file.h"
 
 namespace offstage::app {
 namespace {
@@ -97,9 +98,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   server_options.default_region = options.region;
   server_options.default_account = options.account;
   Daemon* self = daemon.get();
+  daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->server_ = std::make_unique<protocol::HttpServer>(
-      server_options, *daemon->sns_, *daemon->lambda_, daemon->clock_, daemon->ids_, daemon->log_,
-      [self] { return self->HealthJson(); });
+      server_options,
+      protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
+                                     [self] { return self->HealthJson(); }},
+      daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;
 }
 
@@ -115,6 +119,13 @@ common::Result<std::string> Daemon::Start() {
   // Handlers reach the daemon on loopback even when it listens on every address.
   const std::string reachable = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
   lambda_->SetEndpoint("http://" + reachable + ":" + std::to_string(*port));
+  if (!options_.config_file.empty()) {
+    if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
+                                      *sns_, *lambda_, log_);
+        !status) {
+      return common::Fail(status.error());
+    }
+  }
   server_thread_ = std::thread([this] { server_->Serve(); });
   return endpoint_;
 }

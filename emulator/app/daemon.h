@@ -20,6 +20,7 @@
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/log_queries.h"
 
 namespace offstage::app {
 
@@ -35,7 +36,8 @@ struct DaemonOptions {
   bool freeze = true;
   int64_t idle_timeout_seconds = 600;
   int max_environments = 64;
-  std::string shim_dir;  // empty: found next to the executable
+  std::string shim_dir;     // empty: found next to the executable
+  std::string config_file;  // --config: functions, topics, subscriptions to create at start
 };
 
 class Daemon {
@@ -65,6 +67,7 @@ class Daemon {
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::Pool> pool_;
   std::unique_ptr<lambda::LambdaService> lambda_;
+  std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::string code_root_;
   bool remove_code_root_ = false;
   std::unique_ptr<protocol::HttpServer> server_;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/version.h"
+#include "emulator/cli/logs_command.h"
 #include "emulator/cli/serve_command.h"
 
 namespace offstage::cli {
@@ -15,6 +16,8 @@ int Run(int argc, char** argv) {
 
   ServeCommand serve;
   serve.Register(app);
+  LogsCommand logs;
+  logs.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -23,6 +26,7 @@ int Run(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (serve.selected()) return serve.Run();
+  if (logs.selected()) return logs.Run();
   std::cout << app.help();
   return 0;
 }

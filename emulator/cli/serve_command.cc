@@ -45,6 +45,11 @@ void ServeCommand::Register(CLI::App& app) {
                    "Execution environments running at once, all functions together")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  command_
+      ->add_option("--config", options_.config_file,
+                   "JSON file of functions, topics and subscriptions to create at start "
+                   "(docs/config.md)")
+      ->check(CLI::ExistingFile);
   command_->add_option("--shim-dir", options_.shim_dir,
                        "Directory of the runtime interface clients (default: beside the binary)");
 }

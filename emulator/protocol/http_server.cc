@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "emulator/common/strings.h"
+#include "emulator/protocol/control_api.h"
 #include "emulator/protocol/form.h"
 #include "emulator/protocol/lambda_codec.h"
 #include "emulator/protocol/sigv4.h"
@@ -45,16 +46,15 @@ void Send(httplib::Response& res, const HttpResponse& reply, const std::string& 
 
 }  // namespace
 
-HttpServer::HttpServer(ServerOptions options, sns::SnsService& sns, lambda::LambdaService& lambda,
-                       const common::Clock& clock, common::IdGenerator& ids, common::Logger& log,
-                       HealthProvider health)
+HttpServer::HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
+                       common::IdGenerator& ids, common::Logger& log)
     : options_(std::move(options)),
       clock_(clock),
       ids_(ids),
       log_(log),
-      health_(std::move(health)),
-      sns_codec_(std::make_unique<SnsCodec>(sns)),
-      lambda_codec_(std::make_unique<LambdaCodec>(lambda)),
+      sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
+      lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
+      control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -166,9 +166,22 @@ void HttpServer::Routes() {
   server_->Put(dated, lambda);
   server_->Delete(dated, lambda);
 
-  server_->Get("/_offstage/health", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(health_(), "application/json");
-  });
+  auto control = [this](const httplib::Request& req, httplib::Response& res,
+                        const HttpResponse& reply) {
+    (void)req;
+    res.status = reply.status;
+    res.set_content(reply.body, reply.content_type);
+  };
+  server_->Get("/_offstage/health",
+               [this, control](const httplib::Request& req, httplib::Response& res) {
+                 control(req, res, control_->Health());
+               });
+  server_->Get("/_offstage/logs",
+               [this, control](const httplib::Request& req, httplib::Response& res) {
+                 std::map<std::string, std::string> query;
+                 for (const auto& [key, value] : req.params) query[key] = value;
+                 control(req, res, control_->Logs(query));
+               });
 
   server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -16,6 +16,7 @@
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/telemetry/log_queries.h"
 
 namespace httplib {
 class Server;
@@ -33,14 +34,20 @@ struct ServerOptions {
 
 class SnsCodec;
 class LambdaCodec;
+class ControlApi;
 
 class HttpServer {
  public:
   using HealthProvider = std::function<std::string()>;  // JSON body of /_offstage/health
 
-  HttpServer(ServerOptions options, sns::SnsService& sns, lambda::LambdaService& lambda,
-             const common::Clock& clock, common::IdGenerator& ids, common::Logger& log,
-             HealthProvider health);
+  struct Backends {
+    sns::SnsService& sns;
+    lambda::LambdaService& lambda;
+    telemetry::LogQueries& logs;
+    HealthProvider health;
+  };
+  HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
+             common::IdGenerator& ids, common::Logger& log);
   ~HttpServer();
 
   // Binds the listening socket; returns the bound port.
@@ -56,9 +63,9 @@ class HttpServer {
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   common::Logger& log_;
-  HealthProvider health_;
   std::unique_ptr<SnsCodec> sns_codec_;
   std::unique_ptr<LambdaCodec> lambda_codec_;
+  std::unique_ptr<ControlApi> control_;
   std::unique_ptr<httplib::Server> server_;
 };
 

@@ -1,0 +1,76 @@
+#include "emulator/cli/client.h"
+
+#include <httplib.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "emulator/common/strings.h"
+
+namespace offstage::cli {
+
+void AddClientOptions(CLI::App& command, ClientOptions& options) {
+  command.add_option("--endpoint", options.endpoint,
+                     "Daemon URL (default: $OFFSTAGE_ENDPOINT, $AWS_ENDPOINT_URL, "
+                     "http://127.0.0.1:4566)");
+  command.add_option("--format", options.format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+std::string ResolveEndpoint(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const char* name : {"OFFSTAGE_ENDPOINT", "AWS_ENDPOINT_URL"}) {
+    if (const char* value = std::getenv(name); value && *value) return value;
+  }
+  return "http://127.0.0.1:4566";
+}
+
+HttpResult DaemonClient::Get(const std::string& path,
+                             const std::map<std::string, std::string>& query) const {
+  httplib::Client client(endpoint_);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(30, 0);
+  std::string target = path;
+  char sep = '?';
+  for (const auto& [key, value] : query) {
+    target += sep + common::PercentEncode(key) + "=" + common::PercentEncode(value);
+    sep = '&';
+  }
+  auto response = client.Get(target);
+  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
+  return HttpResult{response->status, response->body, ""};
+}
+
+void DaemonClient::ReportUnreachable(const HttpResult& result) const {
+  std::cerr << "offstage: no daemon answers at " << endpoint_ << " (" << result.error
+            << "); start one with `offstage serve`, or point --endpoint / OFFSTAGE_ENDPOINT at "
+               "it\n";
+}
+
+std::optional<int64_t> ParseDuration(const std::string& text) {
+  if (text.size() < 2) return std::nullopt;
+  const char unit = text.back();
+  int64_t scale = 0;
+  switch (unit) {
+    case 's':
+      scale = 1'000'000'000LL;
+      break;
+    case 'm':
+      scale = 60'000'000'000LL;
+      break;
+    case 'h':
+      scale = 3'600'000'000'000LL;
+      break;
+    case 'd':
+      scale = 86'400'000'000'000LL;
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string number = text.substr(0, text.size() - 1);
+  if (number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(number) * scale;
+}
+
+}  // namespace offstage::cli

@@ -1,0 +1,42 @@
+// DaemonClient: how client subcommands reach a running daemon. The endpoint comes from
+// --endpoint, then OFFSTAGE_ENDPOINT, then AWS_ENDPOINT_URL, then http://127.0.0.1:4566
+// (DESIGN "The command line"). Used on the main thread only.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace offstage::cli {
+
+struct ClientOptions {
+  std::string endpoint;  // empty: resolved from the environment
+  std::string format = "text";
+};
+
+void AddClientOptions(CLI::App& command, ClientOptions& options);
+std::string ResolveEndpoint(const std::string& flag);
+
+struct HttpResult {
+  int status = 0;  // 0: nothing answered
+  std::string body;
+  std::string error;  // why nothing answered
+};
+
+class DaemonClient {
+ public:
+  explicit DaemonClient(std::string endpoint) : endpoint_(std::move(endpoint)) {}
+  HttpResult Get(const std::string& path, const std::map<std::string, std::string>& query) const;
+  const std::string& endpoint() const { return endpoint_; }
+  // Prints "no daemon answers at ..." to stderr; the caller exits 2.
+  void ReportUnreachable(const HttpResult& result) const;
+
+ private:
+  std::string endpoint_;
+};
+
+// "30m", "2h", "45s", "1d" -> nanoseconds; nullopt when malformed.
+std::optional<int64_t> ParseDuration(const std::string& text);
+
+}  // namespace offstage::cli
