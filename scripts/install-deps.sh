@@ -23,6 +23,8 @@ if [[ $want_test -eq 1 ]]; then
     packages+=(python3-boto3)
   fi
   command -v aws >/dev/null 2>&1 || packages+=(awscli)
+  # aws-lambda-ric (AWS's Node runtime client, used by one test) compiles a native addon.
+  packages+=(autoconf automake libtool make)
 fi
 
 missing=()
@@ -36,10 +38,15 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 if [[ $want_test -eq 1 ]]; then
-  # npm packages for the JS test clients, exactly as the committed lockfile says.
-  stamp=tests/clients/node_modules/.offstage-lock
-  if [[ ! -f $stamp ]] || ! cmp -s tests/clients/package-lock.json "$stamp"; then
-    (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/clients/package-lock.json "$stamp"
-  fi
+  # npm packages for the tests, exactly as the committed lockfiles say: the AWS SDK v3 clients,
+  # and AWS's runtime interface client (its install script builds a native addon, ~1-4 min).
+  for dir in tests/clients tests/ric; do
+    stamp=$dir/node_modules/.offstage-lock
+    if [[ ! -f $stamp ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+      echo "installing npm packages in $dir"
+      # package.json's allowScripts lets npm 11 run aws-lambda-ric's build; older npm runs it anyway.
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      cp "$dir/package-lock.json" "$stamp"
+    fi
+  done
 fi

@@ -33,6 +33,28 @@ std::string FindShimDir(const std::string& configured) {
   return (bin_dir / ".." / "runtime-shim").lexically_normal().string();
 }
 
+// Lambda's destinations and dead-letter topics publish through the SNS service (DESIGN 10).
+class SnsTopicPublisher final : public lambda::TopicPublisher {
+ public:
+  explicit SnsTopicPublisher(sns::SnsService& sns) : sns_(sns) {}
+  common::Result<std::string> PublishToTopic(
+      const common::RequestContext& ctx, const std::string& topic_arn, const std::string& message,
+      const std::map<std::string, std::pair<std::string, std::string>>& attributes) override {
+    sns::PublishInput in;
+    in.topic_arn = topic_arn;
+    in.message = message;
+    for (const auto& [name, typed] : attributes) {
+      in.message_attributes[name] = sns::MessageAttributeValue{typed.first, typed.second, {}};
+    }
+    auto out = sns_.Publish(ctx, in);
+    if (!out) return common::Fail(out.error());
+    return out->message_id;
+  }
+
+ private:
+  sns::SnsService& sns_;
+};
+
 }  // namespace
 
 Daemon::Daemon(const DaemonOptions& options)
@@ -87,8 +109,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.code_root = daemon->code_root_;
   lambda_options.shim_dir = FindShimDir(options.shim_dir);
   lambda_options.freeze = options.freeze;
+  lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
+  lambda_options.async.workers = options.max_environments;
   daemon->lambda_ = std::make_unique<lambda::LambdaService>(
       lambda_options, *daemon->writer_, *daemon->pool_, daemon->clock_, daemon->ids_, daemon->log_);
+  daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
+  daemon->lambda_->SetTopicPublisher(daemon->topic_publisher_.get());
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
 
   protocol::ServerOptions server_options;
@@ -135,8 +161,9 @@ void Daemon::Shutdown() {
   // drain the writer so every acknowledged change is committed, then close the database.
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
-  if (pool_) pool_->StopAll();  // ends running invocations at once
-  lambda_.reset();              // joins the asynchronous workers
+  if (pool_) pool_->StopAll();        // running invocations end at once, none start
+  if (lambda_) lambda_->StopAsync();  // joins the asynchronous workers
+  lambda_.reset();
   if (writer_) writer_->Stop();
   if (remove_code_root_ && !code_root_.empty()) {
     std::error_code ec;

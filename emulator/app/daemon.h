@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "emulator/app/log_router.h"
 #include "emulator/common/clock.h"
@@ -38,6 +39,7 @@ struct DaemonOptions {
   int max_environments = 64;
   std::string shim_dir;     // empty: found next to the executable
   std::string config_file;  // --config: functions, topics, subscriptions to create at start
+  std::vector<int64_t> async_retry_delays_ns = {60'000'000'000, 120'000'000'000};
 };
 
 class Daemon {
@@ -66,6 +68,7 @@ class Daemon {
   std::unique_ptr<sns::SnsService> sns_;
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::Pool> pool_;
+  std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
   std::unique_ptr<lambda::LambdaService> lambda_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::string code_root_;

@@ -2,12 +2,30 @@
 
 #include <signal.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "common/version.h"
 
 namespace offstage::cli {
+namespace {
+
+// "250ms", "1s", "2m" -> nanoseconds.
+std::optional<int64_t> ParseDelay(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  const int64_t value = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit == "ms") return value * 1'000'000;
+  if (unit == "s") return value * 1'000'000'000;
+  if (unit == "m") return value * 60'000'000'000;
+  return std::nullopt;
+}
+
+}  // namespace
 
 void ServeCommand::Register(CLI::App& app) {
   command_ = app.add_subcommand("serve", "Run the emulator daemon (SNS + Lambda on one port)");
@@ -50,6 +68,25 @@ void ServeCommand::Register(CLI::App& app) {
                    "JSON file of functions, topics and subscriptions to create at start "
                    "(docs/config.md)")
       ->check(CLI::ExistingFile);
+  command_->add_option_function<std::string>(
+      "--async-retry-delays",
+      [this](const std::string& text) {
+        options_.async_retry_delays_ns.clear();
+        size_t start = 0;
+        while (start <= text.size()) {
+          const size_t comma = text.find(',', start);
+          const std::string item = text.substr(start, comma - start);
+          auto delay = ParseDelay(item);
+          if (!delay)
+            throw CLI::ValidationError("--async-retry-delays",
+                                       "'" + item + "' is not a duration like 500ms, 1s or 2m");
+          options_.async_retry_delays_ns.push_back(*delay);
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      },
+      "Delays before the 2nd, 3rd... attempt of a failed asynchronous invocation "
+      "(default 1m,2m as AWS; e.g. 1s,2s in tests)");
   command_->add_option("--shim-dir", options_.shim_dir,
                        "Directory of the runtime interface clients (default: beside the binary)");
 }

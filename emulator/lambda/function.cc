@@ -37,6 +37,15 @@ std::string Function::ToJson() const {
   if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
   if (kms_key_arn) out["kms_key_arn"] = *kms_key_arn;
   if (reserved_concurrency) out["reserved_concurrency"] = *reserved_concurrency;
+  if (event_invoke_config) {
+    json config = {{"last_modified_ns", event_invoke_config->last_modified_ns}};
+    const auto& c = *event_invoke_config;
+    if (c.max_retry_attempts) config["max_retry_attempts"] = *c.max_retry_attempts;
+    if (c.max_event_age_seconds) config["max_event_age_seconds"] = *c.max_event_age_seconds;
+    if (c.on_success) config["on_success"] = *c.on_success;
+    if (c.on_failure) config["on_failure"] = *c.on_failure;
+    out["event_invoke_config"] = config;
+  }
   return out.dump();
 }
 
@@ -72,6 +81,19 @@ Result<Function> Function::FromJson(const std::string& text) {
     if (in.contains("dead_letter_target")) f.dead_letter_target = in["dead_letter_target"];
     if (in.contains("kms_key_arn")) f.kms_key_arn = in["kms_key_arn"];
     if (in.contains("reserved_concurrency")) f.reserved_concurrency = in["reserved_concurrency"];
+    if (in.contains("event_invoke_config")) {
+      const json& config = in["event_invoke_config"];
+      EventInvokeConfig c;
+      c.last_modified_ns = config.value("last_modified_ns", int64_t{0});
+      if (config.contains("max_retry_attempts"))
+        c.max_retry_attempts = config["max_retry_attempts"];
+      if (config.contains("max_event_age_seconds")) {
+        c.max_event_age_seconds = config["max_event_age_seconds"];
+      }
+      if (config.contains("on_success")) c.on_success = config["on_success"];
+      if (config.contains("on_failure")) c.on_failure = config["on_failure"];
+      f.event_invoke_config = c;
+    }
     return f;
   } catch (const json::exception& e) {
     return common::Fail(

@@ -19,6 +19,16 @@ using common::RequestContext;
 using common::Result;
 using common::Status;
 
+// PutFunctionEventInvokeConfig: how asynchronous invocations of the function are retried and
+// where their results go. Unset members take AWS's defaults (2 retries, 6 hours).
+struct EventInvokeConfig {
+  std::optional<int> max_retry_attempts;
+  std::optional<int> max_event_age_seconds;
+  std::optional<std::string> on_success;
+  std::optional<std::string> on_failure;
+  int64_t last_modified_ns = 0;
+};
+
 struct Function {
   std::string name;
   std::string arn;  // unqualified
@@ -45,6 +55,7 @@ struct Function {
   std::string policy_json;  // JSON array of statements; "" when none
   std::string policy_revision;
   std::optional<int> reserved_concurrency;
+  std::optional<EventInvokeConfig> event_invoke_config;
   int64_t created_ns = 0;
   int64_t last_modified_ns = 0;
   std::string revision_id;

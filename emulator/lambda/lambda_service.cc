@@ -19,8 +19,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
 constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
-constexpr int kAccountConcurrency = 1000;
-constexpr int kMinUnreserved = 100;
 constexpr int kPageSize = 50;
 
 auto NotFound(const std::string& arn, const std::string& qualifier = "") {
@@ -55,20 +53,14 @@ LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, run
       clock_(clock),
       ids_(ids),
       log_(log),
-      code_store_(options_.code_root) {
-  for (int i = 0; i < options_.async_workers; ++i) {
-    async_workers_.emplace_back([this] { AsyncWorker(); });
-  }
-}
+      code_store_(options_.code_root),
+      queue_(options_.async, writer, clock, log) {}
 
-LambdaService::~LambdaService() {
-  {
-    common::MutexLock lock(mu_);
-    stopping_ = true;
-  }
-  async_cv_.notify_all();
-  for (auto& worker : async_workers_) worker.join();
-}
+LambdaService::~LambdaService() { StopAsync(); }
+
+void LambdaService::StopAsync() { queue_.Stop(); }
+
+void LambdaService::SetTopicPublisher(TopicPublisher* publisher) { publisher_ = publisher; }
 
 Status LambdaService::Load() {
   std::vector<storage::FunctionRow> rows;
@@ -93,7 +85,9 @@ Status LambdaService::Load() {
     function->created_ns = row.created_ns;
     functions_.emplace(row.arn, std::move(*function));
   }
-  return {};
+  lock.native().unlock();
+  queue_.Start(this);
+  return queue_.Load();
 }
 
 void LambdaService::SetEndpoint(const std::string& url) {
@@ -446,229 +440,6 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
       [arn = removed.arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
 }
 
-Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
-                                                  const std::string& name, int reserved) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  if (reserved < 0) {
-    return Fail(ErrorCode::kLambdaValidation,
-                "1 validation error detected: Value '" + std::to_string(reserved) +
-                    "' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member "
-                    "must have value greater than or equal to 0");
-  }
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    int others = 0;
-    for (const auto& [other_arn, other] : functions_) {
-      if (other_arn != *arn && other.reserved_concurrency) others += *other.reserved_concurrency;
-    }
-    if (kAccountConcurrency - others - reserved < kMinUnreserved) {
-      return InvalidValue(
-          "Specified ReservedConcurrentExecutions for function decreases account's "
-          "UnreservedConcurrentExecution below its minimum value of [100].");
-    }
-    it->second.reserved_concurrency = reserved;
-    updated = it->second;
-  }
-  if (auto status = Persist(updated); !status) return Fail(status.error());
-  return reserved;
-}
-
-Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
-                                                                 const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  auto function = Find(*arn);
-  if (!function) return Fail(function.error());
-  return function->reserved_concurrency;
-}
-
-Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
-                                                const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    it->second.reserved_concurrency.reset();
-    updated = it->second;
-  }
-  return Persist(updated);
-}
-
-Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, const std::string& name,
-                                                 const PermissionInput& in) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  static const std::regex kSid{R"(([a-zA-Z0-9-_.]+))"};
-  if (!std::regex_match(in.statement_id, kSid) || in.statement_id.size() > 100) {
-    return Fail(ErrorCode::kLambdaValidation,
-                "1 validation error detected: Value '" + in.statement_id +
-                    "' at 'statementId' failed to satisfy constraint: Member must satisfy "
-                    "regular expression pattern: ([a-zA-Z0-9-_.]+)");
-  }
-  json principal;
-  if (in.principal == "*") {
-    principal = "*";
-  } else if (in.principal.find(".amazonaws.com") != std::string::npos) {
-    principal = {{"Service", in.principal}};
-  } else if (in.principal.size() == 12 &&
-             in.principal.find_first_not_of("0123456789") == std::string::npos) {
-    principal = {{"AWS", "arn:aws:iam::" + in.principal + ":root"}};
-  } else {
-    principal = {{"AWS", in.principal}};
-  }
-  nlohmann::ordered_json statement = {{"Sid", in.statement_id},
-                                      {"Effect", "Allow"},
-                                      {"Principal", principal},
-                                      {"Action", in.action},
-                                      {"Resource", *arn}};
-  nlohmann::ordered_json condition = nlohmann::ordered_json::object();
-  if (in.source_arn) condition["ArnLike"] = {{"AWS:SourceArn", *in.source_arn}};
-  if (in.source_account) condition["StringEquals"] = {{"AWS:SourceAccount", *in.source_account}};
-  if (in.principal_org_id) {
-    condition["StringEquals"]["aws:PrincipalOrgID"] = *in.principal_org_id;
-  }
-  if (in.event_source_token) {
-    condition["StringEquals"]["lambda:EventSourceToken"] = *in.event_source_token;
-  }
-  if (!condition.empty()) statement["Condition"] = condition;
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    if (in.revision_id && *in.revision_id != it->second.policy_revision &&
-        !it->second.policy_revision.empty()) {
-      return Fail(ErrorCode::kLambdaPreconditionFailed,
-                  "The Revision Id provided does not match the latest Revision Id. Call the "
-                  "GetPolicy API to retrieve the latest Revision Id");
-    }
-    nlohmann::ordered_json statements = it->second.policy_json.empty()
-                                            ? nlohmann::ordered_json::array()
-                                            : nlohmann::ordered_json::parse(it->second.policy_json);
-    for (const auto& existing : statements) {
-      if (existing.value("Sid", "") == in.statement_id) {
-        return Fail(ErrorCode::kLambdaResourceConflict,
-                    "The statement id (" + in.statement_id +
-                        ") provided already exists. Please choose a new statement id, or remove "
-                        "the existing statement.");
-      }
-    }
-    statements.push_back(statement);
-    it->second.policy_json = statements.dump();
-    it->second.policy_revision = ids_.Uuid();
-    updated = it->second;
-  }
-  if (auto status = Persist(updated); !status) return Fail(status.error());
-  return statement.dump();
-}
-
-Status LambdaService::RemovePermission(const RequestContext& ctx, const std::string& name,
-                                       const std::string& statement_id) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    nlohmann::ordered_json statements = it->second.policy_json.empty()
-                                            ? nlohmann::ordered_json::array()
-                                            : nlohmann::ordered_json::parse(it->second.policy_json);
-    const size_t before = statements.size();
-    statements.erase(
-        std::remove_if(statements.begin(), statements.end(),
-                       [&](const auto& s) { return s.value("Sid", "") == statement_id; }),
-        statements.end());
-    if (statements.size() == before) {
-      return Fail(ErrorCode::kLambdaResourceNotFound,
-                  "Statement " + statement_id + " is not found in resource policy.");
-    }
-    it->second.policy_json = statements.empty() ? "" : statements.dump();
-    it->second.policy_revision = ids_.Uuid();
-    updated = it->second;
-  }
-  return Persist(updated);
-}
-
-Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const RequestContext& ctx,
-                                                                     const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
-  if (!arn) return Fail(arn.error());
-  auto function = Find(*arn);
-  if (!function) return Fail(function.error());
-  if (function->policy_json.empty()) {
-    return Fail(ErrorCode::kLambdaResourceNotFound, "The resource you requested does not exist.");
-  }
-  nlohmann::ordered_json policy = {
-      {"Version", "2012-10-17"},
-      {"Id", "default"},
-      {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
-  return std::make_pair(policy.dump(), function->policy_revision);
-}
-
-Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,
-                                  const std::map<std::string, std::string>& tags) {
-  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
-  if (!resolved) return Fail(resolved.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*resolved);
-    if (it == functions_.end()) return NotFound(*resolved);
-    for (const auto& [key, value] : tags) it->second.tags[key] = value;
-    if (it->second.tags.size() > 50) {
-      return InvalidValue("Number of tags exceeds resource tag limit.");
-    }
-    updated = it->second;
-  }
-  return Persist(updated);
-}
-
-Status LambdaService::UntagResource(const RequestContext& ctx, const std::string& arn,
-                                    const std::vector<std::string>& keys) {
-  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
-  if (!resolved) return Fail(resolved.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*resolved);
-    if (it == functions_.end()) return NotFound(*resolved);
-    for (const auto& key : keys) it->second.tags.erase(key);
-    updated = it->second;
-  }
-  return Persist(updated);
-}
-
-Result<std::map<std::string, std::string>> LambdaService::ListTags(const RequestContext& ctx,
-                                                                   const std::string& arn) {
-  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
-  if (!resolved) return Fail(resolved.error());
-  auto function = Find(*resolved);
-  if (!function) return Fail(function.error());
-  return function->tags;
-}
-
-AccountSettings LambdaService::GetAccountSettings(const RequestContext& ctx) const {
-  AccountSettings settings;
-  int reserved = 0;
-  common::MutexLock lock(mu_);
-  for (const auto& [arn, f] : functions_) {
-    if (f.region != ctx.region || f.account != ctx.account) continue;
-    ++settings.function_count;
-    settings.total_code_size += f.code.size;
-    if (f.reserved_concurrency) reserved += *f.reserved_concurrency;
-  }
-  settings.unreserved_concurrency = kAccountConcurrency - reserved;
-  return settings;
-}
-
 runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   runtime::EnvironmentSpec spec;
   spec.function_name = f.name;
@@ -748,59 +519,86 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     return out;
   }
   if (in.type == InvocationType::kEvent) {
+    auto event =
+        PrepareAsync(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
+    if (!event) return Fail(event.error());
+    event->invoked_arn = invoked_arn;
+    // Durable before the 202: committed (group commit) and then scheduled.
+    if (auto status = queue_.Enqueue(*event); !status) return Fail(status.error());
     InvokeOutput out;
     out.status = 202;
-    out.request_id = ids_.Uuid();
-    {
-      common::MutexLock lock(mu_);
-      RequestContext event_ctx = ctx;
-      event_ctx.request_id = out.request_id;
-      async_queue_.push_back(AsyncEvent{std::move(event_ctx), *arn, in});
-    }
-    async_cv_.notify_one();
+    out.request_id = event->request_id;
     return out;
   }
   return RunSync(ctx, function, in, invoked_arn);
 }
 
+std::string LambdaService::TraceFor(const RequestContext& ctx) {
+  return ctx.trace_header.find("Root=") != std::string::npos ? ctx.trace_header
+                                                             : TraceId(clock_, ids_);
+}
+
+LambdaService::Run LambdaService::Execute(const Function& function, const std::string& request_id,
+                                          const std::string& payload,
+                                          const std::string& invoked_arn,
+                                          const std::string& trace_id,
+                                          const std::optional<std::string>& client_context) {
+  Run run;
+  auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1));
+  if (!env) {
+    run.not_started = env.error().reason;
+    run.start_error = env.error().message;
+    return run;
+  }
+  runtime::InvocationRequest request;
+  request.request_id = request_id;
+  request.payload = payload.empty() ? "{}" : payload;
+  request.invoked_function_arn = invoked_arn;
+  request.trace_id = trace_id;
+  request.client_context = client_context;
+  request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
+  run.outcome = (*env)->Invoke(request);
+  pool_.Release(*env, run.outcome.reusable);
+  queue_.Wake(function.arn);  // a slot of this function is free again
+  return run;
+}
+
 Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Function& function,
                                             const InvokeInput& in, const std::string& invoked_arn) {
-  const int reserved = function.reserved_concurrency.value_or(-1);
   auto throttled = [](const std::string& reason) {
     common::ApiError error{ErrorCode::kLambdaTooManyRequests, "Rate Exceeded."};
     error.reason = reason;
     return Fail(std::move(error));
   };
-  if (reserved == 0) return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
-
+  if (function.reserved_concurrency == 0) {
+    return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+  }
   InvokeOutput out;
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
-  auto env = pool_.Acquire(SpecFor(function), reserved);
-  if (!env) {
-    switch (env.error().reason) {
+  Run run =
+      Execute(function, out.request_id, in.payload, invoked_arn, TraceFor(ctx), in.client_context);
+  if (run.not_started) {
+    switch (*run.not_started) {
       case runtime::AcquireError::kThrottledReserved:
         return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
       case runtime::AcquireError::kThrottledAccount:
         return throttled("ConcurrentInvocationLimitExceeded");
+      case runtime::AcquireError::kStopping:
+        return Fail(ErrorCode::kLambdaService, "The daemon is shutting down.");
       case runtime::AcquireError::kStartFailed:
         // What Lambda reports when the runtime cannot be started (e.g. no bootstrap).
         out.function_error = "Unhandled";
         out.payload = ErrorBody("Runtime.InvalidEntrypoint",
-                                "RequestId: " + out.request_id + " Error: " + env.error().message);
+                                "RequestId: " + out.request_id + " Error: " + run.start_error);
         return out;
     }
   }
-  runtime::InvocationRequest request;
-  request.request_id = out.request_id;
-  request.payload = in.payload.empty() ? "{}" : in.payload;
-  request.invoked_function_arn = invoked_arn;
-  request.trace_id = ctx.trace_header.find("Root=") != std::string::npos ? ctx.trace_header
-                                                                         : TraceId(clock_, ids_);
-  request.client_context = in.client_context;
-  request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
-  runtime::InvocationOutcome outcome = (*env)->Invoke(request);
-  pool_.Release(*env, outcome.reusable);
-
+  runtime::InvocationOutcome& outcome = run.outcome;
+  if (outcome.kind == runtime::OutcomeKind::kPlatformError) {
+    return Fail(ErrorCode::kLambdaService,
+                "The execution environment stopped before the "
+                "invocation finished (the daemon is shutting down).");
+  }
   out.payload = std::move(outcome.payload);
   if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
   if (in.tail_log) {
@@ -809,34 +607,6 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
         outcome.log.size() > keep ? outcome.log.substr(outcome.log.size() - keep) : outcome.log;
   }
   return out;
-}
-
-void LambdaService::AsyncWorker() {
-  while (true) {
-    AsyncEvent event;
-    {
-      common::MutexLock lock(mu_);
-      async_cv_.wait(lock.native(),
-                     [&]() REQUIRES(mu_) { return stopping_ || !async_queue_.empty(); });
-      if (stopping_) return;
-      event = std::move(async_queue_.front());
-      async_queue_.pop_front();
-    }
-    auto function = Find(event.arn);
-    if (!function) {
-      log_.Warn("offstage: dropped an Event invocation of " + event.arn +
-                ": the function no longer exists");
-      continue;
-    }
-    InvokeInput sync = event.input;
-    sync.type = InvocationType::kRequestResponse;
-    sync.tail_log = false;
-    auto result = RunSync(event.ctx, *function, sync, event.arn);
-    if (!result) {
-      log_.Warn("offstage: Event invocation of " + function->name +
-                " failed: " + result.error().message);
-    }
-  }
 }
 
 }  // namespace offstage::lambda

@@ -19,8 +19,10 @@
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
+#include "emulator/lambda/async_queue.h"
 #include "emulator/lambda/code_store.h"
 #include "emulator/lambda/function.h"
+#include "emulator/lambda/topic_publisher.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/storage/writer.h"
 
@@ -50,16 +52,30 @@ struct LambdaOptions {
   std::string code_root;  // where zips are extracted
   std::string shim_dir;   // runtime-shim/
   bool freeze = true;
-  int async_workers = 4;
+  AsyncOptions async;
 };
 
-class LambdaService {
+// Input of Put/UpdateFunctionEventInvokeConfig: absent members are left unset (Put) or
+// unchanged (Update); a destination of "" clears it.
+struct EventInvokeConfigInput {
+  std::optional<int> max_retry_attempts;
+  std::optional<int> max_event_age_seconds;
+  std::optional<std::string> on_success;
+  std::optional<std::string> on_failure;
+};
+
+class LambdaService : private AsyncHandler {
  public:
   LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
                 const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
-  ~LambdaService();  // stops the asynchronous workers
+  ~LambdaService() override;  // stops the asynchronous queue
 
+  // Loads functions, then resumes the asynchronous invocations left unfinished.
   Status Load();
+  // Where OnSuccess/OnFailure destinations and dead-letter topics publish (set by app/).
+  void SetTopicPublisher(TopicPublisher* publisher);
+  // Stops dispatching asynchronous invocations (the first step of shutdown).
+  void StopAsync();
   // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (known after bind).
   void SetEndpoint(const std::string& url);
 
@@ -105,6 +121,20 @@ class LambdaService {
 
   Result<InvokeOutput> Invoke(const RequestContext& ctx, const InvokeInput& in);
 
+  Result<std::pair<std::string, EventInvokeConfig>> PutEventInvokeConfig(
+      const RequestContext& ctx, const std::string& name, const std::string& qualifier,
+      const EventInvokeConfigInput& in, bool merge);
+  Result<std::pair<std::string, EventInvokeConfig>> GetEventInvokeConfig(
+      const RequestContext& ctx, const std::string& name, const std::string& qualifier);
+  Status DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
+                                 const std::string& qualifier);
+
+  // An asynchronous invocation accepted from outside Invoke (SNS deliveries, destinations):
+  // the row to commit in the caller's transaction, then Activate after the commit.
+  Result<AsyncEvent> PrepareAsync(const RequestContext& ctx, const std::string& function_arn,
+                                  std::string payload, std::string source, std::string source_id);
+  void ActivateAsync(const AsyncEvent& event) { queue_.Activate(event); }
+
   size_t function_count() const;
 
  private:
@@ -115,9 +145,25 @@ class LambdaService {
   Status Persist(const Function& function);
   Status ApplyConfig(Function& function, const ConfigInput& config, bool creating) const;
   runtime::EnvironmentSpec SpecFor(const Function& function) const;
+  // One run of the function on a leased environment.
+  struct Run {
+    std::optional<runtime::AcquireError> not_started;  // throttled, or could not start
+    std::string start_error;
+    runtime::InvocationOutcome outcome;
+  };
+  Run Execute(const Function& function, const std::string& request_id, const std::string& payload,
+              const std::string& invoked_arn, const std::string& trace_id,
+              const std::optional<std::string>& client_context);
   Result<InvokeOutput> RunSync(const RequestContext& ctx, const Function& function,
                                const InvokeInput& in, const std::string& invoked_arn);
-  void AsyncWorker();
+  std::string TraceFor(const RequestContext& ctx);
+  Result<std::string> CheckDestination(const std::string& arn) const;
+  // AsyncHandler:
+  std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) override;
+  Attempt RunAttempt(const AsyncEvent& event) override;
+  std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
+  std::string Deliver(const std::string& destination, const std::string& record,
+                      const AsyncEvent& event);
   // Hot reload: a local directory whose files changed gets a new generation.
   void CheckHotReload(Function& function) REQUIRES(mu_);
 
@@ -135,16 +181,8 @@ class LambdaService {
   std::string endpoint_ GUARDED_BY(mu_);
   bool node_version_checked_ GUARDED_BY(mu_) = false;
 
-  // Event invocations: accepted at once, run by the workers (no retries yet).
-  struct AsyncEvent {
-    RequestContext ctx;
-    std::string arn;
-    InvokeInput input;
-  };
-  std::condition_variable async_cv_;
-  std::deque<AsyncEvent> async_queue_ GUARDED_BY(mu_);
-  bool stopping_ GUARDED_BY(mu_) = false;
-  std::vector<std::thread> async_workers_;
+  TopicPublisher* publisher_ = nullptr;  // set once before serving
+  AsyncQueue queue_;
 };
 
 }  // namespace offstage::lambda

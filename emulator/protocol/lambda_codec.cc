@@ -451,6 +451,64 @@ HttpResponse GetAccountSettings(const Call& c) {
   return Json(200, out.dump());
 }
 
+ojson EventInvokeConfigJson(const std::string& function_arn, const lambda::EventInvokeConfig& c) {
+  ojson out = {{"LastModified", static_cast<double>(c.last_modified_ns / 1'000'000) / 1000.0},
+               {"FunctionArn", function_arn}};
+  if (c.max_retry_attempts) out["MaximumRetryAttempts"] = *c.max_retry_attempts;
+  if (c.max_event_age_seconds) out["MaximumEventAgeInSeconds"] = *c.max_event_age_seconds;
+  ojson on_success = ojson::object();
+  ojson on_failure = ojson::object();
+  if (c.on_success) on_success["Destination"] = *c.on_success;
+  if (c.on_failure) on_failure["Destination"] = *c.on_failure;
+  out["DestinationConfig"] = {{"OnSuccess", on_success}, {"OnFailure", on_failure}};
+  return out;
+}
+
+HttpResponse PutEventInvokeConfig(const Call& c, bool merge) {
+  const json body = ParseBody(c.req.body);
+  lambda::EventInvokeConfigInput in;
+  in.max_retry_attempts = Int(body, "MaximumRetryAttempts");
+  in.max_event_age_seconds = Int(body, "MaximumEventAgeInSeconds");
+  if (body.contains("DestinationConfig")) {
+    const json& destinations = Object(body, "DestinationConfig");
+    if (destinations.contains("OnSuccess")) {
+      in.on_success = String(Object(destinations, "OnSuccess"), "Destination").value_or("");
+    }
+    if (destinations.contains("OnFailure")) {
+      in.on_failure = String(Object(destinations, "OnFailure"), "Destination").value_or("");
+    }
+  }
+  auto out = c.service.PutEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"), in, merge);
+  if (!out) return Error(out.error());
+  return Json(200, EventInvokeConfigJson(out->first, out->second).dump());
+}
+
+HttpResponse PutEventInvokeConfigReplace(const Call& c) { return PutEventInvokeConfig(c, false); }
+HttpResponse UpdateEventInvokeConfig(const Call& c) { return PutEventInvokeConfig(c, true); }
+
+HttpResponse GetEventInvokeConfig(const Call& c) {
+  auto out = c.service.GetEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"));
+  if (!out) return Error(out.error());
+  return Json(200, EventInvokeConfigJson(out->first, out->second).dump());
+}
+
+HttpResponse DeleteEventInvokeConfig(const Call& c) {
+  auto status = c.service.DeleteEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"));
+  if (!status) return Error(status.error());
+  return HttpResponse{204, "", "", {}};
+}
+
+HttpResponse ListEventInvokeConfigs(const Call& c) {
+  ojson configs = ojson::array();
+  auto out = c.service.GetEventInvokeConfig(c.ctx, Name(c), "");
+  if (out) {
+    configs.push_back(EventInvokeConfigJson(out->first, out->second));
+  } else if (out.error().message.starts_with("Function not found")) {
+    return Error(out.error());
+  }
+  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump());
+}
+
 using Handler = HttpResponse (*)(const Call&);
 
 struct Route {
@@ -493,6 +551,12 @@ const std::vector<Route>& Routes() {
         {"DELETE", std::regex(std::string("/2017-03-31/tags/") + kName + "/?"), UntagResource});
     r.push_back({"GET", std::regex(std::string("/2017-03-31/tags/") + kName + "/?"), ListTags});
     r.push_back({"GET", std::regex("/2016-08-19/account-settings/?"), GetAccountSettings});
+    const std::string eic = std::string("/2019-09-25/functions/") + kName + "/event-invoke-config";
+    r.push_back({"PUT", std::regex(eic + "/?"), PutEventInvokeConfigReplace});
+    r.push_back({"POST", std::regex(eic + "/?"), UpdateEventInvokeConfig});
+    r.push_back({"GET", std::regex(eic + "/?"), GetEventInvokeConfig});
+    r.push_back({"DELETE", std::regex(eic + "/?"), DeleteEventInvokeConfig});
+    r.push_back({"GET", std::regex(eic + "/list/?"), ListEventInvokeConfigs});
     return r;
   }();
   return kRoutes;

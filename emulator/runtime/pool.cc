@@ -15,6 +15,9 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
   std::shared_ptr<Environment> warm;
   {
     common::MutexLock lock(mu_);
+    if (stopping_) {
+      return std::unexpected(AcquireFailure{AcquireError::kStopping, "the daemon is stopping"});
+    }
     FunctionEnvs& envs = functions_[spec.function_arn];
     if (spec.generation > envs.generation) envs.generation = spec.generation;
     while (!envs.idle.empty()) {
@@ -63,7 +66,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
     if (stopping_) {
       --functions_[spec.function_arn].busy;
       --total_;
-      return std::unexpected(AcquireFailure{AcquireError::kStartFailed, "the daemon is stopping"});
+      return std::unexpected(AcquireFailure{AcquireError::kStopping, "the daemon is stopping"});
     }
     std::erase_if(started_, [](const std::weak_ptr<Environment>& e) { return e.expired(); });
     started_.push_back(env);

@@ -26,7 +26,7 @@ struct PoolOptions {
   int64_t idle_timeout_ns = 10LL * 60 * 1'000'000'000;
 };
 
-enum class AcquireError { kThrottledReserved, kThrottledAccount, kStartFailed };
+enum class AcquireError { kThrottledReserved, kThrottledAccount, kStartFailed, kStopping };
 
 struct AcquireFailure {
   AcquireError reason;

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -69,6 +69,38 @@ CREATE TABLE log_lines (
 );
 CREATE INDEX log_lines_by_function ON log_lines(function_name, ts_ns);
 CREATE INDEX log_lines_by_request ON log_lines(request_id);
+)sql",
+    // 3: the durable queue of asynchronous invocations, and every attempt made.
+    R"sql(
+CREATE TABLE async_events (
+  request_id TEXT PRIMARY KEY,
+  function_arn TEXT NOT NULL,
+  invoked_arn TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  source TEXT NOT NULL,          -- invoke | sns | destination
+  source_id TEXT NOT NULL,       -- SNS message id, or the request id a destination came from
+  state TEXT NOT NULL,           -- queued | retrying | succeeded | failed | expired
+  attempts INTEGER NOT NULL,
+  enqueued_ns INTEGER NOT NULL,
+  next_attempt_ns INTEGER NOT NULL,
+  finished_ns INTEGER,
+  disposition TEXT,
+  last_error TEXT
+);
+CREATE INDEX async_events_unfinished ON async_events(state) WHERE state IN ('queued', 'retrying');
+CREATE INDEX async_events_by_function ON async_events(function_arn, enqueued_ns);
+CREATE TABLE async_attempts (
+  request_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  dispatched_ns INTEGER NOT NULL,
+  started_ns INTEGER,
+  finished_ns INTEGER NOT NULL,
+  outcome TEXT NOT NULL,         -- success | error | timeout | crash | throttled | expired
+  error_type TEXT,
+  next_retry_ns INTEGER,
+  PRIMARY KEY (request_id, attempt)
+);
 )sql",
 };
 

@@ -1,0 +1,363 @@
+// LambdaService's asynchronous side: accepting Event invocations into the durable queue,
+// running their attempts, destinations (OnSuccess / OnFailure) and dead-letter topics, and the
+// FunctionEventInvokeConfig API. §6 of ../shared/reference/aws-wire-protocol.md.
+#include <nlohmann/json.hpp>
+
+#include "emulator/common/arn.h"
+#include "emulator/lambda/lambda_service.h"
+#include "emulator/lambda/validation.h"
+
+namespace offstage::lambda {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+using ojson = nlohmann::ordered_json;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Payloads are embedded as JSON when they parse as JSON, else as strings (§6).
+ojson Embed(const std::string& payload) {
+  auto parsed = ojson::parse(payload, nullptr, false);
+  if (parsed.is_discarded()) return payload;
+  return parsed;
+}
+
+const char* ConditionName(Condition condition) {
+  switch (condition) {
+    case Condition::kSuccess:
+      return "Success";
+    case Condition::kRetriesExhausted:
+      return "RetriesExhausted";
+    case Condition::kEventAgeExceeded:
+      return "EventAgeExceeded";
+  }
+  return "Success";
+}
+
+}  // namespace
+
+Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
+                                               const std::string& function_arn, std::string payload,
+                                               std::string source, std::string source_id) {
+  if (!Find(function_arn)) {
+    return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + function_arn);
+  }
+  AsyncEvent event;
+  event.request_id = ids_.Uuid();
+  event.function_arn = function_arn;
+  event.invoked_arn = function_arn;
+  event.payload = std::move(payload);
+  event.trace_id = TraceFor(ctx);
+  event.source = std::move(source);
+  event.source_id = std::move(source_id);
+  event.state = "queued";
+  event.enqueued_ns = event.next_attempt_ns = clock_.NowNanos();
+  return event;
+}
+
+std::optional<AsyncPolicy> LambdaService::PolicyFor(const std::string& function_arn) {
+  auto function = Find(function_arn);
+  if (!function) return std::nullopt;
+  AsyncPolicy policy;
+  if (const auto& config = function->event_invoke_config) {
+    if (config->max_retry_attempts) policy.max_retry_attempts = *config->max_retry_attempts;
+    if (config->max_event_age_seconds) {
+      policy.max_event_age_ns = *config->max_event_age_seconds * kSecond;
+    }
+  }
+  return policy;
+}
+
+Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
+  Attempt attempt;
+  auto function = Find(event.function_arn);
+  if (!function) {
+    attempt.result = AttemptResult::kRejected;
+    attempt.outcome = "error";
+    attempt.error_type = "ResourceNotFoundException";
+    return attempt;
+  }
+  if (function->reserved_concurrency == 0) {
+    // Reserved concurrency 0: AWS sends such events straight to the DLQ / OnFailure (§6).
+    attempt.result = AttemptResult::kRejected;
+    attempt.outcome = "throttled";
+    attempt.error_type = "TooManyRequestsException";
+    return attempt;
+  }
+  Run run = Execute(*function, event.request_id, event.payload, event.invoked_arn, event.trace_id,
+                    std::nullopt);
+  if (run.not_started) {
+    if (*run.not_started == runtime::AcquireError::kStopping) {
+      attempt.result = AttemptResult::kAborted;
+      attempt.outcome = "aborted";
+    } else if (*run.not_started == runtime::AcquireError::kStartFailed) {
+      attempt.result = AttemptResult::kFunctionError;
+      attempt.outcome = "error";
+      attempt.error_type = "Runtime.InvalidEntrypoint";
+      attempt.payload = nlohmann::json{{"errorMessage", "RequestId: " + event.request_id +
+                                                            " Error: " + run.start_error},
+                                       {"errorType", "Runtime.InvalidEntrypoint"}}
+                            .dump();
+    } else {
+      attempt.result = AttemptResult::kThrottled;
+      attempt.outcome = "throttled";
+    }
+    return attempt;
+  }
+  const runtime::InvocationOutcome& outcome = run.outcome;
+  attempt.started_ns = outcome.handed_over_ns;
+  attempt.payload = outcome.payload;
+  attempt.error_type = outcome.error_type;
+  switch (outcome.kind) {
+    case runtime::OutcomeKind::kSuccess:
+      attempt.result = AttemptResult::kSuccess;
+      attempt.outcome = "success";
+      break;
+    case runtime::OutcomeKind::kFunctionError:
+      attempt.result = AttemptResult::kFunctionError;
+      attempt.outcome = "error";
+      break;
+    case runtime::OutcomeKind::kTimeout:
+      attempt.result = AttemptResult::kFunctionError;
+      attempt.outcome = "timeout";
+      break;
+    case runtime::OutcomeKind::kExited:
+      attempt.result = AttemptResult::kFunctionError;
+      attempt.outcome = "crash";
+      break;
+    case runtime::OutcomeKind::kPlatformError:
+      attempt.result = AttemptResult::kAborted;
+      attempt.outcome = "aborted";
+      break;
+  }
+  return attempt;
+}
+
+std::string LambdaService::Deliver(const std::string& destination, const std::string& record,
+                                   const AsyncEvent& event) {
+  auto arn = common::ParseArn(destination);
+  if (!arn) return "not delivered to " + destination + ": not an ARN";
+  RequestContext ctx;
+  ctx.request_id = event.request_id;
+  ctx.region = arn->region;
+  ctx.account = arn->account;
+  ctx.trace_header = event.trace_id;
+  if (arn->service == "sns") {
+    if (!publisher_) return "not delivered to " + destination + ": no SNS publisher";
+    auto published = publisher_->PublishToTopic(ctx, destination, record, {});
+    if (!published) {
+      log_.Warn("offstage: could not deliver the result of " + event.request_id + " to " +
+                destination + ": " + published.error().message);
+      return "not delivered to " + destination + ": " + published.error().message;
+    }
+    return "delivered to " + destination + " as message " + *published;
+  }
+  if (arn->service == "lambda") {
+    const std::string function_arn =
+        common::FunctionArn(arn->region, arn->account, arn->resource.substr(9));
+    auto next = PrepareAsync(ctx, function_arn, record, "destination", event.request_id);
+    if (!next) {
+      log_.Warn("offstage: could not deliver the result of " + event.request_id + " to " +
+                destination + ": " + next.error().message);
+      return "not delivered to " + destination + ": " + next.error().message;
+    }
+    if (auto status = queue_.Enqueue(*next); !status) {
+      return "not delivered to " + destination + ": " + status.error().message;
+    }
+    return "delivered to " + destination + " as invocation " + next->request_id;
+  }
+  log_.Warn("offstage: the destination " + destination + " of " + event.function_arn +
+            " is not emulated (" + arn->service + "); the record of " + event.request_id +
+            " is kept in the trace only");
+  return "not delivered to " + destination + ": " + arn->service + " destinations are not emulated";
+}
+
+std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
+                                  const Attempt& last) {
+  auto function = Find(event.function_arn);
+  if (!function) return "dropped: the function no longer exists";
+  std::string disposition = condition == Condition::kSuccess ? "succeeded"
+                            : condition == Condition::kRetriesExhausted
+                                ? "failed after " + std::to_string(event.attempts) + " attempt(s)"
+                                : "expired after " + std::to_string(event.attempts) + " attempt(s)";
+
+  // The invocation record of §6.
+  ojson record = {{"version", "1.0"},
+                  {"timestamp", common::IsoMillis(clock_.NowNanos())},
+                  {"requestContext",
+                   {{"requestId", event.request_id},
+                    {"functionArn", event.function_arn + ":$LATEST"},
+                    {"condition", ConditionName(condition)},
+                    {"approximateInvokeCount", event.attempts}}},
+                  {"requestPayload", Embed(event.payload)}};
+  if (event.attempts > 0) {
+    ojson response = {{"statusCode", 200}, {"executedVersion", "$LATEST"}};
+    if (condition != Condition::kSuccess) response["functionError"] = "Unhandled";
+    record["responseContext"] = response;
+    record["responsePayload"] = Embed(last.payload);
+  }
+  const auto& config = function->event_invoke_config;
+  const std::optional<std::string> destination = !config ? std::nullopt
+                                                 : condition == Condition::kSuccess
+                                                     ? config->on_success
+                                                     : config->on_failure;
+  if (destination) disposition += "; " + Deliver(*destination, record.dump(), event);
+
+  if (condition != Condition::kSuccess && function->dead_letter_target) {
+    // Dead-letter queue: the original event, with RequestID, ErrorCode, ErrorMessage (§6).
+    const std::string& target = *function->dead_letter_target;
+    auto arn = common::ParseArn(target);
+    std::string message = last.error_type;
+    auto error = nlohmann::json::parse(last.payload, nullptr, false);
+    if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
+      message = error["errorMessage"].get<std::string>();
+    }
+    if (message.size() > 1024) message.resize(1024);
+    if (arn && arn->service == "sns" && publisher_) {
+      RequestContext ctx;
+      ctx.request_id = event.request_id;
+      ctx.region = arn->region;
+      ctx.account = arn->account;
+      ctx.trace_header = event.trace_id;
+      std::map<std::string, std::pair<std::string, std::string>> attributes = {
+          {"RequestID", {"String", event.request_id}}, {"ErrorCode", {"Number", "200"}}};
+      if (!message.empty()) attributes["ErrorMessage"] = {"String", message};
+      auto published = publisher_->PublishToTopic(ctx, target, event.payload, attributes);
+      disposition += published
+                         ? "; sent to the DLQ " + target + " as message " + *published
+                         : "; not sent to the DLQ " + target + ": " + published.error().message;
+    } else {
+      log_.Warn("offstage: the dead-letter queue " + target + " of " + function->name +
+                " is not emulated; the failed event " + event.request_id +
+                " is kept in the trace only");
+      disposition += "; not sent to the DLQ " + target + ": SQS is not emulated";
+    }
+  }
+  return disposition;
+}
+
+Result<std::string> LambdaService::CheckDestination(const std::string& destination) const {
+  auto arn = common::ParseArn(destination);
+  const bool known =
+      arn && (arn->service == "sns" || arn->service == "sqs" || arn->service == "lambda" ||
+              arn->service == "events" || arn->service == "s3");
+  if (!known || (arn->service == "lambda" && !arn->resource.starts_with("function:"))) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "The destination ARN " + destination + " is invalid.");
+  }
+  return destination;
+}
+
+Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeConfig(
+    const RequestContext& ctx, const std::string& name, const std::string& qualifier_param,
+    const EventInvokeConfigInput& in, bool merge) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (qualifier.empty()) qualifier = qualifier_param;
+  if (!qualifier.empty() && qualifier != "$LATEST") {
+    return Fail(ErrorCode::kLambdaResourceNotFound,
+                "Function not found: " + *arn + ":" + qualifier);
+  }
+  if (in.max_retry_attempts && (*in.max_retry_attempts < 0 || *in.max_retry_attempts > 2)) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + std::to_string(*in.max_retry_attempts) +
+                    "' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have "
+                    "value " +
+                    (*in.max_retry_attempts < 0 ? "greater than or equal to 0"
+                                                : "less than or equal to 2"));
+  }
+  if (in.max_event_age_seconds &&
+      (*in.max_event_age_seconds < 60 || *in.max_event_age_seconds > 21600)) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + std::to_string(*in.max_event_age_seconds) +
+                    "' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must "
+                    "have value " +
+                    (*in.max_event_age_seconds < 60 ? "greater than or equal to 60"
+                                                    : "less than or equal to 21600"));
+  }
+  for (const auto* destination : {&in.on_success, &in.on_failure}) {
+    if (*destination && !(*destination)->empty()) {
+      if (auto checked = CheckDestination(**destination); !checked) {
+        return Fail(checked.error());
+      }
+    }
+  }
+  if (!merge && !in.max_retry_attempts && !in.max_event_age_seconds && !in.on_success &&
+      !in.on_failure) {
+    return Fail(ErrorCode::kLambdaInvalidParameterValue,
+                "You must specify at least one of error handling or destination setting.");
+  }
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) {
+      return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + *arn);
+    }
+    EventInvokeConfig config;
+    if (merge) {
+      if (!it->second.event_invoke_config) {
+        return Fail(ErrorCode::kLambdaResourceNotFound,
+                    "The function " + *arn + ":$LATEST doesn't have an EventInvokeConfig");
+      }
+      config = *it->second.event_invoke_config;
+    }
+    if (in.max_retry_attempts) config.max_retry_attempts = in.max_retry_attempts;
+    if (in.max_event_age_seconds) config.max_event_age_seconds = in.max_event_age_seconds;
+    auto set = [](std::optional<std::string>& field, const std::optional<std::string>& value) {
+      if (!value) return;
+      if (value->empty()) {
+        field.reset();
+      } else {
+        field = value;
+      }
+    };
+    set(config.on_success, in.on_success);
+    set(config.on_failure, in.on_failure);
+    config.last_modified_ns = clock_.NowNanos();
+    it->second.event_invoke_config = config;
+    updated = it->second;
+  }
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return std::make_pair(*arn + ":$LATEST", *updated.event_invoke_config);
+}
+
+Result<std::pair<std::string, EventInvokeConfig>> LambdaService::GetEventInvokeConfig(
+    const RequestContext& ctx, const std::string& name, const std::string& qualifier_param) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (qualifier.empty()) qualifier = qualifier_param;
+  auto function = Find(*arn);
+  if (!function) return Fail(function.error());
+  if (!qualifier.empty() && qualifier != "$LATEST") {
+    return Fail(ErrorCode::kLambdaResourceNotFound,
+                "Function not found: " + *arn + ":" + qualifier);
+  }
+  if (!function->event_invoke_config) {
+    return Fail(ErrorCode::kLambdaResourceNotFound,
+                "The function " + *arn + ":$LATEST doesn't have an EventInvokeConfig");
+  }
+  return std::make_pair(*arn + ":$LATEST", *function->event_invoke_config);
+}
+
+Status LambdaService::DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
+                                              const std::string& qualifier) {
+  auto existing = GetEventInvokeConfig(ctx, name, qualifier);
+  if (!existing) return Fail(existing.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    const std::string arn = existing->first.substr(0, existing->first.size() - 8);
+    auto it = functions_.find(arn);
+    if (it == functions_.end())
+      return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + arn);
+    it->second.event_invoke_config.reset();
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+}  // namespace offstage::lambda

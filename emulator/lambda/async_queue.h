@@ -1,0 +1,117 @@
+// AsyncQueue: the durable queue of asynchronous (Event) invocations, with Lambda's retry rules
+// (§6 of the wire reference). An event is committed to SQLite before its 202; a scheduler
+// thread hands due events to worker threads, which run one attempt each through the
+// AsyncHandler (the Lambda service) and then retry, expire or finish the event. After a crash,
+// Load() puts every unfinished event back (at least once). Owned by LambdaService.
+// Thread model: Enqueue/Activate/Wake from any thread; one scheduler thread and N workers;
+// one mutex guards the schedule and is never held while an attempt runs or the database is
+// written.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/log.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/storage/async_store.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::lambda {
+
+using AsyncEvent = storage::AsyncEventRow;
+
+// The function's asynchronous configuration at the time of an attempt.
+struct AsyncPolicy {
+  int max_retry_attempts = 2;
+  int64_t max_event_age_ns = 21'600LL * 1'000'000'000;
+};
+
+enum class AttemptResult {
+  kSuccess,
+  kFunctionError,  // handler error, timeout, crash: retried up to max_retry_attempts
+  kThrottled,      // no concurrency: back to the queue with backoff until the event is too old
+  kRejected,       // reserved concurrency 0: straight to the on-failure destination and DLQ
+  kAborted,        // the daemon is stopping: left queued in the database, resumed at restart
+};
+
+struct Attempt {
+  AttemptResult result = AttemptResult::kSuccess;
+  std::string outcome;     // success | error | timeout | crash | throttled
+  std::string error_type;  // e.g. Sandbox.Timedout
+  std::string payload;     // the response or the error document
+  int64_t started_ns = 0;  // handed to the runtime; 0 when it never ran
+};
+
+enum class Condition { kSuccess, kRetriesExhausted, kEventAgeExceeded };
+
+class AsyncHandler {
+ public:
+  virtual ~AsyncHandler() = default;
+  // nullopt when the function no longer exists.
+  virtual std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) = 0;
+  virtual Attempt RunAttempt(const AsyncEvent& event) = 0;
+  // Called once per event at its end: destinations and DLQ. Returns the disposition text.
+  virtual std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) = 0;
+};
+
+struct AsyncOptions {
+  // Delays before the 2nd, 3rd, ... attempt after a function error (AWS: ~1 min, ~2 min).
+  std::vector<int64_t> retry_delays_ns = {60'000'000'000, 120'000'000'000};
+  int workers = 16;
+};
+
+class AsyncQueue {
+ public:
+  AsyncQueue(AsyncOptions options, storage::Writer& writer, const common::Clock& clock,
+             common::Logger& log);
+  ~AsyncQueue();  // Stop()
+
+  // Starts the scheduler and workers; `handler` must outlive Stop().
+  void Start(AsyncHandler* handler);
+  // Re-queues every unfinished event from the database (after a restart).
+  common::Status Load();
+  // Commits the event (its own transaction, group-committed) and schedules it.
+  common::Status Enqueue(const AsyncEvent& event);
+  // Schedules an event already committed by the caller's own transaction.
+  void Activate(const AsyncEvent& event);
+  // Concurrency of `function_arn` was freed: throttled events of it may run now.
+  void Wake(const std::string& function_arn);
+  // Stops the scheduler and the workers; running attempts finish first.
+  void Stop();
+
+  size_t pending() const;
+
+ private:
+  void Schedule();
+  void Work();
+  void Process(AsyncEvent event);
+  int64_t ThrottleBackoff(int throttles) const;
+
+  const AsyncOptions options_;
+  storage::Writer& writer_;
+  const common::Clock& clock_;
+  common::Logger& log_;
+  AsyncHandler* handler_ = nullptr;
+
+  mutable common::Mutex mu_;
+  std::condition_variable schedule_cv_;
+  std::condition_variable work_cv_;
+  // Due time -> events; a multimap keeps arrival order among equal times.
+  std::multimap<int64_t, AsyncEvent> waiting_ GUARDED_BY(mu_);
+  std::vector<AsyncEvent> ready_ GUARDED_BY(mu_);
+  std::map<std::string, int> throttles_ GUARDED_BY(mu_);  // request id -> throttled attempts
+  bool stopping_ GUARDED_BY(mu_) = false;
+  int running_ GUARDED_BY(mu_) = 0;
+  std::thread scheduler_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace offstage::lambda

@@ -1,0 +1,254 @@
+// LambdaService's resource operations: reserved concurrency, the resource policy
+// (AddPermission / RemovePermission / GetPolicy), tags and account settings.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "emulator/common/arn.h"
+#include "emulator/lambda/lambda_service.h"
+#include "emulator/lambda/validation.h"
+
+namespace offstage::lambda {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+using nlohmann::json;
+
+constexpr int kAccountConcurrency = 1000;
+constexpr int kMinUnreserved = 100;
+
+auto NotFound(const std::string& arn) {
+  return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + arn);
+}
+
+auto InvalidValue(std::string message) {
+  return Fail(ErrorCode::kLambdaInvalidParameterValue, std::move(message));
+}
+
+}  // namespace
+
+Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
+                                                  const std::string& name, int reserved) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  if (reserved < 0) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + std::to_string(reserved) +
+                    "' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member "
+                    "must have value greater than or equal to 0");
+  }
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    int others = 0;
+    for (const auto& [other_arn, other] : functions_) {
+      if (other_arn != *arn && other.reserved_concurrency) others += *other.reserved_concurrency;
+    }
+    if (kAccountConcurrency - others - reserved < kMinUnreserved) {
+      return InvalidValue(
+          "Specified ReservedConcurrentExecutions for function decreases account's "
+          "UnreservedConcurrentExecution below its minimum value of [100].");
+    }
+    it->second.reserved_concurrency = reserved;
+    updated = it->second;
+  }
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return reserved;
+}
+
+Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
+                                                                 const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  auto function = Find(*arn);
+  if (!function) return Fail(function.error());
+  return function->reserved_concurrency;
+}
+
+Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
+                                                const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    it->second.reserved_concurrency.reset();
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, const std::string& name,
+                                                 const PermissionInput& in) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  static const std::regex kSid{R"(([a-zA-Z0-9-_.]+))"};
+  if (!std::regex_match(in.statement_id, kSid) || in.statement_id.size() > 100) {
+    return Fail(ErrorCode::kLambdaValidation,
+                "1 validation error detected: Value '" + in.statement_id +
+                    "' at 'statementId' failed to satisfy constraint: Member must satisfy "
+                    "regular expression pattern: ([a-zA-Z0-9-_.]+)");
+  }
+  json principal;
+  if (in.principal == "*") {
+    principal = "*";
+  } else if (in.principal.find(".amazonaws.com") != std::string::npos) {
+    principal = {{"Service", in.principal}};
+  } else if (in.principal.size() == 12 &&
+             in.principal.find_first_not_of("0123456789") == std::string::npos) {
+    principal = {{"AWS", "arn:aws:iam::" + in.principal + ":root"}};
+  } else {
+    principal = {{"AWS", in.principal}};
+  }
+  nlohmann::ordered_json statement = {{"Sid", in.statement_id},
+                                      {"Effect", "Allow"},
+                                      {"Principal", principal},
+                                      {"Action", in.action},
+                                      {"Resource", *arn}};
+  nlohmann::ordered_json condition = nlohmann::ordered_json::object();
+  if (in.source_arn) condition["ArnLike"] = {{"AWS:SourceArn", *in.source_arn}};
+  if (in.source_account) condition["StringEquals"] = {{"AWS:SourceAccount", *in.source_account}};
+  if (in.principal_org_id) {
+    condition["StringEquals"]["aws:PrincipalOrgID"] = *in.principal_org_id;
+  }
+  if (in.event_source_token) {
+    condition["StringEquals"]["lambda:EventSourceToken"] = *in.event_source_token;
+  }
+  if (!condition.empty()) statement["Condition"] = condition;
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    if (in.revision_id && *in.revision_id != it->second.policy_revision &&
+        !it->second.policy_revision.empty()) {
+      return Fail(ErrorCode::kLambdaPreconditionFailed,
+                  "The Revision Id provided does not match the latest Revision Id. Call the "
+                  "GetPolicy API to retrieve the latest Revision Id");
+    }
+    nlohmann::ordered_json statements = it->second.policy_json.empty()
+                                            ? nlohmann::ordered_json::array()
+                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+    for (const auto& existing : statements) {
+      if (existing.value("Sid", "") == in.statement_id) {
+        return Fail(ErrorCode::kLambdaResourceConflict,
+                    "The statement id (" + in.statement_id +
+                        ") provided already exists. Please choose a new statement id, or remove "
+                        "the existing statement.");
+      }
+    }
+    statements.push_back(statement);
+    it->second.policy_json = statements.dump();
+    it->second.policy_revision = ids_.Uuid();
+    updated = it->second;
+  }
+  if (auto status = Persist(updated); !status) return Fail(status.error());
+  return statement.dump();
+}
+
+Status LambdaService::RemovePermission(const RequestContext& ctx, const std::string& name,
+                                       const std::string& statement_id) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return NotFound(*arn);
+    nlohmann::ordered_json statements = it->second.policy_json.empty()
+                                            ? nlohmann::ordered_json::array()
+                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+    const size_t before = statements.size();
+    statements.erase(
+        std::remove_if(statements.begin(), statements.end(),
+                       [&](const auto& s) { return s.value("Sid", "") == statement_id; }),
+        statements.end());
+    if (statements.size() == before) {
+      return Fail(ErrorCode::kLambdaResourceNotFound,
+                  "Statement " + statement_id + " is not found in resource policy.");
+    }
+    it->second.policy_json = statements.empty() ? "" : statements.dump();
+    it->second.policy_revision = ids_.Uuid();
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const RequestContext& ctx,
+                                                                     const std::string& name) {
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  if (!arn) return Fail(arn.error());
+  auto function = Find(*arn);
+  if (!function) return Fail(function.error());
+  if (function->policy_json.empty()) {
+    return Fail(ErrorCode::kLambdaResourceNotFound, "The resource you requested does not exist.");
+  }
+  nlohmann::ordered_json policy = {
+      {"Version", "2012-10-17"},
+      {"Id", "default"},
+      {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
+  return std::make_pair(policy.dump(), function->policy_revision);
+}
+
+Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,
+                                  const std::map<std::string, std::string>& tags) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*resolved);
+    if (it == functions_.end()) return NotFound(*resolved);
+    for (const auto& [key, value] : tags) it->second.tags[key] = value;
+    if (it->second.tags.size() > 50) {
+      return InvalidValue("Number of tags exceeds resource tag limit.");
+    }
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Status LambdaService::UntagResource(const RequestContext& ctx, const std::string& arn,
+                                    const std::vector<std::string>& keys) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  Function updated;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*resolved);
+    if (it == functions_.end()) return NotFound(*resolved);
+    for (const auto& key : keys) it->second.tags.erase(key);
+    updated = it->second;
+  }
+  return Persist(updated);
+}
+
+Result<std::map<std::string, std::string>> LambdaService::ListTags(const RequestContext& ctx,
+                                                                   const std::string& arn) {
+  auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
+  if (!resolved) return Fail(resolved.error());
+  auto function = Find(*resolved);
+  if (!function) return Fail(function.error());
+  return function->tags;
+}
+
+AccountSettings LambdaService::GetAccountSettings(const RequestContext& ctx) const {
+  AccountSettings settings;
+  int reserved = 0;
+  common::MutexLock lock(mu_);
+  for (const auto& [arn, f] : functions_) {
+    if (f.region != ctx.region || f.account != ctx.account) continue;
+    ++settings.function_count;
+    settings.total_code_size += f.code.size;
+    if (f.reserved_concurrency) reserved += *f.reserved_concurrency;
+  }
+  settings.unreserved_concurrency = kAccountConcurrency - reserved;
+  return settings;
+}
+
+}  // namespace offstage::lambda

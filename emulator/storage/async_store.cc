@@ -1,0 +1,124 @@
+#include "emulator/storage/async_store.h"
+
+namespace offstage::storage {
+namespace {
+
+std::optional<int64_t> OptInt(const Statement& s, int i) {
+  if (s.ColumnIsNull(i)) return std::nullopt;
+  return s.ColumnInt(i);
+}
+
+std::optional<std::string> OptText(const Statement& s, int i) {
+  if (s.ColumnIsNull(i)) return std::nullopt;
+  return s.ColumnText(i);
+}
+
+Statement& BindOptInt(Statement& s, int i, const std::optional<int64_t>& v) {
+  return v ? s.Bind(i, *v) : s.BindNull(i);
+}
+
+}  // namespace
+
+Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
+  auto stmt = db.Prepare(
+      "INSERT INTO async_events (request_id, function_arn, invoked_arn, payload, trace_id, "
+      "source, source_id, state, attempts, enqueued_ns, next_attempt_ns) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)
+      ->Bind(1, row.request_id)
+      .Bind(2, row.function_arn)
+      .Bind(3, row.invoked_arn)
+      .Bind(4, row.payload)
+      .Bind(5, row.trace_id)
+      .Bind(6, row.source)
+      .Bind(7, row.source_id)
+      .Bind(8, row.state)
+      .Bind(9, int64_t{row.attempts})
+      .Bind(10, row.enqueued_ns)
+      .Bind(11, row.next_attempt_ns);
+  return (*stmt)->Run();
+}
+
+Status UpdateAsyncEvent(Database& db, const AsyncEventRow& row) {
+  auto stmt = db.Prepare(
+      "UPDATE async_events SET state = ?2, attempts = ?3, next_attempt_ns = ?4, finished_ns = ?5, "
+      "disposition = ?6, last_error = ?7 WHERE request_id = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  Statement& s = **stmt;
+  s.Bind(1, row.request_id)
+      .Bind(2, row.state)
+      .Bind(3, int64_t{row.attempts})
+      .Bind(4, row.next_attempt_ns);
+  BindOptInt(s, 5, row.finished_ns);
+  s.BindOptional(6, row.disposition).BindOptional(7, row.last_error);
+  return s.Run();
+}
+
+Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row) {
+  auto stmt = db.Prepare(
+      "INSERT OR REPLACE INTO async_attempts (request_id, attempt, dispatched_ns, started_ns, "
+      "finished_ns, outcome, error_type, next_retry_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!stmt) return common::Fail(stmt.error());
+  Statement& s = **stmt;
+  s.Bind(1, row.request_id).Bind(2, int64_t{row.attempt}).Bind(3, row.dispatched_ns);
+  BindOptInt(s, 4, row.started_ns);
+  s.Bind(5, row.finished_ns).Bind(6, row.outcome).BindOptional(7, row.error_type);
+  BindOptInt(s, 8, row.next_retry_ns);
+  return s.Run();
+}
+
+Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
+  auto stmt = db.Prepare(
+      "SELECT request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
+      "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error "
+      "FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY enqueued_ns");
+  if (!stmt) return common::Fail(stmt.error());
+  std::vector<AsyncEventRow> rows;
+  while (true) {
+    auto row = (*stmt)->Step();
+    if (!row) return common::Fail(row.error());
+    if (!*row) break;
+    Statement& s = **stmt;
+    AsyncEventRow r;
+    r.request_id = s.ColumnText(0);
+    r.function_arn = s.ColumnText(1);
+    r.invoked_arn = s.ColumnText(2);
+    r.payload = s.ColumnText(3);
+    r.trace_id = s.ColumnText(4);
+    r.source = s.ColumnText(5);
+    r.source_id = s.ColumnText(6);
+    r.state = s.ColumnText(7);
+    r.attempts = static_cast<int>(s.ColumnInt(8));
+    r.enqueued_ns = s.ColumnInt(9);
+    r.next_attempt_ns = s.ColumnInt(10);
+    r.finished_ns = OptInt(s, 11);
+    r.disposition = OptText(s, 12);
+    r.last_error = OptText(s, 13);
+    rows.push_back(std::move(r));
+  }
+  (*stmt)->Reset();
+  return rows;
+}
+
+Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::string& request_id) {
+  auto stmt = db.Prepare(
+      "SELECT request_id, attempt, dispatched_ns, started_ns, finished_ns, outcome, error_type, "
+      "next_retry_ns FROM async_attempts WHERE request_id = ?1 ORDER BY attempt");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, request_id);
+  std::vector<AsyncAttemptRow> rows;
+  while (true) {
+    auto row = (*stmt)->Step();
+    if (!row) return common::Fail(row.error());
+    if (!*row) break;
+    Statement& s = **stmt;
+    rows.push_back(AsyncAttemptRow{s.ColumnText(0), static_cast<int>(s.ColumnInt(1)),
+                                   s.ColumnInt(2), OptInt(s, 3), s.ColumnInt(4), s.ColumnText(5),
+                                   OptText(s, 6), OptInt(s, 7)});
+  }
+  (*stmt)->Reset();
+  return rows;
+}
+
+}  // namespace offstage::storage

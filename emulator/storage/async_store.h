@@ -1,0 +1,50 @@
+// SQL for the durable queue of asynchronous invocations (async_events) and the record of every
+// attempt (async_attempts), as plain rows. Runs on the Writer thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/storage/database.h"
+
+namespace offstage::storage {
+
+struct AsyncEventRow {
+  std::string request_id;
+  std::string function_arn;
+  std::string invoked_arn;
+  std::string payload;
+  std::string trace_id;
+  std::string source;
+  std::string source_id;
+  std::string state = "queued";
+  int attempts = 0;
+  int64_t enqueued_ns = 0;
+  int64_t next_attempt_ns = 0;
+  std::optional<int64_t> finished_ns;
+  std::optional<std::string> disposition;
+  std::optional<std::string> last_error;
+};
+
+struct AsyncAttemptRow {
+  std::string request_id;
+  int attempt = 0;
+  int64_t dispatched_ns = 0;
+  std::optional<int64_t> started_ns;
+  int64_t finished_ns = 0;
+  std::string outcome;
+  std::optional<std::string> error_type;
+  std::optional<int64_t> next_retry_ns;
+};
+
+Status InsertAsyncEvent(Database& db, const AsyncEventRow& row);
+// Updates state, attempts, next_attempt_ns, finished_ns, disposition and last_error.
+Status UpdateAsyncEvent(Database& db, const AsyncEventRow& row);
+Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row);
+// Events still to run (queued or retrying), oldest first.
+Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db);
+Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::string& request_id);
+
+}  // namespace offstage::storage
