@@ -84,6 +84,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
   daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
+  daemon->signer_ = std::make_unique<sns::Signer>(
+      options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
+  sns::HttpDelivererOptions http_options;
+  http_options.insecure_tls = options.sns_insecure_tls;
+  daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(http_options, *daemon->writer_,
+                                                                 daemon->clock_, daemon->log_);
   daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, daemon->clock_, daemon->ids_,
                                                    daemon->log_);
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
@@ -128,7 +134,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options,
       protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
-                                     [self] { return self->HealthJson(); }},
+                                     [self] { return self->HealthJson(); },
+                                     [self] { return self->signer_->CertificatePem(); }},
       daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;
 }
@@ -144,7 +151,18 @@ common::Result<std::string> Daemon::Start() {
   endpoint_ = "http://" + options_.host + ":" + std::to_string(*port);
   // Handlers reach the daemon on loopback even when it listens on every address.
   const std::string reachable = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
-  lambda_->SetEndpoint("http://" + reachable + ":" + std::to_string(*port));
+  const std::string base_url = "http://" + reachable + ":" + std::to_string(*port);
+  lambda_->SetEndpoint(base_url);
+  sns::DeliveryTargets targets;
+  targets.lambda = lambda_.get();
+  targets.http = http_deliverer_.get();
+  targets.signer = signer_.get();
+  targets.base_url = base_url;
+  targets.http_retry_delays_ns = options_.sns_retry_delays_ns;
+  sns_->SetDeliveryTargets(std::move(targets));
+  http_deliverer_->Start();
+  if (auto status = http_deliverer_->Load(); !status) return common::Fail(status.error());
+  if (auto status = lambda_->StartAsync(); !status) return common::Fail(status.error());
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
                                       *sns_, *lambda_, log_);
@@ -163,6 +181,7 @@ void Daemon::Shutdown() {
   if (server_thread_.joinable()) server_thread_.join();
   if (pool_) pool_->StopAll();        // running invocations end at once, none start
   if (lambda_) lambda_->StopAsync();  // joins the asynchronous workers
+  if (http_deliverer_) http_deliverer_->Stop();
   lambda_.reset();
   if (writer_) writer_->Stop();
   if (remove_code_root_ && !code_root_.empty()) {

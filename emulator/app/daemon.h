@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,8 @@ struct DaemonOptions {
   std::string shim_dir;     // empty: found next to the executable
   std::string config_file;  // --config: functions, topics, subscriptions to create at start
   std::vector<int64_t> async_retry_delays_ns = {60'000'000'000, 120'000'000'000};
+  std::optional<std::vector<int64_t>> sns_retry_delays_ns;  // overrides delivery policies
+  bool sns_insecure_tls = false;
 };
 
 class Daemon {
@@ -65,6 +68,8 @@ class Daemon {
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Writer> writer_;
+  std::unique_ptr<sns::Signer> signer_;
+  std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
   std::unique_ptr<sns::SnsService> sns_;
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::Pool> pool_;

@@ -25,6 +25,23 @@ std::optional<int64_t> ParseDelay(const std::string& text) {
   return std::nullopt;
 }
 
+// "1s,2s,500ms" -> nanoseconds each; throws CLI11's validation error on a bad item.
+std::vector<int64_t> ParseDelayList(const std::string& option, const std::string& text) {
+  std::vector<int64_t> delays;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    auto delay = ParseDelay(item);
+    if (!delay) {
+      throw CLI::ValidationError(option, "'" + item + "' is not a duration like 500ms, 1s or 2m");
+    }
+    delays.push_back(*delay);
+    if (comma == std::string::npos) return delays;
+    start = comma + 1;
+  }
+}
+
 }  // namespace
 
 void ServeCommand::Register(CLI::App& app) {
@@ -71,22 +88,19 @@ void ServeCommand::Register(CLI::App& app) {
   command_->add_option_function<std::string>(
       "--async-retry-delays",
       [this](const std::string& text) {
-        options_.async_retry_delays_ns.clear();
-        size_t start = 0;
-        while (start <= text.size()) {
-          const size_t comma = text.find(',', start);
-          const std::string item = text.substr(start, comma - start);
-          auto delay = ParseDelay(item);
-          if (!delay)
-            throw CLI::ValidationError("--async-retry-delays",
-                                       "'" + item + "' is not a duration like 500ms, 1s or 2m");
-          options_.async_retry_delays_ns.push_back(*delay);
-          if (comma == std::string::npos) break;
-          start = comma + 1;
-        }
+        options_.async_retry_delays_ns = ParseDelayList("--async-retry-delays", text);
       },
-      "Delays before the 2nd, 3rd... attempt of a failed asynchronous invocation "
-      "(default 1m,2m as AWS; e.g. 1s,2s in tests)");
+      "Delays before the 2nd, 3rd... attempt of a failed asynchronous invocation (default "
+      "1m,2m as AWS; e.g. 1s,2s in tests)");
+  command_->add_option_function<std::string>(
+      "--sns-retry-delays",
+      [this](const std::string& text) {
+        options_.sns_retry_delays_ns = ParseDelayList("--sns-retry-delays", text);
+      },
+      "Delays between retries of http(s) deliveries, replacing the delivery policies' (e.g. "
+      "100ms,200ms in tests)");
+  command_->add_flag("--sns-insecure-tls", options_.sns_insecure_tls,
+                     "Deliver to https endpoints without verifying their certificates");
   command_->add_option("--shim-dir", options_.shim_dir,
                        "Directory of the runtime interface clients (default: beside the binary)");
 }

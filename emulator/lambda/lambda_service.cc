@@ -85,7 +85,10 @@ Status LambdaService::Load() {
     function->created_ns = row.created_ns;
     functions_.emplace(row.arn, std::move(*function));
   }
-  lock.native().unlock();
+  return {};
+}
+
+Status LambdaService::StartAsync() {
   queue_.Start(this);
   return queue_.Load();
 }

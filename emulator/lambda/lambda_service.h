@@ -70,8 +70,10 @@ class LambdaService : private AsyncHandler {
                 const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
   ~LambdaService() override;  // stops the asynchronous queue
 
-  // Loads functions, then resumes the asynchronous invocations left unfinished.
   Status Load();
+  // Starts the asynchronous queue and resumes the invocations left unfinished (call once the
+  // endpoint is known: handlers get it as AWS_ENDPOINT_URL).
+  Status StartAsync();
   // Where OnSuccess/OnFailure destinations and dead-letter topics publish (set by app/).
   void SetTopicPublisher(TopicPublisher* publisher);
   // Stops dispatching asynchronous invocations (the first step of shutdown).

@@ -55,6 +55,7 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
       control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs)),
+      certificate_(std::move(backends.certificate)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -175,6 +176,16 @@ void HttpServer::Routes() {
   server_->Get("/_offstage/health",
                [this, control](const httplib::Request& req, httplib::Response& res) {
                  control(req, res, control_->Health());
+               });
+  server_->Get(std::string(sns::kCertificatePath),
+               [this](const httplib::Request&, httplib::Response& res) {
+                 auto pem = certificate_ ? certificate_() : common::Result<std::string>("");
+                 if (!pem || pem->empty()) {
+                   res.status = 500;
+                   res.set_content(pem ? "no certificate" : pem.error().message, "text/plain");
+                   return;
+                 }
+                 res.set_content(*pem, "application/x-x509-ca-cert");
                });
   server_->Get("/_offstage/logs",
                [this, control](const httplib::Request& req, httplib::Response& res) {

@@ -45,6 +45,8 @@ class HttpServer {
     lambda::LambdaService& lambda;
     telemetry::LogQueries& logs;
     HealthProvider health;
+    // The PEM certificate that verifies SNS signatures (served at sns::kCertificatePath).
+    std::function<common::Result<std::string>()> certificate;
   };
   HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
              common::IdGenerator& ids, common::Logger& log);
@@ -66,6 +68,7 @@ class HttpServer {
   std::unique_ptr<SnsCodec> sns_codec_;
   std::unique_ptr<LambdaCodec> lambda_codec_;
   std::unique_ptr<ControlApi> control_;
+  std::function<common::Result<std::string>()> certificate_;
   std::unique_ptr<httplib::Server> server_;
 };
 

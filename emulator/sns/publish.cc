@@ -161,6 +161,21 @@ bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out) {
   return true;
 }
 
+MessageView SnsService::ViewOf(const RequestContext& ctx, const Prepared& message,
+                               const PublishOutput& out, const std::string& signature_version) {
+  MessageView view;
+  view.message_id = out.message_id;
+  view.topic_arn = message.target;
+  view.subject = message.subject;
+  view.body = message.body;
+  view.structure = message.structure;
+  view.attributes = message.attributes;
+  view.timestamp = common::IsoMillis(ctx.received_ns);
+  view.sequence_number = out.sequence_number;
+  view.signature_version = signature_version;
+  return view;
+}
+
 storage::MessageRow SnsService::ToRow(const RequestContext& ctx, Prepared&& message,
                                       const PublishOutput& out) const {
   storage::MessageRow row;
@@ -203,8 +218,9 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
   if (!prepared) return Fail(prepared.error());
 
   PublishOutput out;
-  std::optional<int64_t> sequence;
-  Commit commit;
+  std::optional<std::pair<std::string, int64_t>> sequence;
+  std::vector<Target> targets;
+  std::string signature_version = "1";
   {
     common::MutexLock lock(mu_);
     if (in.phone_number) {
@@ -216,21 +232,22 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
         return Fail(status.error());
       }
       if (!Admit(topic->second, *prepared, out)) return out;
-      if (topic->second.fifo()) sequence = topic->second.next_sequence;
+      if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
+      targets = TargetsOf(topic->second);
+      auto version = topic->second.attributes.find("SignatureVersion");
+      if (version != topic->second.attributes.end()) signature_version = version->second;
     }
     ++messages_;
-    commit = writer_.Submit([row = ToRow(ctx, std::move(*prepared), out), sequence,
-                             target](storage::Database& db) -> Status {
-      if (auto status = storage::InsertMessage(db, row); !status) return status;
-      if (sequence) return storage::SetTopicSequence(db, target, *sequence);
-      return {};
-    });
   }
-  auto committed = commit.get();
-  if (!committed) return Fail(committed.error());
-  writer_.Post([id = out.message_id, ns = *committed](storage::Database& db) {
-    return storage::SetMessageCommitted(db, id, ns);
-  });
+  Fanout fanout;
+  if (!targets.empty()) {
+    PlanFanout(ctx, ViewOf(ctx, *prepared, out, signature_version), targets, fanout);
+  }
+  std::vector<storage::MessageRow> rows;
+  rows.push_back(ToRow(ctx, std::move(*prepared), out));
+  if (auto status = CommitMessages(ctx, std::move(rows), sequence, std::move(fanout)); !status) {
+    return Fail(status.error());
+  }
   return out;
 }
 
@@ -277,8 +294,10 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
 
   PublishBatchOutput output;
   std::vector<storage::MessageRow> rows;
-  std::optional<int64_t> sequence;
-  Commit commit;
+  std::vector<MessageView> views;
+  std::optional<std::pair<std::string, int64_t>> sequence;
+  std::vector<Target> targets;
+  std::string signature_version = "1";
   {
     common::MutexLock lock(mu_);
     auto topic = topics_.find(topic_arn);
@@ -288,34 +307,29 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
         return Fail(status.error());
       }
     }
+    auto version = topic->second.attributes.find("SignatureVersion");
+    if (version != topic->second.attributes.end()) signature_version = version->second;
     for (size_t i = 0; i < prepared.size(); ++i) {
       PublishOutput out;
       const bool fresh = Admit(topic->second, prepared[i], out);
       output.successful.push_back(
           PublishBatchSuccess{entries[i].id, out.message_id, out.sequence_number});
-      if (fresh) rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
+      if (!fresh) continue;
+      views.push_back(ViewOf(ctx, prepared[i], out, signature_version));
+      rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
     }
     if (rows.empty()) return output;
-    if (topic->second.fifo()) sequence = topic->second.next_sequence;
+    if (topic->second.fifo()) sequence.emplace(topic_arn, topic->second.next_sequence);
+    targets = TargetsOf(topic->second);
     messages_ += static_cast<int64_t>(rows.size());
-    commit = writer_.Submit([rows, sequence, topic_arn](storage::Database& db) -> Status {
-      for (const auto& row : rows) {
-        if (auto status = storage::InsertMessage(db, row); !status) return status;
-      }
-      if (sequence) return storage::SetTopicSequence(db, topic_arn, *sequence);
-      return {};
-    });
   }
-  auto committed = commit.get();
-  if (!committed) return Fail(committed.error());
-  writer_.Post([rows = std::move(rows), ns = *committed](storage::Database& db) -> Status {
-    for (const auto& row : rows) {
-      if (auto status = storage::SetMessageCommitted(db, row.message_id, ns); !status) {
-        return status;
-      }
-    }
-    return {};
-  });
+  Fanout fanout;
+  if (!targets.empty()) {
+    for (const auto& view : views) PlanFanout(ctx, view, targets, fanout);
+  }
+  if (auto status = CommitMessages(ctx, std::move(rows), sequence, std::move(fanout)); !status) {
+    return Fail(status.error());
+  }
   return output;
 }
 

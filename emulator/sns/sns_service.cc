@@ -118,9 +118,10 @@ Status SnsService::Load() {
   }
   for (auto& row : sub_rows) {
     Subscription sub{
-        row.arn,       row.topic_arn, row.protocol, row.endpoint,
-        row.owner,     row.confirmed, row.token,    AttributesFromJson(row.attributes_json),
-        row.created_ns};
+        row.arn,        row.topic_arn, row.protocol, row.endpoint,
+        row.owner,      row.confirmed, row.token,    AttributesFromJson(row.attributes_json),
+        row.created_ns, nullptr};
+    if (auto filter = ParseFilter(sub.attributes, ""); filter) sub.filter = *filter;
     if (!sub.confirmed && !sub.token.empty()) tokens_[sub.token] = sub.arn;
     subscriptions_.emplace(row.arn, std::move(sub));
   }
@@ -366,9 +367,12 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
     if (!normalized) return Fail(normalized.error());
     if (!normalized->empty()) attributes[name] = *normalized;
   }
+  auto filter = ParseFilter(attributes, "Attributes Reason: ");
+  if (!filter) return Fail(filter.error());
 
   Commit commit;
   std::string result;
+  std::optional<Subscription> to_confirm;
   {
     common::MutexLock lock(mu_);
     auto topic = topics_.find(in.topic_arn);
@@ -406,11 +410,15 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
     }
     sub.attributes = std::move(attributes);
     sub.created_ns = clock_.NowNanos();
+    sub.filter = std::move(*filter);
     result = sub.confirmed || in.return_subscription_arn ? sub.arn : "pending confirmation";
     commit = PersistSubscription(sub);
+    if (!sub.confirmed) to_confirm = sub;
     subscriptions_.emplace(sub.arn, std::move(sub));
   }
   if (auto status = Await(std::move(commit)); !status) return Fail(status.error());
+  // http(s) endpoints get AWS's SubscriptionConfirmation message with the token.
+  if (to_confirm) SendConfirmation(*to_confirm, "SubscriptionConfirmation");
   return result;
 }
 
@@ -420,7 +428,9 @@ Result<std::string> SnsService::ConfirmSubscription(const RequestContext& ctx,
   if (auto status = CheckArnShape("TopicArn", topic_arn); !status) {
     return Fail(InvalidParameter("Invalid parameter: Topic"));
   }
-  if (common::ParseArn(topic_arn)->region != ctx.region) {
+  // The SubscribeURL is opened unsigned (no region in the request): only a signed request
+  // names a region the topic must be in.
+  if (!ctx.access_key_id.empty() && common::ParseArn(topic_arn)->region != ctx.region) {
     return Fail(InvalidParameter("Invalid parameter: Topic"));
   }
   const bool well_formed =
@@ -458,17 +468,21 @@ Status SnsService::Unsubscribe(const RequestContext& ctx, const std::string& sub
     return Fail(InvalidParameter("Invalid parameter: SubscriptionId"));
   }
   Commit commit;
+  std::optional<Subscription> removed;
   {
     common::MutexLock lock(mu_);
     auto it = subscriptions_.find(subscription_arn);
     if (it == subscriptions_.end()) return {};  // idempotent, as AWS
     if (!it->second.token.empty()) tokens_.erase(it->second.token);
+    if (it->second.confirmed) removed = it->second;
     subscriptions_.erase(it);
     commit = writer_.Submit([subscription_arn](storage::Database& db) {
       return storage::DeleteSubscription(db, subscription_arn);
     });
   }
-  return Await(std::move(commit));
+  if (auto status = Await(std::move(commit)); !status) return status;
+  if (removed) SendConfirmation(*removed, "UnsubscribeConfirmation");
+  return {};
 }
 
 SubscriptionSummary SnsService::Summarize(const Subscription& sub) const {
@@ -555,12 +569,18 @@ Status SnsService::SetSubscriptionAttributes(const RequestContext& ctx,
     if (it == subscriptions_.end()) return SubscriptionNotFound();
     auto normalized = NormalizeSubscriptionAttribute(name, value, it->second.protocol, "");
     if (!normalized) return Fail(normalized.error());
+    AttributeMap attributes = it->second.attributes;
     if (normalized->empty()) {
-      it->second.attributes.erase(name);
-      if (name == "FilterPolicy") it->second.attributes.erase("FilterPolicyScope");
+      attributes.erase(name);
+      if (name == "FilterPolicy") attributes.erase("FilterPolicyScope");
     } else {
-      it->second.attributes[name] = *normalized;
+      attributes[name] = *normalized;
     }
+    // A policy must stay valid under its scope (a nested policy needs MessageBody).
+    auto filter = ParseFilter(attributes, "");
+    if (!filter) return Fail(filter.error());
+    it->second.attributes = std::move(attributes);
+    it->second.filter = std::move(*filter);
     commit = PersistSubscription(it->second);
   }
   return Await(std::move(commit));

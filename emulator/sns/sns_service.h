@@ -20,7 +20,13 @@
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
+#include "emulator/lambda/lambda_service.h"
+#include "emulator/sns/envelope.h"
+#include "emulator/sns/filter_policy.h"
+#include "emulator/sns/http_deliverer.h"
+#include "emulator/sns/signer.h"
 #include "emulator/sns/types.h"
+#include "emulator/storage/delivery_store.h"
 #include "emulator/storage/sns_store.h"
 #include "emulator/storage/writer.h"
 
@@ -30,10 +36,25 @@ using common::Result;
 using common::Status;
 using AttributeMap = std::map<std::string, std::string>;
 
+// What SnsService delivers through (set by app/ once the daemon's URL is known; unset in unit
+// tests, where messages are stored and filtered but not delivered).
+struct DeliveryTargets {
+  lambda::LambdaService* lambda = nullptr;
+  HttpDeliverer* http = nullptr;
+  Signer* signer = nullptr;
+  std::string base_url;  // for SigningCertURL, SubscribeURL, UnsubscribeURL
+  std::optional<std::vector<int64_t>> http_retry_delays_ns;  // --sns-retry-delays
+};
+
+inline constexpr std::string_view kCertificatePath =
+    "/_offstage/sns/SimpleNotificationService-offstage.pem";
+
 class SnsService {
  public:
   SnsService(storage::Writer& writer, const common::Clock& clock, common::IdGenerator& ids,
              common::Logger& log);
+
+  void SetDeliveryTargets(DeliveryTargets targets);
 
   // Loads topics, subscriptions and the FIFO deduplication window from the database. Call once,
   // before serving.
@@ -108,6 +129,23 @@ class SnsService {
     std::string token;
     AttributeMap attributes;
     int64_t created_ns = 0;
+    std::shared_ptr<const FilterPolicy> filter;  // parsed FilterPolicy, if any
+  };
+  // A subscription as a message's fan-out sees it (copied out under the mutex).
+  struct Target {
+    std::string subscription_arn;
+    std::string protocol;
+    std::string endpoint;
+    bool raw = false;
+    std::shared_ptr<const FilterPolicy> filter;
+    std::string delivery_policy;  // effective http(s) delivery policy
+    std::optional<std::string> dead_letter_target;
+  };
+  // The deliveries of one message: rows to commit with it, then work to start.
+  struct Fanout {
+    std::vector<storage::DeliveryRow> rows;
+    std::vector<lambda::AsyncEvent> events;
+    std::vector<std::pair<storage::DeliveryRow, HttpRequestSpec>> http;
   };
   struct DedupEntry {
     std::string message_id;
@@ -128,6 +166,17 @@ class SnsService {
 
   using Commit = std::future<Result<int64_t>>;
 
+  std::vector<Target> TargetsOf(const Topic& topic) const REQUIRES(mu_);
+  void PlanFanout(const RequestContext& ctx, const MessageView& message,
+                  const std::vector<Target>& targets, Fanout& fanout);
+  // Commits the messages with their deliveries, then starts the deliveries.
+  Status CommitMessages(const RequestContext& ctx, std::vector<storage::MessageRow> rows,
+                        std::optional<std::pair<std::string, int64_t>> sequence, Fanout fanout);
+  // Parses a subscription's FilterPolicy under its FilterPolicyScope; `reason_prefix` as in
+  // NormalizeSubscriptionAttribute.
+  static Result<std::shared_ptr<const FilterPolicy>> ParseFilter(const AttributeMap& attributes,
+                                                                 std::string_view reason_prefix);
+  void SendConfirmation(const Subscription& sub, std::string_view type);
   Status CheckTopicArn(const RequestContext& ctx, std::string_view param,
                        const std::string& arn) const;
   // Everything that needs no state: ARN shape, message, subject, attributes, structure.
@@ -138,6 +187,8 @@ class SnsService {
   // Assigns the message id and FIFO sequence number, and applies deduplication. Returns false
   // for a duplicate within the window; `out` then holds the original message's id.
   bool Admit(Topic& topic, Prepared& message, PublishOutput& out) REQUIRES(mu_);
+  static MessageView ViewOf(const RequestContext& ctx, const Prepared& message,
+                            const PublishOutput& out, const std::string& signature_version);
   storage::MessageRow ToRow(const RequestContext& ctx, Prepared&& message,
                             const PublishOutput& out) const;
   Commit PersistTopic(const Topic& topic) REQUIRES(mu_);
@@ -163,6 +214,8 @@ class SnsService {
   std::map<std::pair<std::string, std::string>, DedupEntry> dedup_ GUARDED_BY(mu_);
   std::deque<std::pair<int64_t, std::pair<std::string, std::string>>> dedup_expiry_ GUARDED_BY(mu_);
   int64_t messages_ GUARDED_BY(mu_) = 0;
+  std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not emulated
+  DeliveryTargets targets_;                       // set before serving, then read-only
 };
 
 }  // namespace offstage::sns

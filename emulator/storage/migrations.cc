@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -101,6 +101,27 @@ CREATE TABLE async_attempts (
   next_retry_ns INTEGER,
   PRIMARY KEY (request_id, attempt)
 );
+)sql",
+    // 4: SNS deliveries: one row per message and subscription, whatever became of it.
+    R"sql(
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  subscription_arn TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  status TEXT NOT NULL,          -- filtered | invoked | pending | delivered | failed | not_emulated
+  reason TEXT,
+  async_request_id TEXT,         -- lambda: the asynchronous invocation it caused
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ns INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL,
+  next_attempt_ns INTEGER,
+  request TEXT                   -- http(s): the request to send, kept for retries after a restart
+);
+CREATE INDEX deliveries_by_message ON deliveries(message_id);
+CREATE INDEX deliveries_pending ON deliveries(status) WHERE status = 'pending';
+CREATE INDEX deliveries_by_request ON deliveries(async_request_id);
 )sql",
 };
 

@@ -1,0 +1,46 @@
+// The bodies SNS delivers (§3 of the wire reference): the Lambda event, the HTTP(S)
+// notification, and the subscription / unsubscribe confirmations; and the per-protocol message
+// of MessageStructure=json. Pure functions; key order as AWS's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "emulator/sns/types.h"
+
+namespace offstage::sns {
+
+struct MessageView {
+  std::string message_id;
+  std::string topic_arn;
+  std::optional<std::string> subject;
+  std::string body;  // as published
+  std::optional<std::string> structure;
+  MessageAttributes attributes;
+  std::string timestamp;  // ISO-8601 with milliseconds
+  std::optional<std::string> sequence_number;
+  std::string signature_version = "1";
+};
+
+// The `Message` a subscriber of `protocol` receives: with MessageStructure=json, that
+// protocol's entry or "default" (§3.4); otherwise the body.
+std::string MessageFor(const MessageView& message, std::string_view protocol);
+
+struct Signed {
+  std::string signature;
+  std::string cert_url;
+  std::string unsubscribe_url;
+};
+
+std::string LambdaEvent(const MessageView& message, const std::string& subscription_arn,
+                        const std::string& text, const Signed& sig);
+std::string HttpNotification(const MessageView& message, const std::string& text,
+                             const Signed& sig);
+std::string ConfirmationBody(std::string_view type, const std::string& message_id,
+                             const std::string& token, const std::string& topic_arn,
+                             const std::string& text, const std::string& subscribe_url,
+                             const std::string& timestamp, const std::string& signature_version,
+                             const std::string& signature, const std::string& cert_url);
+
+}  // namespace offstage::sns

@@ -1,0 +1,286 @@
+// SnsService's fan-out: which subscriptions a message reaches (filter policies), what each
+// receives (Lambda event, HTTP notification, or a record that the protocol is not emulated),
+// and the one transaction that commits a message together with its deliveries (§3, §6.1).
+#include <nlohmann/json.hpp>
+
+#include "emulator/common/arn.h"
+#include "emulator/common/strings.h"
+#include "emulator/sns/attributes.h"
+#include "emulator/sns/sns_service.h"
+#include "emulator/storage/async_store.h"
+
+namespace offstage::sns {
+namespace {
+
+using common::Fail;
+
+std::string HeaderContentType(const std::string& delivery_policy) {
+  auto policy = nlohmann::json::parse(delivery_policy, nullptr, false);
+  if (policy.is_object()) {
+    for (const char* key : {"requestPolicy", "defaultRequestPolicy"}) {
+      auto it = policy.find(key);
+      if (it != policy.end() && it->is_object() && it->contains("headerContentType") &&
+          (*it)["headerContentType"].is_string()) {
+        return (*it)["headerContentType"].get<std::string>();
+      }
+    }
+  }
+  return "text/plain; charset=UTF-8";
+}
+
+}  // namespace
+
+void SnsService::SetDeliveryTargets(DeliveryTargets targets) { targets_ = std::move(targets); }
+
+Result<std::shared_ptr<const FilterPolicy>> SnsService::ParseFilter(
+    const AttributeMap& attributes, std::string_view reason_prefix) {
+  auto policy = attributes.find("FilterPolicy");
+  if (policy == attributes.end()) return std::shared_ptr<const FilterPolicy>();
+  auto scope = attributes.find("FilterPolicyScope");
+  const FilterScope filter_scope = scope != attributes.end() && scope->second == "MessageBody"
+                                       ? FilterScope::kMessageBody
+                                       : FilterScope::kMessageAttributes;
+  auto parsed = FilterPolicy::Parse(policy->second, filter_scope);
+  if (!parsed) {
+    return Fail(common::InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
+                                         "FilterPolicy: " + parsed.error().message));
+  }
+  return std::make_shared<const FilterPolicy>(std::move(*parsed));
+}
+
+std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const {
+  std::vector<Target> targets;
+  const std::string prefix = topic.arn + ":";
+  auto topic_policy = topic.attributes.find("DeliveryPolicy");
+  for (auto it = subscriptions_.lower_bound(prefix);
+       it != subscriptions_.end() && common::StartsWith(it->first, prefix); ++it) {
+    const Subscription& sub = it->second;
+    if (!sub.confirmed) continue;  // pending subscriptions receive nothing
+    Target target;
+    target.subscription_arn = sub.arn;
+    target.protocol = sub.protocol;
+    target.endpoint = sub.endpoint;
+    auto raw = sub.attributes.find("RawMessageDelivery");
+    target.raw = raw != sub.attributes.end() && raw->second == "true";
+    target.filter = sub.filter;
+    if (sub.protocol == "http" || sub.protocol == "https") {
+      auto own = sub.attributes.find("DeliveryPolicy");
+      target.delivery_policy =
+          own != sub.attributes.end()
+              ? EffectiveSubscriptionDeliveryPolicy(own->second)
+              : EffectiveTopicDeliveryPolicy(topic_policy == topic.attributes.end()
+                                                 ? std::string_view()
+                                                 : std::string_view(topic_policy->second));
+    }
+    auto redrive = sub.attributes.find("RedrivePolicy");
+    if (redrive != sub.attributes.end()) {
+      auto parsed = nlohmann::json::parse(redrive->second, nullptr, false);
+      if (parsed.is_object() && parsed.contains("deadLetterTargetArn")) {
+        target.dead_letter_target = parsed["deadLetterTargetArn"].get<std::string>();
+      }
+    }
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& message,
+                            const std::vector<Target>& targets, Fanout& fanout) {
+  const int64_t now = clock_.NowNanos();
+  std::map<std::string, std::string> signatures;  // one signature per distinct text
+  auto signature = [&](const std::string& text) -> std::string {
+    auto it = signatures.find(text);
+    if (it != signatures.end()) return it->second;
+    std::string value;
+    if (targets_.signer) {
+      const std::string to_sign = StringToSign("Notification", text, message.message_id,
+                                               message.subject ? &*message.subject : nullptr,
+                                               message.timestamp, message.topic_arn);
+      auto signed_text = targets_.signer->Sign(to_sign, message.signature_version);
+      if (signed_text) value = *signed_text;
+    }
+    return signatures.emplace(text, value).first->second;
+  };
+  for (const Target& target : targets) {
+    storage::DeliveryRow row;
+    row.id = ids_.Uuid();
+    row.message_id = message.message_id;
+    row.subscription_arn = target.subscription_arn;
+    row.protocol = target.protocol;
+    row.endpoint = target.endpoint;
+    row.created_ns = row.updated_ns = now;
+    const std::string text = MessageFor(message, target.protocol);
+    if (target.filter) {
+      const bool match = target.filter->scope() == FilterScope::kMessageBody
+                             ? target.filter->MatchesBody(text)
+                             : target.filter->Matches(message.attributes);
+      if (!match) {
+        row.status = "filtered";
+        row.reason = "the subscription's filter policy does not match";
+        fanout.rows.push_back(std::move(row));
+        continue;
+      }
+    }
+    const Signed sig{
+        signature(text), targets_.base_url + std::string(kCertificatePath),
+        targets_.base_url + "/?Action=Unsubscribe&SubscriptionArn=" + target.subscription_arn};
+    if (target.protocol == "lambda" && targets_.lambda) {
+      auto arn = common::ParseArn(target.endpoint);
+      const std::string function_arn =
+          common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);
+      auto event = targets_.lambda->PrepareAsync(
+          ctx, function_arn, LambdaEvent(message, target.subscription_arn, text, sig), "sns",
+          message.message_id);
+      if (!event) {
+        row.status = "failed";
+        row.reason = event.error().message;
+      } else {
+        row.status = "invoked";
+        row.async_request_id = event->request_id;
+        fanout.events.push_back(std::move(*event));
+      }
+      fanout.rows.push_back(std::move(row));
+      continue;
+    }
+    if ((target.protocol == "http" || target.protocol == "https") && targets_.http) {
+      HttpRequestSpec request;
+      request.url = target.endpoint;
+      request.body = target.raw ? text : HttpNotification(message, text, sig);
+      request.headers = {{"x-amz-sns-message-type", "Notification"},
+                         {"x-amz-sns-message-id", message.message_id},
+                         {"x-amz-sns-topic-arn", message.topic_arn},
+                         {"x-amz-sns-subscription-arn", target.subscription_arn},
+                         {"User-Agent", "Amazon Simple Notification Service Agent"},
+                         {"Content-Type", HeaderContentType(target.delivery_policy)}};
+      if (target.raw) request.headers.emplace_back("x-amz-sns-rawdelivery", "true");
+      request.retry_delays_ns =
+          targets_.http_retry_delays_ns.value_or(RetryDelays(target.delivery_policy));
+      request.dead_letter_target = target.dead_letter_target;
+      row.status = "pending";
+      row.next_attempt_ns = now;
+      row.request = request.ToJson();
+      fanout.http.emplace_back(row, std::move(request));
+      fanout.rows.push_back(std::move(row));
+      continue;
+    }
+    row.status = "not_emulated";
+    row.reason = target.protocol + " delivery is not emulated by offstage";
+    {
+      common::MutexLock lock(mu_);
+      if (warned_.insert(target.subscription_arn).second) {
+        log_.Warn("offstage: " + target.protocol + " subscription " + target.subscription_arn +
+                  " receives nothing: " + target.protocol +
+                  " delivery is not emulated (each message is recorded as not delivered)");
+      }
+    }
+    fanout.rows.push_back(std::move(row));
+  }
+}
+
+Status SnsService::CommitMessages(const RequestContext& ctx, std::vector<storage::MessageRow> rows,
+                                  std::optional<std::pair<std::string, int64_t>> sequence,
+                                  Fanout fanout) {
+  (void)ctx;
+  auto committed = writer_
+                       .Submit([rows, sequence, deliveries = fanout.rows,
+                                events = fanout.events](storage::Database& db) -> Status {
+                         for (const auto& row : rows) {
+                           if (auto status = storage::InsertMessage(db, row); !status)
+                             return status;
+                         }
+                         for (const auto& row : deliveries) {
+                           if (auto status = storage::InsertDelivery(db, row); !status)
+                             return status;
+                         }
+                         for (const auto& event : events) {
+                           if (auto status = storage::InsertAsyncEvent(db, event); !status)
+                             return status;
+                         }
+                         if (sequence)
+                           return storage::SetTopicSequence(db, sequence->first, sequence->second);
+                         return {};
+                       })
+                       .get();
+  if (!committed) return Fail(committed.error());
+  // Durable: now start the work (the queue and the deliverer resume it after a crash).
+  for (const auto& event : fanout.events) targets_.lambda->ActivateAsync(event);
+  for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
+  writer_.Post([rows = std::move(rows), ns = *committed](storage::Database& db) -> Status {
+    for (const auto& row : rows) {
+      if (auto status = storage::SetMessageCommitted(db, row.message_id, ns); !status) {
+        return status;
+      }
+    }
+    return {};
+  });
+  return {};
+}
+
+void SnsService::SendConfirmation(const Subscription& sub, std::string_view type) {
+  if (!targets_.http || (sub.protocol != "http" && sub.protocol != "https")) return;
+  const std::string message_id = ids_.Uuid();
+  const std::string timestamp = common::IsoMillis(clock_.NowNanos());
+  const std::string subscribe_url = targets_.base_url +
+                                    "/?Action=ConfirmSubscription&TopicArn=" + sub.topic_arn +
+                                    "&Token=" + sub.token;
+  const std::string text =
+      type == "SubscriptionConfirmation"
+          ? "You have chosen to subscribe to the topic " + sub.topic_arn +
+                ".\nTo confirm the subscription, visit the SubscribeURL included in this message."
+          : "You have chosen to deactivate subscription " + sub.arn +
+                ".\nTo cancel this operation and restore the subscription, visit the "
+                "SubscribeURL included in this message.";
+  std::string version = "1";
+  {
+    common::MutexLock lock(mu_);
+    auto topic = topics_.find(sub.topic_arn);
+    if (topic != topics_.end()) {
+      auto it = topic->second.attributes.find("SignatureVersion");
+      if (it != topic->second.attributes.end()) version = it->second;
+    }
+  }
+  std::string signature;
+  if (targets_.signer) {
+    auto signed_text =
+        targets_.signer->Sign(StringToSign(type, text, message_id, nullptr, timestamp,
+                                           sub.topic_arn, &subscribe_url, &sub.token),
+                              version);
+    if (signed_text) signature = *signed_text;
+  }
+  HttpRequestSpec request;
+  request.url = sub.endpoint;
+  request.body =
+      ConfirmationBody(type, message_id, sub.token, sub.topic_arn, text, subscribe_url, timestamp,
+                       version, signature, targets_.base_url + std::string(kCertificatePath));
+  request.headers = {{"x-amz-sns-message-type", std::string(type)},
+                     {"x-amz-sns-message-id", message_id},
+                     {"x-amz-sns-topic-arn", sub.topic_arn},
+                     {"User-Agent", "Amazon Simple Notification Service Agent"},
+                     {"Content-Type", "text/plain; charset=UTF-8"}};
+  if (type != "SubscriptionConfirmation") {
+    request.headers.emplace_back("x-amz-sns-subscription-arn", sub.arn);
+  }
+  request.retry_delays_ns = targets_.http_retry_delays_ns.value_or(RetryDelays(""));
+  storage::DeliveryRow row;
+  row.id = ids_.Uuid();
+  row.message_id = message_id;
+  row.subscription_arn = sub.arn;
+  row.protocol = sub.protocol;
+  row.endpoint = sub.endpoint;
+  row.status = "pending";
+  row.reason = std::string(type);
+  row.created_ns = row.updated_ns = clock_.NowNanos();
+  row.next_attempt_ns = row.created_ns;
+  row.request = request.ToJson();
+  auto committed =
+      writer_.Submit([row](storage::Database& db) { return storage::InsertDelivery(db, row); })
+          .get();
+  if (!committed) {
+    log_.Error("offstage: could not record the " + std::string(type) + " of " + sub.arn + ": " +
+               committed.error().message);
+    return;
+  }
+  targets_.http->Enqueue(std::move(row), std::move(request));
+}
+
+}  // namespace offstage::sns

@@ -1,0 +1,44 @@
+// FilterPolicy: a subscription's filter policy, parsed and validated as AWS does, and matched
+// against a message's attributes (scope MessageAttributes) or its JSON body (scope
+// MessageBody). Every operator of AWS's filter policies: exact strings and numbers, prefix,
+// suffix, equals-ignore-case, anything-but (values, prefix, suffix), numeric ranges, exists,
+// cidr (IPv4 and IPv6), null/true/false, and $or. Pure: an immutable value once parsed, safe
+// to share across threads. Sources: AWS's SNS message-filtering documentation and LocalStack's
+// real-AWS snapshots (see filter_policy_test.cc for the cases).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/common/result.h"
+#include "emulator/sns/types.h"
+
+namespace offstage::sns {
+
+enum class FilterScope { kMessageAttributes, kMessageBody };
+
+class FilterPolicy {
+ public:
+  // On error: InvalidParameter whose message is the detail AWS prints after
+  // "Invalid parameter: FilterPolicy: " (callers add the prefixes).
+  static common::Result<FilterPolicy> Parse(std::string_view policy_json, FilterScope scope);
+
+  // MessageAttributes scope: String, String.Array and Number attributes take part; Binary ones
+  // are ignored (as if absent).
+  bool Matches(const MessageAttributes& attributes) const;
+  // MessageBody scope: the body must be a JSON object, else nothing matches.
+  bool MatchesBody(std::string_view body) const;
+
+  FilterScope scope() const { return scope_; }
+
+  struct Node;  // the parsed policy (filter_policy.cc)
+
+ private:
+  FilterScope scope_ = FilterScope::kMessageAttributes;
+  std::shared_ptr<const Node> root_;
+};
+
+}  // namespace offstage::sns

@@ -1,0 +1,242 @@
+#include "emulator/sns/http_deliverer.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace offstage::sns {
+namespace {
+
+using nlohmann::json;
+constexpr int64_t kSecond = 1'000'000'000;
+
+}  // namespace
+
+std::string HttpRequestSpec::ToJson() const {
+  json out = {
+      {"url", url}, {"headers", headers}, {"body", body}, {"retry_delays_ns", retry_delays_ns}};
+  if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
+  return out.dump();
+}
+
+std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text) {
+  try {
+    const json in = json::parse(text);
+    HttpRequestSpec spec;
+    spec.url = in.at("url");
+    spec.headers = in.at("headers").get<std::vector<std::pair<std::string, std::string>>>();
+    spec.body = in.at("body");
+    spec.retry_delays_ns = in.at("retry_delays_ns").get<std::vector<int64_t>>();
+    if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
+    return spec;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<int64_t> RetryDelays(const std::string& policy_json) {
+  int retries = 3;
+  double min_delay = 20;
+  double max_delay = 20;
+  int no_delay = 0;
+  int min_delay_retries = 0;
+  int max_delay_retries = 0;
+  std::string backoff = "linear";
+  auto policy = json::parse(policy_json, nullptr, false);
+  if (policy.is_object()) {
+    const json* healthy = nullptr;
+    if (policy.contains("healthyRetryPolicy")) healthy = &policy["healthyRetryPolicy"];
+    if (policy.contains("http") && policy["http"].contains("defaultHealthyRetryPolicy")) {
+      healthy = &policy["http"]["defaultHealthyRetryPolicy"];
+    }
+    if (healthy && healthy->is_object()) {
+      retries = healthy->value("numRetries", retries);
+      min_delay = healthy->value("minDelayTarget", min_delay);
+      max_delay = healthy->value("maxDelayTarget", max_delay);
+      no_delay = healthy->value("numNoDelayRetries", no_delay);
+      min_delay_retries = healthy->value("numMinDelayRetries", min_delay_retries);
+      max_delay_retries = healthy->value("numMaxDelayRetries", max_delay_retries);
+      backoff = healthy->value("backoffFunction", backoff);
+    }
+  }
+  retries = std::clamp(retries, 0, 100);
+  std::vector<int64_t> delays;
+  for (int i = 0; i < no_delay && static_cast<int>(delays.size()) < retries; ++i)
+    delays.push_back(0);
+  for (int i = 0; i < min_delay_retries && static_cast<int>(delays.size()) < retries; ++i) {
+    delays.push_back(static_cast<int64_t>(min_delay * kSecond));
+  }
+  const int backoff_retries =
+      std::max(0, retries - no_delay - min_delay_retries - max_delay_retries);
+  for (int i = 1; i <= backoff_retries; ++i) {
+    const double f =
+        backoff_retries == 1 ? 1.0 : static_cast<double>(i - 1) / (backoff_retries - 1);
+    double seconds;
+    if (backoff == "exponential") {
+      seconds = min_delay * std::pow(std::max(max_delay, 1.0) / std::max(min_delay, 1.0), f);
+    } else if (backoff == "geometric") {
+      seconds = min_delay + (max_delay - min_delay) * f * f;
+    } else if (backoff == "arithmetic") {
+      seconds = min_delay + (max_delay - min_delay) * f * (f + 1) / 2;
+    } else {
+      seconds = min_delay + (max_delay - min_delay) * f;
+    }
+    delays.push_back(static_cast<int64_t>(seconds * kSecond));
+  }
+  while (static_cast<int>(delays.size()) < retries) {
+    delays.push_back(static_cast<int64_t>(max_delay * kSecond));
+  }
+  return delays;
+}
+
+HttpDeliverer::HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
+                             const common::Clock& clock, common::Logger& log)
+    : options_(options), writer_(writer), clock_(clock), log_(log) {}
+
+HttpDeliverer::~HttpDeliverer() { Stop(); }
+
+void HttpDeliverer::Start() {
+  started_ = true;
+  scheduler_ = std::thread([this] { Schedule(); });
+  for (int i = 0; i < options_.senders; ++i) senders_.emplace_back([this] { Send(); });
+}
+
+common::Status HttpDeliverer::Load() {
+  std::vector<storage::DeliveryRow> rows;
+  auto status = writer_.Call([&](storage::Database& db) -> common::Status {
+    auto pending = storage::PendingDeliveries(db);
+    if (!pending) return common::Fail(pending.error());
+    rows = std::move(*pending);
+    return {};
+  });
+  if (!status) return status;
+  for (auto& row : rows) {
+    auto request = row.request ? HttpRequestSpec::FromJson(*row.request) : std::nullopt;
+    if (!request) continue;
+    Enqueue(std::move(row), std::move(*request));
+  }
+  return {};
+}
+
+void HttpDeliverer::Enqueue(storage::DeliveryRow row, HttpRequestSpec request) {
+  const int64_t due = row.next_attempt_ns.value_or(0);
+  {
+    common::MutexLock lock(mu_);
+    waiting_.emplace(due, Job{std::move(row), std::move(request)});
+  }
+  schedule_cv_.notify_one();
+}
+
+void HttpDeliverer::Stop() {
+  {
+    common::MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  schedule_cv_.notify_all();
+  send_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  for (auto& sender : senders_) {
+    if (sender.joinable()) sender.join();
+  }
+  senders_.clear();
+}
+
+void HttpDeliverer::Schedule() {
+  common::MutexLock lock(mu_);
+  while (!stopping_) {
+    const int64_t now = clock_.NowNanos();
+    bool moved = false;
+    while (!waiting_.empty() && waiting_.begin()->first <= now) {
+      ready_.push_back(std::move(waiting_.begin()->second));
+      waiting_.erase(waiting_.begin());
+      moved = true;
+    }
+    if (moved) send_cv_.notify_all();
+    if (waiting_.empty()) {
+      schedule_cv_.wait(lock.native());
+    } else {
+      schedule_cv_.wait_for(lock.native(), std::chrono::nanoseconds(waiting_.begin()->first - now));
+    }
+  }
+}
+
+int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) const {
+  // Split "scheme://host[:port]" from the path (and query).
+  const size_t scheme_end = request.url.find("://");
+  const size_t path_start =
+      scheme_end == std::string::npos ? std::string::npos : request.url.find('/', scheme_end + 3);
+  const std::string origin = request.url.substr(0, path_start);
+  const std::string path = path_start == std::string::npos ? "/" : request.url.substr(path_start);
+  httplib::Client client(origin);
+  if (!client.is_valid()) {
+    error = "invalid endpoint " + request.url;
+    return 0;
+  }
+  const auto timeout = std::chrono::nanoseconds(options_.timeout_ns);
+  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+  client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+  client.enable_server_certificate_verification(!options_.insecure_tls);
+  httplib::Headers headers;
+  std::string content_type = "text/plain; charset=UTF-8";
+  for (const auto& [name, value] : request.headers) {
+    if (name == "Content-Type") {
+      content_type = value;
+    } else {
+      headers.emplace(name, value);
+    }
+  }
+  auto response = client.Post(path, headers, request.body, content_type);
+  if (!response) {
+    error = httplib::to_string(response.error());
+    return 0;
+  }
+  return response->status;
+}
+
+void HttpDeliverer::Send() {
+  while (true) {
+    Job job;
+    {
+      common::MutexLock lock(mu_);
+      send_cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !ready_.empty(); });
+      if (stopping_) return;
+      job = std::move(ready_.front());
+      ready_.erase(ready_.begin());
+    }
+    std::string error;
+    const int status = Attempt(job.request, error);
+    const int64_t now = clock_.NowNanos();
+    storage::DeliveryRow& row = job.row;
+    ++row.attempts;
+    row.updated_ns = now;
+    const bool ok = status >= 200 && status < 500;
+    const int retries_used = row.attempts - 1;
+    if (ok) {
+      row.status = "delivered";
+      row.reason = "HTTP " + std::to_string(status);
+      row.next_attempt_ns.reset();
+    } else if (retries_used < static_cast<int>(job.request.retry_delays_ns.size())) {
+      row.status = "pending";
+      row.reason = status == 0 ? error : "HTTP " + std::to_string(status);
+      row.next_attempt_ns = now + job.request.retry_delays_ns[static_cast<size_t>(retries_used)];
+    } else {
+      row.status = "failed";
+      row.reason = (status == 0 ? error : "HTTP " + std::to_string(status)) +
+                   "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
+      if (job.request.dead_letter_target) {
+        *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
+                       " not delivered (SQS is not emulated)";
+      }
+      row.next_attempt_ns.reset();
+      log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +
+                " failed: " + *row.reason);
+    }
+    writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
+    if (row.status == "pending") Enqueue(std::move(row), std::move(job.request));
+  }
+}
+
+}  // namespace offstage::sns

@@ -1,0 +1,89 @@
+// HttpDeliverer: delivers SNS messages to http(s) subscribers with the retry policy of the
+// subscription or topic (§3.2, §6.1 of the wire reference): success is any status from 200 to
+// 499 within 15 s; anything else is retried after the policy's delays (or --sns-retry-delays),
+// and recorded as failed when they run out. Each delivery is a row in SQLite from the publish
+// commit on, so a restart resumes what was pending. Owned by app::Daemon. Thread model: Enqueue
+// from any thread; one scheduler thread and N sender threads; one mutex guards the schedule,
+// never held during a request.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/log.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/storage/delivery_store.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::sns {
+
+struct HttpRequestSpec {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<int64_t> retry_delays_ns;           // one per retry
+  std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
+
+  std::string ToJson() const;
+  static std::optional<HttpRequestSpec> FromJson(const std::string& text);
+};
+
+struct HttpDelivererOptions {
+  bool insecure_tls = false;  // --sns-insecure-tls: accept any certificate
+  int senders = 4;
+  int64_t timeout_ns = 15'000'000'000;
+};
+
+class HttpDeliverer {
+ public:
+  HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer, const common::Clock& clock,
+                common::Logger& log);
+  ~HttpDeliverer();  // Stop()
+
+  void Start();
+  // Re-schedules every pending delivery from the database.
+  common::Status Load();
+  // Schedules a delivery whose row the caller has committed (status "pending").
+  void Enqueue(storage::DeliveryRow row, HttpRequestSpec request);
+  void Stop();
+
+ private:
+  struct Job {
+    storage::DeliveryRow row;
+    HttpRequestSpec request;
+  };
+  void Schedule();
+  void Send();
+  // One attempt: the status code, or 0 with `error` when nothing answered.
+  int Attempt(const HttpRequestSpec& request, std::string& error) const;
+
+  const HttpDelivererOptions options_;
+  storage::Writer& writer_;
+  const common::Clock& clock_;
+  common::Logger& log_;
+
+  common::Mutex mu_;
+  std::condition_variable schedule_cv_;
+  std::condition_variable send_cv_;
+  std::multimap<int64_t, Job> waiting_ GUARDED_BY(mu_);
+  std::vector<Job> ready_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool started_ = false;
+  std::thread scheduler_;
+  std::vector<std::thread> senders_;
+};
+
+// The delays of a delivery policy's healthyRetryPolicy (§6.1): numNoDelayRetries at once,
+// numMinDelayRetries at minDelayTarget, the backoff phase, numMaxDelayRetries at
+// maxDelayTarget. `policy_json` is the subscription's effective DeliveryPolicy.
+std::vector<int64_t> RetryDelays(const std::string& policy_json);
+
+}  // namespace offstage::sns

@@ -1,0 +1,46 @@
+// Signer: the RSA key and self-signed certificate SNS messages are signed with (§3.3 of the
+// wire reference: SignatureVersion 1 = SHA1withRSA, 2 = SHA256withRSA). The key is made on
+// first use (not at start: generating it takes tens of milliseconds) and kept in the data
+// directory so signatures stay verifiable across restarts. Owned by app::Daemon; thread-safe
+// (one mutex around the lazily loaded key; signing itself runs outside it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+
+struct evp_pkey_st;
+
+namespace offstage::sns {
+
+class Signer {
+ public:
+  // `key_path` empty: the key lives in memory only (--ephemeral).
+  explicit Signer(std::string key_path);
+  ~Signer();
+
+  // Base64 of the RSA signature of `text` with SHA1 (version "1") or SHA256 (version "2").
+  common::Result<std::string> Sign(std::string_view text, std::string_view version);
+  // The PEM certificate whose public key verifies the signatures.
+  common::Result<std::string> CertificatePem();
+
+ private:
+  common::Status Ensure();
+
+  const std::string key_path_;
+  common::Mutex mu_;
+  std::shared_ptr<evp_pkey_st> key_ GUARDED_BY(mu_);
+  std::string certificate_pem_ GUARDED_BY(mu_);
+};
+
+// The string SNS signs: "Key\nvalue\n" for each present key, in AWS's order (§3.3).
+std::string StringToSign(std::string_view type, std::string_view message,
+                         std::string_view message_id, const std::string* subject,
+                         std::string_view timestamp, std::string_view topic_arn,
+                         const std::string* subscribe_url = nullptr,
+                         const std::string* token = nullptr);
+
+}  // namespace offstage::sns
