@@ -42,8 +42,10 @@ Result<std::shared_ptr<const FilterPolicy>> SnsService::ParseFilter(
                                        : FilterScope::kMessageAttributes;
   auto parsed = FilterPolicy::Parse(policy->second, filter_scope);
   if (!parsed) {
-    return Fail(common::InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
-                                         "FilterPolicy: " + parsed.error().message));
+    const std::string& detail = parsed.error().message;
+    return Fail(common::InvalidParameter(
+        "Invalid parameter: " + std::string(reason_prefix) +
+        (FilterPolicy::IsScopeError(detail) ? "" : "FilterPolicy: ") + detail));
   }
   return std::make_shared<const FilterPolicy>(std::move(*parsed));
 }

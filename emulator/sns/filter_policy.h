@@ -1,10 +1,11 @@
 // FilterPolicy: a subscription's filter policy, parsed and validated as AWS does, and matched
 // against a message's attributes (scope MessageAttributes) or its JSON body (scope
 // MessageBody). Every operator of AWS's filter policies: exact strings and numbers, prefix,
-// suffix, equals-ignore-case, anything-but (values, prefix, suffix), numeric ranges, exists,
-// cidr (IPv4 and IPv6), null/true/false, and $or. Pure: an immutable value once parsed, safe
-// to share across threads. Sources: AWS's SNS message-filtering documentation and LocalStack's
-// real-AWS snapshots (see filter_policy_test.cc for the cases).
+// suffix, equals-ignore-case, anything-but (values, prefix; AWS rejects a suffix inside it),
+// numeric ranges, exists, cidr (IPv4 and IPv6), null/true/false, and $or. Pure: an immutable
+// value once parsed, safe to share across threads. Sources: AWS's SNS message-filtering
+// documentation and LocalStack's real-AWS recordings; filter_policy_test.cc names the source of
+// every case.
 #pragma once
 
 #include <map>
@@ -23,7 +24,8 @@ enum class FilterScope { kMessageAttributes, kMessageBody };
 class FilterPolicy {
  public:
   // On error: InvalidParameter whose message is the detail AWS prints after
-  // "Invalid parameter: FilterPolicy: " (callers add the prefixes).
+  // "Invalid parameter: FilterPolicy: " (callers add the prefixes), except the nesting error,
+  // which AWS prints without "FilterPolicy: " (see IsScopeError).
   static common::Result<FilterPolicy> Parse(std::string_view policy_json, FilterScope scope);
 
   // MessageAttributes scope: String, String.Array and Number attributes take part; Binary ones
@@ -33,6 +35,11 @@ class FilterPolicy {
   bool MatchesBody(std::string_view body) const;
 
   FilterScope scope() const { return scope_; }
+
+  // AWS words the "nested policy in MessageAttributes scope" error without "FilterPolicy: ".
+  static bool IsScopeError(std::string_view detail) {
+    return detail.starts_with("Filter policy scope ");
+  }
 
   struct Node;  // the parsed policy (filter_policy.cc)
 

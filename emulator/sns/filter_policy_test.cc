@@ -85,9 +85,9 @@ constexpr FilterScope kBody = FilterScope::kMessageBody;
 void CheckAttrCases(const AttrCase* cases, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     const AttrCase& c = cases[i];
-    INFO("case: " << c.name << " [" << c.source << "]");
-    INFO("policy: " << c.policy);
-    INFO("attributes: " << c.attributes);
+    INFO("case: " << std::string(c.name) << " [" << std::string(c.source) << "]");
+    INFO("policy: " << std::string(c.policy));
+    INFO("attributes: " << std::string(c.attributes));
     auto policy = FilterPolicy::Parse(c.policy, kAttr);
     if (!policy) {
       FAIL_CHECK("policy rejected: " << policy.error().message);
@@ -100,9 +100,9 @@ void CheckAttrCases(const AttrCase* cases, std::size_t count) {
 void CheckBodyCases(const BodyCase* cases, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     const BodyCase& c = cases[i];
-    INFO("case: " << c.name << " [" << c.source << "]");
-    INFO("policy: " << c.policy);
-    INFO("body: " << c.body);
+    INFO("case: " << std::string(c.name) << " [" << std::string(c.source) << "]");
+    INFO("policy: " << std::string(c.policy));
+    INFO("body: " << std::string(c.body));
     auto policy = FilterPolicy::Parse(c.policy, kBody);
     if (!policy) {
       FAIL_CHECK("policy rejected: " << policy.error().message);
@@ -114,7 +114,7 @@ void CheckBodyCases(const BodyCase* cases, std::size_t count) {
 
 void CheckError(const char* name, const char* source, FilterScope scope, std::string_view policy,
                 const char* detail) {
-  INFO("case: " << name << " [" << source << "]");
+  INFO("case: " << std::string(name) << " [" << std::string(source) << "]");
   INFO("scope: " << (scope == kAttr ? "MessageAttributes" : "MessageBody"));
   INFO("policy: " << (policy.size() > 300 ? std::string(policy.substr(0, 300)) + "..."
                                           : std::string(policy)));
@@ -130,7 +130,7 @@ void CheckError(const char* name, const char* source, FilterScope scope, std::st
 }
 
 void CheckValid(const char* name, const char* source, FilterScope scope, std::string_view policy) {
-  INFO("case: " << name << " [" << source << "]");
+  INFO("case: " << std::string(name) << " [" << std::string(source) << "]");
   INFO("scope: " << (scope == kAttr ? "MessageAttributes" : "MessageBody"));
   INFO("policy: " << (policy.size() > 300 ? std::string(policy.substr(0, 300)) + "..."
                                           : std::string(policy)));
