@@ -35,7 +35,9 @@ constexpr std::array kTable = {
     ErrorInfo{"ResourceConflictException", 409, Fault::kSender},
     ErrorInfo{"InvalidParameterValueException", 400, Fault::kSender},
     ErrorInfo{"InvalidRequestContentException", 400, Fault::kSender},
-    ErrorInfo{"RequestTooLargeException", 413, Fault::kSender},
+    // Real AWS sends RequestEntityTooLargeException (botocore's model names the shape
+    // RequestTooLargeException): reports in aws-cli and SDK issues quote the former.
+    ErrorInfo{"RequestEntityTooLargeException", 413, Fault::kSender},
     ErrorInfo{"TooManyRequestsException", 429, Fault::kSender},
     ErrorInfo{"PreconditionFailedException", 412, Fault::kSender},
     ErrorInfo{"ServiceException", 500, Fault::kReceiver, "Message"},

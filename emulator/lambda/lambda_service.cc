@@ -498,10 +498,15 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
   }
   if (!qualifier.empty() && qualifier != "$LATEST") return NotFound(*arn, qualifier);
 
-  const size_t limit = in.type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
-  if (in.payload.size() > limit) {
+  if (in.type == InvocationType::kEvent && in.payload.size() > kMaxAsyncPayload) {
+    return Fail(ErrorCode::kLambdaRequestTooLarge,
+                std::to_string(in.payload.size()) +
+                    " byte payload is too large for the Event invocation type (limit " +
+                    std::to_string(kMaxAsyncPayload) + " bytes)");
+  }
+  if (in.payload.size() > kMaxSyncPayload) {
     return Fail(ErrorCode::kLambdaRequestTooLarge, "Request must be smaller than " +
-                                                       std::to_string(limit) +
+                                                       std::to_string(kMaxSyncPayload) +
                                                        " bytes for the InvokeFunction operation");
   }
   if (!in.payload.empty()) {

@@ -110,11 +110,15 @@ common::Status ValidateRuntime(std::string_view runtime) {
                     " on this machine; supported: nodejs18.x-nodejs24.x, python3.9-python3.13, "
                     "provided, provided.al2, provided.al2023");
   }
-  return ValidationError(runtime, "runtime",
-                         "Member must satisfy enum value set: [nodejs18.x, nodejs20.x, "
-                         "nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, "
-                         "python3.13, provided, provided.al2, provided.al2023, java21, dotnet8, "
-                         "ruby3.3] or be a valid ARN");
+  // Since late 2018 AWS answers an unknown runtime with InvalidParameterValueException and
+  // this wording (aws-cli#3789; LocalStack's recordings).
+  return Fail(ErrorCode::kLambdaInvalidParameterValue,
+              "Value " + std::string(runtime) +
+                  " at 'runtime' failed to satisfy constraint: Member must satisfy enum value "
+                  "set: [nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, "
+                  "python3.11, python3.12, python3.13, provided, provided.al2, provided.al2023, "
+                  "java8.al2, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, ruby3.4] or be "
+                  "a valid ARN");
 }
 
 common::Status ValidateRole(std::string_view role) {

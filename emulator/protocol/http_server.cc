@@ -63,7 +63,9 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
   // NODELAY every response waits for a delayed ACK (~40 ms); see build-facts.md.
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(100000);
-  server_->set_keep_alive_timeout(5);
+  // cpp-httplib's stop() waits for idle keep-alive connections to time out, so this bounds
+  // how long shutdown can take; clients reconnect transparently after it.
+  server_->set_keep_alive_timeout(2);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   server_->set_payload_max_length(80 * 1024 * 1024);  // a 50 MB zip, base64-encoded, fits

@@ -1,0 +1,226 @@
+// Lambda through the real AWS SDK for JavaScript v3 (@aws-sdk/client-lambda), against one
+// offstage daemon. The client gets its endpoint only from AWS_ENDPOINT_URL (harness useEndpoint):
+// the LambdaClient is built with no endpoint option. Handlers are tests/fixtures/functions/.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import {
+  LambdaClient,
+  CreateFunctionCommand,
+  InvokeCommand,
+  GetFunctionCommand,
+  UpdateFunctionConfigurationCommand,
+  DeleteFunctionCommand,
+  PutFunctionConcurrencyCommand,
+  paginateListFunctions,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
+import { startDaemon, useEndpoint } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES = path.resolve(here, '..', '..', 'fixtures', 'functions');
+const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+const arnOf = (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
+// A zip (stored entries) of every file in a fixture directory: enough for Lambda's unzip.
+function zipFixture(name) {
+  const dir = path.join(FIXTURES, name);
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const file of fs.readdirSync(dir).sort()) {
+    const data = fs.readFileSync(path.join(dir, file));
+    const nameBytes = Buffer.from(file);
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by unix
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(((0o100000 | (fs.statSync(path.join(dir, file)).mode & 0o777)) << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += local.length + nameBytes.length + data.length;
+  }
+  const centralDir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(centrals.length / 2, 8);
+  end.writeUInt16LE(centrals.length / 2, 10);
+  end.writeUInt32LE(centralDir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...locals, centralDir, end]));
+}
+
+const decode = (payload) => JSON.parse(new TextDecoder().decode(payload));
+const encode = (value) => new TextEncoder().encode(JSON.stringify(value));
+
+let daemon;
+let lambda;
+let counter = 0;
+const unique = (prefix) => `${prefix}-${process.pid}-${++counter}`;
+
+async function create(prefix, fixtureName, extra = {}) {
+  const name = unique(prefix);
+  await lambda.send(new CreateFunctionCommand({
+    FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
+    Code: { ZipFile: zipFixture(fixtureName) }, ...extra,
+  }));
+  return name;
+}
+
+async function expectError(promise, name, status, message) {
+  await assert.rejects(promise, (err) => {
+    assert.equal(err.name, name, `err.name (message was: ${err.message})`);
+    assert.equal(err.$metadata?.httpStatusCode, status);
+    if (message !== undefined) assert.equal(err.message, message);
+    assert.equal(typeof err.$metadata.requestId, 'string');
+    return true;
+  });
+}
+
+describe('Lambda via @aws-sdk/client-lambda', () => {
+  before(async () => {
+    daemon = await startDaemon();
+    useEndpoint(daemon.endpoint);
+    lambda = new LambdaClient({ maxAttempts: 1 });
+  });
+
+  after(async () => {
+    lambda?.destroy();
+    const code = await daemon?.stop();
+    assert.equal(code, 0, 'offstage exit status\n' + daemon?.output.join(''));
+  });
+
+  it('creates a function from a Uint8Array zip', async () => {
+    const zip = zipFixture('node-cjs');
+    const name = unique('create');
+    const out = await lambda.send(new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
+      Code: { ZipFile: zip },
+    }));
+    assert.equal(out.$metadata.httpStatusCode, 201);
+    assert.equal(out.FunctionArn, arnOf(name));
+    assert.equal(out.CodeSize, zip.length);
+    assert.equal(out.CodeSha256, createHash('sha256').update(zip).digest('base64'));
+    assert.equal(out.Timeout, 3);
+    assert.equal(out.MemorySize, 128);
+    const waited = await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 10, minDelay: 1 },
+      { FunctionName: name });
+    assert.equal(waited.state, 'SUCCESS');
+  });
+
+  it('invokes with a Uint8Array payload and decodes the result', async () => {
+    const name = await create('invoke', 'node-cjs');
+    const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: encode({ a: 1 }) }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.ExecutedVersion, '$LATEST');
+    assert.equal(out.FunctionError, undefined);
+    assert.ok(out.Payload instanceof Uint8Array);
+    const body = decode(out.Payload);
+    assert.deepEqual(body.event, { a: 1 });
+    assert.equal(body.functionName, name);
+    assert.equal(body.invokedFunctionArn, arnOf(name));
+    assert.equal(body.awsRequestId, out.$metadata.requestId);
+  });
+
+  it('returns the log tail and the function error', async () => {
+    const name = await create('tail', 'node-throws');
+    const out = await lambda.send(new InvokeCommand({
+      FunctionName: name, Payload: encode({ reason: 'js' }), LogType: 'Tail',
+    }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, 'Unhandled');
+    const body = decode(out.Payload);
+    assert.equal(body.errorType, 'Error');
+    assert.equal(body.errorMessage, 'boom: js');
+    assert.ok(Array.isArray(body.trace));
+    const log = Buffer.from(out.LogResult, 'base64').toString();
+    assert.match(log, new RegExp(`START RequestId: ${out.$metadata.requestId} Version: \\$LATEST`));
+    assert.match(log, /\tINFO\tabout to throw/);
+    assert.match(log, /END RequestId: /);
+    assert.match(log, /REPORT RequestId: .*\tInit Duration: /);
+  });
+
+  it('invokes with InvocationType Event and DryRun', async () => {
+    const name = await create('async', 'node-cjs');
+    const event = await lambda.send(new InvokeCommand({
+      FunctionName: name, InvocationType: 'Event', Payload: encode({}),
+    }));
+    assert.equal(event.StatusCode, 202);
+    const dry = await lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'DryRun' }));
+    assert.equal(dry.StatusCode, 204);
+  });
+
+  it('gets a function and updates its configuration', async () => {
+    const name = await create('conf', 'node-env');
+    const got = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    assert.equal(got.Configuration.FunctionName, name);
+    assert.equal(got.Configuration.State, 'Active');
+    assert.equal(got.Configuration.LastUpdateStatus, 'Successful');
+    const updated = await lambda.send(new UpdateFunctionConfigurationCommand({
+      FunctionName: name, Timeout: 7, Environment: { Variables: { GREETING: 'hi from js' } },
+    }));
+    assert.equal(updated.Timeout, 7);
+    assert.deepEqual(updated.Environment, { Variables: { GREETING: 'hi from js' } });
+    const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: encode({}) }));
+    const body = decode(out.Payload);
+    assert.equal(body.env.GREETING, 'hi from js');
+    assert.ok(body.remainingMs > 3000, `remaining ${body.remainingMs} ms`);
+  });
+
+  it('pages through ListFunctions with the paginator', async () => {
+    const names = [];
+    for (let i = 0; i < 4; i++) names.push(await create('page', 'node-cjs'));
+    const seen = [];
+    let pages = 0;
+    for await (const page of paginateListFunctions({ client: lambda, pageSize: 2 }, {})) {
+      pages++;
+      assert.ok(page.Functions.length <= 2);
+      seen.push(...page.Functions.map((f) => f.FunctionName));
+    }
+    assert.ok(pages >= 2);
+    assert.equal(new Set(seen).size, seen.length, 'no function twice');
+    for (const name of names) assert.ok(seen.includes(name), `${name} listed`);
+  });
+
+  it('deletes a function, after which it is not found', async () => {
+    const name = await create('del', 'node-cjs');
+    const out = await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+    assert.equal(out.$metadata.httpStatusCode, 204);
+    await expectError(lambda.send(new GetFunctionCommand({ FunctionName: name })),
+      'ResourceNotFoundException', 404, `Function not found: ${arnOf(name)}`);
+  });
+
+  it('names the errors as the SDK models them', async () => {
+    await expectError(lambda.send(new InvokeCommand({ FunctionName: 'js-missing', Payload: encode({}) })),
+      'ResourceNotFoundException', 404, `Function not found: ${arnOf('js-missing')}`);
+    const name = await create('err', 'node-cjs');
+    await expectError(lambda.send(new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
+      Code: { ZipFile: zipFixture('node-cjs') },
+    })), 'ResourceConflictException', 409, `Function already exist: ${name}`);
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: 0 }));
+    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: name, Payload: encode({}) })), (err) => {
+      assert.equal(err.name, 'TooManyRequestsException');
+      assert.equal(err.$metadata.httpStatusCode, 429);
+      assert.equal(err.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+      return true;
+    });
+  });
+});

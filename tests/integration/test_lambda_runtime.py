@@ -1,0 +1,280 @@
+"""Execution environments as processes: freeze between invocations, timeouts and crashes,
+the idle reaper, hot reload of a local code directory, `serve --config`, and `offstage logs`.
+
+Processes are found through /proc: a runtime process carries AWS_LAMBDA_FUNCTION_NAME=<name>
+in its environment, and its state letter in /proc/<pid>/stat is 'T' while it is stopped.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import unittest
+
+from harness import BIN, Daemon, DaemonTestCase, boto3_client, temp_dir
+from lambda_fixtures import ROLE, fixture, function_arn, tail_log, zip_fixture
+
+
+def proc_state(pid):
+    """The state letter of a process, or None once it is gone (a zombie counts as gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return None if state in ("Z", "X") else state
+
+
+def pids_for_function(name):
+    wanted = ("AWS_LAMBDA_FUNCTION_NAME=" + name).encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                if wanted in f.read().split(b"\0") and proc_state(int(entry)):
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def wait_for(predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+class LambdaProcessMixin:
+    counter = 0
+
+    def unique(self, prefix):
+        LambdaProcessMixin.counter += 1
+        return "%s-%d-%d" % (prefix, os.getpid(), LambdaProcessMixin.counter)
+
+    def create(self, prefix, fixture_name, **extra):
+        name = self.unique(prefix)
+        self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                                 Handler="index.handler",
+                                 Code={"ZipFile": zip_fixture(fixture_name)}, **extra)
+        return name
+
+    def invoke(self, name, event=None, **kwargs):
+        out = self.lam.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(),
+                              **kwargs)
+        out["Body"] = json.loads(out["Payload"].read())
+        return out
+
+
+class FreezeOnTest(LambdaProcessMixin, DaemonTestCase):
+    """The default daemon: idle environments are stopped (SIGSTOP) between invocations."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()  # an idle keep-alive connection would hold up the daemon's exit
+        super().tearDownClass()
+
+    def test_counter_does_not_advance_while_frozen(self):
+        name = self.create("frz", "node-freeze")
+        first = self.invoke(name)["Body"]
+        time.sleep(1.0)
+        second = self.invoke(name)["Body"]
+        self.assertEqual(first["pid"], second["pid"], "the same warm environment")
+        # Twenty 50 ms ticks would fit in the idle second; a frozen environment runs none.
+        self.assertLessEqual(second["counter"] - first["counter"], 5, (first, second))
+
+    def test_idle_process_is_stopped(self):
+        name = self.create("stat", "node-freeze")
+        pid = self.invoke(name)["Body"]["pid"]
+        self.assertEqual(pids_for_function(name), [pid])
+        self.assertEqual(wait_for(lambda: proc_state(pid) == "T", 2), True,
+                         "state is %r, not T (stopped)" % proc_state(pid))
+        # Thawed for the next invocation, then stopped again.
+        self.assertEqual(self.invoke(name)["Body"]["pid"], pid)
+        self.assertTrue(wait_for(lambda: proc_state(pid) == "T", 2))
+
+    def test_timeout_kills_the_process(self):
+        name = self.create("tmo", "node-sleep", Timeout=1)
+        pid = self.invoke(name, {"ms": 10})["Body"]["pid"]
+        out = self.invoke(name, {"ms": 5000})
+        self.assertEqual(out["FunctionError"], "Unhandled")
+        self.assertEqual(out["Body"]["errorType"], "Sandbox.Timedout")
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 3),
+                        "pid %d still there (%s) after the timeout" % (pid, proc_state(pid)))
+        self.assertEqual(pids_for_function(name), [])
+        again = self.invoke(name, {"ms": 10})
+        self.assertNotEqual(again["Body"]["pid"], pid)
+
+    def test_crashed_environment_is_replaced(self):
+        name = self.create("crash", "node-exit")
+        pid = self.invoke(name)["Body"]["pid"]
+        out = self.invoke(name, {"exit": True})
+        self.assertEqual(out["Body"]["errorType"], "Runtime.ExitError")
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 3))
+        again = self.invoke(name, LogType="Tail")
+        self.assertNotIn("FunctionError", again)
+        self.assertNotEqual(again["Body"]["pid"], pid)
+        self.assertIsNotNone(proc_state(again["Body"]["pid"]))
+        self.assertIn("Init Duration", tail_log(again))
+
+    def test_hot_reload_of_a_local_directory(self):
+        code_dir = os.path.join(temp_dir(self), "fn")
+        shutil.copytree(fixture("node-env"), code_dir)
+        name = self.unique("hot")
+        self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                                 Handler="index.handler",
+                                 Code={"S3Bucket": "hot-reload", "S3Key": code_dir})
+        self.assertEqual(self.invoke(name)["Body"]["version"], "v1")
+        self.assertEqual(self.invoke(name)["Body"]["version"], "v1")
+        source = os.path.join(code_dir, "index.js")
+        with open(source) as f:
+            text = f.read()
+        time.sleep(0.6)
+        with open(source, "w") as f:
+            f.write(text.replace("'v1'", "'v2'"))
+        self.assertEqual(self.invoke(name)["Body"]["version"], "v2")
+
+    def test_logs_command(self):
+        name = self.create("logs", "node-cjs")
+        out = self.invoke(name, {"marker": "log-me"})
+        request_id = out["ResponseMetadata"]["RequestId"]
+        text = subprocess.run([BIN, "logs", name, "--endpoint", self.endpoint, "--since", "10m"],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn("START RequestId: %s Version: $LATEST" % request_id, text.stdout)
+        self.assertIn("END RequestId: " + request_id, text.stdout)
+        self.assertIn("REPORT RequestId: " + request_id, text.stdout)
+        self.assertIn("\t%s\tINFO\tcjs handler got {\"marker\":\"log-me\"}" % request_id,
+                      text.stdout)
+        as_json = subprocess.run([BIN, "logs", name, "--endpoint", self.endpoint,
+                                  "--format", "json"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(as_json.returncode, 0, as_json.stderr)
+        lines = [json.loads(line) for line in as_json.stdout.splitlines() if line.strip()]
+        self.assertGreaterEqual(len(lines), 4)
+        handler_lines = [line for line in lines if "cjs handler got" in line["text"]]
+        self.assertEqual(len(handler_lines), 1)
+        self.assertEqual(handler_lines[0]["request_id"], request_id)
+        self.assertTrue(any(line["text"].startswith("REPORT RequestId: " + request_id)
+                            for line in lines))
+
+    def test_logs_command_without_a_daemon(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.run([BIN, "logs", "anything", "--endpoint",
+                               "http://127.0.0.1:%d" % port],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("no daemon answers at http://127.0.0.1:%d" % port, proc.stderr)
+
+
+class FreezeOffTest(LambdaProcessMixin, DaemonTestCase):
+    daemon_args = ("--no-freeze",)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()  # an idle keep-alive connection would hold up the daemon's exit
+        super().tearDownClass()
+
+    def test_counter_advances_while_idle(self):
+        name = self.create("nofrz", "node-freeze")
+        first = self.invoke(name)["Body"]
+        time.sleep(1.0)
+        second = self.invoke(name)["Body"]
+        self.assertEqual(first["pid"], second["pid"])
+        self.assertGreaterEqual(second["counter"] - first["counter"], 10, (first, second))
+        self.assertIn(proc_state(second["pid"]), ("S", "R"))
+
+
+class IdleReaperTest(LambdaProcessMixin, DaemonTestCase):
+    daemon_args = ("--idle-timeout", "2")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()  # an idle keep-alive connection would hold up the daemon's exit
+        super().tearDownClass()
+
+    def test_idle_environment_is_stopped(self):
+        name = self.create("idle", "node-freeze")
+        out = self.invoke(name, LogType="Tail")
+        self.assertIn("Init Duration", tail_log(out))
+        pid = out["Body"]["pid"]
+        started = time.monotonic()
+        self.assertIsNotNone(proc_state(pid))
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 6, interval=0.1),
+                        "the idle environment was not stopped")
+        self.assertGreaterEqual(time.monotonic() - started, 1.5)
+        again = self.invoke(name, LogType="Tail")
+        self.assertNotEqual(again["Body"]["pid"], pid)
+        self.assertIn("Init Duration", tail_log(again), "the next invoke is a cold start")
+
+
+class ConfigFileTest(unittest.TestCase):
+
+    def test_config_creates_resources_once(self):
+        root = temp_dir(self)
+        shutil.copytree(fixture("node-cjs"), os.path.join(root, "worker"))
+        config = {
+            "functions": [{"name": "cfg-worker", "runtime": "nodejs20.x",
+                           "handler": "index.handler", "code": "./worker",
+                           "environment": {"STAGE": "local"}, "timeout": 5, "memory": 256}],
+            "topics": [{"name": "cfg-jobs"}],
+            "subscriptions": [{"topic": "cfg-jobs", "protocol": "lambda",
+                               "endpoint": "cfg-worker"}],
+        }
+        config_path = os.path.join(root, "offstage.json")
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+        data_dir = os.path.join(root, "data")
+        topic_arn = "arn:aws:sns:us-east-1:000000000000:cfg-jobs"
+
+        for attempt in (1, 2):
+            daemon = Daemon("--config", config_path, data_dir=data_dir).start()
+            lam = boto3_client("lambda", daemon.endpoint)
+            sns = boto3_client("sns", daemon.endpoint)
+            try:
+                conf = lam.get_function_configuration(FunctionName="cfg-worker")
+                self.assertEqual(conf["FunctionArn"], function_arn("cfg-worker"))
+                self.assertEqual(conf["Timeout"], 5)
+                self.assertEqual(conf["MemorySize"], 256)
+                self.assertEqual(conf["Environment"], {"Variables": {"STAGE": "local"}})
+                names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+                self.assertEqual(names.count("cfg-worker"), 1, names)
+                topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+                self.assertEqual(topics.count(topic_arn), 1, topics)
+                subs = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+                self.assertEqual(len(subs), 1, "attempt %d: %s" % (attempt, subs))
+                self.assertEqual(subs[0]["Protocol"], "lambda")
+                self.assertEqual(subs[0]["Endpoint"], function_arn("cfg-worker"))
+                out = lam.invoke(FunctionName="cfg-worker", Payload=b'{"n": 1}')
+                self.assertEqual(json.loads(out["Payload"].read())["event"], {"n": 1})
+            finally:
+                lam.close()
+                sns.close()
+                code = daemon.stop()
+            self.assertEqual(code, 0, "".join(daemon.output))
+
+
+if __name__ == "__main__":
+    unittest.main()
