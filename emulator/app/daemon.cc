@@ -83,15 +83,16 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   auto db = storage::Database::Open(path);
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
-  daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
+    daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
+  daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
-  daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(http_options, *daemon->writer_,
-                                                                 daemon->clock_, daemon->log_);
-  daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, daemon->clock_, daemon->ids_,
-                                                   daemon->log_);
+    daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
+      http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
+  daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, *daemon->recorder_,
+                                                   daemon->clock_, daemon->ids_, daemon->log_);
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
 
   if (options.ephemeral) {
@@ -117,8 +118,9 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.freeze = options.freeze;
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;
-  daemon->lambda_ = std::make_unique<lambda::LambdaService>(
-      lambda_options, *daemon->writer_, *daemon->pool_, daemon->clock_, daemon->ids_, daemon->log_);
+    daemon->lambda_ = std::make_unique<lambda::LambdaService>(
+      lambda_options, *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_,
+      daemon->ids_, daemon->log_);
   daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
   daemon->lambda_->SetTopicPublisher(daemon->topic_publisher_.get());
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
@@ -135,7 +137,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       server_options,
       protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
                                      [self] { return self->HealthJson(); },
-                                     [self] { return self->signer_->CertificatePem(); }},
+                                                                          [self] { return self->signer_->CertificatePem(); },
+                                     [self](common::RequestContext& ctx) { self->Attribute(ctx); }},
       daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;
 }
@@ -189,6 +192,18 @@ void Daemon::Shutdown() {
     std::filesystem::remove_all(code_root_, ec);
     remove_code_root_ = false;
   }
+}
+
+void Daemon::Attribute(common::RequestContext& ctx) {
+  // A call signed with an environment's own credentials was made by the invocation running
+  // there (DESIGN 6); otherwise the X-Amzn-Trace-Id root, or a new trace.
+  if (auto caller = lambda_->CallerOf(ctx.access_key_id)) {
+    ctx.trace_id = caller->trace_id;
+    ctx.parent_span = caller->span_id;
+    return;
+  }
+  const std::string root = telemetry::TraceRootOf(ctx.trace_header);
+  ctx.trace_id = root.empty() ? telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12)) : root;
 }
 
 std::string Daemon::HealthJson() const {

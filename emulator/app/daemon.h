@@ -23,6 +23,7 @@
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/log_queries.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::app {
 
@@ -55,7 +56,9 @@ class Daemon {
   // Stops accepting, drains, flushes. Idempotent.
   void Shutdown();
 
-  std::string HealthJson() const;
+    std::string HealthJson() const;
+  // Fills a request's trace and causal parent (the protocol layer's caller resolver).
+  void Attribute(common::RequestContext& ctx);
   common::Logger& log() { return log_; }
 
  private:
@@ -67,7 +70,8 @@ class Daemon {
   common::RandomIds ids_;
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::Writer> writer_;
+    std::unique_ptr<storage::Writer> writer_;
+  std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<sns::Signer> signer_;
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
   std::unique_ptr<sns::SnsService> sns_;

@@ -15,6 +15,11 @@ struct RequestContext {
   std::string access_key_id;
   std::string trace_header;  // X-Amzn-Trace-Id, if any
   int64_t received_ns = 0;
+  // Causality (filled by protocol/ through the daemon's caller resolver): the trace this
+  // request belongs to, and the span that made it (the invocation whose environment's
+  // credentials signed it), if any.
+  std::string trace_id;
+  std::string parent_span;
 };
 
 }  // namespace offstage::common

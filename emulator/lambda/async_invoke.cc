@@ -48,7 +48,8 @@ Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
   event.function_arn = function_arn;
   event.invoked_arn = function_arn;
   event.payload = std::move(payload);
-  event.trace_id = TraceFor(ctx);
+  event.trace_id = TraceOf(ctx);
+  event.parent_span = ctx.parent_span;
   event.source = std::move(source);
   event.source_id = std::move(source_id);
   event.state = "queued";
@@ -85,7 +86,9 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
     attempt.error_type = "TooManyRequestsException";
     return attempt;
   }
-  Run run = Execute(*function, event.request_id, event.payload, event.invoked_arn, event.trace_id,
+  SpanInfo span{event.request_id + "#" + std::to_string(event.attempts + 1), event.trace_id,
+                event.request_id, event.attempts + 1, event.enqueued_ns};
+  Run run = Execute(*function, event.request_id, event.payload, event.invoked_arn, span,
                     std::nullopt);
   if (run.not_started) {
     if (*run.not_started == runtime::AcquireError::kStopping) {
@@ -142,7 +145,9 @@ std::string LambdaService::Deliver(const std::string& destination, const std::st
   ctx.request_id = event.request_id;
   ctx.region = arn->region;
   ctx.account = arn->account;
-  ctx.trace_header = event.trace_id;
+  ctx.trace_id = event.trace_id;
+  ctx.parent_span = event.request_id;  // the destination is caused by the event
+  ctx.received_ns = clock_.NowNanos();
   if (arn->service == "sns") {
     if (!publisher_) return "not delivered to " + destination + ": no SNS publisher";
     auto published = publisher_->PublishToTopic(ctx, destination, record, {});
@@ -219,7 +224,9 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
       ctx.request_id = event.request_id;
       ctx.region = arn->region;
       ctx.account = arn->account;
-      ctx.trace_header = event.trace_id;
+      ctx.trace_id = event.trace_id;
+      ctx.parent_span = event.request_id;
+      ctx.received_ns = clock_.NowNanos();
       std::map<std::string, std::pair<std::string, std::string>> attributes = {
           {"RequestID", {"String", event.request_id}}, {"ErrorCode", {"Number", "200"}}};
       if (!message.empty()) attributes["ErrorMessage"] = {"String", message};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 namespace offstage::lambda {
 namespace {
@@ -10,9 +11,37 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 }  // namespace
 
-AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer, const common::Clock& clock,
+AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer,
+                       telemetry::Recorder& recorder, const common::Clock& clock,
                        common::Logger& log)
-    : options_(std::move(options)), writer_(writer), clock_(clock), log_(log) {}
+    : options_(std::move(options)),
+      writer_(writer),
+      recorder_(recorder),
+      clock_(clock),
+      log_(log) {}
+
+void AsyncQueue::RecordEvent(const AsyncEvent& event) {
+  // The event's span runs from its acceptance to its final disposition; its attempts are
+  // invocation spans beneath it.
+  telemetry::Span span;
+  span.id = event.request_id;
+  span.kind = "event";
+  span.trace_id = event.trace_id;
+  if (!event.parent_span.empty()) span.parent_id = event.parent_span;
+  const size_t colon = event.function_arn.rfind(':');
+  span.name = event.function_arn.substr(colon + 1);
+  span.start_ns = event.enqueued_ns;
+  span.end_ns = event.finished_ns;
+  span.status = event.state;
+  nlohmann::json attrs = {{"request_id", event.request_id},
+                          {"function_arn", event.function_arn},
+                          {"source", event.source},
+                          {"attempts", event.attempts}};
+  if (event.disposition) attrs["disposition"] = *event.disposition;
+  if (event.state == "retrying") attrs["next_attempt_ns"] = event.next_attempt_ns;
+  span.attrs_json = attrs.dump();
+  recorder_.Record(std::move(span));
+}
 
 AsyncQueue::~AsyncQueue() { Stop(); }
 
@@ -50,6 +79,7 @@ common::Status AsyncQueue::Enqueue(const AsyncEvent& event) {
 }
 
 void AsyncQueue::Activate(const AsyncEvent& event) {
+  RecordEvent(event);
   {
     common::MutexLock lock(mu_);
     waiting_.emplace(event.next_attempt_ns, event);
@@ -150,6 +180,7 @@ void AsyncQueue::Process(AsyncEvent event) {
     event.finished_ns = clock_.NowNanos();
     event.disposition = handler_->Finish(event, condition, last);
     if (!last.error_type.empty()) event.last_error = last.error_type;
+    RecordEvent(event);
     {
       common::MutexLock lock(mu_);
       throttles_.erase(event.request_id);
@@ -168,6 +199,7 @@ void AsyncQueue::Process(AsyncEvent event) {
     log_.Warn("offstage: dropped asynchronous invocation " + event.request_id + " of " +
               event.function_arn + ": the function no longer exists");
     writer_.Post([event](storage::Database& db) { return storage::UpdateAsyncEvent(db, event); });
+    RecordEvent(event);
     return;
   }
   if (dispatched - event.enqueued_ns > policy->max_event_age_ns) {

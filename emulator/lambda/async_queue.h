@@ -23,6 +23,7 @@
 #include "emulator/common/result.h"
 #include "emulator/storage/async_store.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::lambda {
 
@@ -70,8 +71,8 @@ struct AsyncOptions {
 
 class AsyncQueue {
  public:
-  AsyncQueue(AsyncOptions options, storage::Writer& writer, const common::Clock& clock,
-             common::Logger& log);
+  AsyncQueue(AsyncOptions options, storage::Writer& writer, telemetry::Recorder& recorder,
+             const common::Clock& clock, common::Logger& log);
   ~AsyncQueue();  // Stop()
 
   // Starts the scheduler and workers; `handler` must outlive Stop().
@@ -96,7 +97,10 @@ class AsyncQueue {
   int64_t ThrottleBackoff(int throttles) const;
 
   const AsyncOptions options_;
+  void RecordEvent(const AsyncEvent& event);
+
   storage::Writer& writer_;
+  telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::Logger& log_;
   AsyncHandler* handler_ = nullptr;

@@ -34,27 +34,21 @@ std::string ErrorBody(const std::string& type, const std::string& message) {
   return json{{"errorMessage", message}, {"errorType", type}}.dump();
 }
 
-std::string TraceId(const common::Clock& clock, common::IdGenerator& ids) {
-  char epoch[16];
-  std::snprintf(epoch, sizeof epoch, "%08llx",
-                static_cast<unsigned long long>(clock.NowNanos() / 1'000'000'000));
-  return "Root=1-" + std::string(epoch) + "-" + ids.Hex(12) + ";Parent=" + ids.Hex(8) +
-         ";Sampled=0";
-}
 
 }  // namespace
 
 LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
-                             const common::Clock& clock, common::IdGenerator& ids,
-                             common::Logger& log)
+                             telemetry::Recorder& recorder, const common::Clock& clock,
+                             common::IdGenerator& ids, common::Logger& log)
     : options_(std::move(options)),
       writer_(writer),
       pool_(pool),
+      recorder_(recorder),
       clock_(clock),
       ids_(ids),
       log_(log),
       code_store_(options_.code_root),
-      queue_(options_.async, writer, clock, log) {}
+      queue_(options_.async, writer, recorder, clock, log) {}
 
 LambdaService::~LambdaService() { StopAsync(); }
 
@@ -541,33 +535,106 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
   return RunSync(ctx, function, in, invoked_arn);
 }
 
-std::string LambdaService::TraceFor(const RequestContext& ctx) {
-  return ctx.trace_header.find("Root=") != std::string::npos ? ctx.trace_header
-                                                             : TraceId(clock_, ids_);
+std::string LambdaService::TraceOf(const RequestContext& ctx) {
+  if (!ctx.trace_id.empty()) return ctx.trace_id;
+  return telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
 }
+
+std::optional<LambdaService::Caller> LambdaService::CallerOf(
+    const std::string& access_key_id) const {
+  if (access_key_id.empty()) return std::nullopt;
+  common::MutexLock lock(mu_);
+  auto it = callers_.find(access_key_id);
+  if (it == callers_.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+const char* OutcomeStatus(runtime::OutcomeKind kind) {
+  switch (kind) {
+    case runtime::OutcomeKind::kSuccess:
+      return "success";
+    case runtime::OutcomeKind::kFunctionError:
+      return "error";
+    case runtime::OutcomeKind::kTimeout:
+      return "timeout";
+    case runtime::OutcomeKind::kExited:
+      return "crash";
+    case runtime::OutcomeKind::kPlatformError:
+      return "aborted";
+  }
+  return "error";
+}
+
+}  // namespace
 
 LambdaService::Run LambdaService::Execute(const Function& function, const std::string& request_id,
                                           const std::string& payload,
-                                          const std::string& invoked_arn,
-                                          const std::string& trace_id,
+                                          const std::string& invoked_arn, const SpanInfo& span,
                                           const std::optional<std::string>& client_context) {
   Run run;
+  const int64_t invoked_ns = clock_.NowNanos();
+  telemetry::Span record;
+  record.id = span.id;
+  record.kind = "invocation";
+  record.trace_id = span.trace_id;
+  if (!span.parent.empty()) record.parent_id = span.parent;
+  record.name = function.name;
+  record.start_ns = invoked_ns;
+  record.status = "running";
+  json attrs = {{"request_id", request_id}, {"function_arn", function.arn}};
+  if (span.attempt > 0) {
+    attrs["attempt"] = span.attempt;
+    attrs["queued_ns"] = span.queued_ns;
+  }
+  record.attrs_json = attrs.dump();
+  recorder_.Record(record);
+
   auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1));
   if (!env) {
     run.not_started = env.error().reason;
     run.start_error = env.error().message;
+    record.end_ns = clock_.NowNanos();
+    record.status = run.not_started == runtime::AcquireError::kStartFailed ? "error" : "throttled";
+    attrs["error"] = run.start_error;
+    record.attrs_json = attrs.dump();
+    recorder_.Record(record);
     return run;
+  }
+  {
+    common::MutexLock lock(mu_);
+    callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
   }
   runtime::InvocationRequest request;
   request.request_id = request_id;
   request.payload = payload.empty() ? "{}" : payload;
   request.invoked_function_arn = invoked_arn;
-  request.trace_id = trace_id;
+  request.trace_id = "Root=" + span.trace_id + ";Parent=" + ids_.Hex(8) + ";Sampled=0";
   request.client_context = client_context;
   request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
   run.outcome = (*env)->Invoke(request);
+  if (!run.outcome.reusable) {
+    common::MutexLock lock(mu_);
+    callers_.erase((*env)->access_key_id());
+  }
   pool_.Release(*env, run.outcome.reusable);
   queue_.Wake(function.arn);  // a slot of this function is free again
+
+  const runtime::InvocationOutcome& o = run.outcome;
+  // The span is the handler's run: from the event handed to the runtime to its answer.
+  record.start_ns = o.handed_over_ns != 0 ? o.handed_over_ns : invoked_ns;
+  record.end_ns = o.finished_ns != 0 ? o.finished_ns : clock_.NowNanos();
+  record.status = OutcomeStatus(o.kind);
+  attrs["invoked_ns"] = invoked_ns;
+  attrs["cold"] = o.cold_start;
+  if (o.init_duration_ns > 0) attrs["init_ns"] = o.init_duration_ns;
+  attrs["duration_ms"] = o.duration_ms;
+  attrs["max_memory_mb"] = o.max_memory_mb;
+  if (!o.error_type.empty()) attrs["error_type"] = o.error_type;
+  if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
+  record.attrs_json = attrs.dump();
+  recorder_.Record(record);
   return run;
 }
 
@@ -583,8 +650,8 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   }
   InvokeOutput out;
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
-  Run run =
-      Execute(function, out.request_id, in.payload, invoked_arn, TraceFor(ctx), in.client_context);
+  SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0};
+  Run run = Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context);
   if (run.not_started) {
     switch (*run.not_started) {
       case runtime::AcquireError::kThrottledReserved:

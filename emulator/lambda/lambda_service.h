@@ -25,6 +25,7 @@
 #include "emulator/lambda/topic_publisher.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::lambda {
 
@@ -67,7 +68,8 @@ struct EventInvokeConfigInput {
 class LambdaService : private AsyncHandler {
  public:
   LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
-                const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
+                telemetry::Recorder& recorder, const common::Clock& clock,
+                common::IdGenerator& ids, common::Logger& log);
   ~LambdaService() override;  // stops the asynchronous queue
 
   Status Load();
@@ -139,6 +141,15 @@ class LambdaService : private AsyncHandler {
 
   size_t function_count() const;
 
+  // The invocation an API request was made from, found by the access key id of the
+  // environment that signed it (each environment has its own): the link from a handler's
+  // calls to the invocation that made them.
+  struct Caller {
+    std::string span_id;
+    std::string trace_id;
+  };
+  std::optional<Caller> CallerOf(const std::string& access_key_id) const;
+
  private:
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
                                  std::string_view member, std::string* qualifier) const;
@@ -153,12 +164,21 @@ class LambdaService : private AsyncHandler {
     std::string start_error;
     runtime::InvocationOutcome outcome;
   };
+  // The span an invocation is recorded as: a sync Invoke is its own span (id = request id);
+  // each attempt of an asynchronous event is a child of the event's span.
+  struct SpanInfo {
+    std::string id;
+    std::string trace_id;
+    std::string parent;
+    int attempt = 0;         // asynchronous attempts: 1, 2, 3
+    int64_t queued_ns = 0;   // asynchronous: when the event was accepted
+  };
   Run Execute(const Function& function, const std::string& request_id, const std::string& payload,
-              const std::string& invoked_arn, const std::string& trace_id,
+              const std::string& invoked_arn, const SpanInfo& span,
               const std::optional<std::string>& client_context);
   Result<InvokeOutput> RunSync(const RequestContext& ctx, const Function& function,
                                const InvokeInput& in, const std::string& invoked_arn);
-  std::string TraceFor(const RequestContext& ctx);
+  std::string TraceOf(const RequestContext& ctx);
   Result<std::string> CheckDestination(const std::string& arn) const;
   // AsyncHandler:
   std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) override;
@@ -172,6 +192,7 @@ class LambdaService : private AsyncHandler {
   const LambdaOptions options_;
   storage::Writer& writer_;
   runtime::Pool& pool_;
+  telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   common::Logger& log_;
@@ -181,6 +202,7 @@ class LambdaService : private AsyncHandler {
   std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
   std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);
   std::string endpoint_ GUARDED_BY(mu_);
+  std::map<std::string, Caller> callers_ GUARDED_BY(mu_);  // by environment access key id
   bool node_version_checked_ GUARDED_BY(mu_) = false;
 
   TopicPublisher* publisher_ = nullptr;  // set once before serving

@@ -55,7 +55,8 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
       control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs)),
-      certificate_(std::move(backends.certificate)),
+            certificate_(std::move(backends.certificate)),
+      attribute_(std::move(backends.attribute)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -107,7 +108,8 @@ void HttpServer::Routes() {
       ctx.access_key_id = scope->access_key_id;
       if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
     }
-    ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
+        ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
+    if (attribute_) attribute_(ctx);
     return ctx;
   };
 

@@ -46,7 +46,9 @@ class HttpServer {
     telemetry::LogQueries& logs;
     HealthProvider health;
     // The PEM certificate that verifies SNS signatures (served at sns::kCertificatePath).
-    std::function<common::Result<std::string>()> certificate;
+        std::function<common::Result<std::string>()> certificate;
+    // Fills RequestContext::trace_id and parent_span (from the signing access key id).
+    std::function<void(common::RequestContext&)> attribute;
   };
   HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
              common::IdGenerator& ids, common::Logger& log);
@@ -68,7 +70,8 @@ class HttpServer {
   std::unique_ptr<SnsCodec> sns_codec_;
   std::unique_ptr<LambdaCodec> lambda_codec_;
   std::unique_ptr<ControlApi> control_;
-  std::function<common::Result<std::string>()> certificate_;
+    std::function<common::Result<std::string>()> certificate_;
+  std::function<void(common::RequestContext&)> attribute_;
   std::unique_ptr<httplib::Server> server_;
 };
 

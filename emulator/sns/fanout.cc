@@ -130,9 +130,11 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
       auto arn = common::ParseArn(target.endpoint);
       const std::string function_arn =
           common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);
+            RequestContext delivery_ctx = ctx;
+      delivery_ctx.parent_span = row.id;  // the invocation is caused by this delivery
       auto event = targets_.lambda->PrepareAsync(
-          ctx, function_arn, LambdaEvent(message, target.subscription_arn, text, sig), "sns",
-          message.message_id);
+          delivery_ctx, function_arn, LambdaEvent(message, target.subscription_arn, text, sig),
+          "sns", message.message_id);
       if (!event) {
         row.status = "failed";
         row.reason = event.error().message;
@@ -157,7 +159,8 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
       if (target.raw) request.headers.emplace_back("x-amz-sns-rawdelivery", "true");
       request.retry_delays_ns =
           targets_.http_retry_delays_ns.value_or(RetryDelays(target.delivery_policy));
-      request.dead_letter_target = target.dead_letter_target;
+            request.dead_letter_target = target.dead_letter_target;
+      request.trace_id = ctx.trace_id;
       row.status = "pending";
       row.next_attempt_ns = now;
       row.request = request.ToJson();
@@ -179,10 +182,10 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
   }
 }
 
-Status SnsService::CommitMessages(const RequestContext& ctx, std::vector<storage::MessageRow> rows,
+Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& topic_name,
+                                  std::vector<storage::MessageRow> rows,
                                   std::optional<std::pair<std::string, int64_t>> sequence,
                                   Fanout fanout) {
-  (void)ctx;
   auto committed = writer_
                        .Submit([rows, sequence, deliveries = fanout.rows,
                                 events = fanout.events](storage::Database& db) -> Status {
@@ -206,7 +209,41 @@ Status SnsService::CommitMessages(const RequestContext& ctx, std::vector<storage
   if (!committed) return Fail(committed.error());
   // Durable: now start the work (the queue and the deliverer resume it after a crash).
   for (const auto& event : fanout.events) targets_.lambda->ActivateAsync(event);
-  for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
+    for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
+  for (const auto& row : rows) {
+    telemetry::Span span;
+    span.id = row.message_id;
+    span.kind = "publish";
+    span.trace_id = ctx.trace_id;
+    if (!ctx.parent_span.empty()) span.parent_id = ctx.parent_span;
+    span.name = topic_name;
+    span.start_ns = row.received_ns;
+    span.end_ns = *committed;
+    span.status = "committed";
+    nlohmann::json attrs = {{"message_id", row.message_id}, {"topic_arn", row.topic_arn}};
+    if (row.subject) attrs["subject"] = *row.subject;
+    if (row.sequence_number) attrs["sequence_number"] = *row.sequence_number;
+    span.attrs_json = attrs.dump();
+    recorder_.Record(std::move(span));
+  }
+  for (const auto& row : fanout.rows) {
+    telemetry::Span span;
+    span.id = row.id;
+    span.kind = "delivery";
+    span.trace_id = ctx.trace_id;
+    span.parent_id = row.message_id;
+    span.name = row.protocol + " " + row.endpoint.substr(row.endpoint.rfind(':') + 1);
+    span.start_ns = *committed;
+    if (row.status != "pending") span.end_ns = *committed;
+    span.status = row.status;
+    nlohmann::json attrs = {{"subscription_arn", row.subscription_arn},
+                            {"endpoint", row.endpoint},
+                            {"protocol", row.protocol}};
+    if (row.reason) attrs["reason"] = *row.reason;
+    if (row.async_request_id) attrs["request_id"] = *row.async_request_id;
+    span.attrs_json = attrs.dump();
+    recorder_.Record(std::move(span));
+  }
   writer_.Post([rows = std::move(rows), ns = *committed](storage::Database& db) -> Status {
     for (const auto& row : rows) {
       if (auto status = storage::SetMessageCommitted(db, row.message_id, ns); !status) {

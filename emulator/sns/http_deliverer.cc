@@ -16,8 +16,11 @@ constexpr int64_t kSecond = 1'000'000'000;
 }  // namespace
 
 std::string HttpRequestSpec::ToJson() const {
-  json out = {
-      {"url", url}, {"headers", headers}, {"body", body}, {"retry_delays_ns", retry_delays_ns}};
+    json out = {{"url", url},
+              {"headers", headers},
+              {"body", body},
+              {"retry_delays_ns", retry_delays_ns},
+              {"trace_id", trace_id}};
   if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
   return out.dump();
 }
@@ -30,7 +33,8 @@ std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text
     spec.headers = in.at("headers").get<std::vector<std::pair<std::string, std::string>>>();
     spec.body = in.at("body");
     spec.retry_delays_ns = in.at("retry_delays_ns").get<std::vector<int64_t>>();
-    if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
+        if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
+    spec.trace_id = in.value("trace_id", "");
     return spec;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -93,8 +97,9 @@ std::vector<int64_t> RetryDelays(const std::string& policy_json) {
 }
 
 HttpDeliverer::HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
-                             const common::Clock& clock, common::Logger& log)
-    : options_(options), writer_(writer), clock_(clock), log_(log) {}
+                             telemetry::Recorder& recorder, const common::Clock& clock,
+                             common::Logger& log)
+    : options_(options), writer_(writer), recorder_(recorder), clock_(clock), log_(log) {}
 
 HttpDeliverer::~HttpDeliverer() { Stop(); }
 
@@ -234,7 +239,25 @@ void HttpDeliverer::Send() {
       log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +
                 " failed: " + *row.reason);
     }
-    writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
+        writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
+    if (!job.request.trace_id.empty() && row.status != "pending") {
+      telemetry::Span span;
+      span.id = row.id;
+      span.kind = "delivery";
+      span.trace_id = job.request.trace_id;
+      span.parent_id = row.message_id;
+      span.name = row.protocol + " " + row.endpoint;
+      span.start_ns = row.created_ns;
+      span.end_ns = now;
+      span.status = row.status;
+      span.attrs_json = json{{"subscription_arn", row.subscription_arn},
+                             {"endpoint", row.endpoint},
+                             {"protocol", row.protocol},
+                             {"attempts", row.attempts},
+                             {"reason", row.reason.value_or("")}}
+                            .dump();
+      recorder_.Record(std::move(span));
+    }
     if (row.status == "pending") Enqueue(std::move(row), std::move(job.request));
   }
 }

@@ -22,6 +22,7 @@
 #include "emulator/common/result.h"
 #include "emulator/storage/delivery_store.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::sns {
 
@@ -30,7 +31,8 @@ struct HttpRequestSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<int64_t> retry_delays_ns;           // one per retry
-  std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
+    std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
+  std::string trace_id;                           // of the message, for the delivery's span
 
   std::string ToJson() const;
   static std::optional<HttpRequestSpec> FromJson(const std::string& text);
@@ -44,8 +46,8 @@ struct HttpDelivererOptions {
 
 class HttpDeliverer {
  public:
-  HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer, const common::Clock& clock,
-                common::Logger& log);
+    HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
+                telemetry::Recorder& recorder, const common::Clock& clock, common::Logger& log);
   ~HttpDeliverer();  // Stop()
 
   void Start();
@@ -66,7 +68,8 @@ class HttpDeliverer {
   int Attempt(const HttpRequestSpec& request, std::string& error) const;
 
   const HttpDelivererOptions options_;
-  storage::Writer& writer_;
+    storage::Writer& writer_;
+  telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::Logger& log_;
 

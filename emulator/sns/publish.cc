@@ -161,6 +161,14 @@ bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out) {
   return true;
 }
 
+RequestContext SnsService::Traced(const RequestContext& ctx) {
+  RequestContext traced = ctx;
+  if (traced.trace_id.empty()) {
+    traced.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
+  }
+  return traced;
+}
+
 MessageView SnsService::ViewOf(const RequestContext& ctx, const Prepared& message,
                                const PublishOutput& out, const std::string& signature_version) {
   MessageView view;
@@ -214,8 +222,9 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
     return Fail(InvalidParameter(
         "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"));
   }
-  auto prepared = Validate(ctx, in, param, target);
+    auto prepared = Validate(ctx, in, param, target);
   if (!prepared) return Fail(prepared.error());
+  const RequestContext traced = Traced(ctx);
 
   PublishOutput out;
   std::optional<std::pair<std::string, int64_t>> sequence;
@@ -239,13 +248,16 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
     }
     ++messages_;
   }
-  Fanout fanout;
+    Fanout fanout;
   if (!targets.empty()) {
-    PlanFanout(ctx, ViewOf(ctx, *prepared, out, signature_version), targets, fanout);
+    PlanFanout(traced, ViewOf(ctx, *prepared, out, signature_version), targets, fanout);
   }
+  const std::string topic_name = target.substr(target.rfind(':') + 1);
   std::vector<storage::MessageRow> rows;
   rows.push_back(ToRow(ctx, std::move(*prepared), out));
-  if (auto status = CommitMessages(ctx, std::move(rows), sequence, std::move(fanout)); !status) {
+  if (auto status =
+          CommitMessages(traced, topic_name, std::move(rows), sequence, std::move(fanout));
+      !status) {
     return Fail(status.error());
   }
   return out;
@@ -323,11 +335,15 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     targets = TargetsOf(topic->second);
     messages_ += static_cast<int64_t>(rows.size());
   }
+    const RequestContext traced = Traced(ctx);
   Fanout fanout;
   if (!targets.empty()) {
-    for (const auto& view : views) PlanFanout(ctx, view, targets, fanout);
+    for (const auto& view : views) PlanFanout(traced, view, targets, fanout);
   }
-  if (auto status = CommitMessages(ctx, std::move(rows), sequence, std::move(fanout)); !status) {
+  const std::string topic_name = topic_arn.substr(topic_arn.rfind(':') + 1);
+  if (auto status =
+          CommitMessages(traced, topic_name, std::move(rows), sequence, std::move(fanout));
+      !status) {
     return Fail(status.error());
   }
   return output;

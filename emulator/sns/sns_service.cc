@@ -77,9 +77,9 @@ bool SnsService::Topic::fifo() const {
   return it != attributes.end() && it->second == "true";
 }
 
-SnsService::SnsService(storage::Writer& writer, const common::Clock& clock,
-                       common::IdGenerator& ids, common::Logger& log)
-    : writer_(writer), clock_(clock), ids_(ids), log_(log) {}
+SnsService::SnsService(storage::Writer& writer, telemetry::Recorder& recorder,
+                       const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
+    : writer_(writer), recorder_(recorder), clock_(clock), ids_(ids), log_(log) {}
 
 Status SnsService::Load() {
   std::vector<storage::TopicRow> topic_rows;

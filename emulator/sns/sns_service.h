@@ -29,6 +29,7 @@
 #include "emulator/storage/delivery_store.h"
 #include "emulator/storage/sns_store.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::sns {
 
@@ -51,8 +52,8 @@ inline constexpr std::string_view kCertificatePath =
 
 class SnsService {
  public:
-  SnsService(storage::Writer& writer, const common::Clock& clock, common::IdGenerator& ids,
-             common::Logger& log);
+  SnsService(storage::Writer& writer, telemetry::Recorder& recorder, const common::Clock& clock,
+             common::IdGenerator& ids, common::Logger& log);
 
   void SetDeliveryTargets(DeliveryTargets targets);
 
@@ -169,8 +170,10 @@ class SnsService {
   std::vector<Target> TargetsOf(const Topic& topic) const REQUIRES(mu_);
   void PlanFanout(const RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Fanout& fanout);
-  // Commits the messages with their deliveries, then starts the deliveries.
-  Status CommitMessages(const RequestContext& ctx, std::vector<storage::MessageRow> rows,
+  // Commits the messages with their deliveries, then starts the deliveries; records the
+  // publish and delivery spans. `topic_name` names the publish spans.
+  Status CommitMessages(const RequestContext& ctx, const std::string& topic_name,
+                        std::vector<storage::MessageRow> rows,
                         std::optional<std::pair<std::string, int64_t>> sequence, Fanout fanout);
   // Parses a subscription's FilterPolicy under its FilterPolicyScope; `reason_prefix` as in
   // NormalizeSubscriptionAttribute.
@@ -187,6 +190,8 @@ class SnsService {
   // Assigns the message id and FIFO sequence number, and applies deduplication. Returns false
   // for a duplicate within the window; `out` then holds the original message's id.
   bool Admit(Topic& topic, Prepared& message, PublishOutput& out) REQUIRES(mu_);
+    // ctx with a trace id (a new trace when the caller is not part of one).
+  RequestContext Traced(const RequestContext& ctx);
   static MessageView ViewOf(const RequestContext& ctx, const Prepared& message,
                             const PublishOutput& out, const std::string& signature_version);
   storage::MessageRow ToRow(const RequestContext& ctx, Prepared&& message,
@@ -202,6 +207,7 @@ class SnsService {
       const RequestContext& ctx, bool by_topic);
 
   storage::Writer& writer_;
+  telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   common::Logger& log_;

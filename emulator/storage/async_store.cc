@@ -22,8 +22,8 @@ Statement& BindOptInt(Statement& s, int i, const std::optional<int64_t>& v) {
 Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
   auto stmt = db.Prepare(
       "INSERT INTO async_events (request_id, function_arn, invoked_arn, payload, trace_id, "
-      "source, source_id, state, attempts, enqueued_ns, next_attempt_ns) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "source, source_id, state, attempts, enqueued_ns, next_attempt_ns, parent_span) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)
       ->Bind(1, row.request_id)
@@ -36,7 +36,8 @@ Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
       .Bind(8, row.state)
       .Bind(9, int64_t{row.attempts})
       .Bind(10, row.enqueued_ns)
-      .Bind(11, row.next_attempt_ns);
+      .Bind(11, row.next_attempt_ns)
+      .Bind(12, row.parent_span);
   return (*stmt)->Run();
 }
 
@@ -71,8 +72,8 @@ Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row) {
 Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
   auto stmt = db.Prepare(
       "SELECT request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
-      "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error "
-      "FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY enqueued_ns");
+      "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, "
+      "parent_span FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
   std::vector<AsyncEventRow> rows;
   while (true) {
@@ -95,6 +96,7 @@ Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
     r.finished_ns = OptInt(s, 11);
     r.disposition = OptText(s, 12);
     r.last_error = OptText(s, 13);
+    r.parent_span = s.ColumnText(14);
     rows.push_back(std::move(r));
   }
   (*stmt)->Reset();

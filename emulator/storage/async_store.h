@@ -19,6 +19,7 @@ struct AsyncEventRow {
   std::string trace_id;
   std::string source;
   std::string source_id;
+  std::string parent_span;
   std::string state = "queued";
   int attempts = 0;
   int64_t enqueued_ns = 0;

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -80,6 +80,7 @@ CREATE TABLE async_events (
   trace_id TEXT NOT NULL,
   source TEXT NOT NULL,          -- invoke | sns | destination
   source_id TEXT NOT NULL,       -- SNS message id, or the request id a destination came from
+  parent_span TEXT NOT NULL,     -- the span that caused it ("" for none)
   state TEXT NOT NULL,           -- queued | retrying | succeeded | failed | expired
   attempts INTEGER NOT NULL,
   enqueued_ns INTEGER NOT NULL,
@@ -122,6 +123,23 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_by_message ON deliveries(message_id);
 CREATE INDEX deliveries_pending ON deliveries(status) WHERE status = 'pending';
 CREATE INDEX deliveries_by_request ON deliveries(async_request_id);
+)sql",
+    // 5: telemetry: every timed step (invocation, queued event, publish, delivery) as a span
+    // with its causal parent, grouped by trace.
+    R"sql(
+CREATE TABLE spans (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,            -- invocation | event | publish | delivery
+  trace_id TEXT NOT NULL,
+  parent_id TEXT,
+  name TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER,                -- NULL while in progress
+  status TEXT NOT NULL,
+  attrs TEXT NOT NULL            -- JSON object
+);
+CREATE INDEX spans_by_trace ON spans(trace_id, start_ns);
+CREATE INDEX spans_by_start ON spans(start_ns);
 )sql",
 };
 

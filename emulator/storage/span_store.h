@@ -1,0 +1,40 @@
+// SQL for telemetry spans, as plain rows. Runs on the Writer thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/storage/database.h"
+
+namespace offstage::storage {
+
+struct SpanRow {
+  std::string id;
+  std::string kind;
+  std::string trace_id;
+  std::optional<std::string> parent_id;
+  std::string name;
+  int64_t start_ns = 0;
+  std::optional<int64_t> end_ns;
+  std::string status;
+  std::string attrs_json = "{}";
+};
+
+// Inserts, or replaces the span with the same id (a span is written when it starts and again
+// when it ends).
+Status UpsertSpan(Database& db, const SpanRow& row);
+Result<std::vector<SpanRow>> SpansOfTrace(Database& db, const std::string& trace_id);
+Result<std::optional<SpanRow>> FindSpan(Database& db, const std::string& id);
+// The most recent traces: (trace id, first start, root name), newest first.
+struct TraceSummaryRow {
+  std::string trace_id;
+  int64_t start_ns = 0;
+  int64_t spans = 0;
+  std::string root_name;
+  std::string root_kind;
+};
+Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit);
+
+}  // namespace offstage::storage

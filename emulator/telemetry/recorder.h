@@ -1,0 +1,33 @@
+// Recorder: where every timed step is written as a span (an invocation, a queued asynchronous
+// event, a publish, a delivery), with its trace and causal parent. Recording never blocks the
+// caller: spans go to the writer thread as fire-and-forget jobs, batched into its transactions
+// (DESIGN 8). Owned by app::Daemon; safe on any thread; no state of its own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "emulator/storage/span_store.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::telemetry {
+
+using Span = storage::SpanRow;
+
+class Recorder {
+ public:
+  explicit Recorder(storage::Writer& writer) : writer_(writer) {}
+  // Writes (or rewrites, by id) a span.
+  void Record(Span span);
+
+ private:
+  storage::Writer& writer_;
+};
+
+// A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>".
+std::string NewTraceId(int64_t now_ns, const std::string& random_hex24);
+// The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none.
+std::string TraceRootOf(const std::string& header);
+
+}  // namespace offstage::telemetry
