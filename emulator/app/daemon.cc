@@ -83,13 +83,13 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   auto db = storage::Database::Open(path);
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
-    daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
+  daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
-    daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
+  daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
   daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, *daemon->recorder_,
                                                    daemon->clock_, daemon->ids_, daemon->log_);
@@ -118,7 +118,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.freeze = options.freeze;
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;
-    daemon->lambda_ = std::make_unique<lambda::LambdaService>(
+  daemon->lambda_ = std::make_unique<lambda::LambdaService>(
       lambda_options, *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_,
       daemon->ids_, daemon->log_);
   daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
@@ -133,11 +133,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   server_options.default_account = options.account;
   Daemon* self = daemon.get();
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
+  daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options,
       protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
-                                     [self] { return self->HealthJson(); },
-                                                                          [self] { return self->signer_->CertificatePem(); },
+                                     *daemon->trace_queries_, [self] { return self->HealthJson(); },
+                                     [self] { return self->signer_->CertificatePem(); },
                                      [self](common::RequestContext& ctx) { self->Attribute(ctx); }},
       daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;

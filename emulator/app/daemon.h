@@ -24,6 +24,7 @@
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/recorder.h"
+#include "emulator/telemetry/trace_queries.h"
 
 namespace offstage::app {
 
@@ -56,7 +57,7 @@ class Daemon {
   // Stops accepting, drains, flushes. Idempotent.
   void Shutdown();
 
-    std::string HealthJson() const;
+  std::string HealthJson() const;
   // Fills a request's trace and causal parent (the protocol layer's caller resolver).
   void Attribute(common::RequestContext& ctx);
   common::Logger& log() { return log_; }
@@ -70,7 +71,7 @@ class Daemon {
   common::RandomIds ids_;
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
-    std::unique_ptr<storage::Writer> writer_;
+  std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<sns::Signer> signer_;
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
@@ -80,6 +81,7 @@ class Daemon {
   std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
   std::unique_ptr<lambda::LambdaService> lambda_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
+  std::unique_ptr<telemetry::TraceQueries> trace_queries_;
   std::string code_root_;
   bool remove_code_root_ = false;
   std::unique_ptr<protocol::HttpServer> server_;

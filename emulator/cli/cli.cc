@@ -6,6 +6,7 @@
 #include "common/version.h"
 #include "emulator/cli/logs_command.h"
 #include "emulator/cli/serve_command.h"
+#include "emulator/cli/trace_command.h"
 
 namespace offstage::cli {
 
@@ -18,6 +19,8 @@ int Run(int argc, char** argv) {
   serve.Register(app);
   LogsCommand logs;
   logs.Register(app);
+  TraceCommand trace;
+  trace.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -27,6 +30,7 @@ int Run(int argc, char** argv) {
   }
   if (serve.selected()) return serve.Run();
   if (logs.selected()) return logs.Run();
+  if (trace.selected()) return trace.Run();
   std::cout << app.help();
   return 0;
 }

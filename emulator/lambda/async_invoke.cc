@@ -88,8 +88,8 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   }
   SpanInfo span{event.request_id + "#" + std::to_string(event.attempts + 1), event.trace_id,
                 event.request_id, event.attempts + 1, event.enqueued_ns};
-  Run run = Execute(*function, event.request_id, event.payload, event.invoked_arn, span,
-                    std::nullopt);
+  Run run =
+      Execute(*function, event.request_id, event.payload, event.invoked_arn, span, std::nullopt);
   if (run.not_started) {
     if (*run.not_started == runtime::AcquireError::kStopping) {
       attempt.result = AttemptResult::kAborted;

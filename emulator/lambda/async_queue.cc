@@ -11,9 +11,8 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 }  // namespace
 
-AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer,
-                       telemetry::Recorder& recorder, const common::Clock& clock,
-                       common::Logger& log)
+AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer, telemetry::Recorder& recorder,
+                       const common::Clock& clock, common::Logger& log)
     : options_(std::move(options)),
       writer_(writer),
       recorder_(recorder),

@@ -34,7 +34,6 @@ std::string ErrorBody(const std::string& type, const std::string& message) {
   return json{{"errorMessage", message}, {"errorType", type}}.dump();
 }
 
-
 }  // namespace
 
 LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,

@@ -68,8 +68,8 @@ struct EventInvokeConfigInput {
 class LambdaService : private AsyncHandler {
  public:
   LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
-                telemetry::Recorder& recorder, const common::Clock& clock,
-                common::IdGenerator& ids, common::Logger& log);
+                telemetry::Recorder& recorder, const common::Clock& clock, common::IdGenerator& ids,
+                common::Logger& log);
   ~LambdaService() override;  // stops the asynchronous queue
 
   Status Load();
@@ -170,8 +170,8 @@ class LambdaService : private AsyncHandler {
     std::string id;
     std::string trace_id;
     std::string parent;
-    int attempt = 0;         // asynchronous attempts: 1, 2, 3
-    int64_t queued_ns = 0;   // asynchronous: when the event was accepted
+    int attempt = 0;        // asynchronous attempts: 1, 2, 3
+    int64_t queued_ns = 0;  // asynchronous: when the event was accepted
   };
   Run Execute(const Function& function, const std::string& request_id, const std::string& payload,
               const std::string& invoked_arn, const SpanInfo& span,

@@ -1,5 +1,6 @@
 #include "emulator/protocol/control_api.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace offstage::protocol {
@@ -47,6 +48,50 @@ HttpResponse ControlApi::Logs(const std::map<std::string, std::string>& query) c
     last = entry.seq;
   }
   return JsonReply(200, {{"function", function}, {"lines", out}, {"next", last}});
+}
+
+HttpResponse ControlApi::Traces(const std::map<std::string, std::string>& query) const {
+  int limit = 20;
+  if (auto it = query.find("limit"); it != query.end()) {
+    try {
+      limit = std::clamp(std::stoi(it->second), 1, 1000);
+    } catch (const std::exception&) {
+      return BadRequest("limit must be an integer");
+    }
+  }
+  auto rows = traces_.Recent(limit);
+  if (!rows) return JsonReply(500, {{"error", rows.error().message}});
+  nlohmann::json traces = nlohmann::json::array();
+  for (const auto& row : *rows) {
+    traces.push_back({{"trace_id", row.trace_id},
+                      {"start_ns", row.start_ns},
+                      {"spans", row.spans},
+                      {"root_name", row.root_name},
+                      {"root_kind", row.root_kind}});
+  }
+  return JsonReply(200, {{"traces", traces}});
+}
+
+HttpResponse ControlApi::Trace(const std::string& trace_id) const {
+  auto trace = traces_.Get(trace_id);
+  if (!trace) return JsonReply(500, {{"error", trace.error().message}});
+  if (!*trace) return JsonReply(404, {{"error", "no trace " + trace_id}});
+  return JsonReply(200, telemetry::TraceToJson(**trace));
+}
+
+HttpResponse ControlApi::Invocation(const std::string& request_id) const {
+  auto span = traces_.Span(request_id);
+  if (!span) return JsonReply(500, {{"error", span.error().message}});
+  if (!*span) return JsonReply(404, {{"error", "no invocation " + request_id}});
+  const auto& s = **span;
+  return JsonReply(200, {{"request_id", request_id},
+                         {"trace_id", s.trace_id},
+                         {"kind", s.kind},
+                         {"name", s.name},
+                         {"start_ns", s.start_ns},
+                         {"end_ns", s.end_ns ? nlohmann::json(*s.end_ns) : nlohmann::json(nullptr)},
+                         {"status", s.status},
+                         {"attrs", nlohmann::json::parse(s.attrs_json, nullptr, false)}});
 }
 
 }  // namespace offstage::protocol

@@ -9,22 +9,30 @@
 
 #include "emulator/protocol/http_types.h"
 #include "emulator/telemetry/log_queries.h"
+#include "emulator/telemetry/trace_queries.h"
 
 namespace offstage::protocol {
 
 class ControlApi {
  public:
   using HealthProvider = std::function<std::string()>;
-  ControlApi(HealthProvider health, telemetry::LogQueries& logs)
-      : health_(std::move(health)), logs_(logs) {}
+  ControlApi(HealthProvider health, telemetry::LogQueries& logs, telemetry::TraceQueries& traces)
+      : health_(std::move(health)), logs_(logs), traces_(traces) {}
 
   HttpResponse Health() const;
   // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N
   HttpResponse Logs(const std::map<std::string, std::string>& query) const;
+  // GET /_offstage/traces?limit=N: the most recent traces, newest first.
+  HttpResponse Traces(const std::map<std::string, std::string>& query) const;
+  // GET /_offstage/traces/{trace-id}: the tree, every timestamp, and the figures.
+  HttpResponse Trace(const std::string& trace_id) const;
+  // GET /_offstage/invocations/{request-id}: the invocation's span and its trace id.
+  HttpResponse Invocation(const std::string& request_id) const;
 
  private:
   HealthProvider health_;
   telemetry::LogQueries& logs_;
+  telemetry::TraceQueries& traces_;
 };
 
 }  // namespace offstage::protocol

@@ -54,8 +54,9 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
       log_(log),
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
-      control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs)),
-            certificate_(std::move(backends.certificate)),
+      control_(
+          std::make_unique<ControlApi>(std::move(backends.health), backends.logs, backends.traces)),
+      certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
@@ -108,7 +109,7 @@ void HttpServer::Routes() {
       ctx.access_key_id = scope->access_key_id;
       if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
     }
-        ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
+    ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
     if (attribute_) attribute_(ctx);
     return ctx;
   };
@@ -190,6 +191,20 @@ void HttpServer::Routes() {
                    return;
                  }
                  res.set_content(*pem, "application/x-x509-ca-cert");
+               });
+  server_->Get("/_offstage/traces",
+               [this, control](const httplib::Request& req, httplib::Response& res) {
+                 std::map<std::string, std::string> query;
+                 for (const auto& [key, value] : req.params) query[key] = value;
+                 control(req, res, control_->Traces(query));
+               });
+  server_->Get(R"(/_offstage/traces/([^/]+))",
+               [this, control](const httplib::Request& req, httplib::Response& res) {
+                 control(req, res, control_->Trace(req.matches[1].str()));
+               });
+  server_->Get(R"(/_offstage/invocations/([^/]+))",
+               [this, control](const httplib::Request& req, httplib::Response& res) {
+                 control(req, res, control_->Invocation(req.matches[1].str()));
                });
   server_->Get("/_offstage/logs",
                [this, control](const httplib::Request& req, httplib::Response& res) {

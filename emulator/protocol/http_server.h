@@ -17,6 +17,7 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/log_queries.h"
+#include "emulator/telemetry/trace_queries.h"
 
 namespace httplib {
 class Server;
@@ -44,9 +45,10 @@ class HttpServer {
     sns::SnsService& sns;
     lambda::LambdaService& lambda;
     telemetry::LogQueries& logs;
+    telemetry::TraceQueries& traces;
     HealthProvider health;
     // The PEM certificate that verifies SNS signatures (served at sns::kCertificatePath).
-        std::function<common::Result<std::string>()> certificate;
+    std::function<common::Result<std::string>()> certificate;
     // Fills RequestContext::trace_id and parent_span (from the signing access key id).
     std::function<void(common::RequestContext&)> attribute;
   };
@@ -70,7 +72,7 @@ class HttpServer {
   std::unique_ptr<SnsCodec> sns_codec_;
   std::unique_ptr<LambdaCodec> lambda_codec_;
   std::unique_ptr<ControlApi> control_;
-    std::function<common::Result<std::string>()> certificate_;
+  std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;
   std::unique_ptr<httplib::Server> server_;
 };

@@ -499,14 +499,13 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
                                          : static_cast<double>(out.finished_ns - started) / 1e6;
   out.max_memory_mb = process_ ? (process_->PeakRssKiB() + 1023) / 1024 : 0;
 
-    if (!out.pending_work.empty()) {
+  if (!out.pending_work.empty()) {
     // The shim saw asynchronous work the handler started and did not wait for (DESIGN 5).
     std::string pending;
     for (const auto& item : out.pending_work) pending += (pending.empty() ? "" : ", ") + item;
     Emit(LogStream::kPlatform, id,
          common::IsoMillis(clock_.NowNanos()) + "\t" + id +
-             "\tWARNING\tThe handler returned while work it started was still pending (" +
-             pending +
+             "\tWARNING\tThe handler returned while work it started was still pending (" + pending +
              "). On AWS the execution environment is frozen right after the response: that work "
              "stalls until the next invocation of this environment, or never runs.");
   }

@@ -130,7 +130,7 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
       auto arn = common::ParseArn(target.endpoint);
       const std::string function_arn =
           common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);
-            RequestContext delivery_ctx = ctx;
+      RequestContext delivery_ctx = ctx;
       delivery_ctx.parent_span = row.id;  // the invocation is caused by this delivery
       auto event = targets_.lambda->PrepareAsync(
           delivery_ctx, function_arn, LambdaEvent(message, target.subscription_arn, text, sig),
@@ -159,7 +159,7 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
       if (target.raw) request.headers.emplace_back("x-amz-sns-rawdelivery", "true");
       request.retry_delays_ns =
           targets_.http_retry_delays_ns.value_or(RetryDelays(target.delivery_policy));
-            request.dead_letter_target = target.dead_letter_target;
+      request.dead_letter_target = target.dead_letter_target;
       request.trace_id = ctx.trace_id;
       row.status = "pending";
       row.next_attempt_ns = now;
@@ -209,7 +209,7 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
   if (!committed) return Fail(committed.error());
   // Durable: now start the work (the queue and the deliverer resume it after a crash).
   for (const auto& event : fanout.events) targets_.lambda->ActivateAsync(event);
-    for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
+  for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
   for (const auto& row : rows) {
     telemetry::Span span;
     span.id = row.message_id;

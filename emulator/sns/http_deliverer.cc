@@ -16,7 +16,7 @@ constexpr int64_t kSecond = 1'000'000'000;
 }  // namespace
 
 std::string HttpRequestSpec::ToJson() const {
-    json out = {{"url", url},
+  json out = {{"url", url},
               {"headers", headers},
               {"body", body},
               {"retry_delays_ns", retry_delays_ns},
@@ -33,7 +33,7 @@ std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text
     spec.headers = in.at("headers").get<std::vector<std::pair<std::string, std::string>>>();
     spec.body = in.at("body");
     spec.retry_delays_ns = in.at("retry_delays_ns").get<std::vector<int64_t>>();
-        if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
+    if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
     spec.trace_id = in.value("trace_id", "");
     return spec;
   } catch (const json::exception&) {
@@ -239,7 +239,7 @@ void HttpDeliverer::Send() {
       log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +
                 " failed: " + *row.reason);
     }
-        writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
+    writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
     if (!job.request.trace_id.empty() && row.status != "pending") {
       telemetry::Span span;
       span.id = row.id;

@@ -31,7 +31,7 @@ struct HttpRequestSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<int64_t> retry_delays_ns;           // one per retry
-    std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
+  std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
   std::string trace_id;                           // of the message, for the delivery's span
 
   std::string ToJson() const;
@@ -46,7 +46,7 @@ struct HttpDelivererOptions {
 
 class HttpDeliverer {
  public:
-    HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
+  HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
                 telemetry::Recorder& recorder, const common::Clock& clock, common::Logger& log);
   ~HttpDeliverer();  // Stop()
 
@@ -68,7 +68,7 @@ class HttpDeliverer {
   int Attempt(const HttpRequestSpec& request, std::string& error) const;
 
   const HttpDelivererOptions options_;
-    storage::Writer& writer_;
+  storage::Writer& writer_;
   telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::Logger& log_;

@@ -222,7 +222,7 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
     return Fail(InvalidParameter(
         "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"));
   }
-    auto prepared = Validate(ctx, in, param, target);
+  auto prepared = Validate(ctx, in, param, target);
   if (!prepared) return Fail(prepared.error());
   const RequestContext traced = Traced(ctx);
 
@@ -248,7 +248,7 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
     }
     ++messages_;
   }
-    Fanout fanout;
+  Fanout fanout;
   if (!targets.empty()) {
     PlanFanout(traced, ViewOf(ctx, *prepared, out, signature_version), targets, fanout);
   }
@@ -335,7 +335,7 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     targets = TargetsOf(topic->second);
     messages_ += static_cast<int64_t>(rows.size());
   }
-    const RequestContext traced = Traced(ctx);
+  const RequestContext traced = Traced(ctx);
   Fanout fanout;
   if (!targets.empty()) {
     for (const auto& view : views) PlanFanout(traced, view, targets, fanout);

@@ -190,7 +190,7 @@ class SnsService {
   // Assigns the message id and FIFO sequence number, and applies deduplication. Returns false
   // for a duplicate within the window; `out` then holds the original message's id.
   bool Admit(Topic& topic, Prepared& message, PublishOutput& out) REQUIRES(mu_);
-    // ctx with a trace id (a new trace when the caller is not part of one).
+  // ctx with a trace id (a new trace when the caller is not part of one).
   RequestContext Traced(const RequestContext& ctx);
   static MessageView ViewOf(const RequestContext& ctx, const Prepared& message,
                             const PublishOutput& out, const std::string& signature_version);

@@ -13,7 +13,7 @@ struct Fixture {
     REQUIRE(opened.has_value());
     db = std::move(*opened);
     writer = std::make_unique<storage::Writer>(*db, clock);
-        recorder = std::make_unique<telemetry::Recorder>(*writer);
+    recorder = std::make_unique<telemetry::Recorder>(*writer);
     service = std::make_unique<SnsService>(*writer, *recorder, clock, ids, log);
     REQUIRE(service->Load().has_value());
     ctx.region = "us-east-1";
@@ -34,7 +34,7 @@ struct Fixture {
   common::testing::SequentialIds ids;
   common::Logger log{common::LogLevel::kError, /*quiet=*/true};
   std::unique_ptr<storage::Database> db;
-    std::unique_ptr<storage::Writer> writer;
+  std::unique_ptr<storage::Writer> writer;
   std::unique_ptr<telemetry::Recorder> recorder;
   std::unique_ptr<SnsService> service;
   RequestContext ctx;
@@ -157,7 +157,7 @@ TEST_CASE("State survives a reload from the same database") {
   const std::string arn = f.Topic("keep", {{"DisplayName", "Keep"}});
   REQUIRE(f.service->TagResource(f.ctx, arn, {{"env", "dev"}}).has_value());
   REQUIRE(f.service->Publish(f.ctx, Message(arn, "m")).has_value());
-    SnsService reloaded(*f.writer, *f.recorder, f.clock, f.ids, f.log);
+  SnsService reloaded(*f.writer, *f.recorder, f.clock, f.ids, f.log);
   REQUIRE(reloaded.Load().has_value());
   CHECK(reloaded.counts().topics == 1);
   CHECK(reloaded.counts().messages == 1);

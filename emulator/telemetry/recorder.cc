@@ -5,9 +5,8 @@
 namespace offstage::telemetry {
 
 void Recorder::Record(Span span) {
-  writer_.Post([span = std::move(span)](storage::Database& db) {
-    return storage::UpsertSpan(db, span);
-  });
+  writer_.Post(
+      [span = std::move(span)](storage::Database& db) { return storage::UpsertSpan(db, span); });
 }
 
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex24) {

@@ -216,6 +216,12 @@ function fatal(message) {
 // Pending-work accounting (offstage extension)
 // ---------------------------------------------------------------------------
 
+// process.stdout and process.stderr create their handles (PipeWrap, TTYWrap) lazily, on first
+// use, and keep them for the life of the process: touch them once before the first snapshot so
+// a handler's first console.log is not mistaken for work it left behind.
+void process.stdout;
+void process.stderr;
+
 function snapshotResources() {
   return typeof process.getActiveResourcesInfo === 'function'
     ? process.getActiveResourcesInfo()

@@ -1,0 +1,160 @@
+#include "emulator/cli/trace_command.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "emulator/telemetry/trace.h"
+
+namespace offstage::cli {
+namespace {
+
+using nlohmann::json;
+
+int TerminalWidth() {
+  winsize size{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    return size.ws_col;
+  }
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const int value = std::atoi(columns);
+    if (value > 0) return value;
+  }
+  return 100;
+}
+
+}  // namespace
+
+void TraceCommand::Register(CLI::App& app) {
+  command_ = app.add_subcommand("trace", "Show a trace: the waterfall of what a request caused");
+  command_->add_option("TRACE_ID", trace_id_, "Trace id (default: the most recent trace)");
+  command_->add_flag("--last", last_, "The most recent trace");
+  command_->add_option("--request-id", request_id_,
+                       "The trace of this invocation (a Lambda request id)");
+  command_->add_flag("--wait", wait_,
+                     "Wait until nothing in the trace is queued, running or awaiting a retry");
+  command_->add_option("--timeout", timeout_seconds_, "Seconds --wait may take")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command_->add_option("--output", output_, "Write to this file instead of standard output");
+  command_->add_option("--width", width_, "Width of the text waterfall (default: the terminal's)")
+      ->check(CLI::Range(60, 1000));
+  command_->add_flag("--assert-offloaded", assert_offloaded_,
+                     "Exit 1 unless the root returned before the last of the work it caused "
+                     "finished");
+  AddClientOptions(*command_, client_);
+  command_->get_option("--format")->check(CLI::IsMember({"text", "json", "chrome", "html"}));
+}
+
+int TraceCommand::Run() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  auto get_json = [&](const std::string& path, const std::map<std::string, std::string>& query,
+                      json& out) -> int {
+    auto result = client.Get(path, query);
+    if (result.status == 0) {
+      client.ReportUnreachable(result);
+      return 2;
+    }
+    out = json::parse(result.body, nullptr, false);
+    if (result.status == 404) {
+      std::cerr << "offstage trace: "
+                << (out.is_object() && out.contains("error") ? out["error"].get<std::string>()
+                                                             : "not found")
+                << "\n";
+      return 2;
+    }
+    if (result.status != 200 || !out.is_object()) {
+      std::cerr << "offstage trace: the daemon answered " << result.status << ": " << result.body
+                << "\n";
+      return 2;
+    }
+    return 0;
+  };
+
+  std::string trace_id = trace_id_;
+  if (!request_id_.empty()) {
+    json invocation;
+    if (int code = get_json("/_offstage/invocations/" + request_id_, {}, invocation); code != 0) {
+      return code;
+    }
+    trace_id = invocation["trace_id"].get<std::string>();
+  } else if (trace_id.empty() || last_) {
+    json traces;
+    if (int code = get_json("/_offstage/traces", {{"limit", "1"}}, traces); code != 0) return code;
+    if (traces["traces"].empty()) {
+      std::cerr << "offstage trace: no trace has been recorded yet\n";
+      return 2;
+    }
+    trace_id = traces["traces"][0]["trace_id"].get<std::string>();
+  }
+
+  json body;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds_);
+  int quiet_polls = 0;
+  while (true) {
+    if (int code = get_json("/_offstage/traces/" + trace_id, {}, body); code != 0) return code;
+    if (!wait_) break;
+    // Quiescent twice in a row, 100 ms apart: spans are recorded asynchronously.
+    quiet_polls = body["quiescent"].get<bool>() ? quiet_polls + 1 : 0;
+    if (quiet_polls >= 2) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::cerr << "offstage trace: " << trace_id << " was still busy after " << timeout_seconds_
+                << " s (--timeout)\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const telemetry::Trace trace = telemetry::TraceFromJson(body);
+
+  std::string rendered;
+  const std::string& format = client_.format;
+  if (format == "json") {
+    rendered = body.dump(2) + "\n";
+  } else if (format == "chrome") {
+    rendered = telemetry::RenderChrome(trace) + "\n";
+  } else if (format == "html") {
+    rendered = telemetry::RenderHtml(trace);
+  } else {
+    telemetry::RenderOptions options;
+    options.width = width_ > 0 ? width_ : TerminalWidth();
+    options.color = output_.empty() && isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+    rendered = telemetry::RenderText(trace, options);
+  }
+  if (output_.empty()) {
+    std::cout << rendered;
+  } else {
+    std::ofstream file(output_, std::ios::binary | std::ios::trunc);
+    file << rendered;
+    if (!file) {
+      std::cerr << "offstage trace: cannot write " << output_ << "\n";
+      return 2;
+    }
+  }
+
+  if (assert_offloaded_) {
+    if (!trace.quiescent) {
+      std::cerr << "offstage trace: not offloaded: " << trace_id
+                << " is still running (use --wait)\n";
+      return 1;
+    }
+    if (trace.descendants == 0) {
+      std::cerr << "offstage trace: not offloaded: " << trace.root_name
+                << " started no other work\n";
+      return 1;
+    }
+    if (!trace.offloaded) {
+      std::cerr << "offstage trace: not offloaded: " << telemetry::Verdict(trace) << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace offstage::cli

@@ -1,0 +1,29 @@
+// TraceQueries: reads traces from the spans table for the control API. Runs its SQL on the
+// writer thread (the one owner of the database). Owned by app::Daemon; safe on any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/common/result.h"
+#include "emulator/storage/writer.h"
+#include "emulator/telemetry/trace.h"
+
+namespace offstage::telemetry {
+
+class TraceQueries {
+ public:
+  explicit TraceQueries(storage::Writer& writer) : writer_(writer) {}
+
+  common::Result<std::vector<storage::TraceSummaryRow>> Recent(int limit);
+  // nullopt when no span has that trace id.
+  common::Result<std::optional<Trace>> Get(const std::string& trace_id);
+  // The span whose id is `request_id` (an invocation, or an asynchronous event).
+  common::Result<std::optional<storage::SpanRow>> Span(const std::string& request_id);
+
+ private:
+  storage::Writer& writer_;
+};
+
+}  // namespace offstage::telemetry
