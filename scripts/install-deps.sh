@@ -40,7 +40,7 @@ fi
 if [[ $want_test -eq 1 ]]; then
   # npm packages for the tests, exactly as the committed lockfiles say: the AWS SDK v3 clients,
   # and AWS's runtime interface client (its install script builds a native addon, ~1-4 min).
-  for dir in tests/clients tests/ric; do
+    for dir in tests/clients tests/ric examples/seed-pattern; do
     stamp=$dir/node_modules/.offstage-lock
     if [[ ! -f $stamp ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
       echo "installing npm packages in $dir"

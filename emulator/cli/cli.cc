@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/version.h"
+#include "emulator/cli/action_commands.h"
 #include "emulator/cli/logs_command.h"
 #include "emulator/cli/serve_command.h"
 #include "emulator/cli/trace_command.h"
@@ -21,6 +22,8 @@ int Run(int argc, char** argv) {
   logs.Register(app);
   TraceCommand trace;
   trace.Register(app);
+  ActionCommands actions;
+  actions.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -31,6 +34,7 @@ int Run(int argc, char** argv) {
   if (serve.selected()) return serve.Run();
   if (logs.selected()) return logs.Run();
   if (trace.selected()) return trace.Run();
+  if (int code = actions.Run(); code >= 0) return code;
   std::cout << app.help();
   return 0;
 }

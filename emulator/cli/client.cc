@@ -42,6 +42,15 @@ HttpResult DaemonClient::Get(const std::string& path,
   return HttpResult{response->status, response->body, ""};
 }
 
+HttpResult DaemonClient::Post(const std::string& path, const std::string& json_body) const {
+  httplib::Client client(endpoint_);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(960, 0);  // a synchronous invoke may run up to 900 s
+  auto response = client.Post(path, json_body, "application/json");
+  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
+  return HttpResult{response->status, response->body, ""};
+}
+
 void DaemonClient::ReportUnreachable(const HttpResult& result) const {
   std::cerr << "offstage: no daemon answers at " << endpoint_ << " (" << result.error
             << "); start one with `offstage serve`, or point --endpoint / OFFSTAGE_ENDPOINT at "

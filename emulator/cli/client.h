@@ -28,6 +28,7 @@ class DaemonClient {
  public:
   explicit DaemonClient(std::string endpoint) : endpoint_(std::move(endpoint)) {}
   HttpResult Get(const std::string& path, const std::map<std::string, std::string>& query) const;
+  HttpResult Post(const std::string& path, const std::string& json_body) const;
   const std::string& endpoint() const { return endpoint_; }
   // Prints "no daemon answers at ..." to stderr; the caller exits 2.
   void ReportUnreachable(const HttpResult& result) const;

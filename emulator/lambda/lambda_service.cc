@@ -8,6 +8,7 @@
 #include "emulator/common/arn.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/validation.h"
+#include "emulator/storage/async_store.h"
 #include "emulator/storage/lambda_store.h"
 
 namespace offstage::lambda {
@@ -650,6 +651,11 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   InvokeOutput out;
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
   SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0};
+  // Kept so the invocation can be replayed (offstage replay invocation).
+  writer_.Post([id = out.request_id, arn = function.arn, payload = in.payload,
+                ts = clock_.NowNanos()](storage::Database& db) {
+    return storage::InsertPayload(db, id, arn, payload, ts);
+  });
   Run run = Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context);
   if (run.not_started) {
     switch (*run.not_started) {

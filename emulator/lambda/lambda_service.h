@@ -125,6 +125,18 @@ class LambdaService : private AsyncHandler {
 
   Result<InvokeOutput> Invoke(const RequestContext& ctx, const InvokeInput& in);
 
+  // offstage replay: invokes a recorded invocation's payload again, on its function or
+  // another, synchronously or as an Event. Recorded under a "replay" span naming the original.
+  Result<InvokeOutput> ReplayInvocation(const RequestContext& ctx, const std::string& request_id,
+                                        const std::optional<std::string>& function, bool async,
+                                        bool dry_run);
+  // offstage replay failed: re-queues every asynchronous event of `function` that ended failed
+  // or expired since `since_ns` and was never redriven; each original is marked, so a second
+  // redrive does not send it again. Returns (original, new) request ids.
+  Result<std::vector<std::pair<std::string, std::string>>> Redrive(const RequestContext& ctx,
+                                                                   const std::string& function,
+                                                                   int64_t since_ns, bool dry_run);
+
   Result<std::pair<std::string, EventInvokeConfig>> PutEventInvokeConfig(
       const RequestContext& ctx, const std::string& name, const std::string& qualifier,
       const EventInvokeConfigInput& in, bool merge);

@@ -7,7 +7,10 @@
 #include <map>
 #include <string>
 
+#include "emulator/common/request_context.h"
+#include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_types.h"
+#include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
 
@@ -16,8 +19,9 @@ namespace offstage::protocol {
 class ControlApi {
  public:
   using HealthProvider = std::function<std::string()>;
-  ControlApi(HealthProvider health, telemetry::LogQueries& logs, telemetry::TraceQueries& traces)
-      : health_(std::move(health)), logs_(logs), traces_(traces) {}
+  ControlApi(HealthProvider health, telemetry::LogQueries& logs, telemetry::TraceQueries& traces,
+             sns::SnsService& sns, lambda::LambdaService& lambda)
+      : health_(std::move(health)), logs_(logs), traces_(traces), sns_(sns), lambda_(lambda) {}
 
   HttpResponse Health() const;
   // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N
@@ -29,10 +33,29 @@ class ControlApi {
   // GET /_offstage/invocations/{request-id}: the invocation's span and its trace id.
   HttpResponse Invocation(const std::string& request_id) const;
 
+  // The CLI's actions (JSON bodies; control_actions.cc). `ctx` carries the default region and
+  // account and a fresh trace.
+  // POST /_offstage/replay/message {"message_id", "subscription"?, "dry_run"?}
+  HttpResponse ReplayMessage(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/replay/invocation {"request_id", "function"?, "async"?, "dry_run"?}
+  HttpResponse ReplayInvocation(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/replay/failed {"function", "since_ns"?, "dry_run"?}
+  HttpResponse ReplayFailed(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/publish {"topic", "message", "subject"?, "attributes"?,
+  //                         "message_group_id"?, "message_deduplication_id"?}
+  HttpResponse Publish(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/invoke {"function", "payload"?, "async"?}
+  HttpResponse Invoke(const common::RequestContext& ctx, const std::string& body) const;
+  // GET /_offstage/topics, GET /_offstage/functions
+  HttpResponse Topics(const common::RequestContext& ctx) const;
+  HttpResponse Functions(const common::RequestContext& ctx) const;
+
  private:
   HealthProvider health_;
   telemetry::LogQueries& logs_;
   telemetry::TraceQueries& traces_;
+  sns::SnsService& sns_;
+  lambda::LambdaService& lambda_;
 };
 
 }  // namespace offstage::protocol

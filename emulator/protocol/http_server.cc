@@ -54,8 +54,8 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
       log_(log),
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
-      control_(
-          std::make_unique<ControlApi>(std::move(backends.health), backends.logs, backends.traces)),
+      control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs,
+                                            backends.traces, backends.sns, backends.lambda)),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       server_(std::make_unique<httplib::Server>()) {
@@ -206,6 +206,31 @@ void HttpServer::Routes() {
                [this, control](const httplib::Request& req, httplib::Response& res) {
                  control(req, res, control_->Invocation(req.matches[1].str()));
                });
+  auto action = [this, context](const httplib::Request& req, httplib::Response& res, auto method) {
+    const common::RequestContext ctx = context(req);
+    const HttpResponse reply = (control_.get()->*method)(ctx, req.body);
+    res.status = reply.status;
+    res.set_content(reply.body, reply.content_type);
+  };
+  server_->Post("/_offstage/replay/message", [action](const auto& req, auto& res) {
+    action(req, res, &ControlApi::ReplayMessage);
+  });
+  server_->Post("/_offstage/replay/invocation", [action](const auto& req, auto& res) {
+    action(req, res, &ControlApi::ReplayInvocation);
+  });
+  server_->Post("/_offstage/replay/failed", [action](const auto& req, auto& res) {
+    action(req, res, &ControlApi::ReplayFailed);
+  });
+  server_->Post("/_offstage/publish",
+                [action](const auto& req, auto& res) { action(req, res, &ControlApi::Publish); });
+  server_->Post("/_offstage/invoke",
+                [action](const auto& req, auto& res) { action(req, res, &ControlApi::Invoke); });
+  server_->Get("/_offstage/topics", [this, context, control](const auto& req, auto& res) {
+    control(req, res, control_->Topics(context(req)));
+  });
+  server_->Get("/_offstage/functions", [this, context, control](const auto& req, auto& res) {
+    control(req, res, control_->Functions(context(req)));
+  });
   server_->Get("/_offstage/logs",
                [this, control](const httplib::Request& req, httplib::Response& res) {
                  std::map<std::string, std::string> query;

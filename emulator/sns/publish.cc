@@ -202,6 +202,11 @@ storage::MessageRow SnsService::ToRow(const RequestContext& ctx, Prepared&& mess
 }
 
 Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const PublishInput& in) {
+  return PublishImpl(ctx, in, nullptr);
+}
+
+Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const PublishInput& in,
+                                              const std::string* only_subscription) {
   std::string param = "TopicArn";
   std::string target;
   if (in.phone_number) {
@@ -243,6 +248,12 @@ Result<PublishOutput> SnsService::Publish(const RequestContext& ctx, const Publi
       if (!Admit(topic->second, *prepared, out)) return out;
       if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
       targets = TargetsOf(topic->second);
+      if (only_subscription) {
+        // A replay to one subscription: that one alone, whatever its filter policy says.
+        std::erase_if(targets,
+                      [&](const Target& t) { return t.subscription_arn != *only_subscription; });
+        for (auto& t : targets) t.filter.reset();
+      }
       auto version = topic->second.attributes.find("SignatureVersion");
       if (version != topic->second.attributes.end()) signature_version = version->second;
     }
@@ -347,6 +358,75 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     return Fail(status.error());
   }
   return output;
+}
+
+Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
+                                            const std::string& message_id,
+                                            const std::optional<std::string>& subscription_arn,
+                                            bool dry_run) {
+  std::optional<storage::MessageRow> row;
+  auto status = writer_.Call([&](storage::Database& db) -> Status {
+    auto found = storage::FindMessage(db, message_id);
+    if (!found) return Fail(found.error());
+    row = std::move(*found);
+    return {};
+  });
+  if (!status) return Fail(status.error());
+  if (!row) return Fail(ErrorCode::kNotFound, "No recorded message has the id " + message_id);
+  {
+    common::MutexLock lock(mu_);
+    auto topic = topics_.find(row->topic_arn);
+    if (topic == topics_.end()) {
+      return Fail(ErrorCode::kNotFound, "The topic " + row->topic_arn + " of message " +
+                                            message_id + " no longer exists");
+    }
+    if (subscription_arn) {
+      auto sub = subscriptions_.find(*subscription_arn);
+      if (sub == subscriptions_.end() || sub->second.topic_arn != row->topic_arn) {
+        return Fail(ErrorCode::kNotFound, "The subscription " + *subscription_arn +
+                                              " does not exist on " + row->topic_arn);
+      }
+    }
+  }
+  PublishInput in;
+  in.topic_arn = row->topic_arn;
+  in.message = row->body;
+  in.subject = row->subject;
+  in.message_structure = row->structure;
+  in.message_group_id = row->group_id;
+  auto attributes = nlohmann::json::parse(row->attributes_json, nullptr, false);
+  if (attributes.is_object()) {
+    for (auto& [name, value] : attributes.items()) {
+      MessageAttributeValue attribute;
+      attribute.data_type = value.value("DataType", "String");
+      if (value.contains("StringValue")) attribute.string_value = value["StringValue"];
+      if (value.contains("BinaryValue")) {
+        attribute.binary_value = common::Base64Decode(value["BinaryValue"].get<std::string>());
+      }
+      in.message_attributes[name] = std::move(attribute);
+    }
+  }
+  PublishOutput out;
+  if (dry_run) {
+    out.message_id = message_id;
+    return out;
+  }
+  RequestContext replay = ctx;
+  replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
+  replay.parent_span = ids_.Uuid();
+  if (row->dedup_id) in.message_deduplication_id = "replay-" + replay.parent_span;
+  telemetry::Span span;
+  span.id = replay.parent_span;
+  span.kind = "replay";
+  span.trace_id = replay.trace_id;
+  span.name = "replay of message " + message_id;
+  span.start_ns = span.end_ns.emplace(clock_.NowNanos());
+  span.status = "sent";
+  span.attrs_json =
+      nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}
+          .dump();
+  recorder_.Record(std::move(span));
+  return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
 }
 
 }  // namespace offstage::sns

@@ -85,6 +85,11 @@ class SnsService {
                                    const std::string& name, const std::string& value);
 
   Result<PublishOutput> Publish(const RequestContext& ctx, const PublishInput& in);
+  // offstage replay: publishes a recorded message again (new MessageId, same body, subject and
+  // attributes), to its topic or to one of its subscriptions only. Recorded as a "replay" span
+  // that names the original message.
+  Result<PublishOutput> Republish(const RequestContext& ctx, const std::string& message_id,
+                                  const std::optional<std::string>& subscription_arn, bool dry_run);
   Result<PublishBatchOutput> PublishBatch(const RequestContext& ctx, const std::string& topic_arn,
                                           const std::vector<PublishBatchEntry>& entries);
 
@@ -182,6 +187,8 @@ class SnsService {
   void SendConfirmation(const Subscription& sub, std::string_view type);
   Status CheckTopicArn(const RequestContext& ctx, std::string_view param,
                        const std::string& arn) const;
+  Result<PublishOutput> PublishImpl(const RequestContext& ctx, const PublishInput& in,
+                                    const std::string* only_subscription);
   // Everything that needs no state: ARN shape, message, subject, attributes, structure.
   Result<Prepared> Validate(const RequestContext& ctx, const PublishInput& in,
                             std::string_view param, const std::string& target) const;

@@ -103,6 +103,96 @@ Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
   return rows;
 }
 
+namespace {
+
+constexpr const char* kEventColumns =
+    "request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
+    "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, parent_span";
+
+AsyncEventRow ReadEvent(const Statement& s) {
+  AsyncEventRow r;
+  r.request_id = s.ColumnText(0);
+  r.function_arn = s.ColumnText(1);
+  r.invoked_arn = s.ColumnText(2);
+  r.payload = s.ColumnText(3);
+  r.trace_id = s.ColumnText(4);
+  r.source = s.ColumnText(5);
+  r.source_id = s.ColumnText(6);
+  r.state = s.ColumnText(7);
+  r.attempts = static_cast<int>(s.ColumnInt(8));
+  r.enqueued_ns = s.ColumnInt(9);
+  r.next_attempt_ns = s.ColumnInt(10);
+  r.finished_ns = OptInt(s, 11);
+  r.disposition = OptText(s, 12);
+  r.last_error = OptText(s, 13);
+  r.parent_span = s.ColumnText(14);
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::string& function_arn,
+                                                     int64_t since_ns) {
+  auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM async_events WHERE function_arn = ?1 AND state IN ('failed', "
+                         "'expired') AND finished_ns >= ?2 AND redriven_by IS NULL "
+                         "ORDER BY enqueued_ns");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, function_arn).Bind(2, since_ns);
+  std::vector<AsyncEventRow> rows;
+  while (true) {
+    auto row = (*stmt)->Step();
+    if (!row) return common::Fail(row.error());
+    if (!*row) break;
+    rows.push_back(ReadEvent(**stmt));
+  }
+  (*stmt)->Reset();
+  return rows;
+}
+
+Status MarkRedriven(Database& db, const std::string& request_id, const std::string& replay_id) {
+  auto stmt = db.Prepare("UPDATE async_events SET redriven_by = ?2 WHERE request_id = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, request_id).Bind(2, replay_id);
+  return (*stmt)->Run();
+}
+
+Result<std::optional<AsyncEventRow>> FindAsyncEvent(Database& db, const std::string& request_id) {
+  auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM async_events WHERE request_id = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, request_id);
+  auto row = (*stmt)->Step();
+  if (!row) return common::Fail(row.error());
+  std::optional<AsyncEventRow> out;
+  if (*row) out = ReadEvent(**stmt);
+  (*stmt)->Reset();
+  return out;
+}
+
+Status InsertPayload(Database& db, const std::string& request_id, const std::string& function_arn,
+                     const std::string& payload, int64_t ts_ns) {
+  auto stmt = db.Prepare(
+      "INSERT OR REPLACE INTO payloads (request_id, function_arn, payload, ts_ns) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, request_id).Bind(2, function_arn).Bind(3, payload).Bind(4, ts_ns);
+  return (*stmt)->Run();
+}
+
+Result<std::optional<std::pair<std::string, std::string>>> FindPayload(
+    Database& db, const std::string& request_id) {
+  auto stmt = db.Prepare("SELECT function_arn, payload FROM payloads WHERE request_id = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, request_id);
+  auto row = (*stmt)->Step();
+  if (!row) return common::Fail(row.error());
+  std::optional<std::pair<std::string, std::string>> out;
+  if (*row) out = std::make_pair((*stmt)->ColumnText(0), (*stmt)->ColumnText(1));
+  (*stmt)->Reset();
+  return out;
+}
+
 Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::string& request_id) {
   auto stmt = db.Prepare(
       "SELECT request_id, attempt, dispatched_ns, started_ns, finished_ns, outcome, error_type, "

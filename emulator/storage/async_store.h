@@ -47,5 +47,18 @@ Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row);
 // Events still to run (queued or retrying), oldest first.
 Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db);
 Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::string& request_id);
+// Finished events of a function that ended failed or expired since `since_ns` and were never
+// redriven, oldest first.
+Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::string& function_arn,
+                                                     int64_t since_ns);
+Status MarkRedriven(Database& db, const std::string& request_id, const std::string& replay_id);
+Result<std::optional<AsyncEventRow>> FindAsyncEvent(Database& db, const std::string& request_id);
+
+// Payloads of synchronous invocations (for replay).
+Status InsertPayload(Database& db, const std::string& request_id, const std::string& function_arn,
+                     const std::string& payload, int64_t ts_ns);
+// (function ARN, payload) of a synchronous invocation.
+Result<std::optional<std::pair<std::string, std::string>>> FindPayload(
+    Database& db, const std::string& request_id);
 
 }  // namespace offstage::storage

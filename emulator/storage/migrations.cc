@@ -86,8 +86,9 @@ CREATE TABLE async_events (
   enqueued_ns INTEGER NOT NULL,
   next_attempt_ns INTEGER NOT NULL,
   finished_ns INTEGER,
-  disposition TEXT,
-  last_error TEXT
+    disposition TEXT,
+  last_error TEXT,
+  redriven_by TEXT               -- the replay that re-queued it (offstage replay failed)
 );
 CREATE INDEX async_events_unfinished ON async_events(state) WHERE state IN ('queued', 'retrying');
 CREATE INDEX async_events_by_function ON async_events(function_arn, enqueued_ns);
@@ -140,6 +141,14 @@ CREATE TABLE spans (
 );
 CREATE INDEX spans_by_trace ON spans(trace_id, start_ns);
 CREATE INDEX spans_by_start ON spans(start_ns);
+-- The payloads of synchronous invocations, so they can be replayed (asynchronous ones keep
+-- theirs in async_events).
+CREATE TABLE payloads (
+  request_id TEXT PRIMARY KEY,
+  function_arn TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  ts_ns INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -1,0 +1,481 @@
+#include "emulator/cli/action_commands.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "emulator/common/strings.h"
+
+namespace offstage::cli {
+namespace {
+
+using nlohmann::json;
+
+// "NAME=VALUE[:TYPE]" -> (name, {DataType, StringValue}); TYPE is String, Number or
+// String.Array (Binary values are not given on a command line).
+std::optional<std::pair<std::string, json>> ParseAttribute(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return std::nullopt;
+  std::string value = text.substr(eq + 1);
+  std::string type = "String";
+  for (const char* suffix : {":String.Array", ":Number", ":String"}) {
+    if (common::EndsWith(value, suffix)) {
+      type = std::string(suffix + 1);
+      value.resize(value.size() - std::strlen(suffix));
+      break;
+    }
+  }
+  return std::make_pair(text.substr(0, eq), json{{"DataType", type}, {"StringValue", value}});
+}
+
+int64_t NowNs() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
+
+// Posts a control action; prints the daemon's error and returns its exit code (2) on failure.
+int Call(const DaemonClient& client, const std::string& path, const json& body, json& out,
+         const std::string& command) {
+  auto result = client.Post(path, body.dump());
+  if (result.status == 0) {
+    client.ReportUnreachable(result);
+    return 2;
+  }
+  out = json::parse(result.body, nullptr, false);
+  if (result.status != 200) {
+    std::cerr << "offstage " << command << ": "
+              << (out.is_object() && out.contains("error") ? out["error"].get<std::string>()
+                                                           : result.body)
+              << "\n";
+    return result.status == 404 ? 1 : 2;
+  }
+  return 0;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+}  // namespace
+
+void ActionCommands::Register(CLI::App& app) {
+  CLI::App* replay = app.add_subcommand("replay", "Send recorded or prepared events again");
+  replay->require_subcommand(1);
+  replay_message_ = replay->add_subcommand("message", "Publish a recorded SNS message again");
+  replay_message_->add_option("MESSAGE_ID", id_, "MessageId of the recorded message")->required();
+  replay_message_->add_option("--subscription", subscription_,
+                              "Deliver to this subscription only (its filter is not applied)");
+  replay_invocation_ =
+      replay->add_subcommand("invocation", "Invoke a recorded invocation's payload again");
+  replay_invocation_->add_option("REQUEST_ID", id_, "Request id of the recorded invocation")
+      ->required();
+  replay_invocation_->add_option("--function", function_, "Invoke this function instead");
+  replay_invocation_->add_flag("--async", async_, "As an Event invocation");
+  replay_failed_ = replay->add_subcommand(
+      "failed", "Redrive a function's asynchronous events that ended failed or expired");
+  replay_failed_->add_option("--function", function_, "The function")->required();
+  replay_failed_->add_option("--since", since_, "Only failures newer than this (e.g. 30m, 2h)");
+  replay_file_ = replay->add_subcommand(
+      "file", "Send a JSON Lines file: SNS messages to --topic, or Lambda events to --function");
+  replay_file_->add_option("FILE", file_, "JSON Lines file")->required()->check(CLI::ExistingFile);
+  replay_file_->add_option("--topic", topic_, "Publish each line to this topic (name or ARN)");
+  replay_file_->add_option("--function", function_, "Invoke this function with each line");
+  replay_file_->add_flag("--async", async_, "Invoke as Event invocations");
+  replay_file_->add_option("--rate", rate_, "At most this many per second, e.g. 50/s");
+  replay_file_->add_flag("--stop-on-error", stop_on_error_, "Stop at the first failing line");
+  for (CLI::App* command : {replay_message_, replay_invocation_, replay_failed_, replay_file_}) {
+    command->add_flag("--dry-run", dry_run_, "Say what would be sent; send nothing");
+    AddClientOptions(*command, client_);
+  }
+
+  CLI::App* events = app.add_subcommand("events", "Sample events, as `sam local generate-event`");
+  events->require_subcommand(1);
+  CLI::App* generate = events->add_subcommand("generate", "Print a sample event");
+  generate->require_subcommand(1);
+  generate_sns_ = generate->add_subcommand("sns", "The event SNS sends to a Lambda function");
+  generate_sns_->add_option("--message", message_, "Message")->capture_default_str();
+  generate_sns_->add_option("--subject", subject_, "Subject (default: none)");
+  generate_sns_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
+  generate_sns_->add_option("--topic-arn", topic_arn_, "TopicArn")->capture_default_str();
+
+  publish_ = app.add_subcommand("publish", "Publish a message to a topic");
+  publish_->add_option("TOPIC", topic_, "Topic name or ARN")->required();
+  publish_->add_option("MESSAGE", message_, "Message")->required();
+  publish_->add_option("--subject", subject_, "Subject");
+  publish_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
+  AddClientOptions(*publish_, client_);
+
+  invoke_ = app.add_subcommand("invoke", "Invoke a function");
+  invoke_->add_option("FUNCTION", function_, "Function name or ARN")->required();
+  invoke_->add_option("PAYLOAD", payload_, "JSON payload, or @file");
+  invoke_->add_flag("--async", async_, "As an Event invocation (202, runs in the background)");
+  AddClientOptions(*invoke_, client_);
+
+  topics_ = app.add_subcommand("topics", "List topics");
+  AddClientOptions(*topics_, client_);
+  functions_ = app.add_subcommand("functions", "List functions");
+  AddClientOptions(*functions_, client_);
+}
+
+int ActionCommands::Run() {
+  if (replay_message_->parsed()) return ReplayMessage();
+  if (replay_invocation_->parsed()) return ReplayInvocation();
+  if (replay_failed_->parsed()) return ReplayFailed();
+  if (replay_file_->parsed()) return ReplayFile();
+  if (generate_sns_->parsed()) return GenerateSns();
+  if (publish_->parsed()) return Publish();
+  if (invoke_->parsed()) return Invoke();
+  if (topics_->parsed()) return Topics();
+  if (functions_->parsed()) return Functions();
+  return -1;
+}
+
+int ActionCommands::ReplayMessage() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  json body = {{"message_id", id_}, {"dry_run", dry_run_}};
+  if (!subscription_.empty()) body["subscription"] = subscription_;
+  json out;
+  if (int code = Call(client, "/_offstage/replay/message", body, out, "replay message")) {
+    return code;
+  }
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+  } else if (dry_run_) {
+    std::cout << "would publish message " << id_ << " again"
+              << (subscription_.empty() ? "" : " to " + subscription_) << "\n";
+  } else {
+    std::cout << "published " << id_ << " again as " << out["message_id"].get<std::string>()
+              << "\n";
+  }
+  return 0;
+}
+
+int ActionCommands::ReplayInvocation() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  json body = {{"request_id", id_}, {"async", async_}, {"dry_run", dry_run_}};
+  if (!function_.empty()) body["function"] = function_;
+  json out;
+  if (int code = Call(client, "/_offstage/replay/invocation", body, out, "replay invocation")) {
+    return code;
+  }
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+  } else if (dry_run_) {
+    std::cout << "would invoke the payload of " << id_ << " again\n";
+  } else {
+    std::cout << "replayed " << id_ << " as " << out["request_id"].get<std::string>() << " ("
+              << out["status"].get<int>()
+              << (out["function_error"].get<std::string>().empty() ? "" : ", function error")
+              << ")\n";
+    if (!async_) std::cout << out["payload"].get<std::string>() << "\n";
+  }
+  return out["function_error"].get<std::string>().empty() ? 0 : 1;
+}
+
+int ActionCommands::ReplayFailed() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  int64_t since_ns = 0;
+  if (!since_.empty()) {
+    auto duration = ParseDuration(since_);
+    if (!duration) {
+      std::cerr << "offstage replay failed: --since takes a duration such as 30m or 2h\n";
+      return 2;
+    }
+    since_ns = NowNs() - *duration;
+  }
+  json body = {{"function", function_}, {"since_ns", since_ns}, {"dry_run", dry_run_}};
+  json out;
+  if (int code = Call(client, "/_offstage/replay/failed", body, out, "replay failed")) return code;
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& item : out["redriven"]) {
+    std::cout << (dry_run_ ? "would redrive " : "redriven ") << item["original"].get<std::string>()
+              << (dry_run_ ? "" : " as " + item["request_id"].get<std::string>()) << "\n";
+  }
+  std::cout << out["redriven"].size() << " event(s) " << (dry_run_ ? "to redrive" : "redriven")
+            << "\n";
+  return 0;
+}
+
+int ActionCommands::ReplayFile() {
+  if (topic_.empty() == function_.empty()) {
+    std::cerr << "offstage replay file: give exactly one of --topic or --function\n";
+    return 2;
+  }
+  double rate = 0;
+  if (!rate_.empty()) {
+    std::string number = rate_;
+    if (common::EndsWith(number, "/s")) number.resize(number.size() - 2);
+    try {
+      rate = std::stod(number);
+    } catch (const std::exception&) {
+      rate = -1;
+    }
+    if (rate <= 0) {
+      std::cerr << "offstage replay file: --rate takes a rate such as 50/s\n";
+      return 2;
+    }
+  }
+  std::ifstream in(file_);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  int sent = 0, succeeded = 0, failed = 0, malformed = 0;
+  std::vector<double> latencies_ms;
+  const auto start = std::chrono::steady_clock::now();
+  int index = 0;
+  for (const std::string& line : lines) {
+    ++index;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json event = json::parse(line, nullptr, false);
+    json body;
+    if (event.is_discarded()) {
+      std::cerr << file_ << ":" << index << ": not valid JSON\n";
+      ++malformed;
+      if (stop_on_error_) break;
+      continue;
+    }
+    if (!topic_.empty()) {
+      // A line is {"Message", "Subject"?, "MessageAttributes"?, "MessageGroupId"?,
+      // "MessageDeduplicationId"?} (as Publish takes them), or any other JSON value, sent as
+      // the message text.
+      body = {{"topic", topic_}};
+      if (event.is_object() && event.contains("Message") && event["Message"].is_string()) {
+        body["message"] = event["Message"];
+        if (event.contains("Subject")) body["subject"] = event["Subject"];
+        if (event.contains("MessageAttributes")) body["attributes"] = event["MessageAttributes"];
+        if (event.contains("MessageGroupId")) body["message_group_id"] = event["MessageGroupId"];
+        if (event.contains("MessageDeduplicationId")) {
+          body["message_deduplication_id"] = event["MessageDeduplicationId"];
+        }
+      } else {
+        body["message"] = event.is_string() ? event.get<std::string>() : event.dump();
+      }
+    } else {
+      body = {{"function", function_}, {"payload", event.dump()}, {"async", async_}};
+    }
+    if (rate > 0) {
+      const auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / rate);
+      std::this_thread::sleep_until(due);
+    }
+    if (dry_run_) {
+      ++sent;
+      std::cout << "would send line " << index << ": " << body.dump() << "\n";
+      continue;
+    }
+    const auto before = std::chrono::steady_clock::now();
+    json out;
+    auto result =
+        client.Post(topic_.empty() ? "/_offstage/invoke" : "/_offstage/publish", body.dump());
+    latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before)
+            .count());
+    ++sent;
+    if (result.status == 0) {
+      client.ReportUnreachable(result);
+      return 2;
+    }
+    out = json::parse(result.body, nullptr, false);
+    const bool ok = result.status == 200 && out.is_object() &&
+                    out.value("function_error", std::string()).empty();
+    if (ok) {
+      ++succeeded;
+    } else {
+      ++failed;
+      std::cerr << file_ << ":" << index << ": "
+                << (out.is_object() && out.contains("error") ? out["error"].get<std::string>()
+                                                             : "function error")
+                << "\n";
+      if (stop_on_error_) break;
+    }
+    if (tty) {
+      const int width = 30;
+      const int done = static_cast<int>(static_cast<double>(index) * width / lines.size());
+      std::cerr << "\r[" << std::string(static_cast<size_t>(done), '#')
+                << std::string(static_cast<size_t>(width - done), ' ') << "] " << index << "/"
+                << lines.size() << std::flush;
+    } else if (sent % 100 == 0) {
+      std::cerr << "sent " << sent << " of " << lines.size() << "\n";
+    }
+  }
+  if (tty) std::cerr << "\n";
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  json summary = {
+      {"sent", sent},
+      {"succeeded", succeeded},
+      {"failed", failed},
+      {"malformed", malformed},
+      {"seconds", seconds},
+      {"per_second", seconds > 0 ? sent / seconds : 0},
+      {"latency_ms",
+       {{"p50", Percentile(latencies_ms, 0.5)},
+        {"p99", Percentile(latencies_ms, 0.99)},
+        {"max",
+         latencies_ms.empty() ? 0 : *std::max_element(latencies_ms.begin(), latencies_ms.end())}}}};
+  if (client_.format == "json") {
+    std::cout << summary.dump() << "\n";
+  } else {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "sent %d, succeeded %d, failed %d, malformed %d in %.2f s (%.1f/s); latency "
+                  "p50 %.2f ms, p99 %.2f ms\n",
+                  sent, succeeded, failed, malformed, seconds, summary["per_second"].get<double>(),
+                  summary["latency_ms"]["p50"].get<double>(),
+                  summary["latency_ms"]["p99"].get<double>());
+    std::cout << line;
+  }
+  return failed + malformed > 0 ? 1 : 0;
+}
+
+int ActionCommands::GenerateSns() {
+  json attributes = json::object();
+  for (const auto& text : attributes_) {
+    auto parsed = ParseAttribute(text);
+    if (!parsed) {
+      std::cerr << "offstage events generate sns: --attribute takes NAME=VALUE[:TYPE], not '"
+                << text << "'\n";
+      return 2;
+    }
+    attributes[parsed->first] = {{"Type", parsed->second["DataType"]},
+                                 {"Value", parsed->second["StringValue"]}};
+  }
+  const std::string subscription = topic_arn_ + ":2bcfbf39-05c3-41de-beaa-fcfcc21c8f55";
+  nlohmann::ordered_json sns = {
+      {"Type", "Notification"},
+      {"MessageId", "95df01b4-ee98-5cb9-9903-4c221d41eb5e"},
+      {"TopicArn", topic_arn_},
+      {"Subject",
+       subject_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(subject_)},
+      {"Message", message_},
+      {"Timestamp", "2019-01-02T12:45:07.000Z"},
+      {"SignatureVersion", "1"},
+      {"Signature", "tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r=="},
+      {"SigningCertUrl",
+       "https://sns.us-east-1.amazonaws.com/"
+       "SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem"},
+      {"UnsubscribeUrl",
+       "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + subscription},
+      {"MessageAttributes", attributes}};
+  nlohmann::ordered_json event = {{"Records",
+                                   {{{"EventSource", "aws:sns"},
+                                     {"EventVersion", "1.0"},
+                                     {"EventSubscriptionArn", subscription},
+                                     {"Sns", sns}}}}};
+  std::cout << event.dump(2) << "\n";
+  return 0;
+}
+
+int ActionCommands::Publish() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  json body = {{"topic", topic_}, {"message", message_}};
+  if (!subject_.empty()) body["subject"] = subject_;
+  json attributes = json::object();
+  for (const auto& text : attributes_) {
+    auto parsed = ParseAttribute(text);
+    if (!parsed) {
+      std::cerr << "offstage publish: --attribute takes NAME=VALUE[:TYPE], not '" << text << "'\n";
+      return 2;
+    }
+    attributes[parsed->first] = parsed->second;
+  }
+  if (!attributes.empty()) body["attributes"] = attributes;
+  json out;
+  if (int code = Call(client, "/_offstage/publish", body, out, "publish")) return code;
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << out["message_id"].get<std::string>() << "  (trace "
+              << out["trace_id"].get<std::string>() << ")\n";
+  }
+  return 0;
+}
+
+int ActionCommands::Invoke() {
+  std::string payload = payload_;
+  if (common::StartsWith(payload, "@")) {
+    std::ifstream file(payload.substr(1), std::ios::binary);
+    if (!file) {
+      std::cerr << "offstage invoke: cannot read " << payload.substr(1) << "\n";
+      return 2;
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    payload = text.str();
+  }
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  json out;
+  if (int code =
+          Call(client, "/_offstage/invoke",
+               {{"function", function_}, {"payload", payload}, {"async", async_}}, out, "invoke")) {
+    return code;
+  }
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+  } else if (async_) {
+    std::cout << "accepted (202) as " << out["request_id"].get<std::string>() << "  (trace "
+              << out["trace_id"].get<std::string>() << ")\n";
+  } else {
+    std::cout << out["payload"].get<std::string>() << "\n";
+    std::cerr << "request " << out["request_id"].get<std::string>() << "  (trace "
+              << out["trace_id"].get<std::string>() << ")"
+              << (out["function_error"].get<std::string>().empty() ? "" : "  function error")
+              << "\n";
+  }
+  return out["function_error"].get<std::string>().empty() ? 0 : 1;
+}
+
+int ActionCommands::Topics() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  auto result = client.Get("/_offstage/topics", {});
+  if (result.status == 0) {
+    client.ReportUnreachable(result);
+    return 2;
+  }
+  json out = json::parse(result.body, nullptr, false);
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& topic : out["topics"]) {
+    std::cout << topic["arn"].get<std::string>() << "  " << topic.value("subscriptions", 0)
+              << " subscription(s)\n";
+  }
+  return 0;
+}
+
+int ActionCommands::Functions() {
+  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  auto result = client.Get("/_offstage/functions", {});
+  if (result.status == 0) {
+    client.ReportUnreachable(result);
+    return 2;
+  }
+  json out = json::parse(result.body, nullptr, false);
+  if (client_.format == "json") {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& f : out["functions"]) {
+    std::cout << f["name"].get<std::string>() << "  " << f["runtime"].get<std::string>() << "  "
+              << f["handler"].get<std::string>() << "  " << f["code"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace offstage::cli

@@ -1,0 +1,186 @@
+// The control API's actions for the CLI: replay (a message, an invocation, a redrive of
+// failures), publish, invoke, and the lists of topics and functions. JSON in and out.
+#include <nlohmann/json.hpp>
+
+#include "emulator/common/arn.h"
+#include "emulator/common/strings.h"
+#include "emulator/protocol/control_api.h"
+
+namespace offstage::protocol {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse Reply(int status, const json& body) {
+  return HttpResponse{status, "application/json", body.dump(), {}};
+}
+
+HttpResponse Error(const common::ApiError& error) {
+  return Reply(error.info().http_status,
+               {{"error", error.message}, {"code", std::string(error.info().aws_code)}});
+}
+
+HttpResponse BadRequest(const std::string& message) {
+  return Reply(400, {{"error", message}, {"code", "BadRequest"}});
+}
+
+std::optional<json> Body(const std::string& text) {
+  auto parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_object()) return std::nullopt;
+  return parsed;
+}
+
+std::optional<std::string> String(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool Flag(const json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string TopicArnOf(const common::RequestContext& ctx, const std::string& topic) {
+  return topic.starts_with("arn:") ? topic : common::TopicArn(ctx.region, ctx.account, topic);
+}
+
+}  // namespace
+
+HttpResponse ControlApi::ReplayMessage(const common::RequestContext& ctx,
+                                       const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto id = String(*body, "message_id");
+  if (!id) return BadRequest("message_id is required");
+  auto out = sns_.Republish(ctx, *id, String(*body, "subscription"), Flag(*body, "dry_run"));
+  if (!out) return Error(out.error());
+  json reply = {{"message_id", out->message_id}, {"replays", *id}};
+  if (out->sequence_number) reply["sequence_number"] = *out->sequence_number;
+  return Reply(200, reply);
+}
+
+HttpResponse ControlApi::ReplayInvocation(const common::RequestContext& ctx,
+                                          const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto id = String(*body, "request_id");
+  if (!id) return BadRequest("request_id is required");
+  auto out = lambda_.ReplayInvocation(ctx, *id, String(*body, "function"), Flag(*body, "async"),
+                                      Flag(*body, "dry_run"));
+  if (!out) return Error(out.error());
+  return Reply(200, {{"status", out->status},
+                     {"request_id", out->request_id},
+                     {"function_error", out->function_error.value_or("")},
+                     {"payload", out->payload},
+                     {"replays", *id}});
+}
+
+HttpResponse ControlApi::ReplayFailed(const common::RequestContext& ctx,
+                                      const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto function = String(*body, "function");
+  if (!function) return BadRequest("function is required");
+  int64_t since_ns = 0;
+  if (auto it = body->find("since_ns"); it != body->end() && it->is_number_integer()) {
+    since_ns = it->get<int64_t>();
+  }
+  auto out = lambda_.Redrive(ctx, *function, since_ns, Flag(*body, "dry_run"));
+  if (!out) return Error(out.error());
+  json redriven = json::array();
+  for (const auto& [original, next] : *out) {
+    redriven.push_back({{"original", original}, {"request_id", next}});
+  }
+  return Reply(200, {{"redriven", redriven}});
+}
+
+HttpResponse ControlApi::Publish(const common::RequestContext& ctx, const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto topic = String(*body, "topic");
+  if (!topic) return BadRequest("topic is required");
+  sns::PublishInput in;
+  in.topic_arn = TopicArnOf(ctx, *topic);
+  in.message = String(*body, "message");
+  in.subject = String(*body, "subject");
+  in.message_group_id = String(*body, "message_group_id");
+  in.message_deduplication_id = String(*body, "message_deduplication_id");
+  if (auto it = body->find("attributes"); it != body->end() && it->is_object()) {
+    for (auto& [name, value] : it->items()) {
+      sns::MessageAttributeValue attribute;
+      attribute.data_type = value.value("DataType", "String");
+      if (value.contains("StringValue")) attribute.string_value = value["StringValue"];
+      if (value.contains("BinaryValue")) {
+        attribute.binary_value = common::Base64Decode(value["BinaryValue"].get<std::string>());
+      }
+      in.message_attributes[name] = std::move(attribute);
+    }
+  }
+  auto out = sns_.Publish(ctx, in);
+  if (!out) return Error(out.error());
+  json reply = {{"message_id", out->message_id}, {"trace_id", ctx.trace_id}};
+  if (out->sequence_number) reply["sequence_number"] = *out->sequence_number;
+  return Reply(200, reply);
+}
+
+HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto function = String(*body, "function");
+  if (!function) return BadRequest("function is required");
+  lambda::InvokeInput in;
+  in.function_name = *function;
+  in.payload = String(*body, "payload").value_or("");
+  in.type = Flag(*body, "async") ? lambda::InvocationType::kEvent
+                                 : lambda::InvocationType::kRequestResponse;
+  auto out = lambda_.Invoke(ctx, in);
+  if (!out) return Error(out.error());
+  return Reply(200, {{"status", out->status},
+                     {"request_id", out->request_id},
+                     {"function_error", out->function_error.value_or("")},
+                     {"payload", out->payload},
+                     {"trace_id", ctx.trace_id}});
+}
+
+HttpResponse ControlApi::Topics(const common::RequestContext& ctx) const {
+  json topics = json::array();
+  std::optional<std::string> token;
+  do {
+    auto page = sns_.ListTopics(ctx, token);
+    if (!page) return Error(page.error());
+    for (const auto& arn : page->items) {
+      auto attributes = sns_.GetTopicAttributes(ctx, arn);
+      json topic = {{"arn", arn}, {"name", arn.substr(arn.rfind(':') + 1)}};
+      if (attributes) {
+        topic["subscriptions"] = std::stoi(attributes->at("SubscriptionsConfirmed")) +
+                                 std::stoi(attributes->at("SubscriptionsPending"));
+      }
+      topics.push_back(std::move(topic));
+    }
+    token = page->next_token;
+  } while (token);
+  return Reply(200, {{"topics", topics}});
+}
+
+HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
+  json functions = json::array();
+  std::optional<std::string> marker;
+  do {
+    auto page = lambda_.ListFunctions(ctx, marker, std::nullopt);
+    if (!page) return Error(page.error());
+    for (const auto& f : page->functions) {
+      functions.push_back({{"name", f.name},
+                           {"arn", f.arn},
+                           {"runtime", f.runtime},
+                           {"handler", f.handler},
+                           {"code", f.code.dir},
+                           {"timeout", f.timeout},
+                           {"memory", f.memory}});
+    }
+    marker = page->next_marker;
+  } while (marker);
+  return Reply(200, {{"functions", functions}});
+}
+
+}  // namespace offstage::protocol

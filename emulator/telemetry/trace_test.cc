@@ -1,0 +1,454 @@
+#include "emulator/telemetry/trace.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace offstage::telemetry {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMs = 1'000'000;
+// A realistic epoch in nanoseconds (2026-11): every figure is relative to it.
+constexpr int64_t kBase = 1'795'790'580'000'000'000;
+const char* const kTraceId = "1-6b0996f4-e77c41363b2bff745969f2a6";
+
+storage::SpanRow Row(const std::string& id, const std::string& kind,
+                     const std::optional<std::string>& parent, const std::string& name,
+                     int64_t start_ns, std::optional<int64_t> end_ns, const std::string& status,
+                     const json& attrs = json::object()) {
+  storage::SpanRow row;
+  row.id = id;
+  row.kind = kind;
+  row.trace_id = kTraceId;
+  row.parent_id = parent;
+  row.name = name;
+  row.start_ns = kBase + start_ns;
+  if (end_ns) row.end_ns = kBase + *end_ns;
+  row.status = status;
+  row.attrs_json = attrs.dump();
+  return row;
+}
+
+// The seed pattern, offloaded: front-api (0-13 ms) publishes to "jobs" (5-6 ms); the lambda
+// delivery (6 ms) queues an asynchronous event for the worker (6-1000 ms), whose first attempt
+// fails after a cold start (init 4 ms from 6 ms, run 10-300 ms) and whose second succeeds
+// (400-1000 ms).
+std::vector<storage::SpanRow> OffloadedRows() {
+  return {
+      Row("req-front", "invocation", std::nullopt, "front-api", 0, 13 * kMs, "success",
+          {{"request_id", "req-front"}, {"cold", false}, {"duration_ms", 13.0}}),
+      Row("msg-1", "publish", "req-front", "jobs", 5 * kMs, 6 * kMs, "committed",
+          {{"message_id", "msg-1"}, {"topic_arn", "arn:aws:sns:us-east-1:000000000000:jobs"}}),
+      Row("dlv-1", "delivery", "msg-1", "lambda worker", 6 * kMs, 6 * kMs, "invoked",
+          {{"protocol", "lambda"}, {"request_id", "evt-1"}}),
+      Row("evt-1", "event", "dlv-1", "worker", 6 * kMs, 1000 * kMs, "succeeded",
+          {{"request_id", "evt-1"}, {"attempts", 2}, {"source", "sns"}}),
+      Row("evt-1#1", "invocation", "evt-1", "worker", 10 * kMs, 300 * kMs, "error",
+          {{"request_id", "evt-1"},
+           {"attempt", 1},
+           {"cold", true},
+           {"init_ns", 4 * kMs},
+           {"error_type", "Error"}}),
+      Row("evt-1#2", "invocation", "evt-1", "worker", 400 * kMs, 1000 * kMs, "success",
+          {{"request_id", "evt-1"}, {"attempt", 2}, {"cold", false}}),
+  };
+}
+
+Trace OffloadedTrace() {
+  auto rows = OffloadedRows();
+  // The store answers in no particular order: BuildTrace must not depend on it.
+  std::mt19937 shuffle_seed(7);
+  std::shuffle(rows.begin(), rows.end(), shuffle_seed);
+  return BuildTrace(kTraceId, std::move(rows));
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+std::filesystem::path TestData() {
+  return std::filesystem::path(__FILE__).parent_path() / "testdata";
+}
+
+std::optional<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Compares `actual` with testdata/<name> byte for byte. With OFFSTAGE_UPDATE_GOLDEN=DIR set, it
+// first writes `actual` to DIR/<name> (review it, copy it to testdata/, rerun without it).
+void CheckGolden(const std::string& name, const std::string& actual) {
+  if (const char* update = std::getenv("OFFSTAGE_UPDATE_GOLDEN"); update && *update) {
+    std::filesystem::create_directories(update);
+    std::ofstream out(std::filesystem::path(update) / name, std::ios::binary | std::ios::trunc);
+    out << actual;
+    REQUIRE(out.good());
+    MESSAGE("wrote " << (std::filesystem::path(update) / name).string());
+  }
+  const auto expected = ReadFile(TestData() / name);
+  INFO("golden file " << (TestData() / name).string() << "; actual output:\n" << actual);
+  REQUIRE(expected.has_value());
+  CHECK(*expected == actual);
+}
+
+// Every line of a rendering fits in `width` terminal columns (the renderer writes ASCII only
+// when color is off, so bytes are columns).
+void CheckFitsWidth(const std::string& text, int width) {
+  const bool printable_ascii = std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == '\n' || (c >= 0x20 && c < 0x7f);
+  });
+  CHECK(printable_ascii);
+  for (const auto& line : Lines(text)) {
+    INFO("line of " << line.size() << " columns at width " << width << ": [" << line << "]");
+    CHECK(static_cast<int>(line.size()) <= width);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("BuildTrace arranges spans depth-first with children after their parent") {
+  const Trace trace = OffloadedTrace();
+  CHECK(trace.trace_id == kTraceId);
+  REQUIRE(trace.spans.size() == 6);
+  const std::vector<std::string> ids = {"req-front", "msg-1",   "dlv-1",
+                                        "evt-1",     "evt-1#1", "evt-1#2"};
+  const std::vector<int> depths = {0, 1, 2, 3, 4, 4};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    INFO("span " << i);
+    CHECK(trace.spans[i].span.id == ids[i]);
+    CHECK(trace.spans[i].depth == depths[i]);
+  }
+  CHECK(trace.spans[0].children == std::vector<size_t>{1});
+  CHECK(trace.spans[1].children == std::vector<size_t>{2});
+  CHECK(trace.spans[2].children == std::vector<size_t>{3});
+  CHECK(trace.spans[3].children == std::vector<size_t>{4, 5});  // attempts in start order
+  CHECK(trace.spans[4].children.empty());
+  CHECK(trace.spans[5].children.empty());
+  // attrs_json is parsed.
+  CHECK(trace.spans[4].attrs["attempt"] == 1);
+  CHECK(trace.spans[4].attrs["init_ns"] == 4 * kMs);
+  CHECK(trace.spans[3].attrs["attempts"] == 2);
+}
+
+TEST_CASE("BuildTrace figures of an offloaded trace: root duration, end to end, margin") {
+  const Trace trace = OffloadedTrace();
+  CHECK(trace.quiescent);
+  CHECK(trace.start_ns == kBase);
+  CHECK(trace.end_ns == kBase + 1000 * kMs);
+  CHECK(trace.root_name == "front-api");
+  CHECK(trace.root_kind == "invocation");
+  CHECK(trace.root_duration_ns == 13 * kMs);
+  CHECK(trace.descendants == 5);
+  CHECK(trace.end_to_end_ns == 1000 * kMs);
+  CHECK(trace.offloaded);
+  CHECK(trace.margin_ns == 987 * kMs);
+  CHECK(Verdict(trace) ==
+        "front-api returned 987.0 ms before the background work finished (critical path "
+        "13.0 ms of 1000.0 ms)");
+}
+
+TEST_CASE("BuildTrace: a root that covers the work it started is not offloaded") {
+  std::vector<storage::SpanRow> rows = {
+      Row("req-inline", "invocation", std::nullopt, "front-inline", 0, 1005 * kMs, "success",
+          {{"cold", false}}),
+      Row("msg-2", "publish", "req-inline", "jobs", 5 * kMs, 6 * kMs, "committed"),
+      Row("dlv-2", "delivery", "msg-2", "lambda worker", 6 * kMs, 6 * kMs, "invoked"),
+      Row("evt-2", "event", "dlv-2", "worker", 6 * kMs, 900 * kMs, "succeeded"),
+      Row("evt-2#1", "invocation", "evt-2", "worker", 10 * kMs, 899 * kMs, "success",
+          {{"attempt", 1}, {"cold", false}}),
+  };
+  const Trace trace = BuildTrace("1-inline", rows);
+  CHECK(trace.quiescent);
+  CHECK(trace.root_name == "front-inline");
+  CHECK(trace.root_duration_ns == 1005 * kMs);
+  CHECK(trace.descendants == 4);
+  CHECK(trace.end_to_end_ns == 1005 * kMs);
+  CHECK_FALSE(trace.offloaded);
+  CHECK(trace.margin_ns == 0);
+  CHECK(Verdict(trace) ==
+        "front-inline did not return before the work it started finished (1005.0 ms of "
+        "1005.0 ms)");
+}
+
+TEST_CASE("BuildTrace: a lone invocation has no descendants and is not offloaded") {
+  const Trace trace = BuildTrace(
+      "1-lone", {Row("req-lone", "invocation", std::nullopt, "front-unawaited", 0, 2 * kMs,
+                     "success", {{"cold", false}, {"pending_work", json::array({"Timeout"})}})});
+  REQUIRE(trace.spans.size() == 1);
+  CHECK(trace.spans[0].depth == 0);
+  CHECK(trace.quiescent);
+  CHECK(trace.descendants == 0);
+  CHECK(trace.root_duration_ns == 2 * kMs);
+  CHECK(trace.end_to_end_ns == 2 * kMs);
+  CHECK_FALSE(trace.offloaded);
+  CHECK(trace.margin_ns == 0);
+  CHECK(Verdict(trace) == "front-unawaited started no other work (2.0 ms)");
+}
+
+TEST_CASE("BuildTrace: an empty trace and a span whose parent is elsewhere") {
+  const Trace empty = BuildTrace("1-empty", {});
+  CHECK(empty.spans.empty());
+  CHECK(empty.quiescent);
+  CHECK(Verdict(empty) == "the trace has no spans");
+
+  // A parent that is not in the trace (e.g. recorded in another one) makes the span a root.
+  const Trace orphan = BuildTrace("1-orphan", {Row("evt-9", "event", std::string("not-here"),
+                                                   "worker", 0, 50 * kMs, "succeeded")});
+  REQUIRE(orphan.spans.size() == 1);
+  CHECK(orphan.spans[0].depth == 0);
+  CHECK(orphan.root_name == "worker");
+  CHECK(orphan.root_kind == "event");
+  CHECK(orphan.root_duration_ns == 50 * kMs);
+}
+
+TEST_CASE("BuildTrace: an unfinished span makes the trace not quiescent") {
+  auto rows = OffloadedRows();
+  // Attempt #2 is running: the event has no end yet either.
+  rows[3].end_ns.reset();
+  rows[3].status = "running";
+  rows[5].end_ns.reset();
+  rows[5].status = "running";
+  const Trace trace = BuildTrace(kTraceId, rows);
+  CHECK_FALSE(trace.quiescent);
+  CHECK(trace.end_ns == kBase + 300 * kMs);  // the latest end seen
+  CHECK(trace.root_duration_ns == 13 * kMs);
+  CHECK(trace.descendants == 5);
+  CHECK(Verdict(trace) == "front-api: work is still queued or running");
+
+  const std::string text = RenderText(trace, {100, false});
+  const auto lines = Lines(text);
+  REQUIRE(lines.size() == 2 + 6 + 1);
+  const std::string& attempt2 = lines[2 + 5];
+  CHECK(attempt2.find("running") != std::string::npos);
+  CHECK(attempt2.find(">|") != std::string::npos);  // the bar runs off its end
+
+  // A root still running: nothing can be said to be offloaded yet.
+  rows = OffloadedRows();
+  rows[0].end_ns.reset();
+  rows[0].status = "running";
+  const Trace busy_root = BuildTrace(kTraceId, rows);
+  CHECK_FALSE(busy_root.quiescent);
+  CHECK_FALSE(busy_root.offloaded);
+  CHECK(busy_root.margin_ns == 0);
+}
+
+TEST_CASE("TraceToJson and TraceFromJson round-trip a trace") {
+  const Trace trace = OffloadedTrace();
+  const json out = TraceToJson(trace);
+  CHECK(out["trace_id"] == kTraceId);
+  CHECK(out["quiescent"] == true);
+  CHECK(out["offloaded"] == true);
+  CHECK(out["margin_ns"] == 987 * kMs);
+  CHECK(out["end_to_end_ns"] == 1000 * kMs);
+  CHECK(out["root"]["name"] == "front-api");
+  CHECK(out["root"]["kind"] == "invocation");
+  CHECK(out["root"]["duration_ns"] == 13 * kMs);
+  CHECK(out["root"]["descendants"] == 5);
+  CHECK(out["verdict"] == Verdict(trace));
+  REQUIRE(out["spans"].size() == 6);
+  CHECK(out["spans"][0]["parent_id"].is_null());
+  CHECK(out["spans"][4]["parent_id"] == "evt-1");
+  CHECK(out["spans"][4]["depth"] == 4);
+  CHECK(out["spans"][4]["attrs"]["init_ns"] == 4 * kMs);
+
+  // Through text, as the CLI receives it.
+  const Trace back = TraceFromJson(json::parse(out.dump()));
+  CHECK(TraceToJson(back) == out);
+  CHECK(back.trace_id == trace.trace_id);
+  CHECK(back.quiescent == trace.quiescent);
+  CHECK(back.start_ns == trace.start_ns);
+  CHECK(back.end_ns == trace.end_ns);
+  CHECK(back.root_duration_ns == trace.root_duration_ns);
+  CHECK(back.end_to_end_ns == trace.end_to_end_ns);
+  CHECK(back.offloaded == trace.offloaded);
+  CHECK(back.margin_ns == trace.margin_ns);
+  REQUIRE(back.spans.size() == trace.spans.size());
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    INFO("span " << i);
+    const auto& a = trace.spans[i];
+    const auto& b = back.spans[i];
+    CHECK(b.span.id == a.span.id);
+    CHECK(b.span.kind == a.span.kind);
+    CHECK(b.span.name == a.span.name);
+    CHECK(b.span.parent_id == a.span.parent_id);
+    CHECK(b.span.start_ns == a.span.start_ns);
+    CHECK(b.span.end_ns == a.span.end_ns);
+    CHECK(b.span.status == a.span.status);
+    CHECK(b.attrs == a.attrs);
+    CHECK(b.depth == a.depth);
+    CHECK(b.children == a.children);
+  }
+
+  // An unfinished span keeps its null end through the round trip.
+  auto rows = OffloadedRows();
+  rows[5].end_ns.reset();
+  rows[5].status = "running";
+  const Trace running = BuildTrace(kTraceId, rows);
+  const json running_json = TraceToJson(running);
+  CHECK(running_json["spans"][5]["end_ns"].is_null());
+  const Trace running_back = TraceFromJson(running_json);
+  CHECK_FALSE(running_back.quiescent);
+  CHECK_FALSE(running_back.spans[5].span.end_ns.has_value());
+}
+
+TEST_CASE("RenderText golden waterfall at width 80") {
+  const std::string text = RenderText(OffloadedTrace(), {80, false});
+  CheckGolden("waterfall_80.txt", text);
+  CheckFitsWidth(text, 80);
+}
+
+TEST_CASE("RenderText golden waterfall at width 160") {
+  const std::string text = RenderText(OffloadedTrace(), {160, false});
+  CheckGolden("waterfall_160.txt", text);
+  CheckFitsWidth(text, 160);
+}
+
+TEST_CASE("RenderText: bars, markers and the verdict") {
+  const Trace trace = OffloadedTrace();
+  const std::string text = RenderText(trace, {100, false});
+  CheckFitsWidth(text, 100);
+  const auto lines = Lines(text);
+  REQUIRE(lines.size() == 2 + trace.spans.size() + 1);
+  CHECK(lines[0].rfind(std::string("trace ") + kTraceId, 0) == 0);
+  CHECK(lines[0].find("total 1000.0 ms") != std::string::npos);
+  CHECK(lines[1].find("0 ms") != std::string::npos);
+  CHECK(lines[1].find("1000.0 ms") != std::string::npos);
+  // One row per span, in tree order, indented two spaces per level.
+  CHECK(lines[2].rfind("front-api  warm", 0) == 0);
+  CHECK(lines[3].rfind("  jobs  publish", 0) == 0);
+  CHECK(lines[4].rfind("    lambda worker  invoked", 0) == 0);
+  CHECK(lines[5].rfind("      worker  async succeeded", 0) == 0);
+  CHECK(lines[6].rfind("        worker  #1 cold ERROR", 0) == 0);
+  CHECK(lines[7].rfind("        worker  #2 warm", 0) == 0);
+  // The bar characters of each kind, and the cold start drawn before attempt #1.
+  auto bar = [](const std::string& line) {
+    const size_t open = line.find('|');
+    const size_t close = line.rfind('|');
+    return line.substr(open + 1, close - open - 1);
+  };
+  CHECK(bar(lines[2]).find('#') != std::string::npos);
+  CHECK(bar(lines[3]).find('=') != std::string::npos);
+  CHECK(bar(lines[4]).find('-') != std::string::npos);
+  CHECK(bar(lines[5]).find('.') != std::string::npos);
+  CHECK(bar(lines[6]).find('#') != std::string::npos);
+  CHECK(bar(lines[7]).find('#') != std::string::npos);
+  CHECK(bar(lines[7]).find('i') == std::string::npos);  // warm: no cold start drawn
+  // Durations, right-aligned in the last column.
+  CHECK(lines[2].substr(lines[2].size() - 11) == "    13.0 ms");
+  CHECK(lines[6].substr(lines[6].size() - 11) == "   290.0 ms");
+  CHECK(lines[7].substr(lines[7].size() - 11) == "   600.0 ms");
+  CHECK(lines.back() == Verdict(trace));
+  // Color only when asked.
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(RenderText(trace, {100, true}).find("\x1b[") != std::string::npos);
+}
+
+TEST_CASE("RenderText draws the cold start (init) before the handler's run") {
+  // Queued at 0, a 300 ms cold start from 100 ms, the handler runs 400-1000 ms.
+  const json attrs = {{"attempt", 1}, {"cold", true}, {"init_ns", 300 * kMs}};
+  const Trace trace = BuildTrace(
+      "1-cold", {Row("evt-c", "event", std::nullopt, "worker", 0, 1000 * kMs, "succeeded"),
+                 Row("evt-c#1", "invocation", std::string("evt-c"), "worker", 400 * kMs, 1000 * kMs,
+                     "success", attrs)});
+  const auto lines = Lines(RenderText(trace, {100, false}));
+  REQUIRE(lines.size() == 2 + 2 + 1);
+  const std::string& row = lines[3];
+  CHECK(row.rfind("  worker  #1 cold", 0) == 0);
+  const std::string bar = row.substr(row.find('|') + 1, row.rfind('|') - row.find('|') - 1);
+  // Width 100: 56 bar columns for 1000 ms; init 100-400 ms is columns 5-21, the run 22-55.
+  REQUIRE(bar.size() == 56);
+  CHECK(bar == std::string(5, ' ') + std::string(17, 'i') + std::string(34, '#'));
+}
+
+TEST_CASE("RenderText shows PENDING-WORK for the seed example's un-awaited function") {
+  // The one marker that says "this will stall on AWS" must not be cut off at the default
+  // width (100, when no terminal width is known).
+  const Trace trace = BuildTrace(
+      "1-lone", {Row("req-lone", "invocation", std::nullopt, "front-unawaited", 0, 2 * kMs,
+                     "success", {{"cold", false}, {"pending_work", json::array({"Timeout"})}})});
+  for (int width : {100, 160}) {
+    INFO("width " << width);
+    const std::string text = RenderText(trace, {width, false});
+    CHECK(text.find("PENDING-WORK") != std::string::npos);
+    CheckFitsWidth(text, width);
+  }
+}
+
+TEST_CASE("RenderChrome writes valid Trace Event Format, one complete event per span") {
+  const Trace trace = OffloadedTrace();
+  const json chrome = json::parse(RenderChrome(trace), nullptr, false);
+  REQUIRE(chrome.is_object());
+  REQUIRE(chrome.contains("traceEvents"));
+  REQUIRE(chrome["traceEvents"].is_array());
+  size_t complete = 0;
+  std::vector<std::string> ids;
+  for (const auto& event : chrome["traceEvents"]) {
+    INFO(event.dump());
+    REQUIRE(event.is_object());
+    REQUIRE(event.contains("ph"));
+    REQUIRE(event["ph"].is_string());
+    CHECK(event.contains("pid"));
+    if (event["ph"] != "X") continue;
+    ++complete;
+    REQUIRE(event.contains("name"));
+    CHECK(event["name"].is_string());
+    REQUIRE(event.contains("ts"));
+    REQUIRE(event.contains("dur"));
+    CHECK(event["ts"].is_number());
+    CHECK(event["dur"].is_number());
+    CHECK(event["ts"].get<double>() >= 0);
+    CHECK(event["dur"].get<double>() >= 0);
+    CHECK(event["pid"].is_number_integer());
+    REQUIRE(event.contains("tid"));
+    CHECK(event["tid"].is_number_integer());
+    ids.push_back(event["args"]["id"].get<std::string>());
+  }
+  CHECK(complete == trace.spans.size());
+  CHECK(ids ==
+        std::vector<std::string>{"req-front", "msg-1", "dlv-1", "evt-1", "evt-1#1", "evt-1#2"});
+  // Microseconds from the trace's start.
+  const auto& worker2 = chrome["traceEvents"][1 + 5];
+  CHECK(worker2["ts"].get<double>() == doctest::Approx(400'000.0));
+  CHECK(worker2["dur"].get<double>() == doctest::Approx(600'000.0));
+}
+
+TEST_CASE("RenderHtml draws an SVG with one rect per span and states the verdict") {
+  const Trace trace = OffloadedTrace();
+  const std::string html = RenderHtml(trace);
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(Count(html, "<svg") == 1);
+  CHECK(Count(html, "</svg>") == 1);
+  CHECK(html.find("<svg") < html.find("</svg>"));
+  CHECK(Count(html, "<rect") == trace.spans.size());
+  CHECK(html.find(Verdict(trace)) != std::string::npos);
+  CHECK(html.find(kTraceId) != std::string::npos);
+}
+
+}  // namespace offstage::telemetry

@@ -1,0 +1,513 @@
+"""Traces end to end: the seed pattern of examples/seed-pattern run by the real daemon, invoked
+with boto3, and read back with `offstage trace` (docs/tracing.md).
+
+Everything is asserted from the recorded data (`offstage trace --format json`, the control API
+and `offstage logs --format json`), never from console text:
+  (c) front-offload: offloaded, the worker's attempt a descendant of the front, the front much
+      shorter than the worker, `--assert-offloaded` exits 0;
+  (a) front-inline: the front covers the ~1 s of work, `--assert-offloaded` exits 1;
+  (b) front-unawaited: the pending work is flagged; with freeze on it runs only when a later
+      invocation thaws the environment, with --no-freeze it finishes on its own;
+the numbers are true (the handlers' own performance.now() against the spans), the timestamps
+are ordered as causality requires, and causality is followed three levels deep through SNS, an
+Event invoke and an OnSuccess destination (tests/fixtures/functions/node-chain).
+"""
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from harness import BIN, REPO, DaemonTestCase, boto3_client, temp_dir
+from lambda_fixtures import ROLE, function_arn, zip_fixture
+
+CONFIG = os.path.join(REPO, "examples", "seed-pattern", "offstage.json")
+SDK_DIR = os.path.join(REPO, "tests", "clients", "node_modules")
+WORK_MS = 1000  # examples/seed-pattern/shared/work.js
+FINISHED = "background work finished"
+
+
+def run_cli(*args, timeout=120):
+    """`offstage ARGS`; retried briefly if the binary is being replaced by a rebuild."""
+    for attempt in range(10):
+        try:
+            return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+        except OSError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
+def duration_ms(span):
+    return (span["end_ns"] - span["start_ns"]) / 1e6
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TraceTestCase(DaemonTestCase):
+    """A daemon with the seed-pattern config; helpers to invoke and read traces."""
+
+    daemon_args = ("--config", CONFIG)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+        cls.sns = boto3_client("sns", cls.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()
+        cls.sns.close()
+        super().tearDownClass()
+
+    def cli(self, *args, timeout=120):
+        return run_cli(*args, "--endpoint", self.endpoint, timeout=timeout)
+
+    def invoke(self, name, event):
+        """A synchronous invoke: (x-amzn-RequestId, the parsed payload)."""
+        out = self.lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        self.assertEqual(out["StatusCode"], 200)
+        payload = json.loads(out["Payload"].read())
+        self.assertNotIn("FunctionError", out, payload)
+        return out["ResponseMetadata"]["RequestId"], payload
+
+    def trace_of(self, request_id, timeout=60):
+        """`offstage trace --request-id ID --wait --format json`, parsed."""
+        out = self.cli("trace", "--request-id", request_id, "--wait", "--timeout", str(timeout),
+                       "--format", "json")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout)
+
+    def control(self, path):
+        """GET a control API path: (status, parsed JSON body)."""
+        try:
+            with urllib.request.urlopen(self.endpoint + path, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    def invocation_span(self, request_id, timeout=10):
+        """The finished invocation span of `request_id` (GET /_offstage/invocations/ID)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, span = self.control("/_offstage/invocations/" + request_id)
+            if status == 200 and span["end_ns"] is not None:
+                return span
+            if time.monotonic() > deadline:
+                raise AssertionError("no finished span for %s: %s %s" % (request_id, status, span))
+            time.sleep(0.05)
+
+    def log_lines(self, function):
+        out = self.cli("logs", function, "--format", "json")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+    def finished_lines(self, function, marker):
+        return [line for line in self.log_lines(function)
+                if FINISHED in line["text"] and marker in line["text"]]
+
+    def assertCausalChain(self, trace, spans, expected):
+        """`expected` is [(kind, name, depth)] from the root down a chain of parent links;
+        `spans` the same chain of span dicts."""
+        self.assertEqual([(s["kind"], s["name"], s["depth"]) for s in spans], expected)
+        for parent, child in zip(spans, spans[1:]):
+            self.assertEqual(child["parent_id"], parent["id"], child)
+        self.assertIsNone(spans[0]["parent_id"])
+
+    @staticmethod
+    def children(trace, parent_id):
+        return [s for s in trace["spans"] if s["parent_id"] == parent_id]
+
+    def only_child(self, trace, parent_id, kind):
+        found = [s for s in self.children(trace, parent_id) if s["kind"] == kind]
+        self.assertEqual(len(found), 1, "one %s under %s in %s" % (kind, parent_id, trace))
+        return found[0]
+
+    def offload_chain(self, trace, request_id):
+        """front -> publish -> delivery -> event -> worker attempt of a front-offload trace."""
+        front = trace["spans"][0]
+        self.assertEqual(front["id"], request_id)
+        publish = self.only_child(trace, front["id"], "publish")
+        delivery = self.only_child(trace, publish["id"], "delivery")
+        event = self.only_child(trace, delivery["id"], "event")
+        attempt = self.only_child(trace, event["id"], "invocation")
+        return front, publish, delivery, event, attempt
+
+
+class SeedPatternTraceTest(TraceTestCase):
+    """The three variants with freeze on (the default, as on AWS)."""
+
+    # ---- (c) offloaded ----
+
+    def test_offload_front_returns_before_the_worker_and_assert_offloaded_passes(self):
+        cold_id, _ = self.invoke("front-offload", {"order": "cold"})
+        self.trace_of(cold_id)  # let the first worker finish: the second run is warm throughout
+        request_id, body = self.invoke("front-offload", {"order": "warm"})
+        self.assertEqual(body["variant"], "offload")
+        trace = self.trace_of(request_id)
+
+        self.assertTrue(trace["quiescent"])
+        self.assertTrue(trace["offloaded"], trace["verdict"])
+        self.assertEqual(trace["root"], {"name": "front-offload", "kind": "invocation",
+                                         "duration_ns": trace["root"]["duration_ns"],
+                                         "descendants": 4})
+        front, publish, delivery, event, attempt = self.offload_chain(trace, request_id)
+        self.assertCausalChain(trace, [front, publish, delivery, event, attempt], [
+            ("invocation", "front-offload", 0), ("publish", "jobs", 1),
+            ("delivery", "lambda worker", 2), ("event", "worker", 3),
+            ("invocation", "worker", 4)])
+        self.assertEqual(trace["spans"], [front, publish, delivery, event, attempt])
+        # The ids: the request id, the MessageId, the async request id and its attempt.
+        self.assertEqual(publish["id"], body["messageId"])
+        self.assertEqual(delivery["status"], "invoked")
+        self.assertEqual(delivery["attrs"]["request_id"], event["id"])
+        self.assertEqual(event["status"], "succeeded")
+        self.assertEqual(event["attrs"]["source"], "sns")
+        self.assertEqual(attempt["id"], event["id"] + "#1")
+        self.assertEqual(attempt["attrs"]["attempt"], 1)
+        self.assertEqual(attempt["status"], "success")
+        self.assertEqual(front["status"], "success")
+        self.assertFalse(front["attrs"]["cold"])
+        self.assertFalse(attempt["attrs"]["cold"])
+
+        # The figures.
+        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["start_ns"])
+        last_end = max(s["end_ns"] for s in trace["spans"])
+        self.assertEqual(trace["end_to_end_ns"], last_end - front["start_ns"])
+        self.assertEqual(trace["margin_ns"], last_end - front["end_ns"])
+        self.assertGreater(trace["margin_ns"], 0)
+        self.assertGreaterEqual(duration_ms(attempt), WORK_MS - 2)
+        self.assertLess(duration_ms(front), 0.1 * duration_ms(attempt),
+                        "front %.1f ms, worker %.1f ms" % (duration_ms(front),
+                                                          duration_ms(attempt)))
+
+        out = self.cli("trace", "--request-id", request_id, "--wait", "--assert-offloaded",
+                       "--width", "120")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(trace["verdict"], out.stdout)
+        self.assertIn("front-offload returned", trace["verdict"])
+
+    def test_timestamps_are_ordered_as_causality_requires(self):
+        request_id, _ = self.invoke("front-offload", {"order": "causality"})
+        trace = self.trace_of(request_id)
+        front, publish, delivery, event, attempt = self.offload_chain(trace, request_id)
+        for span in trace["spans"]:
+            with self.subTest(rule="end >= start", span=span["id"]):
+                self.assertGreaterEqual(span["end_ns"], span["start_ns"])
+        rules = [
+            ("publish start >= front start", publish["start_ns"], front["start_ns"]),
+            ("front end >= publish end", front["end_ns"], publish["end_ns"]),
+            ("delivery start >= publish end", delivery["start_ns"], publish["end_ns"]),
+            ("event start >= delivery start", event["start_ns"], delivery["start_ns"]),
+            ("attempt start >= event start", attempt["start_ns"], event["start_ns"]),
+            ("worker attempt start >= publish end", attempt["start_ns"], publish["end_ns"]),
+        ]
+        for rule, later, earlier in rules:
+            with self.subTest(rule=rule):
+                self.assertGreaterEqual(later, earlier, "%s: off by %.3f ms"
+                                        % (rule, (earlier - later) / 1e6))
+
+    # ---- (a) inline ----
+
+    def test_inline_front_covers_the_work_and_assert_offloaded_fails(self):
+        request_id, body = self.invoke("front-inline", {"order": "inline"})
+        self.assertEqual(body["variant"], "inline")
+        trace = self.trace_of(request_id)
+        self.assertEqual(len(trace["spans"]), 1)
+        front = trace["spans"][0]
+        self.assertEqual((front["id"], front["kind"], front["name"], front["depth"]),
+                         (request_id, "invocation", "front-inline", 0))
+        self.assertEqual(trace["root"]["descendants"], 0)
+        self.assertFalse(trace["offloaded"])
+        self.assertEqual(trace["margin_ns"], 0)
+        self.assertGreaterEqual(duration_ms(front), WORK_MS - 2)
+        self.assertGreaterEqual(duration_ms(front), body["handlerMs"])
+        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["start_ns"])
+
+        out = self.cli("trace", "--request-id", request_id, "--wait", "--assert-offloaded")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("not offloaded", out.stderr)
+        self.assertIn("front-inline", out.stderr)
+
+        # The most recent trace is this one.
+        last = self.cli("trace", "--last", "--format", "json")
+        self.assertEqual(last.returncode, 0, last.stderr)
+        self.assertEqual(json.loads(last.stdout)["trace_id"], trace["trace_id"])
+
+    # ---- (b) un-awaited ----
+
+    def test_unawaited_work_is_flagged_and_stalls_until_the_next_invocation(self):
+        marker = "unawaited-%d" % time.time_ns()
+        request_id, body = self.invoke("front-unawaited", {"marker": marker})
+        returned = time.monotonic()
+        self.assertEqual(body["variant"], "unawaited")
+        trace = self.trace_of(request_id)
+        front = trace["spans"][0]
+        self.assertEqual(front["id"], request_id)
+        self.assertIsInstance(front["attrs"].get("pending_work"), list, front)
+        self.assertTrue(front["attrs"]["pending_work"])
+        self.assertTrue(all(isinstance(item, str) and item
+                            for item in front["attrs"]["pending_work"]))
+        text = self.cli("trace", trace["trace_id"], "--width", "160")
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn("PENDING-WORK", text.stdout)
+
+        warnings = [line for line in self.log_lines("front-unawaited")
+                    if line["request_id"] == request_id and "\tWARNING\t" in line["text"]]
+        self.assertEqual(len(warnings), 1, self.log_lines("front-unawaited"))
+
+        # Frozen: two seconds after the return, the one-second work has not run.
+        time.sleep(max(0.0, returned + 2.0 - time.monotonic()))
+        self.assertEqual(self.finished_lines("front-unawaited", marker), [])
+
+        # The next invocation thaws the environment: the overdue timer fires.
+        second_id, _ = self.invoke("front-unawaited", {"marker": marker + "-second"})
+        deadline = time.monotonic() + 2.0
+        while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished = [line for line in self.finished_lines("front-unawaited", marker)
+                    if marker + "-second" not in line["text"]]
+        self.assertEqual(len(finished), 1, self.log_lines("front-unawaited"))
+        second = self.invocation_span(second_id)
+        self.assertGreaterEqual(finished[0]["ts_ns"], second["attrs"]["invoked_ns"])
+
+    # ---- the numbers are true ----
+
+    def test_span_durations_match_the_handlers_own_measurement(self):
+        # One invocation at a time, each trace finished before the next (no worker running
+        # beside the measured front): the spans' (end_ns - start_ns) against the handlers' own
+        # performance.now() measurement (handlerMs) of the same warm invocations.
+        for name, runs in (("front-inline", 10), ("front-offload", 10)):
+            with self.subTest(function=name):
+                self.trace_of(self.invoke(name, {"order": "warm-up"})[0])
+                diffs = []
+                for i in range(runs):
+                    request_id, body = self.invoke(name, {"order": "measure-%d" % i})
+                    span = self.trace_of(request_id)["spans"][0]
+                    self.assertEqual(span["id"], request_id)
+                    self.assertFalse(span["attrs"]["cold"], span)
+                    diffs.append(duration_ms(span) - body["handlerMs"])
+                median = statistics.median(diffs)
+                sys.stderr.write(
+                    "\n%s: span - handlerMs over %d warm invocations: median %.3f ms, min %.3f "
+                    "ms, max %.3f ms; all: %s\n" % (name, runs, median, min(diffs), max(diffs),
+                                                   ", ".join("%.3f" % d for d in diffs)))
+                # The span contains the handler's run, and agrees with it to a millisecond.
+                self.assertGreaterEqual(min(diffs), 0.0, diffs)
+                self.assertLessEqual(abs(median), 1.0, diffs)
+
+    # ---- outputs, the control API, errors ----
+
+    def test_chrome_and_html_outputs(self):
+        request_id, _ = self.invoke("front-offload", {"order": "outputs"})
+        trace = self.trace_of(request_id)
+        directory = temp_dir(self)
+
+        chrome_path = os.path.join(directory, "trace.json")
+        out = self.cli("trace", trace["trace_id"], "--format", "chrome", "--output", chrome_path)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, "")
+        with open(chrome_path) as f:
+            chrome = json.load(f)
+        self.assertIsInstance(chrome["traceEvents"], list)
+        complete = [e for e in chrome["traceEvents"] if e.get("ph") == "X"]
+        self.assertEqual(len(complete), len(trace["spans"]))
+        for event in complete:
+            self.assertIsInstance(event["name"], str)
+            for key in ("ts", "dur"):
+                self.assertIsInstance(event[key], (int, float), event)
+                self.assertGreaterEqual(event[key], 0, event)
+            self.assertIn("pid", event)
+            self.assertIn("tid", event)
+        self.assertEqual([e["args"]["id"] for e in complete], [s["id"] for s in trace["spans"]])
+
+        html_path = os.path.join(directory, "trace.html")
+        out = self.cli("trace", "--request-id", request_id, "--format", "html",
+                       "--output", html_path)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(html_path) as f:
+            html = f.read()
+        self.assertIn("<svg", html)
+        self.assertEqual(html.count("<rect"), len(trace["spans"]))
+        self.assertIn(trace["verdict"], html)
+
+    def test_control_api_lists_and_serves_traces(self):
+        request_id, _ = self.invoke("front-offload", {"order": "control"})
+        trace = self.trace_of(request_id)
+        status, invocation = self.control("/_offstage/invocations/" + request_id)
+        self.assertEqual(status, 200)
+        self.assertEqual((invocation["request_id"], invocation["trace_id"], invocation["kind"],
+                          invocation["name"], invocation["status"]),
+                         (request_id, trace["trace_id"], "invocation", "front-offload",
+                          "success"))
+        status, recent = self.control("/_offstage/traces?limit=1")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(recent["traces"]), 1)
+        self.assertEqual(recent["traces"][0]["trace_id"], trace["trace_id"])
+        self.assertEqual(recent["traces"][0]["root_name"], "front-offload")
+        self.assertEqual(recent["traces"][0]["root_kind"], "invocation")
+        self.assertEqual(recent["traces"][0]["spans"], len(trace["spans"]))
+        status, many = self.control("/_offstage/traces?limit=3")
+        self.assertEqual(status, 200)
+        starts = [t["start_ns"] for t in many["traces"]]
+        self.assertEqual(starts, sorted(starts, reverse=True))  # newest first
+        status, served = self.control("/_offstage/traces/" + trace["trace_id"])
+        self.assertEqual(status, 200)
+        self.assertEqual(served, trace)
+        status, missing = self.control("/_offstage/traces/1-00000000-000000000000000000000000")
+        self.assertEqual(status, 404)
+        self.assertIn("error", missing)
+
+    def test_unknown_trace_and_request_id_exit_2(self):
+        out = self.cli("trace", "1-00000000-000000000000000000000000")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("no trace", out.stderr)
+        out = self.cli("trace", "--request-id", "00000000-0000-0000-0000-000000000000")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("no invocation", out.stderr)
+
+    def test_wrong_endpoint_exits_2(self):
+        out = run_cli("trace", "--last", "--endpoint", "http://127.0.0.1:%d" % closed_port())
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertTrue(out.stderr.strip())
+        self.assertEqual(out.stdout, "")
+
+    def test_x_amzn_trace_id_root_names_the_trace(self):
+        # A caller that is not a function joins its own trace through X-Amzn-Trace-Id.
+        root = "1-%08x-%024x" % (int(time.time()), time.time_ns() % 16**24)
+
+        def add_header(request, **_):
+            request.headers["X-Amzn-Trace-Id"] = "Root=%s;Parent=53995c3f42cd8ad8;Sampled=1" % root
+
+        self.lam.meta.events.register("before-sign.lambda.Invoke", add_header)
+        try:
+            request_id, _ = self.invoke("front-offload", {"order": "traced"})
+        finally:
+            self.lam.meta.events.unregister("before-sign.lambda.Invoke", add_header)
+        trace = self.trace_of(request_id)
+        self.assertEqual(trace["trace_id"], root)
+        self.assertEqual(trace["spans"][0]["id"], request_id)
+        self.assertTrue(trace["offloaded"], trace["verdict"])  # the worker joined it too
+        self.assertEqual(trace["root"]["descendants"], 4)
+
+    # ---- causality three levels deep ----
+
+    def test_causality_through_two_topics_an_event_invoke_and_a_destination(self):
+        tag = "%d-%d" % (os.getpid(), time.time_ns() % 10**9)
+        names = {key: "chain-%s-%s" % (key, tag)
+                 for key in ("front", "middle", "back", "third", "dest")}
+        topics = {key: self.sns.create_topic(Name="chain-%s-%s" % (key, tag))["TopicArn"]
+                  for key in ("first", "second")}
+
+        def create(key, **variables):
+            variables["SDK_DIR"] = SDK_DIR
+            self.lam.create_function(
+                FunctionName=names[key], Runtime="nodejs20.x", Role=ROLE,
+                Handler="index.handler", Timeout=30,
+                Code={"ZipFile": zip_fixture("node-chain")},
+                Environment={"Variables": variables})
+
+        create("front", NEXT_TOPIC_ARN=topics["first"])
+        create("middle", NEXT_TOPIC_ARN=topics["second"])
+        create("back", NEXT_FUNCTION=names["third"])
+        create("third")
+        create("dest")
+        self.lam.put_function_event_invoke_config(
+            FunctionName=names["third"],
+            DestinationConfig={"OnSuccess": {"Destination": function_arn(names["dest"])}})
+        self.sns.subscribe(TopicArn=topics["first"], Protocol="lambda",
+                           Endpoint=function_arn(names["middle"]))
+        self.sns.subscribe(TopicArn=topics["second"], Protocol="lambda",
+                           Endpoint=function_arn(names["back"]))
+
+        request_id, body = self.invoke(names["front"], {"hop": 0})
+        trace = self.trace_of(request_id, timeout=90)
+        self.assertTrue(trace["quiescent"])
+
+        front = trace["spans"][0]
+        self.assertEqual(front["id"], request_id)
+        publish1 = self.only_child(trace, front["id"], "publish")
+        self.assertEqual(publish1["id"], body["messageId"])
+        delivery1 = self.only_child(trace, publish1["id"], "delivery")
+        event1 = self.only_child(trace, delivery1["id"], "event")
+        middle = self.only_child(trace, event1["id"], "invocation")
+        publish2 = self.only_child(trace, middle["id"], "publish")
+        delivery2 = self.only_child(trace, publish2["id"], "delivery")
+        event2 = self.only_child(trace, delivery2["id"], "event")
+        back = self.only_child(trace, event2["id"], "invocation")
+        event3 = self.only_child(trace, back["id"], "event")  # the Event invoke
+        third = self.only_child(trace, event3["id"], "invocation")
+        dest_event = self.only_child(trace, event3["id"], "event")  # OnSuccess
+        dest = self.only_child(trace, dest_event["id"], "invocation")
+
+        chain = [front, publish1, delivery1, event1, middle, publish2, delivery2, event2, back,
+                 event3, third]
+        self.assertCausalChain(trace, chain, [
+            ("invocation", names["front"], 0),
+            ("publish", "chain-first-" + tag, 1),
+            ("delivery", "lambda " + names["middle"], 2),
+            ("event", names["middle"], 3),
+            ("invocation", names["middle"], 4),
+            ("publish", "chain-second-" + tag, 5),
+            ("delivery", "lambda " + names["back"], 6),
+            ("event", names["back"], 7),
+            ("invocation", names["back"], 8),
+            ("event", names["third"], 9),
+            ("invocation", names["third"], 10)])
+        self.assertEqual((dest_event["name"], dest_event["depth"], dest_event["attrs"]["source"]),
+                         (names["dest"], 10, "destination"))
+        self.assertEqual((dest["name"], dest["depth"], dest["parent_id"]),
+                         (names["dest"], 11, dest_event["id"]))
+        self.assertEqual(event3["attrs"]["source"], "invoke")
+        for attempt in (middle, back, third, dest):
+            self.assertEqual(attempt["status"], "success", attempt)
+        for event in (event1, event2, event3, dest_event):
+            self.assertEqual(event["status"], "succeeded", event)
+            self.assertEqual(event["attrs"]["attempts"], 1, event)
+
+        # One trace: exactly these spans, in depth-first order, all of the front's descendants.
+        ordered = chain[:10] + [third, dest_event, dest]
+        self.assertEqual([s["id"] for s in trace["spans"]], [s["id"] for s in ordered])
+        self.assertEqual(trace["root"]["descendants"], len(ordered) - 1)
+        self.assertTrue(trace["offloaded"], trace["verdict"])
+        self.assertEqual(self.control("/_offstage/invocations/" + request_id)[1]["trace_id"],
+                         trace["trace_id"])
+
+
+class NoFreezeTraceTest(TraceTestCase):
+    """--no-freeze: un-awaited work runs on in the idle environment (unlike AWS)."""
+
+    daemon_args = ("--config", CONFIG, "--no-freeze")
+
+    def test_unawaited_work_finishes_on_its_own(self):
+        marker = "nofreeze-%d" % time.time_ns()
+        request_id, _ = self.invoke("front-unawaited", {"marker": marker})
+        span = self.invocation_span(request_id)
+        self.assertTrue(span["attrs"].get("pending_work"), span)  # still flagged
+        deadline = time.monotonic() + 3.0
+        while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished = self.finished_lines("front-unawaited", marker)
+        self.assertEqual(len(finished), 1, self.log_lines("front-unawaited"))
+        # About a second after the handler started, with no other invocation.
+        after_ms = (finished[0]["ts_ns"] - span["start_ns"]) / 1e6
+        self.assertGreaterEqual(after_ms, WORK_MS - 2)
+        self.assertLess(after_ms, WORK_MS + 1500)
+        self.assertEqual([line for line in self.log_lines("front-unawaited")
+                          if line["text"].startswith("START ")
+                          and line["request_id"] != request_id], [])
+
+
+if __name__ == "__main__":
+    unittest.main()
