@@ -9,12 +9,12 @@
 
 namespace offstage::cli {
 
-void AddClientOptions(CLI::App& command, ClientOptions& options) {
+void AddClientOptions(CLI::App& command, ClientOptions& options, std::vector<std::string> formats) {
   command.add_option("--endpoint", options.endpoint,
                      "Daemon URL (default: $OFFSTAGE_ENDPOINT, $AWS_ENDPOINT_URL, "
                      "http://127.0.0.1:4566)");
   command.add_option("--format", options.format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember(formats))
       ->capture_default_str();
 }
 

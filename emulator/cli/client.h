@@ -15,7 +15,8 @@ struct ClientOptions {
   std::string format = "text";
 };
 
-void AddClientOptions(CLI::App& command, ClientOptions& options);
+void AddClientOptions(CLI::App& command, ClientOptions& options,
+                      std::vector<std::string> formats = {"text", "json"});
 std::string ResolveEndpoint(const std::string& flag);
 
 struct HttpResult {

@@ -48,8 +48,7 @@ void TraceCommand::Register(CLI::App& app) {
   command_->add_flag("--assert-offloaded", assert_offloaded_,
                      "Exit 1 unless the root returned before the last of the work it caused "
                      "finished");
-  AddClientOptions(*command_, client_);
-  command_->get_option("--format")->check(CLI::IsMember({"text", "json", "chrome", "html"}));
+  AddClientOptions(*command_, client_, {"text", "json", "chrome", "html"});
 }
 
 int TraceCommand::Run() {

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -344,6 +345,10 @@ void Environment::ReadPipes() {
       if (info.si_pid != 0) leader_exited = true;  // drain what is left, then reap
       continue;
     }
+    {
+      common::MutexLock lock(mu_);
+      reader_busy_ = true;
+    }
     for (int k = 0; k < n; ++k) {
       if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const int i = index[k];
@@ -357,6 +362,11 @@ void Environment::ReadPipes() {
       partial[i].append(buf, static_cast<size_t>(got));
       flush_lines(i, false);
     }
+    {
+      common::MutexLock lock(mu_);
+      reader_busy_ = false;
+    }
+    cv_.notify_all();
   }
   flush_lines(0, true);
   flush_lines(1, true);
@@ -499,6 +509,9 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
                                          : static_cast<double>(out.finished_ns - started) / 1e6;
   out.max_memory_mb = process_ ? (process_->PeakRssKiB() + 1023) / 1024 : 0;
 
+  // Lines the function wrote before it answered are already in its pipes: let the reader emit
+  // them before END, so the log keeps AWS's order (and Tail includes them).
+  DrainOutput();
   if (!out.pending_work.empty()) {
     // The shim saw asynchronous work the handler started and did not wait for (DESIGN 5).
     std::string pending;
@@ -525,6 +538,21 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     if (out.reusable && state_ != State::kDead) idle_since_ns_ = clock_.NowNanos();
   }
   return out;
+}
+
+void Environment::DrainOutput() {
+  if (!process_) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int pending_out = 0;
+    int pending_err = 0;
+    ioctl(process_->stdout_fd(), FIONREAD, &pending_out);
+    ioctl(process_->stderr_fd(), FIONREAD, &pending_err);
+    common::MutexLock lock(mu_);
+    if (pending_out == 0 && pending_err == 0 && !reader_busy_) return;
+    if (exited_) return;
+    cv_.wait_for(lock.native(), std::chrono::milliseconds(1));
+  }
 }
 
 void Environment::Stop() {

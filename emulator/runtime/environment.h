@@ -111,6 +111,8 @@ class Environment {
   void Routes();
   void ReadPipes();
   void Emit(LogStream stream, const std::string& request_id, std::string text);
+  // Waits (briefly) until everything the process wrote so far has been emitted.
+  void DrainOutput();
   std::vector<std::string> BuildEnv(int port) const;
   std::vector<std::string> BuildArgv() const;
   void Freeze() REQUIRES(mu_);
@@ -146,7 +148,8 @@ class Environment {
   int64_t deadline_ns_ GUARDED_BY(mu_) = 0;  // 0 until the runtime has taken the event
   std::optional<InvocationOutcome> outcome_ GUARDED_BY(mu_);
   std::optional<std::pair<std::string, std::string>> init_error_ GUARDED_BY(mu_);
-  std::string log_ GUARDED_BY(mu_);  // the current invocation's log lines
+  std::string log_ GUARDED_BY(mu_);           // the current invocation's log lines
+  bool reader_busy_ GUARDED_BY(mu_) = false;  // the pipe reader holds bytes not yet emitted
 };
 
 }  // namespace offstage::runtime

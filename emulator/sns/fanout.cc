@@ -208,7 +208,11 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
                        .get();
   if (!committed) return Fail(committed.error());
   // Durable: now start the work (the queue and the deliverer resume it after a crash).
-  for (const auto& event : fanout.events) targets_.lambda->ActivateAsync(event);
+  for (auto& event : fanout.events) {
+    // Queued from the commit on (it is durable, and ordered after its publish and delivery).
+    event.enqueued_ns = event.next_attempt_ns = *committed;
+    targets_.lambda->ActivateAsync(event);
+  }
   for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
   for (const auto& row : rows) {
     telemetry::Span span;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "emulator/common/strings.h"
 #include "emulator/telemetry/trace.h"
 
 namespace offstage::telemetry {
@@ -74,7 +75,7 @@ std::string Fit(std::string text, size_t width) {
 
 std::string RenderText(const Trace& trace, const RenderOptions& options) {
   const int width = std::max(options.width, 60);
-  const int label_width = width <= 100 ? 30 : 44;
+  const int label_width = std::clamp(width * 2 / 5, 28, 56);
   const int duration_width = 11;
   const int bar_width = width - label_width - 2 - 1 - duration_width;
   const int64_t t0 = trace.start_ns;
@@ -103,9 +104,18 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
 
   for (const auto& node : trace.spans) {
     const auto& s = node.span;
+    // The marker (cold, #2, ERROR, PENDING-WORK...) matters more than the whole name: when
+    // both do not fit, the name is shortened.
     std::string label = std::string(static_cast<size_t>(node.depth) * 2, ' ') + s.name;
     const std::string marker = Marker(node);
-    if (!marker.empty()) label += "  " + marker;
+    if (!marker.empty()) {
+      const size_t room = static_cast<size_t>(label_width);
+      if (label.size() + 2 + marker.size() > room && room > marker.size() + 8) {
+        label = Fit(label, room - 2 - marker.size());
+        while (!label.empty() && label.back() == ' ') label.pop_back();
+      }
+      label += "  " + marker;
+    }
     std::string bar(static_cast<size_t>(bar_width), ' ');
     const int64_t end = s.end_ns.value_or(trace.end_ns);
     const int from = column(s.start_ns);
@@ -131,7 +141,18 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
       out += Fit(label, static_cast<size_t>(label_width)) + "|" + bar + "|" + duration + "\n";
     }
   }
-  out += Verdict(trace) + "\n";
+  // The verdict, wrapped at the width.
+  std::string line;
+  const std::string verdict = Verdict(trace);
+  for (std::string_view word : common::Split(verdict, ' ')) {
+    if (!line.empty() && static_cast<int>(line.size() + 1 + word.size()) > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
+  out += line + "\n";
   return out;
 }
 
