@@ -382,9 +382,10 @@ TEST_CASE("RenderText draws the cold start (init) before the handler's run") {
   const std::string& row = lines[3];
   CHECK(row.rfind("  worker  #1 cold", 0) == 0);
   const std::string bar = row.substr(row.find('|') + 1, row.rfind('|') - row.find('|') - 1);
-  // Width 100: 56 bar columns for 1000 ms; init 100-400 ms is columns 5-21, the run 22-55.
-  REQUIRE(bar.size() == 56);
-  CHECK(bar == std::string(5, ' ') + std::string(17, 'i') + std::string(34, '#'));
+  // Width 100: a 40-column label leaves 46 bar columns for 1000 ms; init 100-400 ms is
+  // columns 4-17, the run 18-45.
+  REQUIRE(bar.size() == 46);
+  CHECK(bar == std::string(4, ' ') + std::string(14, 'i') + std::string(28, '#'));
 }
 
 TEST_CASE("RenderText shows PENDING-WORK for the seed example's un-awaited function") {
