@@ -53,16 +53,9 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
   replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
   replay.parent_span = ids_.Uuid();
   replay.request_id = ids_.Uuid();
-  telemetry::Span span;
-  span.id = replay.parent_span;
-  span.kind = "replay";
-  span.trace_id = replay.trace_id;
-  span.name = "replay of invocation " + request_id;
-  span.start_ns = span.end_ns.emplace(clock_.NowNanos());
-  span.status = "sent";
-  span.attrs_json =
-      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump();
-  recorder_.Record(std::move(span));
+  recorder_.Record(telemetry::ReplaySpan(
+      replay.parent_span, replay.trace_id, "replay of invocation " + request_id, clock_.NowNanos(),
+      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump()));
   InvokeInput in;
   in.function_name = target;
   in.payload = recorded->second;
@@ -91,17 +84,11 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
   RequestContext replay = ctx;
   replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
   replay.parent_span = ids_.Uuid();
-  telemetry::Span span;
-  span.id = replay.parent_span;
-  span.kind = "replay";
-  span.trace_id = replay.trace_id;
-  span.name = "redrive of " + function;
-  span.start_ns = span.end_ns.emplace(clock_.NowNanos());
-  span.status = "sent";
   nlohmann::json originals = nlohmann::json::array();
   for (const auto& event : failed) originals.push_back(event.request_id);
-  span.attrs_json = nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump();
-  recorder_.Record(std::move(span));
+  recorder_.Record(telemetry::ReplaySpan(
+      replay.parent_span, replay.trace_id, "redrive of " + function, clock_.NowNanos(),
+      nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump()));
   for (const auto& original : failed) {
     auto next = PrepareAsync(replay, *arn, original.payload, "replay", original.request_id);
     if (!next) return Fail(next.error());

@@ -415,17 +415,10 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
   replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
   replay.parent_span = ids_.Uuid();
   if (row->dedup_id) in.message_deduplication_id = "replay-" + replay.parent_span;
-  telemetry::Span span;
-  span.id = replay.parent_span;
-  span.kind = "replay";
-  span.trace_id = replay.trace_id;
-  span.name = "replay of message " + message_id;
-  span.start_ns = span.end_ns.emplace(clock_.NowNanos());
-  span.status = "sent";
-  span.attrs_json =
+  recorder_.Record(telemetry::ReplaySpan(
+      replay.parent_span, replay.trace_id, "replay of message " + message_id, clock_.NowNanos(),
       nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}
-          .dump();
-  recorder_.Record(std::move(span));
+          .dump()));
   return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
 }
 

@@ -17,6 +17,30 @@ Statement& BindOptInt(Statement& s, int i, const std::optional<int64_t>& v) {
   return v ? s.Bind(i, *v) : s.BindNull(i);
 }
 
+constexpr const char* kEventColumns =
+    "request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
+    "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, parent_span";
+
+AsyncEventRow ReadEvent(const Statement& s) {
+  AsyncEventRow r;
+  r.request_id = s.ColumnText(0);
+  r.function_arn = s.ColumnText(1);
+  r.invoked_arn = s.ColumnText(2);
+  r.payload = s.ColumnText(3);
+  r.trace_id = s.ColumnText(4);
+  r.source = s.ColumnText(5);
+  r.source_id = s.ColumnText(6);
+  r.state = s.ColumnText(7);
+  r.attempts = static_cast<int>(s.ColumnInt(8));
+  r.enqueued_ns = s.ColumnInt(9);
+  r.next_attempt_ns = s.ColumnInt(10);
+  r.finished_ns = OptInt(s, 11);
+  r.disposition = OptText(s, 12);
+  r.last_error = OptText(s, 13);
+  r.parent_span = s.ColumnText(14);
+  return r;
+}
+
 }  // namespace
 
 Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
@@ -70,66 +94,12 @@ Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row) {
 }
 
 Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
-  auto stmt = db.Prepare(
-      "SELECT request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
-      "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, "
-      "parent_span FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY enqueued_ns");
+  auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY "
+                         "enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
-  std::vector<AsyncEventRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    AsyncEventRow r;
-    r.request_id = s.ColumnText(0);
-    r.function_arn = s.ColumnText(1);
-    r.invoked_arn = s.ColumnText(2);
-    r.payload = s.ColumnText(3);
-    r.trace_id = s.ColumnText(4);
-    r.source = s.ColumnText(5);
-    r.source_id = s.ColumnText(6);
-    r.state = s.ColumnText(7);
-    r.attempts = static_cast<int>(s.ColumnInt(8));
-    r.enqueued_ns = s.ColumnInt(9);
-    r.next_attempt_ns = s.ColumnInt(10);
-    r.finished_ns = OptInt(s, 11);
-    r.disposition = OptText(s, 12);
-    r.last_error = OptText(s, 13);
-    r.parent_span = s.ColumnText(14);
-    rows.push_back(std::move(r));
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, ReadEvent);
 }
-
-namespace {
-
-constexpr const char* kEventColumns =
-    "request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
-    "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, parent_span";
-
-AsyncEventRow ReadEvent(const Statement& s) {
-  AsyncEventRow r;
-  r.request_id = s.ColumnText(0);
-  r.function_arn = s.ColumnText(1);
-  r.invoked_arn = s.ColumnText(2);
-  r.payload = s.ColumnText(3);
-  r.trace_id = s.ColumnText(4);
-  r.source = s.ColumnText(5);
-  r.source_id = s.ColumnText(6);
-  r.state = s.ColumnText(7);
-  r.attempts = static_cast<int>(s.ColumnInt(8));
-  r.enqueued_ns = s.ColumnInt(9);
-  r.next_attempt_ns = s.ColumnInt(10);
-  r.finished_ns = OptInt(s, 11);
-  r.disposition = OptText(s, 12);
-  r.last_error = OptText(s, 13);
-  r.parent_span = s.ColumnText(14);
-  return r;
-}
-
-}  // namespace
 
 Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::string& function_arn,
                                                      int64_t since_ns) {
@@ -139,15 +109,7 @@ Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::st
                          "ORDER BY enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, function_arn).Bind(2, since_ns);
-  std::vector<AsyncEventRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    rows.push_back(ReadEvent(**stmt));
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, ReadEvent);
 }
 
 Status MarkRedriven(Database& db, const std::string& request_id, const std::string& replay_id) {
@@ -162,12 +124,7 @@ Result<std::optional<AsyncEventRow>> FindAsyncEvent(Database& db, const std::str
                          " FROM async_events WHERE request_id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, request_id);
-  auto row = (*stmt)->Step();
-  if (!row) return common::Fail(row.error());
-  std::optional<AsyncEventRow> out;
-  if (*row) out = ReadEvent(**stmt);
-  (*stmt)->Reset();
-  return out;
+  return FirstRow(**stmt, ReadEvent);
 }
 
 Status InsertPayload(Database& db, const std::string& request_id, const std::string& function_arn,
@@ -185,12 +142,8 @@ Result<std::optional<std::pair<std::string, std::string>>> FindPayload(
   auto stmt = db.Prepare("SELECT function_arn, payload FROM payloads WHERE request_id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, request_id);
-  auto row = (*stmt)->Step();
-  if (!row) return common::Fail(row.error());
-  std::optional<std::pair<std::string, std::string>> out;
-  if (*row) out = std::make_pair((*stmt)->ColumnText(0), (*stmt)->ColumnText(1));
-  (*stmt)->Reset();
-  return out;
+  return FirstRow(
+      **stmt, [](const Statement& s) { return std::make_pair(s.ColumnText(0), s.ColumnText(1)); });
 }
 
 Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::string& request_id) {
@@ -199,18 +152,12 @@ Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::stri
       "next_retry_ns FROM async_attempts WHERE request_id = ?1 ORDER BY attempt");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, request_id);
-  std::vector<AsyncAttemptRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    rows.push_back(AsyncAttemptRow{s.ColumnText(0), static_cast<int>(s.ColumnInt(1)),
-                                   s.ColumnInt(2), OptInt(s, 3), s.ColumnInt(4), s.ColumnText(5),
-                                   OptText(s, 6), OptInt(s, 7)});
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, [](const Statement& s) {
+    return AsyncAttemptRow{s.ColumnText(0), static_cast<int>(s.ColumnInt(1)),
+                           s.ColumnInt(2),  OptInt(s, 3),
+                           s.ColumnInt(4),  s.ColumnText(5),
+                           OptText(s, 6),   OptInt(s, 7)};
+  });
 }
 
 }  // namespace offstage::storage

@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "emulator/common/result.h"
 
@@ -48,6 +50,40 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
+
+// Steps `stmt` to its end, turning each row into a value with `read(const Statement&)`, then
+// resets it for reuse.
+template <typename Read>
+auto CollectRows(Statement& stmt, Read read)
+    -> Result<std::vector<std::invoke_result_t<Read, const Statement&>>> {
+  std::vector<std::invoke_result_t<Read, const Statement&>> rows;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row) {
+      stmt.Reset();
+      return common::Fail(row.error());
+    }
+    if (!*row) break;
+    rows.push_back(read(static_cast<const Statement&>(stmt)));
+  }
+  stmt.Reset();
+  return rows;
+}
+
+// The first row only, or nullopt when there is none.
+template <typename Read>
+auto FirstRow(Statement& stmt, Read read)
+    -> Result<std::optional<std::invoke_result_t<Read, const Statement&>>> {
+  auto row = stmt.Step();
+  if (!row) {
+    stmt.Reset();
+    return common::Fail(row.error());
+  }
+  std::optional<std::invoke_result_t<Read, const Statement&>> out;
+  if (*row) out = read(static_cast<const Statement&>(stmt));
+  stmt.Reset();
+  return out;
+}
 
 class Database {
  public:

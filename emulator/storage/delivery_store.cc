@@ -30,15 +30,7 @@ Result<std::vector<DeliveryRow>> Query(Database& db, const std::string& where,
   auto stmt = db.Prepare(std::string("SELECT ") + kColumns + " FROM deliveries WHERE " + where);
   if (!stmt) return common::Fail(stmt.error());
   if (arg) (*stmt)->Bind(1, *arg);
-  std::vector<DeliveryRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    rows.push_back(Read(**stmt));
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, Read);
 }
 
 }  // namespace

@@ -28,17 +28,10 @@ Result<std::vector<FunctionRow>> LoadFunctions(Database& db) {
   auto stmt = db.Prepare(
       "SELECT arn, name, region, account, config, created_ns FROM functions ORDER BY arn");
   if (!stmt) return common::Fail(stmt.error());
-  std::vector<FunctionRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    rows.push_back(FunctionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3),
-                               s.ColumnText(4), s.ColumnInt(5)});
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, [](const Statement& s) {
+    return FunctionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
+                       s.ColumnText(3), s.ColumnText(4), s.ColumnInt(5)};
+  });
 }
 
 Status InsertLogLines(Database& db, const std::vector<LogRow>& rows) {

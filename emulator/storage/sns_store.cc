@@ -128,18 +128,11 @@ Result<std::vector<TopicRow>> LoadTopics(Database& db) {
       "SELECT arn, name, region, account, attributes, tags, next_sequence, "
       "subscriptions_deleted, created_ns FROM topics ORDER BY created_ns, arn");
   if (!stmt) return common::Fail(stmt.error());
-  std::vector<TopicRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    rows.push_back(TopicRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3),
-                            s.ColumnText(4), s.ColumnText(5), s.ColumnInt(6), s.ColumnInt(7),
-                            s.ColumnInt(8)});
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, [](const Statement& s) {
+    return TopicRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
+                    s.ColumnText(3), s.ColumnText(4), s.ColumnText(5),
+                    s.ColumnInt(6),  s.ColumnInt(7),  s.ColumnInt(8)};
+  });
 }
 
 Result<std::vector<SubscriptionRow>> LoadSubscriptions(Database& db) {
@@ -147,18 +140,11 @@ Result<std::vector<SubscriptionRow>> LoadSubscriptions(Database& db) {
       "SELECT arn, topic_arn, protocol, endpoint, owner, confirmed, token, attributes, "
       "created_ns FROM subscriptions ORDER BY created_ns, arn");
   if (!stmt) return common::Fail(stmt.error());
-  std::vector<SubscriptionRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    rows.push_back(SubscriptionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
-                                   s.ColumnText(3), s.ColumnText(4), s.ColumnInt(5) != 0,
-                                   s.ColumnText(6), s.ColumnText(7), s.ColumnInt(8)});
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, [](const Statement& s) {
+    return SubscriptionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
+                           s.ColumnText(3), s.ColumnText(4), s.ColumnInt(5) != 0,
+                           s.ColumnText(6), s.ColumnText(7), s.ColumnInt(8)};
+  });
 }
 
 Result<int64_t> CountMessages(Database& db) {
@@ -176,15 +162,7 @@ Result<std::vector<MessageRow>> MessagesSince(Database& db, int64_t since_ns) {
                          " FROM messages WHERE received_ns >= ?1 ORDER BY seq");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, since_ns);
-  std::vector<MessageRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    rows.push_back(ReadMessage(**stmt));
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, ReadMessage);
 }
 
 Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& message_id) {
@@ -192,12 +170,7 @@ Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& m
       db.Prepare(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE message_id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, message_id);
-  auto row = (*stmt)->Step();
-  if (!row) return common::Fail(row.error());
-  std::optional<MessageRow> out;
-  if (*row) out = ReadMessage(**stmt);
-  (*stmt)->Reset();
-  return out;
+  return FirstRow(**stmt, ReadMessage);
 }
 
 }  // namespace offstage::storage

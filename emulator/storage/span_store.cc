@@ -43,27 +43,14 @@ Result<std::vector<SpanRow>> SpansOfTrace(Database& db, const std::string& trace
                          " FROM spans WHERE trace_id = ?1 ORDER BY start_ns, id");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, trace_id);
-  std::vector<SpanRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    rows.push_back(Read(**stmt));
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, Read);
 }
 
 Result<std::optional<SpanRow>> FindSpan(Database& db, const std::string& id) {
   auto stmt = db.Prepare(std::string("SELECT ") + kColumns + " FROM spans WHERE id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, id);
-  auto row = (*stmt)->Step();
-  if (!row) return common::Fail(row.error());
-  std::optional<SpanRow> out;
-  if (*row) out = Read(**stmt);
-  (*stmt)->Reset();
-  return out;
+  return FirstRow(**stmt, Read);
 }
 
 Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit) {
@@ -76,17 +63,10 @@ Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit) {
       "FROM spans s GROUP BY s.trace_id ORDER BY MIN(s.start_ns) DESC LIMIT ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, int64_t{limit});
-  std::vector<TraceSummaryRow> rows;
-  while (true) {
-    auto row = (*stmt)->Step();
-    if (!row) return common::Fail(row.error());
-    if (!*row) break;
-    Statement& s = **stmt;
-    rows.push_back(TraceSummaryRow{s.ColumnText(0), s.ColumnInt(1), s.ColumnInt(2), s.ColumnText(3),
-                                   s.ColumnText(4)});
-  }
-  (*stmt)->Reset();
-  return rows;
+  return CollectRows(**stmt, [](const Statement& s) {
+    return TraceSummaryRow{s.ColumnText(0), s.ColumnInt(1), s.ColumnInt(2), s.ColumnText(3),
+                           s.ColumnText(4)};
+  });
 }
 
 }  // namespace offstage::storage

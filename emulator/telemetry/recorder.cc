@@ -9,6 +9,20 @@ void Recorder::Record(Span span) {
       [span = std::move(span)](storage::Database& db) { return storage::UpsertSpan(db, span); });
 }
 
+Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t now_ns,
+                std::string attrs_json) {
+  Span span;
+  span.id = std::move(id);
+  span.kind = "replay";
+  span.trace_id = std::move(trace_id);
+  span.name = std::move(name);
+  span.start_ns = now_ns;
+  span.end_ns = now_ns;
+  span.status = "sent";
+  span.attrs_json = std::move(attrs_json);
+  return span;
+}
+
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex24) {
   char epoch[16];
   std::snprintf(epoch, sizeof epoch, "%08llx",

@@ -25,6 +25,10 @@ class Recorder {
   storage::Writer& writer_;
 };
 
+// The root span of a replay's new trace (offstage replay), naming what it replays in `attrs`.
+Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t now_ns,
+                std::string attrs_json);
+
 // A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>".
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex24);
 // The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none.
