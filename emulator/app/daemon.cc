@@ -80,9 +80,10 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
     }
     path = options.data_dir + "/offstage.db";
   }
-  auto db = storage::Database::Open(path);
+  auto db = storage::Database::Open(path, /*auto_checkpoint=*/options.ephemeral);
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
+  if (!options.ephemeral) daemon->checkpointer_ = std::make_unique<storage::Checkpointer>(path);
   daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
   daemon->signer_ = std::make_unique<sns::Signer>(
@@ -188,6 +189,7 @@ void Daemon::Shutdown() {
   if (http_deliverer_) http_deliverer_->Stop();
   lambda_.reset();
   if (writer_) writer_->Stop();
+  if (checkpointer_) checkpointer_->Stop();
   if (remove_code_root_ && !code_root_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(code_root_, ec);

@@ -20,6 +20,7 @@
 #include "emulator/protocol/http_server.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/log_queries.h"
@@ -71,6 +72,7 @@ class Daemon {
   common::RandomIds ids_;
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::Checkpointer> checkpointer_;
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<sns::Signer> signer_;

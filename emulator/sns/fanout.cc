@@ -248,14 +248,6 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
     span.attrs_json = attrs.dump();
     recorder_.Record(std::move(span));
   }
-  writer_.Post([rows = std::move(rows), ns = *committed](storage::Database& db) -> Status {
-    for (const auto& row : rows) {
-      if (auto status = storage::SetMessageCommitted(db, row.message_id, ns); !status) {
-        return status;
-      }
-    }
-    return {};
-  });
   return {};
 }
 

@@ -75,7 +75,7 @@ bool Statement::ColumnIsNull(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool auto_checkpoint) {
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
@@ -90,6 +90,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
     if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
+  }
+  if (!auto_checkpoint) {
+    // Checkpoints run beside the writer (Checkpointer); the WAL file is cut back to 64 MiB
+    // whenever it restarts, so it does not stay at its largest size.
+    for (const char* pragma :
+         {"PRAGMA wal_autocheckpoint=0", "PRAGMA journal_size_limit=67108864"}) {
+      if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
+    }
   }
   if (auto status = db->Migrate(); !status) return common::Fail(status.error());
   return db;

@@ -88,7 +88,9 @@ auto FirstRow(Statement& stmt, Read read)
 class Database {
  public:
   // path ":memory:" for an in-memory database. Applies WAL and the numbered migrations.
-  static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  // `auto_checkpoint` false leaves checkpoints to a Checkpointer (the daemon's writer).
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                bool auto_checkpoint = true);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

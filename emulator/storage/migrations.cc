@@ -44,10 +44,10 @@ CREATE TABLE messages (
   dedup_id TEXT,
   sequence_number TEXT,
   source_request_id TEXT NOT NULL,
-  received_ns INTEGER NOT NULL,
-  committed_ns INTEGER
+    received_ns INTEGER NOT NULL   -- the publish span also has the commit time
 );
-CREATE INDEX messages_by_topic ON messages(topic_arn, received_ns);
+-- FIFO deduplication windows are reloaded at start from the recent FIFO messages.
+CREATE INDEX messages_fifo_recent ON messages(received_ns) WHERE dedup_id IS NOT NULL;
 )sql",
     // 2: Lambda functions and the log lines of their environments.
     R"sql(

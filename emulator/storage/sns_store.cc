@@ -10,7 +10,7 @@ std::optional<std::string> OptText(const Statement& stmt, int index) {
 
 constexpr const char* kMessageColumns =
     "message_id, topic_arn, subject, body, structure, attributes, group_id, dedup_id, "
-    "sequence_number, source_request_id, received_ns, committed_ns";
+    "sequence_number, source_request_id, received_ns";
 
 MessageRow ReadMessage(const Statement& stmt) {
   MessageRow row;
@@ -25,7 +25,6 @@ MessageRow ReadMessage(const Statement& stmt) {
   row.sequence_number = OptText(stmt, 8);
   row.source_request_id = stmt.ColumnText(9);
   row.received_ns = stmt.ColumnInt(10);
-  if (!stmt.ColumnIsNull(11)) row.committed_ns = stmt.ColumnInt(11);
   return row;
 }
 
@@ -116,13 +115,6 @@ Status InsertMessage(Database& db, const MessageRow& row) {
   return (*stmt)->Run();
 }
 
-Status SetMessageCommitted(Database& db, const std::string& message_id, int64_t committed_ns) {
-  auto stmt = db.Prepare("UPDATE messages SET committed_ns = ?2 WHERE message_id = ?1");
-  if (!stmt) return common::Fail(stmt.error());
-  (*stmt)->Bind(1, message_id).Bind(2, committed_ns);
-  return (*stmt)->Run();
-}
-
 Result<std::vector<TopicRow>> LoadTopics(Database& db) {
   auto stmt = db.Prepare(
       "SELECT arn, name, region, account, attributes, tags, next_sequence, "
@@ -158,8 +150,9 @@ Result<int64_t> CountMessages(Database& db) {
 }
 
 Result<std::vector<MessageRow>> MessagesSince(Database& db, int64_t since_ns) {
-  auto stmt = db.Prepare(std::string("SELECT ") + kMessageColumns +
-                         " FROM messages WHERE received_ns >= ?1 ORDER BY seq");
+  auto stmt =
+      db.Prepare(std::string("SELECT ") + kMessageColumns +
+                 " FROM messages WHERE dedup_id IS NOT NULL AND received_ns >= ?1 ORDER BY seq");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, since_ns);
   return CollectRows(**stmt, ReadMessage);

@@ -48,7 +48,6 @@ struct MessageRow {
   std::optional<std::string> sequence_number;
   std::string source_request_id;
   int64_t received_ns = 0;
-  std::optional<int64_t> committed_ns;
 };
 
 Status UpsertTopic(Database& db, const TopicRow& row);
@@ -58,12 +57,11 @@ Status UpsertSubscription(Database& db, const SubscriptionRow& row);
 Status DeleteSubscription(Database& db, const std::string& arn);
 Status SetTopicSequence(Database& db, const std::string& arn, int64_t next_sequence);
 Status InsertMessage(Database& db, const MessageRow& row);
-Status SetMessageCommitted(Database& db, const std::string& message_id, int64_t committed_ns);
 
 Result<std::vector<TopicRow>> LoadTopics(Database& db);
 Result<std::vector<SubscriptionRow>> LoadSubscriptions(Database& db);
 Result<int64_t> CountMessages(Database& db);
-// Messages received at or after `since_ns`, oldest first (FIFO deduplication window).
+// FIFO messages (with a deduplication id) received at or after `since_ns`, oldest first.
 Result<std::vector<MessageRow>> MessagesSince(Database& db, int64_t since_ns);
 Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& message_id);
 
