@@ -176,6 +176,7 @@ common::Result<std::string> Daemon::Start() {
     }
   }
   server_thread_ = std::thread([this] { server_->Serve(); });
+  server_->WaitUntilServing();
   return endpoint_;
 }
 
@@ -184,8 +185,9 @@ void Daemon::Shutdown() {
   // drain the writer so every acknowledged change is committed, then close the database.
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
-  if (pool_) pool_->StopAll();        // running invocations end at once, none start
-  if (lambda_) lambda_->StopAsync();  // joins the asynchronous workers
+  if (lambda_) lambda_->BeginStopAsync();  // no asynchronous attempt starts from here
+  if (pool_) pool_->StopAll();             // running invocations end at once
+  if (lambda_) lambda_->StopAsync();       // the queue's threads join
   if (http_deliverer_) http_deliverer_->Stop();
   lambda_.reset();
   if (writer_) writer_->Stop();

@@ -3,9 +3,14 @@
 #include <signal.h>
 
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "common/version.h"
 
@@ -133,8 +138,29 @@ int ServeCommand::Run() {
   (*daemon)->log().Info(std::string("offstage: ") +
                         (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                         " received, shutting down");
+  // Everything acknowledged is already committed, so a shutdown that cannot finish (an
+  // execution environment that will not stop) must not keep the process alive: after 10 s the
+  // watchdog says so and exits.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(done_mu);
+    if (!done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; })) {
+      std::fprintf(stderr,
+                   "offstage: shutdown did not finish within 10 s; exiting (everything "
+                   "acknowledged is committed)\n");
+      std::_Exit(1);
+    }
+  });
   (*daemon)->Shutdown();
   daemon->reset();
+  {
+    std::lock_guard<std::mutex> lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  watchdog.join();
   return 0;
 }
 

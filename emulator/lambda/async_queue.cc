@@ -52,7 +52,7 @@ void AsyncQueue::Start(AsyncHandler* handler) {
 
 common::Status AsyncQueue::Load() {
   std::vector<AsyncEvent> events;
-  auto status = writer_.Call([&](storage::Database& db) -> common::Status {
+  auto status = writer_.Query([&](storage::Database& db) -> common::Status {
     auto rows = storage::UnfinishedAsyncEvents(db);
     if (!rows) return common::Fail(rows.error());
     events = std::move(*rows);
@@ -109,10 +109,18 @@ void AsyncQueue::Wake(const std::string& function_arn) {
   if (moved) work_cv_.notify_all();
 }
 
+void AsyncQueue::RequestStop() {
+  {
+    common::MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  schedule_cv_.notify_all();
+  work_cv_.notify_all();
+}
+
 void AsyncQueue::Stop() {
   {
     common::MutexLock lock(mu_);
-    if (stopping_ && !scheduler_.joinable()) return;
     stopping_ = true;
   }
   schedule_cv_.notify_all();

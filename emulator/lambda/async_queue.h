@@ -85,6 +85,8 @@ class AsyncQueue {
   void Activate(const AsyncEvent& event);
   // Concurrency of `function_arn` was freed: throttled events of it may run now.
   void Wake(const std::string& function_arn);
+  // No event is dispatched after this (running attempts go on); call before stopping the pool.
+  void RequestStop();
   // Stops the scheduler and the workers; running attempts finish first.
   void Stop();
 

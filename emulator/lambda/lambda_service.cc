@@ -58,7 +58,7 @@ void LambdaService::SetTopicPublisher(TopicPublisher* publisher) { publisher_ = 
 
 Status LambdaService::Load() {
   std::vector<storage::FunctionRow> rows;
-  auto status = writer_.Call([&](storage::Database& db) -> Status {
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto loaded = storage::LoadFunctions(db);
     if (!loaded) return Fail(loaded.error());
     rows = std::move(*loaded);

@@ -78,7 +78,9 @@ class LambdaService : private AsyncHandler {
   Status StartAsync();
   // Where OnSuccess/OnFailure destinations and dead-letter topics publish (set by app/).
   void SetTopicPublisher(TopicPublisher* publisher);
-  // Stops dispatching asynchronous invocations (the first step of shutdown).
+  // Shutdown, in two steps around stopping the pool: no new asynchronous attempt starts...
+  void BeginStopAsync() { queue_.RequestStop(); }
+  // ...and, once running attempts have ended, the queue's threads join.
   void StopAsync();
   // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (known after bind).
   void SetEndpoint(const std::string& url);

@@ -18,7 +18,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
                                                      const std::optional<std::string>& function,
                                                      bool async, bool dry_run) {
   std::optional<std::pair<std::string, std::string>> recorded;  // function ARN, payload
-  auto status = writer_.Call([&](storage::Database& db) -> Status {
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto sync = storage::FindPayload(db, request_id);
     if (!sync) return Fail(sync.error());
     if (*sync) {
@@ -69,7 +69,7 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
   if (!arn) return Fail(arn.error());
   if (!Find(*arn)) return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + *arn);
   std::vector<AsyncEvent> failed;
-  auto status = writer_.Call([&](storage::Database& db) -> Status {
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto rows = storage::FailedAsyncEvents(db, *arn, since_ns);
     if (!rows) return Fail(rows.error());
     failed = std::move(*rows);

@@ -93,6 +93,8 @@ common::Result<int> HttpServer::Bind() {
 
 void HttpServer::Serve() { server_->listen_after_bind(); }
 
+void HttpServer::WaitUntilServing() { runtime::WaitUntilRunning(*server_); }
+
 void HttpServer::Stop() {
   if (server_) server_->stop();
 }

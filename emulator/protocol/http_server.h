@@ -15,6 +15,7 @@
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
+#include "emulator/runtime/environment.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
@@ -60,6 +61,8 @@ class HttpServer {
   common::Result<int> Bind();
   // Accepts and serves until Stop().
   void Serve();
+  // Returns once Serve's accept loop runs (a Stop before that would be lost).
+  void WaitUntilServing();
   void Stop();
 
  private:

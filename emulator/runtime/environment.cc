@@ -13,6 +13,7 @@
 #include <ctime>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "emulator/common/strings.h"
 
@@ -55,6 +56,13 @@ std::string Millis(double ms) {
 }
 
 }  // namespace
+
+void WaitUntilRunning(httplib::Server& server) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
 
 Environment::Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
                          LogSink& logs)
@@ -133,6 +141,9 @@ common::Status Environment::Start() {
   const int port = server_->bind_to_any_port("127.0.0.1");
   if (port < 0) return common::Fail(common::Internal("cannot bind a Runtime API port"));
   server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the accept loop is running: wait for it, or a Stop
+  // right after Start would leave the listener (and a join on it) hanging.
+  WaitUntilRunning(*server_);
 
   ProcessSpec process{BuildArgv(), BuildEnv(port), spec_.code_dir};
   {
@@ -566,6 +577,9 @@ void Environment::Stop() {
     process_->SignalGroup(SIGKILL);
     process_->SignalGroup(SIGCONT);
   }
+  // The pool and an invoker may both stop an environment: the joins happen once, under their
+  // own mutex (two concurrent joins of one std::thread would block forever).
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
   if (server_) server_->stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (reader_thread_.joinable()) reader_thread_.join();

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -85,6 +86,9 @@ struct InvocationOutcome {
   bool reusable = false;                  // the environment can take another event
 };
 
+// Blocks until a cpp-httplib server's accept loop runs (stop() before that is lost).
+void WaitUntilRunning(httplib::Server& server);
+
 class Environment {
  public:
   enum class State { kStarting, kIdle, kReady, kBusy, kDead };
@@ -125,6 +129,7 @@ class Environment {
   const std::string access_key_id_;
   std::string log_stream_;  // set in Start, read-only afterwards
 
+  std::mutex stop_mu_;  // serialises Stop's joins (Stop may be called from two threads)
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   std::unique_ptr<Process> process_;

@@ -111,7 +111,7 @@ void HttpDeliverer::Start() {
 
 common::Status HttpDeliverer::Load() {
   std::vector<storage::DeliveryRow> rows;
-  auto status = writer_.Call([&](storage::Database& db) -> common::Status {
+  auto status = writer_.Query([&](storage::Database& db) -> common::Status {
     auto pending = storage::PendingDeliveries(db);
     if (!pending) return common::Fail(pending.error());
     rows = std::move(*pending);

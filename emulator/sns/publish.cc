@@ -365,7 +365,7 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
                                             const std::optional<std::string>& subscription_arn,
                                             bool dry_run) {
   std::optional<storage::MessageRow> row;
-  auto status = writer_.Call([&](storage::Database& db) -> Status {
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto found = storage::FindMessage(db, message_id);
     if (!found) return Fail(found.error());
     row = std::move(*found);

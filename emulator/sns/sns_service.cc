@@ -87,7 +87,7 @@ Status SnsService::Load() {
   std::vector<storage::MessageRow> recent;
   int64_t message_count = 0;
   const int64_t window_start = clock_.NowNanos() - kDedupWindowNs;
-  auto status = writer_.Call([&](storage::Database& db) -> Status {
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto topics = storage::LoadTopics(db);
     if (!topics) return Fail(topics.error());
     auto subs = storage::LoadSubscriptions(db);

@@ -18,10 +18,24 @@ std::future<Result<int64_t>> Writer::Submit(Job job) {
       promise.set_value(common::Fail(common::Internal("the daemon is shutting down")));
       return future;
     }
-    queue_.push_back(Pending{std::move(job), std::move(promise)});
+    urgent_.push_back(Pending{std::move(job), std::move(promise)});
   }
   cv_.notify_one();
   return future;
+}
+
+Status Writer::Query(Job job) {
+  std::promise<Result<int64_t>> promise;
+  auto future = promise.get_future();
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_) return common::Fail(common::Internal("the daemon is shutting down"));
+    queue_.push_back(Pending{std::move(job), std::move(promise)});
+  }
+  cv_.notify_one();
+  auto result = future.get();
+  if (!result) return common::Fail(result.error());
+  return {};
 }
 
 void Writer::Post(Job job) {
@@ -62,8 +76,14 @@ void Writer::Run() {
   while (true) {
     {
       common::MutexLock lock(mu_);
-      cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      cv_.wait(lock.native(),
+               [&]() REQUIRES(mu_) { return stopping_ || !queue_.empty() || !urgent_.empty(); });
+      if (queue_.empty() && urgent_.empty() && stopping_) return;
+      // Requests waiting on a commit go first; the backlog of Posts fills the rest.
+      while (!urgent_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(urgent_.front()));
+        urgent_.pop_front();
+      }
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

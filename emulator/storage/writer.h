@@ -27,13 +27,18 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  // Runs `job` in the next batch; the future resolves once that batch has committed, with the
-  // commit time (ns), or with the job's own error (then its writes were rolled back).
+  // Runs `job` in the next batch, ahead of every Post still queued (a request waits on it);
+  // the future resolves once that batch has committed, with the commit time (ns), or with the
+  // job's own error (then its writes were rolled back).
   std::future<Result<int64_t>> Submit(Job job);
-  // Fire and forget (telemetry): committed with the next batch; errors are counted.
+  // Fire and forget (telemetry, state updates): run in order among themselves, after the
+  // Submits; errors are counted.
   void Post(Job job);
-  // Submit and wait: for reads and for writes whose caller must know the outcome.
+  // Submit and wait: for writes whose caller must know the outcome.
   Status Call(Job job);
+  // Waits for a read that must see everything Posted before it (logs, traces): queued behind
+  // the Posts, not ahead of them.
+  Status Query(Job job);
 
   // Runs every queued job, commits, and joins the thread. Idempotent. Jobs submitted after
   // Stop fail with InternalError.
@@ -54,7 +59,8 @@ class Writer {
   const size_t max_batch_;
   mutable common::Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_ GUARDED_BY(mu_);
+  std::deque<Pending> urgent_ GUARDED_BY(mu_);  // Submit, Call
+  std::deque<Pending> queue_ GUARDED_BY(mu_);   // Post, Query: in order
   bool stopping_ GUARDED_BY(mu_) = false;
   uint64_t failed_posts_ GUARDED_BY(mu_) = 0;
   std::thread thread_;

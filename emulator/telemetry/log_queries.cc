@@ -6,7 +6,7 @@ common::Result<std::vector<LogEntry>> LogQueries::Lines(const std::string& funct
                                                         int64_t since_ns, int64_t after_seq,
                                                         int limit) {
   std::vector<LogEntry> out;
-  auto status = writer_.Call([&](storage::Database& db) -> common::Status {
+  auto status = writer_.Query([&](storage::Database& db) -> common::Status {
     std::vector<int64_t> seqs;
     auto rows = storage::QueryLogLines(db, function_name, since_ns, after_seq, limit, &seqs);
     if (!rows) return common::Fail(rows.error());

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario and prints one table; without --quick it also writes the table
+# into docs/benchmarks.md. Benchmarks are not part of the test suite (a --quick smoke run is).
+#   scripts/bench.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+scripts/build.sh >/dev/null
+exec python3 tests/bench/bench.py "$@"
