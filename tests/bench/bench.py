@@ -120,6 +120,7 @@ def main():
     rows = []  # (scenario, figure, value, target, pass)
 
     def row(scenario, figure, value, target="", ok=None):
+        print("  %s: %s = %s" % (scenario, figure, value), file=sys.stderr, flush=True)
         rows.append((scenario, figure, value, target, "" if ok is None else ("pass" if ok else "MISS")))
 
     # 1. Start-up and idle memory.

