@@ -266,7 +266,7 @@ def main():
         d.cleanup()
 
     # 7. The same Publish scenario against moto_server, side by side.
-    moto = shutil.which("moto_server")
+    moto = None if quick else shutil.which("moto_server")
     if moto:
         port = free_port()
         proc = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
@@ -292,7 +292,7 @@ def main():
         if ours:
             row("vs moto", "offstage / moto", "%.1fx" % (float(ours[2]) / max(moto_run["rps"], 1)))
     else:
-        row("vs moto", "moto_server", "not installed here: skipped")
+        row("vs moto", "moto_server", "skipped (--quick)" if quick else "not installed here: skipped")
     row("vs serverless-offline-sns", "", "not measured yet (see docs/benchmarks.md)")
 
     header = "| scenario | figure | value | target | |\n|---|---|---|---|---|\n"

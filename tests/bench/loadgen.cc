@@ -109,11 +109,16 @@ int Connect(const Target& t) {
   }
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // Never hang on a server that stops answering: a read waits at most 10 s.
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
 }
 
-// Reads one HTTP response (headers + Content-Length body). Returns the status, 0 on error.
-int ReadResponse(int fd, std::string& buffer) {
+// Reads one HTTP response (headers + Content-Length body, or a body ended by the server
+// closing the connection). Returns the status, 0 on error; *closed when the connection ended.
+int ReadResponse(int fd, std::string& buffer, bool* closed) {
+  *closed = false;
   while (true) {
     const size_t end = buffer.find("\r\n\r\n");
     if (end != std::string::npos) {
@@ -121,8 +126,19 @@ int ReadResponse(int fd, std::string& buffer) {
       const size_t cl = buffer.find("Content-Length:");
       const size_t cl_lower = buffer.find("content-length:");
       const size_t at = cl != std::string::npos && cl < end ? cl : cl_lower;
-      if (at != std::string::npos && at < end)
-        length = std::strtoul(buffer.c_str() + at + 15, nullptr, 10);
+      const bool has_length = at != std::string::npos && at < end;
+      if (has_length) length = std::strtoul(buffer.c_str() + at + 15, nullptr, 10);
+      if (!has_length) {
+        // No Content-Length (an HTTP/1.0-style server): the body ends when the server closes.
+        char chunk[65536];
+        ssize_t n;
+        while ((n = read(fd, chunk, sizeof chunk)) > 0)
+          buffer.append(chunk, static_cast<size_t>(n));
+        const int status = std::atoi(buffer.c_str() + 9);
+        buffer.clear();
+        *closed = true;
+        return status;
+      }
       if (buffer.size() >= end + 4 + length) {
         const int status = std::atoi(buffer.c_str() + 9);
         buffer.erase(0, end + 4 + length);
@@ -214,7 +230,12 @@ int main(int argc, char** argv) {
           buffer.clear();
           continue;
         }
-        const int status = ReadResponse(fd, buffer);
+        bool closed = false;
+        const int status = ReadResponse(fd, buffer, &closed);
+        if (closed && status != 0) {
+          close(fd);
+          fd = -1;
+        }
         if (status == 0) {
           ++errors;
           close(fd);
