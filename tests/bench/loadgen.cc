@@ -17,6 +17,7 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -141,6 +142,12 @@ int ReadResponse(int fd, std::string& buffer, bool* closed) {
       }
       if (buffer.size() >= end + 4 + length) {
         const int status = std::atoi(buffer.c_str() + 9);
+        // A server that answers "Connection: close" (moto's Werkzeug) will not read another
+        // request on this connection; reusing it would wait for the receive timeout.
+        const std::string head = buffer.substr(0, end);
+        std::string lower;
+        for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower.find("\r\nconnection: close") != std::string::npos) *closed = true;
         buffer.erase(0, end + 4 + length);
         return status;
       }
