@@ -1,0 +1,269 @@
+"""`offstage replay` and `offstage events generate` against a real daemon (docs/cli.md).
+
+Each replay source and target is driven through the real CLI binary; what arrives is observed
+through recorder functions (recorder.py), and the replay spans through the control API.
+"""
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from harness import BIN, DaemonTestCase, boto3_client, temp_dir
+from recorder import RecordFile, create_recorder
+
+
+class ReplayTest(DaemonTestCase):
+    daemon_args = ("--async-retry-delays", "1s,2s")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+        cls.sns = boto3_client("sns", cls.endpoint)
+        cls.counter = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()
+        cls.sns.close()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.dir = temp_dir(self)
+
+    def unique(self, prefix):
+        ReplayTest.counter += 1
+        return "%s-%d-%d" % (prefix, os.getpid(), ReplayTest.counter)
+
+    def recorder(self, prefix, env=None):
+        name = self.unique(prefix)
+        record = RecordFile(self.dir, name)
+        create_recorder(self.lam, name, record, env=env)
+        return name, record
+
+    def topic_with_recorder(self):
+        name, record = self.recorder("sub")
+        topic = self.sns.create_topic(Name=self.unique("topic"))["TopicArn"]
+        fn_arn = self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)
+        return topic, name, record
+
+    def cli(self, *args, stdin=None):
+        env = dict(os.environ, OFFSTAGE_ENDPOINT=self.endpoint)
+        return subprocess.run([BIN] + list(args), input=stdin, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    @staticmethod
+    def sns_message(record):
+        return record["event"]["Records"][0]["Sns"]
+
+    def test_replay_message_publishes_the_same_body_with_a_new_message_id(self):
+        topic, _, record = self.topic_with_recorder()
+        original = self.sns.publish(TopicArn=topic, Message="hello replay", Subject="s1",
+                                    MessageAttributes={"kind": {"DataType": "String",
+                                                                "StringValue": "order"}})
+        record.wait_for(1)
+        out = self.cli("replay", "message", original["MessageId"])
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        got = [self.sns_message(r) for r in record.wait_for(2)]
+        self.assertEqual(got[0]["MessageId"], original["MessageId"])
+        self.assertNotEqual(got[1]["MessageId"], original["MessageId"])
+        self.assertEqual(got[1]["Message"], "hello replay")
+        self.assertEqual(got[1]["Subject"], "s1")
+        self.assertEqual(got[1]["MessageAttributes"]["kind"]["Value"], "order")
+        self.assertEqual(record.count_after(1.0), 2)
+
+    def test_replay_message_dry_run_sends_nothing(self):
+        topic, _, record = self.topic_with_recorder()
+        original = self.sns.publish(TopicArn=topic, Message="dry")
+        record.wait_for(1)
+        out = self.cli("replay", "message", original["MessageId"], "--dry-run")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn(original["MessageId"], out.stdout + out.stderr)
+        self.assertEqual(record.count_after(1.0), 1)
+
+    def test_replay_of_an_unknown_message_or_invocation_fails_clearly(self):
+        out = self.cli("replay", "message", "00000000-0000-0000-0000-000000000000")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("00000000-0000-0000-0000-000000000000", out.stdout + out.stderr)
+        out = self.cli("replay", "invocation", "no-such-request")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no-such-request", out.stdout + out.stderr)
+
+    def test_replay_invocation_to_another_function(self):
+        first, first_record = self.recorder("inv1")
+        second, second_record = self.recorder("inv2")
+        response = self.lam.invoke(FunctionName=first, Payload=b'{"n":7}')
+        request_id = response["ResponseMetadata"]["RequestId"]
+        first_record.wait_for(1)
+        out = self.cli("replay", "invocation", request_id, "--function", second)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        got = second_record.wait_for(1)
+        self.assertEqual(got[0]["event"], {"n": 7})
+        self.assertNotEqual(got[0]["requestId"], request_id)
+        self.assertEqual(first_record.count_after(0.5), 1)
+        # The same payload again to the recorded function, as an Event invoke.
+        out = self.cli("replay", "invocation", request_id, "--async")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        again = first_record.wait_for(2)[1]
+        self.assertEqual(again["event"], {"n": 7})
+        self.assertNotEqual(again["requestId"], request_id)
+
+    def test_replay_failed_redrives_each_failed_event_once_after_the_fix(self):
+        name, record = self.recorder("worker", env={"FAIL": "1"})
+        self.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+        ids = []
+        for n in range(3):
+            out = self.lam.invoke(FunctionName=name, InvocationType="Event",
+                                  Payload=json.dumps({"job": n}).encode())
+            ids.append(out["ResponseMetadata"]["RequestId"])
+        record.wait_for(3)
+        time.sleep(1.0)  # let the failed outcomes commit
+        # "Fix the code": the same function without FAIL.
+        self.lam.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {"RECORD_FILE": record.path}})
+        out = self.cli("replay", "failed", "--function", name, "--since", "1h")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("3 event(s) redriven", out.stdout)
+        redriven = record.wait_for(6)
+        self.assertEqual(sorted(r["event"]["job"] for r in redriven[3:]), [0, 1, 2])
+        # A redriven event is marked and never redriven again.
+        out = self.cli("replay", "failed", "--function", name, "--since", "1h")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("0 event(s) redriven", out.stdout)
+        self.assertEqual(record.count_after(1.5), 6)
+
+    def test_replay_file_to_a_topic_at_a_rate_with_a_malformed_line(self):
+        topic, _, record = self.topic_with_recorder()
+        path = os.path.join(self.dir, "events.jsonl")
+        lines = [json.dumps({"Message": "m%d" % n}) for n in range(1000)]
+        lines.insert(100, "{not json")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        started = time.monotonic()
+        out = self.cli("replay", "file", path, "--topic", topic, "--rate", "400/s")
+        elapsed = time.monotonic() - started
+        # The malformed line (line 101) is named and makes the replay exit 1; the others go.
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("events.jsonl:101: not valid JSON", out.stderr)
+        # 1,000 sends at 400/s cannot take less than ~2.5 s (a floor, not a timing assertion).
+        self.assertGreaterEqual(elapsed, 2.4)
+        got = record.wait_for(1000, timeout=120)
+        self.assertEqual(sorted(self.sns_message(r)["Message"] for r in got),
+                         sorted("m%d" % n for n in range(1000)))
+        self.assertEqual(record.count_after(1.0), 1000)
+
+    def test_replay_file_stop_on_error_stops_at_the_malformed_line(self):
+        topic, _, record = self.topic_with_recorder()
+        path = os.path.join(self.dir, "events.jsonl")
+        with open(path, "w") as f:
+            f.write('{"Message": "a"}\n{"Message": "b"}\n{oops\n{"Message": "c"}\n')
+        out = self.cli("replay", "file", path, "--topic", topic, "--stop-on-error")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("events.jsonl:3: not valid JSON", out.stderr)
+        record.wait_for(2)
+        self.assertEqual(sorted(self.sns_message(r)["Message"] for r in record.records()), ["a", "b"])
+        self.assertEqual(record.count_after(1.0), 2)
+
+    def test_replay_to_a_target_that_does_not_exist(self):
+        path = os.path.join(self.dir, "one.jsonl")
+        with open(path, "w") as f:
+            f.write('{"Message": "x"}\n')
+        out = self.cli("replay", "file", path, "--topic", "arn:aws:sns:us-east-1:000000000000:nope")
+        self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("does not exist", out.stdout + out.stderr)
+        first, record = self.recorder("exists")
+        request_id = self.lam.invoke(FunctionName=first, Payload=b"{}")["ResponseMetadata"]["RequestId"]
+        record.wait_for(1)
+        out = self.cli("replay", "invocation", request_id, "--function", "no-such-function")
+        self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("no-such-function", out.stdout + out.stderr)
+
+    def test_replay_message_to_one_subscription_only(self):
+        topic, _, record = self.topic_with_recorder()
+        other, other_record = self.recorder("other")
+        other_arn = self.lam.get_function(FunctionName=other)["Configuration"]["FunctionArn"]
+        subscription = self.sns.subscribe(TopicArn=topic, Protocol="lambda",
+                                          Endpoint=other_arn)["SubscriptionArn"]
+        original = self.sns.publish(TopicArn=topic, Message="one only")
+        record.wait_for(1)
+        other_record.wait_for(1)
+        out = self.cli("replay", "message", original["MessageId"], "--subscription", subscription)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(self.sns_message(other_record.wait_for(2)[1])["Message"], "one only")
+        self.assertEqual(record.count_after(1.0), 1)
+
+    def test_a_replay_is_a_trace_naming_what_it_replays(self):
+        topic, _, record = self.topic_with_recorder()
+        original = self.sns.publish(TopicArn=topic, Message="traced")["MessageId"]
+        record.wait_for(1)
+        out = self.cli("replay", "message", original)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        record.wait_for(2)
+        _, body = self.daemon.get("/_offstage/traces?limit=50")
+        roots = [t for t in json.loads(body)["traces"]
+                 if t["root_kind"] == "replay" and t["root_name"] == "replay of message " + original]
+        self.assertEqual(len(roots), 1, body)
+        self.assertGreaterEqual(roots[0]["spans"], 2)  # the replay and the publish it made
+
+    def test_convenience_commands(self):
+        topic, fn, record = self.topic_with_recorder()
+        out = self.cli("publish", topic, "hello cli", "--subject", "sub", "--attribute", "k=v")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        got = self.sns_message(record.wait_for(1)[0])
+        self.assertEqual((got["Message"], got["Subject"]), ("hello cli", "sub"))
+        self.assertEqual(got["MessageAttributes"]["k"]["Value"], "v")
+        out = self.cli("invoke", fn, '{"direct": true}')
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(record.wait_for(2)[1]["event"], {"direct": True})
+        out = self.cli("topics")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(topic, out.stdout)
+        out = self.cli("functions")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(fn, out.stdout)
+        out = self.cli("publish", "no-such-topic", "x")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("Topic does not exist", out.stderr)
+
+    def test_no_daemon_answering_is_exit_2_with_a_clear_message(self):
+        env = dict(os.environ, OFFSTAGE_ENDPOINT="http://127.0.0.1:1")
+        out = subprocess.run([BIN, "topics"], env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("no daemon answers at http://127.0.0.1:1", out.stderr)
+
+    def test_replay_file_to_a_function_as_events(self):
+        name, record = self.recorder("filefn")
+        path = os.path.join(self.dir, "events.jsonl")
+        with open(path, "w") as f:
+            for n in range(20):
+                f.write(json.dumps({"n": n}) + "\n")
+        out = self.cli("replay", "file", path, "--function", name, "--async")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        got = record.wait_for(20)
+        self.assertEqual(sorted(r["event"]["n"] for r in got), list(range(20)))
+
+    def test_replay_file_errors(self):
+        out = self.cli("replay", "file", os.path.join(self.dir, "missing.jsonl"), "--topic", "x")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("missing.jsonl", out.stderr)
+        path = os.path.join(self.dir, "one.jsonl")
+        with open(path, "w") as f:
+            f.write('{"Message": "x"}\n')
+        out = self.cli("replay", "file", path)  # neither --topic nor --function
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+
+    def test_events_generate_sns_is_the_lambda_event_shape(self):
+        out = self.cli("events", "generate", "sns", "--message", '{"order":1}',
+                       "--attribute", "kind=order")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        event = json.loads(out.stdout)
+        sns = event["Records"][0]["Sns"]
+        self.assertEqual(event["Records"][0]["EventSource"], "aws:sns")
+        self.assertEqual(sns["Message"], '{"order":1}')
+        self.assertEqual(sns["MessageAttributes"]["kind"], {"Type": "String", "Value": "order"})
+
+
+if __name__ == "__main__":
+    unittest.main()
