@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "emulator/common/strings.h"
+#include "emulator/sns/envelope.h"
 
 namespace offstage::cli {
 namespace {
@@ -109,6 +110,12 @@ void ActionCommands::Register(CLI::App& app) {
   generate_sns_->add_option("--subject", subject_, "Subject (default: none)");
   generate_sns_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
   generate_sns_->add_option("--topic-arn", topic_arn_, "TopicArn")->capture_default_str();
+  generate_sns_http_ = generate->add_subcommand(
+      "sns-http", "The notification SNS POSTs to an HTTP(S) subscriber (the request body)");
+  generate_sns_http_->add_option("--message", message_, "Message")->capture_default_str();
+  generate_sns_http_->add_option("--subject", subject_, "Subject (default: none)");
+  generate_sns_http_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
+  generate_sns_http_->add_option("--topic-arn", topic_arn_, "TopicArn")->capture_default_str();
 
   publish_ = app.add_subcommand("publish", "Publish a message to a topic");
   publish_->add_option("TOPIC", topic_, "Topic name or ARN")->required();
@@ -134,7 +141,8 @@ int ActionCommands::Run() {
   if (replay_invocation_->parsed()) return ReplayInvocation();
   if (replay_failed_->parsed()) return ReplayFailed();
   if (replay_file_->parsed()) return ReplayFile();
-  if (generate_sns_->parsed()) return GenerateSns();
+  if (generate_sns_->parsed()) return GenerateSns(false);
+  if (generate_sns_http_->parsed()) return GenerateSns(true);
   if (publish_->parsed()) return Publish();
   if (invoke_->parsed()) return Invoke();
   if (topics_->parsed()) return Topics();
@@ -343,41 +351,36 @@ int ActionCommands::ReplayFile() {
   return failed + malformed > 0 ? 1 : 0;
 }
 
-int ActionCommands::GenerateSns() {
-  json attributes = json::object();
+// Sample events come from the same builders the daemon delivers with (sns/envelope.h), so a
+// generated event has exactly the shape a subscriber receives; only the signature is a sample.
+int ActionCommands::GenerateSns(bool http) {
+  sns::MessageView message;
+  message.message_id = "95df01b4-ee98-5cb9-9903-4c221d41eb5e";
+  message.topic_arn = topic_arn_;
+  if (!subject_.empty()) message.subject = subject_;
+  message.body = message_;
+  message.timestamp = "2019-01-02T12:45:07.000Z";
   for (const auto& text : attributes_) {
     auto parsed = ParseAttribute(text);
     if (!parsed) {
-      std::cerr << "offstage events generate sns: --attribute takes NAME=VALUE[:TYPE], not '"
-                << text << "'\n";
+      std::cerr << "offstage events generate: --attribute takes NAME=VALUE[:TYPE], not '" << text
+                << "'\n";
       return 2;
     }
-    attributes[parsed->first] = {{"Type", parsed->second["DataType"]},
-                                 {"Value", parsed->second["StringValue"]}};
+    sns::MessageAttributeValue value;
+    value.data_type = (*parsed).second["DataType"].get<std::string>();
+    value.string_value = (*parsed).second["StringValue"].get<std::string>();
+    message.attributes[parsed->first] = value;
   }
   const std::string subscription = topic_arn_ + ":2bcfbf39-05c3-41de-beaa-fcfcc21c8f55";
-  nlohmann::ordered_json sns = {
-      {"Type", "Notification"},
-      {"MessageId", "95df01b4-ee98-5cb9-9903-4c221d41eb5e"},
-      {"TopicArn", topic_arn_},
-      {"Subject",
-       subject_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(subject_)},
-      {"Message", message_},
-      {"Timestamp", "2019-01-02T12:45:07.000Z"},
-      {"SignatureVersion", "1"},
-      {"Signature", "tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r=="},
-      {"SigningCertUrl",
-       "https://sns.us-east-1.amazonaws.com/"
-       "SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem"},
-      {"UnsubscribeUrl",
-       "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + subscription},
-      {"MessageAttributes", attributes}};
-  nlohmann::ordered_json event = {{"Records",
-                                   {{{"EventSource", "aws:sns"},
-                                     {"EventVersion", "1.0"},
-                                     {"EventSubscriptionArn", subscription},
-                                     {"Sns", sns}}}}};
-  std::cout << event.dump(2) << "\n";
+  sns::Signed sig{
+      "tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r==",
+      "https://sns.us-east-1.amazonaws.com/"
+      "SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem",
+      "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + subscription};
+  const std::string body = http ? sns::HttpNotification(message, message_, sig)
+                                : sns::LambdaEvent(message, subscription, message_, sig);
+  std::cout << nlohmann::ordered_json::parse(body).dump(2) << "\n";
   return 0;
 }
 

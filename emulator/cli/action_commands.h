@@ -25,7 +25,7 @@ class ActionCommands {
   int ReplayInvocation();
   int ReplayFailed();
   int ReplayFile();
-  int GenerateSns();
+  int GenerateSns(bool http);
   int Publish();
   int Invoke();
   int Topics();
@@ -37,6 +37,7 @@ class ActionCommands {
   CLI::App* replay_failed_ = nullptr;
   CLI::App* replay_file_ = nullptr;
   CLI::App* generate_sns_ = nullptr;
+  CLI::App* generate_sns_http_ = nullptr;
   CLI::App* publish_ = nullptr;
   CLI::App* invoke_ = nullptr;
   CLI::App* topics_ = nullptr;

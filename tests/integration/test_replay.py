@@ -263,6 +263,33 @@ class ReplayTest(DaemonTestCase):
         self.assertEqual(event["Records"][0]["EventSource"], "aws:sns")
         self.assertEqual(sns["Message"], '{"order":1}')
         self.assertEqual(sns["MessageAttributes"]["kind"], {"Type": "String", "Value": "order"})
+        self.assertIsNone(sns["Subject"])  # Lambda events always carry Subject, null if none
+
+    def test_generated_sns_event_matches_what_a_subscriber_receives(self):
+        topic, _, record = self.topic_with_recorder()
+        self.sns.publish(TopicArn=topic, Message="same shape", Subject="subj")
+        delivered = record.wait_for(1)[0]["event"]
+        out = self.cli("events", "generate", "sns", "--message", "same shape", "--subject", "subj",
+                       "--topic-arn", topic)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        generated = json.loads(out.stdout)
+        self.assertEqual(list(generated["Records"][0]), list(delivered["Records"][0]))
+        self.assertEqual(list(generated["Records"][0]["Sns"]), list(delivered["Records"][0]["Sns"]))
+        for key in ("Type", "TopicArn", "Subject", "Message", "SignatureVersion"):
+            self.assertEqual(generated["Records"][0]["Sns"][key], delivered["Records"][0]["Sns"][key])
+
+    def test_events_generate_sns_http_is_the_http_notification_body(self):
+        out = self.cli("events", "generate", "sns-http", "--subject", "S", "--message", "m")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        body = json.loads(out.stdout)
+        self.assertEqual(list(body)[:6], ["Type", "MessageId", "TopicArn", "Subject", "Message",
+                                          "Timestamp"])
+        self.assertEqual((body["Type"], body["Subject"], body["Message"]), ("Notification", "S", "m"))
+        self.assertIn("SigningCertURL", body)  # HTTP bodies spell URL in capitals
+        self.assertIn("UnsubscribeURL", body)
+        out = self.cli("events", "generate", "sns", "--attribute", "novalue")
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("NAME=VALUE", out.stderr)
 
 
 if __name__ == "__main__":
