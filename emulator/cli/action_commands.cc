@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "emulator/common/strings.h"
+#include "emulator/lambda/async_queue.h"
 #include "emulator/sns/envelope.h"
 
 namespace offstage::cli {
@@ -116,6 +117,17 @@ void ActionCommands::Register(CLI::App& app) {
   generate_sns_http_->add_option("--subject", subject_, "Subject (default: none)");
   generate_sns_http_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
   generate_sns_http_->add_option("--topic-arn", topic_arn_, "TopicArn")->capture_default_str();
+  generate_destination_ = generate->add_subcommand(
+      "destination", "The record an OnSuccess / OnFailure destination receives");
+  generate_destination_
+      ->add_option("--condition", condition_, "Success, RetriesExhausted or EventAgeExceeded")
+      ->check(CLI::IsMember({"Success", "RetriesExhausted", "EventAgeExceeded"}))
+      ->capture_default_str();
+  generate_destination_->add_option("--function-arn", function_arn_, "The function's ARN")
+      ->capture_default_str();
+  generate_destination_->add_option("--payload", payload_, "The event, as JSON (default: {})");
+  generate_destination_->add_option("--response", response_,
+                                    "The function's response or error document, as JSON");
 
   publish_ = app.add_subcommand("publish", "Publish a message to a topic");
   publish_->add_option("TOPIC", topic_, "Topic name or ARN")->required();
@@ -143,6 +155,7 @@ int ActionCommands::Run() {
   if (replay_file_->parsed()) return ReplayFile();
   if (generate_sns_->parsed()) return GenerateSns(false);
   if (generate_sns_http_->parsed()) return GenerateSns(true);
+  if (generate_destination_->parsed()) return GenerateDestination();
   if (publish_->parsed()) return Publish();
   if (invoke_->parsed()) return Invoke();
   if (topics_->parsed()) return Topics();
@@ -381,6 +394,25 @@ int ActionCommands::GenerateSns(bool http) {
   const std::string body = http ? sns::HttpNotification(message, message_, sig)
                                 : sns::LambdaEvent(message, subscription, message_, sig);
   std::cout << nlohmann::ordered_json::parse(body).dump(2) << "\n";
+  return 0;
+}
+
+// The record an OnSuccess / OnFailure destination receives, from the daemon's own builder.
+int ActionCommands::GenerateDestination() {
+  lambda::Condition condition = lambda::Condition::kSuccess;
+  if (condition_ == "RetriesExhausted") condition = lambda::Condition::kRetriesExhausted;
+  if (condition_ == "EventAgeExceeded") condition = lambda::Condition::kEventAgeExceeded;
+  std::string response = response_;
+  if (response.empty()) {
+    response = condition == lambda::Condition::kSuccess
+                   ? "null"
+                   : R"({"errorType":"Error","errorMessage":"Something went wrong"})";
+  }
+  const std::string record = lambda::InvocationRecord(
+      "e4b46cbf-b738-xmpl-8880-a18cdf61200e", function_arn_, condition,
+      condition == lambda::Condition::kSuccess ? 1 : 3, payload_.empty() ? "{}" : payload_,
+      response, "2019-11-24T23:08:25.651Z");
+  std::cout << nlohmann::ordered_json::parse(record).dump(2) << "\n";
   return 0;
 }
 

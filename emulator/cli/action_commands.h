@@ -26,6 +26,7 @@ class ActionCommands {
   int ReplayFailed();
   int ReplayFile();
   int GenerateSns(bool http);
+  int GenerateDestination();
   int Publish();
   int Invoke();
   int Topics();
@@ -38,6 +39,10 @@ class ActionCommands {
   CLI::App* replay_file_ = nullptr;
   CLI::App* generate_sns_ = nullptr;
   CLI::App* generate_sns_http_ = nullptr;
+  CLI::App* generate_destination_ = nullptr;
+  std::string condition_ = "Success";
+  std::string function_arn_ = "arn:aws:lambda:us-east-1:123456789012:function:my-function";
+  std::string response_;
   CLI::App* publish_ = nullptr;
   CLI::App* invoke_ = nullptr;
   CLI::App* topics_ = nullptr;

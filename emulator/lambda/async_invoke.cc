@@ -37,6 +37,26 @@ const char* ConditionName(Condition condition) {
 
 }  // namespace
 
+std::string InvocationRecord(const std::string& request_id, const std::string& function_arn,
+                             Condition condition, int attempts, const std::string& payload,
+                             const std::string& response, const std::string& timestamp) {
+  ojson record = {{"version", "1.0"},
+                  {"timestamp", timestamp},
+                  {"requestContext",
+                   {{"requestId", request_id},
+                    {"functionArn", function_arn + ":$LATEST"},
+                    {"condition", ConditionName(condition)},
+                    {"approximateInvokeCount", attempts}}},
+                  {"requestPayload", Embed(payload)}};
+  if (attempts > 0) {
+    ojson context = {{"statusCode", 200}, {"executedVersion", "$LATEST"}};
+    if (condition != Condition::kSuccess) context["functionError"] = "Unhandled";
+    record["responseContext"] = context;
+    record["responsePayload"] = Embed(response);
+  }
+  return record.dump();
+}
+
 Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
                                                const std::string& function_arn, std::string payload,
                                                std::string source, std::string source_id) {
@@ -187,27 +207,15 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
                                 ? "failed after " + std::to_string(event.attempts) + " attempt(s)"
                                 : "expired after " + std::to_string(event.attempts) + " attempt(s)";
 
-  // The invocation record of §6.
-  ojson record = {{"version", "1.0"},
-                  {"timestamp", common::IsoMillis(clock_.NowNanos())},
-                  {"requestContext",
-                   {{"requestId", event.request_id},
-                    {"functionArn", event.function_arn + ":$LATEST"},
-                    {"condition", ConditionName(condition)},
-                    {"approximateInvokeCount", event.attempts}}},
-                  {"requestPayload", Embed(event.payload)}};
-  if (event.attempts > 0) {
-    ojson response = {{"statusCode", 200}, {"executedVersion", "$LATEST"}};
-    if (condition != Condition::kSuccess) response["functionError"] = "Unhandled";
-    record["responseContext"] = response;
-    record["responsePayload"] = Embed(last.payload);
-  }
+  const std::string record =
+      InvocationRecord(event.request_id, event.function_arn, condition, event.attempts,
+                       event.payload, last.payload, common::IsoMillis(clock_.NowNanos()));
   const auto& config = function->event_invoke_config;
   const std::optional<std::string> destination = !config ? std::nullopt
                                                  : condition == Condition::kSuccess
                                                      ? config->on_success
                                                      : config->on_failure;
-  if (destination) disposition += "; " + Deliver(*destination, record.dump(), event);
+  if (destination) disposition += "; " + Deliver(*destination, record, event);
 
   if (condition != Condition::kSuccess && function->dead_letter_target) {
     // Dead-letter queue: the original event, with RequestID, ErrorCode, ErrorMessage (§6).

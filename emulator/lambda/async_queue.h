@@ -53,6 +53,13 @@ struct Attempt {
 
 enum class Condition { kSuccess, kRetriesExhausted, kEventAgeExceeded };
 
+// The invocation record sent to an OnSuccess / OnFailure destination (§6 of the wire
+// reference), as JSON text. `attempts` 0 means the function never ran (no response part);
+// `response` is the last attempt's response or error document.
+std::string InvocationRecord(const std::string& request_id, const std::string& function_arn,
+                             Condition condition, int attempts, const std::string& payload,
+                             const std::string& response, const std::string& timestamp);
+
 class AsyncHandler {
  public:
   virtual ~AsyncHandler() = default;

@@ -278,6 +278,27 @@ class ReplayTest(DaemonTestCase):
         for key in ("Type", "TopicArn", "Subject", "Message", "SignatureVersion"):
             self.assertEqual(generated["Records"][0]["Sns"][key], delivered["Records"][0]["Sns"][key])
 
+    def test_generated_destination_record_matches_a_delivered_one(self):
+        target, target_record = self.recorder("dst")
+        name, record = self.recorder("failing", env={"FAIL": "1"})
+        target_arn = self.lam.get_function(FunctionName=target)["Configuration"]["FunctionArn"]
+        self.lam.put_function_event_invoke_config(
+            FunctionName=name, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": target_arn}})
+        self.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"a":1}')
+        delivered = target_record.wait_for(1, timeout=30)[0]["event"]
+        out = self.cli("events", "generate", "destination", "--condition", "RetriesExhausted",
+                       "--payload", '{"a":1}')
+        self.assertEqual(out.returncode, 0, out.stderr)
+        generated = json.loads(out.stdout)
+        self.assertEqual(list(generated), list(delivered))
+        self.assertEqual(list(generated["requestContext"]), list(delivered["requestContext"]))
+        self.assertEqual(generated["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(generated["requestPayload"], delivered["requestPayload"])
+        self.assertEqual(generated["responseContext"], delivered["responseContext"])
+        out = self.cli("events", "generate", "destination", "--condition", "Bogus")
+        self.assertEqual(out.returncode, 2)
+
     def test_events_generate_sns_http_is_the_http_notification_body(self):
         out = self.cli("events", "generate", "sns-http", "--subject", "S", "--message", "m")
         self.assertEqual(out.returncode, 0, out.stderr)
