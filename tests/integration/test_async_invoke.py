@@ -16,41 +16,14 @@ import botocore.exceptions
 
 from harness import DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import function_arn
-from recorder import ISO_MILLIS_Z, RecordFile, create_recorder
+from recorder import ISO_MILLIS_Z, RecordFile, RecorderTestCase, create_recorder
 from test_lambda_boto3 import boto3_unvalidated
 
 SQS_ARN = "arn:aws:sqs:us-east-1:000000000000:offstage-destination-queue"
 
 
-class AsyncInvokeTest(DaemonTestCase):
+class AsyncInvokeTest(RecorderTestCase):
     daemon_args = ("--async-retry-delays", "1s,2s")
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.lam = boto3_client("lambda", cls.endpoint)
-        cls.sns = boto3_client("sns", cls.endpoint)
-        cls.counter = 0
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lam.close()
-        cls.sns.close()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.dir = temp_dir(self)
-
-    def unique(self, prefix):
-        AsyncInvokeTest.counter += 1
-        return "%s-%d-%d" % (prefix, os.getpid(), AsyncInvokeTest.counter)
-
-    def recorder(self, prefix, runtime="node", env=None, **extra):
-        """A new recorder function and its record file."""
-        name = self.unique(prefix)
-        record = RecordFile(self.dir, name)
-        create_recorder(self.lam, name, record, runtime=runtime, env=env, **extra)
-        return name, record
 
     def event_invoke(self, name, event):
         out = self.lam.invoke(FunctionName=name, InvocationType="Event",

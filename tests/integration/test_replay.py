@@ -9,38 +9,12 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, DaemonTestCase, boto3_client, temp_dir
-from recorder import RecordFile, create_recorder
+from harness import BIN
+from recorder import RecorderTestCase
 
 
-class ReplayTest(DaemonTestCase):
+class ReplayTest(RecorderTestCase):
     daemon_args = ("--async-retry-delays", "1s,2s")
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.lam = boto3_client("lambda", cls.endpoint)
-        cls.sns = boto3_client("sns", cls.endpoint)
-        cls.counter = 0
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lam.close()
-        cls.sns.close()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.dir = temp_dir(self)
-
-    def unique(self, prefix):
-        ReplayTest.counter += 1
-        return "%s-%d-%d" % (prefix, os.getpid(), ReplayTest.counter)
-
-    def recorder(self, prefix, env=None):
-        name = self.unique(prefix)
-        record = RecordFile(self.dir, name)
-        create_recorder(self.lam, name, record, env=env)
-        return name, record
 
     def topic_with_recorder(self):
         name, record = self.recorder("sub")
