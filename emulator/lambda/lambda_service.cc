@@ -633,6 +633,10 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   attrs["max_memory_mb"] = o.max_memory_mb;
   if (!o.error_type.empty()) attrs["error_type"] = o.error_type;
   if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
+  if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
+    attrs["handler_start_ns"] = o.handler_start_ns;
+    attrs["handler_end_ns"] = o.handler_end_ns;
+  }
   record.attrs_json = attrs.dump();
   recorder_.Record(record);
   return run;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -53,6 +54,34 @@ std::string Millis(double ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", ms);
   return buf;
+}
+
+// Offstage-Handler-Run: "start,end", the runtime's CLOCK_MONOTONIC nanoseconds when it called
+// the handler and when the handler's outcome was known. Converted onto the daemon's clock by
+// the offset between the two clocks now (the moment the answer arrived, outcome.finished_ns).
+// `taken_ns` is when this side took the event for the runtime (before writing it): nothing of
+// the handler can precede it, so a report that does is ignored. The handover timestamp proper
+// is taken after the event's bytes were written; if this thread was preempted in between, the
+// runtime may have started the handler before it: the span then starts at the handler's start,
+// since the event was certainly handed over by then.
+void HandlerRun(const std::string& header, int64_t taken_ns, InvocationOutcome& outcome) {
+  constexpr int64_t kClockSlackNs = 100'000;  // conversion error between the two clocks
+  long long start = 0;
+  long long end = 0;
+  char extra = 0;
+  if (header.empty() || std::sscanf(header.c_str(), "%lld,%lld%c", &start, &end, &extra) != 2) {
+    return;
+  }
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const int64_t mono_now = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  if (start <= 0 || end < start || end > mono_now) return;
+  const int64_t handler_start = outcome.finished_ns - (mono_now - start);
+  const int64_t handler_end = outcome.finished_ns - (mono_now - end);
+  if (handler_start < taken_ns - kClockSlackNs) return;
+  outcome.handler_start_ns = std::max(handler_start, taken_ns);
+  outcome.handler_end_ns = std::min(handler_end, outcome.finished_ns);
+  outcome.handed_over_ns = std::min(outcome.handed_over_ns, outcome.handler_start_ns);
 }
 
 }  // namespace
@@ -207,6 +236,7 @@ void Environment::Routes() {
     current_id_ = request.request_id;
     last_id_ = request.request_id;
     handed_over_ns_ = clock_.NowNanos();
+    written_ns_ = 0;
     deadline_ns_ = handed_over_ns_ + request.timeout_ns;
     cv_.notify_all();
     res.set_header("Lambda-Runtime-Aws-Request-Id", request.request_id);
@@ -218,7 +248,19 @@ void Environment::Routes() {
     if (request.client_context) {
       res.set_header("Lambda-Runtime-Client-Context", *request.client_context);
     }
-    res.set_content(request.payload, "application/json");
+    // The event counts as handed over once its bytes are in the runtime's socket, not when this
+    // thread picked it up: a content provider writes the body and then takes the timestamp, so a
+    // recorded duration is the runtime's own part and no more (docs/tracing.md).
+    auto payload = std::make_shared<std::string>(std::move(request.payload));
+    res.set_content_provider(payload->size(), "application/json",
+                             [this, payload, id = request.request_id](size_t offset, size_t length,
+                                                                      httplib::DataSink& sink) {
+                               if (!sink.write(payload->data() + offset, length)) return false;
+                               const int64_t written = clock_.NowNanos();
+                               common::MutexLock written_lock(mu_);
+                               if (current_id_ == id) written_ns_ = written;
+                               return true;
+                             });
   });
 
   auto answer = [this](const httplib::Request& req, httplib::Response& res, bool error) {
@@ -267,7 +309,8 @@ void Environment::Routes() {
       res.set_content("{\"status\":\"OK\"}", "application/json");
     }
     outcome.finished_ns = clock_.NowNanos();
-    outcome.handed_over_ns = handed_over_ns_;
+    outcome.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
+    HandlerRun(req.get_header_value("Offstage-Handler-Run"), handed_over_ns_, outcome);
     outcome_ = std::move(outcome);
     current_id_.clear();
     state_ = State::kReady;
@@ -449,7 +492,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       out = std::move(*outcome_);
       outcome_.reset();
     } else {
-      out.handed_over_ns = handed_over_ns_;
+      out.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
       out.finished_ns = clock_.NowNanos();
     }
     if (end != End::kAnswered) {

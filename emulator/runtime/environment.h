@@ -82,8 +82,12 @@ struct InvocationOutcome {
   double duration_ms = 0;
   long max_memory_mb = 0;
   std::vector<std::string> pending_work;  // the shim's Offstage-Pending-Work report
-  std::string log;                        // this invocation's log, START..REPORT
-  bool reusable = false;                  // the environment can take another event
+  // The runtime's own account of the handler's run (Offstage-Handler-Run, CLOCK_MONOTONIC),
+  // on the daemon's clock and inside [handed_over_ns, finished_ns]; 0 when not reported.
+  int64_t handler_start_ns = 0;
+  int64_t handler_end_ns = 0;
+  std::string log;        // this invocation's log, START..REPORT
+  bool reusable = false;  // the environment can take another event
 };
 
 // Blocks until a cpp-httplib server's accept loop runs (stop() before that is lost).
@@ -149,7 +153,8 @@ class Environment {
   std::optional<InvocationRequest> pending_ GUARDED_BY(mu_);  // waiting for /next
   std::string current_id_ GUARDED_BY(mu_);                    // handed over, not yet answered
   std::string last_id_ GUARDED_BY(mu_);                       // for log lines after the answer
-  int64_t handed_over_ns_ GUARDED_BY(mu_) = 0;
+  int64_t handed_over_ns_ GUARDED_BY(mu_) = 0;                // /next took the event
+  int64_t written_ns_ GUARDED_BY(mu_) = 0;   // ... and finished writing it to the runtime
   int64_t deadline_ns_ GUARDED_BY(mu_) = 0;  // 0 until the runtime has taken the event
   std::optional<InvocationOutcome> outcome_ GUARDED_BY(mu_);
   std::optional<std::pair<std::string, std::string>> init_error_ GUARDED_BY(mu_);

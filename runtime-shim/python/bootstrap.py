@@ -7,8 +7,10 @@ python3.x managed runtimes): handler resolution, the context object, error bodie
 root logging handler and its line format, init errors and Runtime.MarshalError.
 See ../README.md.
 
-Standard library only.  Offstage extension: the `Offstage-Pending-Work` header on
-/response and /error (threads and asyncio tasks the handler left running).
+Standard library only.  Offstage extensions, headers on /response and /error:
+`Offstage-Pending-Work` (threads and asyncio tasks the handler left running) and
+`Offstage-Handler-Run` (CLOCK_MONOTONIC nanoseconds when the handler was called and when it
+returned or raised, "start,end").
 
 The file is deliberately named bootstrap.py: like AWS's runtime, stack traces drop the
 leading frames whose file name contains "/bootstrap.py".
@@ -180,23 +182,25 @@ class RuntimeClient:
         return status
 
     @staticmethod
-    def _pending_header(headers, pending):
+    def _offstage_headers(headers, pending, handler_run):
         if pending:
             headers["Offstage-Pending-Work"] = json.dumps(pending, ensure_ascii=True)
+        if handler_run:
+            headers["Offstage-Handler-Run"] = "%d,%d" % handler_run
         return headers
 
-    def post_invocation_result(self, invoke_id, result, content_type, pending):
-        headers = self._pending_header({"Content-Type": content_type}, pending)
+    def post_invocation_result(self, invoke_id, result, content_type, pending, handler_run=None):
+        headers = self._offstage_headers({"Content-Type": content_type}, pending, handler_run)
         return self._post(
             "%s/runtime/invocation/%s/response" % (API_PREFIX, invoke_id), result, headers
         )
 
-    def post_invocation_error(self, invoke_id, error_result, pending):
+    def post_invocation_error(self, invoke_id, error_result, pending, handler_run=None):
         headers = {
             "Content-Type": "application/json",
             "Lambda-Runtime-Function-Error-Type": _header_safe(error_result["errorType"]),
         }
-        self._pending_header(headers, pending)
+        self._offstage_headers(headers, pending, handler_run)
         return self._post(
             "%s/runtime/invocation/%s/error" % (API_PREFIX, invoke_id),
             to_json(error_result).encode("utf-8"),
@@ -586,6 +590,7 @@ def handle_event_request(client, request_handler, headers, body):
     invoke_id = headers.get("Lambda-Runtime-Aws-Request-Id")
     error_result = None
     before = None
+    started = ended = 0  # time.monotonic_ns() (CLOCK_MONOTONIC) around the handler's call
     try:
         client_context = headers.get("Lambda-Runtime-Client-Context")
         cognito_identity = headers.get("Lambda-Runtime-Cognito-Identity")
@@ -599,19 +604,24 @@ def handle_event_request(client, request_handler, headers, body):
         )
         event = unmarshal_request(body, headers.get("Content-Type"))
         before = snapshot_work()
+        started = time.monotonic_ns()
         response = request_handler(event, lambda_context)
+        ended = time.monotonic_ns()
         result, content_type = marshal_response(response)
     except FaultException as e:
         error_result = make_error(e.msg, e.exception_type, e.trace, invoke_id)
     except Exception:
         error_result = build_fault_result(sys.exc_info(), None, invoke_id)
 
+    if started and not ended:  # the handler raised
+        ended = time.monotonic_ns()
+    handler_run = (started, ended) if started else None
     pending = pending_work(before)
     if error_result is not None:
         log_error(error_result)
-        client.post_invocation_error(invoke_id, error_result, pending)
+        client.post_invocation_error(invoke_id, error_result, pending, handler_run)
     else:
-        client.post_invocation_result(invoke_id, result, content_type, pending)
+        client.post_invocation_result(invoke_id, result, content_type, pending, handler_run)
 
 
 def main():

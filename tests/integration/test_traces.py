@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 from harness import BIN, REPO, DaemonTestCase, boto3_client, temp_dir
-from lambda_fixtures import ROLE, function_arn, zip_fixture
+from lambda_fixtures import ROLE, function_arn, zip_files, zip_fixture
 
 CONFIG = os.path.join(REPO, "examples", "seed-pattern", "offstage.json")
 SDK_DIR = os.path.join(REPO, "tests", "clients", "node_modules")
@@ -286,29 +286,58 @@ class SeedPatternTraceTest(TraceTestCase):
 
     def test_span_durations_match_the_handlers_own_measurement(self):
         # One invocation at a time, each trace finished before the next (no worker running
-        # beside the measured front): the spans' (end_ns - start_ns) against the handlers' own
-        # performance.now() measurement (handlerMs) of the same warm invocations.
-        for name, runs in (("front-inline", 10), ("front-offload", 10)):
+        # beside the measured front), against the handlers' own measurement (handlerMs) of the
+        # same warm invocations: the Node fronts with performance.now(), a Python function with
+        # time.perf_counter(). Two recorded figures are checked (docs/tracing.md, "How exact
+        # the durations are"):
+        #  - the handler's run as its runtime reported it (attrs handler_start_ns/end_ns,
+        #    CLOCK_MONOTONIC on the daemon's clock): within 1 ms of handlerMs, every time, and
+        #    inside the invocation span;
+        #  - the invocation span (the event handed over to the answer received, what REPORT's
+        #    Duration is): contains the handler's run, and adds only the platform's part.
+        self.create_python_timer()
+        for name, runs in (("front-inline", 10), ("front-offload", 10), ("py-timer", 10)):
             with self.subTest(function=name):
                 self.trace_of(self.invoke(name, {"order": "warm-up"})[0])
-                diffs = []
+                span_diffs, run_diffs = [], []
                 for i in range(runs):
                     request_id, body = self.invoke(name, {"order": "measure-%d" % i})
                     span = self.trace_of(request_id)["spans"][0]
                     self.assertEqual(span["id"], request_id)
-                    self.assertFalse(span["attrs"]["cold"], span)
-                    diffs.append(duration_ms(span) - body["handlerMs"])
-                median = statistics.median(diffs)
+                    attrs = span["attrs"]
+                    self.assertFalse(attrs["cold"], span)
+                    self.assertLessEqual(span["start_ns"], attrs["handler_start_ns"], span)
+                    self.assertLess(attrs["handler_start_ns"], attrs["handler_end_ns"], span)
+                    self.assertLessEqual(attrs["handler_end_ns"], span["end_ns"], span)
+                    run_ms = (attrs["handler_end_ns"] - attrs["handler_start_ns"]) / 1e6
+                    run_diffs.append(run_ms - body["handlerMs"])
+                    span_diffs.append(duration_ms(span) - body["handlerMs"])
                 sys.stderr.write(
-                    "\n%s: span - handlerMs over %d warm invocations: median %.3f ms, min %.3f "
-                    "ms, max %.3f ms; all: %s\n" % (name, runs, median, min(diffs), max(diffs),
-                                                   ", ".join("%.3f" % d for d in diffs)))
-                                # The span contains the handler's run. What it adds is the platform's own part of
-                # an invocation (thaw, the Runtime API round trips, the runtime client): measured
-                # here at 0.8-1.6 ms median on this 2-core machine, so the bound is 2 ms, not the
-                # 1 ms the tracing issue aims for (left open there, with these measurements).
-                self.assertGreaterEqual(min(diffs), 0.0, diffs)
-                self.assertLessEqual(abs(median), 2.0, diffs)
+                    "\n%s over %d warm invocations, minus the handler's own measurement:\n"
+                    "  handler run: median %.3f ms, max |d| %.3f ms\n"
+                    "  span:        median %.3f ms, min %.3f ms, max %.3f ms; all: %s\n"
+                    % (name, runs, statistics.median(run_diffs),
+                       max(abs(d) for d in run_diffs), statistics.median(span_diffs),
+                       min(span_diffs), max(span_diffs),
+                       ", ".join("%.3f" % d for d in span_diffs)))
+                for d in run_diffs:
+                    self.assertLessEqual(abs(d), 1.0, run_diffs)
+                # The span's extra is the platform's own part of an invocation: the Runtime
+                # API exchange on loopback, the runtime client, thaw. Measured on this 2-core
+                # machine at a median of 0.5-1.0 ms (more after a long handler: caches and
+                # CPUs go cold), so the bound is on the median, with room for a noisy CI host.
+                self.assertGreaterEqual(min(span_diffs), 0.0, span_diffs)
+                self.assertLessEqual(statistics.median(span_diffs), 1.5, span_diffs)
+
+    def create_python_timer(self):
+        code = (b"import time\n"
+                b"def handler(event, context):\n"
+                b"    started = time.perf_counter()\n"
+                b"    time.sleep(0.05)\n"
+                b"    return {'handlerMs': (time.perf_counter() - started) * 1000}\n")
+        self.lam.create_function(FunctionName="py-timer", Runtime="python3.12", Role=ROLE,
+                                 Handler="app.handler",
+                                 Code={"ZipFile": zip_files({"app.py": code})})
 
     # ---- outputs, the control API, errors ----
 
