@@ -55,6 +55,25 @@ class SnsTopicPublisher final : public lambda::TopicPublisher {
   sns::SnsService& sns_;
 };
 
+// The "retention" object of /_offstage/health and POST /_offstage/prune.
+nlohmann::json RetentionJson(const storage::Pruner* pruner) {
+  if (!pruner) return nullptr;
+  const storage::RetentionPolicy& policy = pruner->policy();
+  const storage::PruneStats stats = pruner->stats();
+  return {
+      {"policy", storage::FormatRetention(policy)},
+      {"max_age_seconds", policy.max_age_ns > 0 ? nlohmann::json(policy.max_age_ns / 1'000'000'000)
+                                                : nlohmann::json(nullptr)},
+      {"max_invocations", policy.max_invocations > 0 ? nlohmann::json(policy.max_invocations)
+                                                     : nlohmann::json(nullptr)},
+      {"passes", stats.passes},
+      {"last_pass_ns", stats.last_pass_ns},
+      {"cutoff_ns", stats.cutoff_ns},
+      {"invocations_kept", stats.invocations},
+      {"deleted", stats.deleted},
+  };
+}
+
 }  // namespace
 
 Daemon::Daemon(const DaemonOptions& options)
@@ -86,6 +105,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (!options.ephemeral) daemon->checkpointer_ = std::make_unique<storage::Checkpointer>(path);
   daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
+  daemon->pruner_ =
+      std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, options.retention);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   sns::HttpDelivererOptions http_options;
@@ -140,7 +161,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
                                      *daemon->trace_queries_, [self] { return self->HealthJson(); },
                                      [self] { return self->signer_->CertificatePem(); },
-                                     [self](common::RequestContext& ctx) { self->Attribute(ctx); }},
+                                     [self](common::RequestContext& ctx) { self->Attribute(ctx); },
+                                     [self] { return self->PruneNow(); }},
       daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;
 }
@@ -175,6 +197,7 @@ common::Result<std::string> Daemon::Start() {
       return common::Fail(status.error());
     }
   }
+  pruner_->Start();
   server_thread_ = std::thread([this] { server_->Serve(); });
   server_->WaitUntilServing();
   return endpoint_;
@@ -185,6 +208,7 @@ void Daemon::Shutdown() {
   // drain the writer so every acknowledged change is committed, then close the database.
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
+  if (pruner_) pruner_->Stop();            // a pass in progress ends with its current batch
   if (lambda_) lambda_->BeginStopAsync();  // no asynchronous attempt starts from here
   if (pool_) pool_->StopAll();             // running invocations end at once
   if (lambda_) lambda_->StopAsync();       // the queue's threads join
@@ -229,8 +253,18 @@ std::string Daemon::HealthJson() const {
         {"messages", counts.messages},
         {"functions", lambda_ ? lambda_->function_count() : 0},
         {"environments", pool_ ? pool_->total() : 0}}},
+      {"retention", RetentionJson(pruner_.get())},
   };
   return health.dump();
+}
+
+common::Result<std::string> Daemon::PruneNow() {
+  if (!pruner_->policy().enabled()) {
+    return common::Fail(common::InvalidParameter("retention is off (--retention off)"));
+  }
+  auto stats = pruner_->RunOnce();
+  if (!stats) return common::Fail(stats.error());
+  return RetentionJson(pruner_.get()).dump();
 }
 
 }  // namespace offstage::app

@@ -22,6 +22,7 @@
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
+#include "emulator/storage/pruner.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/recorder.h"
@@ -46,6 +47,8 @@ struct DaemonOptions {
   std::vector<int64_t> async_retry_delays_ns = {60'000'000'000, 120'000'000'000};
   std::optional<std::vector<int64_t>> sns_retry_delays_ns;  // overrides delivery policies
   bool sns_insecure_tls = false;
+  // --retention: telemetry older than a day, or beyond a million invocations, is pruned.
+  storage::RetentionPolicy retention{86'400'000'000'000, 1'000'000};
 };
 
 class Daemon {
@@ -59,6 +62,8 @@ class Daemon {
   void Shutdown();
 
   std::string HealthJson() const;
+  // One retention pass now (POST /_offstage/prune): the retention JSON of HealthJson after it.
+  common::Result<std::string> PruneNow();
   // Fills a request's trace and causal parent (the protocol layer's caller resolver).
   void Attribute(common::RequestContext& ctx);
   common::Logger& log() { return log_; }
@@ -73,6 +78,7 @@ class Daemon {
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Checkpointer> checkpointer_;
+  std::unique_ptr<storage::Pruner> pruner_;
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<sns::Signer> signer_;

@@ -209,7 +209,7 @@ int ActionCommands::ReplayFailed() {
   DaemonClient client(ResolveEndpoint(client_.endpoint));
   int64_t since_ns = 0;
   if (!since_.empty()) {
-    auto duration = ParseDuration(since_);
+    auto duration = common::ParseDurationNs(since_);
     if (!duration) {
       std::cerr << "offstage replay failed: --since takes a duration such as 30m or 2h\n";
       return 2;

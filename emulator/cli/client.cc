@@ -57,29 +57,4 @@ void DaemonClient::ReportUnreachable(const HttpResult& result) const {
                "it\n";
 }
 
-std::optional<int64_t> ParseDuration(const std::string& text) {
-  if (text.size() < 2) return std::nullopt;
-  const char unit = text.back();
-  int64_t scale = 0;
-  switch (unit) {
-    case 's':
-      scale = 1'000'000'000LL;
-      break;
-    case 'm':
-      scale = 60'000'000'000LL;
-      break;
-    case 'h':
-      scale = 3'600'000'000'000LL;
-      break;
-    case 'd':
-      scale = 86'400'000'000'000LL;
-      break;
-    default:
-      return std::nullopt;
-  }
-  const std::string number = text.substr(0, text.size() - 1);
-  if (number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoll(number) * scale;
-}
-
 }  // namespace offstage::cli

@@ -38,7 +38,4 @@ class DaemonClient {
   std::string endpoint_;
 };
 
-// "30m", "2h", "45s", "1d" -> nanoseconds; nullopt when malformed.
-std::optional<int64_t> ParseDuration(const std::string& text);
-
 }  // namespace offstage::cli

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "emulator/common/strings.h"
+
 namespace offstage::cli {
 
 void LogsCommand::Register(CLI::App& app) {
@@ -21,7 +23,7 @@ int LogsCommand::Run() {
   DaemonClient client(ResolveEndpoint(client_.endpoint));
   int64_t since_ns = 0;
   if (!since_.empty()) {
-    auto duration = ParseDuration(since_);
+    auto duration = common::ParseDurationNs(since_);
     if (!duration) {
       std::cerr << "offstage logs: --since takes a duration such as 30s, 10m, 2h or 1d, not '"
                 << since_ << "'\n";

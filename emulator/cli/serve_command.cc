@@ -13,22 +13,10 @@
 #include <thread>
 
 #include "common/version.h"
+#include "emulator/common/strings.h"
 
 namespace offstage::cli {
 namespace {
-
-// "250ms", "1s", "2m" -> nanoseconds.
-std::optional<int64_t> ParseDelay(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 9) return std::nullopt;
-  const int64_t value = std::stoll(text.substr(0, digits));
-  const std::string unit = text.substr(digits);
-  if (unit == "ms") return value * 1'000'000;
-  if (unit == "s") return value * 1'000'000'000;
-  if (unit == "m") return value * 60'000'000'000;
-  return std::nullopt;
-}
 
 // "1s,2s,500ms" -> nanoseconds each; throws CLI11's validation error on a bad item.
 std::vector<int64_t> ParseDelayList(const std::string& option, const std::string& text) {
@@ -37,7 +25,7 @@ std::vector<int64_t> ParseDelayList(const std::string& option, const std::string
   while (true) {
     const size_t comma = text.find(',', start);
     const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    auto delay = ParseDelay(item);
+    auto delay = common::ParseDurationNs(item);
     if (!delay) {
       throw CLI::ValidationError(option, "'" + item + "' is not a duration like 500ms, 1s or 2m");
     }
@@ -104,6 +92,16 @@ void ServeCommand::Register(CLI::App& app) {
       },
       "Delays between retries of http(s) deliveries, replacing the delivery policies' (e.g. "
       "100ms,200ms in tests)");
+  command_->add_option_function<std::string>(
+      "--retention",
+      [this](const std::string& text) {
+        auto policy = storage::ParseRetention(text);
+        if (!policy) throw CLI::ValidationError("--retention", policy.error().message);
+        options_.retention = *policy;
+      },
+      "How much telemetry (traces, logs, messages, finished deliveries and events) to keep: a "
+      "duration, a number of invocations, or both, whichever is reached first; or off "
+      "(default 24h,1000000)");
   command_->add_flag("--sns-insecure-tls", options_.sns_insecure_tls,
                      "Deliver to https endpoints without verifying their certificates");
   command_->add_option("--shim-dir", options_.shim_dir,

@@ -199,4 +199,19 @@ std::string ToLower(std::string_view text) {
   return out;
 }
 
+std::optional<int64_t> ParseDurationNs(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  int64_t value = 0;
+  for (size_t i = 0; i < digits; ++i) value = value * 10 + (text[i] - '0');
+  const std::string_view unit = text.substr(digits);
+  if (unit == "ms") return value * 1'000'000;
+  if (unit == "s") return value * 1'000'000'000;
+  if (unit == "m") return value * 60'000'000'000;
+  if (unit == "h") return value * 3'600'000'000'000;
+  if (unit == "d") return value * 86'400'000'000'000;
+  return std::nullopt;
+}
+
 }  // namespace offstage::common

@@ -2,6 +2,7 @@
 // Pure functions, safe on any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +31,9 @@ std::vector<std::string_view> Split(std::string_view text, char sep);
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 std::string ToLower(std::string_view text);
+
+// "250ms", "30s", "2m", "24h", "7d" -> nanoseconds; nullopt on anything else (no sign, no
+// fraction, at most 9 digits).
+std::optional<int64_t> ParseDurationNs(std::string_view text);
 
 }  // namespace offstage::common

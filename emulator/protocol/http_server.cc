@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
@@ -58,6 +59,7 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
                                             backends.traces, backends.sns, backends.lambda)),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
+      prune_(std::move(backends.prune)),
       server_(std::make_unique<httplib::Server>()) {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -232,6 +234,17 @@ void HttpServer::Routes() {
   });
   server_->Get("/_offstage/functions", [this, context, control](const auto& req, auto& res) {
     control(req, res, control_->Functions(context(req)));
+  });
+  server_->Post("/_offstage/prune", [this](const httplib::Request&, httplib::Response& res) {
+    auto done = prune_ ? prune_()
+                       : common::Result<std::string>(
+                             common::Fail(common::Internal("retention is not available")));
+    if (done) {
+      res.set_content(*done, "application/json");
+    } else {
+      res.status = done.error().code == common::ErrorCode::kInvalidParameter ? 409 : 503;
+      res.set_content(nlohmann::json{{"error", done.error().message}}.dump(), "application/json");
+    }
   });
   server_->Get("/_offstage/logs",
                [this, control](const httplib::Request& req, httplib::Response& res) {

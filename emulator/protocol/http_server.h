@@ -52,6 +52,8 @@ class HttpServer {
     std::function<common::Result<std::string>()> certificate;
     // Fills RequestContext::trace_id and parent_span (from the signing access key id).
     std::function<void(common::RequestContext&)> attribute;
+    // One retention pass now: the retention JSON after it (POST /_offstage/prune).
+    std::function<common::Result<std::string>()> prune;
   };
   HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
              common::IdGenerator& ids, common::Logger& log);
@@ -77,6 +79,7 @@ class HttpServer {
   std::unique_ptr<ControlApi> control_;
   std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;
+  std::function<common::Result<std::string>()> prune_;
   std::unique_ptr<httplib::Server> server_;
 };
 
