@@ -2,17 +2,21 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace offstage::storage {
 namespace {
 
-constexpr int kTruncateFrames = 32768;  // about 128 MiB of WAL
+constexpr int kTruncateFrames = 65536;  // about 256 MiB of WAL
 
 }  // namespace
 
-Checkpointer::Checkpointer(std::string path, int interval_ms)
-    : path_(std::move(path)), interval_ms_(interval_ms), thread_([this] { Run(); }) {}
+Checkpointer::Checkpointer(std::string path, int busy_interval_ms, int idle_interval_ms)
+    : path_(std::move(path)),
+      busy_interval_ms_(busy_interval_ms),
+      idle_interval_ms_(idle_interval_ms),
+      thread_([this] { Run(); }) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
 
@@ -41,10 +45,12 @@ void Checkpointer::Run() {
   // A connection learns the database is in WAL mode when it first reads it; until then a
   // checkpoint does nothing (it reports -1 frames).
   sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  int last_log_frames = -1;
+  int wait_ms = idle_interval_ms_;
   while (true) {
     {
       common::MutexLock lock(mu_);
-      cv_.wait_for(lock.native(), std::chrono::milliseconds(interval_ms_),
+      cv_.wait_for(lock.native(), std::chrono::milliseconds(wait_ms),
                    [&]() REQUIRES(mu_) { return stopping_; });
       if (stopping_) break;
     }
@@ -52,11 +58,16 @@ void Checkpointer::Run() {
     int checkpointed = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                              &checkpointed);
-
     if (rc == SQLITE_OK && log_frames > kTruncateFrames) {
-      // Writes outpace the passive checkpoints: make room once, briefly holding the writer.
+      // The writer could not start the WAL over (a reader kept an old snapshot): make room once,
+      // holding the writer for as long as it takes.
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
     }
+    // While commits keep coming, stay close behind them: the writer's own checkpoint, which
+    // lets the WAL start over, then has only a few milliseconds of frames left to copy.
+    const bool busy = rc == SQLITE_OK && log_frames != last_log_frames;
+    last_log_frames = rc == SQLITE_OK ? log_frames : last_log_frames;
+    wait_ms = busy ? busy_interval_ms_ : std::min(wait_ms * 2, idle_interval_ms_);
     if (rc == SQLITE_OK && checkpointed > 0) {
       common::MutexLock lock(mu_);
       ++checkpoints_;

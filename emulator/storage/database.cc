@@ -92,15 +92,38 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool a
     if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
   }
   if (!auto_checkpoint) {
-    // Checkpoints run beside the writer (Checkpointer); the WAL file is cut back to 64 MiB
-    // whenever it restarts, so it does not stay at its largest size.
+    // Checkpoints run beside the writer (Checkpointer); the writer lets the WAL start over at
+    // 128 MiB (Writer). A WAL file grown past 256 MiB (a reader held an old snapshot) is cut
+    // back to that when it starts over.
     for (const char* pragma :
-         {"PRAGMA wal_autocheckpoint=0", "PRAGMA journal_size_limit=67108864"}) {
+         {"PRAGMA wal_autocheckpoint=0", "PRAGMA journal_size_limit=268435456"}) {
       if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
     }
+    // Replaces the (disabled) autocheckpoint hook: only counts the frames.
+    sqlite3_wal_hook(
+        raw,
+        [](void* self, sqlite3*, const char*, int frames) {
+          static_cast<Database*>(self)->wal_frames_ = frames;
+          return SQLITE_OK;
+        },
+        db.get());
   }
   if (auto status = db->Migrate(); !status) return common::Fail(status.error());
   return db;
+}
+
+Result<bool> Database::CheckpointAll() {
+  int log_frames = 0;
+  int copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) {
+    return common::Fail(common::Internal(std::string("checkpoint: ") + sqlite3_errmsg(db_)));
+  }
+  if (log_frames != copied) return false;
+  wal_frames_ = 0;
+  return true;
 }
 
 Database::~Database() {

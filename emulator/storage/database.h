@@ -101,12 +101,24 @@ class Database {
   int64_t LastInsertRowId() const;
   int SchemaVersion() const { return schema_version_; }
 
+  // With auto_checkpoint off: frames in the WAL after the last commit (0 before any, or once a
+  // checkpoint found nothing left to copy, so the next commit starts the WAL over).
+  int WalFrames() const { return wal_frames_; }
+  // A PASSIVE checkpoint on this connection, between transactions: copies whatever the
+  // Checkpointer has not yet copied, so the next transaction can start the WAL from its
+  // beginning (SQLite restarts it only once every frame is in the database file; under
+  // continuous writes a checkpoint on another connection never gets there). Returns whether
+  // everything was copied. SQLITE_BUSY (the Checkpointer is mid-checkpoint) is false, not an
+  // error.
+  Result<bool> CheckpointAll();
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
   Status Migrate();
 
   sqlite3* db_;
   int schema_version_ = 0;
+  int wal_frames_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 

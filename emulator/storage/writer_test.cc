@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -88,6 +89,36 @@ TEST_CASE("Stop drains queued posts; later submissions fail cleanly") {
   REQUIRE(stmt.has_value());
   REQUIRE((*stmt)->Step().value());
   CHECK((*stmt)->ColumnInt(0) == 100);
+}
+
+TEST_CASE("CheckpointAll copies the whole WAL, so the next commit starts it over") {
+  char dir[] = "/tmp/offstage-wal-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/t.db";
+  {
+    auto opened = Database::Open(path, /*auto_checkpoint=*/false);
+    REQUIRE(opened.has_value());
+    Database& db = **opened;
+    auto insert = [&](int i) {
+      REQUIRE(db.Exec("BEGIN").has_value());
+      REQUIRE(InsertMessage(db, Message("m" + std::to_string(i))).has_value());
+      REQUIRE(db.Exec("COMMIT").has_value());
+    };
+    for (int i = 0; i < 50; ++i) insert(i);
+    const int before = db.WalFrames();
+    CHECK(before >= 50);  // at least a frame per commit
+    auto done = db.CheckpointAll();
+    REQUIRE(done.has_value());
+    CHECK(*done);
+    CHECK(db.WalFrames() == 0);
+    insert(50);
+    CHECK(db.WalFrames() > 0);
+    CHECK(db.WalFrames() < 10);  // started over: only this commit's frames
+    auto count = CountMessages(db);
+    REQUIRE(count.has_value());
+    CHECK(*count == 51);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace offstage::storage
