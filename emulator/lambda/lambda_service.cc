@@ -591,7 +591,9 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   record.attrs_json = attrs.dump();
   recorder_.Record(record);
 
-  auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1));
+  // Queued attempts (span.attempt > 0) may wait for a warm environment (Pool::Acquire).
+  auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1),
+                           /*prefer_warm=*/span.attempt > 0);
   if (!env) {
     run.not_started = env.error().reason;
     run.start_error = env.error().message;
@@ -618,7 +620,8 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     common::MutexLock lock(mu_);
     callers_.erase((*env)->access_key_id());
   }
-  pool_.Release(*env, run.outcome.reusable);
+  pool_.Release(*env, run.outcome.reusable, static_cast<int64_t>(run.outcome.duration_ms * 1e6),
+                run.outcome.init_duration_ns);
   queue_.Wake(function.arn);  // a slot of this function is free again
 
   const runtime::InvocationOutcome& o = run.outcome;

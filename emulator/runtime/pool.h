@@ -1,14 +1,17 @@
 // Pool: the execution environments of every function. Hands out a warm idle environment when
 // one exists (most recently used first), starts a new one (a cold start) when the function's
 // concurrency allows, and throttles otherwise; retires environments whose code or configuration
-// changed, and reaps those idle past --idle-timeout. Owned by app::Daemon (through the Lambda
-// service). Thread model: any invoker thread may Acquire/Release; one mutex guards the
-// bookkeeping and is never held while an environment starts or stops; one reaper thread.
+// changed, and reaps those idle past --idle-timeout. Queued (asynchronous) work may wait for a
+// busy environment rather than start one, when that is expected to be quicker (Acquire). Owned by
+// app::Daemon (through the Lambda service). Thread model: any invoker thread may Acquire/Release;
+// one mutex guards the bookkeeping and is never held while an environment starts or stops; one
+// reaper thread.
 #pragma once
 
 #include <condition_variable>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,10 +41,19 @@ class Pool {
   Pool(PoolOptions options, const common::Clock& clock, common::IdGenerator& ids, LogSink& logs);
   ~Pool();  // StopAll()
 
-  // `reserved` is the function's reserved concurrency, or -1 when it has none.
+  // `reserved` is the function's reserved concurrency, or -1 when it has none. With
+  // `prefer_warm` (queued work, whose caller is not waiting on this invocation), when every
+  // environment of the function is busy and its invocations have been shorter than its cold
+  // starts, waits up to one cold start's time for one of them to come free, and then starts a
+  // new environment only once no other is starting: no process is started for work a warm
+  // environment finishes sooner, and concurrency grows one environment at a time while the
+  // backlog lasts (docs/architecture.md, "Scale-out").
   std::expected<std::shared_ptr<Environment>, AcquireFailure> Acquire(const EnvironmentSpec& spec,
-                                                                      int reserved);
-  void Release(const std::shared_ptr<Environment>& env, bool reusable);
+                                                                      int reserved,
+                                                                      bool prefer_warm = false);
+  // `run_ns`/`init_ns`: the invocation's duration and, if it was a cold start, its init.
+  void Release(const std::shared_ptr<Environment>& env, bool reusable, int64_t run_ns = 0,
+               int64_t init_ns = 0);
   // The function's code or configuration changed: idle environments stop now, busy ones when
   // released; new ones are started with `generation`.
   void Retire(const std::string& function_arn, uint64_t generation);
@@ -60,6 +72,11 @@ class Pool {
     std::vector<std::shared_ptr<Environment>> idle;  // back = most recently used
     int busy = 0;
     uint64_t generation = 0;
+    int64_t run_ns = 0;   // moving average of invocation durations
+    int64_t init_ns = 0;  // moving average of cold starts' init (0: none seen yet)
+    // Environments started and not yet through their first invocation.
+    std::set<const Environment*> starting;
+    std::condition_variable freed;  // an environment went idle, or finished starting
   };
   void Reap();
 
