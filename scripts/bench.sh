@@ -6,4 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 scripts/build.sh >/dev/null
+if [[ " $* " != *" --quick "* ]]; then
+  # serverless-offline-sns for the side-by-side scenario, from its committed lockfile.
+  (cd tests/bench/serverless-offline-sns && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 exec python3 tests/bench/bench.py "$@"

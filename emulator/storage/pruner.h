@@ -6,7 +6,8 @@
 // never pruned, and neither is state (topics, subscriptions, functions).
 //
 // The hot path never waits for it: a pass is a series of small jobs on the Writer (at most
-// kBatchRows rows examined each, queued behind the Posts like any telemetry), each table walked
+// kBatchRows rows examined each, queued behind the Posts like any telemetry, with a short pause
+// between jobs), each table walked
 // from its oldest row by rowid, stopping at the first row young enough to keep; rowids follow
 // write order (spans are rewritten when they end), so the walk never scans what it keeps.
 // Owned by app::Daemon; one thread; Stop() joins. RunOnce is safe from any thread (passes are

@@ -91,6 +91,40 @@ def publish_body(topic_arn):
                                    "TopicArn": topic_arn, "Message": "hello"})
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def start_node(script, port, cwd=None):
+    """`node SCRIPT PORT`, once it prints its ready line: (process, rest of the line)."""
+    proc = subprocess.Popen(["node", script, str(port)], stdout=subprocess.PIPE, text=True,
+                            cwd=cwd)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("ready"):
+        proc.kill()
+        raise RuntimeError("%s did not start: %r" % (script, line))
+    return proc, line[len("ready"):].strip()
+
+
+def wait_count(url, expected, timeout):
+    """Polls an http_sink's /count until `expected`; the seconds it took, or None."""
+    start = time.time()
+    while time.time() - start < timeout:
+        if int(urllib.request.urlopen(url + "/count", timeout=10).read()) >= expected:
+            return time.time() - start
+        time.sleep(0.1)
+    return None
+
+
 def wait_quiet(daemon, expected_invocations, timeout):
     """Waits until the daemon has run `expected_invocations` invocations (from its spans)."""
     deadline = time.time() + timeout
@@ -160,6 +194,13 @@ def main():
                 row("publish, %d subscriber(s)" % subscribers, "max Publish/s (16 connections)",
                     "%.0f" % closed["rps"], {0: ">= 20000", 1: ">= 10000"}[subscribers],
                     closed["rps"] >= (20000 if subscribers == 0 else 10000))
+                if subscribers == 1:
+                    began = time.time()
+                    drained = wait_quiet(d, sent, 120 if quick else 600)
+                    row("publish, 1 subscriber(s)",
+                        "closed loop's messages all handled, after the loop ended",
+                        "%.1f s later (%d invocations)" % (time.time() - began, sent)
+                        if drained else "no (timed out)")
             rate = 5000 if subscribers == 0 else (50 if quick else 200)
             opened = loadgen(d.url, publish_body(arn), secs if subscribers == 0 else 2,
                              connections=8, rate=rate)
@@ -265,7 +306,9 @@ def main():
         d.stop()
         d.cleanup()
 
-    # 7. The same Publish scenario against moto_server, side by side.
+    # 7. The same Publish load against moto_server and serverless-offline-sns, side by side.
+    ours = next((float(r[2]) for r in rows
+                 if r[0] == "publish, 0 subscriber(s)" and r[1].startswith("max")), None)
     moto = None if quick else shutil.which("moto_server")
     if moto:
         port = free_port()
@@ -287,13 +330,118 @@ def main():
                            headers=(FORM, auth))
         proc.terminate()
         proc.wait()
-        ours = next((r for r in rows if r[0] == "publish, 0 subscriber(s)" and r[1].startswith("max")), None)
-        row("vs moto", "moto_server max Publish/s (same load)", "%.0f" % moto_run["rps"])
+        row("vs moto", "moto_server max Publish/s (same load, 0 subscribers)", "%.0f" % moto_run["rps"])
         if ours:
-            row("vs moto", "offstage / moto", "%.1fx" % (float(ours[2]) / max(moto_run["rps"], 1)))
+            row("vs moto", "offstage / moto", "%.1fx" % (ours / max(moto_run["rps"], 1)))
     else:
         row("vs moto", "moto_server", "skipped (--quick)" if quick else "not installed here: skipped")
-    row("vs serverless-offline-sns", "", "not measured yet (see docs/benchmarks.md)")
+
+    # serverless-offline-sns (npm, installed by scripts/bench.sh): 0 subscribers, and 1 HTTP
+    # subscriber (its Lambda subscriptions need the serverless framework's functions), the same
+    # HTTP subscriber behind offstage for the ratio.
+    sls_dir = os.path.join(HERE, "serverless-offline-sns")
+    if quick or not os.path.isdir(os.path.join(sls_dir, "node_modules", "serverless-offline-sns")):
+        row("vs serverless-offline-sns", "serverless-offline-sns",
+            "skipped (--quick)" if quick else "not installed (scripts/bench.sh installs it): skipped")
+    else:
+        sls_port = free_port()
+        sls, sls_arn = start_node(os.path.join(sls_dir, "start.mjs"), sls_port, cwd=sls_dir)
+        sls_url = "http://127.0.0.1:%d" % sls_port
+        try:
+            sls_run = loadgen(sls_url, publish_body(sls_arn), secs)
+            row("vs serverless-offline-sns", "max Publish/s, 0 subscribers", "%.0f" % sls_run["rps"])
+            if ours:
+                row("vs serverless-offline-sns", "offstage / serverless-offline-sns, 0 subscribers",
+                    "%.1fx" % (ours / max(sls_run["rps"], 1)))
+            sink_port = free_port()
+            sink, _ = start_node(os.path.join(HERE, "http_sink.mjs"), sink_port)
+            sink_url = "http://127.0.0.1:%d" % sink_port
+            try:
+                urllib.request.urlopen(urllib.request.Request(sls_url + "/", data=urllib.parse.urlencode(
+                    {"Action": "Subscribe", "TopicArn": sls_arn, "Protocol": "http",
+                     "Endpoint": sink_url + "/sls"}).encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=10).read()
+                sls_sub = loadgen(sls_url, publish_body(sls_arn), secs)
+                sls_drain = wait_count(sink_url, sls_sub["requests"], 120)
+            finally:
+                sink.terminate()
+            sink, _ = start_node(os.path.join(HERE, "http_sink.mjs"), sink_port)
+            d = Daemon()
+            try:
+                arn = "arn:aws:sns:us-east-1:000000000000:bench"
+                d.sns(Action="CreateTopic", Name="bench")
+                d.sns(Action="Subscribe", TopicArn=arn, Protocol="http", Endpoint=sink_url + "/offstage")
+                time.sleep(0.5)  # the sink confirms the subscription
+                ours_sub = loadgen(d.url, publish_body(arn), secs)
+                ours_drain = wait_count(sink_url, ours_sub["requests"], 300)
+            finally:
+                d.stop()
+                d.cleanup()
+                sink.terminate()
+            for name, run, drain in (("serverless-offline-sns", sls_sub, sls_drain),
+                                     ("offstage", ours_sub, ours_drain)):
+                row("vs serverless-offline-sns", "%s, 1 HTTP subscriber: max Publish/s; all delivered" % name,
+                    "%.0f; %s" % (run["rps"], "%.1f s after the loop" % drain if drain is not None
+                                  else "not all within the wait"))
+            row("vs serverless-offline-sns", "offstage / serverless-offline-sns, 1 HTTP subscriber",
+                "%.1fx" % (ours_sub["rps"] / max(sls_sub["rps"], 1)))
+        finally:
+            sls.terminate()
+            sls.wait()
+
+    # 8. Soak: memory over minutes of Publishes at 5,000/s, and database size per message.
+    soak_secs = 3 if quick else 300
+    d = Daemon()
+    try:
+        arn = "arn:aws:sns:us-east-1:000000000000:bench"
+        d.sns(Action="CreateTopic", Name="bench")
+        samples = []
+        body_file = tempfile.NamedTemporaryFile("w", delete=False)
+        body_file.write(publish_body(arn))
+        body_file.close()
+        gen = subprocess.Popen([LOADGEN, "--url", d.url + "/", "--body-file", body_file.name,
+                                "--connections", "8", "--seconds", str(soak_secs), "--rate", "5000",
+                                "--header", FORM], stdout=subprocess.PIPE, text=True)
+        while gen.poll() is None:
+            samples.append(rss_kib(d.proc.pid) / 1024)
+            time.sleep(0.5 if quick else 5)
+        soak = json.loads(gen.stdout.read())
+        os.unlink(body_file.name)
+        d.stop()
+        size = sum(os.path.getsize(d.db() + ext) for ext in ("", "-wal") if os.path.exists(d.db() + ext))
+        # Growth from the end of the first tenth (caches warm) to the end.
+        base = samples[max(1, len(samples) // 10) - 1] if samples else 0
+        peak = max(samples) if samples else 0
+        growth = (samples[-1] - base) / base * 100 if base else 0
+        row("soak", "%d s of Publish at 5,000/s: RSS after the first tenth -> end (peak)" % soak_secs,
+            "%.1f -> %.1f MiB (%.1f) = %+.1f%%" % (base, samples[-1] if samples else 0, peak, growth),
+            "growth < 10%", growth < 10)
+        row("soak", "latency p50 / p99 / p99.9 over the soak",
+            "%.2f / %.2f / %.2f ms (%d Publishes)" % (soak["p50_ms"], soak["p99_ms"], soak["p999_ms"],
+                                                      soak["requests"]))
+        row("soak", "database size per message (file + WAL)",
+            "%.0f bytes (%.1f MiB for %d)" % (size / max(soak["requests"], 1), size / 2**20, soak["requests"]))
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+        d.cleanup()
+
+    # 9. Retention at work: the same 5,000/s while the pruner deletes continuously.
+    d = Daemon("--retention", "2s")
+    try:
+        arn = "arn:aws:sns:us-east-1:000000000000:bench"
+        d.sns(Action="CreateTopic", Name="bench")
+        pruned = loadgen(d.url, publish_body(arn), 3 if quick else 20, connections=8, rate=5000)
+        health = get_json(d.url + "/_offstage/health")["retention"]
+        row("retention", "Publish at 5,000/s with --retention 2s: p50 / p99 / p99.9",
+            "%.2f / %.2f / %.2f ms" % (pruned["p50_ms"], pruned["p99_ms"], pruned["p999_ms"]),
+            "p99 <= 2 ms", pruned["p99_ms"] <= 2)
+        row("retention", "rows pruned meanwhile (spans, messages)",
+            "%d, %d in %d passes" % (health["deleted"].get("spans", 0),
+                                      health["deleted"].get("messages", 0), health["passes"]))
+    finally:
+        d.stop()
+        d.cleanup()
 
     header = "| scenario | figure | value | target | |\n|---|---|---|---|---|\n"
     table = header + "".join("| %s | %s | %s | %s | %s |\n" % r for r in rows)
