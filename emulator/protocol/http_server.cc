@@ -79,12 +79,7 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
 HttpServer::~HttpServer() { Stop(); }
 
 common::Result<int> HttpServer::Bind() {
-  int port = options_.port;
-  if (port == 0) {
-    port = server_->bind_to_any_port(options_.host);
-  } else if (!server_->bind_to_port(options_.host, port)) {
-    port = -1;
-  }
+  const int port = runtime::BindWithFullBacklog(*server_, options_.host, options_.port);
   if (port < 0) {
     return common::Fail(common::Internal("cannot listen on " + options_.host + ":" +
                                          std::to_string(options_.port) +

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +94,18 @@ void WaitUntilRunning(httplib::Server& server) {
   }
 }
 
+int BindWithFullBacklog(httplib::Server& server, const std::string& host, int port) {
+  auto fd = std::make_shared<int>(-1);
+  server.set_socket_options([fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *fd = sock;
+  });
+  const int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound >= 0 && *fd >= 0) ::listen(*fd, SOMAXCONN);
+  return bound;
+}
+
 Environment::Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
                          LogSink& logs)
     : spec_(std::move(spec)),
@@ -167,7 +180,7 @@ common::Status Environment::Start() {
   server_->set_read_timeout(24 * 3600, 0);
   server_->set_payload_max_length(kMaxResponseBytes + 1024 * 1024);
   Routes();
-  const int port = server_->bind_to_any_port("127.0.0.1");
+  const int port = BindWithFullBacklog(*server_, "127.0.0.1", 0);
   if (port < 0) return common::Fail(common::Internal("cannot bind a Runtime API port"));
   server_thread_ = std::thread([this] { server_->listen_after_bind(); });
   // cpp-httplib's stop() does nothing until the accept loop is running: wait for it, or a Stop

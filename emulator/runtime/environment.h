@@ -93,6 +93,12 @@ struct InvocationOutcome {
 // Blocks until a cpp-httplib server's accept loop runs (stop() before that is lost).
 void WaitUntilRunning(httplib::Server& server);
 
+// Binds `server` to host:port (port 0: any free one) and returns the port, or -1. cpp-httplib
+// listens with a backlog of 5, compiled into Debian's library: a burst of new connections
+// overflowed it, and each dropped SYN cost its client a 1 s retransmission (seen as a 1 s
+// Publish in the benchmarks). This listens again with SOMAXCONN, which Linux allows.
+int BindWithFullBacklog(httplib::Server& server, const std::string& host, int port);
+
 class Environment {
  public:
   enum class State { kStarting, kIdle, kReady, kBusy, kDead };
