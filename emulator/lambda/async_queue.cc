@@ -4,6 +4,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/priority.h"
+
 namespace offstage::lambda {
 namespace {
 
@@ -46,8 +48,16 @@ AsyncQueue::~AsyncQueue() { Stop(); }
 
 void AsyncQueue::Start(AsyncHandler* handler) {
   handler_ = handler;
-  scheduler_ = std::thread([this] { Schedule(); });
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Work(); });
+  scheduler_ = std::thread([this] {
+    common::RunInBackground();
+    Schedule();
+  });
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] {
+      common::RunInBackground();
+      Work();
+    });
+  }
 }
 
 common::Status AsyncQueue::Load() {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "emulator/common/priority.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::runtime {
@@ -84,6 +85,23 @@ void HandlerRun(const std::string& header, int64_t taken_ns, InvocationOutcome& 
   outcome.handler_end_ns = std::min(handler_end, outcome.finished_ns);
   outcome.handed_over_ns = std::min(outcome.handed_over_ns, outcome.handler_start_ns);
 }
+
+// cpp-httplib's thread pool, its tasks (one per connection) run in the background
+// (common/priority.h).
+class BackgroundTaskQueue final : public httplib::TaskQueue {
+ public:
+  explicit BackgroundTaskQueue(size_t threads) : pool_(threads) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([fn = std::move(fn)] {
+      common::RunInBackground();
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+};
 
 }  // namespace
 
@@ -173,7 +191,7 @@ std::vector<std::string> Environment::BuildEnv(int port) const {
 common::Status Environment::Start() {
   log_stream_ = LogStreamName(clock_, ids_);
   server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new httplib::ThreadPool(3); };
+  server_->new_task_queue = [] { return new BackgroundTaskQueue(3); };
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1'000'000);
   server_->set_keep_alive_timeout(24 * 3600);  // a frozen runtime keeps its connection
@@ -182,7 +200,10 @@ common::Status Environment::Start() {
   Routes();
   const int port = BindWithFullBacklog(*server_, "127.0.0.1", 0);
   if (port < 0) return common::Fail(common::Internal("cannot bind a Runtime API port"));
-  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  server_thread_ = std::thread([this] {
+    common::RunInBackground();
+    server_->listen_after_bind();
+  });
   // cpp-httplib's stop() does nothing until the accept loop is running: wait for it, or a Stop
   // right after Start would leave the listener (and a join on it) hanging.
   WaitUntilRunning(*server_);
@@ -199,7 +220,10 @@ common::Status Environment::Start() {
     return common::Fail(spawned.error());
   }
   process_ = std::move(*spawned);
-  reader_thread_ = std::thread([this] { ReadPipes(); });
+  reader_thread_ = std::thread([this] {
+    common::RunInBackground();
+    ReadPipes();
+  });
   return {};
 }
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "emulator/common/priority.h"
+
 namespace offstage::runtime {
 
 common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec) {
@@ -50,6 +52,7 @@ common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec)
 
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  if (rc == 0) common::RunInBackground(pid);  // before it has started much of anything
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(out[1]);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/priority.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -105,8 +107,16 @@ HttpDeliverer::~HttpDeliverer() { Stop(); }
 
 void HttpDeliverer::Start() {
   started_ = true;
-  scheduler_ = std::thread([this] { Schedule(); });
-  for (int i = 0; i < options_.senders; ++i) senders_.emplace_back([this] { Send(); });
+  scheduler_ = std::thread([this] {
+    common::RunInBackground();
+    Schedule();
+  });
+  for (int i = 0; i < options_.senders; ++i) {
+    senders_.emplace_back([this] {
+      common::RunInBackground();
+      Send();
+    });
+  }
 }
 
 common::Status HttpDeliverer::Load() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "emulator/common/priority.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::storage {
@@ -96,7 +97,12 @@ Pruner::Pruner(Writer& writer, const common::Clock& clock, RetentionPolicy polic
 Pruner::~Pruner() { Stop(); }
 
 void Pruner::Start() {
-  if (policy_.enabled() && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  if (policy_.enabled() && !thread_.joinable()) {
+    thread_ = std::thread([this] {
+      common::RunInBackground();
+      Run();
+    });
+  }
 }
 
 void Pruner::Stop() {

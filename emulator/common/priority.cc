@@ -1,0 +1,16 @@
+#include "emulator/common/priority.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace offstage::common {
+
+void RunInBackground() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
+}
+
+void RunInBackground(pid_t pid) {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(pid), kBackgroundNice);
+}
+
+}  // namespace offstage::common
