@@ -9,6 +9,14 @@ void RunInBackground() {
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
 }
 
+void RunInBackgroundOnce() {
+  thread_local bool lowered = false;
+  if (!lowered) {
+    RunInBackground();
+    lowered = true;
+  }
+}
+
 void RunInBackground(pid_t pid) {
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(pid), kBackgroundNice);
 }

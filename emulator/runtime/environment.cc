@@ -86,23 +86,6 @@ void HandlerRun(const std::string& header, int64_t taken_ns, InvocationOutcome& 
   outcome.handed_over_ns = std::min(outcome.handed_over_ns, outcome.handler_start_ns);
 }
 
-// cpp-httplib's thread pool, its tasks (one per connection) run in the background
-// (common/priority.h).
-class BackgroundTaskQueue final : public httplib::TaskQueue {
- public:
-  explicit BackgroundTaskQueue(size_t threads) : pool_(threads) {}
-  void enqueue(std::function<void()> fn) override {
-    pool_.enqueue([fn = std::move(fn)] {
-      common::RunInBackground();
-      fn();
-    });
-  }
-  void shutdown() override { pool_.shutdown(); }
-
- private:
-  httplib::ThreadPool pool_;
-};
-
 }  // namespace
 
 void WaitUntilRunning(httplib::Server& server) {
@@ -191,7 +174,14 @@ std::vector<std::string> Environment::BuildEnv(int port) const {
 common::Status Environment::Start() {
   log_stream_ = LogStreamName(clock_, ids_);
   server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new BackgroundTaskQueue(3); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(3); };
+  // Its worker threads serve in the background (common/priority.h): each lowers itself on its
+  // first request (a TaskQueue subclass would not build against both cpp-httplib 0.11 and the
+  // newer one in the container image, whose enqueue returns bool).
+  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    common::RunInBackgroundOnce();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1'000'000);
   server_->set_keep_alive_timeout(24 * 3600);  // a frozen runtime keeps its connection
