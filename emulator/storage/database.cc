@@ -87,9 +87,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool a
   sqlite3_busy_timeout(raw, 5000);
   // WAL + synchronous=NORMAL: a commit is in the WAL (the OS's page cache) when COMMIT returns,
   // so kill -9 of the daemon loses nothing acknowledged; only a power loss could (DESIGN 3).
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
     if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
   }
   if (!auto_checkpoint) {
