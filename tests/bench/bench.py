@@ -159,16 +159,19 @@ def main():
 
     # 1. Start-up and idle memory.
     port = free_port()
-    starts, rss, anon = [], [], []
+    starts, rss, anon, pss = [], [], [], []
     for _ in range(3 if quick else 15):
         out = subprocess.run([PROBE, OFFSTAGE, str(port), "--ephemeral"], capture_output=True,
                              text=True, check=True).stdout.split()
         starts.append(float(out[0])), rss.append(int(out[1]) / 1024), anon.append(int(out[2]) / 1024)
+        pss.append(int(out[3]) / 1024)
     row("start", "exec to first /_offstage/health, p50", "%.2f ms" % statistics.median(starts),
         "<= 10 ms", statistics.median(starts) <= 10)
     row("start", "idle RSS (shared library text included)", "%.1f MiB" % statistics.median(rss),
         "<= 8 MiB", statistics.median(rss) <= 8)
     row("start", "idle private memory (RssAnon)", "%.1f MiB" % statistics.median(anon))
+    row("start", "idle PSS (shared pages divided among their users)",
+        "%.1f MiB" % statistics.median(pss))
 
     noop = os.path.join(HERE, "functions", "noop")
     slow = os.path.join(HERE, "functions", "slow")
@@ -202,6 +205,7 @@ def main():
                         "%.1f s later (%d invocations)" % (time.time() - began, sent)
                         if drained else "no (timed out)")
             rate = 5000 if subscribers == 0 else (50 if quick else 200)
+            open_start_ns = time.time_ns()  # the daemon's clock is the epoch too
             opened = loadgen(d.url, publish_body(arn), secs if subscribers == 0 else 2,
                              connections=8, rate=rate)
             sent += opened["requests"]
@@ -229,12 +233,16 @@ def main():
                     "SELECT inv.start_ns - pub.start_ns FROM spans inv "
                     "JOIN spans ev ON inv.parent_id = ev.id JOIN spans dl ON ev.parent_id = dl.id "
                     "JOIN spans pub ON dl.parent_id = pub.id WHERE inv.kind = 'invocation' "
-                    "AND pub.kind = 'publish' AND json_extract(inv.attrs, '$.cold') = 0")]
+                    "AND pub.kind = 'publish' AND json_extract(inv.attrs, '$.cold') = 0 "
+                    "AND pub.start_ns >= ?", (open_start_ns,))]
                 con.close()
                 if gaps:
                     gaps.sort()
                     p50, p99 = gaps[len(gaps) // 2], gaps[int(len(gaps) * 0.99)]
-                    row("publish -> handler", "warm handler start after Publish p50 / p99",
+                    # Only the fixed-rate phase (the closed loop's backlog has drained by then):
+                    # latency, not queueing.
+                    row("publish -> handler",
+                        "warm handler start after Publish at %d/s, p50 / p99" % rate,
                         "%.2f / %.2f ms (%d)" % (p50, p99, len(gaps)), "<= 1 / <= 5 ms",
                         p50 <= 1 and p99 <= 5)
         finally:

@@ -51,10 +51,11 @@ bool HealthAnswers(int port) {
   return ok;
 }
 
-// A field of /proc/PID/status in KiB: VmRSS (all resident pages, including shared library
-// text) or RssAnon (the process's own private memory).
-long StatusKiB(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+// A field of a /proc/PID file in KiB: status's VmRSS (all resident pages, including shared
+// library text) or RssAnon (the process's own private memory); smaps_rollup's Pss (each shared
+// page divided among the processes that map it).
+long StatusKiB(pid_t pid, const std::string& field, const char* file = "status") {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/" + file);
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind(field, 0) == 0) return std::strtol(line.c_str() + field.size(), nullptr, 10);
@@ -99,9 +100,10 @@ int main(int argc, char** argv) {
   usleep(1'000'000);  // idle for a second before reading RSS
   const long rss = StatusKiB(pid, "VmRSS:");
   const long anon = StatusKiB(pid, "RssAnon:");
+  const long pss = StatusKiB(pid, "Pss:", "smaps_rollup");
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::printf("%.2f %ld %ld\n", (answered - start) / 1e6, rss, anon);
+  std::printf("%.2f %ld %ld %ld\n", (answered - start) / 1e6, rss, anon, pss);
   return 0;
 }
