@@ -38,7 +38,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(init_ns);
       while (!stopping_ && envs.idle.empty() && envs.busy > 0 && envs.run_ns < init_ns) {
         const bool waited = std::chrono::steady_clock::now() >= deadline;
-        if (waited && envs.starting.empty()) break;
+        if (waited && envs.starting == 0) break;
         envs.freed.wait_until(lock.native(), waited ? std::chrono::steady_clock::now() +
                                                           std::chrono::nanoseconds(init_ns)
                                                     : deadline);
@@ -81,6 +81,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
         return std::unexpected(AcquireFailure{AcquireError::kThrottledAccount, "Rate Exceeded."});
       }
       ++envs.busy;
+      ++envs.starting;
       ++total_;
     }
   }
@@ -90,20 +91,24 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
   auto env = std::make_shared<Environment>(spec, clock_, ids_, logs_);
   {
     common::MutexLock lock(mu_);
+    FunctionEnvs& envs = functions_[spec.function_arn];
     if (stopping_) {
-      --functions_[spec.function_arn].busy;
+      --envs.busy;
+      --envs.starting;
       --total_;
+      envs.freed.notify_all();
       return std::unexpected(AcquireFailure{AcquireError::kStopping, "the daemon is stopping"});
     }
     std::erase_if(started_, [](const std::weak_ptr<Environment>& e) { return e.expired(); });
     started_.push_back(env);
-    functions_[spec.function_arn].starting.insert(env.get());
+    envs.starting_envs.insert(env.get());
   }
   if (auto status = env->Start(); !status) {
     env->Stop();
     common::MutexLock lock(mu_);
     FunctionEnvs& envs = functions_[spec.function_arn];
-    envs.starting.erase(env.get());
+    envs.starting_envs.erase(env.get());
+    --envs.starting;
     envs.freed.notify_all();
     --envs.busy;
     --total_;
@@ -122,7 +127,10 @@ void Pool::Release(const std::shared_ptr<Environment>& env, bool reusable, int64
     // Moving averages over about the last eight invocations.
     if (run_ns > 0) envs.run_ns = envs.run_ns == 0 ? run_ns : (7 * envs.run_ns + run_ns) / 8;
     if (init_ns > 0) envs.init_ns = envs.init_ns == 0 ? init_ns : (7 * envs.init_ns + init_ns) / 8;
-    if (envs.starting.erase(env.get()) > 0) envs.freed.notify_all();  // done starting
+    if (envs.starting_envs.erase(env.get()) > 0) {  // done starting
+      --envs.starting;
+      envs.freed.notify_all();
+    }
     if (reusable && !stopping_ && env->spec().generation == envs.generation &&
         env->state() != Environment::State::kDead) {
       envs.idle.push_back(env);

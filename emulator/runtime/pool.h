@@ -74,8 +74,11 @@ class Pool {
     uint64_t generation = 0;
     int64_t run_ns = 0;   // moving average of invocation durations
     int64_t init_ns = 0;  // moving average of cold starts' init (0: none seen yet)
-    // Environments started and not yet through their first invocation.
-    std::set<const Environment*> starting;
+    // Environments being started: counted when the decision is taken (under the lock, so two
+    // callers cannot both decide to start one), and known by address once created, until
+    // their first invocation ends.
+    int starting = 0;
+    std::set<const Environment*> starting_envs;
     std::condition_variable freed;  // an environment went idle, or finished starting
   };
   void Reap();
