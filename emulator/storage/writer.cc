@@ -5,9 +5,9 @@
 namespace offstage::storage {
 namespace {
 
-// 32,768 frames: 128 MiB of WAL at 4 KiB pages, started over about every 1.5 s at 5,000
-// Publishes/s. Below the database's journal_size_limit, so starting over never truncates the
-// file (an ftruncate here took 20-45 ms: ext4 discarding the freed blocks).
+// 32,768 frames: 128 MiB of WAL at 4 KiB pages, started over about once a second at 5,000
+// Publishes/s (~7 frames each). Below the database's journal_size_limit, so starting over
+// never truncates the file (an ftruncate of the WAL took 20-45 ms on the development machine).
 constexpr int kWalRestartFrames = 32768;
 
 }  // namespace
