@@ -1,12 +1,12 @@
 #include "emulator/cli/action_commands.h"
 
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -38,12 +38,6 @@ std::optional<std::pair<std::string, json>> ParseAttribute(const std::string& te
   return std::make_pair(text.substr(0, eq), json{{"DataType", type}, {"StringValue", value}});
 }
 
-int64_t NowNs() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
-
 // Posts a control action; prints the daemon's error and returns its exit code (2) on failure.
 int Call(const DaemonClient& client, const std::string& path, const json& body, json& out,
          const std::string& command) {
@@ -60,6 +54,25 @@ int Call(const DaemonClient& client, const std::string& path, const json& body, 
               << "\n";
     return result.status == 404 ? 1 : 2;
   }
+  return 0;
+}
+
+// GETs a control API list (topics, functions): the JSON as it came with --format json, else
+// `line` for each item under `key`; 2 when no daemon answers.
+int PrintList(const ClientOptions& options, const std::string& path, const char* key,
+              const std::function<void(const json&)>& line) {
+  DaemonClient client(ResolveEndpoint(options.endpoint));
+  auto result = client.Get(path, {});
+  if (result.status == 0) {
+    client.ReportUnreachable(result);
+    return 2;
+  }
+  json out = json::parse(result.body, nullptr, false);
+  if (options.format == "json") {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& item : out[key]) line(item);
   return 0;
 }
 
@@ -209,12 +222,12 @@ int ActionCommands::ReplayFailed() {
   DaemonClient client(ResolveEndpoint(client_.endpoint));
   int64_t since_ns = 0;
   if (!since_.empty()) {
-    auto duration = common::ParseDurationNs(since_);
-    if (!duration) {
+    auto since = SinceNs(since_);
+    if (!since) {
       std::cerr << "offstage replay failed: --since takes a duration such as 30m or 2h\n";
       return 2;
     }
-    since_ns = NowNs() - *duration;
+    since_ns = *since;
   }
   json body = {{"function", function_}, {"since_ns", since_ns}, {"dry_run", dry_run_}};
   json out;
@@ -476,41 +489,17 @@ int ActionCommands::Invoke() {
 }
 
 int ActionCommands::Topics() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
-  auto result = client.Get("/_offstage/topics", {});
-  if (result.status == 0) {
-    client.ReportUnreachable(result);
-    return 2;
-  }
-  json out = json::parse(result.body, nullptr, false);
-  if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
-    return 0;
-  }
-  for (const auto& topic : out["topics"]) {
+  return PrintList(client_, "/_offstage/topics", "topics", [](const json& topic) {
     std::cout << topic["arn"].get<std::string>() << "  " << topic.value("subscriptions", 0)
               << " subscription(s)\n";
-  }
-  return 0;
+  });
 }
 
 int ActionCommands::Functions() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
-  auto result = client.Get("/_offstage/functions", {});
-  if (result.status == 0) {
-    client.ReportUnreachable(result);
-    return 2;
-  }
-  json out = json::parse(result.body, nullptr, false);
-  if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
-    return 0;
-  }
-  for (const auto& f : out["functions"]) {
+  return PrintList(client_, "/_offstage/functions", "functions", [](const json& f) {
     std::cout << f["name"].get<std::string>() << "  " << f["runtime"].get<std::string>() << "  "
               << f["handler"].get<std::string>() << "  " << f["code"].get<std::string>() << "\n";
-  }
-  return 0;
+  });
 }
 
 }  // namespace offstage::cli

@@ -1,6 +1,7 @@
 #include "emulator/cli/client.h"
 
 #include <httplib.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -55,6 +56,14 @@ void DaemonClient::ReportUnreachable(const HttpResult& result) const {
   std::cerr << "offstage: no daemon answers at " << endpoint_ << " (" << result.error
             << "); start one with `offstage serve`, or point --endpoint / OFFSTAGE_ENDPOINT at "
                "it\n";
+}
+
+std::optional<int64_t> SinceNs(const std::string& since) {
+  auto duration = common::ParseDurationNs(since);
+  if (!duration) return std::nullopt;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1'000'000'000LL + now.tv_nsec - *duration;
 }
 
 }  // namespace offstage::cli

@@ -19,6 +19,10 @@ void AddClientOptions(CLI::App& command, ClientOptions& options,
                       std::vector<std::string> formats = {"text", "json"});
 std::string ResolveEndpoint(const std::string& flag);
 
+// A --since value ("30s", "10m", "2h", "1d") as the epoch-nanosecond time that long ago (the
+// daemon's timestamps are on that scale); nullopt when it is not a duration.
+std::optional<int64_t> SinceNs(const std::string& since);
+
 struct HttpResult {
   int status = 0;  // 0: nothing answered
   std::string body;

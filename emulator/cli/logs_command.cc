@@ -1,13 +1,9 @@
 #include "emulator/cli/logs_command.h"
 
-#include <time.h>
-
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
-
-#include "emulator/common/strings.h"
 
 namespace offstage::cli {
 
@@ -23,15 +19,13 @@ int LogsCommand::Run() {
   DaemonClient client(ResolveEndpoint(client_.endpoint));
   int64_t since_ns = 0;
   if (!since_.empty()) {
-    auto duration = common::ParseDurationNs(since_);
-    if (!duration) {
+    auto since = SinceNs(since_);
+    if (!since) {
       std::cerr << "offstage logs: --since takes a duration such as 30s, 10m, 2h or 1d, not '"
                 << since_ << "'\n";
       return 2;
     }
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    since_ns = now.tv_sec * 1'000'000'000LL + now.tv_nsec - *duration;
+    since_ns = *since;
   }
   int64_t after = 0;
   while (true) {
