@@ -135,6 +135,41 @@ class DaemonTestCase(unittest.TestCase):
         assert code == 0, "offstage exited with %s:\n%s" % (code, "".join(cls.daemon.output))
 
 
+class AwsClientsTestCase(DaemonTestCase):
+    """A shared daemon with boto3 Lambda and SNS clients (closed before the daemon stops: an
+    idle keep-alive connection would hold up its exit), unique names, and AWS error checks."""
+
+    counter = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = boto3_client("lambda", cls.endpoint)
+        cls.sns = boto3_client("sns", cls.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lam.close()
+        cls.sns.close()
+        super().tearDownClass()
+
+    def unique(self, prefix):
+        AwsClientsTestCase.counter += 1
+        return "%s-%d-%d" % (prefix, os.getpid(), AwsClientsTestCase.counter)
+
+    def assertClientError(self, call, code, status, message=None, **kwargs):
+        """`call(**kwargs)` fails with AWS error `code`, HTTP `status` (and `message`)."""
+        import botocore.exceptions
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            call(**kwargs)
+        err = caught.exception.response
+        self.assertEqual(err["Error"]["Code"], code, err)
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
+        if message is not None:
+            self.assertEqual(err["Error"]["Message"], message)
+        return err
+
+
 def temp_dir(test):
     path = tempfile.mkdtemp(prefix="offstage-test-")
     test.addCleanup(shutil.rmtree, path, ignore_errors=True)

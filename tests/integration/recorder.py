@@ -9,7 +9,7 @@ import json
 import os
 import time
 
-from harness import DaemonTestCase, boto3_client, temp_dir
+from harness import AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, zip_fixture
 
 ISO_MILLIS_Z = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
@@ -65,30 +65,11 @@ def create_recorder(lam, name, record, runtime="node", env=None, **extra):
     return name
 
 
-class RecorderTestCase(DaemonTestCase):
-    """A daemon shared by the class, boto3 Lambda and SNS clients, a temp dir per test, and
-    recorder functions with unique names."""
-
-    counter = 0
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.lam = boto3_client("lambda", cls.endpoint)
-        cls.sns = boto3_client("sns", cls.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lam.close()
-        cls.sns.close()
-        super().tearDownClass()
+class RecorderTestCase(AwsClientsTestCase):
+    """AwsClientsTestCase with a temp dir per test and recorder functions with unique names."""
 
     def setUp(self):
         self.dir = temp_dir(self)
-
-    def unique(self, prefix):
-        RecorderTestCase.counter += 1
-        return "%s-%d-%d" % (prefix, os.getpid(), RecorderTestCase.counter)
 
     def recorder(self, prefix, runtime="node", env=None, **extra):
         """A new recorder function and its record file."""

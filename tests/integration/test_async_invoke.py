@@ -33,16 +33,6 @@ class AsyncInvokeTest(RecorderTestCase):
         self.assertEqual(out["Payload"].read(), b"")
         return out["ResponseMetadata"]["RequestId"]
 
-    def assertClientError(self, call, code, status, message=None, **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as caught:
-            call(**kwargs)
-        err = caught.exception.response
-        self.assertEqual(err["Error"]["Code"], code, err)
-        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
-        if message is not None:
-            self.assertEqual(err["Error"]["Message"], message)
-        return err
-
     def assertRecordHeader(self, record, request_id, name, condition, count):
         self.assertEqual(record["version"], "1.0")
         self.assertRegex(record["timestamp"], ISO_MILLIS_Z)

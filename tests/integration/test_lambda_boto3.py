@@ -16,7 +16,7 @@ import unittest
 import botocore.exceptions
 from botocore.config import Config
 
-from harness import BIN, DaemonTestCase, boto3_client, client_env
+from harness import BIN, AwsClientsTestCase, client_env
 from lambda_fixtures import ROLE, function_arn, tail_log, zip_files, zip_fixture
 
 
@@ -24,38 +24,13 @@ def payload(response):
     return json.loads(response["Payload"].read())
 
 
-class LambdaBoto3Test(DaemonTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.lam = boto3_client("lambda", cls.endpoint)
-        cls.counter = 0
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lam.close()  # an idle keep-alive connection would hold up the daemon's exit
-        super().tearDownClass()
-
-    def unique(self, prefix):
-        LambdaBoto3Test.counter += 1
-        return "%s-%d-%d" % (prefix, os.getpid(), LambdaBoto3Test.counter)
+class LambdaBoto3Test(AwsClientsTestCase):
 
     def create(self, prefix, fixture_name, handler="index.handler", runtime="nodejs20.x", **extra):
         name = self.unique(prefix)
         self.lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
                                  Code={"ZipFile": zip_fixture(fixture_name)}, **extra)
         return name
-
-    def assertClientError(self, call, code, status, message=None, **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as caught:
-            call(**kwargs)
-        err = caught.exception.response
-        self.assertEqual(err["Error"]["Code"], code, err)
-        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
-        if message is not None:
-            self.assertEqual(err["Error"]["Message"], message)
-        return err
 
     def invoke(self, name, event=None, **kwargs):
         body = json.dumps(event if event is not None else {}).encode()

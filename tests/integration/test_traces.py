@@ -23,7 +23,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, REPO, DaemonTestCase, boto3_client, temp_dir
+from harness import BIN, REPO, AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_files, zip_fixture
 
 CONFIG = os.path.join(REPO, "examples", "seed-pattern", "offstage.json")
@@ -54,22 +54,10 @@ def closed_port():
         return s.getsockname()[1]
 
 
-class TraceTestCase(DaemonTestCase):
+class TraceTestCase(AwsClientsTestCase):
     """A daemon with the seed-pattern config; helpers to invoke and read traces."""
 
     daemon_args = ("--config", CONFIG)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.lam = boto3_client("lambda", cls.endpoint)
-        cls.sns = boto3_client("sns", cls.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lam.close()
-        cls.sns.close()
-        super().tearDownClass()
 
     def cli(self, *args, timeout=120):
         return run_cli(*args, "--endpoint", self.endpoint, timeout=timeout)
