@@ -74,7 +74,7 @@ class Daemon {
   const DaemonOptions options_;
   common::Logger log_;
   common::SystemClock clock_;
-  common::RandomIds ids_;
+  common::RandomIds ids_{clock_};
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Checkpointer> checkpointer_;

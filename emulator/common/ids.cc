@@ -4,7 +4,7 @@
 
 namespace offstage::common {
 
-RandomIds::RandomIds() {
+RandomIds::RandomIds(const Clock& clock) : clock_(clock) {
   std::random_device device;
   std::seed_seq seed{device(), device(), device(), device(), device(), device()};
   rng_.seed(seed);
@@ -16,9 +16,10 @@ uint64_t RandomIds::Next() {
 }
 
 std::string RandomIds::Uuid() {
-  uint64_t hi = Next();
+  // The clock never goes backwards, so neither do the ids' time prefixes.
+  const uint64_t unix_ms = static_cast<uint64_t>(clock_.NowNanos() / 1'000'000);
+  uint64_t hi = (unix_ms << 16) | (Next() & 0x0fffULL) | 0x7000ULL;  // version 7
   uint64_t lo = Next();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   char buf[37];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
