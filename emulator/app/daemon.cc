@@ -55,6 +55,18 @@ class SnsTopicPublisher final : public lambda::TopicPublisher {
   sns::SnsService& sns_;
 };
 
+// SNS's Lambda deliveries are queued unsigned and signed as they are dispatched (DESIGN 10).
+class SnsEventFinalizer final : public lambda::EventFinalizer {
+ public:
+  explicit SnsEventFinalizer(const sns::SnsService& sns) : sns_(sns) {}
+  std::string Finalize(std::string_view source, std::string payload) override {
+    return source == "sns" ? sns_.SignLambdaEvent(std::move(payload)) : payload;
+  }
+
+ private:
+  const sns::SnsService& sns_;
+};
+
 // The "retention" object of /_offstage/health and POST /_offstage/prune.
 nlohmann::json RetentionJson(const storage::Pruner* pruner) {
   if (!pruner) return nullptr;
@@ -145,6 +157,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       daemon->ids_, daemon->log_);
   daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
   daemon->lambda_->SetTopicPublisher(daemon->topic_publisher_.get());
+  daemon->event_finalizer_ = std::make_unique<SnsEventFinalizer>(*daemon->sns_);
+  daemon->lambda_->SetEventFinalizer(daemon->event_finalizer_.get());
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
 
   protocol::ServerOptions server_options;

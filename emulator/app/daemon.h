@@ -87,6 +87,7 @@ class Daemon {
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::Pool> pool_;
   std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
+  std::unique_ptr<lambda::EventFinalizer> event_finalizer_;
   std::unique_ptr<lambda::LambdaService> lambda_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;

@@ -90,6 +90,12 @@ std::optional<AsyncPolicy> LambdaService::PolicyFor(const std::string& function_
   return policy;
 }
 
+void LambdaService::Prepare(AsyncEvent& event) { event.payload = DeliveredPayload(event); }
+
+std::string LambdaService::DeliveredPayload(const AsyncEvent& event) {
+  return finalizer_ ? finalizer_->Finalize(event.source, event.payload) : event.payload;
+}
+
 Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   Attempt attempt;
   auto function = Find(event.function_arn);

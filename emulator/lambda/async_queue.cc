@@ -219,6 +219,7 @@ void AsyncQueue::Process(AsyncEvent event) {
     RecordEvent(event);
     return;
   }
+  handler_->Prepare(event);  // before any attempt, destination or dead-letter topic
   if (dispatched - event.enqueued_ns > policy->max_event_age_ns) {
     finish("expired", Condition::kEventAgeExceeded, Attempt{}, std::nullopt);
     return;

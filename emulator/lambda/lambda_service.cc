@@ -56,6 +56,8 @@ void LambdaService::StopAsync() { queue_.Stop(); }
 
 void LambdaService::SetTopicPublisher(TopicPublisher* publisher) { publisher_ = publisher; }
 
+void LambdaService::SetEventFinalizer(EventFinalizer* finalizer) { finalizer_ = finalizer; }
+
 Status LambdaService::Load() {
   std::vector<storage::FunctionRow> rows;
   auto status = writer_.Query([&](storage::Database& db) -> Status {

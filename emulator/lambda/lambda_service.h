@@ -21,6 +21,7 @@
 #include "emulator/common/mutex.h"
 #include "emulator/lambda/async_queue.h"
 #include "emulator/lambda/code_store.h"
+#include "emulator/lambda/event_finalizer.h"
 #include "emulator/lambda/function.h"
 #include "emulator/lambda/topic_publisher.h"
 #include "emulator/runtime/pool.h"
@@ -78,6 +79,8 @@ class LambdaService : private AsyncHandler {
   Status StartAsync();
   // Where OnSuccess/OnFailure destinations and dead-letter topics publish (set by app/).
   void SetTopicPublisher(TopicPublisher* publisher);
+  // What completes the payloads other services queue (SNS signs its deliveries; set by app/).
+  void SetEventFinalizer(EventFinalizer* finalizer);
   // Shutdown, in two steps around stopping the pool: no new asynchronous attempt starts...
   void BeginStopAsync() { queue_.RequestStop(); }
   // ...and, once running attempts have ended, the queue's threads join.
@@ -196,6 +199,9 @@ class LambdaService : private AsyncHandler {
   Result<std::string> CheckDestination(const std::string& arn) const;
   // AsyncHandler:
   std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) override;
+  void Prepare(AsyncEvent& event) override;
+  // A recorded event's payload as it was delivered (replays send it again).
+  std::string DeliveredPayload(const AsyncEvent& event);
   Attempt RunAttempt(const AsyncEvent& event) override;
   std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
   std::string Deliver(const std::string& destination, const std::string& record,
@@ -220,6 +226,7 @@ class LambdaService : private AsyncHandler {
   bool node_version_checked_ GUARDED_BY(mu_) = false;
 
   TopicPublisher* publisher_ = nullptr;  // set once before serving
+  EventFinalizer* finalizer_ = nullptr;  // set once before serving
   AsyncQueue queue_;
 };
 

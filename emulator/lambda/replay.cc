@@ -18,6 +18,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
                                                      const std::optional<std::string>& function,
                                                      bool async, bool dry_run) {
   std::optional<std::pair<std::string, std::string>> recorded;  // function ARN, payload
+  std::optional<AsyncEvent> queued;                             // or an asynchronous event
   auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto sync = storage::FindPayload(db, request_id);
     if (!sync) return Fail(sync.error());
@@ -27,10 +28,11 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     }
     auto event = storage::FindAsyncEvent(db, request_id);
     if (!event) return Fail(event.error());
-    if (*event) recorded = std::make_pair((*event)->function_arn, (*event)->payload);
+    if (*event) queued = std::move(**event);
     return {};
   });
   if (!status) return Fail(status.error());
+  if (queued) recorded = std::make_pair(queued->function_arn, DeliveredPayload(*queued));
   if (!recorded) {
     return Fail(ErrorCode::kLambdaResourceNotFound,
                 "No recorded invocation has the request id " + request_id);
@@ -90,7 +92,8 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
       replay.parent_span, replay.trace_id, "redrive of " + function, clock_.NowNanos(),
       nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump()));
   for (const auto& original : failed) {
-    auto next = PrepareAsync(replay, *arn, original.payload, "replay", original.request_id);
+    auto next =
+        PrepareAsync(replay, *arn, DeliveredPayload(original), "replay", original.request_id);
     if (!next) return Fail(next.error());
     // The new event and the mark on the original commit together: never redriven twice.
     auto committed = writer_

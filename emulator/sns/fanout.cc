@@ -1,6 +1,7 @@
 // SnsService's fan-out: which subscriptions a message reaches (filter policies), what each
 // receives (Lambda event, HTTP notification, or a record that the protocol is not emulated),
 // and the one transaction that commits a message together with its deliveries (§3, §6.1).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
@@ -86,6 +87,39 @@ std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const 
   return targets;
 }
 
+std::string SnsService::SignLambdaEvent(std::string payload) const {
+  if (!targets_.signer || payload.find(R"("Signature":"")") == std::string::npos) return payload;
+  auto event = nlohmann::ordered_json::parse(payload, nullptr, false);
+  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array()) {
+    return payload;
+  }
+  bool changed = false;
+  for (auto& record : event["Records"]) {
+    if (!record.is_object() || !record.contains("Sns") || !record["Sns"].is_object()) continue;
+    auto& sns = record["Sns"];
+    auto text = [&](const char* key) -> const std::string* {
+      auto it = sns.find(key);
+      return it != sns.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+    };
+    const std::string* signature = text("Signature");
+    if (!signature || !signature->empty()) continue;
+    const std::string* fields[] = {text("Type"),      text("Message"),  text("MessageId"),
+                                   text("Timestamp"), text("TopicArn"), text("SignatureVersion")};
+    if (std::find(std::begin(fields), std::end(fields), nullptr) != std::end(fields)) continue;
+    auto signed_text = targets_.signer->Sign(
+        StringToSign(*fields[0], *fields[1], *fields[2], text("Subject"), *fields[3], *fields[4]),
+        *fields[5]);
+    if (!signed_text) {
+      log_.Warn("offstage: could not sign SNS message " + *fields[2] + ": " +
+                signed_text.error().message);
+      continue;
+    }
+    sns["Signature"] = *signed_text;
+    changed = true;
+  }
+  return changed ? event.dump() : payload;
+}
+
 void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& message,
                             const std::vector<Target>& targets, Fanout& fanout) {
   const int64_t now = clock_.NowNanos();
@@ -123,10 +157,14 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
         continue;
       }
     }
+    // A Lambda delivery is signed when its event is dispatched (SignLambdaEvent, through
+    // lambda::EventFinalizer), off the Publish path; the others are signed here.
+    const bool to_lambda = target.protocol == "lambda" && targets_.lambda;
     const Signed sig{
-        signature(text), targets_.base_url + std::string(kCertificatePath),
+        to_lambda ? std::string() : signature(text),
+        targets_.base_url + std::string(kCertificatePath),
         targets_.base_url + "/?Action=Unsubscribe&SubscriptionArn=" + target.subscription_arn};
-    if (target.protocol == "lambda" && targets_.lambda) {
+    if (to_lambda) {
       auto arn = common::ParseArn(target.endpoint);
       const std::string function_arn =
           common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);

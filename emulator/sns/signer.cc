@@ -89,11 +89,16 @@ common::Status Signer::Ensure() {
 }
 
 common::Result<std::string> Signer::Sign(std::string_view text, std::string_view version) {
+  std::string digest_key = std::string(version);
+  digest_key += ':';
+  digest_key += common::Sha256Hex(text);
   std::shared_ptr<evp_pkey_st> key;
   {
     common::MutexLock lock(mu_);
     if (auto status = Ensure(); !status) return common::Fail(status.error());
     key = key_;
+    auto it = recent_.find(digest_key);
+    if (it != recent_.end()) return it->second;
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const EVP_MD* digest = version == "2" ? EVP_sha256() : EVP_sha1();
@@ -110,7 +115,16 @@ common::Result<std::string> Signer::Sign(std::string_view text, std::string_view
   }
   EVP_MD_CTX_free(ctx);
   if (!ok) return common::Fail(common::Internal("signing an SNS message failed"));
-  return common::Base64Encode(signature);
+  std::string encoded = common::Base64Encode(signature);
+  common::MutexLock lock(mu_);
+  if (recent_.emplace(digest_key, encoded).second) {
+    recent_order_.push_back(std::move(digest_key));
+    if (recent_order_.size() > kRecentSignatures) {
+      recent_.erase(recent_order_.front());
+      recent_order_.pop_front();
+    }
+  }
+  return encoded;
 }
 
 common::Result<std::string> Signer::CertificatePem() {

@@ -2,12 +2,17 @@
 // wire reference: SignatureVersion 1 = SHA1withRSA, 2 = SHA256withRSA). The key is made on
 // first use (not at start: generating it takes tens of milliseconds) and kept in the data
 // directory so signatures stay verifiable across restarts. Owned by app::Daemon; thread-safe
-// (one mutex around the lazily loaded key; signing itself runs outside it).
+// (one mutex around the lazily loaded key and the recent signatures; signing itself runs
+// outside it). The signatures are deterministic (PKCS#1 v1.5), so the last 1,024 are kept by
+// the SHA-256 of what was signed: the deliveries of one message to many functions, each
+// signed as it is dispatched, pay for one RSA operation (~0.2 ms), not one each.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
@@ -34,6 +39,9 @@ class Signer {
   common::Mutex mu_;
   std::shared_ptr<evp_pkey_st> key_ GUARDED_BY(mu_);
   std::string certificate_pem_ GUARDED_BY(mu_);
+  static constexpr size_t kRecentSignatures = 1024;
+  std::unordered_map<std::string, std::string> recent_ GUARDED_BY(mu_);  // "v:sha256" -> base64
+  std::deque<std::string> recent_order_ GUARDED_BY(mu_);                 // oldest first
 };
 
 // The string SNS signs: "Key\nvalue\n" for each present key, in AWS's order (§3.3).

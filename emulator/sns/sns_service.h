@@ -106,6 +106,13 @@ class SnsService {
   Status PutDataProtectionPolicy(const RequestContext& ctx, const std::string& arn,
                                  const std::string& policy);
 
+  // A Lambda delivery's event with its Signature filled in. Lambda deliveries are queued
+  // unsigned, so that Publish does not wait for the RSA signature; the asynchronous queue signs
+  // them when it dispatches them (lambda::EventFinalizer, wired by app/). Deterministic: the
+  // same event always gets the same bytes. Returns `payload` unchanged when it carries no
+  // empty Signature or there is no signer. Safe on any thread.
+  std::string SignLambdaEvent(std::string payload) const;
+
   struct Counts {
     size_t topics = 0;
     size_t subscriptions = 0;

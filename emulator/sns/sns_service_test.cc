@@ -166,3 +166,51 @@ TEST_CASE("State survives a reload from the same database") {
 }
 
 }  // namespace offstage::sns
+
+namespace offstage::sns {
+
+TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled, nothing else") {
+  Fixture f;
+  Signer signer("");  // an in-memory key
+  DeliveryTargets targets;
+  targets.signer = &signer;
+  targets.base_url = "http://127.0.0.1:1";
+  f.service->SetDeliveryTargets(targets);
+  MessageView message;
+  message.message_id = "0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6";
+  message.topic_arn = "arn:aws:sns:us-east-1:000000000000:orders";
+  message.body = "caf\xc3\xa9 \"quoted\"\n";
+  message.timestamp = "2026-11-27T19:00:00.000Z";
+  message.signature_version = "2";
+  const std::string sub = message.topic_arn + ":sub";
+  const std::string unsigned_event =
+      LambdaEvent(message, sub, message.body, Signed{"", "http://cert", "http://unsub"});
+
+  const std::string signed_event = f.service->SignLambdaEvent(unsigned_event);
+  auto direct = signer.Sign(StringToSign("Notification", message.body, message.message_id, nullptr,
+                                         message.timestamp, message.topic_arn),
+                            "2");
+  REQUIRE(direct.has_value());
+  // Byte for byte the event LambdaEvent would have made with the signature in place.
+  CHECK(signed_event ==
+        LambdaEvent(message, sub, message.body, Signed{*direct, "http://cert", "http://unsub"}));
+  // Deterministic, and an event already signed (or not an SNS event) is left alone.
+  CHECK(f.service->SignLambdaEvent(unsigned_event) == signed_event);
+  CHECK(f.service->SignLambdaEvent(signed_event) == signed_event);
+  CHECK(f.service->SignLambdaEvent(R"({"Signature":""})") == R"({"Signature":""})");
+  CHECK(f.service->SignLambdaEvent("not json \"Signature\":\"\"") == "not json \"Signature\":\"\"");
+
+  message.subject = "With subject";
+  const std::string with_subject =
+      LambdaEvent(message, sub, message.body, Signed{"", "http://cert", "http://unsub"});
+  auto subject_signature =
+      signer.Sign(StringToSign("Notification", message.body, message.message_id, &*message.subject,
+                               message.timestamp, message.topic_arn),
+                  "2");
+  REQUIRE(subject_signature.has_value());
+  CHECK(f.service->SignLambdaEvent(with_subject) ==
+        LambdaEvent(message, sub, message.body,
+                    Signed{*subject_signature, "http://cert", "http://unsub"}));
+}
+
+}  // namespace offstage::sns

@@ -3,6 +3,7 @@
 Each replay source and target is driven through the real CLI binary; what arrives is observed
 through recorder functions (recorder.py), and the replay spans through the control API.
 """
+import base64
 import json
 import os
 import subprocess
@@ -83,6 +84,35 @@ class ReplayTest(RecorderTestCase):
         again = first_record.wait_for(2)[1]
         self.assertEqual(again["event"], {"n": 7})
         self.assertNotEqual(again["requestId"], request_id)
+
+    def test_replay_of_an_sns_delivery_sends_the_event_as_delivered_signature_included(self):
+        # SNS queues a Lambda delivery unsigned and signs it when it is dispatched; a replay
+        # (sync, async, or a redrive of the failed event) must send the same signed bytes.
+        name, record = self.recorder("snsreplay", env={"FAIL": "1"})
+        self.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+        topic = self.sns.create_topic(Name=self.unique("topic"))["TopicArn"]
+        fn_arn = self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        self.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)
+        self.sns.publish(TopicArn=topic, Message="replay me signed")
+        delivered = record.wait_for(1)[0]
+        signature = self.sns_message(delivered)["Signature"]
+        self.assertEqual(len(base64.b64decode(signature, validate=True)), 256)
+        time.sleep(1.0)  # let the failed outcome commit
+        out = self.cli("replay", "invocation", delivered["requestId"])
+        self.assertNotEqual(out.returncode, 0)  # the handler still fails: exit code says so
+        out = self.cli("replay", "invocation", delivered["requestId"], "--async")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        record.wait_for(3)
+        time.sleep(1.0)
+        # Both failed events: the SNS delivery itself and the asynchronous replay of it.
+        out = self.cli("replay", "failed", "--function", name, "--since", "1h")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("2 event(s) redriven", out.stdout)
+        runs = record.wait_for(5)
+        self.assertEqual(record.count_after(1.0), 5)
+        for run in runs[1:]:
+            self.assertEqual(run["event"], delivered["event"])
+            self.assertNotEqual(run["requestId"], delivered["requestId"])
 
     def test_replay_failed_redrives_each_failed_event_once_after_the_fix(self):
         name, record = self.recorder("worker", env={"FAIL": "1"})
