@@ -4,8 +4,6 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "emulator/common/priority.h"
-
 namespace offstage::lambda {
 namespace {
 
@@ -19,7 +17,8 @@ AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer, telemetry:
       writer_(writer),
       recorder_(recorder),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      queue_(clock) {}
 
 void AsyncQueue::RecordEvent(const AsyncEvent& event) {
   // The event's span runs from its acceptance to its final disposition; its attempts are
@@ -48,16 +47,7 @@ AsyncQueue::~AsyncQueue() { Stop(); }
 
 void AsyncQueue::Start(AsyncHandler* handler) {
   handler_ = handler;
-  scheduler_ = std::thread([this] {
-    common::RunInBackground();
-    Schedule();
-  });
-  for (int i = 0; i < options_.workers; ++i) {
-    workers_.emplace_back([this] {
-      common::RunInBackground();
-      Work();
-    });
-  }
+  queue_.Start(options_.workers, [this](Queued queued) { Process(std::move(queued)); });
 }
 
 common::Status AsyncQueue::Load() {
@@ -89,98 +79,25 @@ common::Status AsyncQueue::Enqueue(const AsyncEvent& event) {
 
 void AsyncQueue::Activate(const AsyncEvent& event) {
   RecordEvent(event);
-  {
-    common::MutexLock lock(mu_);
-    waiting_.emplace(event.next_attempt_ns, event);
-  }
-  schedule_cv_.notify_one();
+  queue_.Add(event.next_attempt_ns, Queued{event, 0});
+}
+
+void AsyncQueue::Schedule(Queued queued) {
+  const int64_t due = queued.event.next_attempt_ns;
+  queue_.Add(due, std::move(queued));
 }
 
 void AsyncQueue::Wake(const std::string& function_arn) {
-  bool moved = false;
-  {
-    common::MutexLock lock(mu_);
-    const int64_t now = clock_.NowNanos();
-    std::vector<AsyncEvent> woken;
-    for (auto it = waiting_.begin(); it != waiting_.end();) {
-      if (it->second.function_arn == function_arn && throttles_.contains(it->second.request_id) &&
-          it->first > now) {
-        woken.push_back(std::move(it->second));
-        it = waiting_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (auto& event : woken) {
-      ready_.push_back(std::move(event));
-      moved = true;
-    }
-  }
-  if (moved) work_cv_.notify_all();
+  queue_.Hasten([&](const Queued& queued) {
+    return queued.throttles > 0 && queued.event.function_arn == function_arn;
+  });
 }
 
-void AsyncQueue::RequestStop() {
-  {
-    common::MutexLock lock(mu_);
-    stopping_ = true;
-  }
-  schedule_cv_.notify_all();
-  work_cv_.notify_all();
-}
+void AsyncQueue::RequestStop() { queue_.RequestStop(); }
 
-void AsyncQueue::Stop() {
-  {
-    common::MutexLock lock(mu_);
-    stopping_ = true;
-  }
-  schedule_cv_.notify_all();
-  work_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-  for (auto& worker : workers_) {
-    if (worker.joinable()) worker.join();
-  }
-}
+void AsyncQueue::Stop() { queue_.Stop(); }
 
-size_t AsyncQueue::pending() const {
-  common::MutexLock lock(mu_);
-  return waiting_.size() + ready_.size() + static_cast<size_t>(running_);
-}
-
-void AsyncQueue::Schedule() {
-  common::MutexLock lock(mu_);
-  while (!stopping_) {
-    const int64_t now = clock_.NowNanos();
-    bool moved = false;
-    while (!waiting_.empty() && waiting_.begin()->first <= now) {
-      ready_.push_back(std::move(waiting_.begin()->second));
-      waiting_.erase(waiting_.begin());
-      moved = true;
-    }
-    if (moved) work_cv_.notify_all();
-    if (waiting_.empty()) {
-      schedule_cv_.wait(lock.native());
-    } else {
-      schedule_cv_.wait_for(lock.native(), std::chrono::nanoseconds(waiting_.begin()->first - now));
-    }
-  }
-}
-
-void AsyncQueue::Work() {
-  while (true) {
-    AsyncEvent event;
-    {
-      common::MutexLock lock(mu_);
-      work_cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !ready_.empty(); });
-      if (stopping_) return;
-      event = std::move(ready_.front());
-      ready_.erase(ready_.begin());
-      ++running_;
-    }
-    Process(std::move(event));
-    common::MutexLock lock(mu_);
-    --running_;
-  }
-}
+size_t AsyncQueue::pending() const { return queue_.pending(); }
 
 int64_t AsyncQueue::ThrottleBackoff(int throttles) const {
   // AWS: from 1 s, growing to at most 5 minutes (§6). Wake() shortcuts it when a slot frees.
@@ -188,7 +105,8 @@ int64_t AsyncQueue::ThrottleBackoff(int throttles) const {
   return std::min<int64_t>(delay, 300 * kSecond);
 }
 
-void AsyncQueue::Process(AsyncEvent event) {
+void AsyncQueue::Process(Queued queued) {
+  AsyncEvent& event = queued.event;
   const int64_t dispatched = clock_.NowNanos();
   auto policy = handler_->PolicyFor(event.function_arn);
   auto finish = [&](const std::string& state, Condition condition, const Attempt& last,
@@ -198,10 +116,6 @@ void AsyncQueue::Process(AsyncEvent event) {
     event.disposition = handler_->Finish(event, condition, last);
     if (!last.error_type.empty()) event.last_error = last.error_type;
     RecordEvent(event);
-    {
-      common::MutexLock lock(mu_);
-      throttles_.erase(event.request_id);
-    }
     writer_.Post([event, attempt_row](storage::Database& db) -> common::Status {
       if (attempt_row) {
         if (auto status = storage::InsertAsyncAttempt(db, *attempt_row); !status) return status;
@@ -241,11 +155,7 @@ void AsyncQueue::Process(AsyncEvent event) {
   if (!attempt.error_type.empty()) row.error_type = attempt.error_type;
 
   if (attempt.result == AttemptResult::kThrottled) {
-    int throttles;
-    {
-      common::MutexLock lock(mu_);
-      throttles = ++throttles_[event.request_id];
-    }
+    const int throttles = ++queued.throttles;
     row.attempt = -throttles;  // throttles are recorded, but are not invocation attempts
     event.next_attempt_ns = finished + ThrottleBackoff(throttles - 1);
     row.next_retry_ns = event.next_attempt_ns;
@@ -254,7 +164,8 @@ void AsyncQueue::Process(AsyncEvent event) {
       if (auto status = storage::InsertAsyncAttempt(db, row); !status) return status;
       return storage::UpdateAsyncEvent(db, event);
     });
-    Activate(event);
+    RecordEvent(event);
+    Schedule(std::move(queued));
     return;
   }
 
@@ -279,7 +190,8 @@ void AsyncQueue::Process(AsyncEvent event) {
     if (auto status = storage::InsertAsyncAttempt(db, row); !status) return status;
     return storage::UpdateAsyncEvent(db, event);
   });
-  Activate(event);
+  RecordEvent(event);
+  Schedule(std::move(queued));
 }
 
 }  // namespace offstage::lambda

@@ -1,23 +1,19 @@
 // AsyncQueue: the durable queue of asynchronous (Event) invocations, with Lambda's retry rules
-// (§6 of the wire reference). An event is committed to SQLite before its 202; a scheduler
-// thread hands due events to worker threads, which run one attempt each through the
+// (§6 of the wire reference). An event is committed to SQLite before its 202; worker
+// threads take each event when it falls due and run one attempt through the
 // AsyncHandler (the Lambda service) and then retry, expire or finish the event. After a crash,
 // Load() puts every unfinished event back (at least once). Owned by LambdaService.
-// Thread model: Enqueue/Activate/Wake from any thread; one scheduler thread and N workers;
-// one mutex guards the schedule and is never held while an attempt runs or the database is
-// written.
+// Thread model: Enqueue/Activate/Wake from any thread; N workers of a common::DelayedQueue,
+// whose mutex is never held while an attempt runs or the database is written.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/delayed_queue.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
@@ -85,7 +81,7 @@ class AsyncQueue {
              const common::Clock& clock, common::Logger& log);
   ~AsyncQueue();  // Stop()
 
-  // Starts the scheduler and workers; `handler` must outlive Stop().
+  // Starts the workers; `handler` must outlive Stop().
   void Start(AsyncHandler* handler);
   // Re-queues every unfinished event from the database (after a restart).
   common::Status Load();
@@ -97,15 +93,19 @@ class AsyncQueue {
   void Wake(const std::string& function_arn);
   // No event is dispatched after this (running attempts go on); call before stopping the pool.
   void RequestStop();
-  // Stops the scheduler and the workers; running attempts finish first.
+  // Stops the workers; running attempts finish first.
   void Stop();
 
   size_t pending() const;
 
  private:
-  void Schedule();
-  void Work();
-  void Process(AsyncEvent event);
+  // An event in the queue, with the throttles it met (not attempts: they back off instead).
+  struct Queued {
+    AsyncEvent event;
+    int throttles = 0;
+  };
+  void Schedule(Queued queued);
+  void Process(Queued queued);
   int64_t ThrottleBackoff(int throttles) const;
 
   const AsyncOptions options_;
@@ -116,18 +116,7 @@ class AsyncQueue {
   const common::Clock& clock_;
   common::Logger& log_;
   AsyncHandler* handler_ = nullptr;
-
-  mutable common::Mutex mu_;
-  std::condition_variable schedule_cv_;
-  std::condition_variable work_cv_;
-  // Due time -> events; a multimap keeps arrival order among equal times.
-  std::multimap<int64_t, AsyncEvent> waiting_ GUARDED_BY(mu_);
-  std::vector<AsyncEvent> ready_ GUARDED_BY(mu_);
-  std::map<std::string, int> throttles_ GUARDED_BY(mu_);  // request id -> throttled attempts
-  bool stopping_ GUARDED_BY(mu_) = false;
-  int running_ GUARDED_BY(mu_) = 0;
-  std::thread scheduler_;
-  std::vector<std::thread> workers_;
+  common::DelayedQueue<Queued> queue_;
 };
 
 }  // namespace offstage::lambda

@@ -7,8 +7,6 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "emulator/common/priority.h"
-
 namespace offstage::sns {
 namespace {
 
@@ -101,22 +99,17 @@ std::vector<int64_t> RetryDelays(const std::string& policy_json) {
 HttpDeliverer::HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,
                              telemetry::Recorder& recorder, const common::Clock& clock,
                              common::Logger& log)
-    : options_(options), writer_(writer), recorder_(recorder), clock_(clock), log_(log) {}
+    : options_(options),
+      writer_(writer),
+      recorder_(recorder),
+      clock_(clock),
+      log_(log),
+      queue_(clock) {}
 
 HttpDeliverer::~HttpDeliverer() { Stop(); }
 
 void HttpDeliverer::Start() {
-  started_ = true;
-  scheduler_ = std::thread([this] {
-    common::RunInBackground();
-    Schedule();
-  });
-  for (int i = 0; i < options_.senders; ++i) {
-    senders_.emplace_back([this] {
-      common::RunInBackground();
-      Send();
-    });
-  }
+  queue_.Start(options_.senders, [this](Job job) { Send(std::move(job)); });
 }
 
 common::Status HttpDeliverer::Load() {
@@ -138,45 +131,10 @@ common::Status HttpDeliverer::Load() {
 
 void HttpDeliverer::Enqueue(storage::DeliveryRow row, HttpRequestSpec request) {
   const int64_t due = row.next_attempt_ns.value_or(0);
-  {
-    common::MutexLock lock(mu_);
-    waiting_.emplace(due, Job{std::move(row), std::move(request)});
-  }
-  schedule_cv_.notify_one();
+  queue_.Add(due, Job{std::move(row), std::move(request)});
 }
 
-void HttpDeliverer::Stop() {
-  {
-    common::MutexLock lock(mu_);
-    stopping_ = true;
-  }
-  schedule_cv_.notify_all();
-  send_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-  for (auto& sender : senders_) {
-    if (sender.joinable()) sender.join();
-  }
-  senders_.clear();
-}
-
-void HttpDeliverer::Schedule() {
-  common::MutexLock lock(mu_);
-  while (!stopping_) {
-    const int64_t now = clock_.NowNanos();
-    bool moved = false;
-    while (!waiting_.empty() && waiting_.begin()->first <= now) {
-      ready_.push_back(std::move(waiting_.begin()->second));
-      waiting_.erase(waiting_.begin());
-      moved = true;
-    }
-    if (moved) send_cv_.notify_all();
-    if (waiting_.empty()) {
-      schedule_cv_.wait(lock.native());
-    } else {
-      schedule_cv_.wait_for(lock.native(), std::chrono::nanoseconds(waiting_.begin()->first - now));
-    }
-  }
-}
+void HttpDeliverer::Stop() { queue_.Stop(); }
 
 int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) const {
   // Split "scheme://host[:port]" from the path (and query).
@@ -211,65 +169,55 @@ int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) c
   return response->status;
 }
 
-void HttpDeliverer::Send() {
-  while (true) {
-    Job job;
-    {
-      common::MutexLock lock(mu_);
-      send_cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !ready_.empty(); });
-      if (stopping_) return;
-      job = std::move(ready_.front());
-      ready_.erase(ready_.begin());
+void HttpDeliverer::Send(Job job) {
+  std::string error;
+  const int status = Attempt(job.request, error);
+  const int64_t now = clock_.NowNanos();
+  storage::DeliveryRow& row = job.row;
+  ++row.attempts;
+  row.updated_ns = now;
+  const bool ok = status >= 200 && status < 500;
+  const int retries_used = row.attempts - 1;
+  if (ok) {
+    row.status = "delivered";
+    row.reason = "HTTP " + std::to_string(status);
+    row.next_attempt_ns.reset();
+  } else if (retries_used < static_cast<int>(job.request.retry_delays_ns.size())) {
+    row.status = "pending";
+    row.reason = status == 0 ? error : "HTTP " + std::to_string(status);
+    row.next_attempt_ns = now + job.request.retry_delays_ns[static_cast<size_t>(retries_used)];
+  } else {
+    row.status = "failed";
+    row.reason = (status == 0 ? error : "HTTP " + std::to_string(status)) +
+                 "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
+    if (job.request.dead_letter_target) {
+      *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
+                     " not delivered (SQS is not emulated)";
     }
-    std::string error;
-    const int status = Attempt(job.request, error);
-    const int64_t now = clock_.NowNanos();
-    storage::DeliveryRow& row = job.row;
-    ++row.attempts;
-    row.updated_ns = now;
-    const bool ok = status >= 200 && status < 500;
-    const int retries_used = row.attempts - 1;
-    if (ok) {
-      row.status = "delivered";
-      row.reason = "HTTP " + std::to_string(status);
-      row.next_attempt_ns.reset();
-    } else if (retries_used < static_cast<int>(job.request.retry_delays_ns.size())) {
-      row.status = "pending";
-      row.reason = status == 0 ? error : "HTTP " + std::to_string(status);
-      row.next_attempt_ns = now + job.request.retry_delays_ns[static_cast<size_t>(retries_used)];
-    } else {
-      row.status = "failed";
-      row.reason = (status == 0 ? error : "HTTP " + std::to_string(status)) +
-                   "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
-      if (job.request.dead_letter_target) {
-        *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
-                       " not delivered (SQS is not emulated)";
-      }
-      row.next_attempt_ns.reset();
-      log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +
-                " failed: " + *row.reason);
-    }
-    writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
-    if (!job.request.trace_id.empty() && row.status != "pending") {
-      telemetry::Span span;
-      span.id = row.id;
-      span.kind = "delivery";
-      span.trace_id = job.request.trace_id;
-      span.parent_id = row.message_id;
-      span.name = row.protocol + " " + row.endpoint;
-      span.start_ns = row.created_ns;
-      span.end_ns = now;
-      span.status = row.status;
-      span.attrs_json = json{{"subscription_arn", row.subscription_arn},
-                             {"endpoint", row.endpoint},
-                             {"protocol", row.protocol},
-                             {"attempts", row.attempts},
-                             {"reason", row.reason.value_or("")}}
-                            .dump();
-      recorder_.Record(std::move(span));
-    }
-    if (row.status == "pending") Enqueue(std::move(row), std::move(job.request));
+    row.next_attempt_ns.reset();
+    log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +
+              " failed: " + *row.reason);
   }
+  writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
+  if (!job.request.trace_id.empty() && row.status != "pending") {
+    telemetry::Span span;
+    span.id = row.id;
+    span.kind = "delivery";
+    span.trace_id = job.request.trace_id;
+    span.parent_id = row.message_id;
+    span.name = row.protocol + " " + row.endpoint;
+    span.start_ns = row.created_ns;
+    span.end_ns = now;
+    span.status = row.status;
+    span.attrs_json = json{{"subscription_arn", row.subscription_arn},
+                           {"endpoint", row.endpoint},
+                           {"protocol", row.protocol},
+                           {"attempts", row.attempts},
+                           {"reason", row.reason.value_or("")}}
+                          .dump();
+    recorder_.Record(std::move(span));
+  }
+  if (row.status == "pending") Enqueue(std::move(row), std::move(job.request));
 }
 
 }  // namespace offstage::sns

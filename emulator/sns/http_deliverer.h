@@ -3,20 +3,18 @@
 // 499 within 15 s; anything else is retried after the policy's delays (or --sns-retry-delays),
 // and recorded as failed when they run out. Each delivery is a row in SQLite from the publish
 // commit on, so a restart resumes what was pending. Owned by app::Daemon. Thread model: Enqueue
-// from any thread; one scheduler thread and N sender threads; one mutex guards the schedule,
-// never held during a request.
+// from any thread; N sender threads of a common::DelayedQueue, whose mutex is never held during
+// a request.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/delayed_queue.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
@@ -62,8 +60,7 @@ class HttpDeliverer {
     storage::DeliveryRow row;
     HttpRequestSpec request;
   };
-  void Schedule();
-  void Send();
+  void Send(Job job);
   // One attempt: the status code, or 0 with `error` when nothing answered.
   int Attempt(const HttpRequestSpec& request, std::string& error) const;
 
@@ -73,15 +70,7 @@ class HttpDeliverer {
   const common::Clock& clock_;
   common::Logger& log_;
 
-  common::Mutex mu_;
-  std::condition_variable schedule_cv_;
-  std::condition_variable send_cv_;
-  std::multimap<int64_t, Job> waiting_ GUARDED_BY(mu_);
-  std::vector<Job> ready_ GUARDED_BY(mu_);
-  bool stopping_ GUARDED_BY(mu_) = false;
-  bool started_ = false;
-  std::thread scheduler_;
-  std::vector<std::thread> senders_;
+  common::DelayedQueue<Job> queue_;
 };
 
 // The delays of a delivery policy's healthyRetryPolicy (§6.1): numNoDelayRetries at once,
