@@ -123,6 +123,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
+  http_options.signer = daemon->signer_.get();
   daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
   daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, *daemon->recorder_,

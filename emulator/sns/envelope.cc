@@ -20,7 +20,58 @@ ojson Attributes(const MessageAttributes& attributes) {
   return out;
 }
 
+// Fills an empty "Signature" of one message object; true when it did.
+bool SignObject(ojson& message, Signer& signer, std::string& error) {
+  if (!message.is_object()) return false;
+  auto text = [&](const char* key) -> const std::string* {
+    auto it = message.find(key);
+    return it != message.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+  };
+  const std::string* signature = text("Signature");
+  if (!signature || !signature->empty()) return false;
+  const std::string* type = text("Type");
+  const std::string* body = text("Message");
+  const std::string* id = text("MessageId");
+  const std::string* timestamp = text("Timestamp");
+  const std::string* topic = text("TopicArn");
+  const std::string* version = text("SignatureVersion");
+  if (!type || !body || !id || !timestamp || !topic || !version) return false;
+  auto signed_text =
+      signer.Sign(StringToSign(*type, *body, *id, text("Subject"), *timestamp, *topic), *version);
+  if (!signed_text) {
+    error = "could not sign SNS message " + *id + ": " + signed_text.error().message;
+    return false;
+  }
+  message["Signature"] = *signed_text;
+  return true;
+}
+
+bool MayNeedSignature(const std::string& text) {
+  return text.find(R"("Signature":"")") != std::string::npos;
+}
+
 }  // namespace
+
+std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& error) {
+  if (!MayNeedSignature(payload)) return payload;
+  auto event = ojson::parse(payload, nullptr, false);
+  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array()) {
+    return payload;
+  }
+  bool changed = false;
+  for (auto& record : event["Records"]) {
+    if (record.is_object() && record.contains("Sns")) {
+      changed = SignObject(record["Sns"], signer, error) || changed;
+    }
+  }
+  return changed ? event.dump() : payload;
+}
+
+std::string SignHttpNotification(std::string body, Signer& signer, std::string& error) {
+  if (!MayNeedSignature(body)) return body;
+  auto message = ojson::parse(body, nullptr, false);
+  return SignObject(message, signer, error) ? message.dump() : body;
+}
 
 std::string MessageFor(const MessageView& message, std::string_view protocol) {
   if (!message.structure || *message.structure != "json") return message.body;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "emulator/sns/signer.h"
 #include "emulator/sns/types.h"
 
 namespace offstage::sns {
@@ -37,6 +38,14 @@ std::string LambdaEvent(const MessageView& message, const std::string& subscript
                         const std::string& text, const Signed& sig);
 std::string HttpNotification(const MessageView& message, const std::string& text,
                              const Signed& sig);
+// Notifications are built with an empty Signature and signed when they are delivered, off
+// the Publish path. These fill it in from the message's own fields, as SNS signs them (§3.3):
+// every Records[].Sns of a Lambda event, or an HTTP notification body. Deterministic (PKCS#1
+// v1.5), so a retry or a replay carries the same bytes. Text without an empty Signature comes
+// back unchanged; `error` is set when signing failed (the text then stays unsigned).
+std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& error);
+std::string SignHttpNotification(std::string body, Signer& signer, std::string& error);
+
 std::string ConfirmationBody(std::string_view type, const std::string& message_id,
                              const std::string& token, const std::string& topic_arn,
                              const std::string& text, const std::string& subscribe_url,

@@ -88,55 +88,16 @@ std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const 
 }
 
 std::string SnsService::SignLambdaEvent(std::string payload) const {
-  if (!targets_.signer || payload.find(R"("Signature":"")") == std::string::npos) return payload;
-  auto event = nlohmann::ordered_json::parse(payload, nullptr, false);
-  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array()) {
-    return payload;
-  }
-  bool changed = false;
-  for (auto& record : event["Records"]) {
-    if (!record.is_object() || !record.contains("Sns") || !record["Sns"].is_object()) continue;
-    auto& sns = record["Sns"];
-    auto text = [&](const char* key) -> const std::string* {
-      auto it = sns.find(key);
-      return it != sns.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
-    };
-    const std::string* signature = text("Signature");
-    if (!signature || !signature->empty()) continue;
-    const std::string* fields[] = {text("Type"),      text("Message"),  text("MessageId"),
-                                   text("Timestamp"), text("TopicArn"), text("SignatureVersion")};
-    if (std::find(std::begin(fields), std::end(fields), nullptr) != std::end(fields)) continue;
-    auto signed_text = targets_.signer->Sign(
-        StringToSign(*fields[0], *fields[1], *fields[2], text("Subject"), *fields[3], *fields[4]),
-        *fields[5]);
-    if (!signed_text) {
-      log_.Warn("offstage: could not sign SNS message " + *fields[2] + ": " +
-                signed_text.error().message);
-      continue;
-    }
-    sns["Signature"] = *signed_text;
-    changed = true;
-  }
-  return changed ? event.dump() : payload;
+  if (!targets_.signer) return payload;
+  std::string error;
+  std::string signed_payload = sns::SignLambdaEvent(std::move(payload), *targets_.signer, error);
+  if (!error.empty()) log_.Warn("offstage: " + error);
+  return signed_payload;
 }
 
 void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& message,
                             const std::vector<Target>& targets, Fanout& fanout) {
   const int64_t now = clock_.NowNanos();
-  std::map<std::string, std::string> signatures;  // one signature per distinct text
-  auto signature = [&](const std::string& text) -> std::string {
-    auto it = signatures.find(text);
-    if (it != signatures.end()) return it->second;
-    std::string value;
-    if (targets_.signer) {
-      const std::string to_sign = StringToSign("Notification", text, message.message_id,
-                                               message.subject ? &*message.subject : nullptr,
-                                               message.timestamp, message.topic_arn);
-      auto signed_text = targets_.signer->Sign(to_sign, message.signature_version);
-      if (signed_text) value = *signed_text;
-    }
-    return signatures.emplace(text, value).first->second;
-  };
   for (const Target& target : targets) {
     storage::DeliveryRow row;
     row.id = ids_.Uuid();
@@ -157,14 +118,12 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
         continue;
       }
     }
-    // A Lambda delivery is signed when its event is dispatched (SignLambdaEvent, through
-    // lambda::EventFinalizer), off the Publish path; the others are signed here.
-    const bool to_lambda = target.protocol == "lambda" && targets_.lambda;
+    // Signed when delivered, off the Publish path: a Lambda event as it is dispatched
+    // (SignLambdaEvent, through lambda::EventFinalizer), an HTTP notification as it is sent.
     const Signed sig{
-        to_lambda ? std::string() : signature(text),
-        targets_.base_url + std::string(kCertificatePath),
+        "", targets_.base_url + std::string(kCertificatePath),
         targets_.base_url + "/?Action=Unsubscribe&SubscriptionArn=" + target.subscription_arn};
-    if (to_lambda) {
+    if (target.protocol == "lambda" && targets_.lambda) {
       auto arn = common::ParseArn(target.endpoint);
       const std::string function_arn =
           common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);
@@ -188,6 +147,7 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
       HttpRequestSpec request;
       request.url = target.endpoint;
       request.body = target.raw ? text : HttpNotification(message, text, sig);
+      request.sign = !target.raw;
       request.headers = {{"x-amz-sns-message-type", "Notification"},
                          {"x-amz-sns-message-id", message.message_id},
                          {"x-amz-sns-topic-arn", message.topic_arn},

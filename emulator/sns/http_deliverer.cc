@@ -7,6 +7,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "emulator/sns/envelope.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -22,6 +24,7 @@ std::string HttpRequestSpec::ToJson() const {
               {"retry_delays_ns", retry_delays_ns},
               {"trace_id", trace_id}};
   if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
+  if (sign) out["sign"] = true;
   return out.dump();
 }
 
@@ -35,6 +38,7 @@ std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text
     spec.retry_delays_ns = in.at("retry_delays_ns").get<std::vector<int64_t>>();
     if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
     spec.trace_id = in.value("trace_id", "");
+    spec.sign = in.value("sign", false);
     return spec;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -170,6 +174,12 @@ int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) c
 }
 
 void HttpDeliverer::Send(Job job) {
+  if (job.request.sign && options_.signer) {
+    std::string error;
+    job.request.body = SignHttpNotification(std::move(job.request.body), *options_.signer, error);
+    if (!error.empty()) log_.Warn("offstage: " + error);
+    job.request.sign = false;  // retries send the signed body
+  }
   std::string error;
   const int status = Attempt(job.request, error);
   const int64_t now = clock_.NowNanos();

@@ -18,6 +18,7 @@
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
+#include "emulator/sns/signer.h"
 #include "emulator/storage/delivery_store.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
@@ -31,6 +32,7 @@ struct HttpRequestSpec {
   std::vector<int64_t> retry_delays_ns;           // one per retry
   std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
   std::string trace_id;                           // of the message, for the delivery's span
+  bool sign = false;  // a notification with an empty Signature, signed when it is sent
 
   std::string ToJson() const;
   static std::optional<HttpRequestSpec> FromJson(const std::string& text);
@@ -40,6 +42,7 @@ struct HttpDelivererOptions {
   bool insecure_tls = false;  // --sns-insecure-tls: accept any certificate
   int senders = 4;
   int64_t timeout_ns = 15'000'000'000;
+  Signer* signer = nullptr;  // signs notifications as they are sent (SignHttpNotification)
 };
 
 class HttpDeliverer {

@@ -213,4 +213,26 @@ TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled,
                     Signed{*subject_signature, "http://cert", "http://unsub"}));
 }
 
+TEST_CASE("HTTP notifications are signed as they are sent; raw bodies are left alone") {
+  Signer signer("");
+  MessageView message;
+  message.message_id = "0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6";
+  message.topic_arn = "arn:aws:sns:us-east-1:000000000000:orders";
+  message.body = "{\"Signature\":\"\"}";  // a body that looks like one must not matter
+  message.subject = "s";
+  message.timestamp = "2026-11-27T19:00:00.000Z";
+  const Signed unsigned_sig{"", "http://cert", "http://unsub"};
+  std::string error;
+  const std::string body = HttpNotification(message, message.body, unsigned_sig);
+  auto direct = signer.Sign(StringToSign("Notification", message.body, message.message_id,
+                                         &*message.subject, message.timestamp, message.topic_arn),
+                            "1");
+  REQUIRE(direct.has_value());
+  CHECK(SignHttpNotification(body, signer, error) ==
+        HttpNotification(message, message.body, Signed{*direct, "http://cert", "http://unsub"}));
+  CHECK(error.empty());
+  // A raw delivery's body is the message itself: its "Signature" is the publisher's text.
+  CHECK(SignHttpNotification(message.body, signer, error) == message.body);
+}
+
 }  // namespace offstage::sns
