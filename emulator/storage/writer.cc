@@ -10,6 +10,9 @@ namespace {
 // never truncates the file (an ftruncate of the WAL took 20-45 ms on the development machine).
 constexpr int kWalRestartFrames = 32768;
 
+// How long a batch may run Posts while a Submit waits for the next commit.
+constexpr int64_t kBatchBudgetNs = 2'000'000;
+
 }  // namespace
 
 Writer::Writer(Database& db, const common::Clock& clock, size_t max_batch)
@@ -98,7 +101,14 @@ void Writer::Run() {
       }
     }
     RunBatch(batch);
-    batch.clear();
+    if (!batch.empty()) {
+      // Posts the budget left for later go back to the front, still in order.
+      common::MutexLock lock(mu_);
+      while (!batch.empty()) {
+        queue_.push_front(std::move(batch.back()));
+        batch.pop_back();
+      }
+    }
     // Let the WAL start over once it is long (docs/architecture.md, Durability): the
     // Checkpointer has copied nearly all of it; this copies the rest and syncs the database
     // file, a few milliseconds.
@@ -106,11 +116,23 @@ void Writer::Run() {
   }
 }
 
+bool Writer::UrgentWaiting() {
+  common::MutexLock lock(mu_);
+  return !urgent_.empty();
+}
+
 void Writer::RunBatch(std::deque<Pending>& batch) {
+  const int64_t start_ns = clock_.NowNanos();
+  size_t run = batch.size();
   std::vector<std::optional<common::ApiError>> errors(batch.size());
   Status begin = db_.Exec("BEGIN IMMEDIATE");
   if (begin) {
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (i > 0 && !batch[i].done && clock_.NowNanos() - start_ns > kBatchBudgetNs &&
+          UrgentWaiting()) {
+        run = i;
+        break;
+      }
       (void)db_.Exec("SAVEPOINT job");
       Status status = batch[i].job(db_);
       if (!status) {
@@ -124,7 +146,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   if (!commit) (void)db_.Exec("ROLLBACK");
   const int64_t commit_ns = clock_.NowNanos();
   uint64_t failed_posts = 0;
-  for (size_t i = 0; i < batch.size(); ++i) {
+  for (size_t i = 0; i < run; ++i) {
     const std::optional<common::ApiError>& error = !commit ? commit.error() : errors[i];
     if (batch[i].done) {
       if (error) {
@@ -140,6 +162,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
     common::MutexLock lock(mu_);
     failed_posts_ += failed_posts;
   }
+  batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(run));
 }
 
 }  // namespace offstage::storage

@@ -52,7 +52,12 @@ class Writer {
     std::optional<std::promise<Result<int64_t>>> done;
   };
   void Run();
+  // Runs and commits the batch. Once a batch has run for kBatchBudgetNs and a Submit is
+  // waiting, the Posts not yet run are left in `batch` (in order) for the next one, so a
+  // backlog of heavy Posts (a fan-out to 50 subscriptions, a burst of invocations' telemetry)
+  // does not hold a Publish's commit for tens of milliseconds.
   void RunBatch(std::deque<Pending>& batch);
+  bool UrgentWaiting();
 
   Database& db_;
   const common::Clock& clock_;

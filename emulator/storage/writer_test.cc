@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -89,6 +91,53 @@ TEST_CASE("Stop drains queued posts; later submissions fail cleanly") {
   REQUIRE(stmt.has_value());
   REQUIRE((*stmt)->Step().value());
   CHECK((*stmt)->ColumnInt(0) == 100);
+}
+
+TEST_CASE("A waiting Submit is committed after 2 ms of Posts, ahead of the rest of the batch") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  Writer writer(*db, clock);
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto note = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(what);
+  };
+  std::promise<void> release_first, second_started, release_second;
+  std::shared_future<void> first_go = release_first.get_future().share();
+  std::shared_future<void> second_go = release_second.get_future().share();
+  // Batch 1 is the blocker alone; the rest queue up behind it and form batch 2.
+  writer.Post([&](Database&) -> Status {
+    first_go.wait();
+    note("blocker");
+    return {};
+  });
+  writer.Post([&](Database&) -> Status {
+    second_started.set_value();
+    second_go.wait();
+    note("p2");
+    clock.Advance(1'000'000);
+    return {};
+  });
+  for (int i = 3; i <= 10; ++i) {
+    writer.Post([&, i](Database&) -> Status {
+      note("p" + std::to_string(i));
+      clock.Advance(1'000'000);  // each Post "takes" 1 ms
+      return {};
+    });
+  }
+  release_first.set_value();
+  second_started.get_future().wait();  // batch 2 is running
+  auto submitted = writer.Submit([&](Database&) -> Status {
+    note("submit");
+    return {};
+  });
+  release_second.set_value();
+  REQUIRE(submitted.get().has_value());
+  writer.Stop();
+  // p2..p4 ran (3 ms > the 2 ms budget), then the Submit's batch, then the Posts left, in order.
+  CHECK(order == std::vector<std::string>{"blocker", "p2", "p3", "p4", "submit", "p5", "p6", "p7",
+                                          "p8", "p9", "p10"});
 }
 
 TEST_CASE("CheckpointAll copies the whole WAL, so the next commit starts it over") {
