@@ -205,6 +205,7 @@ common::Result<std::string> Daemon::Start() {
   http_deliverer_->Start();
   if (auto status = http_deliverer_->Load(); !status) return common::Fail(status.error());
   if (auto status = lambda_->StartAsync(); !status) return common::Fail(status.error());
+  sns_->StartFanout();  // and the fan-outs owed since the last stop
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
                                       *sns_, *lambda_, log_);
@@ -224,6 +225,7 @@ void Daemon::Shutdown() {
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (pruner_) pruner_->Stop();            // a pass in progress ends with its current batch
+  if (sns_) sns_->StopFanout();            // fan-outs not started stay owed in the database
   if (lambda_) lambda_->BeginStopAsync();  // no asynchronous attempt starts from here
   if (pool_) pool_->StopAll();             // running invocations end at once
   if (lambda_) lambda_->StopAsync();       // the queue's threads join

@@ -183,4 +183,34 @@ std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy
   return Merge(kDefaultSubscriptionDeliveryPolicy, delivery_policy);
 }
 
+std::string MessageAttributesToJson(const MessageAttributes& attributes) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : attributes) {
+    nlohmann::json entry = {{"DataType", value.data_type}};
+    if (value.string_value) entry["StringValue"] = *value.string_value;
+    if (value.binary_value) entry["BinaryValue"] = common::Base64Encode(*value.binary_value);
+    out[name] = std::move(entry);
+  }
+  return out.dump();
+}
+
+MessageAttributes MessageAttributesFromJson(const std::string& json_text) {
+  MessageAttributes out;
+  auto attributes = nlohmann::json::parse(json_text, nullptr, false);
+  if (!attributes.is_object()) return out;
+  for (auto& [name, value] : attributes.items()) {
+    if (!value.is_object()) continue;
+    MessageAttributeValue attribute;
+    attribute.data_type = value.value("DataType", "String");
+    if (value.contains("StringValue") && value["StringValue"].is_string()) {
+      attribute.string_value = value["StringValue"].get<std::string>();
+    }
+    if (value.contains("BinaryValue") && value["BinaryValue"].is_string()) {
+      attribute.binary_value = common::Base64Decode(value["BinaryValue"].get<std::string>());
+    }
+    out[name] = std::move(attribute);
+  }
+  return out;
+}
+
 }  // namespace offstage::sns

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "emulator/common/result.h"
+#include "emulator/sns/types.h"
 
 namespace offstage::sns {
 
@@ -25,5 +26,10 @@ common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name
 std::string DefaultTopicPolicy(std::string_view topic_arn, std::string_view account);
 std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy);
 std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy);
+
+// A message's attributes as stored with it (messages.attributes): name -> {DataType,
+// StringValue | BinaryValue (base64)}; and back (replays, a fan-out finished after a restart).
+std::string MessageAttributesToJson(const MessageAttributes& attributes);
+MessageAttributes MessageAttributesFromJson(const std::string& json_text);
 
 }  // namespace offstage::sns

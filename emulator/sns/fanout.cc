@@ -180,23 +180,14 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
   }
 }
 
-Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& topic_name,
+Status SnsService::CommitMessages(const std::string& topic_name,
                                   std::vector<storage::MessageRow> rows,
                                   std::optional<std::pair<std::string, int64_t>> sequence,
-                                  Fanout fanout) {
+                                  FanoutJob job) {
   auto committed = writer_
-                       .Submit([rows, sequence, deliveries = fanout.rows,
-                                events = fanout.events](storage::Database& db) -> Status {
+                       .Submit([rows, sequence](storage::Database& db) -> Status {
                          for (const auto& row : rows) {
                            if (auto status = storage::InsertMessage(db, row); !status)
-                             return status;
-                         }
-                         for (const auto& row : deliveries) {
-                           if (auto status = storage::InsertDelivery(db, row); !status)
-                             return status;
-                         }
-                         for (const auto& event : events) {
-                           if (auto status = storage::InsertAsyncEvent(db, event); !status)
                              return status;
                          }
                          if (sequence)
@@ -205,19 +196,12 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
                        })
                        .get();
   if (!committed) return Fail(committed.error());
-  // Durable: now start the work (the queue and the deliverer resume it after a crash).
-  for (auto& event : fanout.events) {
-    // Queued from the commit on (it is durable, and ordered after its publish and delivery).
-    event.enqueued_ns = event.next_attempt_ns = *committed;
-    targets_.lambda->ActivateAsync(event);
-  }
-  for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
   for (const auto& row : rows) {
     telemetry::Span span;
     span.id = row.message_id;
     span.kind = "publish";
-    span.trace_id = ctx.trace_id;
-    if (!ctx.parent_span.empty()) span.parent_id = ctx.parent_span;
+    span.trace_id = job.ctx.trace_id;
+    if (!job.ctx.parent_span.empty()) span.parent_id = job.ctx.parent_span;
     span.name = topic_name;
     span.start_ns = row.received_ns;
     span.end_ns = *committed;
@@ -228,15 +212,53 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
     span.attrs_json = attrs.dump();
     recorder_.Record(std::move(span));
   }
+  // The messages are durable and marked as owing their fan-out: the answer need not wait for
+  // it. Without a worker (unit tests) it runs here.
+  if (job.targets.empty()) return {};
+  if (fanout_started_) {
+    fanout_queue_.Add(0, std::move(job));
+  } else {
+    RunFanout(std::move(job));
+  }
+  return {};
+}
+
+void SnsService::RunFanout(FanoutJob job) {
+  Fanout fanout;
+  for (const auto& view : job.views) PlanFanout(job.ctx, view, job.targets, fanout);
+  std::vector<std::string> message_ids;
+  for (const auto& view : job.views) message_ids.push_back(view.message_id);
+  // Not awaited: the writer runs Posts in order, so these rows are in before any update the
+  // deliveries started below make, and a stop before the commit leaves the messages owing
+  // their fan-out (finished at the next start; at least once, as AWS delivers).
+  writer_.Post([message_ids, deliveries = fanout.rows,
+                events = fanout.events](storage::Database& db) -> Status {
+    for (const auto& row : deliveries) {
+      if (auto status = storage::InsertDelivery(db, row); !status) return status;
+    }
+    for (const auto& event : events) {
+      if (auto status = storage::InsertAsyncEvent(db, event); !status) return status;
+    }
+    for (const auto& id : message_ids) {
+      if (auto status = storage::FinishFanout(db, id); !status) return status;
+    }
+    return {};
+  });
+  const int64_t now = clock_.NowNanos();
+  for (auto& event : fanout.events) {
+    event.enqueued_ns = event.next_attempt_ns = now;
+    targets_.lambda->ActivateAsync(event);
+  }
+  for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
   for (const auto& row : fanout.rows) {
     telemetry::Span span;
     span.id = row.id;
     span.kind = "delivery";
-    span.trace_id = ctx.trace_id;
+    span.trace_id = job.ctx.trace_id;
     span.parent_id = row.message_id;
     span.name = row.protocol + " " + row.endpoint.substr(row.endpoint.rfind(':') + 1);
-    span.start_ns = *committed;
-    if (row.status != "pending") span.end_ns = *committed;
+    span.start_ns = now;
+    if (row.status != "pending") span.end_ns = now;
     span.status = row.status;
     nlohmann::json attrs = {{"subscription_arn", row.subscription_arn},
                             {"endpoint", row.endpoint},
@@ -246,7 +268,6 @@ Status SnsService::CommitMessages(const RequestContext& ctx, const std::string& 
     span.attrs_json = attrs.dump();
     recorder_.Record(std::move(span));
   }
-  return {};
 }
 
 void SnsService::SendConfirmation(const Subscription& sub, std::string_view type) {

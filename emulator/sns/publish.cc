@@ -6,6 +6,7 @@
 
 #include "emulator/common/arn.h"
 #include "emulator/common/strings.h"
+#include "emulator/sns/attributes.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/sns/validation.h"
 #include "emulator/storage/sns_store.h"
@@ -16,17 +17,6 @@ namespace {
 using common::ErrorCode;
 using common::Fail;
 using common::InvalidParameter;
-
-std::string AttributesJson(const MessageAttributes& attributes) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : attributes) {
-    nlohmann::json entry = {{"DataType", value.data_type}};
-    if (value.string_value) entry["StringValue"] = *value.string_value;
-    if (value.binary_value) entry["BinaryValue"] = common::Base64Encode(*value.binary_value);
-    out[name] = std::move(entry);
-  }
-  return out.dump();
-}
 
 std::string SequenceNumber(int64_t sequence) {
   // Real values look like 10000000000000003000: 10^19 plus a counter stepping by 1000.
@@ -192,7 +182,7 @@ storage::MessageRow SnsService::ToRow(const RequestContext& ctx, Prepared&& mess
   row.subject = std::move(message.subject);
   row.body = std::move(message.body);
   row.structure = std::move(message.structure);
-  row.attributes_json = AttributesJson(message.attributes);
+  row.attributes_json = MessageAttributesToJson(message.attributes);
   row.group_id = std::move(message.group_id);
   row.dedup_id = std::move(message.dedup_id);
   row.sequence_number = out.sequence_number;
@@ -259,15 +249,16 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
     }
     ++messages_;
   }
-  Fanout fanout;
-  if (!targets.empty()) {
-    PlanFanout(traced, ViewOf(ctx, *prepared, out, signature_version), targets, fanout);
-  }
+  FanoutJob job{traced, {}, std::move(targets)};
+  if (!job.targets.empty()) job.views.push_back(ViewOf(ctx, *prepared, out, signature_version));
   const std::string topic_name = target.substr(target.rfind(':') + 1);
   std::vector<storage::MessageRow> rows;
   rows.push_back(ToRow(ctx, std::move(*prepared), out));
-  if (auto status =
-          CommitMessages(traced, topic_name, std::move(rows), sequence, std::move(fanout));
+  rows.back().trace_id = traced.trace_id;
+  if (!job.targets.empty()) {
+    rows.back().fanout = only_subscription ? *only_subscription : std::string("*");
+  }
+  if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
       !status) {
     return Fail(status.error());
   }
@@ -347,13 +338,14 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     messages_ += static_cast<int64_t>(rows.size());
   }
   const RequestContext traced = Traced(ctx);
-  Fanout fanout;
-  if (!targets.empty()) {
-    for (const auto& view : views) PlanFanout(traced, view, targets, fanout);
+  for (auto& row : rows) {
+    row.trace_id = traced.trace_id;
+    if (!targets.empty()) row.fanout = "*";
   }
+  FanoutJob job{traced, {}, std::move(targets)};
+  if (!job.targets.empty()) job.views = std::move(views);
   const std::string topic_name = topic_arn.substr(topic_arn.rfind(':') + 1);
-  if (auto status =
-          CommitMessages(traced, topic_name, std::move(rows), sequence, std::move(fanout));
+  if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
       !status) {
     return Fail(status.error());
   }
@@ -394,18 +386,7 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
   in.subject = row->subject;
   in.message_structure = row->structure;
   in.message_group_id = row->group_id;
-  auto attributes = nlohmann::json::parse(row->attributes_json, nullptr, false);
-  if (attributes.is_object()) {
-    for (auto& [name, value] : attributes.items()) {
-      MessageAttributeValue attribute;
-      attribute.data_type = value.value("DataType", "String");
-      if (value.contains("StringValue")) attribute.string_value = value["StringValue"];
-      if (value.contains("BinaryValue")) {
-        attribute.binary_value = common::Base64Decode(value["BinaryValue"].get<std::string>());
-      }
-      in.message_attributes[name] = std::move(attribute);
-    }
-  }
+  in.message_attributes = MessageAttributesFromJson(row->attributes_json);
   PublishOutput out;
   if (dry_run) {
     out.message_id = message_id;

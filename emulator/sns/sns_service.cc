@@ -79,12 +79,18 @@ bool SnsService::Topic::fifo() const {
 
 SnsService::SnsService(storage::Writer& writer, telemetry::Recorder& recorder,
                        const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
-    : writer_(writer), recorder_(recorder), clock_(clock), ids_(ids), log_(log) {}
+    : writer_(writer),
+      recorder_(recorder),
+      clock_(clock),
+      ids_(ids),
+      log_(log),
+      fanout_queue_(clock) {}
 
 Status SnsService::Load() {
   std::vector<storage::TopicRow> topic_rows;
   std::vector<storage::SubscriptionRow> sub_rows;
   std::vector<storage::MessageRow> recent;
+  std::vector<storage::MessageRow> owed;
   int64_t message_count = 0;
   const int64_t window_start = clock_.NowNanos() - kDedupWindowNs;
   auto status = writer_.Query([&](storage::Database& db) -> Status {
@@ -96,6 +102,9 @@ Status SnsService::Load() {
     if (!count) return Fail(count.error());
     auto messages = storage::MessagesSince(db, window_start);
     if (!messages) return Fail(messages.error());
+    auto pending = storage::PendingFanouts(db);
+    if (!pending) return Fail(pending.error());
+    owed = std::move(*pending);
     topic_rows = std::move(*topics);
     sub_rows = std::move(*subs);
     message_count = *count;
@@ -133,8 +142,52 @@ Status SnsService::Load() {
     dedup_expiry_.emplace_back(expires, key);
   }
   messages_ = message_count;
+  // Fan-outs owed when the daemon stopped: to the subscriptions there are now (at least once:
+  // a delivery started before the stop but not yet committed runs again).
+  for (auto& row : owed) {
+    auto topic = topics_.find(row.topic_arn);
+    if (topic == topics_.end()) continue;  // deleted since: nobody to deliver to
+    FanoutJob job;
+    job.ctx.region = topic->second.region;
+    job.ctx.account = topic->second.account;
+    job.ctx.request_id = row.source_request_id;
+    job.ctx.trace_id = row.trace_id;
+    job.ctx.received_ns = row.received_ns;
+    job.targets = TargetsOf(topic->second);
+    if (*row.fanout != "*") {
+      std::erase_if(job.targets,
+                    [&](const Target& t) { return t.subscription_arn != *row.fanout; });
+      for (auto& t : job.targets) t.filter.reset();
+    }
+    MessageView view;
+    view.message_id = row.message_id;
+    view.topic_arn = row.topic_arn;
+    view.subject = row.subject;
+    view.body = row.body;
+    view.structure = row.structure;
+    view.attributes = MessageAttributesFromJson(row.attributes_json);
+    view.timestamp = common::IsoMillis(row.received_ns);
+    view.sequence_number = row.sequence_number;
+    auto version = topic->second.attributes.find("SignatureVersion");
+    if (version != topic->second.attributes.end()) view.signature_version = version->second;
+    job.views.push_back(std::move(view));
+    recovered_.push_back(std::move(job));
+  }
+  if (!owed.empty()) {
+    log_.Info("offstage: finishing the fan-out of " + std::to_string(owed.size()) +
+              " message(s) accepted before the last stop");
+  }
   return {};
 }
+
+void SnsService::StartFanout() {
+  fanout_started_ = true;
+  fanout_queue_.Start(1, [this](FanoutJob job) { RunFanout(std::move(job)); });
+  for (auto& job : recovered_) fanout_queue_.Add(0, std::move(job));
+  recovered_.clear();
+}
+
+void SnsService::StopFanout() { fanout_queue_.Stop(); }
 
 SnsService::Commit SnsService::PersistTopic(const Topic& topic) {
   storage::TopicRow row{topic.arn,

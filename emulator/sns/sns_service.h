@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/delayed_queue.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
@@ -56,6 +57,11 @@ class SnsService {
              common::IdGenerator& ids, common::Logger& log);
 
   void SetDeliveryTargets(DeliveryTargets targets);
+  // Starts the fan-out worker (call after SetDeliveryTargets and Load); until then, and in
+  // unit tests, a message's fan-out runs inside its Publish. StopFanout: no fan-out starts after
+  // it; one owed stays in the database and is finished at the next start.
+  void StartFanout();
+  void StopFanout();
 
   // Loads topics, subscriptions and the FIFO deduplication window from the database. Call once,
   // before serving.
@@ -154,7 +160,13 @@ class SnsService {
     std::string delivery_policy;  // effective http(s) delivery policy
     std::optional<std::string> dead_letter_target;
   };
-  // The deliveries of one message: rows to commit with it, then work to start.
+  // What a Publish (or PublishBatch, or a replay) owes once its messages are committed.
+  struct FanoutJob {
+    RequestContext ctx;  // traced
+    std::vector<MessageView> views;
+    std::vector<Target> targets;
+  };
+  // The deliveries of the messages of one FanoutJob: rows to commit, then work to start.
   struct Fanout {
     std::vector<storage::DeliveryRow> rows;
     std::vector<lambda::AsyncEvent> events;
@@ -182,11 +194,15 @@ class SnsService {
   std::vector<Target> TargetsOf(const Topic& topic) const REQUIRES(mu_);
   void PlanFanout(const RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Fanout& fanout);
-  // Commits the messages with their deliveries, then starts the deliveries; records the
-  // publish and delivery spans. `topic_name` names the publish spans.
-  Status CommitMessages(const RequestContext& ctx, const std::string& topic_name,
-                        std::vector<storage::MessageRow> rows,
-                        std::optional<std::pair<std::string, int64_t>> sequence, Fanout fanout);
+  // Commits the messages (awaited: they are durable when Publish answers) and records their
+  // publish spans, then hands their fan-out to the fan-out worker. `topic_name` names the
+  // publish spans; `job.targets` empty means nobody to deliver to.
+  Status CommitMessages(const std::string& topic_name, std::vector<storage::MessageRow> rows,
+                        std::optional<std::pair<std::string, int64_t>> sequence, FanoutJob job);
+  // The fan-out worker's part: plans each message's deliveries (filter policies, the Lambda
+  // events, the HTTP requests), commits them with the mark that nothing is owed any more, and
+  // starts them; records the delivery spans.
+  void RunFanout(FanoutJob job);
   // Parses a subscription's FilterPolicy under its FilterPolicyScope; `reason_prefix` as in
   // NormalizeSubscriptionAttribute.
   static Result<std::shared_ptr<const FilterPolicy>> ParseFilter(const AttributeMap& attributes,
@@ -236,6 +252,9 @@ class SnsService {
   int64_t messages_ GUARDED_BY(mu_) = 0;
   std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not emulated
   DeliveryTargets targets_;                       // set before serving, then read-only
+  std::vector<FanoutJob> recovered_;              // owed fan-outs found by Load, run by StartFanout
+  bool fanout_started_ = false;                   // set before serving
+  common::DelayedQueue<FanoutJob> fanout_queue_;
 };
 
 }  // namespace offstage::sns

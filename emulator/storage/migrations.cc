@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -149,6 +149,15 @@ CREATE TABLE payloads (
   payload TEXT NOT NULL,
   ts_ns INTEGER NOT NULL
 );
+)sql",
+    // 6: Publish commits the message and answers; its fan-out (a delivery row and an
+    // asynchronous event per subscription) is planned and committed after the answer. Until
+    // then `fanout` says what is owed ("*": every subscription; else one subscription's ARN,
+    // for a replay to it), so a restart finishes it.
+    R"sql(
+ALTER TABLE messages ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN fanout TEXT;
+CREATE INDEX messages_fanout_pending ON messages(seq) WHERE fanout IS NOT NULL;
 )sql",
 };
 

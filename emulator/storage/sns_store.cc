@@ -10,7 +10,7 @@ std::optional<std::string> OptText(const Statement& stmt, int index) {
 
 constexpr const char* kMessageColumns =
     "message_id, topic_arn, subject, body, structure, attributes, group_id, dedup_id, "
-    "sequence_number, source_request_id, received_ns";
+    "sequence_number, source_request_id, received_ns, trace_id, fanout";
 
 MessageRow ReadMessage(const Statement& stmt) {
   MessageRow row;
@@ -25,6 +25,8 @@ MessageRow ReadMessage(const Statement& stmt) {
   row.sequence_number = OptText(stmt, 8);
   row.source_request_id = stmt.ColumnText(9);
   row.received_ns = stmt.ColumnInt(10);
+  row.trace_id = stmt.ColumnText(11);
+  row.fanout = OptText(stmt, 12);
   return row;
 }
 
@@ -97,8 +99,8 @@ Status SetTopicSequence(Database& db, const std::string& arn, int64_t next_seque
 Status InsertMessage(Database& db, const MessageRow& row) {
   auto stmt = db.Prepare(
       "INSERT INTO messages (message_id, topic_arn, subject, body, structure, attributes, "
-      "group_id, dedup_id, sequence_number, source_request_id, received_ns) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "group_id, dedup_id, sequence_number, source_request_id, received_ns, trace_id, fanout) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)
       ->Bind(1, row.message_id)
@@ -111,7 +113,9 @@ Status InsertMessage(Database& db, const MessageRow& row) {
       .BindOptional(8, row.dedup_id)
       .BindOptional(9, row.sequence_number)
       .Bind(10, row.source_request_id)
-      .Bind(11, row.received_ns);
+      .Bind(11, row.received_ns)
+      .Bind(12, row.trace_id)
+      .BindOptional(13, row.fanout);
   return (*stmt)->Run();
 }
 
@@ -164,6 +168,20 @@ Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& m
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, message_id);
   return FirstRow(**stmt, ReadMessage);
+}
+
+Result<std::vector<MessageRow>> PendingFanouts(Database& db) {
+  auto stmt = db.Prepare(std::string("SELECT ") + kMessageColumns +
+                         " FROM messages WHERE fanout IS NOT NULL ORDER BY seq");
+  if (!stmt) return common::Fail(stmt.error());
+  return CollectRows(**stmt, ReadMessage);
+}
+
+Status FinishFanout(Database& db, const std::string& message_id) {
+  auto stmt = db.Prepare("UPDATE messages SET fanout = NULL WHERE message_id = ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, message_id);
+  return (*stmt)->Run();
 }
 
 }  // namespace offstage::storage

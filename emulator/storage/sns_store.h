@@ -48,6 +48,10 @@ struct MessageRow {
   std::optional<std::string> sequence_number;
   std::string source_request_id;
   int64_t received_ns = 0;
+  std::string trace_id;
+  // The fan-out still owed: "*" (every subscription) or one subscription's ARN; nullopt once
+  // the deliveries are committed (or when there was nobody to deliver to).
+  std::optional<std::string> fanout;
 };
 
 Status UpsertTopic(Database& db, const TopicRow& row);
@@ -64,5 +68,9 @@ Result<int64_t> CountMessages(Database& db);
 // FIFO messages (with a deduplication id) received at or after `since_ns`, oldest first.
 Result<std::vector<MessageRow>> MessagesSince(Database& db, int64_t since_ns);
 Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& message_id);
+// Messages whose fan-out was not committed before the daemon stopped, oldest first.
+Result<std::vector<MessageRow>> PendingFanouts(Database& db);
+// The message's deliveries are committed: nothing is owed any more.
+Status FinishFanout(Database& db, const std::string& message_id);
 
 }  // namespace offstage::storage

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 import unittest
@@ -144,6 +145,62 @@ class AsyncDurabilityTest(unittest.TestCase):
                          % (len(missing), sorted(missing)[:5]))
         self.assertTrue(any("resuming" in line for line in second.output), "".join(second.output))
         self.assertEqual(second.stop(), 0)
+
+    def test_a_fan_out_owed_at_a_stop_is_finished_at_the_next_start(self):
+        # Publish answers once its message is committed; the fan-out (deliveries and queued
+        # events) is committed after the answer. A daemon that dies in between leaves the
+        # message marked as owing it. Made here exactly as a kill -9 would leave it: the message
+        # row written with its mark while no daemon runs.
+        data_dir = harness.temp_dir(self)
+        work_dir = harness.temp_dir(self)
+        first = harness.Daemon(data_dir=data_dir).start()
+        self.addCleanup(first.kill)
+        lam = harness.boto3_client("lambda", first.endpoint)
+        sns = harness.boto3_client("sns", first.endpoint)
+        record = RecordFile(work_dir, "owed")
+        create_recorder(lam, "owed", record)
+        topic = sns.create_topic(Name="owed")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn("owed"))
+        lam.close()
+        sns.close()
+        self.assertEqual(first.stop(), 0)
+
+        db = sqlite3.connect(os.path.join(data_dir, "offstage.db"))
+        with db:
+            db.execute("INSERT INTO messages (message_id, topic_arn, subject, body, attributes, "
+                       "source_request_id, received_ns, trace_id, fanout) VALUES (?, ?, ?, ?, ?, "
+                       "?, ?, ?, '*')",
+                       ("0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6", topic, "owed subject",
+                        "owed body", json.dumps({"k": {"DataType": "String",
+                                                       "StringValue": "v"}}),
+                        "req-owed", time.time_ns(), "1-00000000-000000000000000000000000"))
+        db.close()
+
+        second = harness.Daemon(data_dir=data_dir).start()
+        self.addCleanup(second.kill)
+        event = record.wait_for(1, timeout=30)[0]["event"]
+        sns_record = event["Records"][0]["Sns"]
+        self.assertEqual(sns_record["MessageId"], "0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6")
+        self.assertEqual(sns_record["Message"], "owed body")
+        self.assertEqual(sns_record["Subject"], "owed subject")
+        self.assertEqual(sns_record["MessageAttributes"], {"k": {"Type": "String", "Value": "v"}})
+        self.assertEqual(len(base64.b64decode(sns_record["Signature"], validate=True)), 256)
+        self.assertTrue(any("finishing the fan-out of 1 message" in line
+                            for line in second.output), "".join(second.output))
+        self.assertEqual(second.stop(), 0)
+        # Nothing is owed any more, and the delivery was recorded: a third start delivers nothing.
+        db = sqlite3.connect(os.path.join(data_dir, "offstage.db"))
+        owed = db.execute("SELECT count(*) FROM messages WHERE fanout IS NOT NULL").fetchone()[0]
+        deliveries = db.execute("SELECT status FROM deliveries WHERE message_id = ?",
+                                ("0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6",)).fetchall()
+        db.close()
+        self.assertEqual(owed, 0)
+        self.assertEqual(deliveries, [("invoked",)])
+        third = harness.Daemon(data_dir=data_dir).start()
+        self.addCleanup(third.kill)
+        time.sleep(1.0)
+        self.assertEqual(record.count_after(0), 1)
+        self.assertEqual(third.stop(), 0)
 
     def test_retry_schedule_continues_across_a_restart(self):
         # A failed event waiting for its retry when the daemon stops is neither lost nor started
