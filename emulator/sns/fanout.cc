@@ -1,7 +1,7 @@
 // SnsService's fan-out: which subscriptions a message reaches (filter policies), what each
 // receives (Lambda event, HTTP notification, or a record that the protocol is not emulated),
-// and the one transaction that commits a message together with its deliveries (§3, §6.1).
-#include <algorithm>
+// the commit of the messages that answers a Publish, and the fan-out worker's job that commits
+// and starts their deliveries after it (§3, §6.1; docs/architecture.md, Durability).
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"

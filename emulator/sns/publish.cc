@@ -238,12 +238,7 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
       if (!Admit(topic->second, *prepared, out)) return out;
       if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
       targets = TargetsOf(topic->second);
-      if (only_subscription) {
-        // A replay to one subscription: that one alone, whatever its filter policy says.
-        std::erase_if(targets,
-                      [&](const Target& t) { return t.subscription_arn != *only_subscription; });
-        for (auto& t : targets) t.filter.reset();
-      }
+      if (only_subscription) KeepOnly(targets, *only_subscription);
       auto version = topic->second.attributes.find("SignatureVersion");
       if (version != topic->second.attributes.end()) signature_version = version->second;
     }

@@ -144,9 +144,13 @@ Status SnsService::Load() {
   messages_ = message_count;
   // Fan-outs owed when the daemon stopped: to the subscriptions there are now (at least once:
   // a delivery started before the stop but not yet committed runs again).
+  std::vector<std::string> nobody;  // their topic was deleted since: nothing is owed
   for (auto& row : owed) {
     auto topic = topics_.find(row.topic_arn);
-    if (topic == topics_.end()) continue;  // deleted since: nobody to deliver to
+    if (topic == topics_.end()) {
+      nobody.push_back(row.message_id);
+      continue;
+    }
     FanoutJob job;
     job.ctx.region = topic->second.region;
     job.ctx.account = topic->second.account;
@@ -154,11 +158,7 @@ Status SnsService::Load() {
     job.ctx.trace_id = row.trace_id;
     job.ctx.received_ns = row.received_ns;
     job.targets = TargetsOf(topic->second);
-    if (*row.fanout != "*") {
-      std::erase_if(job.targets,
-                    [&](const Target& t) { return t.subscription_arn != *row.fanout; });
-      for (auto& t : job.targets) t.filter.reset();
-    }
+    if (*row.fanout != "*") KeepOnly(job.targets, *row.fanout);
     MessageView view;
     view.message_id = row.message_id;
     view.topic_arn = row.topic_arn;
@@ -173,11 +173,25 @@ Status SnsService::Load() {
     job.views.push_back(std::move(view));
     recovered_.push_back(std::move(job));
   }
-  if (!owed.empty()) {
-    log_.Info("offstage: finishing the fan-out of " + std::to_string(owed.size()) +
+  if (!recovered_.empty()) {
+    log_.Info("offstage: finishing the fan-out of " + std::to_string(recovered_.size()) +
               " message(s) accepted before the last stop");
   }
+  if (!nobody.empty()) {
+    writer_.Post([nobody](storage::Database& db) -> Status {
+      for (const auto& id : nobody) {
+        if (auto done = storage::FinishFanout(db, id); !done) return done;
+      }
+      return {};
+    });
+  }
   return {};
+}
+
+void SnsService::KeepOnly(std::vector<Target>& targets, const std::string& subscription_arn) {
+  // A replay to one subscription: that one alone, whatever its filter policy says.
+  std::erase_if(targets, [&](const Target& t) { return t.subscription_arn != subscription_arn; });
+  for (auto& t : targets) t.filter.reset();
 }
 
 void SnsService::StartFanout() {

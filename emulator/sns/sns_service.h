@@ -192,6 +192,8 @@ class SnsService {
   using Commit = std::future<Result<int64_t>>;
 
   std::vector<Target> TargetsOf(const Topic& topic) const REQUIRES(mu_);
+  // Keeps only `subscription_arn`, with no filter policy (a replay to one subscription).
+  static void KeepOnly(std::vector<Target>& targets, const std::string& subscription_arn);
   void PlanFanout(const RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Fanout& fanout);
   // Commits the messages (awaited: they are durable when Publish answers) and records their

@@ -174,6 +174,12 @@ class AsyncDurabilityTest(unittest.TestCase):
                         "owed body", json.dumps({"k": {"DataType": "String",
                                                        "StringValue": "v"}}),
                         "req-owed", time.time_ns(), "1-00000000-000000000000000000000000"))
+            # And one whose topic was deleted since: nothing to deliver, nothing owed.
+            db.execute("INSERT INTO messages (message_id, topic_arn, body, attributes, "
+                       "source_request_id, received_ns, fanout) VALUES (?, ?, 'gone', '{}', "
+                       "'req-gone', ?, '*')",
+                       ("0190a4a1-9a2b-7c3d-8e4f-000000000000", topic + "-deleted",
+                        time.time_ns()))
         db.close()
 
         second = harness.Daemon(data_dir=data_dir).start()
