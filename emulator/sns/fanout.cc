@@ -288,10 +288,7 @@ void SnsService::SendConfirmation(const Subscription& sub, std::string_view type
   {
     common::MutexLock lock(mu_);
     auto topic = topics_.find(sub.topic_arn);
-    if (topic != topics_.end()) {
-      auto it = topic->second.attributes.find("SignatureVersion");
-      if (it != topic->second.attributes.end()) version = it->second;
-    }
+    if (topic != topics_.end()) version = topic->second.signature_version();
   }
   std::string signature;
   if (targets_.signer) {

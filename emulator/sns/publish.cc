@@ -239,8 +239,7 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
       if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
       targets = TargetsOf(topic->second);
       if (only_subscription) KeepOnly(targets, *only_subscription);
-      auto version = topic->second.attributes.find("SignatureVersion");
-      if (version != topic->second.attributes.end()) signature_version = version->second;
+      signature_version = topic->second.signature_version();
     }
     ++messages_;
   }
@@ -316,8 +315,7 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
         return Fail(status.error());
       }
     }
-    auto version = topic->second.attributes.find("SignatureVersion");
-    if (version != topic->second.attributes.end()) signature_version = version->second;
+    signature_version = topic->second.signature_version();
     for (size_t i = 0; i < prepared.size(); ++i) {
       PublishOutput out;
       const bool fresh = Admit(topic->second, prepared[i], out);

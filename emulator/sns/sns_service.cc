@@ -77,6 +77,11 @@ bool SnsService::Topic::fifo() const {
   return it != attributes.end() && it->second == "true";
 }
 
+std::string SnsService::Topic::signature_version() const {
+  auto it = attributes.find("SignatureVersion");
+  return it == attributes.end() ? "1" : it->second;
+}
+
 SnsService::SnsService(storage::Writer& writer, telemetry::Recorder& recorder,
                        const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
     : writer_(writer),
@@ -159,17 +164,15 @@ Status SnsService::Load() {
     job.ctx.received_ns = row.received_ns;
     job.targets = TargetsOf(topic->second);
     if (*row.fanout != "*") KeepOnly(job.targets, *row.fanout);
-    MessageView view;
-    view.message_id = row.message_id;
-    view.topic_arn = row.topic_arn;
-    view.subject = row.subject;
-    view.body = row.body;
-    view.structure = row.structure;
-    view.attributes = MessageAttributesFromJson(row.attributes_json);
-    view.timestamp = common::IsoMillis(row.received_ns);
-    view.sequence_number = row.sequence_number;
-    auto version = topic->second.attributes.find("SignatureVersion");
-    if (version != topic->second.attributes.end()) view.signature_version = version->second;
+    Prepared message{row.topic_arn,
+                     row.body,
+                     row.subject,
+                     row.structure,
+                     MessageAttributesFromJson(row.attributes_json),
+                     row.group_id,
+                     row.dedup_id};
+    const PublishOutput out{row.message_id, row.sequence_number};
+    MessageView view = ViewOf(job.ctx, message, out, topic->second.signature_version());
     job.views.push_back(std::move(view));
     recovered_.push_back(std::move(job));
   }

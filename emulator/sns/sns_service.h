@@ -137,6 +137,7 @@ class SnsService {
     int64_t next_sequence = 0;
     int64_t created_ns = 0;
     bool fifo() const;
+    std::string signature_version() const;  // its SignatureVersion attribute, "1" by default
   };
   struct Subscription {
     std::string arn;
