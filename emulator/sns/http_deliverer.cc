@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "emulator/sns/envelope.h"
@@ -147,15 +149,27 @@ int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) c
       scheme_end == std::string::npos ? std::string::npos : request.url.find('/', scheme_end + 3);
   const std::string origin = request.url.substr(0, path_start);
   const std::string path = path_start == std::string::npos ? "/" : request.url.substr(path_start);
-  httplib::Client client(origin);
-  if (!client.is_valid()) {
-    error = "invalid endpoint " + request.url;
-    return 0;
+  // One keep-alive connection per endpoint origin and sender thread (the senders are this
+  // deliverer's own threads): a new connection per POST held delivery to ~1,900/s. A client
+  // whose request failed is dropped, so the next attempt connects afresh.
+  thread_local std::map<std::string, std::unique_ptr<httplib::Client>> clients;
+  std::unique_ptr<httplib::Client>& cached = clients[origin];
+  if (!cached) {
+    cached = std::make_unique<httplib::Client>(origin);
+    if (!cached->is_valid()) {
+      clients.erase(origin);
+      error = "invalid endpoint " + request.url;
+      return 0;
+    }
+    const auto timeout = std::chrono::nanoseconds(options_.timeout_ns);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
+    cached->set_connection_timeout(seconds);
+    cached->set_read_timeout(seconds);
+    cached->enable_server_certificate_verification(!options_.insecure_tls);
+    cached->set_keep_alive(true);
+    cached->set_tcp_nodelay(true);  // headers and body are two writes: no Nagle wait between
   }
-  const auto timeout = std::chrono::nanoseconds(options_.timeout_ns);
-  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
-  client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
-  client.enable_server_certificate_verification(!options_.insecure_tls);
+  httplib::Client& client = *cached;
   httplib::Headers headers;
   std::string content_type = "text/plain; charset=UTF-8";
   for (const auto& [name, value] : request.headers) {
@@ -168,6 +182,7 @@ int HttpDeliverer::Attempt(const HttpRequestSpec& request, std::string& error) c
   auto response = client.Post(path, headers, request.body, content_type);
   if (!response) {
     error = httplib::to_string(response.error());
+    clients.erase(origin);
     return 0;
   }
   return response->status;

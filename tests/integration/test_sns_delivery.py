@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from harness import DaemonTestCase, boto3_client, client_env, temp_dir
+from harness import Daemon, DaemonTestCase, boto3_client, client_env, temp_dir
 from lambda_fixtures import function_arn
 from recorder import ISO_MILLIS_Z, UUID, RecordFile, create_recorder
 from test_sns_cli import cli_major_version
@@ -47,20 +47,27 @@ class Endpoint:
     """An HTTP subscriber: records every request per path; answers Notifications with the status
     set for the path (default 200) and everything else with 200."""
 
-    def __init__(self):
+    def __init__(self, keep_alive_timeout=None):
+        """keep_alive_timeout: speak HTTP/1.1 and keep each connection open until it has been
+        idle that many seconds (then close it, as servers do); None: close after each request."""
         self.lock = threading.Lock()
         self.requests = collections.defaultdict(list)
         self.status = {}
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
+            if keep_alive_timeout is not None:
+                protocol_version = "HTTP/1.1"
+                timeout = keep_alive_timeout
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 kind = headers.get("x-amz-sns-message-type")
                 with endpoint.lock:
                     endpoint.requests[self.path].append(
-                        {"headers": headers, "body": body, "at": time.monotonic()})
+                        {"headers": headers, "body": body, "at": time.monotonic(),
+                         "peer": self.client_address})
                     status = endpoint.status.get(self.path, 200) if kind == "Notification" else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -502,6 +509,34 @@ class SnsDeliveryTest(DaemonTestCase):
         self.assertEqual(note["headers"]["x-amz-sns-rawdelivery"], "true")
         self.assertEqual(note["headers"]["x-amz-sns-message-id"], message_id)
         self.assertEqual(note["headers"]["x-amz-sns-subscription-arn"], sub)
+
+    def test_http_connections_are_kept_alive_and_replaced_once_the_endpoint_closes_them(self):
+        # Its own daemon, whose retries are a minute away: a delivery that failed its first
+        # attempt (say, on a connection the endpoint had closed) would not arrive in time.
+        endpoint = Endpoint(keep_alive_timeout=0.5)
+        self.addCleanup(endpoint.close)
+        daemon = Daemon("--sns-retry-delays", "60s").start()
+        self.addCleanup(daemon.kill)
+        sns = boto3_client("sns", daemon.endpoint)
+        self.addCleanup(sns.close)
+        topic = sns.create_topic(Name=self.unique("ka"))["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url("/ka"))
+        confirmation = json.loads(endpoint.wait_for("/ka", 1, "SubscriptionConfirmation")[0]["body"])
+        urllib.request.urlopen(confirmation["SubscribeURL"], timeout=10).read()
+        for n in range(20):
+            sns.publish(TopicArn=topic, Message="burst %d" % n)
+        burst = endpoint.wait_for("/ka", 20, "Notification")
+        # 20 notifications from at most 4 senders: connections were reused.
+        self.assertLessEqual(len({r["peer"] for r in burst}), 4)
+        time.sleep(1.5)  # the endpoint closes every idle connection after 0.5 s
+        for n in range(8):
+            sns.publish(TopicArn=topic, Message="after %d" % n)
+        after = endpoint.wait_for("/ka", 28, "Notification", timeout=15)
+        self.assertEqual(sorted(json.loads(r["body"])["Message"] for r in after[20:]),
+                         ["after %d" % n for n in range(8)])
+        for request in after:
+            self.assertVerifies(json.loads(request["body"]))
+        self.assertEqual(daemon.stop(), 0)
 
     def test_http_500_is_retried_and_404_is_not(self):
         topic = self.topic()
