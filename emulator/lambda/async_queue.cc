@@ -77,12 +77,10 @@ common::Status AsyncQueue::Enqueue(const AsyncEvent& event) {
   return {};
 }
 
-void AsyncQueue::Activate(const AsyncEvent& event) {
-  RecordEvent(event);
-  queue_.Add(event.next_attempt_ns, Queued{event, 0});
-}
+void AsyncQueue::Activate(const AsyncEvent& event) { Schedule(Queued{event, 0}); }
 
 void AsyncQueue::Schedule(Queued queued) {
+  RecordEvent(queued.event);
   const int64_t due = queued.event.next_attempt_ns;
   queue_.Add(due, std::move(queued));
 }
@@ -164,7 +162,6 @@ void AsyncQueue::Process(Queued queued) {
       if (auto status = storage::InsertAsyncAttempt(db, row); !status) return status;
       return storage::UpdateAsyncEvent(db, event);
     });
-    RecordEvent(event);
     Schedule(std::move(queued));
     return;
   }
@@ -190,7 +187,6 @@ void AsyncQueue::Process(Queued queued) {
     if (auto status = storage::InsertAsyncAttempt(db, row); !status) return status;
     return storage::UpdateAsyncEvent(db, event);
   });
-  RecordEvent(event);
   Schedule(std::move(queued));
 }
 

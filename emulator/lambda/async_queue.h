@@ -104,6 +104,7 @@ class AsyncQueue {
     AsyncEvent event;
     int throttles = 0;
   };
+  // Records the event's span as it now stands and queues it for its next_attempt_ns.
   void Schedule(Queued queued);
   void Process(Queued queued);
   int64_t ThrottleBackoff(int throttles) const;

@@ -184,6 +184,10 @@ Status SnsService::CommitMessages(const std::string& topic_name,
                                   std::vector<storage::MessageRow> rows,
                                   std::optional<std::pair<std::string, int64_t>> sequence,
                                   FanoutJob job) {
+  for (auto& row : rows) {
+    row.trace_id = job.ctx.trace_id;
+    if (!job.targets.empty()) row.fanout = job.owed;
+  }
   auto committed = writer_
                        .Submit([rows, sequence](storage::Database& db) -> Status {
                          for (const auto& row : rows) {
@@ -239,10 +243,7 @@ void SnsService::RunFanout(FanoutJob job) {
     for (const auto& event : events) {
       if (auto status = storage::InsertAsyncEvent(db, event); !status) return status;
     }
-    for (const auto& id : message_ids) {
-      if (auto status = storage::FinishFanout(db, id); !status) return status;
-    }
-    return {};
+    return storage::FinishFanout(db, message_ids);
   });
   const int64_t now = clock_.NowNanos();
   for (auto& event : fanout.events) {

@@ -244,14 +244,11 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
     ++messages_;
   }
   FanoutJob job{traced, {}, std::move(targets)};
+  if (only_subscription) job.owed = *only_subscription;
   if (!job.targets.empty()) job.views.push_back(ViewOf(ctx, *prepared, out, signature_version));
   const std::string topic_name = target.substr(target.rfind(':') + 1);
   std::vector<storage::MessageRow> rows;
   rows.push_back(ToRow(ctx, std::move(*prepared), out));
-  rows.back().trace_id = traced.trace_id;
-  if (!job.targets.empty()) {
-    rows.back().fanout = only_subscription ? *only_subscription : std::string("*");
-  }
   if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
       !status) {
     return Fail(status.error());
@@ -331,10 +328,6 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     messages_ += static_cast<int64_t>(rows.size());
   }
   const RequestContext traced = Traced(ctx);
-  for (auto& row : rows) {
-    row.trace_id = traced.trace_id;
-    if (!targets.empty()) row.fanout = "*";
-  }
   FanoutJob job{traced, {}, std::move(targets)};
   if (!job.targets.empty()) job.views = std::move(views);
   const std::string topic_name = topic_arn.substr(topic_arn.rfind(':') + 1);

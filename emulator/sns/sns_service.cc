@@ -150,6 +150,7 @@ Status SnsService::Load() {
   // Fan-outs owed when the daemon stopped: to the subscriptions there are now (at least once:
   // a delivery started before the stop but not yet committed runs again).
   std::vector<std::string> nobody;  // their topic was deleted since: nothing is owed
+  size_t queued = 0;                // run once StartFanout starts the worker
   for (auto& row : owed) {
     auto topic = topics_.find(row.topic_arn);
     if (topic == topics_.end()) {
@@ -163,7 +164,8 @@ Status SnsService::Load() {
     job.ctx.trace_id = row.trace_id;
     job.ctx.received_ns = row.received_ns;
     job.targets = TargetsOf(topic->second);
-    if (*row.fanout != "*") KeepOnly(job.targets, *row.fanout);
+    job.owed = *row.fanout;
+    if (job.owed != "*") KeepOnly(job.targets, job.owed);
     Prepared message{row.topic_arn,
                      row.body,
                      row.subject,
@@ -172,21 +174,16 @@ Status SnsService::Load() {
                      row.group_id,
                      row.dedup_id};
     const PublishOutput out{row.message_id, row.sequence_number};
-    MessageView view = ViewOf(job.ctx, message, out, topic->second.signature_version());
-    job.views.push_back(std::move(view));
-    recovered_.push_back(std::move(job));
+    job.views.push_back(ViewOf(job.ctx, message, out, topic->second.signature_version()));
+    fanout_queue_.Add(0, std::move(job));
+    ++queued;
   }
-  if (!recovered_.empty()) {
-    log_.Info("offstage: finishing the fan-out of " + std::to_string(recovered_.size()) +
+  if (queued > 0) {
+    log_.Info("offstage: finishing the fan-out of " + std::to_string(queued) +
               " message(s) accepted before the last stop");
   }
   if (!nobody.empty()) {
-    writer_.Post([nobody](storage::Database& db) -> Status {
-      for (const auto& id : nobody) {
-        if (auto done = storage::FinishFanout(db, id); !done) return done;
-      }
-      return {};
-    });
+    writer_.Post([nobody](storage::Database& db) { return storage::FinishFanout(db, nobody); });
   }
   return {};
 }
@@ -200,8 +197,6 @@ void SnsService::KeepOnly(std::vector<Target>& targets, const std::string& subsc
 void SnsService::StartFanout() {
   fanout_started_ = true;
   fanout_queue_.Start(1, [this](FanoutJob job) { RunFanout(std::move(job)); });
-  for (auto& job : recovered_) fanout_queue_.Add(0, std::move(job));
-  recovered_.clear();
 }
 
 void SnsService::StopFanout() { fanout_queue_.Stop(); }

@@ -166,6 +166,7 @@ class SnsService {
     RequestContext ctx;  // traced
     std::vector<MessageView> views;
     std::vector<Target> targets;
+    std::string owed = "*";  // the messages' mark until done: "*", or a replay's subscription
   };
   // The deliveries of the messages of one FanoutJob: rows to commit, then work to start.
   struct Fanout {
@@ -197,9 +198,9 @@ class SnsService {
   static void KeepOnly(std::vector<Target>& targets, const std::string& subscription_arn);
   void PlanFanout(const RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Fanout& fanout);
-  // Commits the messages (awaited: they are durable when Publish answers) and records their
-  // publish spans, then hands their fan-out to the fan-out worker. `topic_name` names the
-  // publish spans; `job.targets` empty means nobody to deliver to.
+  // Commits the messages (awaited: they are durable when Publish answers), with the job's
+  // trace id and, when it has targets, its `owed` mark; records their publish spans, then
+  // hands their fan-out to the fan-out worker. `topic_name` names the publish spans.
   Status CommitMessages(const std::string& topic_name, std::vector<storage::MessageRow> rows,
                         std::optional<std::pair<std::string, int64_t>> sequence, FanoutJob job);
   // The fan-out worker's part: plans each message's deliveries (filter policies, the Lambda
@@ -255,7 +256,6 @@ class SnsService {
   int64_t messages_ GUARDED_BY(mu_) = 0;
   std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not emulated
   DeliveryTargets targets_;                       // set before serving, then read-only
-  std::vector<FanoutJob> recovered_;              // owed fan-outs found by Load, run by StartFanout
   bool fanout_started_ = false;                   // set before serving
   common::DelayedQueue<FanoutJob> fanout_queue_;
 };

@@ -177,11 +177,14 @@ Result<std::vector<MessageRow>> PendingFanouts(Database& db) {
   return CollectRows(**stmt, ReadMessage);
 }
 
-Status FinishFanout(Database& db, const std::string& message_id) {
+Status FinishFanout(Database& db, const std::vector<std::string>& message_ids) {
   auto stmt = db.Prepare("UPDATE messages SET fanout = NULL WHERE message_id = ?1");
   if (!stmt) return common::Fail(stmt.error());
-  (*stmt)->Bind(1, message_id);
-  return (*stmt)->Run();
+  for (const auto& id : message_ids) {
+    (*stmt)->Bind(1, id);
+    if (auto status = (*stmt)->Run(); !status) return status;
+  }
+  return {};
 }
 
 }  // namespace offstage::storage

@@ -70,7 +70,7 @@ Result<std::vector<MessageRow>> MessagesSince(Database& db, int64_t since_ns);
 Result<std::optional<MessageRow>> FindMessage(Database& db, const std::string& message_id);
 // Messages whose fan-out was not committed before the daemon stopped, oldest first.
 Result<std::vector<MessageRow>> PendingFanouts(Database& db);
-// The message's deliveries are committed: nothing is owed any more.
-Status FinishFanout(Database& db, const std::string& message_id);
+// The messages' deliveries are committed (or there is nobody to deliver to): nothing is owed.
+Status FinishFanout(Database& db, const std::vector<std::string>& message_ids);
 
 }  // namespace offstage::storage
