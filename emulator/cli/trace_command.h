@@ -26,6 +26,7 @@ class TraceCommand {
   std::string output_;
   int width_ = 0;
   bool assert_offloaded_ = false;
+  bool allow_failures_ = false;
 };
 
 }  // namespace offstage::cli

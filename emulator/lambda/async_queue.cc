@@ -20,7 +20,7 @@ AsyncQueue::AsyncQueue(AsyncOptions options, storage::Writer& writer, telemetry:
       log_(log),
       queue_(clock) {}
 
-void AsyncQueue::RecordEvent(const AsyncEvent& event) {
+void AsyncQueue::RecordEvent(const AsyncEvent& event, const Attempt* last, int max_attempts) {
   // The event's span runs from its acceptance to its final disposition; its attempts are
   // invocation spans beneath it.
   telemetry::Span span;
@@ -39,6 +39,21 @@ void AsyncQueue::RecordEvent(const AsyncEvent& event) {
                           {"attempts", event.attempts}};
   if (event.disposition) attrs["disposition"] = *event.disposition;
   if (event.state == "retrying") attrs["next_attempt_ns"] = event.next_attempt_ns;
+  if (max_attempts > 0) attrs["max_attempts"] = max_attempts;
+  if (event.last_error) attrs["last_error"] = *event.last_error;
+  if (last && last->result != AttemptResult::kSuccess) {
+    std::string message;
+    auto error = nlohmann::json::parse(last->payload, nullptr, false);
+    if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
+      message = error["errorMessage"].get<std::string>();
+    } else if (last->result == AttemptResult::kRejected && last->outcome == "throttled") {
+      message = "the function's reserved concurrency is 0; the event never ran";
+    } else if (last->result == AttemptResult::kRejected) {
+      message = "the function does not exist";
+    }
+    if (message.size() > 512) message = message.substr(0, 509) + "...";
+    if (!message.empty()) attrs["last_error_message"] = message;
+  }
   span.attrs_json = attrs.dump();
   recorder_.Record(std::move(span));
 }
@@ -113,7 +128,7 @@ void AsyncQueue::Process(Queued queued) {
     event.finished_ns = clock_.NowNanos();
     event.disposition = handler_->Finish(event, condition, last);
     if (!last.error_type.empty()) event.last_error = last.error_type;
-    RecordEvent(event);
+    RecordEvent(event, &last, policy->max_retry_attempts + 1);
     writer_.Post([event, attempt_row](storage::Database& db) -> common::Status {
       if (attempt_row) {
         if (auto status = storage::InsertAsyncAttempt(db, *attempt_row); !status) return status;

@@ -110,7 +110,9 @@ class AsyncQueue {
   int64_t ThrottleBackoff(int throttles) const;
 
   const AsyncOptions options_;
-  void RecordEvent(const AsyncEvent& event);
+  // Records the event's span as it now stands; at its end, with the last attempt and how many
+  // attempts the policy allowed, so the trace's verdict can say what failed and how often.
+  void RecordEvent(const AsyncEvent& event, const Attempt* last = nullptr, int max_attempts = 0);
 
   storage::Writer& writer_;
   telemetry::Recorder& recorder_;

@@ -590,6 +590,8 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     attrs["attempt"] = span.attempt;
     attrs["queued_ns"] = span.queued_ns;
   }
+  // The caller of a synchronous invoke waited from its request on (docs/tracing.md).
+  if (span.received_ns > 0) attrs["received_ns"] = span.received_ns;
   record.attrs_json = attrs.dump();
   recorder_.Record(record);
 
@@ -637,6 +639,14 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   attrs["duration_ms"] = o.duration_ms;
   attrs["max_memory_mb"] = o.max_memory_mb;
   if (!o.error_type.empty()) attrs["error_type"] = o.error_type;
+  if (o.kind != runtime::OutcomeKind::kSuccess) {
+    auto error = json::parse(o.payload, nullptr, false);
+    if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
+      std::string message = error["errorMessage"].get<std::string>();
+      if (message.size() > 512) message = message.substr(0, 509) + "...";
+      attrs["error_message"] = message;
+    }
+  }
   if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
   if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
     attrs["handler_start_ns"] = o.handler_start_ns;
@@ -659,7 +669,7 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   }
   InvokeOutput out;
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
-  SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0};
+  SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0, ctx.received_ns};
   // Kept so the invocation can be replayed (offstage replay invocation).
   writer_.Post([id = out.request_id, arn = function.arn, payload = in.payload,
                 ts = clock_.NowNanos()](storage::Database& db) {

@@ -187,8 +187,9 @@ class LambdaService : private AsyncHandler {
     std::string id;
     std::string trace_id;
     std::string parent;
-    int attempt = 0;        // asynchronous attempts: 1, 2, 3
-    int64_t queued_ns = 0;  // asynchronous: when the event was accepted
+    int attempt = 0;          // asynchronous attempts: 1, 2, 3
+    int64_t queued_ns = 0;    // asynchronous: when the event was accepted
+    int64_t received_ns = 0;  // synchronous: when the caller's request arrived
   };
   Run Execute(const Function& function, const std::string& request_id, const std::string& payload,
               const std::string& invoked_arn, const SpanInfo& span,

@@ -211,6 +211,9 @@ Status SnsService::CommitMessages(const std::string& topic_name,
     span.end_ns = *committed;
     span.status = "committed";
     nlohmann::json attrs = {{"message_id", row.message_id}, {"topic_arn", row.topic_arn}};
+    // How many delivery spans its fan-out will record: until they are in, the trace is not
+    // quiescent (the fan-out follows the answer).
+    attrs["deliveries"] = job.targets.size();
     if (row.subject) attrs["subject"] = *row.subject;
     if (row.sequence_number) attrs["sequence_number"] = *row.sequence_number;
     span.attrs_json = attrs.dump();

@@ -2,7 +2,10 @@
 // Perfetto), and a self-contained HTML page with an SVG waterfall. Pure functions.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "emulator/common/strings.h"
 #include "emulator/telemetry/trace.h"
@@ -42,6 +45,37 @@ std::string Marker(const TraceSpan& node) {
   return out;
 }
 
+int64_t InitNs(const TraceSpan& node) {
+  auto it = node.attrs.find("init_ns");
+  return it != node.attrs.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+// "Error: boom" from an invocation's or an event's attrs, or "".
+std::string ErrorText(const TraceSpan& node) {
+  for (auto [type_key, message_key] :
+       {std::pair{"error_type", "error_message"}, std::pair{"last_error", "last_error_message"}}) {
+    std::string text;
+    if (auto it = node.attrs.find(type_key); it != node.attrs.end() && it->is_string()) {
+      text = it->get<std::string>();
+    }
+    if (auto it = node.attrs.find(message_key); it != node.attrs.end() && it->is_string()) {
+      text += (text.empty() ? "" : ": ") + it->get<std::string>();
+    }
+    if (!text.empty()) return text;
+  }
+  if (auto it = node.attrs.find("reason"); it != node.attrs.end() && it->is_string()) {
+    return it->get<std::string>();
+  }
+  return "";
+}
+
+bool Failed(const TraceSpan& node) {
+  const std::string& status = node.span.status;
+  return status == "error" || status == "timeout" || status == "crash" || status == "failed" ||
+         status == "expired" || status == "not_emulated" ||
+         (status == "throttled" && node.span.kind == "invocation");
+}
+
 char BarChar(const std::string& kind) {
   if (kind == "invocation") return '#';
   if (kind == "event") return '.';
@@ -51,10 +85,7 @@ char BarChar(const std::string& kind) {
 
 const char* Color(const TraceSpan& node) {
   const std::string& status = node.span.status;
-  if (status == "error" || status == "timeout" || status == "crash" || status == "failed" ||
-      status == "expired") {
-    return "\x1b[31m";
-  }
+  if (Failed(node)) return "\x1b[31m";
   if (node.attrs.contains("pending_work") || status == "throttled" || status == "retrying") {
     return "\x1b[33m";
   }
@@ -121,10 +152,12 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
     const int from = column(s.start_ns);
     int to = std::max(column(end), from + 1);
     to = std::min(to, bar_width);
-    if (node.attrs.contains("init_ns")) {
-      const int init_from = column(s.start_ns - node.attrs["init_ns"].get<int64_t>());
-      for (int c = init_from; c < from; ++c) bar[static_cast<size_t>(c)] = 'i';
-    }
+    // Before an invocation's run: its caller's wait for an environment ('~') and the cold
+    // start ('i'), from begin_ns (the root's included: its caller waited for both).
+    const int64_t init_ns = InitNs(node);
+    const int init_from = column(s.start_ns - init_ns);
+    for (int c = column(node.begin_ns); c < init_from; ++c) bar[static_cast<size_t>(c)] = '~';
+    for (int c = init_from; c < from; ++c) bar[static_cast<size_t>(c)] = 'i';
     for (int c = std::min(from, bar_width - 1); c < to; ++c)
       bar[static_cast<size_t>(c)] = BarChar(s.kind);
     if (!s.end_ns) bar[static_cast<size_t>(bar_width - 1)] = '>';
@@ -156,100 +189,297 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
   return out;
 }
 
+namespace {
+
+// Chrome's complete events on one thread must nest like a call stack: two that overlap without
+// one containing the other draw over each other. Each span (with its wait and init segments) goes
+// on its parent's track when it fits there, else on the first track it fits, else on a new one,
+// so a track is a causal chain as far as time allows.
+class Tracks {
+ public:
+  struct Slice {
+    int64_t begin;
+    int64_t end;
+  };
+  // The track for `slices` (disjoint, in order) of span `owner`, preferring `preferred`. A slice
+  // may lie on a track only where it is disjoint from what is there or inside a slice of one of
+  // its own ancestors (`is_ancestor`): nesting in anything else would draw a causal link that
+  // does not exist.
+  template <typename IsAncestor>
+  int Place(size_t owner, const std::vector<Slice>& slices, int preferred,
+            const IsAncestor& is_ancestor) {
+    auto fits = [&](const std::vector<Owned>& track) {
+      for (const auto& have : track) {
+        for (const auto& want : slices) {
+          const bool disjoint = have.slice.end <= want.begin || want.end <= have.slice.begin;
+          const bool inside = have.slice.begin <= want.begin && want.end <= have.slice.end;
+          if (!disjoint && !(inside && is_ancestor(have.owner))) return false;
+        }
+      }
+      return true;
+    };
+    int track = -1;
+    if (preferred >= 0 && fits(tracks_[static_cast<size_t>(preferred)])) track = preferred;
+    for (size_t t = 0; track < 0 && t < tracks_.size(); ++t) {
+      if (fits(tracks_[t])) track = static_cast<int>(t);
+    }
+    if (track < 0) {
+      tracks_.emplace_back();
+      track = static_cast<int>(tracks_.size() - 1);
+    }
+    for (const auto& slice : slices) tracks_[static_cast<size_t>(track)].push_back({owner, slice});
+    return track;
+  }
+
+ private:
+  struct Owned {
+    size_t owner;
+    Slice slice;
+  };
+  std::vector<std::vector<Owned>> tracks_;
+};
+
+std::string TrackName(const TraceSpan& node) {
+  if (node.span.kind == "invocation" && node.attrs.contains("attempt")) {
+    return node.span.name + " #" + node.attrs["attempt"].dump();
+  }
+  return node.span.kind == "invocation" ? node.span.name : node.span.kind + " " + node.span.name;
+}
+
+}  // namespace
+
 std::string RenderChrome(const Trace& trace) {
   json events = json::array();
   events.push_back({{"name", "process_name"},
                     {"ph", "M"},
                     {"pid", 1},
                     {"args", {{"name", "offstage trace " + trace.trace_id}}}});
-  for (const auto& node : trace.spans) {
+  auto us = [&](int64_t ns) { return static_cast<double>(ns - trace.start_ns) / 1e3; };
+  Tracks tracks;
+  std::vector<int> track_of(trace.spans.size(), -1);
+  std::vector<std::string> track_names;
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < trace.spans.size(); ++i) index_of[trace.spans[i].span.id] = i;
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    const TraceSpan& node = trace.spans[i];
     const auto& s = node.span;
-    const int64_t end = s.end_ns.value_or(trace.end_ns);
+    const int64_t end = std::max(s.end_ns.value_or(trace.end_ns), s.start_ns);
+    const int64_t init_begin = s.start_ns - InitNs(node);
+    // What the span draws: the wait for an environment, the cold start, the span itself.
+    struct Piece {
+      std::string name;
+      std::string cat;
+      int64_t begin;
+      int64_t end;
+    };
+    std::vector<Piece> pieces;
+    if (node.begin_ns < init_begin)
+      pieces.push_back({"waiting", "wait", node.begin_ns, init_begin});
+    if (init_begin < s.start_ns) pieces.push_back({"init", "init", init_begin, s.start_ns});
+    pieces.push_back({s.name, s.kind, s.start_ns, end});
+    std::vector<Tracks::Slice> slices;
+    for (const auto& piece : pieces) slices.push_back({piece.begin, piece.end});
+    int preferred = -1;
+    if (s.parent_id) {
+      if (auto it = index_of.find(*s.parent_id); it != index_of.end()) {
+        preferred = track_of[it->second];
+      }
+    }
+    const int track = tracks.Place(i, slices, preferred, [&](size_t other) {
+      for (auto parent = s.parent_id; parent;) {
+        auto it = index_of.find(*parent);
+        if (it == index_of.end()) return false;
+        if (it->second == other) return true;
+        parent = trace.spans[it->second].span.parent_id;
+      }
+      return false;
+    });
+    track_of[i] = track;
+    if (static_cast<size_t>(track) >= track_names.size()) track_names.push_back(TrackName(node));
+
     json args = node.attrs;
     args["id"] = s.id;
     args["status"] = s.status;
     if (s.parent_id) args["parent_id"] = *s.parent_id;
-    events.push_back({{"name", s.name},
-                      {"cat", s.kind},
-                      {"ph", "X"},
-                      {"ts", static_cast<double>(s.start_ns - trace.start_ns) / 1e3},
-                      {"dur", static_cast<double>(std::max<int64_t>(end - s.start_ns, 0)) / 1e3},
+    if (const std::string error = ErrorText(node); !error.empty()) args["error"] = error;
+    for (const auto& piece : pieces) {
+      const bool main = &piece == &pieces.back();
+      json event = {{"name", main ? piece.name : piece.name + " (" + s.name + ")"},
+                    {"cat", piece.cat},
+                    {"ph", "X"},
+                    {"ts", us(piece.begin)},
+                    {"dur", static_cast<double>(piece.end - piece.begin) / 1e3},
+                    {"pid", 1},
+                    {"tid", track + 1}};
+      event["args"] = main ? args : json{{"id", s.id}};
+      events.push_back(std::move(event));
+    }
+  }
+  for (size_t t = 0; t < track_names.size(); ++t) {
+    const int tid = static_cast<int>(t) + 1;
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
                       {"pid", 1},
-                      {"tid", node.depth + 1},
-                      {"args", args}});
+                      {"tid", tid},
+                      {"args", {{"name", track_names[t]}}}});
+    events.push_back({{"name", "thread_sort_index"},
+                      {"ph", "M"},
+                      {"pid", 1},
+                      {"tid", tid},
+                      {"args", {{"sort_index", tid}}}});
   }
   return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump();
 }
 
-std::string RenderHtml(const Trace& trace) {
-  auto escape = [](const std::string& text) {
-    std::string out;
-    for (char c : text) {
-      switch (c) {
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '&':
-          out += "&amp;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        default:
-          out.push_back(c);
-      }
+namespace {
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
-    return out;
-  };
+  }
+  return out;
+}
+
+std::string Fill(const TraceSpan& node) {
+  if (Failed(node)) return "#c94a4a";
+  if (node.attrs.contains("pending_work")) return "#d9a21b";
+  const std::string& kind = node.span.kind;
+  return kind == "invocation" ? "#3a9d5d"
+         : kind == "event"    ? "#c9d6e8"
+         : kind == "publish"  ? "#5b7fc7"
+                              : "#9aa7b8";
+}
+
+const char* const kInitFill = "#8e6bbf";
+const char* const kWaitFill = "#e3dcef";
+
+}  // namespace
+
+std::string RenderHtml(const Trace& trace) {
   const int row = 24;
-  const int label = 320;
+  const int label = 340;
   const int bars = 760;
-  const int height = row * static_cast<int>(trace.spans.size()) + 60;
+  const int right = 110;
+  const int width = label + bars + right;
+  const int height = row * static_cast<int>(trace.spans.size()) + 40;
   const int64_t total = std::max<int64_t>(trace.end_ns - trace.start_ns, 1);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    std::to_string(label + bars + 120) + "\" height=\"" + std::to_string(height) +
-                    "\" font-family=\"monospace\" font-size=\"12\">";
+  auto x_of = [&](int64_t t) {
+    return label + static_cast<double>(t - trace.start_ns) * bars / static_cast<double>(total);
+  };
+  auto rect = [](double x, int y, double w, const std::string& fill, const std::string& cls,
+                 const std::string& title) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "<rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+                  "fill=\"%s\">",
+                  cls.c_str(), x, y, std::max(1.0, w), row - 8, fill.c_str());
+    return std::string(buf) + "<title>" + title + "</title></rect>";
+  };
+  // The SVG scales to the window (viewBox, width 100%): no horizontal scrolling.
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                    std::to_string(width) + " " + std::to_string(height) +
+                    "\" width=\"100%\" role=\"img\" aria-label=\"waterfall\" "
+                    "font-family=\"monospace\" font-size=\"12\">";
   svg += "<text x=\"" + std::to_string(label) + "\" y=\"16\">0 ms</text><text x=\"" +
-         std::to_string(label + bars - 60) + "\" y=\"16\">" + Ms(total) + "</text>";
+         std::to_string(label + bars) + "\" y=\"16\" text-anchor=\"end\">" + Ms(total) + "</text>";
   int y = 30;
   for (const auto& node : trace.spans) {
     const auto& s = node.span;
     const int64_t end = s.end_ns.value_or(trace.end_ns);
-    const double x = label + static_cast<double>(s.start_ns - trace.start_ns) * bars / total;
-    const double w = std::max(1.0, static_cast<double>(end - s.start_ns) * bars / total);
-    std::string fill = s.kind == "invocation" ? "#3a9d5d"
-                       : s.kind == "event"    ? "#c9d6e8"
-                       : s.kind == "publish"  ? "#5b7fc7"
-                                              : "#9aa7b8";
-    if (s.status == "error" || s.status == "timeout" || s.status == "crash" ||
-        s.status == "failed") {
-      fill = "#c94a4a";
+    std::string title = s.name + " (" + s.kind + ", " + s.status + ") " +
+                        (s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running");
+    if (auto it = node.attrs.find("request_id"); it != node.attrs.end() && it->is_string()) {
+      title += "\nrequest id " + it->get<std::string>();
+    } else {
+      title += "\nid " + s.id;
     }
-    if (node.attrs.contains("pending_work")) fill = "#d9a21b";
-    const std::string title = escape(s.name + " (" + s.kind + ", " + s.status + ") " +
-                                     (s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running"));
+    const int64_t init_ns = InitNs(node);
+    if (init_ns > 0) title += "\ncold start (init) " + Ms(init_ns);
+    if (const std::string error = ErrorText(node); !error.empty()) title += "\n" + error;
+    title = Escape(title);
     svg += "<text x=\"" + std::to_string(8 + node.depth * 14) + "\" y=\"" + std::to_string(y + 14) +
-           "\">" + escape(s.name + "  " + Marker(node)) + "</text>";
-    char rect[256];
-    std::snprintf(rect, sizeof rect,
-                  "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">", x, y + 3,
-                  w, row - 8, fill.c_str());
-    svg += rect;
-    svg += "<title>" + title + "</title></rect>";
-    svg += "<text x=\"" + std::to_string(label + bars + 8) + "\" y=\"" + std::to_string(y + 14) +
-           "\">" + (s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running") + "</text>";
+           "\">" + Escape(s.name + "  " + Marker(node)) + "</text>";
+    const int64_t init_begin = s.start_ns - init_ns;
+    if (node.begin_ns < init_begin) {
+      svg += rect(x_of(node.begin_ns), y + 3, x_of(init_begin) - x_of(node.begin_ns), kWaitFill,
+                  "wait",
+                  Escape(s.name + ": waiting for an execution environment " +
+                         Ms(init_begin - node.begin_ns)));
+    }
+    if (init_ns > 0) {
+      svg += rect(x_of(init_begin), y + 3, x_of(s.start_ns) - x_of(init_begin), kInitFill, "init",
+                  Escape(s.name + ": cold start (init) " + Ms(init_ns)));
+    }
+    svg += rect(x_of(s.start_ns), y + 3, x_of(end) - x_of(s.start_ns), Fill(node), "span " + s.kind,
+                title);
+    svg += "<text x=\"" + std::to_string(width - 4) + "\" y=\"" + std::to_string(y + 14) +
+           "\" text-anchor=\"end\">" + (s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running") +
+           "</text>";
     y += row;
   }
   svg += "</svg>";
-  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>offstage trace " +
-         escape(trace.trace_id) +
-         "</title><style>body{font-family:sans-serif;margin:24px}p{font-size:15px}</style></head>"
+
+  std::string legend = "<ul class=\"legend\">";
+  for (auto [fill, text] :
+       {std::pair<std::string, std::string>{"#3a9d5d", "invocation (the handler running)"},
+        {kInitFill, "cold start (init)"},
+        {kWaitFill, "waiting for an execution environment"},
+        {"#c9d6e8", "asynchronous event (accepted to final outcome)"},
+        {"#5b7fc7", "publish"},
+        {"#9aa7b8", "delivery"},
+        {"#d9a21b", "returned with work pending"},
+        {"#c94a4a", "failed, timed out, crashed, throttled or not delivered"}}) {
+    legend += "<li><span class=\"swatch\" style=\"background:" + fill + "\"></span> " +
+              Escape(text) + "</li>";
+  }
+  legend += "</ul>";
+
+  const Assessment& a = trace.assessment;
+  std::string work;
+  if (!a.work.empty()) {
+    work = "<h2>Background work</h2><ul class=\"work\">";
+    for (const auto& item : a.work) {
+      const char* outcome = item.outcome == WorkOutcome::kSucceeded ? "succeeded"
+                            : item.outcome == WorkOutcome::kFailed  ? "FAILED"
+                                                                    : "pending";
+      work += std::string("<li class=\"") +
+              (item.outcome == WorkOutcome::kFailed ? "failed" : "ok") + "\">" + Escape(item.what) +
+              ": " + outcome + (item.detail.empty() ? "" : " (" + Escape(item.detail) + ")") +
+              "</li>";
+    }
+    work += "</ul>";
+  }
+  const bool good = a.refusals.empty();
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>offstage trace " +
+         Escape(trace.trace_id) +
+         "</title><style>body{font-family:sans-serif;margin:24px}p{font-size:15px}"
+         ".verdict.good{color:#1d6b36}.verdict.bad{color:#a12a2a}.legend{list-style:none;"
+         "padding:0;display:flex;flex-wrap:wrap;gap:4px "
+         "16px;font-size:13px}.swatch{display:inline-block;"
+         "width:14px;height:10px}.work .failed{color:#a12a2a}svg rect.span:hover,svg "
+         "rect.init:hover{stroke:#000}</style></head>"
          "<body><h1>offstage trace</h1><p><code>" +
-         escape(trace.trace_id) + "</code></p><p><strong>" + escape(Verdict(trace)) +
-         "</strong></p>" + svg + "</body></html>\n";
+         Escape(trace.trace_id) + "</code></p><p class=\"verdict " + (good ? "good" : "bad") +
+         "\"><strong>" + Escape(Verdict(trace)) + "</strong></p>" + legend + svg + work +
+         "</body></html>\n";
 }
 
 }  // namespace offstage::telemetry

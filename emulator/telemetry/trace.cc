@@ -10,10 +10,41 @@ namespace {
 
 using nlohmann::json;
 
-std::string Ms(int64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(ns) / 1e6);
-  return buf;
+std::optional<int64_t> Int64(const json& attrs, const char* key) {
+  auto it = attrs.find(key);
+  if (it == attrs.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+int64_t BeginOf(const storage::SpanRow& span, const json& attrs) {
+  int64_t begin = span.start_ns;
+  if (span.kind != "invocation") return begin;
+  if (auto init = Int64(attrs, "init_ns"); init && *init > 0)
+    begin = std::min(begin, span.start_ns - *init);
+  for (const char* key : {"invoked_ns", "received_ns"}) {
+    if (auto at = Int64(attrs, key); at && *at > 0) begin = std::min(begin, *at);
+  }
+  return begin;
+}
+
+// Work the trace knows is owed but has not seen recorded yet: a publish whose fan-out has not
+// written its deliveries, a Lambda delivery whose queued event is not in yet.
+bool AwaitsChildren(const TraceSpan& node, const std::vector<TraceSpan>& spans) {
+  const auto& s = node.span;
+  if (s.kind == "publish") {
+    auto owed = Int64(node.attrs, "deliveries");
+    if (!owed) return false;
+    int64_t seen = 0;
+    for (size_t child : node.children) seen += spans[child].span.kind == "delivery";
+    return seen < *owed;
+  }
+  if (s.kind == "delivery" && s.status == "invoked" && node.attrs.contains("request_id")) {
+    for (size_t child : node.children) {
+      if (spans[child].span.kind == "event") return false;
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -45,6 +76,7 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
     node.attrs = json::parse(rows[i].attrs_json, nullptr, false);
     if (!node.attrs.is_object()) node.attrs = json::object();
     node.depth = depth;
+    node.begin_ns = BeginOf(node.span, node.attrs);
     order_of[i] = trace.spans.size();
     trace.spans.push_back(std::move(node));
     for (size_t child : children[i]) visit(child, depth + 1);
@@ -54,21 +86,21 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
     for (size_t child : children[i]) trace.spans[order_of[i]].children.push_back(order_of[child]);
   }
 
-  if (trace.spans.empty()) return trace;
-  trace.start_ns = trace.spans.front().span.start_ns;
+  if (trace.spans.empty()) {
+    trace.assessment = Assess(trace);
+    return trace;
+  }
+  trace.start_ns = trace.spans.front().begin_ns;
   for (const auto& node : trace.spans) {
-    trace.start_ns = std::min(trace.start_ns, node.span.start_ns);
-    if (!node.span.end_ns) {
-      trace.quiescent = false;
-    } else {
-      trace.end_ns = std::max(trace.end_ns, *node.span.end_ns);
-    }
+    trace.start_ns = std::min(trace.start_ns, node.begin_ns);
+    if (!node.span.end_ns || AwaitsChildren(node, trace.spans)) trace.quiescent = false;
+    if (node.span.end_ns) trace.end_ns = std::max(trace.end_ns, *node.span.end_ns);
   }
   const TraceSpan& root = trace.spans.front();
   trace.root_name = root.span.name;
   trace.root_kind = root.span.kind;
   const int64_t root_end = root.span.end_ns.value_or(trace.end_ns);
-  trace.root_duration_ns = root_end - root.span.start_ns;
+  trace.root_duration_ns = root_end - root.begin_ns;
   int64_t last_end = root_end;
   std::function<void(size_t)> walk = [&](size_t i) {
     for (size_t child : trace.spans[i].children) {
@@ -78,11 +110,50 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
     }
   };
   walk(0);
-  trace.end_to_end_ns = last_end - root.span.start_ns;
+  trace.end_to_end_ns = last_end - root.begin_ns;
   trace.offloaded = trace.descendants > 0 && root.span.end_ns && last_end > root_end;
   trace.margin_ns = trace.offloaded ? last_end - root_end : 0;
+  trace.assessment = Assess(trace);
   return trace;
 }
+
+namespace {
+
+const char* OutcomeName(WorkOutcome outcome) {
+  switch (outcome) {
+    case WorkOutcome::kSucceeded:
+      return "succeeded";
+    case WorkOutcome::kFailed:
+      return "failed";
+    case WorkOutcome::kPending:
+      return "pending";
+  }
+  return "pending";
+}
+
+json AssessmentToJson(const Trace& trace) {
+  const Assessment& a = trace.assessment;
+  json work = json::array();
+  for (const auto& item : a.work) {
+    work.push_back({{"span_id", trace.spans[item.span].span.id},
+                    {"what", item.what},
+                    {"outcome", OutcomeName(item.outcome)},
+                    {"ran", item.ran},
+                    {"detail", item.detail}});
+  }
+  return {{"root_succeeded", a.root_succeeded},
+          {"root_problem", a.root_problem},
+          {"replay", a.replay},
+          {"work", work},
+          {"ran", a.ran},
+          {"succeeded", a.succeeded},
+          {"failed", a.failed},
+          {"pending", a.pending},
+          {"assert_offloaded", a.refusals.empty()},
+          {"refusals", a.refusals}};
+}
+
+}  // namespace
 
 json TraceToJson(const Trace& trace) {
   json spans = json::array();
@@ -95,6 +166,7 @@ json TraceToJson(const Trace& trace) {
                  {"end_ns", node.span.end_ns ? json(*node.span.end_ns) : json(nullptr)},
                  {"status", node.span.status},
                  {"depth", node.depth},
+                 {"begin_ns", node.begin_ns},
                  {"attrs", node.attrs}};
     spans.push_back(std::move(span));
   }
@@ -111,6 +183,7 @@ json TraceToJson(const Trace& trace) {
           {"offloaded", trace.offloaded},
           {"margin_ns", trace.margin_ns},
           {"verdict", Verdict(trace)},
+          {"outcome", AssessmentToJson(trace)},
           {"spans", spans}};
 }
 
@@ -131,19 +204,6 @@ Trace TraceFromJson(const json& in) {
   return BuildTrace(in.at("trace_id"), std::move(rows));
 }
 
-std::string Verdict(const Trace& trace) {
-  if (trace.spans.empty()) return "the trace has no spans";
-  if (!trace.quiescent) return trace.root_name + ": work is still queued or running";
-  if (trace.descendants == 0) {
-    return trace.root_name + " started no other work (" + Ms(trace.root_duration_ns) + ")";
-  }
-  if (trace.offloaded) {
-    return trace.root_name + " returned " + Ms(trace.margin_ns) +
-           " before the background work finished (critical path " + Ms(trace.root_duration_ns) +
-           " of " + Ms(trace.end_to_end_ns) + ")";
-  }
-  return trace.root_name + " did not return before the work it started finished (" +
-         Ms(trace.root_duration_ns) + " of " + Ms(trace.end_to_end_ns) + ")";
-}
+std::string Verdict(const Trace& trace) { return trace.assessment.text; }
 
 }  // namespace offstage::telemetry

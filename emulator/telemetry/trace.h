@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emulator/storage/span_store.h"
+#include "emulator/telemetry/verdict.h"
 
 namespace offstage::telemetry {
 
@@ -20,22 +21,29 @@ struct TraceSpan {
   nlohmann::json attrs;  // parsed span.attrs_json
   int depth = 0;
   std::vector<size_t> children;  // indices into Trace::spans
+  // The earliest moment the span accounts for. For an invocation: when its caller's request
+  // arrived (attrs.received_ns, synchronous invokes) or the daemon began looking for an
+  // environment (attrs.invoked_ns), before any cold start (attrs.init_ns before start_ns); the
+  // caller waited from here. For every other span, start_ns.
+  int64_t begin_ns = 0;
 };
 
 struct Trace {
   std::string trace_id;
   std::vector<TraceSpan> spans;  // depth-first, children after their parent, by start time
   bool quiescent = true;         // nothing queued, running or awaiting a retry
-  int64_t start_ns = 0;          // the earliest start
+  int64_t start_ns = 0;          // the earliest begin_ns
   int64_t end_ns = 0;            // the latest end seen
   // Figures about the root (the first span without a parent in the trace).
   std::string root_name;
   std::string root_kind;
-  int64_t root_duration_ns = 0;
+  int64_t root_duration_ns = 0;  // as its caller saw it: root begin_ns -> root end (the
+                                 // critical path), cold start and queueing included
   int descendants = 0;
-  int64_t end_to_end_ns = 0;  // root start -> last descendant end (or root end)
-  bool offloaded = false;     // the root ended before its last descendant
+  int64_t end_to_end_ns = 0;  // root begin_ns -> last descendant end (or root end)
+  bool offloaded = false;     // the root ended before its last descendant (timing only)
   int64_t margin_ns = 0;      // last descendant end - root end (when offloaded)
+  Assessment assessment;      // every piece of background work by its outcome (verdict.h)
 };
 
 Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows);
@@ -43,7 +51,8 @@ nlohmann::json TraceToJson(const Trace& trace);
 Trace TraceFromJson(const nlohmann::json& json);
 
 // The one-line verdict, e.g. "front-api returned 987.0 ms before the background work finished
-// (critical path 13.0 ms of 1000.0 ms)".
+// (critical path 13.0 ms of 1000.0 ms)", or "background work FAILED: worker, 1 of 1 attempts,
+// Error: worker broken. front-api returned ..." (trace.assessment.text).
 std::string Verdict(const Trace& trace);
 
 struct RenderOptions {

@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -259,6 +261,173 @@ TEST_CASE("BuildTrace: an unfinished span makes the trace not quiescent") {
   CHECK(busy_root.margin_ns == 0);
 }
 
+// The seed pattern's offload, with the worker's event ending as `status` after `attempts`.
+std::vector<storage::SpanRow> FrontAndWorker(const std::string& status, int attempts,
+                                             const json& event_attrs) {
+  json attrs = event_attrs;
+  attrs["attempts"] = attempts;
+  std::vector<storage::SpanRow> rows = {
+      Row("front", "invocation", std::nullopt, "front", 0, 20 * kMs, "success", {{"cold", false}}),
+      Row("msg", "publish", std::string("front"), "jobs", 5 * kMs, 6 * kMs, "committed",
+          {{"deliveries", 1}}),
+      Row("dlv", "delivery", std::string("msg"), "lambda worker", 6 * kMs, 6 * kMs, "invoked",
+          {{"protocol", "lambda"}, {"request_id", "evt"}}),
+      Row("evt", "event", std::string("dlv"), "worker", 6 * kMs, 400 * kMs, status, attrs),
+  };
+  for (int a = 1; a <= attempts; ++a) {
+    rows.push_back(Row("evt#" + std::to_string(a), "invocation", std::string("evt"), "worker",
+                       (10 + 100 * a) * kMs, (100 + 100 * a) * kMs,
+                       status == "succeeded" && a == attempts ? "success" : "error",
+                       {{"attempt", a},
+                        {"cold", a == 1},
+                        {"error_type", "Error"},
+                        {"error_message", "worker broken"}}));
+  }
+  return rows;
+}
+
+TEST_CASE("Verdict: a worker that fails after its retries fails the trace") {
+  const Trace trace =
+      BuildTrace("1-fail", FrontAndWorker("failed", 1,
+                                          {{"max_attempts", 1},
+                                           {"last_error", "Error"},
+                                           {"last_error_message", "worker broken"},
+                                           {"disposition", "failed after 1 attempt(s)"}}));
+  CHECK(trace.quiescent);
+  CHECK(trace.offloaded);  // by timing alone it would pass
+  const Assessment& a = trace.assessment;
+  CHECK(a.root_succeeded);
+  CHECK(a.failed == 1);
+  CHECK(a.ran == 1);
+  CHECK(Verdict(trace).rfind(
+            "background work FAILED: worker, 1 of 1 attempts, Error: worker broken", 0) == 0);
+  REQUIRE(a.refusals.size() == 1);
+  CHECK(a.refusals[0] == "background work failed: worker, 1 of 1 attempts, Error: worker broken");
+  CHECK(a.timing_refusals.empty());  // --allow-failures keeps the timing-only check
+  const json out = TraceToJson(trace);
+  CHECK(out["outcome"]["assert_offloaded"] == false);
+  CHECK(out["outcome"]["work"][0]["outcome"] == "failed");
+}
+
+TEST_CASE("Verdict: retries that recover succeed; the failed attempt is not a failure") {
+  const Trace trace = BuildTrace("1-retry", FrontAndWorker("succeeded", 2, {{"max_attempts", 3}}));
+  CHECK(trace.assessment.failed == 0);
+  CHECK(trace.assessment.succeeded == 1);
+  CHECK(trace.assessment.refusals.empty());
+  CHECK(Verdict(trace).rfind("front returned ", 0) == 0);
+}
+
+TEST_CASE("Verdict: a worker throttled to zero never ran") {
+  const Trace trace = BuildTrace(
+      "1-throttle",
+      FrontAndWorker("failed", 0,
+                     {{"max_attempts", 3},
+                      {"last_error", "TooManyRequestsException"},
+                      {"last_error_message",
+                       "the function's reserved concurrency is 0; the event never ran"}}));
+  const Assessment& a = trace.assessment;
+  CHECK(a.ran == 0);
+  CHECK(a.failed == 1);
+  REQUIRE(a.refusals.size() == 2);
+  CHECK(a.refusals[0] == "no background work ran");
+  CHECK(a.refusals[1].find("worker, 0 of 3 attempts, TooManyRequestsException") !=
+        std::string::npos);
+}
+
+TEST_CASE("Verdict: HTTP deliveries exhausted, protocols not emulated, filtered messages") {
+  auto publish = [](const std::string& delivery_status, const std::string& protocol,
+                    const json& extra) {
+    json attrs = {{"protocol", protocol}};
+    attrs.update(extra);
+    return std::vector<storage::SpanRow>{
+        Row("front", "invocation", std::nullopt, "front", 0, 20 * kMs, "success"),
+        Row("msg", "publish", std::string("front"), "jobs", 5 * kMs, 6 * kMs, "committed",
+            {{"deliveries", 1}}),
+        Row("dlv", "delivery", std::string("msg"), protocol + " endpoint", 6 * kMs, 90 * kMs,
+            delivery_status, attrs),
+    };
+  };
+  const Trace http =
+      BuildTrace("1-http", publish("failed", "http", {{"reason", "HTTP 500 after 3 attempts"}}));
+  CHECK(http.assessment.failed == 1);
+  CHECK(http.assessment.ran == 1);
+  REQUIRE(http.assessment.refusals.size() == 1);
+  CHECK(http.assessment.refusals[0] ==
+        "background work failed: http endpoint, HTTP 500 after 3 attempts");
+
+  const Trace sqs = BuildTrace("1-sqs", publish("not_emulated", "sqs", json::object()));
+  CHECK(sqs.assessment.failed == 1);
+  CHECK(sqs.assessment.ran == 0);
+  CHECK(Verdict(sqs).find("sqs delivery is not emulated") != std::string::npos);
+
+  const Trace filtered = BuildTrace("1-filtered", publish("filtered", "lambda", json::object()));
+  CHECK(filtered.assessment.ran == 0);
+  REQUIRE(filtered.assessment.refusals.size() == 2);
+  CHECK(filtered.assessment.refusals[0] == "no background work ran");
+  CHECK(filtered.assessment.refusals[1] ==
+        "background work failed: topic jobs, the message matched no subscription (1 filtered "
+        "out)");
+  CHECK(Verdict(filtered).find("front started no background work that ran") != std::string::npos);
+
+  const Trace delivered = BuildTrace("1-ok", publish("delivered", "http", json::object()));
+  CHECK(delivered.assessment.refusals.empty());
+}
+
+TEST_CASE("Verdict: a failed root fails the trace") {
+  auto rows = FrontAndWorker("succeeded", 1, json::object());
+  rows[0].status = "error";
+  rows[0].attrs_json = json{{"error_type", "Error"}, {"error_message", "front broken"}}.dump();
+  const Trace trace = BuildTrace("1-root", rows);
+  CHECK_FALSE(trace.assessment.root_succeeded);
+  REQUIRE_FALSE(trace.assessment.refusals.empty());
+  CHECK(trace.assessment.refusals[0] == "front itself failed: ERROR (Error: front broken)");
+  CHECK(Verdict(trace).rfind("front FAILED: ERROR (Error: front broken)", 0) == 0);
+}
+
+TEST_CASE("Verdict: a publish whose deliveries are not recorded yet is not quiescent") {
+  auto rows = FrontAndWorker("succeeded", 1, json::object());
+  rows.erase(rows.begin() + 2, rows.end());  // only the front and its publish (1 owed)
+  const Trace trace = BuildTrace("1-owed", rows);
+  CHECK_FALSE(trace.quiescent);
+  CHECK(trace.assessment.refusals.size() == 1);
+}
+
+TEST_CASE("A cold root's init and wait are on its critical path") {
+  // The caller's request arrived at 0; the environment started at 2 ms and took 500 ms to
+  // initialise; the handler ran 502-529 ms.
+  const Trace trace = BuildTrace("1-cold-root", {Row("front", "invocation", std::nullopt, "front",
+                                                     502 * kMs, 529 * kMs, "success",
+                                                     {{"cold", true},
+                                                      {"init_ns", 500 * kMs},
+                                                      {"invoked_ns", kBase + 1 * kMs},
+                                                      {"received_ns", kBase}})});
+  CHECK(trace.spans[0].begin_ns == kBase);
+  CHECK(trace.start_ns == kBase);
+  CHECK(trace.root_duration_ns == 529 * kMs);
+  CHECK(trace.end_to_end_ns == 529 * kMs);
+  CHECK(Verdict(trace) == "front started no other work (529.0 ms)");
+  const auto lines = Lines(RenderText(trace, {100, false}));
+  const std::string& row = lines[2];
+  const std::string bar = row.substr(row.find('|') + 1, row.rfind('|') - row.find('|') - 1);
+  // 46 columns for 529 ms: the 2 ms wait, then init to column 43, then the run.
+  CHECK(bar.find('i') < bar.find('#'));
+  CHECK(std::count(bar.begin(), bar.end(), 'i') >= 40);
+  CHECK(TraceToJson(trace)["spans"][0]["begin_ns"] == kBase);
+  const std::string html = RenderHtml(trace);
+  CHECK(Count(html, "class=\"init\"") == 1);
+  CHECK(html.find("cold start (init) 500.0 ms") != std::string::npos);
+}
+
+TEST_CASE("Verdict of a replay: what the replayed work did") {
+  std::vector<storage::SpanRow> rows = FrontAndWorker("succeeded", 1, json::object());
+  rows[0] = Row("front", "replay", std::nullopt, "replay of message m", 0, 0, "sent");
+  const Trace trace = BuildTrace("1-replay", rows);
+  CHECK(trace.assessment.replay);
+  CHECK(trace.assessment.refusals.empty());
+  CHECK(Verdict(trace).rfind("replay of message m: 1 of 1 piece(s) of background work succeeded",
+                             0) == 0);
+}
+
 TEST_CASE("TraceToJson and TraceFromJson round-trip a trace") {
   const Trace trace = OffloadedTrace();
   const json out = TraceToJson(trace);
@@ -402,22 +571,56 @@ TEST_CASE("RenderText shows PENDING-WORK for the seed example's un-awaited funct
   }
 }
 
+// The complete ("X") events of a Chrome trace grouped by track (tid).
+std::map<int, std::vector<json>> CompleteEventsByTrack(const json& chrome) {
+  std::map<int, std::vector<json>> tracks;
+  for (const auto& event : chrome["traceEvents"]) {
+    if (event["ph"] == "X") tracks[event["tid"].get<int>()].push_back(event);
+  }
+  return tracks;
+}
+
+// On one track, complete events must nest like a call stack (Chrome and Perfetto draw two that
+// overlap without nesting over each other).
+void CheckTracksNest(const json& chrome) {
+  for (const auto& [tid, events] : CompleteEventsByTrack(chrome)) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      for (size_t j = i + 1; j < events.size(); ++j) {
+        const double a0 = events[i]["ts"].get<double>();
+        const double a1 = a0 + events[i]["dur"].get<double>();
+        const double b0 = events[j]["ts"].get<double>();
+        const double b1 = b0 + events[j]["dur"].get<double>();
+        const bool disjoint = a1 <= b0 || b1 <= a0;
+        const bool nested = (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1);
+        INFO("track " << tid << ": " << events[i].dump() << " and " << events[j].dump());
+        CHECK((disjoint || nested));
+      }
+    }
+  }
+}
+
 TEST_CASE("RenderChrome writes valid Trace Event Format, one complete event per span") {
   const Trace trace = OffloadedTrace();
   const json chrome = json::parse(RenderChrome(trace), nullptr, false);
   REQUIRE(chrome.is_object());
   REQUIRE(chrome.contains("traceEvents"));
   REQUIRE(chrome["traceEvents"].is_array());
-  size_t complete = 0;
   std::vector<std::string> ids;
+  std::map<std::string, json> by_id;
+  int inits = 0;
+  std::set<int> tids;
+  std::set<int> named;
   for (const auto& event : chrome["traceEvents"]) {
     INFO(event.dump());
     REQUIRE(event.is_object());
     REQUIRE(event.contains("ph"));
     REQUIRE(event["ph"].is_string());
     CHECK(event.contains("pid"));
+    if (event["ph"] == "M" && event["name"] == "thread_name") {
+      named.insert(event["tid"].get<int>());
+      CHECK(event["args"]["name"].is_string());
+    }
     if (event["ph"] != "X") continue;
-    ++complete;
     REQUIRE(event.contains("name"));
     CHECK(event["name"].is_string());
     REQUIRE(event.contains("ts"));
@@ -429,15 +632,50 @@ TEST_CASE("RenderChrome writes valid Trace Event Format, one complete event per 
     CHECK(event["pid"].is_number_integer());
     REQUIRE(event.contains("tid"));
     CHECK(event["tid"].is_number_integer());
+    tids.insert(event["tid"].get<int>());
+    if (event["cat"] == "init") {
+      ++inits;
+      continue;
+    }
     ids.push_back(event["args"]["id"].get<std::string>());
+    by_id[ids.back()] = event;
   }
-  CHECK(complete == trace.spans.size());
   CHECK(ids ==
         std::vector<std::string>{"req-front", "msg-1", "dlv-1", "evt-1", "evt-1#1", "evt-1#2"});
+  CHECK(inits == 1);     // attempt #1's cold start
+  CHECK(named == tids);  // every track has a name
   // Microseconds from the trace's start.
-  const auto& worker2 = chrome["traceEvents"][1 + 5];
-  CHECK(worker2["ts"].get<double>() == doctest::Approx(400'000.0));
-  CHECK(worker2["dur"].get<double>() == doctest::Approx(600'000.0));
+  CHECK(by_id["evt-1#2"]["ts"].get<double>() == doctest::Approx(400'000.0));
+  CHECK(by_id["evt-1#2"]["dur"].get<double>() == doctest::Approx(600'000.0));
+  CheckTracksNest(chrome);
+  // The event (6-1000 ms) outlives the front (0-13 ms): they cannot share a track.
+  CHECK(by_id["evt-1"]["tid"] != by_id["req-front"]["tid"]);
+}
+
+TEST_CASE("RenderChrome: overlapping siblings never share a track without nesting") {
+  // A front fans out to three workers that run at the same time.
+  std::vector<storage::SpanRow> rows = {
+      Row("front", "invocation", std::nullopt, "front", 0, 10 * kMs, "success", {{"cold", false}}),
+      Row("msg", "publish", std::string("front"), "jobs", 2 * kMs, 3 * kMs, "committed"),
+  };
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    rows.push_back(Row("dlv" + n, "delivery", std::string("msg"), "lambda w" + n, 3 * kMs, 3 * kMs,
+                       "invoked", {{"request_id", "evt" + n}}));
+    rows.push_back(Row("evt" + n, "event", "dlv" + n, "w" + n, 3 * kMs, (500 + i) * kMs,
+                       "succeeded", {{"attempts", 1}}));
+    rows.push_back(Row("evt" + n + "#1", "invocation", "evt" + n, "w" + n, (100 + i) * kMs,
+                       (500 + i) * kMs, "success",
+                       {{"attempt", 1}, {"cold", true}, {"init_ns", 90 * kMs}}));
+  }
+  const Trace trace = BuildTrace("1-fan", rows);
+  const json chrome = json::parse(RenderChrome(trace));
+  CheckTracksNest(chrome);
+  std::set<int> event_tracks;
+  for (const auto& event : chrome["traceEvents"]) {
+    if (event["ph"] == "X" && event["cat"] == "event") event_tracks.insert(event["tid"].get<int>());
+  }
+  CHECK(event_tracks.size() == 3);
 }
 
 TEST_CASE("RenderHtml draws an SVG with one rect per span and states the verdict") {
@@ -447,9 +685,15 @@ TEST_CASE("RenderHtml draws an SVG with one rect per span and states the verdict
   CHECK(Count(html, "<svg") == 1);
   CHECK(Count(html, "</svg>") == 1);
   CHECK(html.find("<svg") < html.find("</svg>"));
-  CHECK(Count(html, "<rect") == trace.spans.size());
+  CHECK(Count(html, "<rect class=\"span") == trace.spans.size());
   CHECK(html.find(Verdict(trace)) != std::string::npos);
   CHECK(html.find(kTraceId) != std::string::npos);
+  // Scales to the window, says what the colours mean, and tells ids and errors on hover.
+  CHECK(html.find("viewBox=\"0 0 ") != std::string::npos);
+  CHECK(html.find("width=\"100%\"") != std::string::npos);
+  CHECK(html.find("class=\"legend\"") != std::string::npos);
+  CHECK(html.find("request id evt-1") != std::string::npos);
+  CHECK(Count(html, "class=\"init\"") == 1);  // attempt #1's cold start
 }
 
 }  // namespace offstage::telemetry

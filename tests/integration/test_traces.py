@@ -170,9 +170,12 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertFalse(attempt["attrs"]["cold"])
 
         # The figures.
-        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["start_ns"])
+        # The caller's view: from its request (begin_ns) to the answer.
+        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["begin_ns"])
+        self.assertLessEqual(front["begin_ns"], front["start_ns"])
+        self.assertEqual(front["begin_ns"], front["attrs"]["received_ns"])
         last_end = max(s["end_ns"] for s in trace["spans"])
-        self.assertEqual(trace["end_to_end_ns"], last_end - front["start_ns"])
+        self.assertEqual(trace["end_to_end_ns"], last_end - front["begin_ns"])
         self.assertEqual(trace["margin_ns"], last_end - front["end_ns"])
         self.assertGreater(trace["margin_ns"], 0)
         self.assertGreaterEqual(duration_ms(attempt), WORK_MS - 2)
@@ -221,7 +224,7 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertEqual(trace["margin_ns"], 0)
         self.assertGreaterEqual(duration_ms(front), WORK_MS - 2)
         self.assertGreaterEqual(duration_ms(front), body["handlerMs"])
-        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["start_ns"])
+        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["begin_ns"])
 
         out = self.cli("trace", "--request-id", request_id, "--wait", "--assert-offloaded")
         self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
@@ -341,7 +344,9 @@ class SeedPatternTraceTest(TraceTestCase):
         with open(chrome_path) as f:
             chrome = json.load(f)
         self.assertIsInstance(chrome["traceEvents"], list)
-        complete = [e for e in chrome["traceEvents"] if e.get("ph") == "X"]
+        # One complete event per span (plus the waits and cold starts drawn before invocations).
+        complete = [e for e in chrome["traceEvents"]
+                    if e.get("ph") == "X" and e["cat"] not in ("wait", "init")]
         self.assertEqual(len(complete), len(trace["spans"]))
         for event in complete:
             self.assertIsInstance(event["name"], str)
@@ -351,6 +356,20 @@ class SeedPatternTraceTest(TraceTestCase):
             self.assertIn("pid", event)
             self.assertIn("tid", event)
         self.assertEqual([e["args"]["id"] for e in complete], [s["id"] for s in trace["spans"]])
+        # On a track, events nest like a call stack or do not overlap (Perfetto draws the rest
+        # over each other); every track is named.
+        by_track = {}
+        for event in chrome["traceEvents"]:
+            if event.get("ph") == "X":
+                by_track.setdefault(event["tid"], []).append((event["ts"],
+                                                              event["ts"] + event["dur"]))
+        for tid, slices in by_track.items():
+            for i, (a0, a1) in enumerate(slices):
+                for b0, b1 in slices[i + 1:]:
+                    self.assertTrue(a1 <= b0 or b1 <= a0 or (a0 <= b0 and b1 <= a1)
+                                    or (b0 <= a0 and a1 <= b1), (tid, slices))
+        named = {e["tid"] for e in chrome["traceEvents"] if e.get("name") == "thread_name"}
+        self.assertEqual(named, set(by_track))
 
         html_path = os.path.join(directory, "trace.html")
         out = self.cli("trace", "--request-id", request_id, "--format", "html",
@@ -359,7 +378,7 @@ class SeedPatternTraceTest(TraceTestCase):
         with open(html_path) as f:
             html = f.read()
         self.assertIn("<svg", html)
-        self.assertEqual(html.count("<rect"), len(trace["spans"]))
+        self.assertEqual(html.count('<rect class="span'), len(trace["spans"]))
         self.assertIn(trace["verdict"], html)
 
     def test_control_api_lists_and_serves_traces(self):
