@@ -258,6 +258,7 @@ std::string Daemon::HealthJson() const {
   nlohmann::json health = {
       {"status", "ok"},
       {"version", common::kVersion},
+      {"pid", static_cast<int64_t>(getpid())},
       {"endpoint", endpoint_},
       {"uptime_seconds", static_cast<double>(uptime_ns) / 1e9},
       {"data_dir",

@@ -61,17 +61,25 @@ int Call(const DaemonClient& client, const std::string& path, const json& body, 
 // `line` for each item under `key`; 2 when no daemon answers.
 int PrintList(const ClientOptions& options, const std::string& path, const char* key,
               const std::function<void(const json&)>& line) {
-  DaemonClient client(ResolveEndpoint(options.endpoint));
+  DaemonClient client(options);
   auto result = client.Get(path, {});
   if (result.status == 0) {
     client.ReportUnreachable(result);
     return 2;
   }
   json out = json::parse(result.body, nullptr, false);
+  if (result.status != 200 || !out.is_object() || !out.contains(key)) {
+    std::cerr << "offstage: the daemon answered " << result.status << ": " << result.body << "\n";
+    return 2;
+  }
   if (options.format == "json") {
     std::cout << out.dump() << "\n";
     return 0;
   }
+  // Which region and account the list is of: an empty list elsewhere is not an empty daemon.
+  std::cout << "region " << out.value("region", std::string("?")) << ", account "
+            << out.value("account", std::string("?")) << ": " << out[key].size() << " " << key
+            << "\n";
   for (const auto& item : out[key]) line(item);
   return 0;
 }
@@ -177,7 +185,7 @@ int ActionCommands::Run() {
 }
 
 int ActionCommands::ReplayMessage() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   json body = {{"message_id", id_}, {"dry_run", dry_run_}};
   if (!subscription_.empty()) body["subscription"] = subscription_;
   json out;
@@ -197,7 +205,7 @@ int ActionCommands::ReplayMessage() {
 }
 
 int ActionCommands::ReplayInvocation() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   json body = {{"request_id", id_}, {"async", async_}, {"dry_run", dry_run_}};
   if (!function_.empty()) body["function"] = function_;
   json out;
@@ -219,7 +227,7 @@ int ActionCommands::ReplayInvocation() {
 }
 
 int ActionCommands::ReplayFailed() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   int64_t since_ns = 0;
   if (!since_.empty()) {
     auto since = SinceNs(since_);
@@ -267,7 +275,7 @@ int ActionCommands::ReplayFile() {
   std::ifstream in(file_);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   const bool tty = isatty(STDERR_FILENO) != 0;
   int sent = 0, succeeded = 0, failed = 0, malformed = 0;
   std::vector<double> latencies_ms;
@@ -430,7 +438,7 @@ int ActionCommands::GenerateDestination() {
 }
 
 int ActionCommands::Publish() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   json body = {{"topic", topic_}, {"message", message_}};
   if (!subject_.empty()) body["subject"] = subject_;
   json attributes = json::object();
@@ -466,7 +474,7 @@ int ActionCommands::Invoke() {
     text << file.rdbuf();
     payload = text.str();
   }
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   json out;
   if (int code =
           Call(client, "/_offstage/invoke",

@@ -17,7 +17,29 @@ void AddClientOptions(CLI::App& command, ClientOptions& options, std::vector<std
   command.add_option("--format", options.format, "Output format")
       ->check(CLI::IsMember(formats))
       ->capture_default_str();
+  command.add_option("--region", options.region,
+                     "Region (default: $AWS_REGION, $AWS_DEFAULT_REGION, the daemon's --region)");
+  command.add_option("--account", options.account, "Account id (default: the daemon's --account)")
+      ->check([](const std::string& value) {
+        if (value.size() == 12 && value.find_first_not_of("0123456789") == std::string::npos) {
+          return std::string();
+        }
+        return std::string("an account id is 12 digits");
+      });
 }
+
+std::string ResolveRegion(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (const char* value = std::getenv(name); value && *value) return value;
+  }
+  return "";
+}
+
+DaemonClient::DaemonClient(const ClientOptions& options)
+    : endpoint_(ResolveEndpoint(options.endpoint)),
+      region_(ResolveRegion(options.region)),
+      account_(options.account) {}
 
 std::string ResolveEndpoint(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -26,6 +48,17 @@ std::string ResolveEndpoint(const std::string& flag) {
   }
   return "http://127.0.0.1:4566";
 }
+
+namespace {
+
+httplib::Headers ScopeHeaders(const std::string& region, const std::string& account) {
+  httplib::Headers headers;
+  if (!region.empty()) headers.emplace("X-Offstage-Region", region);
+  if (!account.empty()) headers.emplace("X-Offstage-Account", account);
+  return headers;
+}
+
+}  // namespace
 
 HttpResult DaemonClient::Get(const std::string& path,
                              const std::map<std::string, std::string>& query) const {
@@ -38,7 +71,7 @@ HttpResult DaemonClient::Get(const std::string& path,
     target += sep + common::PercentEncode(key) + "=" + common::PercentEncode(value);
     sep = '&';
   }
-  auto response = client.Get(target);
+  auto response = client.Get(target, ScopeHeaders(region_, account_));
   if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
   return HttpResult{response->status, response->body, ""};
 }
@@ -47,7 +80,7 @@ HttpResult DaemonClient::Post(const std::string& path, const std::string& json_b
   httplib::Client client(endpoint_);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(960, 0);  // a synchronous invoke may run up to 900 s
-  auto response = client.Post(path, json_body, "application/json");
+  auto response = client.Post(path, ScopeHeaders(region_, account_), json_body, "application/json");
   if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
   return HttpResult{response->status, response->body, ""};
 }

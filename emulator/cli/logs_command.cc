@@ -16,7 +16,7 @@ void LogsCommand::Register(CLI::App& app) {
 }
 
 int LogsCommand::Run() {
-  DaemonClient client(ResolveEndpoint(client_.endpoint));
+  DaemonClient client(client_);
   int64_t since_ns = 0;
   if (!since_.empty()) {
     auto since = SinceNs(since_);

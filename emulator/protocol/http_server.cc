@@ -1,9 +1,12 @@
 #include "emulator/protocol/http_server.h"
 
 #include <httplib.h>
+#include <netdb.h>
 #include <time.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/strings.h"
@@ -31,6 +34,20 @@ bool IsAccountId(std::string_view text) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
+}
+
+// "us-west-2", "eu-central-1", "us-gov-west-1": lowercase words and a number, by dashes.
+bool IsRegion(std::string_view text) {
+  if (text.empty() || text.size() > 32 || !std::isdigit(static_cast<unsigned char>(text.back()))) {
+    return false;
+  }
+  for (char c : text) {
+    if (!std::islower(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && c != '-') {
+      return false;
+    }
+  }
+  return text.find('-') != std::string_view::npos;
 }
 
 void Send(httplib::Response& res, const HttpResponse& reply, const std::string& request_id) {
@@ -79,11 +96,27 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
 HttpServer::~HttpServer() { Stop(); }
 
 common::Result<int> HttpServer::Bind() {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = getaddrinfo(options_.host.c_str(), nullptr, &hints, &found); rc != 0) {
+    return common::Fail(common::Internal(
+        "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": the host " +
+        options_.host + " does not resolve (" + gai_strerror(rc) + "; --host)"));
+  }
+  freeaddrinfo(found);
+  errno = 0;
   const int port = runtime::BindWithFullBacklog(*server_, options_.host, options_.port);
   if (port < 0) {
-    return common::Fail(common::Internal("cannot listen on " + options_.host + ":" +
-                                         std::to_string(options_.port) +
-                                         " (is another process using the port?)"));
+    const int error = errno;
+    return common::Fail(common::Internal(
+        "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+        (error == EADDRINUSE ? "the port is already in use (another offstage daemon, or another "
+                               "program: stop it or choose --port)"
+         : error == EADDRNOTAVAIL
+             ? "no network interface of this machine has the address " + options_.host + " (--host)"
+             : std::string(std::strerror(error)))));
   }
   return port;
 }
@@ -107,6 +140,14 @@ void HttpServer::Routes() {
       ctx.region = scope->region;
       ctx.access_key_id = scope->access_key_id;
       if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
+    }
+    // offstage's own clients (the CLI) name the region and account a control request is for.
+    if (const std::string region = req.get_header_value("X-Offstage-Region"); IsRegion(region)) {
+      ctx.region = region;
+    }
+    if (const std::string account = req.get_header_value("X-Offstage-Account");
+        IsAccountId(account)) {
+      ctx.account = account;
     }
     ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
     if (attribute_) attribute_(ctx);

@@ -98,7 +98,10 @@ void WaitUntilRunning(httplib::Server& server) {
 int BindWithFullBacklog(httplib::Server& server, const std::string& host, int port) {
   auto fd = std::make_shared<int>(-1);
   server.set_socket_options([fd](socket_t sock) {
-    httplib::default_socket_options(sock);
+    // SO_REUSEADDR only: cpp-httplib's default also sets SO_REUSEPORT, with which a second
+    // daemon binds a port already in use and the kernel splits requests between the two.
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     *fd = sock;
   });
   const int bound =

@@ -96,7 +96,8 @@ void WaitUntilRunning(httplib::Server& server);
 // Binds `server` to host:port (port 0: any free one) and returns the port, or -1. cpp-httplib
 // listens with a backlog of 5, compiled into Debian's library: a burst of new connections
 // overflowed it, and each dropped SYN cost its client a 1 s retransmission (seen as a 1 s
-// Publish in the benchmarks). This listens again with SOMAXCONN, which Linux allows.
+// Publish in the benchmarks). This listens again with SOMAXCONN, which Linux allows. The socket
+// has SO_REUSEADDR and never SO_REUSEPORT, so a port another process listens on is refused.
 int BindWithFullBacklog(httplib::Server& server, const std::string& host, int port);
 
 class Environment {
