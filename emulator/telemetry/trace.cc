@@ -99,9 +99,13 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
   const TraceSpan& root = trace.spans.front();
   trace.root_name = root.span.name;
   trace.root_kind = root.span.kind;
-  const int64_t root_end = root.span.end_ns.value_or(trace.end_ns);
+  // An asynchronous invocation from outside (InvocationType=Event) is the root of its trace: its
+  // caller had the 202 once the event was accepted (start_ns); the event's run is its work.
+  const bool accepted_event = root.span.kind == "event";
+  const int64_t root_end =
+      accepted_event ? root.span.start_ns : root.span.end_ns.value_or(trace.end_ns);
   trace.root_duration_ns = root_end - root.begin_ns;
-  int64_t last_end = root_end;
+  int64_t last_end = accepted_event ? root.span.end_ns.value_or(trace.end_ns) : root_end;
   std::function<void(size_t)> walk = [&](size_t i) {
     for (size_t child : trace.spans[i].children) {
       ++trace.descendants;
@@ -111,7 +115,8 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
   };
   walk(0);
   trace.end_to_end_ns = last_end - root.begin_ns;
-  trace.offloaded = trace.descendants > 0 && root.span.end_ns && last_end > root_end;
+  trace.offloaded =
+      (trace.descendants > 0 || accepted_event) && root.span.end_ns && last_end > root_end;
   trace.margin_ns = trace.offloaded ? last_end - root_end : 0;
   trace.assessment = Assess(trace);
   return trace;

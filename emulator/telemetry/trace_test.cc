@@ -227,7 +227,30 @@ TEST_CASE("BuildTrace: an empty trace and a span whose parent is elsewhere") {
   CHECK(orphan.spans[0].depth == 0);
   CHECK(orphan.root_name == "worker");
   CHECK(orphan.root_kind == "event");
-  CHECK(orphan.root_duration_ns == 50 * kMs);
+  // An event at the root was accepted (its caller had the 202) when it started: its run is
+  // the work, after the root "returned".
+  CHECK(orphan.root_duration_ns == 0);
+  CHECK(orphan.end_to_end_ns == 50 * kMs);
+  CHECK(orphan.offloaded);
+  CHECK(orphan.assessment.refusals.empty());
+  CHECK(Verdict(orphan) ==
+        "the asynchronous invocation of worker was accepted 50.0 ms before its work finished");
+}
+
+TEST_CASE("Verdict of an Event invoke from outside: the event is the work") {
+  const Trace failed =
+      BuildTrace("1-event", {Row("evt", "event", std::nullopt, "worker", 0, 300 * kMs, "failed",
+                                 {{"attempts", 3}, {"max_attempts", 3}, {"last_error", "Error"}}),
+                             Row("evt#1", "invocation", std::string("evt"), "worker", 10 * kMs,
+                                 20 * kMs, "error", {{"attempt", 1}}),
+                             Row("evt#2", "invocation", std::string("evt"), "worker", 110 * kMs,
+                                 120 * kMs, "error", {{"attempt", 2}}),
+                             Row("evt#3", "invocation", std::string("evt"), "worker", 210 * kMs,
+                                 220 * kMs, "error", {{"attempt", 3}})});
+  REQUIRE(failed.assessment.work.size() == 1);
+  CHECK(failed.assessment.ran == 1);
+  REQUIRE(failed.assessment.refusals.size() == 1);
+  CHECK(failed.assessment.refusals[0] == "background work failed: worker, 3 of 3 attempts, Error");
 }
 
 TEST_CASE("BuildTrace: an unfinished span makes the trace not quiescent") {

@@ -46,13 +46,6 @@ std::string RootProblem(const TraceSpan& root) {
     const std::string error = ErrorOf(root.attrs, "error_type", "error_message");
     return Upper(s.status) + (error.empty() ? "" : " (" + error + ")");
   }
-  if (s.kind == "event") {
-    if (s.status == "failed" || s.status == "expired") {
-      const std::string error = ErrorOf(root.attrs, "last_error", "last_error_message");
-      return Upper(s.status) + (error.empty() ? "" : " (" + error + ")");
-    }
-    return "";
-  }
   if (s.kind == "delivery" && (s.status == "failed" || s.status == "not_emulated")) {
     return Upper(s.status) + " (" + Str(root.attrs, "reason") + ")";
   }
@@ -77,9 +70,6 @@ class Judge {
   }
 
   std::vector<WorkItem> items;
-
- private:
-  const TraceSpan& At(size_t i) const { return trace_.spans[i]; }
 
   void Visit(size_t i) {
     const TraceSpan& node = At(i);
@@ -108,6 +98,9 @@ class Judge {
     Walk(i);
   }
 
+ private:
+  const TraceSpan& At(size_t i) const { return trace_.spans[i]; }
+
   void Event(size_t i) {
     const TraceSpan& node = At(i);
     const auto& s = node.span;
@@ -120,6 +113,7 @@ class Judge {
     item.ran = item.ran || attempts > 0;
     if (s.status == "succeeded") {
       item.outcome = WorkOutcome::kSucceeded;
+      item.ran = true;  // an event succeeds only by running
     } else if (s.status == "failed" || s.status == "expired") {
       item.outcome = WorkOutcome::kFailed;
       const int allowed = Int(node.attrs, "max_attempts", 0);
@@ -206,7 +200,12 @@ Assessment Assess(const Trace& trace) {
   out.root_succeeded = out.root_problem.empty();
 
   Judge judge(trace);
-  judge.Walk(0);
+  if (root.span.kind == "event") {
+    // An Event invoke's caller had its 202 at acceptance: the event itself is the work.
+    judge.Visit(0);
+  } else {
+    judge.Walk(0);
+  }
   out.work = std::move(judge.items);
   std::vector<std::string> failures;
   for (const auto& item : out.work) {
@@ -236,14 +235,15 @@ Assessment Assess(const Trace& trace) {
   if (!out.replay && !out.root_succeeded) {
     out.refusals.push_back(name + " itself failed: " + out.root_problem);
   }
-  if (trace.descendants == 0) {
+  const bool accepted_event = root.span.kind == "event";
+  if (trace.descendants == 0 && !accepted_event) {
     out.refusals.push_back(name + " started no other work");
     out.timing_refusals.push_back(name + " started no other work");
   } else if (out.ran == 0) {
     out.refusals.push_back("no background work ran");
   }
   for (const auto& failure : failures) out.refusals.push_back("background work failed: " + failure);
-  if (!out.replay && trace.descendants > 0 && !trace.offloaded) {
+  if (!out.replay && (trace.descendants > 0 || accepted_event) && !trace.offloaded) {
     const std::string late = name + " did not return before the work it started finished (" +
                              Ms(trace.root_duration_ns) + " of " + Ms(trace.end_to_end_ns) + ")";
     // When nothing ran, "no background work ran" says it all.
@@ -268,7 +268,10 @@ Assessment Assess(const Trace& trace) {
               " piece(s) of background work succeeded, the last " + Ms(trace.end_to_end_ns) +
               " after the replay";
     }
-  } else if (trace.descendants == 0) {
+  } else if (accepted_event && trace.offloaded) {
+    text += "the asynchronous invocation of " + name + " was accepted " + Ms(trace.margin_ns) +
+            " before its work " + (failures.empty() ? "finished" : "ended");
+  } else if (trace.descendants == 0 && !accepted_event) {
     text += name + " started no other work (" + Ms(trace.root_duration_ns) + ")";
   } else if (out.ran == 0) {
     text += name + " started no background work that ran (" + Ms(trace.root_duration_ns) + ")";

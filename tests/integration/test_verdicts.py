@@ -176,6 +176,17 @@ class VerdictTest(AwsClientsTestCase):
                                     "is not emulated by offstage" % queue)
         self.assertEqual(len(trace["outcome"]["refusals"]), 2, trace["outcome"]["refusals"])
 
+    def test_an_event_invoke_from_outside_is_judged_by_its_run(self):
+        worker = self.worker()
+        self.lam.put_function_event_invoke_config(FunctionName=worker, MaximumRetryAttempts=0)
+        out = self.lam.invoke(FunctionName=worker, InvocationType="Event", Payload=b"{}")
+        self.assertEqual(out["StatusCode"], 202)
+        trace = self.assert_refused(out["ResponseMetadata"]["RequestId"],
+                                    "background work failed: %s, 1 of 1 attempts, Error: boom: "
+                                    "no reason" % worker)
+        self.assertEqual(trace["root"]["kind"], "event")
+        self.assertEqual(trace["root"]["duration_ns"], 0)
+
     def test_a_working_worker_still_passes(self):
         topic = self.topic()
         worker = self.worker("node-recorder", Environment={"Variables": {
