@@ -3,8 +3,8 @@ with boto3, and read back with `offstage trace` (docs/tracing.md).
 
 Everything is asserted from the recorded data (`offstage trace --format json`, the control API
 and `offstage logs --format json`), never from console text:
-  (c) front-offload: offloaded, the worker's attempt a descendant of the front, the front much
-      shorter than the worker, `--assert-offloaded` exits 0;
+  (c) front-offload: offloaded, the worker's attempt a descendant of the front, the front
+      shorter than the worker and ending before it, `--assert-offloaded` exits 0;
   (a) front-inline: the front covers the ~1 s of work, `--assert-offloaded` exits 1;
   (b) front-unawaited: the pending work is flagged; with freeze on it runs only when a later
       invocation thaws the environment, with --no-freeze it finishes on its own;
@@ -85,7 +85,7 @@ class TraceTestCase(AwsClientsTestCase):
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
 
-    def invocation_span(self, request_id, timeout=10):
+    def invocation_span(self, request_id, timeout=60):
         """The finished invocation span of `request_id` (GET /_offstage/invocations/ID)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -179,7 +179,10 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertEqual(trace["margin_ns"], last_end - front["end_ns"])
         self.assertGreater(trace["margin_ns"], 0)
         self.assertGreaterEqual(duration_ms(attempt), WORK_MS - 2)
-        self.assertLess(duration_ms(front), 0.1 * duration_ms(attempt),
+        # The front returned before the worker's run ended, and took less time than it: it
+        # did not do the work (how much less is machine speed, not a verdict).
+        self.assertLess(front["end_ns"], attempt["end_ns"])
+        self.assertLess(duration_ms(front), duration_ms(attempt),
                         "front %.1f ms, worker %.1f ms" % (duration_ms(front),
                                                           duration_ms(attempt)))
 
@@ -262,9 +265,10 @@ class SeedPatternTraceTest(TraceTestCase):
         time.sleep(max(0.0, returned + 2.0 - time.monotonic()))
         self.assertEqual(self.finished_lines("front-unawaited", marker), [])
 
-        # The next invocation thaws the environment: the overdue timer fires.
+        # The next invocation thaws the environment: the overdue timer fires (the deadline only
+        # bounds a hang; the order of the two is asserted below).
         second_id, _ = self.invoke("front-unawaited", {"marker": marker + "-second"})
-        deadline = time.monotonic() + 2.0
+        deadline = time.monotonic() + 30.0
         while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         finished = [line for line in self.finished_lines("front-unawaited", marker)
@@ -279,18 +283,25 @@ class SeedPatternTraceTest(TraceTestCase):
         # One invocation at a time, each trace finished before the next (no worker running
         # beside the measured front), against the handlers' own measurement (handlerMs) of the
         # same warm invocations: the Node fronts with performance.now(), a Python function with
-        # time.perf_counter(). Two recorded figures are checked (docs/tracing.md, "How exact
-        # the durations are"):
-        #  - the handler's run as its runtime reported it (attrs handler_start_ns/end_ns,
-        #    CLOCK_MONOTONIC on the daemon's clock): within 1 ms of handlerMs, every time, and
-        #    inside the invocation span;
-        #  - the invocation span (the event handed over to the answer received, what REPORT's
-        #    Duration is): contains the handler's run, and adds only the platform's part.
+        # time.perf_counter(). The recorded figures are checked (docs/tracing.md, "How exact
+        # the durations are") by containment and against quantities of the same run, never
+        # against a fixed number of milliseconds (how long the platform's part takes is machine
+        # speed and load; the figures are printed, and tabled in docs/tracing.md):
+        #  - the handler's run as its runtime client reported it (attrs handler_start_ns/
+        #    end_ns) lies inside the invocation span, and contains the handler's own
+        #    measurement up to the clock-conversion error HandlerRun allows (kClockSlackNs,
+        #    0.1 ms: both clocks are CLOCK_MONOTONIC, the conversion only shifts the run);
+        #  - the span's extra over the handler's own figure is the Runtime API exchange of the
+        #    same invocation (the runtime client reading the event before the handler ran,
+        #    posting the answer after it returned) plus the client's bookkeeping around the
+        #    handler call; that bookkeeping is the smaller part: the recorded run agrees with
+        #    the handler's own figure more closely than the exchange takes, in the median.
+        slack_ms = 0.1  # emulator/runtime/environment.cc HandlerRun, kClockSlackNs
         self.create_python_timer()
         for name, runs in (("front-inline", 10), ("front-offload", 10), ("py-timer", 10)):
             with self.subTest(function=name):
                 self.trace_of(self.invoke(name, {"order": "warm-up"})[0])
-                span_diffs, run_diffs = [], []
+                span_diffs, run_diffs, exchanges = [], [], []
                 for i in range(runs):
                     request_id, body = self.invoke(name, {"order": "measure-%d" % i})
                     span = self.trace_of(request_id)["spans"][0]
@@ -301,24 +312,28 @@ class SeedPatternTraceTest(TraceTestCase):
                     self.assertLess(attrs["handler_start_ns"], attrs["handler_end_ns"], span)
                     self.assertLessEqual(attrs["handler_end_ns"], span["end_ns"], span)
                     run_ms = (attrs["handler_end_ns"] - attrs["handler_start_ns"]) / 1e6
+                    exchange_ms = (attrs["handler_start_ns"] - span["start_ns"]
+                                   + span["end_ns"] - attrs["handler_end_ns"]) / 1e6
+                    self.assertGreaterEqual(run_ms, body["handlerMs"] - slack_ms,
+                                            (body, span))
                     run_diffs.append(run_ms - body["handlerMs"])
                     span_diffs.append(duration_ms(span) - body["handlerMs"])
+                    exchanges.append(exchange_ms)
+                    # The span is the handler's run and the exchange, nothing else.
+                    self.assertAlmostEqual(duration_ms(span), run_ms + exchange_ms, delta=1e-6)
                 sys.stderr.write(
                     "\n%s over %d warm invocations, minus the handler's own measurement:\n"
                     "  handler run: median %.3f ms, max |d| %.3f ms\n"
                     "  span:        median %.3f ms, min %.3f ms, max %.3f ms; all: %s\n"
+                    "  of which the Runtime API exchange: median %.3f ms\n"
                     % (name, runs, statistics.median(run_diffs),
                        max(abs(d) for d in run_diffs), statistics.median(span_diffs),
                        min(span_diffs), max(span_diffs),
-                       ", ".join("%.3f" % d for d in span_diffs)))
-                for d in run_diffs:
-                    self.assertLessEqual(abs(d), 1.0, run_diffs)
-                # The span's extra is the platform's own part of an invocation: the Runtime
-                # API exchange on loopback, the runtime client, thaw. Measured on this 2-core
-                # machine at a median of 0.5-1.0 ms (more after a long handler: caches and
-                # CPUs go cold), so the bound is on the median, with room for a noisy CI host.
-                self.assertGreaterEqual(min(span_diffs), 0.0, span_diffs)
-                self.assertLessEqual(statistics.median(span_diffs), 1.5, span_diffs)
+                       ", ".join("%.3f" % d for d in span_diffs),
+                       statistics.median(exchanges)))
+                self.assertGreaterEqual(min(span_diffs), -slack_ms, span_diffs)
+                self.assertLess(statistics.median(run_diffs), statistics.median(exchanges),
+                                (run_diffs, exchanges))
 
     def create_python_timer(self):
         code = (b"import time\n"
@@ -534,15 +549,15 @@ class NoFreezeTraceTest(TraceTestCase):
         request_id, _ = self.invoke("front-unawaited", {"marker": marker})
         span = self.invocation_span(request_id)
         self.assertTrue(span["attrs"].get("pending_work"), span)  # still flagged
-        deadline = time.monotonic() + 3.0
+        deadline = time.monotonic() + 30.0  # bounds a hang only: frozen, it would never finish
         while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         finished = self.finished_lines("front-unawaited", marker)
         self.assertEqual(len(finished), 1, self.log_lines("front-unawaited"))
-        # About a second after the handler started, with no other invocation.
+        # After its second of work, with no other invocation to thaw it (asserted below): it
+        # ran on its own. How soon after the second is machine speed, not asserted.
         after_ms = (finished[0]["ts_ns"] - span["start_ns"]) / 1e6
         self.assertGreaterEqual(after_ms, WORK_MS - 2)
-        self.assertLess(after_ms, WORK_MS + 1500)
         self.assertEqual([line for line in self.log_lines("front-unawaited")
                           if line["text"].startswith("START ")
                           and line["request_id"] != request_id], [])
