@@ -30,7 +30,7 @@ class Daemon:
         self.endpoint = None
         self.output = []
 
-    def start(self, timeout=10):
+    def start(self, timeout=30):
         cmd = [BIN, "serve", "--port", "0"]
         if self.ephemeral:
             cmd.append("--ephemeral")
@@ -58,7 +58,7 @@ class Daemon:
         for line in self.proc.stdout:
             self.output.append(line)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
+    def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

@@ -8,10 +8,11 @@ on purpose.
 """
 import json
 import os
+import subprocess
 import time
 import unittest
 
-from harness import DaemonTestCase, boto3_client, temp_dir
+from harness import BIN, DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_fixture
 from recorder import ISO_MILLIS_Z, RecordFile, create_recorder
 
@@ -44,7 +45,14 @@ class AsyncEventAgeTest(DaemonTestCase):
             return out["ResponseMetadata"]["RequestId"]
 
         holder = event_invoke(HOLD_MS)
-        time.sleep(2.0)  # the holder is running and has the only slot
+        # The held event goes in once the holder runs and has the only slot (its START is
+        # logged), not after a guessed delay; the deadline only bounds a hang.
+        deadline = time.monotonic() + 30
+        while "START RequestId: " + holder not in subprocess.run(
+                [BIN, "logs", name, "--endpoint", self.endpoint], capture_output=True,
+                text=True, timeout=60).stdout:
+            self.assertLess(time.monotonic(), deadline, "the holder never started")
+            time.sleep(0.05)
         held = event_invoke(1)
         results = {r["event"]["requestContext"]["requestId"]: r["event"]
                    for r in record.wait_for(2, timeout=HOLD_MS / 1000 + 25)}

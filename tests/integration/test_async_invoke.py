@@ -324,7 +324,7 @@ class AsyncInvokeTest(RecorderTestCase):
         self.assertEqual(put["DestinationConfig"]["OnSuccess"], {"Destination": SQS_ARN})
         request_id = self.event_invoke(name, {"to": "sqs"})
         self.assertEqual(record.wait_for(1)[0]["requestId"], request_id)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         warning = []
         while not warning and time.monotonic() < deadline:
             warning = [line for line in list(self.daemon.output)

@@ -29,6 +29,19 @@ class ReplayTest(RecorderTestCase):
         return subprocess.run([BIN] + list(args), input=stdin, env=env, capture_output=True,
                               text=True, timeout=120)
 
+    def wait_failed(self, function, count, timeout=30):
+        """Waits until `offstage replay failed --dry-run` lists `count` failed events of
+        `function`: their outcomes are committed (the deadline only bounds a hang)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.cli("replay", "failed", "--function", function, "--since", "1h",
+                           "--dry-run")
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            if "%d event(s) to redrive" % count in out.stdout:
+                return
+            self.assertLess(time.monotonic(), deadline, out.stdout)
+            time.sleep(0.1)
+
     @staticmethod
     def sns_message(record):
         return record["event"]["Records"][0]["Sns"]
@@ -97,13 +110,13 @@ class ReplayTest(RecorderTestCase):
         delivered = record.wait_for(1)[0]
         signature = self.sns_message(delivered)["Signature"]
         self.assertEqual(len(base64.b64decode(signature, validate=True)), 256)
-        time.sleep(1.0)  # let the failed outcome commit
+        self.wait_failed(name, 1)
         out = self.cli("replay", "invocation", delivered["requestId"])
         self.assertNotEqual(out.returncode, 0)  # the handler still fails: exit code says so
         out = self.cli("replay", "invocation", delivered["requestId"], "--async")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         record.wait_for(3)
-        time.sleep(1.0)
+        self.wait_failed(name, 2)
         # Both failed events: the SNS delivery itself and the asynchronous replay of it.
         out = self.cli("replay", "failed", "--function", name, "--since", "1h")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
@@ -123,7 +136,7 @@ class ReplayTest(RecorderTestCase):
                                   Payload=json.dumps({"job": n}).encode())
             ids.append(out["ResponseMetadata"]["RequestId"])
         record.wait_for(3)
-        time.sleep(1.0)  # let the failed outcomes commit
+        self.wait_failed(name, 3)
         # "Fix the code": the same function without FAIL.
         self.lam.update_function_configuration(
             FunctionName=name, Environment={"Variables": {"RECORD_FILE": record.path}})

@@ -140,7 +140,15 @@ class SnsRestartTest(unittest.TestCase):
                    for i, c in enumerate(clients)]
         for thread in threads:
             thread.start()
-        time.sleep(1.0)
+        # Killed once enough publishes went through to mean something, however long that
+        # takes on this machine (the deadline only bounds a hang).
+        deadline = time.monotonic() + 60
+        while True:
+            with lock:
+                if len(acked) >= 40:
+                    break
+            self.assertLess(time.monotonic(), deadline, "publishes did not get through")
+            time.sleep(0.01)
         first.kill()
         stop.set()
         for thread in threads:

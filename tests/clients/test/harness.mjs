@@ -16,7 +16,7 @@ export async function startDaemon(args = ['--ephemeral']) {
   proc.stderr.on('data', (chunk) => output.push(chunk.toString()));
   const lines = readline.createInterface({ input: proc.stdout });
   const endpoint = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('offstage did not become ready: ' + output.join(''))), 10000);
+    const timer = setTimeout(() => reject(new Error('offstage did not become ready: ' + output.join(''))), 30000);
     lines.on('line', (line) => {
       output.push(line + '\n');
       const match = /ready on (http:\/\/\S+)/.exec(line);
