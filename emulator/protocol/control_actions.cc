@@ -160,7 +160,7 @@ HttpResponse ControlApi::Topics(const common::RequestContext& ctx) const {
     }
     token = page->next_token;
   } while (token);
-  return Reply(200, {{"topics", topics}});
+  return Reply(200, {{"region", ctx.region}, {"account", ctx.account}, {"topics", topics}});
 }
 
 HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
@@ -180,7 +180,7 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
     }
     marker = page->next_marker;
   } while (marker);
-  return Reply(200, {{"functions", functions}});
+  return Reply(200, {{"region", ctx.region}, {"account", ctx.account}, {"functions", functions}});
 }
 
 }  // namespace offstage::protocol
