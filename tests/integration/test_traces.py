@@ -319,8 +319,6 @@ class SeedPatternTraceTest(TraceTestCase):
                     run_diffs.append(run_ms - body["handlerMs"])
                     span_diffs.append(duration_ms(span) - body["handlerMs"])
                     exchanges.append(exchange_ms)
-                    # The span is the handler's run and the exchange, nothing else.
-                    self.assertAlmostEqual(duration_ms(span), run_ms + exchange_ms, delta=1e-6)
                 sys.stderr.write(
                     "\n%s over %d warm invocations, minus the handler's own measurement:\n"
                     "  handler run: median %.3f ms, max |d| %.3f ms\n"
