@@ -1,9 +1,13 @@
 #include "emulator/app/config_file.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "emulator/common/arn.h"
 
@@ -50,6 +54,59 @@ std::map<std::string, std::string> GetStringMap(const json& j, const char* key,
   return out;
 }
 
+// Edit distance, ignoring case: how far an unknown key is from each known one.
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Refuses a key the file format does not have, naming it and the closest known key.
+void CheckKeys(const json& object, std::initializer_list<std::string_view> known,
+               const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (key == "$schema" || std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string_view closest;
+    size_t best = std::string::npos;
+    std::string listed;
+    for (std::string_view candidate : known) {
+      const size_t d = Distance(key, candidate);
+      if (d < best) {
+        best = d;
+        closest = candidate;
+      }
+      listed += (listed.empty() ? "" : ", ") + std::string(candidate);
+    }
+    throw ConfigError{where + ": unknown key '" + key + "' (did you mean '" + std::string(closest) +
+                      "'? known keys: " + listed + ")"};
+  }
+}
+
+// 1-based line and column of the byte at 1-based `position` of `text`.
+std::pair<size_t, size_t> LineColumn(const std::string& text, size_t position) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i + 1 < position && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
 const json& GetArray(const json& j, const char* key, const std::string& path) {
   static const json kEmpty = json::array();
   auto it = j.find(key);
@@ -61,6 +118,10 @@ const json& GetArray(const json& j, const char* key, const std::string& path) {
 common::Status ApplyFunction(const json& spec, const std::string& where, const fs::path& base,
                              const common::RequestContext& ctx, lambda::LambdaService& lambda) {
   if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+  CheckKeys(spec,
+            {"name", "runtime", "handler", "code", "environment", "timeout", "memory",
+             "reservedConcurrency", "role", "description", "deadLetterTarget"},
+            where);
   const std::string name = GetString(spec, "name", where);
   fs::path code = GetString(spec, "code", where);
   if (code.is_relative()) code = base / code;
@@ -120,8 +181,21 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   if (!file) return common::Fail(common::Internal("cannot read the config file " + path));
   std::stringstream text;
   text << file.rdbuf();
-  json root = json::parse(text.str(), nullptr, false);
-  if (root.is_discarded() || !root.is_object()) {
+  json root;
+  try {
+    root = json::parse(text.str());
+  } catch (const json::parse_error& error) {
+    // nlohmann's text reads "[json.exception.parse_error.101] parse error at line L, column C:
+    // REASON"; the position is given as the file's line and column, then the reason alone.
+    const auto [line, column] = LineColumn(text.str(), error.byte);
+    std::string reason = error.what();
+    if (size_t colon = reason.find(": "); colon != std::string::npos) {
+      reason = reason.substr(colon + 2);
+    }
+    return common::Fail(common::Internal(path + ":" + std::to_string(line) + ":" +
+                                         std::to_string(column) + ": not valid JSON: " + reason));
+  }
+  if (!root.is_object()) {
     return common::Fail(common::Internal(path + " is not a JSON object (see docs/config.md)"));
   }
   const fs::path base = fs::absolute(path).parent_path();
@@ -130,13 +204,7 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   try {
     ctx.region = GetString(root, "region", path, false, region);
     ctx.account = GetString(root, "account", path, false, account);
-    for (const auto& [key, value] : root.items()) {
-      if (key != "region" && key != "account" && key != "functions" && key != "topics" &&
-          key != "subscriptions" && key != "$schema") {
-        throw ConfigError{path + ": unknown key '" + key +
-                          "' (expected functions, topics, subscriptions, region, account)"};
-      }
-    }
+    CheckKeys(root, {"region", "account", "functions", "topics", "subscriptions"}, path);
     int index = 0;
     for (const auto& spec : GetArray(root, "functions", path)) {
       const std::string where = path + ": functions[" + std::to_string(index++) + "]";
@@ -148,6 +216,7 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
     for (const auto& spec : GetArray(root, "topics", path)) {
       const std::string where = path + ": topics[" + std::to_string(index++) + "]";
       if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+      CheckKeys(spec, {"name", "attributes"}, where);
       sns::CreateTopicInput in;
       in.name = GetString(spec, "name", where);
       for (const auto& [k, v] : GetStringMap(spec, "attributes", where)) {
@@ -171,12 +240,19 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
     for (const auto& spec : GetArray(root, "subscriptions", path)) {
       const std::string where = path + ": subscriptions[" + std::to_string(index++) + "]";
       if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+      CheckKeys(spec, {"topic", "protocol", "endpoint", "attributes"}, where);
       std::string topic = GetString(spec, "topic", where);
       if (!topic.starts_with("arn:")) topic = common::TopicArn(ctx.region, ctx.account, topic);
       const std::string protocol = GetString(spec, "protocol", where, false, "lambda");
       std::string endpoint = GetString(spec, "endpoint", where);
       if (protocol == "lambda" && !endpoint.starts_with("arn:")) {
         endpoint = common::FunctionArn(ctx.region, ctx.account, endpoint);
+      }
+      // SNS accepts a subscription to any function ARN; a file that names a function it does
+      // not define (nor the data directory holds) is a mistake, said at start.
+      if (protocol == "lambda" && !lambda.GetFunction(ctx, endpoint, "")) {
+        throw ConfigError{where + ": the function " + endpoint +
+                          " does not exist (define it under functions)"};
       }
       sns::SubscribeInput in{topic, protocol, endpoint, {}, true};
       for (const auto& [k, v] : GetStringMap(spec, "attributes", where)) {

@@ -38,7 +38,8 @@ std::optional<std::pair<std::string, json>> ParseAttribute(const std::string& te
   return std::make_pair(text.substr(0, eq), json{{"DataType", type}, {"StringValue", value}});
 }
 
-// Posts a control action; prints the daemon's error and returns its exit code (2) on failure.
+// Posts a control action; prints the daemon's error and returns 2 on failure: usage, not
+// found and no daemon are all 2 (1 is kept for a function that failed or a failed check).
 int Call(const DaemonClient& client, const std::string& path, const json& body, json& out,
          const std::string& command) {
   auto result = client.Post(path, body.dump());
@@ -52,7 +53,7 @@ int Call(const DaemonClient& client, const std::string& path, const json& body, 
               << (out.is_object() && out.contains("error") ? out["error"].get<std::string>()
                                                            : result.body)
               << "\n";
-    return result.status == 404 ? 1 : 2;
+    return 2;
   }
   return 0;
 }
@@ -125,8 +126,11 @@ void ActionCommands::Register(CLI::App& app) {
 
   CLI::App* events = app.add_subcommand("events", "Sample events, as `sam local generate-event`");
   events->require_subcommand(1);
-  CLI::App* generate = events->add_subcommand("generate", "Print a sample event");
-  generate->require_subcommand(1);
+  generate_ = events->add_subcommand("generate", "Print a sample event");
+  CLI::App* generate = generate_;
+  generate->require_subcommand(0, 1);
+  // A type that is none of the subcommands lands here, to be named with the known ones.
+  generate->add_option("TYPE", event_type_, "sns, sns-http or destination");
   generate_sns_ = generate->add_subcommand("sns", "The event SNS sends to a Lambda function");
   generate_sns_->add_option("--message", message_, "Message")->capture_default_str();
   generate_sns_->add_option("--subject", subject_, "Subject (default: none)");
@@ -177,6 +181,13 @@ int ActionCommands::Run() {
   if (generate_sns_->parsed()) return GenerateSns(false);
   if (generate_sns_http_->parsed()) return GenerateSns(true);
   if (generate_destination_->parsed()) return GenerateDestination();
+  if (generate_->parsed()) {
+    std::cerr << "offstage events generate: "
+              << (event_type_.empty() ? "give an event type"
+                                      : "unknown event type '" + event_type_ + "'")
+              << "; the known types are sns, sns-http, destination\n";
+    return 2;
+  }
   if (publish_->parsed()) return Publish();
   if (invoke_->parsed()) return Invoke();
   if (topics_->parsed()) return Topics();
@@ -244,6 +255,11 @@ int ActionCommands::ReplayFailed() {
     std::cout << out.dump() << "\n";
     return 0;
   }
+  if (out["redriven"].empty()) {
+    std::cout << "nothing to redrive: " << function_ << " has no failed asynchronous event"
+              << (since_.empty() ? "" : " in the last " + since_) << "\n";
+    return 0;
+  }
   for (const auto& item : out["redriven"]) {
     std::cout << (dry_run_ ? "would redrive " : "redriven ") << item["original"].get<std::string>()
               << (dry_run_ ? "" : " as " + item["request_id"].get<std::string>()) << "\n";
@@ -277,7 +293,7 @@ int ActionCommands::ReplayFile() {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   DaemonClient client(client_);
   const bool tty = isatty(STDERR_FILENO) != 0;
-  int sent = 0, succeeded = 0, failed = 0, malformed = 0;
+  int sent = 0, succeeded = 0, failed = 0, malformed = 0, would_send = 0;
   std::vector<double> latencies_ms;
   const auto start = std::chrono::steady_clock::now();
   int index = 0;
@@ -316,7 +332,7 @@ int ActionCommands::ReplayFile() {
       std::this_thread::sleep_until(due);
     }
     if (dry_run_) {
-      ++sent;
+      ++would_send;
       std::cout << "would send line " << index << ": " << body.dump() << "\n";
       continue;
     }
@@ -370,6 +386,18 @@ int ActionCommands::ReplayFile() {
         {"p99", Percentile(latencies_ms, 0.99)},
         {"max",
          latencies_ms.empty() ? 0 : *std::max_element(latencies_ms.begin(), latencies_ms.end())}}}};
+  if (dry_run_) {
+    // Nothing was sent: the summary says what would have been, and no latency.
+    json planned = {
+        {"dry_run", true}, {"sent", 0}, {"would_send", would_send}, {"malformed", malformed}};
+    if (client_.format == "json") {
+      std::cout << planned.dump() << "\n";
+    } else {
+      std::cout << "dry run: sent nothing; would send " << would_send << " line(s), " << malformed
+                << " malformed\n";
+    }
+    return malformed > 0 ? 1 : 0;
+  }
   if (client_.format == "json") {
     std::cout << summary.dump() << "\n";
   } else {

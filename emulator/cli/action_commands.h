@@ -40,6 +40,8 @@ class ActionCommands {
   CLI::App* generate_sns_ = nullptr;
   CLI::App* generate_sns_http_ = nullptr;
   CLI::App* generate_destination_ = nullptr;
+  CLI::App* generate_ = nullptr;
+  std::string event_type_;  // an unknown `events generate TYPE`
   std::string condition_ = "Success";
   std::string function_arn_ = "arn:aws:lambda:us-east-1:123456789012:function:my-function";
   std::string response_;

@@ -38,8 +38,13 @@ int LogsCommand::Run() {
     }
     auto body = nlohmann::json::parse(result.body, nullptr, false);
     if (result.status != 200 || !body.is_object()) {
-      std::cerr << "offstage logs: the daemon answered " << result.status << ": " << result.body
-                << "\n";
+      // 404: no function of that name (and no stored line under it).
+      if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+        std::cerr << "offstage logs: " << body["error"].get<std::string>() << "\n";
+      } else {
+        std::cerr << "offstage logs: the daemon answered " << result.status << ": " << result.body
+                  << "\n";
+      }
       return 2;
     }
     for (const auto& line : body["lines"]) {

@@ -45,8 +45,11 @@ constexpr std::array kTable = {
     ErrorInfo{"ValidationException", 400, Fault::kSender},
     ErrorInfo{"InvalidZipFileException", 502, Fault::kReceiver, "Message"},
     ErrorInfo{"UnknownOperationException", 404, Fault::kSender},
+    // CreateFunction with a role of another account ("Cross-account pass role is not
+    // allowed."): not in the Lambda model; AWS's generic access-denied shape.
+    ErrorInfo{"AccessDeniedException", 403, Fault::kSender, "Message"},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaUnknownOperation) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaAccessDenied) + 1);
 
 }  // namespace
 

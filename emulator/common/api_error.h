@@ -46,6 +46,7 @@ enum class ErrorCode {
   kLambdaValidation,
   kLambdaInvalidZipFile,
   kLambdaUnknownOperation,
+  kLambdaAccessDenied,
 };
 
 enum class Fault { kSender, kReceiver };

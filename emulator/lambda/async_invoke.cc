@@ -280,26 +280,26 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
   auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
   if (!arn) return Fail(arn.error());
   if (qualifier.empty()) qualifier = qualifier_param;
-  if (!qualifier.empty() && qualifier != "$LATEST") {
-    return Fail(ErrorCode::kLambdaResourceNotFound,
-                "Function not found: " + *arn + ":" + qualifier);
-  }
+  // Both ranges are the request's constraints: AWS answers every violation in one
+  // ValidationException, before it looks for the function.
+  std::vector<std::string> violations;
   if (in.max_retry_attempts && (*in.max_retry_attempts < 0 || *in.max_retry_attempts > 2)) {
-    return Fail(ErrorCode::kLambdaValidation,
-                "1 validation error detected: Value '" + std::to_string(*in.max_retry_attempts) +
-                    "' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have "
-                    "value " +
-                    (*in.max_retry_attempts < 0 ? "greater than or equal to 0"
-                                                : "less than or equal to 2"));
+    violations.push_back(Violation(std::to_string(*in.max_retry_attempts), "maximumRetryAttempts",
+                                   *in.max_retry_attempts < 0
+                                       ? "Member must have value greater than or equal to 0"
+                                       : "Member must have value less than or equal to 2"));
   }
   if (in.max_event_age_seconds &&
       (*in.max_event_age_seconds < 60 || *in.max_event_age_seconds > 21600)) {
-    return Fail(ErrorCode::kLambdaValidation,
-                "1 validation error detected: Value '" + std::to_string(*in.max_event_age_seconds) +
-                    "' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must "
-                    "have value " +
-                    (*in.max_event_age_seconds < 60 ? "greater than or equal to 60"
-                                                    : "less than or equal to 21600"));
+    violations.push_back(Violation(
+        std::to_string(*in.max_event_age_seconds), "maximumEventAgeInSeconds",
+        *in.max_event_age_seconds < 60 ? "Member must have value greater than or equal to 60"
+                                       : "Member must have value less than or equal to 21600"));
+  }
+  if (auto status = Violations(violations); !status) return Fail(status.error());
+  if (!qualifier.empty() && qualifier != "$LATEST") {
+    return Fail(ErrorCode::kLambdaResourceNotFound,
+                "Function not found: " + *arn + ":" + qualifier);
   }
   for (const auto* destination : {&in.on_success, &in.on_failure}) {
     if (*destination && !(*destination)->empty()) {

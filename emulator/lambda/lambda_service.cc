@@ -150,66 +150,85 @@ Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
 }
 
 Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creating) const {
+  // AWS checks the request's constraints first and answers all their violations in one
+  // ValidationException; only then the rules that need more than the request
+  // (InvalidParameterValueException, AccessDeniedException). Members in the model's order.
+  std::vector<std::string> violations;
+  std::optional<common::ApiError> other;
+  if (c.role) Collect(ValidateRole(*c.role), violations, other);
+  if (creating && !c.role) {
+    violations.push_back(
+        "Value null at 'role' failed to satisfy constraint: Member must not be "
+        "null");
+  }
+  if (c.handler && (c.handler->empty() || c.handler->size() > 128)) {
+    violations.push_back(Violation(*c.handler, "handler",
+                                   "Member must satisfy regular expression pattern: [^\\s]+"));
+  }
+  if (c.description && c.description->size() > 256) {
+    violations.push_back(
+        "Value at 'description' failed to satisfy constraint: Member must have length less "
+        "than or equal to 256");
+  }
+  if (c.timeout) Collect(ValidateTimeout(*c.timeout), violations, other);
+  if (c.memory) Collect(ValidateMemory(*c.memory), violations, other);
+  if (c.variables) Collect(ValidateVariables(*c.variables), violations, other);
+  if (c.tracing_mode && *c.tracing_mode != "Active" && *c.tracing_mode != "PassThrough") {
+    violations.push_back(Violation(*c.tracing_mode, "tracingConfig.mode",
+                                   "Member must satisfy enum value set: [Active, PassThrough]"));
+  }
+  if (c.architectures) {
+    std::string listed = "[";
+    for (size_t i = 0; i < c.architectures->size(); ++i) {
+      listed += (i ? ", " : "") + (*c.architectures)[i];
+    }
+    listed += "]";
+    if (c.architectures->empty()) {
+      violations.push_back(
+          Violation(listed, "architectures", "Member must have length greater than or equal to 1"));
+    } else if (c.architectures->size() > 1) {
+      violations.push_back(
+          Violation(listed, "architectures", "Member must have length less than or equal to 1"));
+    } else if ((*c.architectures)[0] != "x86_64" && (*c.architectures)[0] != "arm64") {
+      violations.push_back(Violation(listed, "architectures",
+                                     "Member must satisfy constraint: [Member must satisfy enum "
+                                     "value set: [x86_64, arm64], Member must not be null]"));
+    }
+  }
+  if (c.ephemeral_storage && *c.ephemeral_storage < 512) {
+    violations.push_back(Violation(std::to_string(*c.ephemeral_storage), "ephemeralStorage.size",
+                                   "Member must have value greater than or equal to 512"));
+  } else if (c.ephemeral_storage && *c.ephemeral_storage > 10240) {
+    violations.push_back(Violation(std::to_string(*c.ephemeral_storage), "ephemeralStorage.size",
+                                   "Member must have value less than or equal to 10240"));
+  }
+  if (c.log_format && *c.log_format != "Text" && *c.log_format != "JSON") {
+    violations.push_back(Violation(*c.log_format, "loggingConfig.logFormat",
+                                   "Member must satisfy enum value set: [JSON, Text]"));
+  }
+  if (auto status = Violations(violations); !status) return status;
+  if (other) return Fail(*other);
+
   if (c.role) {
-    if (auto status = ValidateRole(*c.role); !status) return status;
+    if (auto status = ValidateRoleAccount(*c.role, f.account); !status) return status;
     f.role = *c.role;
   }
   if (c.runtime) {
     if (auto status = ValidateRuntime(*c.runtime); !status) return status;
     f.runtime = *c.runtime;
   }
-  if (c.handler) {
-    if (c.handler->empty() || c.handler->size() > 128) {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + *c.handler +
-                      "' at 'handler' failed to satisfy constraint: Member must satisfy regular "
-                      "expression pattern: [^\\s]+");
-    }
-    f.handler = *c.handler;
-  }
+  if (c.handler) f.handler = *c.handler;
   if (creating && (f.runtime.empty() || f.handler.empty())) {
     return InvalidValue(
         "Runtime and Handler are mandatory parameters for functions created with "
         "deployment packages.");
   }
-  if (c.description) {
-    if (c.description->size() > 256) {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value at 'description' failed to satisfy "
-                  "constraint: Member must have length less than or equal to 256");
-    }
-    f.description = *c.description;
-  }
-  if (c.timeout) {
-    if (auto status = ValidateTimeout(*c.timeout); !status) return status;
-    f.timeout = *c.timeout;
-  }
-  if (c.memory) {
-    if (auto status = ValidateMemory(*c.memory); !status) return status;
-    f.memory = *c.memory;
-  }
-  if (c.ephemeral_storage) {
-    if (*c.ephemeral_storage < 512 || *c.ephemeral_storage > 10240) {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + std::to_string(*c.ephemeral_storage) +
-                      "' at 'ephemeralStorage.size' failed to satisfy constraint: Member must "
-                      "have value between 512 and 10240");
-    }
-    f.ephemeral_storage = *c.ephemeral_storage;
-  }
-  if (c.variables) {
-    if (auto status = ValidateVariables(*c.variables); !status) return status;
-    f.variables = *c.variables;
-  }
-  if (c.tracing_mode) {
-    if (*c.tracing_mode != "Active" && *c.tracing_mode != "PassThrough") {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + *c.tracing_mode +
-                      "' at 'tracingConfig.mode' failed to satisfy constraint: Member must "
-                      "satisfy enum value set: [Active, PassThrough]");
-    }
-    f.tracing_mode = *c.tracing_mode;
-  }
+  if (c.description) f.description = *c.description;
+  if (c.timeout) f.timeout = *c.timeout;
+  if (c.memory) f.memory = *c.memory;
+  if (c.ephemeral_storage) f.ephemeral_storage = *c.ephemeral_storage;
+  if (c.variables) f.variables = *c.variables;
+  if (c.tracing_mode) f.tracing_mode = *c.tracing_mode;
   if (c.dead_letter_target) {
     if (c.dead_letter_target->empty()) {
       f.dead_letter_target.reset();
@@ -223,15 +242,7 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
       f.dead_letter_target = *c.dead_letter_target;
     }
   }
-  if (c.architectures) {
-    if (c.architectures->size() != 1 ||
-        ((*c.architectures)[0] != "x86_64" && (*c.architectures)[0] != "arm64")) {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value at 'architectures' failed to satisfy "
-                  "constraint: Member must have length 1 and be one of [x86_64, arm64]");
-    }
-    f.architectures = *c.architectures;
-  }
+  if (c.architectures) f.architectures = *c.architectures;
   if (c.layers) f.layers = *c.layers;
   if (c.kms_key_arn) {
     if (c.kms_key_arn->empty()) {
@@ -240,15 +251,7 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
       f.kms_key_arn = *c.kms_key_arn;
     }
   }
-  if (c.log_format) {
-    if (*c.log_format != "Text" && *c.log_format != "JSON") {
-      return Fail(ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + *c.log_format +
-                      "' at 'loggingConfig.logFormat' failed to satisfy constraint: Member must "
-                      "satisfy enum value set: [JSON, Text]");
-    }
-    f.log_format = *c.log_format;
-  }
+  if (c.log_format) f.log_format = *c.log_format;
   if (c.log_group) f.log_group = *c.log_group;
   return {};
 }
@@ -274,11 +277,6 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   f.tags = in.tags;
   if (auto status = ApplyConfig(f, in.config, /*creating=*/true); !status) {
     return Fail(status.error());
-  }
-  if (!in.config.role) {
-    return Fail(ErrorCode::kLambdaValidation,
-                "1 validation error detected: Value null at 'role' failed to satisfy constraint: "
-                "Member must not be null");
   }
   {
     common::MutexLock lock(mu_);

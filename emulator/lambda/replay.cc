@@ -79,6 +79,8 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
   });
   if (!status) return Fail(status.error());
   std::vector<std::pair<std::string, std::string>> out;
+  // Nothing failed: nothing is redriven and no trace records a redrive of nothing.
+  if (failed.empty()) return out;
   if (dry_run) {
     for (const auto& event : failed) out.emplace_back(event.request_id, "");
     return out;

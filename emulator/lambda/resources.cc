@@ -160,9 +160,11 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
     common::MutexLock lock(mu_);
     auto it = functions_.find(*arn);
     if (it == functions_.end()) return NotFound(*arn);
-    nlohmann::ordered_json statements = it->second.policy_json.empty()
-                                            ? nlohmann::ordered_json::array()
-                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+    if (it->second.policy_json.empty()) {
+      return Fail(ErrorCode::kLambdaResourceNotFound,
+                  "No policy is associated with the given resource.");
+    }
+    nlohmann::ordered_json statements = nlohmann::ordered_json::parse(it->second.policy_json);
     const size_t before = statements.size();
     statements.erase(
         std::remove_if(statements.begin(), statements.end(),

@@ -4,6 +4,8 @@
 #include <regex>
 #include <set>
 
+#include "emulator/common/arn.h"
+
 namespace offstage::lambda {
 namespace {
 
@@ -130,6 +132,43 @@ common::Status ValidateRole(std::string_view role) {
                            "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
   }
   return {};
+}
+
+common::Status ValidateRoleAccount(std::string_view role, std::string_view account) {
+  // arn:PARTITION:iam::ACCOUNT:role/NAME, already of ValidateRole's shape.
+  const auto parsed = common::ParseArn(role);
+  if (parsed && !account.empty() && parsed->account != account) {
+    return Fail(ErrorCode::kLambdaAccessDenied, "Cross-account pass role is not allowed.");
+  }
+  return {};
+}
+
+std::string Violation(std::string_view value, std::string_view member, std::string_view rule) {
+  return "Value '" + std::string(value) + "' at '" + std::string(member) +
+         "' failed to satisfy constraint: " + std::string(rule);
+}
+
+void Collect(const common::Status& status, std::vector<std::string>& violations,
+             std::optional<common::ApiError>& other) {
+  if (status) return;
+  constexpr std::string_view kPrefix = "1 validation error detected: ";
+  const common::ApiError& error = status.error();
+  if (error.code == ErrorCode::kLambdaValidation && error.message.starts_with(kPrefix)) {
+    violations.push_back(error.message.substr(kPrefix.size()));
+  } else if (!other) {
+    other = error;
+  }
+}
+
+common::Status Violations(const std::vector<std::string>& violations) {
+  if (violations.empty()) return {};
+  std::string message =
+      std::to_string(violations.size()) +
+      (violations.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  for (size_t i = 0; i < violations.size(); ++i) {
+    message += (i ? "; " : "") + violations[i];
+  }
+  return Fail(ErrorCode::kLambdaValidation, std::move(message));
 }
 
 common::Status ValidateTimeout(int timeout) {

@@ -24,7 +24,10 @@ HttpResponse BadRequest(const std::string& message) {
   return Reply(400, {{"error", message}, {"code", "BadRequest"}});
 }
 
+// A POST without a body (or only whitespace) is an empty object: the action then names the
+// member it needs, or runs with its defaults.
 std::optional<json> Body(const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   auto parsed = json::parse(text, nullptr, false);
   if (!parsed.is_object()) return std::nullopt;
   return parsed;
@@ -131,7 +134,10 @@ HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::st
   if (!function) return BadRequest("function is required");
   lambda::InvokeInput in;
   in.function_name = *function;
-  in.payload = String(*body, "payload").value_or("");
+  // "payload" is the event's JSON text, or the event itself as any other JSON value.
+  if (auto it = body->find("payload"); it != body->end() && !it->is_null()) {
+    in.payload = it->is_string() ? it->get<std::string>() : it->dump();
+  }
   in.type = Flag(*body, "async") ? lambda::InvocationType::kEvent
                                  : lambda::InvocationType::kRequestResponse;
   auto out = lambda_.Invoke(ctx, in);

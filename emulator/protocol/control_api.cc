@@ -18,7 +18,8 @@ HttpResponse ControlApi::Health() const {
   return HttpResponse{200, "application/json", health_(), {}};
 }
 
-HttpResponse ControlApi::Logs(const std::map<std::string, std::string>& query) const {
+HttpResponse ControlApi::Logs(const common::RequestContext& ctx,
+                              const std::map<std::string, std::string>& query) const {
   auto get = [&](const char* key) {
     auto it = query.find(key);
     return it == query.end() ? std::string() : it->second;
@@ -37,6 +38,14 @@ HttpResponse ControlApi::Logs(const std::map<std::string, std::string>& query) c
   }
   auto lines = logs_.Lines(function, since_ns, after, limit);
   if (!lines) return JsonReply(500, {{"error", lines.error().message}});
+  // A deleted function's stored lines can still be read; a name nothing ever ran under is a
+  // mistake worth saying.
+  if (lines->empty() && after == 0) {
+    if (auto found = lambda_.GetFunction(ctx, function, ""); !found) {
+      return JsonReply(404, {{"error", found.error().message},
+                             {"code", std::string(found.error().info().aws_code)}});
+    }
+  }
   nlohmann::json out = nlohmann::json::array();
   int64_t last = after;
   for (const auto& entry : *lines) {

@@ -24,8 +24,10 @@ class ControlApi {
       : health_(std::move(health)), logs_(logs), traces_(traces), sns_(sns), lambda_(lambda) {}
 
   HttpResponse Health() const;
-  // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N
-  HttpResponse Logs(const std::map<std::string, std::string>& query) const;
+  // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N; 404 for a function that
+  // does not exist and left no lines.
+  HttpResponse Logs(const common::RequestContext& ctx,
+                    const std::map<std::string, std::string>& query) const;
   // GET /_offstage/traces?limit=N: the most recent traces, newest first.
   HttpResponse Traces(const std::map<std::string, std::string>& query) const;
   // GET /_offstage/traces/{trace-id}: the tree, every timestamp, and the figures.

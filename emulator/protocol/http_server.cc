@@ -283,10 +283,10 @@ void HttpServer::Routes() {
     }
   });
   server_->Get("/_offstage/logs",
-               [this, control](const httplib::Request& req, httplib::Response& res) {
+               [this, context, control](const httplib::Request& req, httplib::Response& res) {
                  std::map<std::string, std::string> query;
                  for (const auto& [key, value] : req.params) query[key] = value;
-                 control(req, res, control_->Logs(query));
+                 control(req, res, control_->Logs(context(req), query));
                });
 
   server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -71,6 +71,11 @@ bool IsOr(const std::string& key, const json& value) {
   return true;
 }
 
+// AWS compares numbers with five digits of accuracy after the decimal point (its filter
+// policy constraints): every number, in the policy and in the message, is kept as its value
+// in units of 1e-5, rounded, so 1.000001 and 1.000002 are equal and 1.00001 is not 1.00002.
+double Quantize(double x) { return std::round(x * 1e5); }
+
 Value FromJson(const json& j) {
   Value v;
   if (j.is_string()) {
@@ -78,7 +83,7 @@ Value FromJson(const json& j) {
     v.text = j.get<std::string>();
   } else if (j.is_number()) {
     v.kind = Value::Kind::kNumber;
-    v.number = j.get<double>();
+    v.number = Quantize(j.get<double>());
   } else if (j.is_boolean()) {
     v.kind = Value::Kind::kBool;
     v.flag = j.get<bool>();
@@ -138,7 +143,7 @@ void ParseNumeric(const json& v, Condition& c) {
   if (v.size() < 2 || !v[1].is_number()) {
     throw ParseError{"Value of " + (op == "=" ? std::string("equals") : op) + " must be numeric"};
   }
-  c.terms.emplace_back(op, v[1].get<double>());
+  c.terms.emplace_back(op, Quantize(v[1].get<double>()));
   if (v.size() == 2) return;
   if (op != ">" && op != ">=") throw ParseError{"Too many elements in numeric expression"};
   if (!v[2].is_string()) throw ParseError{"Bad value in numeric range: " + Describe(v[2])};
@@ -147,7 +152,7 @@ void ParseNumeric(const json& v, Condition& c) {
   if (v.size() < 4 || !v[3].is_number()) throw ParseError{"Value of " + op2 + " must be numeric"};
   if (v[3].get<double>() <= v[1].get<double>()) throw ParseError{"Bottom must be less than top"};
   if (v.size() > 4) throw ParseError{"Too many terms in numeric range expression"};
-  c.terms.emplace_back(op2, v[3].get<double>());
+  c.terms.emplace_back(op2, Quantize(v[3].get<double>()));
 }
 
 Condition ParseCondition(const json& r) {
@@ -478,7 +483,7 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
     } else if (attribute.data_type.starts_with("Number")) {
       Value v;
       v.kind = Value::Kind::kNumber;
-      v.number = std::strtod(text.c_str(), nullptr);
+      v.number = Quantize(std::strtod(text.c_str(), nullptr));
       parsed.push_back(v);
     } else {
       Value v;

@@ -411,6 +411,14 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
   if (auto status = CheckTopicArn(ctx, "TopicArn", in.topic_arn); !status) {
     return Fail(status.error());
   }
+  // AWS answers NotFound for a missing topic before it looks at the protocol or the endpoint.
+  bool fifo_topic = false;
+  {
+    common::MutexLock lock(mu_);
+    auto topic = topics_.find(in.topic_arn);
+    if (topic == topics_.end()) return TopicNotFoundError();
+    fifo_topic = topic->second.fifo();
+  }
   if (!IsKnownProtocol(in.protocol)) {
     return Fail(
         InvalidParameter("Invalid parameter: Amazon SNS does not support this protocol "
@@ -424,6 +432,11 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
   }
   if (auto status = ValidateEndpoint(in.protocol, *in.endpoint); !status) {
     return Fail(status.error());
+  }
+  if (in.protocol == "sqs" && !fifo_topic && in.endpoint->ends_with(".fifo")) {
+    return Fail(InvalidParameter(
+        "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be "
+        "subscribed to standard SNS topics"));
   }
   AttributeMap attributes;
   for (const auto& [name, value] : in.attributes) {

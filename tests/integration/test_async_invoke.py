@@ -308,6 +308,20 @@ class AsyncInvokeTest(RecorderTestCase):
             "1 validation error detected: Value '59' at 'maximumEventAgeInSeconds' failed to "
             "satisfy constraint: Member must have value greater than or equal to 60",
             FunctionName=name, MaximumEventAgeInSeconds=59)
+        # Every violated range is named in one answer, in the model's member order, and the
+        # constraints come before the function is looked up (or a qualifier refused).
+        for function, qualifier in ((name, None), (self.unique("missing"), None),
+                                    (name, "7")):
+            with self.subTest(function=function, qualifier=qualifier):
+                extra = {"Qualifier": qualifier} if qualifier else {}
+                self.assertClientError(
+                    raw.put_function_event_invoke_config, "ValidationException", 400,
+                    "2 validation errors detected: Value '-1' at 'maximumRetryAttempts' failed "
+                    "to satisfy constraint: Member must have value greater than or equal to 0; "
+                    "Value '21601' at 'maximumEventAgeInSeconds' failed to satisfy constraint: "
+                    "Member must have value less than or equal to 21600",
+                    FunctionName=function, MaximumRetryAttempts=-1,
+                    MaximumEventAgeInSeconds=21601, **extra)
         err = self.assertClientError(
             self.lam.put_function_event_invoke_config, "InvalidParameterValueException", 400,
             FunctionName=name, DestinationConfig={"OnFailure": {"Destination": "not-an-arn"}})

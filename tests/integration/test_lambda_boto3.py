@@ -517,7 +517,14 @@ class LambdaBoto3Test(AwsClientsTestCase):
         self.assertClientError(self.lam.get_policy, "ResourceNotFoundException", 404,
                                FunctionName=name)
         self.assertClientError(self.lam.remove_permission, "ResourceNotFoundException", 404,
+                               "No policy is associated with the given resource.",
                                FunctionName=name, StatementId="sns-invoke")
+        # With a policy, an unknown statement id is named.
+        self.lam.add_permission(FunctionName=name, StatementId="kept",
+                                Action="lambda:InvokeFunction", Principal="sns.amazonaws.com")
+        self.assertClientError(self.lam.remove_permission, "ResourceNotFoundException", 404,
+                               "Statement gone is not found in resource policy.",
+                               FunctionName=name, StatementId="gone")
 
     def test_tags(self):
         name = self.create("tags", "node-cjs")
@@ -575,9 +582,63 @@ class LambdaBoto3Test(AwsClientsTestCase):
         self.assertTrue(err["Error"]["Message"].startswith(
             "Value nodejs99.x at 'runtime' failed to satisfy constraint: Member must satisfy "
             "enum value set"), err["Error"]["Message"])
-        err = self.assertClientError(self.lam.create_function, "ValidationException", 400,
-                                     **self.create_args(Role="not-a-role"))
-        self.assertIn("at 'role' failed to satisfy constraint", err["Error"]["Message"])
+        self.assertClientError(
+            self.lam.create_function, "ValidationException", 400,
+            "1 validation error detected: Value 'not-a-role' at 'role' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+            **self.create_args(Role="not-a-role"))
+        # A role of another account is refused as AWS refuses it (moto's recorded message).
+        self.assertClientError(
+            self.lam.create_function, "AccessDeniedException", 403,
+            "Cross-account pass role is not allowed.",
+            **self.create_args(Role="arn:aws:iam::123456789012:role/lambda-role"))
+        name = self.create("role", "node-cjs")
+        self.assertClientError(
+            self.lam.update_function_configuration, "AccessDeniedException", 403,
+            "Cross-account pass role is not allowed.",
+            FunctionName=name, Role="arn:aws:iam::123456789012:role/lambda-role")
+        self.assertEqual(self.lam.get_function_configuration(FunctionName=name)["Role"], ROLE)
+
+    def test_architectures_and_ephemeral_storage_constraints(self):
+        # LocalStack's real-AWS snapshots give the architectures texts; every one is a
+        # ValidationException, answered before anything else about the request.
+        raw = boto3_unvalidated(self.endpoint)
+        self.addCleanup(raw.close)
+        prefix = "1 validation error detected: "
+        for architectures, rule in (
+                (["x86_64", "arm64"], "Member must have length less than or equal to 1"),
+                (["foo"], "Member must satisfy constraint: [Member must satisfy enum value set: "
+                          "[x86_64, arm64], Member must not be null]")):
+            with self.subTest(architectures=architectures):
+                self.assertClientError(
+                    raw.create_function, "ValidationException", 400,
+                    prefix + "Value '[%s]' at 'architectures' failed to satisfy constraint: %s"
+                    % (", ".join(architectures), rule),
+                    **self.create_args(Architectures=architectures))
+        for size, rule in ((511, "greater than or equal to 512"),
+                           (10241, "less than or equal to 10240")):
+            with self.subTest(size=size):
+                self.assertClientError(
+                    raw.create_function, "ValidationException", 400,
+                    prefix + "Value '%d' at 'ephemeralStorage.size' failed to satisfy "
+                    "constraint: Member must have value %s" % (size, rule),
+                    **self.create_args(EphemeralStorage={"Size": size}))
+        # Two violations are one answer naming both; a constraint violation comes before the
+        # missing Handler (InvalidParameterValueException).
+        args = self.create_args(Architectures=["foo"], EphemeralStorage={"Size": 1})
+        del args["Handler"]
+        err = self.assertClientError(raw.create_function, "ValidationException", 400, **args)
+        message = err["Error"]["Message"]
+        self.assertTrue(message.startswith("2 validation errors detected: "), message)
+        self.assertIn("at 'architectures'", message)
+        self.assertIn("Value '1' at 'ephemeralStorage.size'", message)
+        # Nothing was created by the refused calls; valid values are kept.
+        name = self.create("arch", "node-cjs", Architectures=["arm64"],
+                           EphemeralStorage={"Size": 1024})
+        conf = self.lam.get_function_configuration(FunctionName=name)
+        self.assertEqual(conf["Architectures"], ["arm64"])
+        self.assertEqual(conf["EphemeralStorage"], {"Size": 1024})
 
     def test_timeout_and_memory_out_of_range(self):
         # botocore itself refuses values under the model's minimum, before any request.

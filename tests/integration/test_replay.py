@@ -148,7 +148,7 @@ class ReplayTest(RecorderTestCase):
         # A redriven event is marked and never redriven again.
         out = self.cli("replay", "failed", "--function", name, "--since", "1h")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertIn("0 event(s) redriven", out.stdout)
+        self.assertIn("nothing to redrive", out.stdout)
         self.assertEqual(record.count_after(1.5), 6)
 
     def test_replay_file_to_a_topic_at_a_rate_with_a_malformed_line(self):
@@ -328,6 +328,108 @@ class ReplayTest(RecorderTestCase):
         out = self.cli("events", "generate", "sns", "--attribute", "novalue")
         self.assertEqual(out.returncode, 2)
         self.assertIn("NAME=VALUE", out.stderr)
+
+    # ---- what the CLI and the control API say must be true (issue #14, point 7) ----
+
+    def post(self, path, body=None):
+        """POSTs raw bytes (None: no body at all) to the control API: (status, JSON answer)."""
+        import urllib.error
+        import urllib.request
+        request = urllib.request.Request(self.endpoint + path, data=body or b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def replay_trace_count(self):
+        _, body = self.daemon.get("/_offstage/traces?limit=1000")
+        return sum(1 for t in json.loads(body)["traces"] if t["root_kind"] == "replay")
+
+    def test_an_empty_redrive_records_no_trace_and_says_nothing_to_redrive(self):
+        name, _ = self.recorder("calm")
+        before = self.replay_trace_count()
+        for extra in ((), ("--dry-run",)):
+            with self.subTest(extra=extra):
+                out = self.cli("replay", "failed", "--function", name, *extra)
+                self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+                self.assertIn("nothing to redrive", out.stdout)
+        status, answer = self.post("/_offstage/replay/failed",
+                                   json.dumps({"function": name}).encode())
+        self.assertEqual((status, answer), (200, {"redriven": []}))
+        self.assertEqual(self.replay_trace_count(), before)
+
+    def test_replay_file_dry_run_reports_nothing_sent(self):
+        topic, _, record = self.topic_with_recorder()
+        path = os.path.join(self.dir, "dry.jsonl")
+        with open(path, "w") as f:
+            f.write('{"Message": "a"}\n{"Message": "b"}\n')
+        out = self.cli("replay", "file", path, "--topic", topic, "--dry-run")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("would send line 2", out.stdout)
+        self.assertIn("sent nothing; would send 2 line(s)", out.stdout)
+        self.assertNotIn("sent 2", out.stdout)
+        out = self.cli("replay", "file", path, "--topic", topic, "--dry-run", "--format", "json")
+        summary = json.loads(out.stdout.strip().splitlines()[-1])
+        self.assertEqual((summary["sent"], summary["would_send"]), (0, 2))
+        self.assertEqual(record.count_after(1.0), 0)
+
+    def test_invoke_exit_codes_tell_a_function_error_from_a_missing_function(self):
+        name, _ = self.recorder("failing", env={"FAIL": "1"})
+        out = self.cli("invoke", name, "{}")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("function error", out.stderr)
+        out = self.cli("invoke", "no-such-function", "{}")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("Function not found", out.stderr)
+        self.assertIn("no-such-function", out.stderr)
+        out = self.cli("replay", "message", "00000000-0000-0000-0000-000000000000")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+
+    def test_events_generate_unknown_type_names_the_known_ones(self):
+        out = self.cli("events", "generate", "kinesis")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("unknown event type 'kinesis'", out.stderr)
+        self.assertIn("sns, sns-http, destination", out.stderr)
+        out = self.cli("events", "generate")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("sns, sns-http, destination", out.stderr)
+
+    def test_logs_of_a_function_that_does_not_exist(self):
+        for extra in ((), ("-f",)):
+            with self.subTest(extra=extra):
+                out = self.cli("logs", "no-such-logs", *extra)
+                self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+                self.assertIn("Function not found", out.stderr)
+                self.assertIn("no-such-logs", out.stderr)
+        name, _ = self.recorder("quiet")  # exists, never ran: no lines, exit 0
+        out = self.cli("logs", name)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(out.stdout, "")
+
+    def test_control_api_bodies(self):
+        name, record = self.recorder("direct")
+        # No body at all, or an empty one: the action names what it needs.
+        for path, member in (("/_offstage/invoke", "function"), ("/_offstage/publish", "topic"),
+                             ("/_offstage/replay/failed", "function"),
+                             ("/_offstage/replay/message", "message_id"),
+                             ("/_offstage/replay/invocation", "request_id")):
+            for body in (None, b" \n"):
+                with self.subTest(path=path, body=body):
+                    status, answer = self.post(path, body)
+                    self.assertEqual(status, 400, answer)
+                    self.assertEqual(answer["error"], member + " is required")
+        status, answer = self.post("/_offstage/invoke", b"[1]")
+        self.assertEqual((status, answer["error"]), (400, "the body must be a JSON object"))
+        # payload as the event's JSON text, or as the JSON object itself.
+        for payload in ('{"n": 1}', {"n": 1}):
+            with self.subTest(payload=payload):
+                status, answer = self.post("/_offstage/invoke", json.dumps(
+                    {"function": name, "payload": payload}).encode())
+                self.assertEqual(status, 200, answer)
+                self.assertEqual(answer["function_error"], "")
+        got = record.wait_for(2)
+        self.assertEqual([r["event"] for r in got], [{"n": 1}, {"n": 1}])
 
 
 if __name__ == "__main__":
