@@ -8,7 +8,7 @@ namespace {
 HttpRequest Request(std::string method, std::vector<std::pair<std::string, std::string>> headers) {
   HttpRequest request;
   request.method = std::move(method);
-  request.path = "/";
+  request.path.push_back('/');  // (g++ 12 misreads an assignment here as -Wrestrict)
   request.headers = std::move(headers);
   return request;
 }

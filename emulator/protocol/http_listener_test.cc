@@ -120,7 +120,7 @@ TEST_CASE("RequestParser keeps HTTP/1.0 and Connection: close requests to one an
 
 TEST_CASE("HttpRequest decodes query parameters leniently") {
   HttpRequest request;
-  request.query = "a=1&b=x+y%21&a=2&flag&bad=%zz";
+  request.query = std::string("a=1&b=x+y%21&a=2&flag&bad=%zz");
   const auto params = request.QueryParams();
   CHECK(params.count("a") == 2);
   CHECK(params.find("b")->second == "x y!");
