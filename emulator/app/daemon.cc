@@ -168,6 +168,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   server_options.threads = options.http_threads;
   server_options.default_region = options.region;
   server_options.default_account = options.account;
+  server_options.cors_origins = options.cors_origins;
+  server_options.allowed_hosts = options.allowed_hosts;
   Daemon* self = daemon.get();
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);

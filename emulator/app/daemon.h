@@ -38,6 +38,8 @@ struct DaemonOptions {
   std::string region = "us-east-1";
   std::string account = "000000000000";
   int http_threads = 64;
+  std::vector<std::string> cors_origins;   // browser origins allowed besides loopback ones
+  std::vector<std::string> allowed_hosts;  // Host names allowed besides loopback ones
   bool quiet = false;
   bool freeze = true;
   int64_t idle_timeout_seconds = 600;

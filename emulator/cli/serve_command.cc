@@ -60,6 +60,16 @@ void ServeCommand::Register(CLI::App& app) {
   command_->add_option("--http-threads", options_.http_threads, "HTTP worker threads")
       ->capture_default_str()
       ->check(CLI::Range(4, 1024));
+  command_
+      ->add_option("--cors-origins", options_.cors_origins,
+                   "Browser origins (scheme://host[:port], comma-separated) that may call the "
+                   "daemon besides loopback ones; others are refused (docs/security.md)")
+      ->delimiter(',');
+  command_
+      ->add_option("--allowed-hosts", options_.allowed_hosts,
+                   "Host names (name or name:port, comma-separated) accepted besides loopback "
+                   "ones when bound to a loopback address (docs/security.md)")
+      ->delimiter(',');
   command_->add_flag("--quiet", options_.quiet, "Print only the ready line and errors");
   command_->add_flag("!--no-freeze", options_.freeze,
                      "Do not stop idle execution environments (SIGSTOP) between invocations");

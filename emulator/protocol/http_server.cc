@@ -1,13 +1,11 @@
 #include "emulator/protocol/http_server.h"
 
-#include <httplib.h>
-#include <netdb.h>
 #include <time.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
@@ -28,14 +26,6 @@ std::string HttpDate() {
   return buf;
 }
 
-bool IsAccountId(std::string_view text) {
-  if (text.size() != 12) return false;
-  for (char c : text) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 // "us-west-2", "eu-central-1", "us-gov-west-1": lowercase words and a number, by dashes.
 bool IsRegion(std::string_view text) {
   if (text.empty() || text.size() > 32 || !std::isdigit(static_cast<unsigned char>(text.back()))) {
@@ -50,16 +40,51 @@ bool IsRegion(std::string_view text) {
   return text.find('-') != std::string_view::npos;
 }
 
-void Send(httplib::Response& res, const HttpResponse& reply, const std::string& request_id) {
-  res.status = reply.status;
-  res.set_header("x-amzn-RequestId", request_id);
-  res.set_header("Date", HttpDate());
-  for (const auto& [name, value] : reply.headers) {
-    if (name != "x-amzn-RequestId") res.set_header(name, value);
+bool IsAccountId(std::string_view text) {
+  if (text.size() != 12) return false;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
-  if (!reply.body.empty() || !reply.content_type.empty()) {
-    res.set_content(reply.body, reply.content_type);
-  }
+  return true;
+}
+
+// Adds the request id and Date every AWS answer carries.
+HttpResponse Stamp(HttpResponse reply, const std::string& request_id) {
+  std::erase_if(reply.headers,
+                [](const auto& header) { return header.first == "x-amzn-RequestId"; });
+  reply.headers.emplace_back("x-amzn-RequestId", request_id);
+  reply.headers.emplace_back("Date", HttpDate());
+  return reply;
+}
+
+HttpResponse Plain(int status, std::string body, std::string content_type) {
+  HttpResponse reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  reply.content_type = std::move(content_type);
+  return reply;
+}
+
+// "/prefix/<one segment>": the segment, or "" when the path is not of that shape.
+std::string Segment(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return "";
+  const std::string_view rest = path.substr(prefix.size());
+  if (rest.empty() || rest.find('/') != std::string_view::npos) return "";
+  return std::string(rest);
+}
+
+// Lambda's REST-JSON API: every path starts with a date segment (section 1 of the wire
+// reference), e.g. /2015-03-31/functions.
+bool IsDatedPath(std::string_view path) {
+  static const std::regex dated(R"(/\d{4}-\d{2}-\d{2}/.*)");
+  return std::regex_match(path.begin(), path.end(), dated);
+}
+
+std::map<std::string, std::string> SingleValued(
+    const std::multimap<std::string, std::string>& all) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : all) out.emplace(key, value);
+  return out;
 }
 
 }  // namespace
@@ -76,249 +101,164 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
                                             backends.traces, backends.sns, backends.lambda)),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
-      prune_(std::move(backends.prune)),
-      server_(std::make_unique<httplib::Server>()) {
-  const int threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Debian's library bakes in a keep-alive max of 5 requests and no TCP_NODELAY: without
-  // NODELAY every response waits for a delayed ACK (~40 ms); see build-facts.md.
-  server_->set_tcp_nodelay(true);
-  server_->set_keep_alive_max_count(100000);
-  // cpp-httplib's stop() waits for idle keep-alive connections to time out, so this bounds
-  // how long shutdown can take; clients reconnect transparently after it.
-  server_->set_keep_alive_timeout(2);
-  server_->set_read_timeout(10, 0);
-  server_->set_write_timeout(10, 0);
-  server_->set_payload_max_length(80 * 1024 * 1024);  // a 50 MB zip, base64-encoded, fits
-  Routes();
+      prune_(std::move(backends.prune)) {
+  ListenerOptions listener;
+  listener.host = options_.host;
+  listener.port = options_.port;
+  listener.threads = options_.threads;
+  listener.limits.max_body = 80 * 1024 * 1024;  // a 50 MB zip, base64-encoded, fits
+  listener_ = std::make_unique<HttpListener>(
+      std::move(listener), [this](const HttpRequest& request) { return Handle(request); });
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 common::Result<int> HttpServer::Bind() {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int rc = getaddrinfo(options_.host.c_str(), nullptr, &hints, &found); rc != 0) {
-    return common::Fail(common::Internal(
-        "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": the host " +
-        options_.host + " does not resolve (" + gai_strerror(rc) + "; --host)"));
-  }
-  freeaddrinfo(found);
-  errno = 0;
-  const int port = runtime::BindWithFullBacklog(*server_, options_.host, options_.port);
-  if (port < 0) {
-    const int error = errno;
-    return common::Fail(common::Internal(
-        "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-        (error == EADDRINUSE ? "the port is already in use (another offstage daemon, or another "
-                               "program: stop it or choose --port)"
-         : error == EADDRNOTAVAIL
-             ? "no network interface of this machine has the address " + options_.host + " (--host)"
-             : std::string(std::strerror(error)))));
-  }
+  auto port = listener_->Bind();
+  if (!port) return port;
+  BrowserPolicy policy;
+  policy.cors_origins = options_.cors_origins;
+  policy.allowed_hosts = options_.allowed_hosts;
+  // Bound to every address (the container), clients name the daemon by any service name.
+  policy.check_host = listener_->bound_to_loopback();
+  guard_ = std::make_unique<BrowserGuard>(std::move(policy));
   return port;
 }
 
-void HttpServer::Serve() { server_->listen_after_bind(); }
+void HttpServer::Serve() { listener_->Serve(); }
 
-void HttpServer::WaitUntilServing() { runtime::WaitUntilRunning(*server_); }
+void HttpServer::WaitUntilServing() { listener_->WaitUntilServing(); }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
+  if (listener_) listener_->Stop();
 }
 
-void HttpServer::Routes() {
-  auto context = [this](const httplib::Request& req) {
-    sns::RequestContext ctx;
-    ctx.received_ns = clock_.NowNanos();
-    ctx.request_id = ids_.Uuid();
-    ctx.region = options_.default_region;
-    ctx.account = options_.default_account;
-    if (auto scope = ParseCredentialScope(req.get_header_value("Authorization"))) {
-      ctx.region = scope->region;
-      ctx.access_key_id = scope->access_key_id;
-      if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
-    }
-    // offstage's own clients (the CLI) name the region and account a control request is for.
-    if (const std::string region = req.get_header_value("X-Offstage-Region"); IsRegion(region)) {
-      ctx.region = region;
-    }
-    if (const std::string account = req.get_header_value("X-Offstage-Account");
-        IsAccountId(account)) {
-      ctx.account = account;
-    }
-    ctx.trace_header = req.get_header_value("X-Amzn-Trace-Id");
-    if (attribute_) attribute_(ctx);
-    return ctx;
-  };
+common::RequestContext HttpServer::Context(const HttpRequest& req) const {
+  sns::RequestContext ctx;
+  ctx.received_ns = clock_.NowNanos();
+  ctx.request_id = ids_.Uuid();
+  ctx.region = options_.default_region;
+  ctx.account = options_.default_account;
+  if (auto scope = ParseCredentialScope(req.Header("authorization"))) {
+    ctx.region = scope->region;
+    ctx.access_key_id = scope->access_key_id;
+    if (IsAccountId(scope->access_key_id)) ctx.account = scope->access_key_id;
+  }
+  // offstage's own clients (the CLI) name the region and account a control request is for.
+  if (const std::string region = req.Header("x-offstage-region"); IsRegion(region)) {
+    ctx.region = region;
+  }
+  if (const std::string account = req.Header("x-offstage-account"); IsAccountId(account)) {
+    ctx.account = account;
+  }
+  ctx.trace_header = req.Header("x-amzn-trace-id");
+  if (attribute_) attribute_(ctx);
+  return ctx;
+}
 
-  auto sns = [this, context](const httplib::Request& req, httplib::Response& res,
-                             std::string_view form) {
-    const sns::RequestContext ctx = context(req);
-    auto params = FormParams::Parse(form);
-    const HttpResponse reply = params ? sns_codec_->Handle(ctx, *params)
-                                      : SnsCodec::RenderError(params.error(), ctx.request_id);
-    Send(res, reply, ctx.request_id);
-  };
+HttpResponse HttpServer::Handle(const HttpRequest& request) {
+  // Browser rules first, before any routing (DESIGN decision 14).
+  if (auto screened = guard_->Screen(request)) return *screened;
+  HttpResponse reply;
+  try {
+    reply = Route(request);
+  } catch (const std::exception& e) {
+    log_.Error(std::string("internal error while handling a request: ") + e.what());
+    const std::string request_id = ids_.Uuid();
+    reply = Stamp(SnsCodec::RenderError(
+                      common::Internal(std::string("Internal error: ") + e.what()), request_id),
+                  request_id);
+  }
+  guard_->Decorate(request, reply);
+  return reply;
+}
 
-  // Read the body through a content reader: Debian's cpp-httplib otherwise answers 413 to any
-  // x-www-form-urlencoded body over 8 KiB (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH is
-  // compiled into the library), which would refuse every Publish above that size.
-  server_->Post("/", [sns](const httplib::Request& req, httplib::Response& res,
-                           const httplib::ContentReader& content_reader) {
-    std::string body;
-    const bool complete = content_reader([&](const char* data, size_t length) {
-      body.append(data, length);
-      return true;
-    });
-    if (!complete) {
-      // The client sent less than its Content-Length and went away (or timed out): never act
-      // on a partial request.
-      res.status = 400;
-      return;
-    }
-    sns(req, res, body);
-  });
-  // Old clients and the SubscribeURL/UnsubscribeURL links send the query in the URL.
-  server_->Get("/", [sns](const httplib::Request& req, httplib::Response& res) {
-    const size_t q = req.target.find('?');
-    sns(req, res,
-        q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
-  });
+HttpResponse HttpServer::Route(const HttpRequest& req) {
+  const std::string& method = req.method;
+  const std::string& path = req.path;
 
-  auto lambda = [this, context](const httplib::Request& req, httplib::Response& res) {
-    const sns::RequestContext ctx = context(req);
+  // SNS awsQuery: a form body on POST /; old clients and the SubscribeURL/UnsubscribeURL links
+  // send the query in the URL of GET /.
+  if (path == "/" && (method == "POST" || method == "GET")) {
+    const sns::RequestContext ctx = Context(req);
+    auto params = FormParams::Parse(method == "POST" ? std::string_view(req.body)
+                                                     : std::string_view(req.query));
+    return Stamp(params ? sns_codec_->Handle(ctx, *params)
+                        : SnsCodec::RenderError(params.error(), ctx.request_id),
+                 ctx.request_id);
+  }
+
+  // Lambda's REST-JSON API, whatever the Content-Type (curl -d sends a form type).
+  if (IsDatedPath(path) &&
+      (method == "GET" || method == "POST" || method == "PUT" || method == "DELETE")) {
+    const sns::RequestContext ctx = Context(req);
     LambdaRequest request;
-    request.method = req.method;
-    request.path = req.path;
-    for (const auto& [key, value] : req.params) request.query.emplace(key, value);
-    for (const auto& [name, value] : req.headers) {
-      request.headers[common::ToLower(name)] = value;
-    }
+    request.method = method;
+    request.path = path;
+    request.query = req.QueryParams();
+    for (const auto& [name, value] : req.headers) request.headers.emplace(name, value);
     request.body = req.body;
-    const HttpResponse reply = lambda_codec_->Handle(ctx, request);
+    HttpResponse reply = lambda_codec_->Handle(ctx, request);
     std::string request_id = ctx.request_id;
     for (const auto& [name, value] : reply.headers) {
       if (name == "x-amzn-RequestId") request_id = value;
     }
-    Send(res, reply, request_id);
-  };
-  // Lambda's REST-JSON API: every path starts with a date segment (§1 of the wire reference).
-  const std::string dated = R"(/\d{4}-\d{2}-\d{2}/.*)";
-  server_->Get(dated, lambda);
-  server_->Post(dated, lambda);
-  server_->Put(dated, lambda);
-  server_->Delete(dated, lambda);
+    return Stamp(std::move(reply), request_id);
+  }
 
-  auto control = [this](const httplib::Request& req, httplib::Response& res,
-                        const HttpResponse& reply) {
-    (void)req;
-    res.status = reply.status;
-    res.set_content(reply.body, reply.content_type);
-  };
-  server_->Get("/_offstage/health",
-               [this, control](const httplib::Request& req, httplib::Response& res) {
-                 control(req, res, control_->Health());
-               });
-  server_->Get(std::string(sns::kCertificatePath),
-               [this](const httplib::Request&, httplib::Response& res) {
-                 auto pem = certificate_ ? certificate_() : common::Result<std::string>("");
-                 if (!pem || pem->empty()) {
-                   res.status = 500;
-                   res.set_content(pem ? "no certificate" : pem.error().message, "text/plain");
-                   return;
-                 }
-                 res.set_content(*pem, "application/x-x509-ca-cert");
-               });
-  server_->Get("/_offstage/traces",
-               [this, control](const httplib::Request& req, httplib::Response& res) {
-                 std::map<std::string, std::string> query;
-                 for (const auto& [key, value] : req.params) query[key] = value;
-                 control(req, res, control_->Traces(query));
-               });
-  server_->Get(R"(/_offstage/traces/([^/]+))",
-               [this, control](const httplib::Request& req, httplib::Response& res) {
-                 control(req, res, control_->Trace(req.matches[1].str()));
-               });
-  server_->Get(R"(/_offstage/invocations/([^/]+))",
-               [this, control](const httplib::Request& req, httplib::Response& res) {
-                 control(req, res, control_->Invocation(req.matches[1].str()));
-               });
-  auto action = [this, context](const httplib::Request& req, httplib::Response& res, auto method) {
-    const common::RequestContext ctx = context(req);
-    const HttpResponse reply = (control_.get()->*method)(ctx, req.body);
-    res.status = reply.status;
-    res.set_content(reply.body, reply.content_type);
-  };
-  server_->Post("/_offstage/replay/message", [action](const auto& req, auto& res) {
-    action(req, res, &ControlApi::ReplayMessage);
-  });
-  server_->Post("/_offstage/replay/invocation", [action](const auto& req, auto& res) {
-    action(req, res, &ControlApi::ReplayInvocation);
-  });
-  server_->Post("/_offstage/replay/failed", [action](const auto& req, auto& res) {
-    action(req, res, &ControlApi::ReplayFailed);
-  });
-  server_->Post("/_offstage/publish",
-                [action](const auto& req, auto& res) { action(req, res, &ControlApi::Publish); });
-  server_->Post("/_offstage/invoke",
-                [action](const auto& req, auto& res) { action(req, res, &ControlApi::Invoke); });
-  server_->Get("/_offstage/topics", [this, context, control](const auto& req, auto& res) {
-    control(req, res, control_->Topics(context(req)));
-  });
-  server_->Get("/_offstage/functions", [this, context, control](const auto& req, auto& res) {
-    control(req, res, control_->Functions(context(req)));
-  });
-  server_->Post("/_offstage/prune", [this](const httplib::Request&, httplib::Response& res) {
-    auto done = prune_ ? prune_()
-                       : common::Result<std::string>(
-                             common::Fail(common::Internal("retention is not available")));
-    if (done) {
-      res.set_content(*done, "application/json");
-    } else {
-      res.status = done.error().code == common::ErrorCode::kInvalidParameter ? 409 : 503;
-      res.set_content(nlohmann::json{{"error", done.error().message}}.dump(), "application/json");
+  // The control API (/_offstage/...): JSON in, JSON out.
+  if (method == "GET") {
+    if (path == "/_offstage/health") return control_->Health();
+    if (path == sns::kCertificatePath) {
+      auto pem = certificate_ ? certificate_() : common::Result<std::string>("");
+      if (!pem || pem->empty()) {
+        return Plain(500, pem ? "no certificate" : pem.error().message, "text/plain");
+      }
+      return Plain(200, *pem, "application/x-x509-ca-cert");
     }
-  });
-  server_->Get("/_offstage/logs",
-               [this, context, control](const httplib::Request& req, httplib::Response& res) {
-                 std::map<std::string, std::string> query;
-                 for (const auto& [key, value] : req.params) query[key] = value;
-                 control(req, res, control_->Logs(context(req), query));
-               });
+    if (path == "/_offstage/traces") return control_->Traces(SingleValued(req.QueryParams()));
+    if (auto id = Segment(path, "/_offstage/traces/"); !id.empty()) return control_->Trace(id);
+    if (auto id = Segment(path, "/_offstage/invocations/"); !id.empty()) {
+      return control_->Invocation(id);
+    }
+    if (path == "/_offstage/topics") return control_->Topics(Context(req));
+    if (path == "/_offstage/functions") return control_->Functions(Context(req));
+    if (path == "/_offstage/logs") {
+      return control_->Logs(Context(req), SingleValued(req.QueryParams()));
+    }
+  }
+  if (method == "POST") {
+    using Action =
+        HttpResponse (ControlApi::*)(const common::RequestContext&, const std::string&) const;
+    static const std::map<std::string, Action, std::less<>> actions = {
+        {"/_offstage/replay/message", &ControlApi::ReplayMessage},
+        {"/_offstage/replay/invocation", &ControlApi::ReplayInvocation},
+        {"/_offstage/replay/failed", &ControlApi::ReplayFailed},
+        {"/_offstage/publish", &ControlApi::Publish},
+        {"/_offstage/invoke", &ControlApi::Invoke},
+    };
+    if (auto it = actions.find(path); it != actions.end()) {
+      return (control_.get()->*(it->second))(Context(req), req.body);
+    }
+    if (path == "/_offstage/prune") {
+      auto done = prune_ ? prune_()
+                         : common::Result<std::string>(
+                               common::Fail(common::Internal("retention is not available")));
+      if (done) return Plain(200, *done, "application/json");
+      return Plain(done.error().code == common::ErrorCode::kInvalidParameter ? 409 : 503,
+                   nlohmann::json{{"error", done.error().message}}.dump(), "application/json");
+    }
+  }
 
-  server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const std::string request_id = ids_.Uuid();
-    res.set_header("x-amzn-RequestId", request_id);
-    if (res.status == 404) {
-      res.set_header("x-amzn-ErrorType", "UnknownOperationException");
-      res.set_content("{\"Type\":\"User\",\"message\":\"offstage has no operation at " +
-                          req.method + " " + req.path + "\"}",
-                      "application/json");
-    } else if (res.status == 413) {
-      res.set_content(
-          "{\"Type\":\"User\",\"message\":\"Request must be smaller than 83886080 "
-          "bytes\"}",
-          "application/json");
-    }
-  });
-  server_->set_exception_handler(
-      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        log_.Error("internal error while handling a request: " + what);
-        const std::string request_id = ids_.Uuid();
-        Send(res, SnsCodec::RenderError(common::Internal("Internal error: " + what), request_id),
-             request_id);
-      });
+  HttpResponse missing;
+  missing.status = 404;
+  missing.content_type = "application/json";
+  missing.headers.emplace_back("x-amzn-RequestId", ids_.Uuid());
+  missing.headers.emplace_back("x-amzn-ErrorType", "UnknownOperationException");
+  missing.body = nlohmann::json{{"Type", "User"},
+                                {"message", "offstage has no operation at " + method + " " + path}}
+                     .dump();
+  return missing;
 }
 
 }  // namespace offstage::protocol

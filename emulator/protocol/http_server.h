@@ -1,28 +1,27 @@
 // HttpServer: the one public listener (DESIGN decision 1). Routes SNS awsQuery (POST / and the
 // unsigned GET / used by SubscribeURL/UnsubscribeURL) and the control API (/_offstage/...),
-// builds each request's context from its SigV4 scope, and renders codec answers. Owned by
-// app::Daemon. Thread model: cpp-httplib's worker pool calls the handlers concurrently; the
-// server itself keeps no mutable state after Bind. Serve() blocks on the thread that calls it
-// until Stop() (safe from any thread).
+// builds each request's context from its SigV4 scope, and renders codec answers; BrowserGuard
+// screens every request before routing. Owned by app::Daemon. Thread model: HttpListener's
+// workers call Handle concurrently; the server keeps no mutable state after Bind. Serve() blocks
+// on the thread that calls it until Stop() (safe from any thread).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emulator/common/clock.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
+#include "emulator/protocol/browser_guard.h"
+#include "emulator/protocol/http_listener.h"
 #include "emulator/runtime/environment.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace offstage::protocol {
 
@@ -32,6 +31,8 @@ struct ServerOptions {
   int threads = 64;
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
+  std::vector<std::string> cors_origins;   // --cors-origins
+  std::vector<std::string> allowed_hosts;  // --allowed-hosts
 };
 
 class SnsCodec;
@@ -68,7 +69,9 @@ class HttpServer {
   void Stop();
 
  private:
-  void Routes();
+  HttpResponse Handle(const HttpRequest& request);
+  HttpResponse Route(const HttpRequest& request);
+  common::RequestContext Context(const HttpRequest& request) const;
 
   const ServerOptions options_;
   const common::Clock& clock_;
@@ -80,7 +83,8 @@ class HttpServer {
   std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;
   std::function<common::Result<std::string>()> prune_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<BrowserGuard> guard_;  // made in Bind: the Host rule depends on the address
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace offstage::protocol

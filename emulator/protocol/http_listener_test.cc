@@ -1,0 +1,145 @@
+#include "emulator/protocol/http_listener.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace offstage::protocol {
+namespace {
+
+struct Fed {
+  RequestParser::State state;
+  size_t pos;
+};
+
+// Feeds `wire` to a parser one byte at a time (the slowest client).
+Fed Trickle(RequestParser& parser, std::string& in, std::string_view wire, size_t* pos) {
+  RequestParser::State state = RequestParser::State::kNeedMore;
+  for (char c : wire) {
+    in.push_back(c);
+    state = parser.Parse(in, pos);
+    if (state != RequestParser::State::kNeedMore) break;
+  }
+  return {state, *pos};
+}
+
+}  // namespace
+
+TEST_CASE("RequestParser reads pipelined requests one after another, in order") {
+  RequestParser parser({});
+  const std::string in =
+      "POST /a?x=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
+      "GET /b%3Ac HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  size_t pos = 0;
+  REQUIRE(parser.Parse(in, &pos) == RequestParser::State::kReady);
+  HttpRequest first = parser.Take();
+  CHECK(first.method == "POST");
+  CHECK(first.path == "/a");
+  CHECK(first.query == "x=1");
+  CHECK(first.body == "hello");
+  CHECK(first.Header("host") == "localhost");
+  REQUIRE(parser.Parse(in, &pos) == RequestParser::State::kReady);
+  HttpRequest second = parser.Take();
+  CHECK(second.method == "GET");
+  CHECK(second.path == "/b:c");
+  CHECK(pos == in.size());
+  CHECK(parser.Parse(in, &pos) == RequestParser::State::kNeedMore);
+  CHECK_FALSE(parser.Started());
+}
+
+TEST_CASE("RequestParser reads a head and a chunked body trickling in byte by byte") {
+  RequestParser parser({});
+  std::string in;
+  size_t pos = 0;
+  const std::string wire =
+      "PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+      "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n";
+  const Fed fed = Trickle(parser, in, wire, &pos);
+  REQUIRE(fed.state == RequestParser::State::kReady);
+  CHECK(fed.pos == wire.size());
+  CHECK(parser.Take().body == "hello world");
+}
+
+TEST_CASE("RequestParser asks for 100 Continue once the head of an expecting request is read") {
+  RequestParser parser({});
+  std::string in = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+  size_t pos = 0;
+  CHECK(parser.Parse(in, &pos) == RequestParser::State::kNeedMore);
+  CHECK(parser.TakeContinue());
+  CHECK_FALSE(parser.TakeContinue());
+  in += "abc";
+  CHECK(parser.Parse(in, &pos) == RequestParser::State::kReady);
+  CHECK(parser.Take().body == "abc");
+}
+
+TEST_CASE("RequestParser refuses a malformed Content-Length with 400 at once") {
+  for (const char* length :
+       {"-1", "18446744073709551616", "99999999999999999999999", "12a", "", "0x10", "+5"}) {
+    CAPTURE(length);
+    RequestParser parser({});
+    const std::string in = std::string("POST / HTTP/1.1\r\nContent-Length: ") + length + "\r\n\r\n";
+    size_t pos = 0;
+    CHECK(parser.Parse(in, &pos) == RequestParser::State::kError);
+    CHECK(parser.error_status() == 400);
+  }
+}
+
+TEST_CASE("RequestParser refuses smuggling shapes and oversized input") {
+  auto status = [](const std::string& in, RequestParser::Limits limits = {}) {
+    RequestParser parser(limits);
+    size_t pos = 0;
+    return parser.Parse(in, &pos) == RequestParser::State::kError ? parser.error_status() : 0;
+  };
+  CHECK(status("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") ==
+        400);
+  CHECK(status("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n") == 400);
+  CHECK(status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") == 501);
+  CHECK(status("GET / HTTP/2.0\r\n\r\n") == 505);
+  CHECK(status("GET http://x/ HTTP/1.1\r\n\r\n") == 400);
+  CHECK(status("GET / HTTP/1.1\r\n folded\r\n\r\n") == 400);
+  RequestParser::Limits small;
+  small.max_body = 10;
+  CHECK(status("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", small) == 413);
+  CHECK(status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nb\r\n", small) == 413);
+  small.max_head = 32;
+  CHECK(status("GET / HTTP/1.1\r\nX-Long: " + std::string(64, 'a'), small) == 431);
+}
+
+TEST_CASE("RequestParser keeps HTTP/1.0 and Connection: close requests to one answer") {
+  auto keep_alive = [](const std::string& in) {
+    RequestParser parser({});
+    size_t pos = 0;
+    REQUIRE(parser.Parse(in, &pos) == RequestParser::State::kReady);
+    return parser.keep_alive();
+  };
+  CHECK(keep_alive("GET / HTTP/1.1\r\n\r\n"));
+  CHECK_FALSE(keep_alive("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  CHECK_FALSE(keep_alive("GET / HTTP/1.0\r\n\r\n"));
+  CHECK(keep_alive("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+}
+
+TEST_CASE("HttpRequest decodes query parameters leniently") {
+  HttpRequest request;
+  request.query = std::string("a=1&b=x+y%21&a=2&flag&bad=%zz");
+  const auto params = request.QueryParams();
+  CHECK(params.count("a") == 2);
+  CHECK(params.find("b")->second == "x y!");
+  CHECK(params.find("flag")->second.empty());
+  CHECK(params.find("bad")->second == "%zz");
+}
+
+TEST_CASE("SerializeResponse frames the body and says when the connection closes") {
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/json";
+  response.body = "{}";
+  response.headers.emplace_back("x-amzn-RequestId", "r1");
+  CHECK(SerializeResponse(response, false) ==
+        "HTTP/1.1 200 OK\r\nx-amzn-RequestId: r1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 2\r\n\r\n{}");
+  HttpResponse empty;
+  empty.status = 204;
+  CHECK(SerializeResponse(empty, true) == "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+}
+
+}  // namespace offstage::protocol
