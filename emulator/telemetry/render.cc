@@ -254,7 +254,10 @@ std::string RenderChrome(const Trace& trace) {
                     {"ph", "M"},
                     {"pid", 1},
                     {"args", {{"name", "offstage trace " + trace.trace_id}}}});
-  auto us = [&](int64_t ns) { return static_cast<double>(ns - trace.start_ns) / 1e3; };
+  // Whole microseconds from the trace's start, floored: what nests or touches in nanoseconds
+  // still does after the conversion (a float division would round two touching pieces into an
+  // overlap). The exact times are in args (start_ns, end_ns).
+  auto us = [&](int64_t ns) { return (ns - trace.start_ns) / 1000; };
   Tracks tracks;
   std::vector<int> track_of(trace.spans.size(), -1);
   std::vector<std::string> track_names;
@@ -300,6 +303,8 @@ std::string RenderChrome(const Trace& trace) {
     json args = node.attrs;
     args["id"] = s.id;
     args["status"] = s.status;
+    args["start_ns"] = s.start_ns;
+    if (s.end_ns) args["end_ns"] = *s.end_ns;
     if (s.parent_id) args["parent_id"] = *s.parent_id;
     if (const std::string error = ErrorText(node); !error.empty()) args["error"] = error;
     for (const auto& piece : pieces) {
@@ -308,7 +313,7 @@ std::string RenderChrome(const Trace& trace) {
                     {"cat", piece.cat},
                     {"ph", "X"},
                     {"ts", us(piece.begin)},
-                    {"dur", static_cast<double>(piece.end - piece.begin) / 1e3},
+                    {"dur", us(piece.end) - us(piece.begin)},
                     {"pid", 1},
                     {"tid", track + 1}};
       event["args"] = main ? args : json{{"id", s.id}};

@@ -675,6 +675,20 @@ TEST_CASE("RenderChrome writes valid Trace Event Format, one complete event per 
   CHECK(by_id["evt-1"]["tid"] != by_id["req-front"]["tid"]);
 }
 
+TEST_CASE("RenderChrome: touching pieces stay touching after the conversion to microseconds") {
+  // Measured in a real trace: the wait, the init and the run of a cold front touch at
+  // nanosecond times whose conversion to float microseconds made them overlap.
+  const Trace trace = BuildTrace(
+      "1-touch",
+      {Row("front", "invocation", std::nullopt, "front", 202'401'596, 256'339'639, "success",
+           {{"cold", true}, {"init_ns", 202'401'596 - 1'201'013}, {"received_ns", kBase}})});
+  const json chrome = json::parse(RenderChrome(trace));
+  CheckTracksNest(chrome);
+  for (const auto& event : chrome["traceEvents"]) {
+    if (event["ph"] == "X") CHECK(event["ts"].is_number_integer());
+  }
+}
+
 TEST_CASE("RenderChrome: overlapping siblings never share a track without nesting") {
   // A front fans out to three workers that run at the same time.
   std::vector<storage::SpanRow> rows = {
