@@ -132,6 +132,8 @@ class LambdaService : private AsyncHandler {
   Result<std::map<std::string, std::string>> ListTags(const RequestContext& ctx,
                                                       const std::string& arn);
   AccountSettings GetAccountSettings(const RequestContext& ctx) const;
+  // What runs `runtime` here, and whether it is the declared version (runtime/runtimes.h).
+  runtime::Resolution ResolveRuntime(const std::string& runtime) const;
 
   Result<InvokeOutput> Invoke(const RequestContext& ctx, const InvokeInput& in);
 

@@ -242,13 +242,18 @@ class StrictRuntimesTest(RuntimeTestCase):
         self.assertTrue(self.daemon_output_contains(
             "WARNING: creating function %s with runtime nodejs20.x" % name))
 
-    def test_refuses_changing_a_function_to_a_blocked_runtime(self):
+    def test_updates_follow_the_block_update_date(self):
+        # python3.7: creating is blocked (2024-01-09), updating not before 2027-08-31.
         name = self.create("python3.12", PYTHON_REPORTER, "app.handler")
-        self.assertClientError(self.lam.update_function_configuration,
-                               "InvalidParameterValueException", 400, BLOCKED % "python3.7",
-                               FunctionName=name, Runtime="python3.7")
-        self.assertEqual(self.lam.get_function_configuration(FunctionName=name)["Runtime"],
-                         "python3.12")
+        if TODAY >= AWS_DATES["python3.7"][2]:
+            self.assertClientError(self.lam.update_function_configuration,
+                                   "InvalidParameterValueException", 400, BLOCKED % "python3.7",
+                                   FunctionName=name, Runtime="python3.7")
+            return
+        out = self.lam.update_function_configuration(FunctionName=name, Runtime="python3.7")
+        self.assertEqual(out["Runtime"], "python3.7")
+        self.assertTrue(self.daemon_output_contains(
+            "WARNING: updating function %s with runtime python3.7" % name))
 
 
 class RuntimePathTest(RuntimeTestCase):
