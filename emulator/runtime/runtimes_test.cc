@@ -60,7 +60,7 @@ TEST_CASE("the runtime table has AWS's current runtimes and dates") {
   }
 }
 
-TEST_CASE("Reached compares ISO dates, inclusive") {
+TEST_CASE("Reached compares ISO dates and includes the day itself") {
   CHECK(Reached("2026-04-30", "2026-04-30"));
   CHECK(Reached("2026-04-30", "2026-12-04"));
   CHECK_FALSE(Reached("2027-07-29", "2026-12-04"));
@@ -82,7 +82,7 @@ TEST_CASE("a Node runtime runs on the exact build from the runtimes cache") {
   CHECK(r.Warning().empty());
 }
 
-TEST_CASE("without its build, a Node runtime runs on the nearest node and says so") {
+TEST_CASE("without its build a Node runtime runs on the nearest node and says so") {
   FakeMachine m;
   const std::string host = m.Add("bin/node", "v20.20.2\n");
   Resolution r = m.Resolver().Resolve("nodejs22.x");
@@ -97,7 +97,7 @@ TEST_CASE("without its build, a Node runtime runs on the nearest node and says s
   CHECK(m.Resolver().Resolve("nodejs20.x").exact);
 }
 
-TEST_CASE("a Python runtime takes the exact interpreter, else the nearest that runs") {
+TEST_CASE("a Python runtime takes the exact interpreter or else the nearest that runs") {
   FakeMachine m;
   m.Add("bin/python3", "Python 3.11.7\n");
   const std::string py311 = m.Add("bin/python3.11", "Python 3.11.7\n");
@@ -116,7 +116,7 @@ TEST_CASE("a Python runtime takes the exact interpreter, else the nearest that r
   CHECK(m.Resolver().Resolve("python3.10").path == py311);
 }
 
-TEST_CASE("--runtime-path maps a runtime to an interpreter, whatever else is installed") {
+TEST_CASE("--runtime-path maps a runtime to an interpreter whatever else is installed") {
   FakeMachine m;
   m.Add("bin/python3.12", "Python 3.12.1\n");
   const std::string mine = m.Add("elsewhere/python", "Python 3.12.9\n");
@@ -131,7 +131,7 @@ TEST_CASE("--runtime-path maps a runtime to an interpreter, whatever else is ins
   CHECK(other.Warning().find("from --runtime-path") != std::string::npos);
 }
 
-TEST_CASE("nothing installed: not found, with a warning; OS-only runtimes need no interpreter") {
+TEST_CASE("with nothing installed it is not found and OS-only runtimes need none") {
   FakeMachine m;
   Resolution r = m.Resolver().Resolve("python3.14");
   CHECK_FALSE(r.found);
