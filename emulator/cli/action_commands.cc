@@ -534,7 +534,12 @@ int ActionCommands::Topics() {
 int ActionCommands::Functions() {
   return PrintList(client_, "/_offstage/functions", "functions", [](const json& f) {
     std::cout << f["name"].get<std::string>() << "  " << f["runtime"].get<std::string>() << "  "
-              << f["handler"].get<std::string>() << "  " << f["code"].get<std::string>() << "\n";
+              << f["handler"].get<std::string>() << "  " << f["code"].get<std::string>();
+    if (f.contains("runs_on")) std::cout << "  runs on " << f["runs_on"].get<std::string>();
+    std::cout << "\n";
+    if (const std::string warning = f.value("runtime_warning", ""); !warning.empty()) {
+      std::cout << "  WARNING: " << warning << "\n";
+    }
   });
 }
 

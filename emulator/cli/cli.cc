@@ -6,6 +6,7 @@
 #include "common/version.h"
 #include "emulator/cli/action_commands.h"
 #include "emulator/cli/logs_command.h"
+#include "emulator/cli/runtimes_command.h"
 #include "emulator/cli/serve_command.h"
 #include "emulator/cli/trace_command.h"
 
@@ -24,6 +25,8 @@ int Run(int argc, char** argv) {
   trace.Register(app);
   ActionCommands actions;
   actions.Register(app);
+  RuntimesCommand runtimes;
+  runtimes.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -35,6 +38,7 @@ int Run(int argc, char** argv) {
   if (logs.selected()) return logs.Run();
   if (trace.selected()) return trace.Run();
   if (int code = actions.Run(); code >= 0) return code;
+  if (int code = runtimes.Run(); code >= 0) return code;
   std::cout << app.help();
   return 0;
 }

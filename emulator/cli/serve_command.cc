@@ -14,6 +14,7 @@
 
 #include "common/version.h"
 #include "emulator/common/strings.h"
+#include "emulator/runtime/runtimes.h"
 
 namespace offstage::cli {
 namespace {
@@ -114,6 +115,31 @@ void ServeCommand::Register(CLI::App& app) {
       "(default 24h,1000000)");
   command_->add_flag("--sns-insecure-tls", options_.sns_insecure_tls,
                      "Deliver to https endpoints without verifying their certificates");
+  command_->add_option_function<std::vector<std::string>>(
+      "--runtime-path",
+      [this](const std::vector<std::string>& items) {
+        for (const auto& item : items) {
+          const size_t eq = item.find('=');
+          const std::string runtime = item.substr(0, eq);
+          if (eq == std::string::npos || eq + 1 == item.size()) {
+            throw CLI::ValidationError("--runtime-path", "'" + item + "' is not RUNTIME=PATH");
+          }
+          const runtime::RuntimeInfo* info = runtime::FindRuntime(runtime);
+          if (!info || info->language == runtime::Language::kOsOnly) {
+            throw CLI::ValidationError("--runtime-path",
+                                       "'" + runtime + "' is not a Node.js or Python runtime");
+          }
+          options_.runtime_paths[runtime] = item.substr(eq + 1);
+        }
+      },
+      "Run a runtime on this interpreter, e.g. python3.12=/opt/python3.12/bin/python3 "
+      "(repeatable)");
+  command_->add_flag("--strict-runtimes", options_.strict_runtimes,
+                     "Refuse deprecated runtimes after AWS's block dates, as AWS does "
+                     "(default: accept them with a WARNING)");
+  command_->add_option("--runtimes-dir", options_.runtimes_dir,
+                       "Cache of the Node builds `offstage runtimes install` fetches (default: "
+                       "$OFFSTAGE_RUNTIMES_DIR, else $XDG_CACHE_HOME/offstage/runtimes)");
   command_->add_option("--shim-dir", options_.shim_dir,
                        "Directory of the runtime interface clients (default: beside the binary)");
 }

@@ -223,6 +223,7 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
         "Runtime and Handler are mandatory parameters for functions created with "
         "deployment packages.");
   }
+  if (auto status = CheckLifecycle(f, creating); !status) return status;
   if (c.description) f.description = *c.description;
   if (c.timeout) f.timeout = *c.timeout;
   if (c.memory) f.memory = *c.memory;
@@ -355,6 +356,9 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
                 "The Revision Id provided does not match the latest Revision Id. Call the "
                 "GetFunction/GetAlias API to retrieve the latest Revision Id");
   }
+  if (auto status = CheckLifecycle(*current, /*creating=*/false); !status) {
+    return Fail(status.error());
+  }
   auto stored = StoreCode(current->name, code);
   if (!stored) return Fail(stored.error());
   if (dry_run) {
@@ -437,6 +441,36 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
       [arn = removed.arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
 }
 
+Status LambdaService::CheckLifecycle(const Function& f, bool creating) const {
+  const runtime::RuntimeInfo* info = runtime::FindRuntime(f.runtime);
+  if (!info) return {};
+  const std::string today = runtime::IsoDate(clock_.NowNanos());
+  if (!runtime::Reached(info->deprecated, today)) return {};
+  const std::string_view block = creating ? info->block_create : info->block_update;
+  if (options_.strict_runtimes && runtime::Reached(block, today)) {
+    // AWS's answer once the runtime is blocked for this operation.
+    return InvalidValue("The runtime parameter of " + f.runtime +
+                        " is no longer supported for creating or updating AWS Lambda functions. "
+                        "We recommend you use a supported runtime while creating or updating "
+                        "functions.");
+  }
+  log_.Warn("offstage: WARNING: " + std::string(creating ? "creating" : "updating") + " function " +
+            f.name + " with runtime " + f.runtime + ", which AWS deprecated on " +
+            std::string(info->deprecated) + ". AWS blocks creating functions with it from " +
+            std::string(info->block_create) + " and updating them from " +
+            std::string(info->block_update) +
+            (options_.strict_runtimes ? "." : "; --strict-runtimes refuses it after those dates."));
+  return {};
+}
+
+runtime::Resolution LambdaService::ResolveRuntime(const std::string& runtime) const {
+  if (options_.resolver) return options_.resolver->Resolve(runtime);
+  runtime::Resolution plain;
+  plain.runtime = runtime;
+  plain.found = plain.exact = true;  // no resolver: whatever node and python3 PATH has
+  return plain;
+}
+
 runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   runtime::EnvironmentSpec spec;
   spec.function_name = f.name;
@@ -451,6 +485,9 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   spec.shim_dir = options_.shim_dir;
   spec.freeze = options_.freeze;
   spec.generation = f.generation;
+  const runtime::Resolution resolved = ResolveRuntime(f.runtime);
+  spec.interpreter = resolved.path;
+  spec.runtime_warning = resolved.Warning();
   common::MutexLock lock(mu_);
   spec.endpoint_url = endpoint_;
   return spec;

@@ -25,6 +25,7 @@
 #include "emulator/lambda/function.h"
 #include "emulator/lambda/topic_publisher.h"
 #include "emulator/runtime/pool.h"
+#include "emulator/runtime/runtimes.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
 
@@ -55,6 +56,10 @@ struct LambdaOptions {
   std::string shim_dir;   // runtime-shim/
   bool freeze = true;
   AsyncOptions async;
+  // What runs each declared runtime (owned by the daemon; null: node and python3 from PATH).
+  const runtime::RuntimeResolver* resolver = nullptr;
+  // --strict-runtimes: refuse deprecated runtimes after AWS's block dates, as AWS does.
+  bool strict_runtimes = false;
 };
 
 // Input of Put/UpdateFunctionEventInvokeConfig: absent members are left unset (Put) or
@@ -127,6 +132,8 @@ class LambdaService : private AsyncHandler {
   Result<std::map<std::string, std::string>> ListTags(const RequestContext& ctx,
                                                       const std::string& arn);
   AccountSettings GetAccountSettings(const RequestContext& ctx) const;
+  // What runs `runtime` here, and whether it is the declared version (runtime/runtimes.h).
+  runtime::Resolution ResolveRuntime(const std::string& runtime) const;
 
   Result<InvokeOutput> Invoke(const RequestContext& ctx, const InvokeInput& in);
 
@@ -174,6 +181,9 @@ class LambdaService : private AsyncHandler {
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
   Status Persist(const Function& function);
   Status ApplyConfig(Function& function, const ConfigInput& config, bool creating) const;
+  // AWS's deprecation of `function`'s runtime: a WARNING in the daemon's log naming AWS's block
+  // dates, or (--strict-runtimes, after the block date of this operation) AWS's refusal.
+  Status CheckLifecycle(const Function& function, bool creating) const;
   runtime::EnvironmentSpec SpecFor(const Function& function) const;
   // One run of the function on a leased environment.
   struct Run {
@@ -224,7 +234,6 @@ class LambdaService : private AsyncHandler {
   std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);
   std::string endpoint_ GUARDED_BY(mu_);
   std::map<std::string, Caller> callers_ GUARDED_BY(mu_);  // by environment access key id
-  bool node_version_checked_ GUARDED_BY(mu_) = false;
 
   TopicPublisher* publisher_ = nullptr;  // set once before serving
   EventFinalizer* finalizer_ = nullptr;  // set once before serving

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "emulator/common/arn.h"
+#include "emulator/runtime/runtimes.h"
 
 namespace offstage::lambda {
 namespace {
@@ -14,11 +15,6 @@ using common::Fail;
 
 constexpr std::string_view kFunctionNamePattern =
     R"((arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)";
-
-// Runtimes offstage can run here; other AWS runtimes are refused with a clear message.
-constexpr std::array<std::string_view, 12> kSupported = {
-    "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9",    "python3.10",      "python3.11",
-    "python3.12", "python3.13", "provided",   "provided.al2", "provided.al2023", "nodejs24.x"};
 
 // Reserved variables Lambda sets itself (§5.2).
 const std::set<std::string_view> kReservedKeys = {
@@ -94,22 +90,20 @@ common::Status ValidateNewFunctionName(std::string_view name) {
   return {};
 }
 
+// Runtimes offstage runs: AWS's table in runtime/runtimes.cc (deprecated ones included).
 bool IsSupportedRuntime(std::string_view runtime) {
-  for (std::string_view r : kSupported) {
-    if (r == runtime) return true;
-  }
-  return false;
+  return runtime::FindRuntime(runtime) != nullptr;
 }
 
 common::Status ValidateRuntime(std::string_view runtime) {
   if (IsSupportedRuntime(runtime)) return {};
-  static const std::set<std::string_view> kAwsOnly = {
-      "java8.al2", "java11",  "java17",  "java21",    "dotnet6",    "dotnet8",
-      "ruby3.2",   "ruby3.3", "ruby3.4", "python3.8", "nodejs16.x", "go1.x"};
+  static const std::set<std::string_view> kAwsOnly = {"java8.al2", "java11",  "java17",   "java21",
+                                                      "dotnet6",   "dotnet8", "ruby3.2",  "ruby3.3",
+                                                      "ruby3.4",   "java25",  "dotnet10", "go1.x"};
   if (kAwsOnly.contains(runtime)) {
     return Fail(ErrorCode::kLambdaInvalidParameterValue,
                 "offstage cannot run the runtime " + std::string(runtime) +
-                    " on this machine; supported: nodejs18.x-nodejs24.x, python3.9-python3.13, "
+                    " on this machine; supported: nodejs14.x-nodejs24.x, python3.7-python3.14, "
                     "provided, provided.al2, provided.al2023");
   }
   // Since late 2018 AWS answers an unknown runtime with InvalidParameterValueException and
@@ -118,7 +112,8 @@ common::Status ValidateRuntime(std::string_view runtime) {
               "Value " + std::string(runtime) +
                   " at 'runtime' failed to satisfy constraint: Member must satisfy enum value "
                   "set: [nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, "
-                  "python3.11, python3.12, python3.13, provided, provided.al2, provided.al2023, "
+                  "python3.11, python3.12, python3.13, python3.14, provided, provided.al2, "
+                  "provided.al2023, "
                   "java8.al2, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, ruby3.4] or be "
                   "a valid ARN");
 }

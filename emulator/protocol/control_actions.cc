@@ -176,13 +176,17 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
     auto page = lambda_.ListFunctions(ctx, marker, std::nullopt);
     if (!page) return Error(page.error());
     for (const auto& f : page->functions) {
+      const runtime::Resolution runs_on = lambda_.ResolveRuntime(f.runtime);
       functions.push_back({{"name", f.name},
                            {"arn", f.arn},
                            {"runtime", f.runtime},
                            {"handler", f.handler},
                            {"code", f.code.dir},
                            {"timeout", f.timeout},
-                           {"memory", f.memory}});
+                           {"memory", f.memory},
+                           {"runs_on", runs_on.Describe()},
+                           {"interpreter", runs_on.path},
+                           {"runtime_warning", runs_on.Warning()}});
     }
     marker = page->next_marker;
   } while (marker);

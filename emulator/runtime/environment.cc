@@ -128,10 +128,12 @@ Environment::~Environment() { Stop(); }
 
 std::vector<std::string> Environment::BuildArgv() const {
   if (common::StartsWith(spec_.runtime, "nodejs")) {
-    return {"node", spec_.shim_dir + "/node/bootstrap.mjs"};
+    const std::string node = spec_.interpreter.empty() ? "node" : spec_.interpreter;
+    return {node, spec_.shim_dir + "/node/bootstrap.mjs"};
   }
   if (common::StartsWith(spec_.runtime, "python")) {
-    return {"python3", "-u", spec_.shim_dir + "/python/bootstrap.py"};
+    const std::string python = spec_.interpreter.empty() ? "python3" : spec_.interpreter;
+    return {python, "-u", spec_.shim_dir + "/python/bootstrap.py"};
   }
   return {spec_.code_dir + "/bootstrap"};
 }
@@ -471,6 +473,12 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   }
   Emit(LogStream::kPlatform, request.request_id,
        "START RequestId: " + request.request_id + " Version: " + spec_.version);
+  if (cold && !spec_.runtime_warning.empty()) {
+    // Every cold start says when the function does not run on the runtime it declares.
+    Emit(LogStream::kPlatform, request.request_id,
+         common::IsoMillis(clock_.NowNanos()) + "\t" + request.request_id + "\tWARNING\t" +
+             spec_.runtime_warning);
+  }
 
   InvocationOutcome out;
   enum class End { kAnswered, kInitError, kExited, kTimeout, kStopped } end;

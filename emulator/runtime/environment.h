@@ -48,8 +48,10 @@ struct EnvironmentSpec {
   int timeout_seconds = 3;
   std::map<std::string, std::string> variables;  // the function's Environment.Variables
   std::string region;
-  std::string endpoint_url;  // the daemon, as AWS_ENDPOINT_URL inside the environment
-  std::string shim_dir;      // runtime-shim/
+  std::string endpoint_url;     // the daemon, as AWS_ENDPOINT_URL inside the environment
+  std::string shim_dir;         // runtime-shim/
+  std::string interpreter;      // node or python3 that runs the runtime (runtimes.h); empty: PATH's
+  std::string runtime_warning;  // logged on every cold start: not the declared version
   bool freeze = true;
   uint64_t generation = 0;  // code/config version the environment was started for
 };
