@@ -45,8 +45,19 @@ constexpr std::array kTable = {
     ErrorInfo{"ValidationException", 400, Fault::kSender},
     ErrorInfo{"InvalidZipFileException", 502, Fault::kReceiver, "Message"},
     ErrorInfo{"UnknownOperationException", 404, Fault::kSender},
+    // AWS's common errors (docs.aws.amazon.com/sns/latest/api/CommonErrors.html) and the
+    // x-amzn-ErrorTypes Lambda answers for authentication failures (docs/security.md).
+    ErrorInfo{"MissingAuthenticationToken", 403, Fault::kSender},
+    ErrorInfo{"IncompleteSignature", 400, Fault::kSender},
+    ErrorInfo{"InvalidClientTokenId", 403, Fault::kSender},
+    ErrorInfo{"SignatureDoesNotMatch", 403, Fault::kSender},
+    ErrorInfo{"RequestExpired", 400, Fault::kSender},
+    ErrorInfo{"MissingAuthenticationTokenException", 403, Fault::kSender},
+    ErrorInfo{"IncompleteSignatureException", 403, Fault::kSender},
+    ErrorInfo{"UnrecognizedClientException", 403, Fault::kSender},
+    ErrorInfo{"InvalidSignatureException", 403, Fault::kSender},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaUnknownOperation) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaInvalidSignature) + 1);
 
 }  // namespace
 

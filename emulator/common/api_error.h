@@ -46,6 +46,16 @@ enum class ErrorCode {
   kLambdaValidation,
   kLambdaInvalidZipFile,
   kLambdaUnknownOperation,
+  // Signature verification (serve --verify-signatures): SNS's awsQuery codes, then Lambda's.
+  kMissingAuthenticationToken,
+  kIncompleteSignature,
+  kInvalidClientTokenId,
+  kSignatureDoesNotMatch,
+  kRequestExpired,
+  kLambdaMissingAuthenticationToken,
+  kLambdaIncompleteSignature,
+  kLambdaUnrecognizedClient,
+  kLambdaInvalidSignature,
 };
 
 enum class Fault { kSender, kReceiver };

@@ -96,6 +96,23 @@ void HttpServer::Stop() {
   if (server_) server_->stop();
 }
 
+std::optional<common::ApiError> HttpServer::Refusal(const httplib::Request& req,
+                                                    std::string_view body, bool lambda) const {
+  if (!options_.verifier) return std::nullopt;
+  SignedRequest signed_request;
+  signed_request.method = req.method;
+  const std::string_view target(req.target);
+  const size_t q = target.find('?');
+  signed_request.path = target.substr(0, q);
+  if (q != std::string_view::npos) signed_request.query = target.substr(q + 1);
+  signed_request.headers.assign(req.headers.begin(), req.headers.end());
+  signed_request.body = body;
+  const SignedApi api = lambda ? SignedApi::kLambda : SignedApi::kSns;
+  auto failure = options_.verifier->Verify(signed_request, RulesFor(api));
+  if (!failure) return std::nullopt;
+  return ToApiError(*failure, api);
+}
+
 void HttpServer::Routes() {
   auto context = [this](const httplib::Request& req) {
     sns::RequestContext ctx;
@@ -117,6 +134,17 @@ void HttpServer::Routes() {
                              std::string_view form) {
     const sns::RequestContext ctx = context(req);
     auto params = FormParams::Parse(form);
+    // The SubscribeURL/UnsubscribeURL links are unsigned GETs, in AWS as here.
+    const bool sns_link =
+        req.method == "GET" && params && !req.has_header("Authorization") &&
+        !params->Has("X-Amz-Algorithm") &&
+        (params->Get("Action") == std::optional<std::string>("ConfirmSubscription") ||
+         params->Get("Action") == std::optional<std::string>("Unsubscribe"));
+    if (auto refused =
+            sns_link ? std::nullopt : Refusal(req, req.method == "GET" ? "" : form, false)) {
+      Send(res, SnsCodec::RenderError(*refused, ctx.request_id), ctx.request_id);
+      return;
+    }
     const HttpResponse reply = params ? sns_codec_->Handle(ctx, *params)
                                       : SnsCodec::RenderError(params.error(), ctx.request_id);
     Send(res, reply, ctx.request_id);
@@ -149,6 +177,10 @@ void HttpServer::Routes() {
 
   auto lambda = [this, context](const httplib::Request& req, httplib::Response& res) {
     const sns::RequestContext ctx = context(req);
+    if (auto refused = Refusal(req, req.body, true)) {
+      Send(res, LambdaCodec::RenderError(*refused), ctx.request_id);
+      return;
+    }
     LambdaRequest request;
     request.method = req.method;
     request.path = req.path;

@@ -8,7 +8,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "emulator/common/clock.h"
 #include "emulator/common/ids.h"
@@ -22,9 +24,12 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace offstage::protocol {
+
+class SigV4Verifier;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -32,6 +37,9 @@ struct ServerOptions {
   int threads = 64;
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
+  // serve --verify-signatures: SNS and Lambda requests must be SigV4-signed by a known key
+  // (docs/security.md); null leaves signatures unchecked.
+  std::shared_ptr<const SigV4Verifier> verifier;
 };
 
 class SnsCodec;
@@ -69,6 +77,10 @@ class HttpServer {
 
  private:
   void Routes();
+  // With --verify-signatures: the error to answer when the request's signature does not verify
+  // (lambda: made to the Lambda API, else SNS); nullopt to go on.
+  std::optional<common::ApiError> Refusal(const httplib::Request& req, std::string_view body,
+                                          bool lambda) const;
 
   const ServerOptions options_;
   const common::Clock& clock_;
