@@ -1,9 +1,10 @@
 // HttpServer: the one public listener (DESIGN decision 1). Routes SNS awsQuery (POST / and the
 // unsigned GET / used by SubscribeURL/UnsubscribeURL) and the control API (/_offstage/...),
-// builds each request's context from its SigV4 scope, and renders codec answers. Owned by
-// app::Daemon. Thread model: cpp-httplib's worker pool calls the handlers concurrently; the
-// server itself keeps no mutable state after Bind. Serve() blocks on the thread that calls it
-// until Stop() (safe from any thread).
+// builds each request's context from its SigV4 scope (with --verify-signatures, refuses SNS and
+// Lambda requests whose signature does not verify, before routing), and renders codec answers.
+// Owned by app::Daemon. Thread model: cpp-httplib's worker pool calls the handlers
+// concurrently; the server itself keeps no mutable state after Bind. Serve() blocks on the thread
+// that calls it until Stop() (safe from any thread).
 #pragma once
 
 #include <functional>

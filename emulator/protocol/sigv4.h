@@ -2,8 +2,9 @@
 // of ../shared/reference/aws-wire-protocol.md) and, when `serve --verify-signatures` is on,
 // verifies header-signed and presigned (query-string) requests exactly as AWS's "Signature
 // Version 4" documentation defines them (canonical request, string to sign, signing key).
-// Owned by protocol::HttpServer. Thread model: SigV4Verifier is immutable after construction
-// and safe on any thread; the free functions are pure.
+// Built by app::Daemon, held by protocol::HttpServer (ServerOptions::verifier). Thread model:
+// SigV4Verifier is immutable after construction and safe on any thread; the free functions are
+// pure.
 #pragma once
 
 #include <cstdint>
