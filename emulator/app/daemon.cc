@@ -11,6 +11,8 @@
 
 #include "common/version.h"
 #include "emulator/app/config_file.h"
+#include "emulator/app/credentials_file.h"
+#include "emulator/protocol/sigv4.h"
 
 namespace offstage::app {
 namespace {
@@ -177,6 +179,22 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   server_options.default_account = options.account;
   server_options.cors_origins = options.cors_origins;
   server_options.allowed_hosts = options.allowed_hosts;
+  if (options.verify_signatures) {
+    auto keys = LoadAccessKeys(options.credentials_file, options.access_keys);
+    if (!keys) return common::Fail(keys.error());
+    if (keys->empty()) {
+      return common::Fail(common::InvalidParameter(
+          "--verify-signatures needs --credentials FILE or --access-key ID:SECRET"));
+    }
+    server_options.verifier = std::make_shared<const protocol::SigV4Verifier>(
+        std::move(*keys),
+        protocol::EnvironmentCredentials{runtime::kEnvironmentSecret,
+                                         runtime::kEnvironmentSessionToken},
+        daemon->clock_);
+  } else if (!options.credentials_file.empty() || !options.access_keys.empty()) {
+    return common::Fail(common::InvalidParameter(
+        "--credentials and --access-key take effect only with --verify-signatures"));
+  }
   Daemon* self = daemon.get();
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);

@@ -54,6 +54,11 @@ struct DaemonOptions {
   std::vector<int64_t> async_retry_delays_ns = {60'000'000'000, 120'000'000'000};
   std::optional<std::vector<int64_t>> sns_retry_delays_ns;  // overrides delivery policies
   bool sns_insecure_tls = false;
+  // --verify-signatures: SNS and Lambda requests must be SigV4-signed with one of these keys
+  // (--credentials FILE, --access-key ID:SECRET) or an execution environment's own.
+  bool verify_signatures = false;
+  std::string credentials_file;
+  std::vector<std::string> access_keys;
   // --retention: telemetry older than a day, or beyond a million invocations, is pruned.
   storage::RetentionPolicy retention{86'400'000'000'000, 1'000'000};
 };

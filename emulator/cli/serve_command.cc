@@ -140,6 +140,18 @@ void ServeCommand::Register(CLI::App& app) {
   command_->add_option("--runtimes-dir", options_.runtimes_dir,
                        "Cache of the Node builds `offstage runtimes install` fetches (default: "
                        "$OFFSTAGE_RUNTIMES_DIR, else $XDG_CACHE_HOME/offstage/runtimes)");
+  command_->add_flag("--verify-signatures", options_.verify_signatures,
+                     "Check every SNS and Lambda request's SigV4 signature as AWS does "
+                     "(docs/security.md)");
+  command_
+      ->add_option("--credentials", options_.credentials_file,
+                   "With --verify-signatures: the access keys to accept, in AWS's shared "
+                   "credentials format (e.g. ~/.aws/credentials)")
+      ->check(CLI::ExistingFile);
+  command_
+      ->add_option("--access-key", options_.access_keys,
+                   "With --verify-signatures: an access key to accept, ID:SECRET (repeatable)")
+      ->allow_extra_args(false);
   command_->add_option("--shim-dir", options_.shim_dir,
                        "Directory of the runtime interface clients (default: beside the binary)");
 }

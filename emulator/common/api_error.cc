@@ -48,8 +48,19 @@ constexpr std::array kTable = {
     // CreateFunction with a role of another account ("Cross-account pass role is not
     // allowed."): not in the Lambda model; AWS's generic access-denied shape.
     ErrorInfo{"AccessDeniedException", 403, Fault::kSender, "Message"},
+    // AWS's common errors (docs.aws.amazon.com/sns/latest/api/CommonErrors.html) and the
+    // x-amzn-ErrorTypes Lambda answers for authentication failures (docs/security.md).
+    ErrorInfo{"MissingAuthenticationToken", 403, Fault::kSender},
+    ErrorInfo{"IncompleteSignature", 400, Fault::kSender},
+    ErrorInfo{"InvalidClientTokenId", 403, Fault::kSender},
+    ErrorInfo{"SignatureDoesNotMatch", 403, Fault::kSender},
+    ErrorInfo{"RequestExpired", 400, Fault::kSender},
+    ErrorInfo{"MissingAuthenticationTokenException", 403, Fault::kSender},
+    ErrorInfo{"IncompleteSignatureException", 403, Fault::kSender},
+    ErrorInfo{"UnrecognizedClientException", 403, Fault::kSender},
+    ErrorInfo{"InvalidSignatureException", 403, Fault::kSender},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaAccessDenied) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaInvalidSignature) + 1);
 
 }  // namespace
 

@@ -47,6 +47,16 @@ enum class ErrorCode {
   kLambdaInvalidZipFile,
   kLambdaUnknownOperation,
   kLambdaAccessDenied,
+  // Signature verification (serve --verify-signatures): SNS's awsQuery codes, then Lambda's.
+  kMissingAuthenticationToken,
+  kIncompleteSignature,
+  kInvalidClientTokenId,
+  kSignatureDoesNotMatch,
+  kRequestExpired,
+  kLambdaMissingAuthenticationToken,
+  kLambdaIncompleteSignature,
+  kLambdaUnrecognizedClient,
+  kLambdaInvalidSignature,
 };
 
 enum class Fault { kSender, kReceiver };

@@ -173,6 +173,22 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
   return reply;
 }
 
+std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool lambda) const {
+  if (!options_.verifier) return std::nullopt;
+  SignedRequest signed_request;
+  signed_request.method = req.method;
+  const std::string_view target(req.target);
+  const size_t q = target.find('?');
+  signed_request.path = target.substr(0, q);
+  if (q != std::string_view::npos) signed_request.query = target.substr(q + 1);
+  signed_request.headers.assign(req.headers.begin(), req.headers.end());
+  signed_request.body = req.method == "GET" ? std::string_view() : std::string_view(req.body);
+  const SignedApi api = lambda ? SignedApi::kLambda : SignedApi::kSns;
+  auto failure = options_.verifier->Verify(signed_request, RulesFor(api));
+  if (!failure) return std::nullopt;
+  return ToApiError(*failure, api);
+}
+
 HttpResponse HttpServer::Route(const HttpRequest& req) {
   const std::string& method = req.method;
   const std::string& path = req.path;
@@ -183,6 +199,15 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
     const sns::RequestContext ctx = Context(req);
     auto params = FormParams::Parse(method == "POST" ? std::string_view(req.body)
                                                      : std::string_view(req.query));
+    // The SubscribeURL/UnsubscribeURL links are unsigned GETs, in AWS as here.
+    const bool sns_link =
+        method == "GET" && params && !req.HasHeader("authorization") &&
+        !params->Has("X-Amz-Algorithm") &&
+        (params->Get("Action") == std::optional<std::string>("ConfirmSubscription") ||
+         params->Get("Action") == std::optional<std::string>("Unsubscribe"));
+    if (auto refused = sns_link ? std::nullopt : Refusal(req, false)) {
+      return Stamp(SnsCodec::RenderError(*refused, ctx.request_id), ctx.request_id);
+    }
     return Stamp(params ? sns_codec_->Handle(ctx, *params)
                         : SnsCodec::RenderError(params.error(), ctx.request_id),
                  ctx.request_id);
@@ -192,6 +217,9 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   if (IsDatedPath(path) &&
       (method == "GET" || method == "POST" || method == "PUT" || method == "DELETE")) {
     const sns::RequestContext ctx = Context(req);
+    if (auto refused = Refusal(req, true)) {
+      return Stamp(LambdaCodec::RenderError(*refused), ctx.request_id);
+    }
     LambdaRequest request;
     request.method = method;
     request.path = path;

@@ -1,14 +1,17 @@
 // HttpServer: the one public listener (DESIGN decision 1). Routes SNS awsQuery (POST / and the
 // unsigned GET / used by SubscribeURL/UnsubscribeURL) and the control API (/_offstage/...),
-// builds each request's context from its SigV4 scope, and renders codec answers; BrowserGuard
-// screens every request before routing. Owned by app::Daemon. Thread model: HttpListener's
-// workers call Handle concurrently; the server keeps no mutable state after Bind. Serve() blocks
-// on the thread that calls it until Stop() (safe from any thread).
+// builds each request's context from its SigV4 scope (with --verify-signatures, refuses SNS and
+// Lambda requests whose signature does not verify, before routing), and renders codec answers;
+// BrowserGuard screens every request before routing. Owned by app::Daemon. Thread model:
+// HttpListener's workers call Handle concurrently; the server keeps no mutable state after
+// Bind. Serve() blocks on the thread that calls it until Stop() (safe from any thread).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/common/clock.h"
@@ -25,6 +28,8 @@
 
 namespace offstage::protocol {
 
+class SigV4Verifier;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 4566;  // 0 picks a free port
@@ -33,6 +38,9 @@ struct ServerOptions {
   std::string default_account = "000000000000";
   std::vector<std::string> cors_origins;   // --cors-origins
   std::vector<std::string> allowed_hosts;  // --allowed-hosts
+  // serve --verify-signatures: SNS and Lambda requests must be SigV4-signed by a known key
+  // (docs/security.md); null leaves signatures unchecked.
+  std::shared_ptr<const SigV4Verifier> verifier;
 };
 
 class SnsCodec;
@@ -72,6 +80,9 @@ class HttpServer {
   HttpResponse Handle(const HttpRequest& request);
   HttpResponse Route(const HttpRequest& request);
   common::RequestContext Context(const HttpRequest& request) const;
+  // With --verify-signatures: the error to answer when the request's signature does not verify
+  // (lambda: made to the Lambda API, else SNS); nullopt to go on.
+  std::optional<common::ApiError> Refusal(const HttpRequest& req, bool lambda) const;
 
   const ServerOptions options_;
   const common::Clock& clock_;

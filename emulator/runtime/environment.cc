@@ -164,8 +164,8 @@ std::vector<std::string> Environment::BuildEnv(int port) const {
   env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_;
   env["AWS_ACCESS_KEY_ID"] = access_key_id_;
   env["AWS_ACCESS_KEY"] = access_key_id_;
-  env["AWS_SECRET_ACCESS_KEY"] = "offstage-secret";
-  env["AWS_SESSION_TOKEN"] = "offstage-session";
+  env["AWS_SECRET_ACCESS_KEY"] = kEnvironmentSecret;
+  env["AWS_SESSION_TOKEN"] = kEnvironmentSessionToken;
   env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port);
   env["LAMBDA_TASK_ROOT"] = spec_.code_dir;
   env["LAMBDA_RUNTIME_DIR"] = spec_.shim_dir;

@@ -37,6 +37,11 @@ class Server;
 
 namespace offstage::runtime {
 
+// Every environment's temporary credentials: its own ASIA... access key id (access_key_id())
+// with this secret and session token; serve --verify-signatures accepts them (docs/security.md).
+inline constexpr const char* kEnvironmentSecret = "offstage-secret";
+inline constexpr const char* kEnvironmentSessionToken = "offstage-session";
+
 struct EnvironmentSpec {
   std::string function_name;
   std::string function_arn;  // unqualified
