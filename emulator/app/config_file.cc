@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 
 namespace offstage::app {
 namespace {
@@ -120,7 +121,11 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   if (!file) return common::Fail(common::Internal("cannot read the config file " + path));
   std::stringstream text;
   text << file.rdbuf();
-  json root = json::parse(text.str(), nullptr, false);
+  // Depth first: a FilterPolicy object nested 20,000 deep crashed the daemon here (issue #15).
+  if (!common::JsonDepthWithin(text.str())) {
+    return common::Fail(common::Internal(path + ": " + common::JsonTooDeepDetail()));
+  }
+  json root = common::ParseJson<json>(text.str());
   if (root.is_discarded() || !root.is_object()) {
     return common::Fail(common::Internal(path + " is not a JSON object (see docs/config.md)"));
   }

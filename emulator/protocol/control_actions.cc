@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
 
@@ -25,7 +26,7 @@ HttpResponse BadRequest(const std::string& message) {
 }
 
 std::optional<json> Body(const std::string& text) {
-  auto parsed = json::parse(text, nullptr, false);
+  auto parsed = common::ParseJson<json>(text);
   if (!parsed.is_object()) return std::nullopt;
   return parsed;
 }

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::protocol {
@@ -36,7 +37,7 @@ HttpResponse Error(const common::ApiError& error) { return LambdaCodec::RenderEr
 
 json ParseBody(const std::string& body) {
   if (body.empty()) return json::object();
-  json parsed = json::parse(body, nullptr, false);
+  json parsed = common::ParseJson<json>(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     throw BadBody{"Could not parse request body into json: the body is not a JSON object"};
   }
@@ -312,7 +313,7 @@ HttpResponse Invoke(const Call& c) {
   in.tail_log = log_type == "Tail" && in.type == lambda::InvocationType::kRequestResponse;
   if (const std::string context = Header(c.req, "x-amz-client-context"); !context.empty()) {
     auto decoded = common::Base64Decode(context);
-    if (!decoded || context.size() > 3583 || json::parse(*decoded, nullptr, false).is_discarded()) {
+    if (!decoded || context.size() > 3583 || common::ParseJson<json>(*decoded).is_discarded()) {
       return Error({ErrorCode::kLambdaInvalidRequestContent,
                     "Client context must be a valid Base64-encoded JSON object."});
     }

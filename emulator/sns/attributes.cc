@@ -4,6 +4,7 @@
 #include <set>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/validation.h"
 
@@ -39,7 +40,7 @@ auto BadName() { return Fail(InvalidParameter("Invalid parameter: AttributeName"
 
 std::string Merge(std::string_view base, std::string_view patch) {
   json merged = json::parse(base);
-  auto parsed = json::parse(patch, nullptr, false);
+  auto parsed = common::ParseJson<json>(patch);
   if (parsed.is_object()) merged.merge_patch(parsed);
   return merged.dump();
 }
@@ -196,7 +197,7 @@ std::string MessageAttributesToJson(const MessageAttributes& attributes) {
 
 MessageAttributes MessageAttributesFromJson(const std::string& json_text) {
   MessageAttributes out;
-  auto attributes = nlohmann::json::parse(json_text, nullptr, false);
+  auto attributes = common::ParseJson(json_text);
   if (!attributes.is_object()) return out;
   for (auto& [name, value] : attributes.items()) {
     if (!value.is_object()) continue;

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "emulator/common/json.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -436,6 +438,10 @@ common::Result<FilterPolicy> FilterPolicy::Parse(std::string_view policy_json, F
   if (policy_json.size() > kMaxPolicyBytes) {
     return fail("Filter policy is too large: the limit is 256 KB");
   }
+  // Before anything recurses over the policy (issue #15: 20,000 levels was a SIGSEGV).
+  if (!common::JsonDepthWithin(policy_json)) {
+    return fail("failed to parse JSON. " + common::JsonTooDeepDetail());
+  }
   json parsed;
   try {
     parsed = json::parse(policy_json);
@@ -469,7 +475,7 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
     bool array = false;
     if (attribute.data_type == "String.Array") {
       array = true;
-      auto elements = json::parse(text, nullptr, false);
+      auto elements = common::ParseJson<json>(text);
       if (elements.is_array()) {
         for (const auto& element : elements) {
           if (!element.is_object() && !element.is_array()) parsed.push_back(FromJson(element));
@@ -507,7 +513,7 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
 
 bool FilterPolicy::MatchesBody(std::string_view body) const {
   if (!root_) return false;
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = common::ParseJson<json>(body);
   if (!parsed.is_object() || parsed.empty()) return false;
   const std::vector<Record> records = Flatten(parsed, "", {Record{}});
   static const std::vector<Value> kNone;

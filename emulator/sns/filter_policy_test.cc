@@ -1212,5 +1212,27 @@ TEST_CASE("DOC-QUIRK: quotes and backslashes are double-escaped in attribute pol
   CheckBodyCases(kDoubleEscapeBodyCases, std::size(kDoubleEscapeBodyCases));
 }
 
+// Regression (issue #15): a policy nested 20,000 levels deep (~100 KB, under the 256 KB limit)
+// overflowed the stack in Check() before any limit ran: SIGSEGV of the whole daemon.
+TEST_CASE("A policy nested 20,000 deep is rejected before anything recurses") {
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "{\"a\":";
+  deep += "[1]" + std::string(20000, '}');
+  REQUIRE(deep.size() < 256 * 1024);
+  for (FilterScope scope : {FilterScope::kMessageAttributes, FilterScope::kMessageBody}) {
+    auto parsed = FilterPolicy::Parse(deep, scope);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message ==
+          "failed to parse JSON. Document nesting depth exceeds the maximum allowed (1000)");
+  }
+  // A body that deep simply does not match (MatchesBody flattened it recursively).
+  auto policy = FilterPolicy::Parse(R"({"a": [1]})", FilterScope::kMessageBody);
+  REQUIRE(policy);
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += "{\"a\":";
+  body += "1" + std::string(20000, '}');
+  CHECK_FALSE(policy->MatchesBody(body));
+}
+
 }  // namespace
 }  // namespace offstage::sns
