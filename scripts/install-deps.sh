@@ -25,6 +25,9 @@ if [[ $want_test -eq 1 ]]; then
   command -v aws >/dev/null 2>&1 || packages+=(awscli)
   # aws-lambda-ric (AWS's Node runtime client, used by one test) compiles a native addon.
   packages+=(autoconf automake libtool make)
+  # The checked builds (scripts/sanitize.sh, scripts/fuzz.sh): clang with its sanitizer
+  # runtimes and libFuzzer; ccache keeps their rebuilds short.
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev ccache)
 fi
 
 missing=()
