@@ -13,7 +13,7 @@ dir=build-asan
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 if [[ ! -f $dir/build.ninja ]]; then
-  CXX=clang++-14 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CXX=clang++-16 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOFFSTAGE_SANITIZE=address,undefined -DOFFSTAGE_FUZZ=ON "${launcher[@]}" >/dev/null
 fi
 targets=("$@")

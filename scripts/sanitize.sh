@@ -27,7 +27,7 @@ fi
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 if [[ ! -f $dir/build.ninja ]]; then
-  CXX=clang++-14 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CXX=clang++-16 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOFFSTAGE_SANITIZE="$sanitizers" -DOFFSTAGE_FUZZ="$fuzz" "${launcher[@]}" \
     -DPYTHON3="$(command -v "$python")" >/dev/null
 fi
