@@ -171,8 +171,8 @@ void HttpServer::Routes() {
   server_->Put(dated, lambda);
   server_->Delete(dated, lambda);
 
-  auto control = [this](const httplib::Request& req, httplib::Response& res,
-                        const HttpResponse& reply) {
+  auto control = [](const httplib::Request& req, httplib::Response& res,
+                    const HttpResponse& reply) {
     (void)req;
     res.status = reply.status;
     res.set_content(reply.body, reply.content_type);
