@@ -36,6 +36,9 @@ cmake --build "$dir" -- -j"$(nproc)"
 logs=$PWD/$dir/sanitizer-logs
 rm -rf "$logs" && mkdir -p "$logs"
 suppressions=$PWD/tests/sanitizers
+# Symbolized stacks (function names, lines) when Debian's llvm-symbolizer for clang 16 is there.
+[[ -x /usr/lib/llvm-16/bin/llvm-symbolizer ]] &&
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer
 export ASAN_OPTIONS="log_path=$logs/asan:detect_stack_use_after_return=1:strict_string_checks=1:detect_leaks=1"
 export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1"

@@ -516,7 +516,7 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     try {
       const json parsed = json::parse(in.payload);
       (void)parsed;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
       return Fail(ErrorCode::kLambdaInvalidRequestContent,
                   std::string("Could not parse request body into json: Could not parse payload "
                               "into json: ") +

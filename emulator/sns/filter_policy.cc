@@ -445,7 +445,7 @@ common::Result<FilterPolicy> FilterPolicy::Parse(std::string_view policy_json, F
   json parsed;
   try {
     parsed = json::parse(policy_json);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     return fail(std::string("failed to parse JSON. ") + e.what());
   }
   if (!parsed.is_object()) return fail("Filter is not an object");

@@ -1234,5 +1234,16 @@ TEST_CASE("A policy nested 20,000 deep is rejected before anything recurses") {
   CHECK_FALSE(policy->MatchesBody(body));
 }
 
+// Regression (found by tests/fuzz/filter_policy_fuzz): nlohmann throws out_of_range, not
+// parse_error, for a number beyond double ("1e400"); Parse caught only parse_error, so the
+// exception escaped (std::terminate in the fuzzer, a 500 through the API).
+TEST_CASE("A number too large for a double is a parse error, not an escaping exception") {
+  for (const char* policy : {"1111111e1111111", R"({"a": [1e400]})", R"({"a": [-1e999]})"}) {
+    auto parsed = FilterPolicy::Parse(policy, FilterScope::kMessageBody);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.starts_with("failed to parse JSON. "));
+  }
+}
+
 }  // namespace
 }  // namespace offstage::sns

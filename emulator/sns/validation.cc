@@ -305,7 +305,7 @@ Status ValidateJsonAttribute(std::string_view name, std::string_view value,
       return Fail(InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
                                    std::string(name) + ": must be a JSON object"));
     }
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range (1e400)
     return Fail(InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
                                  std::string(name) + ": failed to parse JSON. " + error.what()));
   }

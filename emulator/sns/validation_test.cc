@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
 namespace offstage::sns {
 namespace {
 
@@ -136,6 +138,14 @@ TEST_CASE("Boolean and JSON attributes") {
   CHECK(ValidateJsonAttribute("FilterPolicy", R"({"a":["b"]})", ""));
   CHECK(ErrorOf(ValidateJsonAttribute("FilterPolicy", "{invalidjson}", ""))
             .starts_with("Invalid parameter: FilterPolicy: failed to parse JSON."));
+  // Regression (fuzzing): out_of_range for 1e400 escaped the parse_error handler (a 500).
+  CHECK(ErrorOf(ValidateJsonAttribute("DeliveryPolicy", R"({"a": 1e400})", ""))
+            .starts_with("Invalid parameter: DeliveryPolicy: failed to parse JSON."));
+  // Regression (issue #15): nested 20,000 deep is refused before anything recurses.
+  CHECK(ErrorOf(ValidateJsonAttribute("FilterPolicy",
+                                      std::string(20000, '[') + std::string(20000, ']'), "")) ==
+        "Invalid parameter: FilterPolicy: failed to parse JSON. Document nesting depth exceeds "
+        "the maximum allowed (1000)");
 }
 
 }  // namespace offstage::sns

@@ -282,6 +282,12 @@ def table(t, fifo, sub):
           ("Attributes.entry.2.key", "FilterPolicyScope"),
           ("Attributes.entry.2.value", "MessageBody")], 400, "InvalidParameter",
          "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. " + TOO_DEEP),
+        # Found by tests/fuzz: nlohmann's out_of_range for a number beyond double escaped the
+        # parse-error handler, a 500 InternalError.
+        ("FilterPolicy with a number beyond double",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "FilterPolicy"), ("AttributeValue", '{"a": [1e400]}')], 400,
+         "InvalidParameter", Prefix("Invalid parameter: FilterPolicy: failed to parse JSON.")),
         ("FilterPolicy nested 20,000 deep (SetSubscriptionAttributes)",
          [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
           ("AttributeName", "FilterPolicy"), ("AttributeValue", DEEP_POLICY)], 400,
