@@ -22,9 +22,10 @@ if [[ ${#targets[@]} -eq 0 ]]; then
 fi
 cmake --build "$dir" --target "${targets[@]/%/_fuzz}" -- -j"$(nproc)"
 mkdir -p "$dir/fuzz-crashes"
-# Symbolized stacks (function names, lines) when Debian's llvm-symbolizer for clang 16 is there.
-[[ -x /usr/lib/llvm-16/bin/llvm-symbolizer ]] &&
-  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer
+# Symbolized stacks (function names, lines) when an llvm-symbolizer is installed.
+if command -v llvm-symbolizer >/dev/null 2>&1; then
+  export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
+fi
 export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 for name in "${targets[@]}"; do
