@@ -617,7 +617,12 @@ HttpResponse LambdaCodec::RenderError(const common::ApiError& error) {
   ojson body = {{"Type", info.fault == common::Fault::kSender ? "User" : "Service"},
                 {std::string(info.message_key), error.message}};
   if (!error.reason.empty()) body["Reason"] = error.reason;
-  HttpResponse response{info.http_status, "application/json", body.dump(), {}};
+  // An error message may quote client text that is not UTF-8 (a path, a name): dump() would
+  // throw type_error 316 (found by tests/fuzz/lambda_codec_fuzz); replace such bytes instead.
+  HttpResponse response{info.http_status,
+                        "application/json",
+                        body.dump(-1, ' ', false, ojson::error_handler_t::replace),
+                        {}};
   response.headers.emplace_back("x-amzn-ErrorType", std::string(info.aws_code));
   if (error.code == ErrorCode::kLambdaTooManyRequests)
     response.headers.emplace_back("Retry-After", "1");

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "emulator/sns/attributes.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -146,6 +148,17 @@ TEST_CASE("Boolean and JSON attributes") {
                                       std::string(20000, '[') + std::string(20000, ']'), "")) ==
         "Invalid parameter: FilterPolicy: failed to parse JSON. Document nesting depth exceeds "
         "the maximum allowed (1000)");
+}
+
+// Regression (found by tests/fuzz/form_fuzz): a String attribute value that is not UTF-8 made
+// MessageAttributesToJson throw type_error 316 in the middle of a Publish.
+TEST_CASE("Message attributes that are not UTF-8 serialise without throwing") {
+  MessageAttributes attributes;
+  attributes["k"].data_type = "String";
+  attributes["k"].string_value = std::string("\xff\xff\xff\xf8");
+  std::string text;
+  CHECK_NOTHROW(text = MessageAttributesToJson(attributes));
+  CHECK(MessageAttributesFromJson(text).contains("k"));
 }
 
 }  // namespace offstage::sns
