@@ -29,6 +29,10 @@ if [[ $want_test -eq 1 ]]; then
   command -v aws >/dev/null 2>&1 || packages+=(awscli)
   # aws-lambda-ric (AWS's Node runtime client, used by one test) compiles a native addon.
   packages+=(autoconf automake libtool make)
+  # The checked builds (scripts/sanitize.sh, scripts/fuzz.sh): clang with its sanitizer
+  # runtimes and libFuzzer; ccache keeps their rebuilds short. Clang 16, not 14: clang 14 cannot
+  # compile libstdc++ 12's std::expected (CMakeLists.txt).
+  packages+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev ccache)
 fi
 
 missing=()

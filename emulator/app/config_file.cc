@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 
 namespace offstage::app {
 namespace {
@@ -181,6 +182,10 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   if (!file) return common::Fail(common::Internal("cannot read the config file " + path));
   std::stringstream text;
   text << file.rdbuf();
+  // Depth first: a FilterPolicy object nested 20,000 deep crashed the daemon here (issue #15).
+  if (!common::JsonDepthWithin(text.str())) {
+    return common::Fail(common::Internal(path + ": " + common::JsonTooDeepDetail()));
+  }
   json root;
   try {
     root = json::parse(text.str());

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/lambda/validation.h"
 
@@ -18,7 +19,7 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 // Payloads are embedded as JSON when they parse as JSON, else as strings (§6).
 ojson Embed(const std::string& payload) {
-  auto parsed = ojson::parse(payload, nullptr, false);
+  auto parsed = common::ParseJson<ojson>(payload);
   if (parsed.is_discarded()) return payload;
   return parsed;
 }
@@ -231,7 +232,7 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
     const std::string& target = *function->dead_letter_target;
     auto arn = common::ParseArn(target);
     std::string message = last.error_type;
-    auto error = nlohmann::json::parse(last.payload, nullptr, false);
+    auto error = common::ParseJson(last.payload);
     if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
       message = error["errorMessage"].get<std::string>();
     }

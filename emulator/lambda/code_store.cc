@@ -31,6 +31,16 @@ bool SafeRelative(const std::string& name) {
   return true;
 }
 
+// `path` (made absolute through the real file system: links already created are followed) is
+// `root` or below it. `root` must be canonical.
+bool ResolvesInside(const fs::path& root, const fs::path& path) {
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return false;
+  const fs::path rel = real.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
 
 common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_name,
@@ -60,6 +70,9 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
   fs::remove_all(temp_dir, ec);
   fs::create_directories(temp_dir, ec);
   if (ec) return Fail(common::Internal("cannot create " + temp_dir.string() + ": " + ec.message()));
+  const fs::path real_root = fs::canonical(temp_dir, ec);
+  if (ec)
+    return Fail(common::Internal("cannot resolve " + temp_dir.string() + ": " + ec.message()));
 
   auto fail_with = [&](auto failure) {
     std::error_code ignored;
@@ -86,6 +99,14 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
                                      &attributes);
     const mode_t mode = opsys == ZIP_OPSYS_UNIX ? static_cast<mode_t>(attributes >> 16) : 0;
     const fs::path target = temp_dir / name;
+    // The names are relative and ".."-free, but links extracted earlier are followed when the
+    // entry is written: each link's real destination must stay inside (a chain "a/b" -> "..",
+    // "a/b/c" -> "..", ... climbed out one level per link and wrote anywhere).
+    if (!ResolvesInside(real_root, target.parent_path())) {
+      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
+                            "Could not unzip uploaded file: the entry '" + name +
+                                "' points outside the function's directory."));
+    }
     if (name.back() == '/' || S_ISDIR(mode)) {
       fs::create_directories(target, ec);
       continue;
@@ -115,7 +136,8 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
       // A link may point anywhere inside the tree, never out of it.
       const fs::path resolved = (fs::path(name).parent_path() / content).lexically_normal();
       if (fs::path(content).is_absolute() || !SafeRelative(resolved.string()) ||
-          resolved.string().starts_with("..")) {
+          resolved.string().starts_with("..") ||
+          !ResolvesInside(real_root, fs::weakly_canonical(target.parent_path(), ec) / content)) {
         return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
                               "Could not unzip uploaded file: the link '" + name +
                                   "' points outside the function's directory."));

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/async_store.h"
@@ -541,10 +542,16 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
                                                        " bytes for the InvokeFunction operation");
   }
   if (!in.payload.empty()) {
+    // Jackson's limit on AWS's side; and nothing downstream recurses 20,000 deep (issue #15).
+    if (!common::JsonDepthWithin(in.payload)) {
+      return Fail(ErrorCode::kLambdaInvalidRequestContent,
+                  "Could not parse request body into json: Could not parse payload into json: " +
+                      common::JsonTooDeepDetail());
+    }
     try {
       const json parsed = json::parse(in.payload);
       (void)parsed;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
       return Fail(ErrorCode::kLambdaInvalidRequestContent,
                   std::string("Could not parse request body into json: Could not parse payload "
                               "into json: ") +

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
 
@@ -28,7 +29,7 @@ HttpResponse BadRequest(const std::string& message) {
 // member it needs, or runs with its defaults.
 std::optional<json> Body(const std::string& text) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  auto parsed = json::parse(text, nullptr, false);
+  auto parsed = common::ParseJson<json>(text);
   if (!parsed.is_object()) return std::nullopt;
   return parsed;
 }

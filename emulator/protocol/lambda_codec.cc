@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::protocol {
@@ -36,7 +37,7 @@ HttpResponse Error(const common::ApiError& error) { return LambdaCodec::RenderEr
 
 json ParseBody(const std::string& body) {
   if (body.empty()) return json::object();
-  json parsed = json::parse(body, nullptr, false);
+  json parsed = common::ParseJson<json>(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     throw BadBody{"Could not parse request body into json: the body is not a JSON object"};
   }
@@ -312,7 +313,7 @@ HttpResponse Invoke(const Call& c) {
   in.tail_log = log_type == "Tail" && in.type == lambda::InvocationType::kRequestResponse;
   if (const std::string context = Header(c.req, "x-amz-client-context"); !context.empty()) {
     auto decoded = common::Base64Decode(context);
-    if (!decoded || context.size() > 3583 || json::parse(*decoded, nullptr, false).is_discarded()) {
+    if (!decoded || context.size() > 3583 || common::ParseJson<json>(*decoded).is_discarded()) {
       return Error({ErrorCode::kLambdaInvalidRequestContent,
                     "Client context must be a valid Base64-encoded JSON object."});
     }
@@ -616,7 +617,12 @@ HttpResponse LambdaCodec::RenderError(const common::ApiError& error) {
   ojson body = {{"Type", info.fault == common::Fault::kSender ? "User" : "Service"},
                 {std::string(info.message_key), error.message}};
   if (!error.reason.empty()) body["Reason"] = error.reason;
-  HttpResponse response{info.http_status, "application/json", body.dump(), {}};
+  // An error message may quote client text that is not UTF-8 (a path, a name): dump() would
+  // throw type_error 316 (found by tests/fuzz/lambda_codec_fuzz); replace such bytes instead.
+  HttpResponse response{info.http_status,
+                        "application/json",
+                        body.dump(-1, ' ', false, ojson::error_handler_t::replace),
+                        {}};
   response.headers.emplace_back("x-amzn-ErrorType", std::string(info.aws_code));
   if (error.code == ErrorCode::kLambdaTooManyRequests)
     response.headers.emplace_back("Retry-After", "1");

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "emulator/common/json.h"
 #include "emulator/common/priority.h"
 #include "emulator/common/strings.h"
 
@@ -303,7 +304,7 @@ void Environment::Routes() {
     if (error) {
       outcome.error_type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
       if (outcome.error_type.empty()) {
-        auto body = nlohmann::json::parse(req.body, nullptr, false);
+        auto body = common::ParseJson(req.body);
         if (body.is_object() && body.contains("errorType") && body["errorType"].is_string()) {
           outcome.error_type = body["errorType"].get<std::string>();
         } else {
@@ -311,8 +312,7 @@ void Environment::Routes() {
         }
       }
     }
-    auto pending =
-        nlohmann::json::parse(req.get_header_value("Offstage-Pending-Work"), nullptr, false);
+    auto pending = common::ParseJson(req.get_header_value("Offstage-Pending-Work"));
     if (pending.is_array()) {
       for (const auto& item : pending) {
         if (item.is_string()) outcome.pending_work.push_back(item.get<std::string>());

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::sns {
@@ -54,7 +55,7 @@ bool MayNeedSignature(const std::string& text) {
 
 std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& error) {
   if (!MayNeedSignature(payload)) return payload;
-  auto event = ojson::parse(payload, nullptr, false);
+  auto event = common::ParseJson<ojson>(payload);
   if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array()) {
     return payload;
   }
@@ -69,13 +70,13 @@ std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& er
 
 std::string SignHttpNotification(std::string body, Signer& signer, std::string& error) {
   if (!MayNeedSignature(body)) return body;
-  auto message = ojson::parse(body, nullptr, false);
+  auto message = common::ParseJson<ojson>(body);
   return SignObject(message, signer, error) ? message.dump() : body;
 }
 
 std::string MessageFor(const MessageView& message, std::string_view protocol) {
   if (!message.structure || *message.structure != "json") return message.body;
-  auto parsed = ojson::parse(message.body, nullptr, false);
+  auto parsed = common::ParseJson<ojson>(message.body);
   if (!parsed.is_object()) return message.body;
   auto it = parsed.find(std::string(protocol));
   if (it != parsed.end() && it->is_string()) return it->get<std::string>();

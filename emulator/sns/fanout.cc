@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/sns_service.h"
@@ -16,7 +17,7 @@ namespace {
 using common::Fail;
 
 std::string HeaderContentType(const std::string& delivery_policy) {
-  auto policy = nlohmann::json::parse(delivery_policy, nullptr, false);
+  auto policy = common::ParseJson(delivery_policy);
   if (policy.is_object()) {
     for (const char* key : {"requestPolicy", "defaultRequestPolicy"}) {
       auto it = policy.find(key);
@@ -77,7 +78,7 @@ std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const 
     }
     auto redrive = sub.attributes.find("RedrivePolicy");
     if (redrive != sub.attributes.end()) {
-      auto parsed = nlohmann::json::parse(redrive->second, nullptr, false);
+      auto parsed = common::ParseJson(redrive->second);
       if (parsed.is_object() && parsed.contains("deadLetterTargetArn")) {
         target.dead_letter_target = parsed["deadLetterTargetArn"].get<std::string>();
       }

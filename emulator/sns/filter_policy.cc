@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "emulator/common/json.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -441,10 +443,14 @@ common::Result<FilterPolicy> FilterPolicy::Parse(std::string_view policy_json, F
   if (policy_json.size() > kMaxPolicyBytes) {
     return fail("Filter policy is too large: the limit is 256 KB");
   }
+  // Before anything recurses over the policy (issue #15: 20,000 levels was a SIGSEGV).
+  if (!common::JsonDepthWithin(policy_json)) {
+    return fail("failed to parse JSON. " + common::JsonTooDeepDetail());
+  }
   json parsed;
   try {
     parsed = json::parse(policy_json);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e400
     return fail(std::string("failed to parse JSON. ") + e.what());
   }
   if (!parsed.is_object()) return fail("Filter is not an object");
@@ -474,7 +480,7 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
     bool array = false;
     if (attribute.data_type == "String.Array") {
       array = true;
-      auto elements = json::parse(text, nullptr, false);
+      auto elements = common::ParseJson<json>(text);
       if (elements.is_array()) {
         for (const auto& element : elements) {
           if (!element.is_object() && !element.is_array()) parsed.push_back(FromJson(element));
@@ -512,7 +518,7 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
 
 bool FilterPolicy::MatchesBody(std::string_view body) const {
   if (!root_) return false;
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = common::ParseJson<json>(body);
   if (!parsed.is_object() || parsed.empty()) return false;
   const std::vector<Record> records = Flatten(parsed, "", {Record{}});
   static const std::vector<Value> kNone;

@@ -1224,5 +1224,38 @@ TEST_CASE("DOC-QUIRK: quotes and backslashes are double-escaped in attribute pol
   CheckBodyCases(kDoubleEscapeBodyCases, std::size(kDoubleEscapeBodyCases));
 }
 
+// Regression (issue #15): a policy nested 20,000 levels deep (~100 KB, under the 256 KB limit)
+// overflowed the stack in Check() before any limit ran: SIGSEGV of the whole daemon.
+TEST_CASE("A policy nested 20,000 deep is rejected before anything recurses") {
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "{\"a\":";
+  deep += "[1]" + std::string(20000, '}');
+  REQUIRE(deep.size() < 256 * 1024);
+  for (FilterScope scope : {FilterScope::kMessageAttributes, FilterScope::kMessageBody}) {
+    auto parsed = FilterPolicy::Parse(deep, scope);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message ==
+          "failed to parse JSON. Document nesting depth exceeds the maximum allowed (1000)");
+  }
+  // A body that deep simply does not match (MatchesBody flattened it recursively).
+  auto policy = FilterPolicy::Parse(R"({"a": [1]})", FilterScope::kMessageBody);
+  REQUIRE(policy);
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += "{\"a\":";
+  body += "1" + std::string(20000, '}');
+  CHECK_FALSE(policy->MatchesBody(body));
+}
+
+// Regression (found by tests/fuzz/filter_policy_fuzz): nlohmann throws out_of_range, not
+// parse_error, for a number beyond double ("1e400"); Parse caught only parse_error, so the
+// exception escaped (std::terminate in the fuzzer, a 500 through the API).
+TEST_CASE("A number too large for a double is a parse error, not an escaping exception") {
+  for (const char* policy : {"1111111e1111111", R"({"a": [1e400]})", R"({"a": [-1e999]})"}) {
+    auto parsed = FilterPolicy::Parse(policy, FilterScope::kMessageBody);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.starts_with("failed to parse JSON. "));
+  }
+}
+
 }  // namespace
 }  // namespace offstage::sns

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/sns/envelope.h"
 
 namespace offstage::sns {
@@ -55,7 +56,7 @@ std::vector<int64_t> RetryDelays(const std::string& policy_json) {
   int min_delay_retries = 0;
   int max_delay_retries = 0;
   std::string backoff = "linear";
-  auto policy = json::parse(policy_json, nullptr, false);
+  auto policy = common::ParseJson(policy_json);
   if (policy.is_object()) {
     const json* healthy = nullptr;
     if (policy.contains("healthyRetryPolicy")) healthy = &policy["healthyRetryPolicy"];

@@ -33,7 +33,7 @@ class Signer {
   common::Result<std::string> CertificatePem();
 
  private:
-  common::Status Ensure();
+  common::Status Ensure() REQUIRES(mu_);
 
   const std::string key_path_;
   common::Mutex mu_;

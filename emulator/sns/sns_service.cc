@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/validation.h"
@@ -25,7 +26,7 @@ auto ResourceNotFound() { return Fail(ErrorCode::kResourceNotFound, "Resource do
 std::string AttributesToJson(const AttributeMap& attributes) { return json(attributes).dump(); }
 
 AttributeMap AttributesFromJson(const std::string& text) {
-  auto parsed = json::parse(text, nullptr, false);
+  auto parsed = common::ParseJson(text);
   AttributeMap out;
   if (parsed.is_object()) {
     for (auto& [key, value] : parsed.items()) {
@@ -42,7 +43,7 @@ std::string TagsToJson(const std::vector<Tag>& tags) {
 }
 
 std::vector<Tag> TagsFromJson(const std::string& text) {
-  auto parsed = json::parse(text, nullptr, false);
+  auto parsed = common::ParseJson(text);
   std::vector<Tag> out;
   if (parsed.is_array()) {
     for (const auto& pair : parsed) {

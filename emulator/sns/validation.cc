@@ -8,6 +8,7 @@
 #include <set>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::sns {
@@ -44,7 +45,7 @@ Status ValidateNumber(const std::string& name, const std::string& value) {
 }
 
 Status ValidateStringArray(const std::string& name, const std::string& value) {
-  auto parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  auto parsed = common::ParseJson(value);
   bool ok = parsed.is_array();
   if (ok) {
     for (const auto& element : parsed) {
@@ -188,7 +189,7 @@ size_t MessageSize(std::string_view body, const MessageAttributes& attributes) {
 }
 
 Status ValidateJsonStructure(std::string_view body) {
-  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto parsed = common::ParseJson(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return Fail(InvalidParameter(
         "Invalid parameter: Message Structure - JSON message body failed to parse"));
@@ -293,13 +294,18 @@ Result<std::string> ParseBoolAttribute(std::string_view name, std::string_view v
 
 Status ValidateJsonAttribute(std::string_view name, std::string_view value,
                              std::string_view reason_prefix) {
+  if (!common::JsonDepthWithin(value)) {
+    return Fail(InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
+                                 std::string(name) + ": failed to parse JSON. " +
+                                 common::JsonTooDeepDetail()));
+  }
   try {
     auto parsed = nlohmann::json::parse(value);
     if (!parsed.is_object()) {
       return Fail(InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
                                    std::string(name) + ": must be a JSON object"));
     }
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range (1e400)
     return Fail(InvalidParameter("Invalid parameter: " + std::string(reason_prefix) +
                                  std::string(name) + ": failed to parse JSON. " + error.what()));
   }

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
+#include "emulator/sns/attributes.h"
+
 namespace offstage::sns {
 namespace {
 
@@ -136,6 +140,25 @@ TEST_CASE("Boolean and JSON attributes") {
   CHECK(ValidateJsonAttribute("FilterPolicy", R"({"a":["b"]})", ""));
   CHECK(ErrorOf(ValidateJsonAttribute("FilterPolicy", "{invalidjson}", ""))
             .starts_with("Invalid parameter: FilterPolicy: failed to parse JSON."));
+  // Regression (fuzzing): out_of_range for 1e400 escaped the parse_error handler (a 500).
+  CHECK(ErrorOf(ValidateJsonAttribute("DeliveryPolicy", R"({"a": 1e400})", ""))
+            .starts_with("Invalid parameter: DeliveryPolicy: failed to parse JSON."));
+  // Regression (issue #15): nested 20,000 deep is refused before anything recurses.
+  CHECK(ErrorOf(ValidateJsonAttribute("FilterPolicy",
+                                      std::string(20000, '[') + std::string(20000, ']'), "")) ==
+        "Invalid parameter: FilterPolicy: failed to parse JSON. Document nesting depth exceeds "
+        "the maximum allowed (1000)");
+}
+
+// Regression (found by tests/fuzz/form_fuzz): a String attribute value that is not UTF-8 made
+// MessageAttributesToJson throw type_error 316 in the middle of a Publish.
+TEST_CASE("Message attributes that are not UTF-8 serialise without throwing") {
+  MessageAttributes attributes;
+  attributes["k"].data_type = "String";
+  attributes["k"].string_value = std::string("\xff\xff\xff\xf8");
+  std::string text;
+  CHECK_NOTHROW(text = MessageAttributesToJson(attributes));
+  CHECK(MessageAttributesFromJson(text).contains("k"));
 }
 
 }  // namespace offstage::sns

@@ -186,6 +186,7 @@ Status Pruner::CountInvocations() {
   while (counted_up_to_ < top) {
     const int64_t from = counted_up_to_;
     const int64_t to = std::min(top, from + kCountChunkRows);
+    int64_t chunk = 0;  // counted on the writer's thread, added here (under pass_mu_)
     auto counted = writer_.Query([&](Database& db) -> Status {
       auto stmt = db.Prepare(
           "SELECT count(*) FROM spans WHERE rowid > ?1 AND rowid <= ?2 AND kind = 'invocation' "
@@ -194,10 +195,11 @@ Status Pruner::CountInvocations() {
       (*stmt)->Bind(1, from).Bind(2, to);
       auto row = FirstRow(**stmt, [](const Statement& s) { return s.ColumnInt(0); });
       if (!row) return common::Fail(row.error());
-      invocations_ += row->value_or(0);
+      chunk = row->value_or(0);
       return {};
     });
     if (!counted) return counted;
+    invocations_ += chunk;
     counted_up_to_ = to;
   }
   return {};

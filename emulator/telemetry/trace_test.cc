@@ -92,7 +92,8 @@ size_t Count(const std::string& text, const std::string& needle) {
 }
 
 std::filesystem::path TestData() {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata";
+  // Not __FILE__: ccache's base_dir makes it relative to the build directory.
+  return std::filesystem::path(OFFSTAGE_SOURCE_DIR) / "emulator/telemetry/testdata";
 }
 
 std::optional<std::string> ReadFile(const std::filesystem::path& path) {

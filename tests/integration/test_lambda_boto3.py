@@ -427,6 +427,18 @@ class LambdaBoto3Test(AwsClientsTestCase):
         self.assertTrue(err["Error"]["Message"].startswith(
             "Could not parse request body into json"), err["Error"]["Message"])
 
+    def test_payload_nested_too_deep(self):
+        # Regression (issue #15): nothing downstream may recurse 20,000 levels deep.
+        name = self.create("deepjson", "node-cjs")
+        deep = b"[" * 20000 + b"]" * 20000
+        err = self.assertClientError(self.lam.invoke, "InvalidRequestContentException", 400,
+                                     FunctionName=name, Payload=deep)
+        self.assertEqual(err["Error"]["Message"],
+                         "Could not parse request body into json: Could not parse payload into "
+                         "json: Document nesting depth exceeds the maximum allowed (1000)")
+        ok = b"[" * 1000 + b"]" * 1000
+        self.assertEqual(self.lam.invoke(FunctionName=name, Payload=ok)["StatusCode"], 200)
+
     # ---- concurrency ----
 
     def test_reserved_concurrency_throttles(self):

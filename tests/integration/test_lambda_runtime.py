@@ -287,6 +287,22 @@ class ConfigFileTest(unittest.TestCase):
                 code = daemon.stop()
             self.assertEqual(code, 0, "".join(daemon.output))
 
+    def test_config_nested_too_deep_stops_the_daemon_cleanly(self):
+        # Regression (issue #15): a FilterPolicy object nested 20,000 deep in --config was a
+        # SIGSEGV at start; now the daemon refuses the file with the reason and exits 2.
+        root = temp_dir(self)
+        config_path = os.path.join(root, "offstage.json")
+        with open(config_path, "w") as f:
+            f.write('{"topics": [{"name": "deep"}], "subscriptions": [{"topic": "deep", '
+                    '"protocol": "http", "endpoint": "http://127.0.0.1:9/", '
+                    '"attributes": {"FilterPolicy": ' + '{"a":' * 20000 + '["b"]' + "}" * 20000 +
+                    "}}]}")
+        proc = subprocess.run([BIN, "serve", "--port", "0", "--ephemeral", "--config", config_path],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=60)
+        self.assertEqual(proc.returncode, 2, proc.stdout[-2000:])  # a start error, not a signal
+        self.assertIn("Document nesting depth exceeds the maximum allowed (1000)", proc.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -51,6 +51,11 @@ def tags(pairs, name="Tags"):
     return params
 
 
+# A policy nested 20,000 levels deep: about 100 KB, under the 256 KB limit (issue #15).
+DEEP_POLICY = '{"a":' * 20000 + '["b"]' + "}" * 20000
+TOO_DEEP = "Document nesting depth exceeds the maximum allowed (1000)"
+
+
 def table(t, fifo, sub):
     """(description, request, HTTP status, <Code>, message) rows; request is a param list or raw()."""
     def pub(*extra, arn=t):
@@ -283,6 +288,38 @@ def table(t, fifo, sub):
         ("Policy not JSON", [("Action", "SetTopicAttributes"), ("TopicArn", t),
                              ("AttributeName", "Policy"), ("AttributeValue", "not json")], 400,
          "InvalidParameter", None),
+        # ---- JSON nested 20,000 deep (~100 KB, under every size limit): issue #15, a SIGSEGV of
+        # the whole daemon before the depth limit; now AWS's parse error, and the daemon lives ----
+        ("FilterPolicy nested 20,000 deep (Subscribe)",
+         [("Action", "Subscribe"), ("TopicArn", t), ("Protocol", "lambda"),
+          ("Endpoint", "arn:aws:lambda:us-east-1:%s:function:f" % ACCOUNT),
+          ("Attributes.entry.1.key", "FilterPolicy"), ("Attributes.entry.1.value", DEEP_POLICY),
+          ("Attributes.entry.2.key", "FilterPolicyScope"),
+          ("Attributes.entry.2.value", "MessageBody")], 400, "InvalidParameter",
+         "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. " + TOO_DEEP),
+        # Found by tests/fuzz: nlohmann's out_of_range for a number beyond double escaped the
+        # parse-error handler, a 500 InternalError.
+        ("FilterPolicy with a number beyond double",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "FilterPolicy"), ("AttributeValue", '{"a": [1e400]}')], 400,
+         "InvalidParameter", Prefix("Invalid parameter: FilterPolicy: failed to parse JSON.")),
+        ("FilterPolicy nested 20,000 deep (SetSubscriptionAttributes)",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "FilterPolicy"), ("AttributeValue", DEEP_POLICY)], 400,
+         "InvalidParameter", "Invalid parameter: FilterPolicy: failed to parse JSON. " + TOO_DEEP),
+        ("DeliveryPolicy nested 20,000 deep", [("Action", "SetTopicAttributes"), ("TopicArn", t),
+                                               ("AttributeName", "DeliveryPolicy"),
+                                               ("AttributeValue", DEEP_POLICY)], 400,
+         "InvalidParameter", None),
+        ("RedrivePolicy nested 20,000 deep",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "RedrivePolicy"), ("AttributeValue", DEEP_POLICY)], 400,
+         "InvalidParameter", "Invalid parameter: RedrivePolicy: failed to parse JSON. " + TOO_DEEP),
+        ("MessageStructure json nested 20,000 deep",
+         with_message(pub(("MessageStructure", "json")),
+                      '{"default": "x", "lambda": ' + "[" * 20000 + "]" * 20000 + "}"), 400,
+         "InvalidParameter",
+         "Invalid parameter: Message Structure - JSON message body failed to parse"),
         ("unknown topic attribute", [("Action", "SetTopicAttributes"), ("TopicArn", t),
                                      ("AttributeName", "Colour"), ("AttributeValue", "x")], 400,
          "InvalidParameter", "Invalid parameter: AttributeName"),

@@ -1,0 +1,22 @@
+// Fuzz target (tests/fuzz): the --config file (app::ApplyConfigFile) applied to real SNS and
+// Lambda services. The input is written to a temporary file first. State carries over between
+// inputs, as repeated starts would. Single-threaded.
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "emulator/app/config_file.h"
+#include "tests/fuzz/fixture.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto& services = offstage::fuzz::TheServices();
+  const std::string path = services.root + "/config.json";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  (void)offstage::app::ApplyConfigFile(path, "us-east-1", "000000000000", *services.sns,
+                                       *services.lambda, services.log);
+  return 0;
+}
