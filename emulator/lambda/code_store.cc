@@ -22,6 +22,20 @@ auto BadZip() {
               "Could not unzip uploaded file. Please check your file, then try to upload again.");
 }
 
+auto EmptyZip() {
+  return Fail(ErrorCode::kLambdaInvalidParameterValue, "Uploaded file must be a non-empty zip");
+}
+
+// A path the file system can hold: no component longer than NAME_MAX (255), the whole shorter
+// than PATH_MAX (4096) with room for the code directory in front of it.
+bool FitsFileSystem(const std::string& name) {
+  if (name.size() > 3072) return false;
+  for (std::string_view part : common::Split(name, '/')) {
+    if (part.size() > 255) return false;
+  }
+  return true;
+}
+
 // A relative path that stays inside the tree: no absolute path, no ".." component.
 bool SafeRelative(const std::string& name) {
   if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos) return false;
@@ -49,6 +63,7 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     return Fail(ErrorCode::kLambdaRequestTooLarge,
                 "Request must be smaller than 70167211 bytes for the CreateFunction operation");
   }
+  if (zip_bytes.empty()) return EmptyZip();
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(zip_bytes.data(), zip_bytes.size(), 0, &error);
@@ -59,28 +74,37 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     return BadZip();
   }
   std::unique_ptr<zip_t, decltype(&zip_discard)> zip(archive, zip_discard);
+  const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
+  if (entries <= 0) return EmptyZip();
 
   StoredCode code;
   code.sha256 = common::Sha256Base64(zip_bytes);
   code.size = static_cast<int64_t>(zip_bytes.size());
   const std::string digest = common::Sha256Hex(zip_bytes).substr(0, 16);
   const fs::path final_dir = fs::path(root_) / function_name / digest;
-  const fs::path temp_dir = fs::path(root_) / function_name / (digest + ".tmp");
+  const fs::path function_dir = fs::path(root_) / function_name;
+  const fs::path temp_dir = function_dir / (digest + ".tmp");
   std::error_code ec;
   fs::remove_all(temp_dir, ec);
   fs::create_directories(temp_dir, ec);
-  if (ec) return Fail(common::Internal("cannot create " + temp_dir.string() + ": " + ec.message()));
-  const fs::path real_root = fs::canonical(temp_dir, ec);
-  if (ec)
-    return Fail(common::Internal("cannot resolve " + temp_dir.string() + ": " + ec.message()));
-
+  // A failed extraction leaves nothing behind: not its temporary tree, nor the function's
+  // directory when this made it (fs::remove removes only an empty directory).
   auto fail_with = [&](auto failure) {
     std::error_code ignored;
     fs::remove_all(temp_dir, ignored);
+    fs::remove(function_dir, ignored);
     return failure;
   };
+  if (ec) {
+    return fail_with(
+        Fail(common::Internal("cannot create " + temp_dir.string() + ": " + ec.message())));
+  }
+  const fs::path real_root = fs::canonical(temp_dir, ec);
+  if (ec) {
+    return fail_with(
+        Fail(common::Internal("cannot resolve " + temp_dir.string() + ": " + ec.message())));
+  }
 
-  const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
   int64_t total = 0;
   for (zip_int64_t i = 0; i < entries; ++i) {
     zip_stat_t stat;
@@ -88,6 +112,7 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
       return fail_with(BadZip());
     }
     const std::string name = stat.name;
+    if (!FitsFileSystem(name)) return fail_with(BadZip());
     if (!SafeRelative(name)) {
       return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
                             "Could not unzip uploaded file: the entry '" + name +

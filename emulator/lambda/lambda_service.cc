@@ -101,9 +101,9 @@ size_t LambdaService::function_count() const {
 }
 
 Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const std::string& name,
-                                              std::string_view member,
-                                              std::string* qualifier) const {
-  auto ref = ParseFunctionRef(name, member);
+                                              std::string_view member, std::string* qualifier,
+                                              NameShape shape) const {
+  auto ref = ParseFunctionRef(name, member, shape);
   if (!ref) return Fail(ref.error());
   if (qualifier) *qualifier = ref->qualifier;
   return common::FunctionArn(ref->region.empty() ? ctx.region : ref->region,
@@ -260,7 +260,7 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
 
 Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, CreateFunctionInput in) {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, in.name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, in.name, "functionName", &qualifier, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   if (!qualifier.empty()) {
     return InvalidValue("A function name given to CreateFunction cannot have a qualifier: " +
@@ -348,7 +348,7 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
                                                    const std::string& name, CodeInput code,
                                                    std::optional<std::string> revision_id,
                                                    bool dry_run) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   auto current = Find(*arn);
   if (!current) return current;
@@ -390,7 +390,7 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
 Result<Function> LambdaService::UpdateFunctionConfiguration(const RequestContext& ctx,
                                                             const std::string& name,
                                                             ConfigInput config) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   Function updated;
   {

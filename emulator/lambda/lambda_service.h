@@ -24,6 +24,7 @@
 #include "emulator/lambda/event_finalizer.h"
 #include "emulator/lambda/function.h"
 #include "emulator/lambda/topic_publisher.h"
+#include "emulator/lambda/validation.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/runtime/runtimes.h"
 #include "emulator/storage/writer.h"
@@ -176,7 +177,8 @@ class LambdaService : private AsyncHandler {
 
  private:
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
-                                 std::string_view member, std::string* qualifier) const;
+                                 std::string_view member, std::string* qualifier,
+                                 NameShape shape = NameShape::kNamespaced) const;
   Result<Function> Find(const std::string& arn) const;
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
   Status Persist(const Function& function);

@@ -30,7 +30,7 @@ auto InvalidValue(std::string message) {
 
 Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
                                                   const std::string& name, int reserved) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   if (reserved < 0) {
     return Fail(ErrorCode::kLambdaValidation,
@@ -61,7 +61,7 @@ Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
 
 Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
                                                                  const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   auto function = Find(*arn);
   if (!function) return Fail(function.error());
@@ -70,7 +70,7 @@ Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestCo
 
 Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
                                                 const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   Function updated;
   {

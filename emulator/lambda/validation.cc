@@ -13,8 +13,12 @@ namespace {
 using common::ErrorCode;
 using common::Fail;
 
+// botocore's NamespacedFunctionName (GetFunction, Invoke, DeleteFunction, ...) allows dots in
+// the name; its FunctionName (CreateFunction, UpdateFunctionCode, ...) does not.
 constexpr std::string_view kFunctionNamePattern =
     R"((arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)";
+constexpr std::string_view kPlainFunctionNamePattern =
+    R"((arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)";
 
 // Reserved variables Lambda sets itself (§5.2).
 const std::set<std::string_view> kReservedKeys = {
@@ -46,14 +50,18 @@ auto ValidationError(std::string_view value, std::string_view member, std::strin
 
 }  // namespace
 
-common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_view member) {
-  static const std::regex pattern{std::string(kFunctionNamePattern)};
+common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_view member,
+                                             NameShape shape) {
+  static const std::regex namespaced{std::string(kFunctionNamePattern)};
+  static const std::regex plain{std::string(kPlainFunctionNamePattern)};
+  const std::string_view rule =
+      shape == NameShape::kNamespaced ? kFunctionNamePattern : kPlainFunctionNamePattern;
   std::match_results<std::string_view::const_iterator> match;
   if (text.empty() || text.size() > 170 ||
-      !std::regex_match(text.begin(), text.end(), match, pattern)) {
-    return ValidationError(
-        text, member,
-        "Member must satisfy regular expression pattern: " + std::string(kFunctionNamePattern));
+      !std::regex_match(text.begin(), text.end(), match,
+                        shape == NameShape::kNamespaced ? namespaced : plain)) {
+    return ValidationError(text, member,
+                           "Member must satisfy regular expression pattern: " + std::string(rule));
   }
   FunctionRef ref;
   ref.name = match[7].str();
@@ -69,9 +77,8 @@ common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_
   // "acct:function:name" without the arn: prefix is the partial form; a bare "name:qual" is a
   // qualified name. Anything that names the account must also say "function:".
   if (!ref.account.empty() && !match[6].matched) {
-    return ValidationError(
-        text, member,
-        "Member must satisfy regular expression pattern: " + std::string(kFunctionNamePattern));
+    return ValidationError(text, member,
+                           "Member must satisfy regular expression pattern: " + std::string(rule));
   }
   if (ref.name.size() > 64) {
     return ValidationError(text, member, "Member must have length less than or equal to 64");

@@ -21,7 +21,12 @@ struct FunctionRef {
   std::string account;    // empty unless given
 };
 
-common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_view member);
+// The FunctionName shapes of botocore's Lambda model: kNamespaced (GetFunction, Invoke,
+// DeleteFunction, permissions, ...) allows '.' in the name; kPlain (CreateFunction, Update*,
+// *FunctionConcurrency) does not, so no function can be named "." or "..".
+enum class NameShape { kNamespaced, kPlain };
+common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_view member,
+                                             NameShape shape = NameShape::kNamespaced);
 common::Status ValidateNewFunctionName(std::string_view name);
 common::Status ValidateRuntime(std::string_view runtime);
 // The role's shape (ValidationException); a role of another account than `account` is

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -27,6 +28,8 @@ namespace {
 constexpr int64_t kInitLimitNs = 10'000'000'000;             // Lambda's init phase limit
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;  // as the RIE (§4.4)
 constexpr size_t kMaxLogBytes = 256 * 1024;                  // kept per invocation for Tail
+// A longer line of output is split, as CloudWatch Logs splits an event over its 256 KiB limit.
+constexpr size_t kMaxLineBytes = 256 * 1024;
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
   return nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump();
@@ -192,7 +195,9 @@ common::Status Environment::Start() {
   server_->set_keep_alive_max_count(1'000'000);
   server_->set_keep_alive_timeout(24 * 3600);  // a frozen runtime keeps its connection
   server_->set_read_timeout(24 * 3600, 0);
-  server_->set_payload_max_length(kMaxResponseBytes + 1024 * 1024);
+  // Any size is read (a response is streamed into a bounded buffer, the rest discarded), so that
+  // an oversized one is answered Function.ResponseSizeTooLarge, not dropped by the HTTP layer.
+  server_->set_payload_max_length(std::numeric_limits<size_t>::max());
   Routes();
   const int port = BindWithFullBacklog(*server_, "127.0.0.1", 0);
   if (port < 0) return common::Fail(common::Internal("cannot bind a Runtime API port"));
@@ -296,17 +301,18 @@ void Environment::Routes() {
                              });
   });
 
-  auto answer = [this](const httplib::Request& req, httplib::Response& res, bool error) {
+  auto answer = [this](const httplib::Request& req, httplib::Response& res, bool error,
+                       const std::string& body, bool too_large) {
     const std::string id = req.matches[1].str();
     InvocationOutcome outcome;
-    outcome.payload = req.body;
+    outcome.payload = body;
     outcome.kind = error ? OutcomeKind::kFunctionError : OutcomeKind::kSuccess;
     if (error) {
       outcome.error_type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
       if (outcome.error_type.empty()) {
-        auto body = common::ParseJson(req.body);
-        if (body.is_object() && body.contains("errorType") && body["errorType"].is_string()) {
-          outcome.error_type = body["errorType"].get<std::string>();
+        auto parsed = common::ParseJson(body);
+        if (parsed.is_object() && parsed.contains("errorType") && parsed["errorType"].is_string()) {
+          outcome.error_type = parsed["errorType"].get<std::string>();
         } else {
           outcome.error_type = "Unhandled";
         }
@@ -328,7 +334,7 @@ void Environment::Routes() {
       Reply(res, 400, "InvalidRequestID", "Invalid request ID");
       return;
     }
-    if (req.body.size() > kMaxResponseBytes) {
+    if (too_large) {
       outcome.kind = OutcomeKind::kFunctionError;
       outcome.error_type = "Function.ResponseSizeTooLarge";
       outcome.payload = ErrorBody("Function.ResponseSizeTooLarge",
@@ -348,12 +354,26 @@ void Environment::Routes() {
     state_ = State::kReady;
     cv_.notify_all();
   };
-  server_->Post(
-      R"(/2018-06-01/runtime/invocation/([^/]+)/response)",
-      [answer](const httplib::Request& req, httplib::Response& res) { answer(req, res, false); });
-  server_->Post(
-      R"(/2018-06-01/runtime/invocation/([^/]+)/error)",
-      [answer](const httplib::Request& req, httplib::Response& res) { answer(req, res, true); });
+  // The body is read in chunks: at most kMaxResponseBytes are kept, the rest is discarded.
+  auto streamed = [answer](bool error) {
+    return [answer, error](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& content) {
+      std::string body;
+      bool too_large = false;
+      content([&](const char* data, size_t length) {
+        if (!too_large && body.size() + length <= kMaxResponseBytes) {
+          body.append(data, length);
+        } else if (!too_large) {
+          too_large = true;
+          std::string().swap(body);
+        }
+        return true;
+      });
+      answer(req, res, error, body, too_large);
+    };
+  };
+  server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/response)", streamed(false));
+  server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/error)", streamed(true));
   server_->Post("/2018-06-01/runtime/init/error",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   std::string type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
@@ -380,9 +400,10 @@ void Environment::Emit(LogStream stream, const std::string& request_id, std::str
   LogLine line{spec_.function_name, request_id, stream, clock_.NowNanos(), std::move(text)};
   {
     common::MutexLock lock(mu_);
+    // At most kMaxLogBytes per invocation: the lines that fit, then a cut one.
     if (log_.size() < kMaxLogBytes) {
-      log_ += line.text;
-      log_ += '\n';
+      log_.append(line.text, 0, kMaxLogBytes - log_.size());
+      if (log_.size() < kMaxLogBytes) log_ += '\n';
     }
   }
   logs_.Write(line);
@@ -390,27 +411,39 @@ void Environment::Emit(LogStream stream, const std::string& request_id, std::str
 
 void Environment::ReadPipes() {
   const int fds[2] = {process_->stdout_fd(), process_->stderr_fd()};
+  // Each stream's bytes not yet emitted; `scanned` of them are known to hold no newline, so each
+  // byte is searched once (linear in the output), and a line never grows past kMaxLineBytes.
   std::string partial[2];
+  size_t scanned[2] = {0, 0};
   bool open[2] = {true, true};
-  std::function<void(int, bool)> flush_lines = [&](int i, bool all) {
-    size_t start = 0;
-    while (true) {
-      const size_t nl = partial[i].find('\n', start);
-      if (nl == std::string::npos) break;
-      std::string text = partial[i].substr(start, nl - start);
-      start = nl + 1;
+  auto flush_lines = [&](int i, bool all) {
+    auto emit = [&](std::string text) {
       std::string id;
       {
         common::MutexLock lock(mu_);
         id = current_id_.empty() ? last_id_ : current_id_;
       }
       Emit(i == 0 ? LogStream::kStdout : LogStream::kStderr, id, std::move(text));
+    };
+    size_t start = 0;
+    while (true) {
+      const size_t nl = partial[i].find('\n', std::max(start, scanned[i]));
+      const size_t end = nl == std::string::npos ? partial[i].size() : nl;
+      if (end - start > kMaxLineBytes) {
+        emit(partial[i].substr(start, kMaxLineBytes));
+        start += kMaxLineBytes;
+        continue;
+      }
+      if (nl == std::string::npos) break;
+      emit(partial[i].substr(start, nl - start));
+      start = nl + 1;
+    }
+    if (all && start < partial[i].size()) {
+      emit(partial[i].substr(start));
+      start = partial[i].size();
     }
     partial[i].erase(0, start);
-    if (all && !partial[i].empty()) {
-      partial[i] += '\n';
-      flush_lines(i, false);
-    }
+    scanned[i] = partial[i].size();
   };
   bool leader_exited = false;
   while (open[0] || open[1]) {

@@ -1,6 +1,7 @@
 // SnsService::Publish and PublishBatch: validation, FIFO admission, and the durable commit of
 // the accepted messages (one writer job per request, shared commits across requests).
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -129,9 +130,16 @@ void SnsService::PruneDedup(int64_t now_ns) {
   }
 }
 
-bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out) {
+bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out, Admission& admission,
+                       const std::shared_future<bool>& committed) {
+  if (admission.topic_arn.empty()) {
+    admission.topic_arn = topic.arn;
+    admission.sequence_before = admission.sequence_after = topic.next_sequence;
+  }
   if (!topic.fifo()) {
     out.message_id = ids_.Uuid();
+    ++admission.fresh;
+    ++messages_;
     return true;
   }
   if (!message.dedup_id) message.dedup_id = common::Sha256Hex(message.body);
@@ -142,13 +150,42 @@ bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out) {
     // A duplicate within 5 minutes is accepted but not delivered again.
     out.message_id = it->second.message_id;
     out.sequence_number = it->second.sequence_number;
+    admission.originals.push_back(it->second.committed);
     return false;
   }
   out.message_id = ids_.Uuid();
   out.sequence_number = SequenceNumber(++topic.next_sequence);
-  dedup_[key] = DedupEntry{out.message_id, out.sequence_number, now + kDedupWindowNs};
+  admission.sequence_after = topic.next_sequence;
+  ++admission.fresh;
+  ++messages_;
+  admission.keys.emplace_back(*message.dedup_id, out.message_id);
+  dedup_[key] = DedupEntry{out.message_id, out.sequence_number, now + kDedupWindowNs, committed};
   dedup_expiry_.emplace_back(now + kDedupWindowNs, std::move(key));
   return true;
+}
+
+void SnsService::Forget(const Admission& admission) {
+  common::MutexLock lock(mu_);
+  messages_ -= admission.fresh;
+  for (const auto& [dedup_id, message_id] : admission.keys) {
+    auto it = dedup_.find(std::make_pair(admission.topic_arn, dedup_id));
+    if (it != dedup_.end() && it->second.message_id == message_id) dedup_.erase(it);
+  }
+  // The numbers are given back only when no later admission took one after them.
+  auto topic = topics_.find(admission.topic_arn);
+  if (topic != topics_.end() && topic->second.next_sequence == admission.sequence_after) {
+    topic->second.next_sequence = admission.sequence_before;
+  }
+}
+
+Status SnsService::AwaitOriginals(const Admission& admission) {
+  for (const auto& original : admission.originals) {
+    if (!original.get()) {
+      return Fail(common::Internal(
+          "The message this one duplicates could not be stored; retry the request"));
+    }
+  }
+  return {};
 }
 
 RequestContext SnsService::Traced(const RequestContext& ctx) {
@@ -225,6 +262,9 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
   std::optional<std::pair<std::string, int64_t>> sequence;
   std::vector<Target> targets;
   std::string signature_version = "1";
+  Admission admission;
+  std::promise<bool> committed;
+  bool duplicate = false;
   {
     common::MutexLock lock(mu_);
     if (in.phone_number) {
@@ -235,13 +275,20 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
       if (auto status = CheckFifoRules(topic->second, *prepared); !status) {
         return Fail(status.error());
       }
-      if (!Admit(topic->second, *prepared, out)) return out;
-      if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
-      targets = TargetsOf(topic->second);
-      if (only_subscription) KeepOnly(targets, *only_subscription);
-      signature_version = topic->second.signature_version();
+      duplicate = !Admit(topic->second, *prepared, out, admission, committed.get_future().share());
+      if (!duplicate) {
+        if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
+        targets = TargetsOf(topic->second);
+        if (only_subscription) KeepOnly(targets, *only_subscription);
+        signature_version = topic->second.signature_version();
+      }
     }
-    ++messages_;
+    if (in.phone_number) ++messages_;
+  }
+  if (duplicate) {
+    // Answered once the original is stored (a duplicate never stands for a lost message).
+    if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
+    return out;
   }
   FanoutJob job{traced, {}, std::move(targets)};
   if (only_subscription) job.owed = *only_subscription;
@@ -249,10 +296,15 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
   const std::string topic_name = target.substr(target.rfind(':') + 1);
   std::vector<storage::MessageRow> rows;
   rows.push_back(ToRow(ctx, std::move(*prepared), out));
+  // Memory (the dedup entry, the sequence number) is given back before a duplicate waiting on
+  // this message learns that it was not stored.
   if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
       !status) {
+    Forget(admission);
+    committed.set_value(false);
     return Fail(status.error());
   }
+  committed.set_value(true);
   return out;
 }
 
@@ -298,6 +350,9 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
   }
 
   PublishBatchOutput output;
+  Admission admission;
+  std::promise<bool> committed;
+  std::shared_future<bool> mine = committed.get_future().share();
   std::vector<storage::MessageRow> rows;
   std::vector<MessageView> views;
   std::optional<std::pair<std::string, int64_t>> sequence;
@@ -315,17 +370,21 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
     signature_version = topic->second.signature_version();
     for (size_t i = 0; i < prepared.size(); ++i) {
       PublishOutput out;
-      const bool fresh = Admit(topic->second, prepared[i], out);
+      const bool fresh = Admit(topic->second, prepared[i], out, admission, mine);
       output.successful.push_back(
           PublishBatchSuccess{entries[i].id, out.message_id, out.sequence_number});
       if (!fresh) continue;
       views.push_back(ViewOf(ctx, prepared[i], out, signature_version));
       rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
     }
-    if (rows.empty()) return output;
-    if (topic->second.fifo()) sequence.emplace(topic_arn, topic->second.next_sequence);
-    targets = TargetsOf(topic->second);
-    messages_ += static_cast<int64_t>(rows.size());
+    if (!rows.empty()) {
+      if (topic->second.fifo()) sequence.emplace(topic_arn, topic->second.next_sequence);
+      targets = TargetsOf(topic->second);
+    }
+  }
+  if (rows.empty()) {
+    if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
+    return output;
   }
   const RequestContext traced = Traced(ctx);
   FanoutJob job{traced, {}, std::move(targets)};
@@ -333,8 +392,13 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
   const std::string topic_name = topic_arn.substr(topic_arn.rfind(':') + 1);
   if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
       !status) {
+    Forget(admission);
+    committed.set_value(false);
     return Fail(status.error());
   }
+  committed.set_value(true);
+  // Entries that duplicate another request's message are answered once that one is stored.
+  if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
   return output;
 }
 

@@ -144,7 +144,9 @@ Status SnsService::Load() {
     if (!row.dedup_id) continue;
     auto key = std::make_pair(row.topic_arn, *row.dedup_id);
     const int64_t expires = row.received_ns + kDedupWindowNs;
-    dedup_[key] = DedupEntry{row.message_id, row.sequence_number, expires};
+    std::promise<bool> stored;
+    stored.set_value(true);
+    dedup_[key] = DedupEntry{row.message_id, row.sequence_number, expires, stored.get_future()};
     dedup_expiry_.emplace_back(expires, key);
   }
   messages_ = message_count;
@@ -235,6 +237,54 @@ Status SnsService::Await(Commit commit) {
   return {};
 }
 
+Status SnsService::UpdateTopic(const std::string& arn, std::unexpected<common::ApiError> not_found,
+                               const std::function<Result<bool>(Topic&)>& change) {
+  common::MutexLock update(update_mu_);
+  std::optional<Topic> copy;
+  Commit commit;
+  {
+    common::MutexLock lock(mu_);
+    auto it = topics_.find(arn);
+    if (it == topics_.end()) return not_found;
+    copy = it->second;
+    auto changed = change(*copy);
+    if (!changed) return Fail(changed.error());
+    if (!*changed) return {};
+    commit = PersistTopic(*copy);
+  }
+  if (auto status = Await(std::move(commit)); !status) return status;
+  // Publish changes only next_sequence (under mu_): everything else is taken from the copy.
+  common::MutexLock lock(mu_);
+  auto it = topics_.find(arn);
+  if (it == topics_.end()) return {};
+  copy->next_sequence = it->second.next_sequence;
+  it->second = std::move(*copy);
+  return {};
+}
+
+Status SnsService::UpdateSubscription(const std::string& arn,
+                                      const std::function<Result<bool>(Subscription&)>& change) {
+  common::MutexLock update(update_mu_);
+  std::optional<Subscription> copy;
+  Commit commit;
+  {
+    common::MutexLock lock(mu_);
+    auto it = subscriptions_.find(arn);
+    if (it == subscriptions_.end()) return SubscriptionNotFound();
+    copy = it->second;
+    auto changed = change(*copy);
+    if (!changed) return Fail(changed.error());
+    if (!*changed) return {};
+    commit = PersistSubscription(*copy);
+  }
+  if (auto status = Await(std::move(commit)); !status) return status;
+  common::MutexLock lock(mu_);
+  auto it = subscriptions_.find(arn);
+  if (it == subscriptions_.end()) return {};
+  it->second = std::move(*copy);
+  return {};
+}
+
 Status SnsService::CheckTopicArn(const RequestContext& ctx, std::string_view param,
                                  const std::string& arn) const {
   if (auto status = CheckArnShape(param, arn); !status) return status;
@@ -279,7 +329,9 @@ Result<std::string> SnsService::CreateTopic(const RequestContext& ctx, const Cre
   }
 
   const std::string arn = common::TopicArn(ctx.region, ctx.account, in.name);
+  common::MutexLock update(update_mu_);
   Commit commit;
+  std::optional<Topic> created;
   {
     common::MutexLock lock(mu_);
     auto it = topics_.find(arn);
@@ -308,31 +360,38 @@ Result<std::string> SnsService::CreateTopic(const RequestContext& ctx, const Cre
       }
       return arn;
     }
-    Topic topic{arn,     in.name, ctx.region,       ctx.account, std::move(attributes),
-                in.tags, 0,       clock_.NowNanos()};
-    commit = PersistTopic(topic);
-    topics_.emplace(arn, std::move(topic));
+    created = Topic{arn,     in.name, ctx.region,       ctx.account, std::move(attributes),
+                    in.tags, 0,       clock_.NowNanos()};
+    commit = PersistTopic(*created);
   }
   if (auto status = Await(std::move(commit)); !status) return Fail(status.error());
+  common::MutexLock lock(mu_);
+  topics_.emplace(arn, std::move(*created));
   return arn;
 }
 
 Status SnsService::DeleteTopic(const RequestContext& ctx, const std::string& topic_arn) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
+  common::MutexLock update(update_mu_);
   Commit commit;
   {
     common::MutexLock lock(mu_);
-    if (!topics_.erase(topic_arn)) return {};  // deleting a missing topic is not an error
+    if (!topics_.contains(topic_arn)) return {};  // deleting a missing topic is not an error
+    commit = writer_.Submit(
+        [topic_arn](storage::Database& db) { return storage::DeleteTopic(db, topic_arn); });
+  }
+  if (auto status = Await(std::move(commit)); !status) return status;
+  {
+    common::MutexLock lock(mu_);
+    topics_.erase(topic_arn);
     const std::string prefix = topic_arn + ":";
     for (auto it = subscriptions_.lower_bound(prefix);
          it != subscriptions_.end() && common::StartsWith(it->first, prefix);) {
       if (!it->second.token.empty()) tokens_.erase(it->second.token);
       it = subscriptions_.erase(it);
     }
-    commit = writer_.Submit(
-        [topic_arn](storage::Database& db) { return storage::DeleteTopic(db, topic_arn); });
   }
-  return Await(std::move(commit));
+  return {};
 }
 
 Result<Page<std::string>> SnsService::ListTopics(const RequestContext& ctx,
@@ -390,22 +449,16 @@ Result<AttributeMap> SnsService::GetTopicAttributes(const RequestContext& ctx,
 Status SnsService::SetTopicAttributes(const RequestContext& ctx, const std::string& topic_arn,
                                       const std::string& name, const std::string& value) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(topic_arn);
-    if (it == topics_.end()) return TopicNotFoundError();
-    auto normalized =
-        NormalizeTopicAttribute(name, value, it->second.fifo(), TopicAttributeUse::kSet);
+  return UpdateTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+    auto normalized = NormalizeTopicAttribute(name, value, topic.fifo(), TopicAttributeUse::kSet);
     if (!normalized) return Fail(normalized.error());
     if (normalized->empty() && name != "DisplayName") {
-      it->second.attributes.erase(name);
+      topic.attributes.erase(name);
     } else {
-      it->second.attributes[name] = *normalized;
+      topic.attributes[name] = *normalized;
     }
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+    return true;
+  });
 }
 
 Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const SubscribeInput& in) {
@@ -449,9 +502,10 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
   auto filter = ParseFilter(attributes, "Attributes Reason: ");
   if (!filter) return Fail(filter.error());
 
+  common::MutexLock update(update_mu_);
   Commit commit;
   std::string result;
-  std::optional<Subscription> to_confirm;
+  std::optional<Subscription> created;
   {
     common::MutexLock lock(mu_);
     auto topic = topics_.find(in.topic_arn);
@@ -483,21 +537,22 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
     sub.endpoint = *in.endpoint;
     sub.owner = ctx.account;
     sub.confirmed = ConfirmsImmediately(in.protocol);
-    if (!sub.confirmed) {
-      sub.token = ids_.Hex(64);
-      tokens_[sub.token] = sub.arn;
-    }
+    if (!sub.confirmed) sub.token = ids_.Hex(64);
     sub.attributes = std::move(attributes);
     sub.created_ns = clock_.NowNanos();
     sub.filter = std::move(*filter);
     result = sub.confirmed || in.return_subscription_arn ? sub.arn : "pending confirmation";
     commit = PersistSubscription(sub);
-    if (!sub.confirmed) to_confirm = sub;
-    subscriptions_.emplace(sub.arn, std::move(sub));
+    created = std::move(sub);
   }
   if (auto status = Await(std::move(commit)); !status) return Fail(status.error());
+  {
+    common::MutexLock lock(mu_);
+    if (!created->confirmed) tokens_[created->token] = created->arn;
+    subscriptions_.emplace(created->arn, *created);
+  }
   // http(s) endpoints get AWS's SubscriptionConfirmation message with the token.
-  if (to_confirm) SendConfirmation(*to_confirm, "SubscriptionConfirmation");
+  if (!created->confirmed) SendConfirmation(*created, "SubscriptionConfirmation");
   return result;
 }
 
@@ -515,8 +570,10 @@ Result<std::string> SnsService::ConfirmSubscription(const RequestContext& ctx,
   const bool well_formed =
       !token.empty() && token.find_first_not_of("0123456789abcdef") == std::string::npos;
   if (!well_formed) return Fail(InvalidParameter("Invalid token"));
+  common::MutexLock update(update_mu_);
   Commit commit;
   std::string arn;
+  Subscription confirmed;
   {
     common::MutexLock lock(mu_);
     auto found = tokens_.find(token);
@@ -531,12 +588,17 @@ Result<std::string> SnsService::ConfirmSubscription(const RequestContext& ctx,
     if (sub == subscriptions_.end() || sub->second.topic_arn != topic_arn) {
       return Fail(InvalidParameter("Invalid parameter: Token"));
     }
-    sub->second.confirmed = true;
-    tokens_.erase(found);
+    confirmed = sub->second;
+    confirmed.confirmed = true;
     arn = sub->first;
-    commit = PersistSubscription(sub->second);
+    commit = PersistSubscription(confirmed);
   }
   if (auto status = Await(std::move(commit)); !status) return Fail(status.error());
+  common::MutexLock lock(mu_);
+  tokens_.erase(token);
+  if (auto sub = subscriptions_.find(arn); sub != subscriptions_.end()) {
+    sub->second.confirmed = true;
+  }
   return arn;
 }
 
@@ -546,20 +608,25 @@ Status SnsService::Unsubscribe(const RequestContext& ctx, const std::string& sub
   if (common::ArnElementCount(subscription_arn) < 7) {
     return Fail(InvalidParameter("Invalid parameter: SubscriptionId"));
   }
+  common::MutexLock update(update_mu_);
   Commit commit;
   std::optional<Subscription> removed;
   {
     common::MutexLock lock(mu_);
-    auto it = subscriptions_.find(subscription_arn);
-    if (it == subscriptions_.end()) return {};  // idempotent, as AWS
-    if (!it->second.token.empty()) tokens_.erase(it->second.token);
-    if (it->second.confirmed) removed = it->second;
-    subscriptions_.erase(it);
+    if (!subscriptions_.contains(subscription_arn)) return {};  // idempotent, as AWS
     commit = writer_.Submit([subscription_arn](storage::Database& db) {
       return storage::DeleteSubscription(db, subscription_arn);
     });
   }
   if (auto status = Await(std::move(commit)); !status) return status;
+  {
+    common::MutexLock lock(mu_);
+    auto it = subscriptions_.find(subscription_arn);
+    if (it == subscriptions_.end()) return {};
+    if (!it->second.token.empty()) tokens_.erase(it->second.token);
+    if (it->second.confirmed) removed = it->second;
+    subscriptions_.erase(it);
+  }
   if (removed) SendConfirmation(*removed, "UnsubscribeConfirmation");
   return {};
 }
@@ -641,14 +708,10 @@ Status SnsService::SetSubscriptionAttributes(const RequestContext& ctx,
                                              const std::string& name, const std::string& value) {
   (void)ctx;
   if (auto status = CheckArnShape("SubscriptionArn", subscription_arn); !status) return status;
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = subscriptions_.find(subscription_arn);
-    if (it == subscriptions_.end()) return SubscriptionNotFound();
-    auto normalized = NormalizeSubscriptionAttribute(name, value, it->second.protocol, "");
+  return UpdateSubscription(subscription_arn, [&](Subscription& sub) -> Result<bool> {
+    auto normalized = NormalizeSubscriptionAttribute(name, value, sub.protocol, "");
     if (!normalized) return Fail(normalized.error());
-    AttributeMap attributes = it->second.attributes;
+    AttributeMap attributes = sub.attributes;
     if (normalized->empty()) {
       attributes.erase(name);
       if (name == "FilterPolicy") attributes.erase("FilterPolicyScope");
@@ -658,11 +721,10 @@ Status SnsService::SetSubscriptionAttributes(const RequestContext& ctx,
     // A policy must stay valid under its scope (a nested policy needs MessageBody).
     auto filter = ParseFilter(attributes, "");
     if (!filter) return Fail(filter.error());
-    it->second.attributes = std::move(attributes);
-    it->second.filter = std::move(*filter);
-    commit = PersistSubscription(it->second);
-  }
-  return Await(std::move(commit));
+    sub.attributes = std::move(attributes);
+    sub.filter = std::move(*filter);
+    return true;
+  });
 }
 
 Status SnsService::TagResource(const RequestContext& ctx, const std::string& arn,
@@ -670,12 +732,8 @@ Status SnsService::TagResource(const RequestContext& ctx, const std::string& arn
   (void)ctx;
   if (auto status = CheckArnShape("ResourceArn", arn); !status) return status;
   if (auto status = ValidateTags(tags); !status) return status;
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(arn);
-    if (it == topics_.end()) return ResourceNotFound();
-    std::vector<Tag> merged = it->second.tags;
+  return UpdateTopic(arn, ResourceNotFound(), [&](Topic& topic) -> Result<bool> {
+    std::vector<Tag> merged = topic.tags;
     for (const Tag& tag : tags) {
       auto existing = std::find_if(merged.begin(), merged.end(),
                                    [&](const Tag& t) { return t.key == tag.key; });
@@ -689,27 +747,21 @@ Status SnsService::TagResource(const RequestContext& ctx, const std::string& arn
       return Fail(ErrorCode::kTagLimitExceeded,
                   "Could not complete request: tag quota of per resource exceeded");
     }
-    it->second.tags = std::move(merged);
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+    topic.tags = std::move(merged);
+    return true;
+  });
 }
 
 Status SnsService::UntagResource(const RequestContext& ctx, const std::string& arn,
                                  const std::vector<std::string>& keys) {
   (void)ctx;
   if (auto status = CheckArnShape("ResourceArn", arn); !status) return status;
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(arn);
-    if (it == topics_.end()) return ResourceNotFound();
-    std::erase_if(it->second.tags, [&](const Tag& tag) {
+  return UpdateTopic(arn, ResourceNotFound(), [&](Topic& topic) -> Result<bool> {
+    std::erase_if(topic.tags, [&](const Tag& tag) {
       return std::find(keys.begin(), keys.end(), tag.key) != keys.end();
     });
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+    return true;
+  });
 }
 
 Result<std::vector<Tag>> SnsService::ListTagsForResource(const RequestContext& ctx,
@@ -729,15 +781,11 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
                                      ? "Invalid parameter: AWSAccountId Reason: no value"
                                      : "Invalid parameter: ActionName Reason: no value"));
   }
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(in.topic_arn);
-    if (it == topics_.end()) return TopicNotFoundError();
-    auto policy_it = it->second.attributes.find("Policy");
-    json policy = json::parse(policy_it != it->second.attributes.end()
+  return UpdateTopic(in.topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+    auto policy_it = topic.attributes.find("Policy");
+    json policy = json::parse(policy_it != topic.attributes.end()
                                   ? policy_it->second
-                                  : DefaultTopicPolicy(it->second.arn, it->second.account),
+                                  : DefaultTopicPolicy(topic.arn, topic.account),
                               nullptr, false);
     if (!policy.is_object()) policy = json::object();
     json& statements = policy["Statement"];
@@ -759,34 +807,28 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
          {"Principal", {{"AWS", principals.size() == 1 ? principals[0] : principals}}},
          {"Action", actions.size() == 1 ? actions[0] : actions},
          {"Resource", in.topic_arn}});
-    it->second.attributes["Policy"] = policy.dump();
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+    topic.attributes["Policy"] = policy.dump();
+    return true;
+  });
 }
 
 Status SnsService::RemovePermission(const RequestContext& ctx, const std::string& topic_arn,
                                     const std::string& label) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(topic_arn);
-    if (it == topics_.end()) return TopicNotFoundError();
-    auto policy_it = it->second.attributes.find("Policy");
-    if (policy_it == it->second.attributes.end()) return {};
+  return UpdateTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+    auto policy_it = topic.attributes.find("Policy");
+    if (policy_it == topic.attributes.end()) return false;
     json policy = json::parse(policy_it->second, nullptr, false);
-    if (!policy.is_object() || !policy["Statement"].is_array()) return {};
+    if (!policy.is_object() || !policy["Statement"].is_array()) return false;
     auto& statements = policy["Statement"];
     const auto before = statements.size();
     statements.erase(std::remove_if(statements.begin(), statements.end(),
                                     [&](const json& s) { return s.value("Sid", "") == label; }),
                      statements.end());
-    if (statements.size() == before) return {};
+    if (statements.size() == before) return false;
     policy_it->second = policy.dump();
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+    return true;
+  });
 }
 
 Result<std::string> SnsService::GetDataProtectionPolicy(const RequestContext& ctx,
@@ -805,15 +847,10 @@ Status SnsService::PutDataProtectionPolicy(const RequestContext& ctx, const std:
   if (auto status = ValidateJsonAttribute("DataProtectionPolicy", policy, ""); !status) {
     return status;
   }
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(arn);
-    if (it == topics_.end()) return TopicNotFoundError();
-    it->second.attributes["DataProtectionPolicy"] = policy;
-    commit = PersistTopic(it->second);
-  }
-  return Await(std::move(commit));
+  return UpdateTopic(arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+    topic.attributes["DataProtectionPolicy"] = policy;
+    return true;
+  });
 }
 
 SnsService::Counts SnsService::counts() const {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
@@ -178,6 +179,18 @@ class SnsService {
     std::string message_id;
     std::optional<std::string> sequence_number;
     int64_t expires_ns = 0;
+    // True once the original's commit succeeded, false if it failed (the entry is then gone):
+    // a duplicate is answered only after its original is durable.
+    std::shared_future<bool> committed;
+  };
+  // What a request's admission took, so that a failed commit can give it back.
+  struct Admission {
+    std::string topic_arn;
+    std::vector<std::pair<std::string, std::string>> keys;  // (dedup key, message id)
+    int64_t sequence_before = 0;                            // topic's next_sequence before
+    int64_t sequence_after = 0;                             // ... and after
+    std::vector<std::shared_future<bool>> originals;        // duplicates of pending messages
+    int64_t fresh = 0;                                      // messages to store
   };
   // A validated message ready to be stored.
   struct Prepared {
@@ -222,8 +235,17 @@ class SnsService {
   // FIFO rules that depend on the topic (checked for a whole batch before any is admitted).
   Status CheckFifoRules(const Topic& topic, const Prepared& message) const;
   // Assigns the message id and FIFO sequence number, and applies deduplication. Returns false
-  // for a duplicate within the window; `out` then holds the original message's id.
-  bool Admit(Topic& topic, Prepared& message, PublishOutput& out) REQUIRES(mu_);
+  // for a duplicate within the window; `out` then holds the original message's id, and the
+  // original's commit is added to `admission.originals`. A fresh FIFO message's dedup entry
+  // resolves through `committed`.
+  bool Admit(Topic& topic, Prepared& message, PublishOutput& out, Admission& admission,
+             const std::shared_future<bool>& committed) REQUIRES(mu_);
+  // After the commit of an admission failed: forgets its dedup entries and, when nothing was
+  // admitted on the topic since, its sequence numbers; a retry is then admitted afresh.
+  void Forget(const Admission& admission) EXCLUDES(mu_);
+  // Waits for the originals of the duplicates an admission answered: fails if one of them
+  // was never stored (its commit failed), so a duplicate is never answered as stored in vain.
+  static Status AwaitOriginals(const Admission& admission);
   // ctx with a trace id (a new trace when the caller is not part of one).
   RequestContext Traced(const RequestContext& ctx);
   static MessageView ViewOf(const RequestContext& ctx, const Prepared& message,
@@ -233,6 +255,14 @@ class SnsService {
   Commit PersistTopic(const Topic& topic) REQUIRES(mu_);
   Commit PersistSubscription(const Subscription& sub) REQUIRES(mu_);
   Status Await(Commit commit);
+  // Under update_mu_: `change` edits a copy of the topic (false: nothing to change), the copy is
+  // committed, and only then replaces the topic (keeping the next_sequence Publish advanced
+  // meanwhile). A failed commit leaves memory as it was.
+  Status UpdateTopic(const std::string& arn, std::unexpected<common::ApiError> not_found,
+                     const std::function<Result<bool>(Topic&)>& change) EXCLUDES(mu_);
+  // The same for a subscription.
+  Status UpdateSubscription(const std::string& arn,
+                            const std::function<Result<bool>(Subscription&)>& change) EXCLUDES(mu_);
   void PruneDedup(int64_t now_ns) REQUIRES(mu_);
   AttributeMap TopicAttributes(const Topic& topic) const REQUIRES(mu_);
   SubscriptionSummary Summarize(const Subscription& sub) const;
@@ -246,6 +276,9 @@ class SnsService {
   common::IdGenerator& ids_;
   common::Logger& log_;
 
+  // Orders the changes to topics and subscriptions and is held across their commit, so that
+  // memory changes only once the change is durable (taken before mu_; Publish never takes it).
+  common::Mutex update_mu_;
   mutable common::Mutex mu_;
   std::map<std::string, Topic> topics_ GUARDED_BY(mu_);  // by ARN
   // By ARN; an ARN is "<topic ARN>:<uuid>", so a topic's subscriptions are contiguous.

@@ -24,6 +24,30 @@ struct Fixture {
     service.reset();
     writer.reset();
   }
+  // Makes every `op` (INSERT, UPDATE, DELETE) on `table` fail, as a full disk fails a commit;
+  // Heal() lifts it.
+  void Break(const std::string& table, const std::string& op) {
+    REQUIRE(writer
+                ->Call([&](storage::Database& database) {
+                  return database.Exec("CREATE TEMP TRIGGER broken_" + table + "_" + op +
+                                       " BEFORE " + op + " ON " + table +
+                                       " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); "
+                                       "END");
+                })
+                .has_value());
+    broken.push_back("broken_" + table + "_" + op);
+  }
+  void Heal() {
+    for (const auto& name : broken) {
+      REQUIRE(writer
+                  ->Call([&](storage::Database& database) {
+                    return database.Exec("DROP TRIGGER " + name);
+                  })
+                  .has_value());
+    }
+    broken.clear();
+  }
+  std::vector<std::string> broken;
   std::string Topic(const std::string& name, AttributeList attributes = {}) {
     auto arn = service->CreateTopic(ctx, CreateTopicInput{name, std::move(attributes), {}, {}});
     REQUIRE(arn.has_value());
@@ -96,6 +120,96 @@ TEST_CASE("FIFO publish: group id required, sequence numbers grow, duplicates de
   auto later = f.service->Publish(f.ctx, in);
   REQUIRE(later.has_value());
   CHECK(later->message_id != first->message_id);
+}
+
+TEST_CASE("A FIFO message whose commit failed is not a duplicate on retry (issue #15)") {
+  Fixture f;
+  const std::string arn = f.Topic("o.fifo", {{"FifoTopic", "true"}});
+  PublishInput in = Message(arn, "a");
+  in.message_group_id = "g";
+  in.message_deduplication_id = "d1";
+  f.Break("messages", "INSERT");
+  auto failed = f.service->Publish(f.ctx, in);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(f.service->counts().messages == 0);
+  // The retry while the disk is still full fails too: not answered as a stored duplicate.
+  CHECK_FALSE(f.service->Publish(f.ctx, in).has_value());
+  PublishBatchEntry entry{"e1", in};
+  CHECK_FALSE(f.service->PublishBatch(f.ctx, arn, {entry}).has_value());
+  f.Heal();
+
+  auto retry = f.service->Publish(f.ctx, in);
+  REQUIRE(retry.has_value());
+  // A new message, stored, with the sequence number the failed attempts gave back.
+  CHECK(retry->sequence_number == "10000000000000001000");
+  CHECK(f.service->counts().messages == 1);
+  auto stored = f.writer->Query([&](storage::Database& database) -> Status {
+    auto found = storage::FindMessage(database, retry->message_id);
+    if (!found) return common::Fail(found.error());
+    CHECK(found->has_value());
+    return {};
+  });
+  CHECK(stored.has_value());
+  auto again = f.service->Publish(f.ctx, in);
+  REQUIRE(again.has_value());
+  CHECK(again->message_id == retry->message_id);  // now a true duplicate
+
+  // The same for a batch.
+  in.message_deduplication_id = "d2";
+  f.Break("messages", "INSERT");
+  CHECK_FALSE(f.service->PublishBatch(f.ctx, arn, {PublishBatchEntry{"e1", in}}).has_value());
+  f.Heal();
+  auto batch = f.service->PublishBatch(f.ctx, arn, {PublishBatchEntry{"e1", in}});
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->successful.size() == 1);
+  CHECK(batch->successful[0].sequence_number == "10000000000000002000");
+  CHECK(f.service->counts().messages == 2);
+}
+
+TEST_CASE("A topic or subscription change whose commit failed leaves memory as it was") {
+  Fixture f;
+  const std::string arn = f.Topic("t", {{"DisplayName", "Before"}});
+  REQUIRE(f.service->TagResource(f.ctx, arn, {{"env", "dev"}}).has_value());
+  f.Break("topics", "UPDATE");
+  f.Break("topics", "INSERT");
+  f.Break("topics", "DELETE");
+  CHECK_FALSE(f.service->SetTopicAttributes(f.ctx, arn, "DisplayName", "After").has_value());
+  CHECK(f.service->GetTopicAttributes(f.ctx, arn)->at("DisplayName") == "Before");
+  CHECK_FALSE(f.service->TagResource(f.ctx, arn, {{"env", "prod"}}).has_value());
+  CHECK_FALSE(f.service->UntagResource(f.ctx, arn, {"env"}).has_value());
+  CHECK(f.service->ListTagsForResource(f.ctx, arn)->at(0).value == "dev");
+  AddPermissionInput permission{arn, "label", {"111122223333"}, {"Publish"}};
+  CHECK_FALSE(f.service->AddPermission(f.ctx, permission).has_value());
+  CHECK(f.service->GetTopicAttributes(f.ctx, arn)->at("Policy").find("label") == std::string::npos);
+  CHECK_FALSE(f.service->PutDataProtectionPolicy(f.ctx, arn, "{}").has_value());
+  CHECK(f.service->GetDataProtectionPolicy(f.ctx, arn)->empty());
+  CHECK_FALSE(f.service->CreateTopic(f.ctx, CreateTopicInput{"other", {}, {}, {}}).has_value());
+  CHECK_FALSE(f.service->DeleteTopic(f.ctx, arn).has_value());
+  CHECK(f.service->counts().topics == 1);
+  CHECK(f.service->GetTopicAttributes(f.ctx, arn).has_value());
+
+  f.Break("subscriptions", "INSERT");
+  SubscribeInput http{arn, "http", "http://localhost:9/hook", {}, true};
+  CHECK_FALSE(f.service->Subscribe(f.ctx, http).has_value());
+  CHECK(f.service->counts().subscriptions == 0);
+  f.Heal();
+
+  auto sub = f.service->Subscribe(f.ctx, http);
+  REQUIRE(sub.has_value());
+  f.Break("subscriptions", "UPDATE");
+  f.Break("subscriptions", "DELETE");
+  CHECK_FALSE(
+      f.service->SetSubscriptionAttributes(f.ctx, *sub, "RawMessageDelivery", "true").has_value());
+  CHECK(f.service->GetSubscriptionAttributes(f.ctx, *sub)->at("RawMessageDelivery") == "false");
+  CHECK_FALSE(f.service->Unsubscribe(f.ctx, *sub).has_value());
+  CHECK(f.service->counts().subscriptions == 1);
+  f.Heal();
+  // Memory and database agree: a reload sees what the service answers.
+  SnsService reloaded(*f.writer, *f.recorder, f.clock, f.ids, f.log);
+  REQUIRE(reloaded.Load().has_value());
+  CHECK(reloaded.counts().topics == 1);
+  CHECK(reloaded.counts().subscriptions == 1);
+  CHECK(reloaded.GetTopicAttributes(f.ctx, arn)->at("DisplayName") == "Before");
 }
 
 TEST_CASE("Publish checks the topic, the region and the message") {

@@ -36,7 +36,8 @@ Status UpsertTopic(Database& db, const TopicRow& row) {
   auto stmt = db.Prepare(
       "INSERT INTO topics (arn, name, region, account, attributes, tags, next_sequence, "
       "subscriptions_deleted, created_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-      "ON CONFLICT(arn) DO UPDATE SET attributes = ?5, tags = ?6, next_sequence = ?7, "
+      "ON CONFLICT(arn) DO UPDATE SET attributes = ?5, tags = ?6, "
+      "next_sequence = MAX(next_sequence, ?7), "
       "subscriptions_deleted = ?8");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)
@@ -90,7 +91,7 @@ Status DeleteSubscription(Database& db, const std::string& arn) {
 }
 
 Status SetTopicSequence(Database& db, const std::string& arn, int64_t next_sequence) {
-  auto stmt = db.Prepare("UPDATE topics SET next_sequence = ?2 WHERE arn = ?1");
+  auto stmt = db.Prepare("UPDATE topics SET next_sequence = MAX(next_sequence, ?2) WHERE arn = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, arn).Bind(2, next_sequence);
   return (*stmt)->Run();

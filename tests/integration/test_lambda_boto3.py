@@ -578,6 +578,39 @@ class LambdaBoto3Test(AwsClientsTestCase):
         self.assertClientError(self.lam.create_function, "InvalidParameterValueException", 400,
                                **self.create_args(Code={"ZipFile": evil}))
 
+    def test_zip_files_refused_with_a_400(self):
+        # Issue #15: an empty ZipFile was accepted; AWS answers "non-empty zip" for it and for an
+        # archive without entries.
+        for empty in (b"", zip_files({})):
+            self.assertClientError(self.lam.create_function, "InvalidParameterValueException", 400,
+                                   "Uploaded file must be a non-empty zip",
+                                   **self.create_args(Code={"ZipFile": empty}))
+        # Issue #15: an entry path too long for the file system answered 500.
+        long_entry = zip_files({"index.js": "exports.handler = async () => 1;",
+                                "a" * 4000 + ".js": "// long"})
+        self.assertClientError(self.lam.create_function, "InvalidParameterValueException", 400,
+                               "Could not unzip uploaded file. Please check your file, then try "
+                               "to upload again.",
+                               **self.create_args(Code={"ZipFile": long_entry}))
+        self.assertClientError(self.lam.create_function, "InvalidParameterValueException", 400,
+                               **self.create_args(Code={"ZipFile": zip_files(
+                                   {"index.js": "//", "d/" + "b" * 300: "// long component"})}))
+
+    def test_function_names_with_dots_refused_on_create(self):
+        # Issue #15: "." and ".." were accepted, their code landing outside code/<name>/.
+        # CreateFunction's FunctionName pattern has no '.'; GetFunction's (namespaced) has.
+        for name in (".", "..", "a.b"):
+            err = self.assertClientError(self.lam.create_function, "ValidationException", 400,
+                                         **self.create_args(FunctionName=name))
+            self.assertIn("at 'functionName' failed to satisfy constraint: Member must satisfy "
+                          "regular expression pattern", err["Error"]["Message"])
+            self.assertIn("(function:)?([a-zA-Z0-9-_]+)", err["Error"]["Message"])
+        kept = self.create("dots", "node-cjs")
+        self.assertClientError(self.lam.delete_function, "ResourceNotFoundException", 404,
+                               FunctionName="a.b")
+        self.assertEqual(self.lam.get_function(FunctionName=kept)["Configuration"]["FunctionName"],
+                         kept)
+
     def test_reserved_environment_variable(self):
         self.assertClientError(
             self.lam.create_function, "InvalidParameterValueException", 400,

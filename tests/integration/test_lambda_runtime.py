@@ -4,6 +4,7 @@ the idle reaper, hot reload of a local code directory, `serve --config`, and `of
 Processes are found through /proc: a runtime process carries AWS_LAMBDA_FUNCTION_NAME=<name>
 in its environment, and its state letter in /proc/<pid>/stat is 'T' while it is stopped.
 """
+import base64
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import time
 import unittest
 
 from harness import BIN, Daemon, DaemonTestCase, boto3_client, temp_dir
-from lambda_fixtures import ROLE, fixture, function_arn, tail_log, zip_fixture
+from lambda_fixtures import ROLE, fixture, function_arn, tail_log, zip_files, zip_fixture
 
 
 def proc_state(pid):
@@ -105,6 +106,36 @@ class FreezeOnTest(LambdaProcessMixin, DaemonTestCase):
         # Thawed for the next invocation, then stopped again.
         self.assertEqual(self.invoke(name)["Body"]["pid"], pid)
         self.assertTrue(wait_for(lambda: proc_state(pid) == "T", 30))
+
+    def create_inline(self, prefix, source, **extra):
+        name = self.unique(prefix)
+        self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                                 Handler="index.handler",
+                                 Code={"ZipFile": zip_files({"index.js": source})}, **extra)
+        return name
+
+    def test_oversized_response_is_response_size_too_large(self):
+        # Issue #15: a 100 MB response ended as Runtime.ExitError (the HTTP layer dropped it).
+        name = self.create_inline("big", "exports.handler = async () => 'x'.repeat(100 * 1024 * 1024);",
+                                  MemorySize=1024, Timeout=60)
+        out = self.invoke(name)
+        self.assertEqual(out["FunctionError"], "Unhandled")
+        self.assertEqual(out["Body"]["errorType"], "Function.ResponseSizeTooLarge", out["Body"])
+
+    def test_a_line_without_newline_is_split(self):
+        # Issue #15: output without a newline was re-scanned from its start after every read and
+        # held whole. A 600 KiB line arrives as 256 KiB pieces (CloudWatch Logs' event limit), and
+        # the tail kept for the invocation stays within its 256 KiB bound.
+        name = self.create_inline(
+            "line", "exports.handler = async () => { process.stdout.write('y'.repeat(600 * 1024));"
+                    " process.stdout.write('\\nafter\\n'); return 'ok'; };")
+        out = self.lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+        self.assertEqual(json.loads(out["Payload"].read()), "ok")
+        tail = base64.b64decode(out["LogResult"]).decode()
+        self.assertLessEqual(len(tail), 256 * 1024 + 1)
+        lines = [len(line) for line in tail.split("\n") if line and set(line) == {"y"}]
+        self.assertTrue(lines, "no piece of the long line in the tail")
+        self.assertTrue(all(n <= 256 * 1024 for n in lines), lines)
 
     def test_timeout_kills_the_process(self):
         name = self.create("tmo", "node-sleep", Timeout=1)
