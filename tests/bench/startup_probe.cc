@@ -37,7 +37,8 @@ bool HealthAnswers(int port) {
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const char request[] = "GET /_offstage/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    const char request[] =
+        "GET /_offstage/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     if (write(fd, request, sizeof request - 1) == static_cast<ssize_t>(sizeof request - 1)) {
       char buf[64];
       const ssize_t n = read(fd, buf, sizeof buf - 1);
