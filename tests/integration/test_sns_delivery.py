@@ -461,7 +461,11 @@ class SnsDeliveryTest(DaemonTestCase):
             TopicArn=topic, MessageStructure="json",
             Message=json.dumps({"default": "the default text", "lambda": "text for lambda"}))[
             "MessageId"]
+        # A standard topic does not promise order, and each delivery has its own connection:
+        # pair the notifications with the messages by MessageId.
         notes = self.http.wait_for(path, 2, "Notification")
+        order = {first: 0, second: 1}
+        notes.sort(key=lambda n: order[json.loads(n["body"])["MessageId"]])
         bodies = [json.loads(n["body"]) for n in notes]
         self.assertEqual([b["MessageId"] for b in bodies], [first, second])
         for note, body in zip(notes, bodies):
