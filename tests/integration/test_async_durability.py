@@ -208,6 +208,21 @@ class AsyncDurabilityTest(unittest.TestCase):
         self.assertEqual(record.count_after(0), 1)
         self.assertEqual(third.stop(), 0)
 
+    def wait_for_committed_attempt(self, data_dir, request_id, attempt, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            db = sqlite3.connect(os.path.join(data_dir, "offstage.db"))
+            try:
+                row = db.execute("SELECT outcome FROM async_attempts WHERE request_id = ? AND "
+                                 "attempt = ?", (request_id, attempt)).fetchone()
+            finally:
+                db.close()
+            if row is not None:
+                self.assertEqual(row[0], "error")
+                return
+            time.sleep(0.05)
+        self.fail(f"attempt {attempt} of {request_id} was not committed within {timeout} s")
+
     def test_retry_schedule_continues_across_a_restart(self):
         # A failed event waiting for its retry when the daemon stops is neither lost nor started
         # over: the restarted daemon makes the remaining attempts, then OnFailure (count 3).
@@ -228,6 +243,10 @@ class AsyncDurabilityTest(unittest.TestCase):
         request_id = out["ResponseMetadata"]["RequestId"]
         lam.close()
         attempts.wait_for(1)
+        # The handler has written its record, but its error may not have reached the daemon yet:
+        # a stop then ends the attempt unfinished, and it rightly runs again after the restart.
+        # Stop only once the failed first attempt is committed, so exactly three runs are owed.
+        self.wait_for_committed_attempt(data_dir, request_id, 1)
         self.assertEqual(first.stop(), 0)  # the 2nd attempt is ~3 s away
 
         second = harness.Daemon(*args, data_dir=data_dir).start()
