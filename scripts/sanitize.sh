@@ -36,14 +36,27 @@ cmake --build "$dir" -- -j"$(nproc)"
 logs=$PWD/$dir/sanitizer-logs
 rm -rf "$logs" && mkdir -p "$logs"
 suppressions=$PWD/tests/sanitizers
-# Symbolized stacks (function names, lines) when an llvm-symbolizer is installed.
-if command -v llvm-symbolizer >/dev/null 2>&1; then
-  export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
-fi
-export ASAN_OPTIONS="log_path=$logs/asan:detect_stack_use_after_return=1:strict_string_checks=1:detect_leaks=1"
-export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="log_path=$logs/tsan:second_deadlock_stack=1:suppressions=$suppressions/tsan.supp"
+# Symbolized stacks (function names, lines): any llvm-symbolizer will do (Debian's llvm-14
+# comes with libfuzzer-14-dev).
+symbolizer=
+for candidate in llvm-symbolizer-16 llvm-symbolizer llvm-symbolizer-14; do
+  if command -v "$candidate" >/dev/null 2>&1; then symbolizer=$(command -v "$candidate"); break; fi
+done
+common_options="log_path=$logs/$kind${symbolizer:+:external_symbolizer_path=$symbolizer}"
+# Only the chosen sanitizer's options: UBSAN_OPTIONS's log_path would otherwise name TSan's
+# reports too.
+unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+case "$kind" in
+  asan)
+    export ASAN_OPTIONS="$common_options:detect_stack_use_after_return=1:strict_string_checks=1:detect_leaks=1"
+    export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="$common_options:print_stacktrace=1:halt_on_error=1"
+    ;;
+  ubsan) export UBSAN_OPTIONS="$common_options:print_stacktrace=1:halt_on_error=1" ;;
+  tsan)
+    export TSAN_OPTIONS="$common_options:second_deadlock_stack=1:suppressions=$suppressions/tsan.supp:print_suppressions=0"
+    ;;
+esac
 # Tests that compare timings skip that part: under a sanitizer they measure the sanitizer.
 export OFFSTAGE_SANITIZED=$kind
 status=0

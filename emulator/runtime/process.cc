@@ -67,7 +67,12 @@ common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec)
 }
 
 Process::~Process() {
-  if (!reaped_) {
+  bool reaped = false;
+  {
+    common::MutexLock lock(mu_);
+    reaped = reaped_;
+  }
+  if (!reaped) {
     SignalGroup(SIGKILL);
     Wait();
   }
@@ -75,7 +80,8 @@ Process::~Process() {
   close(stderr_fd_);
 }
 
-void Process::SignalGroup(int signal) const {
+void Process::SignalGroup(int signal) {
+  common::MutexLock lock(mu_);
   if (!reaped_) kill(-pid_, signal);
 }
 
@@ -85,8 +91,10 @@ int Process::Wait() {
   siginfo_t info{};
   while (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
   }
+  common::MutexLock lock(mu_);
   kill(-pid_, SIGKILL);
   int status = 0;
+  // The leader has exited, so this does not block.
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;

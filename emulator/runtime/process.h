@@ -1,7 +1,8 @@
 // Process: one child process in its own process group (so a handler's children are signalled
 // and killed with it), with its stdout and stderr on pipes. Owned by its Environment. Thread
-// model: Spawn on any thread; Signal is safe from any thread; Wait is called once, by the
-// thread that saw both pipes close (see Environment).
+// model: Spawn on any thread; SignalGroup is safe from any thread; Wait is called once, by the
+// thread that saw both pipes close (see Environment). mu_ orders a signal against the reap, so a
+// signal never reaches a process group whose id was freed by the reap (and maybe reused).
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 
 namespace offstage::runtime {
@@ -29,10 +31,9 @@ class Process {
   int stdout_fd() const { return stdout_fd_; }
   int stderr_fd() const { return stderr_fd_; }
   // Signals the whole process group; harmless after the process is gone.
-  void SignalGroup(int signal) const;
+  void SignalGroup(int signal) EXCLUDES(mu_);
   // Reaps the child (blocking). Returns the raw wait status.
-  int Wait();
-  bool reaped() const { return reaped_; }
+  int Wait() EXCLUDES(mu_);
   // Peak resident set of the group leader in KiB (VmHWM), 0 if unknown.
   long PeakRssKiB() const;
 
@@ -41,7 +42,8 @@ class Process {
   pid_t pid_;
   int stdout_fd_;
   int stderr_fd_;
-  bool reaped_ = false;
+  common::Mutex mu_;
+  bool reaped_ GUARDED_BY(mu_) = false;
 };
 
 // "exit status 1" / "signal: killed", as Lambda words Runtime.ExitError.

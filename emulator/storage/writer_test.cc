@@ -103,15 +103,18 @@ TEST_CASE("A waiting Submit is committed after 2 ms of Posts, ahead of the rest 
     std::lock_guard<std::mutex> lock(mu);
     order.push_back(what);
   };
-  std::promise<void> release_first, second_started, release_second;
+  std::promise<void> first_started, release_first, second_started, release_second;
   std::shared_future<void> first_go = release_first.get_future().share();
   std::shared_future<void> second_go = release_second.get_future().share();
-  // Batch 1 is the blocker alone; the rest queue up behind it and form batch 2.
+  // Batch 1 is the blocker alone: the rest are queued only once it runs, so however late the
+  // writer thread wakes, they form batch 2 together.
   writer.Post([&](Database&) -> Status {
+    first_started.set_value();
     first_go.wait();
     note("blocker");
     return {};
   });
+  first_started.get_future().wait();
   writer.Post([&](Database&) -> Status {
     second_started.set_value();
     second_go.wait();
