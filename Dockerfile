@@ -12,18 +12,24 @@
 # --- build: compile offstage (Release) with Debian's compilers and -dev packages ---------------
 FROM docker.io/library/debian:trixie-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
-# The packages scripts/install-deps.sh lists, less clang-format.
+# The packages scripts/install-deps.sh lists, less clang-format, and ccache.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config libcpp-httplib-dev \
-      nlohmann-json3-dev libsqlite3-dev libcli11-dev doctest-dev libssl-dev libzip-dev \
+      nlohmann-json3-dev libsqlite3-dev libcli11-dev doctest-dev libssl-dev libzip-dev ccache \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY emulator/ emulator/
 # Only the daemon is built here: the test suites (tests/) stay out of the image and its cache.
-RUN mkdir -p tests && echo '# not built in the image' > tests/CMakeLists.txt \
- && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null \
+# Any change under emulator/ reruns this step; the compiler cache (a BuildKit/buildah cache mount,
+# kept by the builder between builds, never in the image) recompiles only the files that changed:
+# a cold build is about 7 minutes on 2 cores, one after a one-file change well under one.
+RUN --mount=type=cache,id=offstage-ccache,target=/root/.cache/ccache \
+    mkdir -p tests && echo '# not built in the image' > tests/CMakeLists.txt \
+ && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null \
  && cmake --build build --target offstage \
+ && ccache --show-stats | sed -n '/Hits/,/Misses/p' \
  && strip --strip-unneeded build/offstage \
  && build/offstage --version
 # The Debian packages that hold the shared libraries the binary links (what ldd finds), for the

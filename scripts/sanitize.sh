@@ -6,6 +6,8 @@
 #   scripts/sanitize.sh asan [ctest args]   ASan + UBSan (also the fuzz targets) in build-asan/
 #   scripts/sanitize.sh ubsan [ctest args]  UBSan alone in build-ubsan/
 #   scripts/sanitize.sh tsan [ctest args]   TSan in build-tsan/
+#   scripts/sanitize.sh KIND --build-only   only configure and build (scripts/test.sh builds
+#                                           build-asan/ this way while the normal suite runs)
 # A report from any process (the unit tests, or a daemon a test started) fails the run: every
 # sanitizer writes to <build dir>/sanitizer-logs/, which must stay empty. The container test and
 # the benchmark are left out (the image builds its own binary; timings mean nothing here).
@@ -32,6 +34,7 @@ if [[ ! -f $dir/build.ninja ]]; then
     -DPYTHON3="$(command -v "$python")" >/dev/null
 fi
 cmake --build "$dir" -- -j"$(nproc)"
+[[ ${1:-} == --build-only ]] && exit 0
 
 logs=$PWD/$dir/sanitizer-logs
 rm -rf "$logs" && mkdir -p "$logs"
