@@ -117,7 +117,9 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
   if (!options.ephemeral) daemon->checkpointer_ = std::make_unique<storage::Checkpointer>(path);
-  daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
+  Daemon* self = daemon.get();
+  daemon->writer_ = std::make_unique<storage::Writer>(
+      *daemon->db_, daemon->clock_, [self](const std::string& line) { self->log_.Warn(line); });
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
   daemon->pruner_ =
       std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, options.retention);
@@ -195,7 +197,6 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
     return common::Fail(common::InvalidParameter(
         "--credentials and --access-key take effect only with --verify-signatures"));
   }
-  Daemon* self = daemon.get();
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);
   daemon->server_ = std::make_unique<protocol::HttpServer>(
@@ -282,8 +283,12 @@ void Daemon::Attribute(common::RequestContext& ctx) {
 std::string Daemon::HealthJson() const {
   const auto counts = sns_->counts();
   const int64_t uptime_ns = clock_.NowNanos() - started_ns_;
+  // Writes nobody waited for (spans, logs, delivery states) that were lost: traces and verdicts
+  // may be missing what they describe, so the daemon does not call itself "ok".
+  const uint64_t lost = writer_ ? writer_->failed_posts() : 0;
   nlohmann::json health = {
-      {"status", "ok"},
+      {"status", lost == 0 ? "ok" : "degraded"},
+      {"lost_writes", lost},
       {"version", common::kVersion},
       {"pid", static_cast<int64_t>(getpid())},
       {"endpoint", endpoint_},
@@ -300,6 +305,7 @@ std::string Daemon::HealthJson() const {
         {"environments", pool_ ? pool_->total() : 0}}},
       {"retention", RetentionJson(pruner_.get())},
   };
+  if (lost > 0) health["first_lost_write_error"] = writer_->first_post_error();
   return health.dump();
 }
 

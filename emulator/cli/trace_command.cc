@@ -96,6 +96,21 @@ int TraceCommand::Run() {
     trace_id = traces["traces"][0]["trace_id"].get<std::string>();
   }
 
+  // A daemon that lost background writes (spans, logs, delivery states nobody waited for) may
+  // have lost some of this trace's: say so, and let no assertion pass on it. Asked once the
+  // trace is read, or when --wait gives up (a trace whose end was among the lost writes never
+  // becomes quiescent).
+  std::string lost_writes;
+  auto check_lost_writes = [&] {
+    json health;
+    if (get_json("/_offstage/health", {}, health) != 0) return;
+    if (health.value("lost_writes", uint64_t{0}) == 0) return;
+    lost_writes = "the daemon lost " + std::to_string(health["lost_writes"].get<uint64_t>()) +
+                  " background writes (first: " + health.value("first_lost_write_error", "") +
+                  "; see its log), so this trace may be missing parts";
+    std::cerr << "offstage trace: warning: " << lost_writes << "\n";
+  };
+
   json body;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds_);
@@ -109,10 +124,15 @@ int TraceCommand::Run() {
     if (std::chrono::steady_clock::now() > deadline) {
       std::cerr << "offstage trace: " << trace_id << " was still busy after " << timeout_seconds_
                 << " s (--timeout)\n";
+      check_lost_writes();
+      if (assert_offloaded_ && !lost_writes.empty()) {
+        std::cerr << "offstage trace: not offloaded: " << lost_writes << "\n";
+      }
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  check_lost_writes();
   const telemetry::Trace trace = telemetry::TraceFromJson(body);
 
   std::string rendered;
@@ -142,8 +162,8 @@ int TraceCommand::Run() {
 
   if (assert_offloaded_) {
     // Each reason on a line of its own: a CI log shows every one.
-    const auto& refusals =
-        allow_failures_ ? trace.assessment.timing_refusals : trace.assessment.refusals;
+    auto refusals = allow_failures_ ? trace.assessment.timing_refusals : trace.assessment.refusals;
+    if (!lost_writes.empty()) refusals.push_back(lost_writes);
     for (const auto& reason : refusals) {
       std::cerr << "offstage trace: not offloaded: " << reason << "\n";
     }

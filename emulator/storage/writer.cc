@@ -15,8 +15,10 @@ constexpr int64_t kBatchBudgetNs = 2'000'000;
 
 }  // namespace
 
-Writer::Writer(Database& db, const common::Clock& clock, size_t max_batch)
-    : db_(db), clock_(clock), max_batch_(max_batch), thread_([this] { Run(); }) {}
+Writer::Writer(Database& db, const common::Clock& clock, Warn warn, size_t max_batch)
+    : db_(db), clock_(clock), max_batch_(max_batch), warn_(std::move(warn)), thread_([this] {
+        Run();
+      }) {}
 
 Writer::~Writer() { Stop(); }
 
@@ -52,13 +54,38 @@ Status Writer::Query(Job job) {
 void Writer::Post(Job job) {
   {
     common::MutexLock lock(mu_);
-    if (stopping_) {
-      ++failed_posts_;
-      return;
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(job), std::nullopt});
+      job = nullptr;
     }
-    queue_.push_back(Pending{std::move(job), std::nullopt});
+  }
+  if (job) {
+    NoteLostPosts(1, "written after the writer stopped", /*now=*/true);
+    return;
   }
   cv_.notify_one();
+}
+
+void Writer::NoteLostPosts(uint64_t lost, const std::string& error, bool now) {
+  std::string line;
+  {
+    common::MutexLock lock(mu_);
+    failed_posts_ += lost;
+    if (first_post_error_.empty()) first_post_error_ = error;
+    if (untold_posts_ == 0) untold_error_ = error;
+    untold_posts_ += lost;
+    const int64_t now_ns = clock_.NowNanos();
+    if (!warn_ || (!now && last_warned_ns_ && now_ns - *last_warned_ns_ < 1'000'000'000)) {
+      return;
+    }
+    line = "offstage: " + std::to_string(untold_posts_) +
+           (untold_posts_ == 1 ? " background write was" : " background writes were") +
+           " lost (telemetry or state the caller did not wait for; " +
+           std::to_string(failed_posts_) + " since the start): " + untold_error_;
+    untold_posts_ = 0;
+    last_warned_ns_ = now_ns;
+  }
+  warn_(line);
 }
 
 Status Writer::Call(Job job) {
@@ -75,11 +102,23 @@ void Writer::Stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  // Losses the once-a-second limit held back are told before the daemon goes.
+  bool untold = false;
+  {
+    common::MutexLock lock(mu_);
+    untold = untold_posts_ > 0;
+  }
+  if (untold) NoteLostPosts(0, "", /*now=*/true);
 }
 
 uint64_t Writer::failed_posts() const {
   common::MutexLock lock(mu_);
   return failed_posts_;
+}
+
+std::string Writer::first_post_error() const {
+  common::MutexLock lock(mu_);
+  return first_post_error_;
 }
 
 void Writer::Run() {
@@ -146,6 +185,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   if (!commit) (void)db_.Exec("ROLLBACK");
   const int64_t commit_ns = clock_.NowNanos();
   uint64_t failed_posts = 0;
+  std::string first_error;
   for (size_t i = 0; i < run; ++i) {
     const std::optional<common::ApiError>& error = !commit ? commit.error() : errors[i];
     if (batch[i].done) {
@@ -155,13 +195,10 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
         batch[i].done->set_value(commit_ns);
       }
     } else if (error) {
-      ++failed_posts;
+      if (failed_posts++ == 0) first_error = error->message;
     }
   }
-  if (failed_posts > 0) {
-    common::MutexLock lock(mu_);
-    failed_posts_ += failed_posts;
-  }
+  if (failed_posts > 0) NoteLostPosts(failed_posts, first_error, /*now=*/false);
   batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(run));
 }
 

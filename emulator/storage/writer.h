@@ -10,6 +10,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "emulator/common/clock.h"
@@ -21,8 +22,14 @@ namespace offstage::storage {
 class Writer {
  public:
   using Job = std::function<Status(Database&)>;
+  // Told when Posts were lost (their job failed, their batch's commit failed, or they came after
+  // Stop): nobody waits on a Post, so this is the only word of it. At most one line per second
+  // of the clock, counting what was lost since the last one and naming the first error; a
+  // loss at Stop is told at once. Called on the writer thread, or on Post's caller after Stop,
+  // never with mu_ held.
+  using Warn = std::function<void(const std::string& line)>;
 
-  Writer(Database& db, const common::Clock& clock, size_t max_batch = 2048);
+  Writer(Database& db, const common::Clock& clock, Warn warn = nullptr, size_t max_batch = 2048);
   ~Writer();  // Stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -44,7 +51,9 @@ class Writer {
   // Stop fail with InternalError.
   void Stop();
 
+  // Posts lost since the start (see Warn), and the first error among them ("" if none).
   uint64_t failed_posts() const;
+  std::string first_post_error() const;
 
  private:
   struct Pending {
@@ -58,6 +67,8 @@ class Writer {
   // does not hold a Publish's commit for tens of milliseconds.
   void RunBatch(std::deque<Pending>& batch);
   bool UrgentWaiting();
+  // Counts `lost` Posts (the first with `error`) and tells warn_ if it is time to.
+  void NoteLostPosts(uint64_t lost, const std::string& error, bool now) EXCLUDES(mu_);
 
   Database& db_;
   const common::Clock& clock_;
@@ -68,6 +79,11 @@ class Writer {
   std::deque<Pending> queue_ GUARDED_BY(mu_);   // Post, Query: in order
   bool stopping_ GUARDED_BY(mu_) = false;
   uint64_t failed_posts_ GUARDED_BY(mu_) = 0;
+  std::string first_post_error_ GUARDED_BY(mu_);
+  uint64_t untold_posts_ GUARDED_BY(mu_) = 0;  // lost since the last warning
+  std::string untold_error_ GUARDED_BY(mu_);
+  std::optional<int64_t> last_warned_ns_ GUARDED_BY(mu_);
+  const Warn warn_;
   std::thread thread_;
 };
 

@@ -143,6 +143,51 @@ TEST_CASE("A waiting Submit is committed after 2 ms of Posts, ahead of the rest 
                                           "p8", "p9", "p10"});
 }
 
+TEST_CASE("Lost Posts are told, at most once a second, and counted") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  std::mutex mu;
+  std::vector<std::string> lines;
+  Writer writer(*db, clock, [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.push_back(line);
+  });
+  auto failing = [](Database&) -> Status { return common::Fail(common::Internal("disk is full")); };
+  auto sync = [&] { REQUIRE(writer.Query([](Database&) -> Status { return {}; }).has_value()); };
+  writer.Post(failing);
+  sync();
+  writer.Post(failing);
+  writer.Post([](Database&) -> Status { return {}; });  // a Post that succeeds is not counted
+  writer.Post(failing);
+  sync();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(lines.size() == 1);  // the second and third fell within the same second
+    CHECK(lines[0] ==
+          "offstage: 1 background write was lost (telemetry or state the caller did not wait "
+          "for; 1 since the start): disk is full");
+  }
+  clock.Advance(1'000'000'000);
+  writer.Post(failing);
+  sync();
+  CHECK(writer.failed_posts() == 4);
+  CHECK(writer.first_post_error() == "disk is full");
+  writer.Post(failing);  // held back (within a second), then told at Stop
+  sync();
+  writer.Stop();
+  writer.Post(failing);  // after Stop: told at once
+  std::lock_guard<std::mutex> lock(mu);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[1] ==
+        "offstage: 3 background writes were lost (telemetry or state the caller did not wait "
+        "for; 4 since the start): disk is full");
+  CHECK(lines[2].rfind("offstage: 1 background write was lost", 0) == 0);
+  CHECK(lines[2].find("5 since the start") != std::string::npos);
+  CHECK(lines[3] ==
+        "offstage: 1 background write was lost (telemetry or state the caller did not wait "
+        "for; 6 since the start): written after the writer stopped");
+}
+
 TEST_CASE("CheckpointAll copies the whole WAL, so the next commit starts it over") {
   char dir[] = "/tmp/offstage-wal-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);

@@ -9,12 +9,14 @@ Everything is asserted from `offstage trace` (its exit code, stderr and --format
 """
 import json
 import os
+import sqlite3
 import threading
 import time
 import unittest
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import harness
 from harness import REPO, AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_files, zip_fixture
 from test_traces import run_cli
@@ -238,3 +240,57 @@ class VerdictTest(AwsClientsTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LostWritesTest(unittest.TestCase):
+    """Spans, logs and delivery states are written without anyone waiting on them; when such a
+    write fails (here a trigger stands in for a full disk), the daemon says so in its log and
+    health, and no trace assertion passes on what may be an incomplete record."""
+
+    def test_a_lost_span_write_fails_the_assertion_and_degrades_health(self):
+        data_dir = temp_dir(self)
+        daemon = harness.Daemon("--async-retry-delays", "50ms,50ms", data_dir=data_dir).start()
+        self.addCleanup(daemon.kill)
+        lam = harness.boto3_client("lambda", daemon.endpoint)
+        sns = harness.boto3_client("sns", daemon.endpoint)
+        topic = sns.create_topic(Name="jobs")["TopicArn"]
+        worker = "lost-worker"
+        lam.create_function(FunctionName=worker, Runtime="nodejs20.x", Role=ROLE,
+                            Handler="index.handler", Code={"ZipFile": zip_fixture("node-recorder")},
+                            Environment={"Variables": {
+                                "RECORD_FILE": os.path.join(temp_dir(self), "ran.jsonl")}})
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn(worker))
+        front = "lost-front"
+        lam.create_function(
+            FunctionName=front, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
+            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
+            Environment={"Variables": {"JOBS_TOPIC_ARN": topic}})
+        health = json.loads(urllib.request.urlopen(daemon.endpoint + "/_offstage/health").read())
+        self.assertEqual((health["status"], health["lost_writes"]), ("ok", 0))
+
+        db = sqlite3.connect(os.path.join(data_dir, "offstage.db"), timeout=30)
+        db.execute("CREATE TRIGGER lose_worker_spans BEFORE INSERT ON spans "
+                   "WHEN NEW.name LIKE '%%%s%%' "
+                   "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END" % worker)
+        db.commit()
+        db.close()
+        out = lam.invoke(FunctionName=front, Payload=b'{"order": 1}')
+        self.assertNotIn("FunctionError", out)
+        request_id = out["ResponseMetadata"]["RequestId"]
+        # The worker's span never lands, so the trace may never look finished: --wait gives up,
+        # and says why no verdict can be given.
+        cli = run_cli("trace", "--request-id", request_id, "--wait", "--timeout", "10",
+                      "--assert-offloaded", "--endpoint", daemon.endpoint)
+        self.assertEqual(cli.returncode, 1, cli.stdout + cli.stderr)
+        self.assertIn("not offloaded: the daemon lost ", cli.stderr)
+        self.assertIn("background writes (first: database error (step): database or disk is full",
+                      cli.stderr)
+        health = json.loads(urllib.request.urlopen(daemon.endpoint + "/_offstage/health").read())
+        self.assertEqual(health["status"], "degraded")
+        self.assertGreaterEqual(health["lost_writes"], 1)
+        self.assertIn("database or disk is full", health["first_lost_write_error"])
+        self.assertTrue(any("background write" in line and "lost" in line
+                            for line in daemon.output), "".join(daemon.output))
+        lam.close()
+        sns.close()
+        self.assertEqual(daemon.stop(), 0)
