@@ -123,6 +123,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, options.retention);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
+  // A damaged key stops the daemon here: replacing it would change the certificate.
+  if (auto status = daemon->signer_->Load(); !status) return common::Fail(status.error());
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
   http_options.signer = daemon->signer_.get();
