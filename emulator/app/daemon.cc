@@ -118,6 +118,8 @@ nlohmann::json RetentionJson(const storage::Pruner* pruner) {
                                                 : nlohmann::json(nullptr)},
       {"max_invocations", policy.max_invocations > 0 ? nlohmann::json(policy.max_invocations)
                                                      : nlohmann::json(nullptr)},
+      {"max_rows_per_table",
+       policy.max_rows > 0 ? nlohmann::json(policy.max_rows) : nlohmann::json(nullptr)},
       {"passes", stats.passes},
       {"last_pass_ns", stats.last_pass_ns},
       {"cutoff_ns", stats.cutoff_ns},
@@ -157,8 +159,10 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (!options.ephemeral) daemon->checkpointer_ = std::make_unique<storage::Checkpointer>(path);
   daemon->writer_ = std::make_unique<storage::Writer>(*daemon->db_, daemon->clock_);
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
-  daemon->pruner_ =
-      std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, options.retention);
+  storage::RetentionPolicy retention = options.retention;
+  retention.max_rows =
+      options.max_telemetry_rows.value_or(options.ephemeral ? kEphemeralMaxRows : 0);
+  daemon->pruner_ = std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, retention);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   // A damaged key stops the daemon here: replacing it would change the certificate.
