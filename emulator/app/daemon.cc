@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/version.h"
 #include "emulator/app/config_file.h"
@@ -17,22 +20,57 @@
 namespace offstage::app {
 namespace {
 
+// Where the runtime interface clients are, and how that was decided.
+struct ShimDir {
+  std::string path;
+  std::string source;   // "--shim-dir", "OFFSTAGE_SHIM_DIR", "beside the binary", "installed"
+  bool usable = false;  // node/bootstrap.mjs and python/bootstrap.py are there
+  std::vector<std::string> searched;  // when not configured: every place looked at
+};
+
+bool ShimUsable(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(dir / "node" / "bootstrap.mjs", ec) &&
+         std::filesystem::is_regular_file(dir / "python" / "bootstrap.py", ec);
+}
+
 // runtime-shim/ ships beside the binary: build/offstage -> runtime-shim/, or an installed
-// /usr/bin/offstage -> /usr/share/offstage/runtime-shim.
-std::string FindShimDir(const std::string& configured) {
-  if (!configured.empty()) return configured;
-  if (const char* env = std::getenv("OFFSTAGE_SHIM_DIR")) return env;
+// /usr/bin/offstage -> /usr/share/offstage/runtime-shim. A binary copied elsewhere finds none:
+// the daemon then says so at startup (Daemon::Create), and Node and Python invokes fail with
+// an error naming the problem (runtime::Environment::Start), not as Runtime.ExitError.
+ShimDir FindShimDir(const std::string& configured) {
+  ShimDir found;
+  if (!configured.empty()) {
+    found.path = configured;
+    found.source = "--shim-dir";
+  } else if (const char* env = std::getenv("OFFSTAGE_SHIM_DIR"); env && *env) {
+    found.path = env;
+    found.source = "OFFSTAGE_SHIM_DIR";
+  }
+  if (!found.path.empty()) {
+    found.usable = ShimUsable(found.path);
+    return found;
+  }
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   const std::filesystem::path bin_dir = exe.parent_path();
-  for (const auto& candidate :
-       {bin_dir / ".." / "runtime-shim", bin_dir / ".." / "share" / "offstage" / "runtime-shim",
-        std::filesystem::path("/usr/share/offstage/runtime-shim")}) {
-    if (std::filesystem::is_directory(candidate, ec)) {
-      return std::filesystem::weakly_canonical(candidate, ec).string();
+  const std::pair<std::filesystem::path, const char*> candidates[] = {
+      {bin_dir / ".." / "runtime-shim", "beside the binary"},
+      {bin_dir / ".." / "share" / "offstage" / "runtime-shim", "beside the binary"},
+      {std::filesystem::path("/usr/share/offstage/runtime-shim"), "installed"}};
+  for (const auto& [candidate, source] : candidates) {
+    const std::string normal = candidate.lexically_normal().string();
+    found.searched.push_back(normal);
+    if (ShimUsable(candidate)) {
+      found.path = std::filesystem::weakly_canonical(candidate, ec).string();
+      found.source = source;
+      found.usable = true;
+      return found;
     }
   }
-  return (bin_dir / ".." / "runtime-shim").lexically_normal().string();
+  found.path = found.searched.front();
+  found.source = "not found";
+  return found;
 }
 
 // Lambda's destinations and dead-letter topics publish through the SNS service (DESIGN 10).
@@ -80,6 +118,8 @@ nlohmann::json RetentionJson(const storage::Pruner* pruner) {
                                                 : nlohmann::json(nullptr)},
       {"max_invocations", policy.max_invocations > 0 ? nlohmann::json(policy.max_invocations)
                                                      : nlohmann::json(nullptr)},
+      {"max_rows_per_table",
+       policy.max_rows > 0 ? nlohmann::json(policy.max_rows) : nlohmann::json(nullptr)},
       {"passes", stats.passes},
       {"last_pass_ns", stats.last_pass_ns},
       {"cutoff_ns", stats.cutoff_ns},
@@ -121,10 +161,14 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->writer_ = std::make_unique<storage::Writer>(
       *daemon->db_, daemon->clock_, [self](const std::string& line) { self->log_.Warn(line); });
   daemon->recorder_ = std::make_unique<telemetry::Recorder>(*daemon->writer_);
-  daemon->pruner_ =
-      std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, options.retention);
+  storage::RetentionPolicy retention = options.retention;
+  retention.max_rows =
+      options.max_telemetry_rows.value_or(options.ephemeral ? kEphemeralMaxRows : 0);
+  daemon->pruner_ = std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, retention);
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
+  // A damaged key stops the daemon here: replacing it would change the certificate.
+  if (auto status = daemon->signer_->Load(); !status) return common::Fail(status.error());
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
   http_options.signer = daemon->signer_.get();
@@ -160,7 +204,22 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.resolver = daemon->runtimes_.get();
   lambda_options.strict_runtimes = options.strict_runtimes;
   lambda_options.code_root = daemon->code_root_;
-  lambda_options.shim_dir = FindShimDir(options.shim_dir);
+  const ShimDir shim = FindShimDir(options.shim_dir);
+  lambda_options.shim_dir = shim.path;
+  if (shim.usable) {
+    daemon->log_.Info("offstage: runtime clients: " + shim.path + " (" + shim.source + ")");
+  } else {
+    std::string where = shim.path + " (" + shim.source + ")";
+    if (!shim.searched.empty()) {
+      where.clear();
+      for (const auto& dir : shim.searched) where += (where.empty() ? "" : ", ") + dir;
+    }
+    daemon->log_.Warn(
+        "offstage: WARNING: no runtime shim directory: looked in " + where +
+        " for node/bootstrap.mjs and python/bootstrap.py. Every Node.js and Python invoke will "
+        "fail until offstage is started with --shim-dir DIR or OFFSTAGE_SHIM_DIR=DIR naming "
+        "its runtime-shim/ directory (provided runtimes are not affected)");
+  }
   lambda_options.freeze = options.freeze;
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;

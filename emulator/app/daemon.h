@@ -61,7 +61,12 @@ struct DaemonOptions {
   std::vector<std::string> access_keys;
   // --retention: telemetry older than a day, or beyond a million invocations, is pruned.
   storage::RetentionPolicy retention{86'400'000'000'000, 1'000'000};
+  // --max-telemetry-rows: rows kept per telemetry table (0: no cap); unset, kEphemeralMaxRows
+  // with --ephemeral (its database is in memory) and no cap on disk.
+  std::optional<int64_t> max_telemetry_rows;
 };
+
+inline constexpr int64_t kEphemeralMaxRows = 50'000;
 
 class Daemon {
  public:

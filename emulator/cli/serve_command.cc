@@ -113,6 +113,13 @@ void ServeCommand::Register(CLI::App& app) {
       "How much telemetry (traces, logs, messages, finished deliveries and events) to keep: a "
       "duration, a number of invocations, or both, whichever is reached first; or off "
       "(default 24h,1000000)");
+  command_
+      ->add_option_function<int64_t>(
+          "--max-telemetry-rows",
+          [this](const int64_t& rows) { options_.max_telemetry_rows = rows; },
+          "Rows kept per telemetry table besides --retention, the oldest dropped first; 0 for "
+          "no cap (default 50000 with --ephemeral, whose store is in memory; no cap otherwise)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000'000}));
   command_->add_flag("--sns-insecure-tls", options_.sns_insecure_tls,
                      "Deliver to https endpoints without verifying their certificates");
   command_->add_option_function<std::vector<std::string>>(

@@ -266,11 +266,15 @@ RequestParser::State RequestParser::Parse(const std::string& in, size_t* pos) {
       }
       case Phase::kChunkSize:
       case Phase::kTrailers: {
+        // The same limit whether the line arrives whole or a byte at a time.
+        const char* too_long = phase_ == Phase::kTrailers ? "A trailer line is too long"
+                                                          : "A chunk size line is too long";
         const size_t nl = in.find('\n', *pos);
         if (nl == std::string::npos) {
-          if (available > 4096) return Fail(400, "A chunk size line is too long");
+          if (available > limits_.max_chunk_line) return Fail(400, too_long);
           return State::kNeedMore;
         }
+        if (nl - *pos > limits_.max_chunk_line) return Fail(400, too_long);
         std::string_view line = std::string_view(in).substr(*pos, nl - *pos);
         *pos = nl + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);

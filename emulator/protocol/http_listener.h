@@ -49,6 +49,7 @@ class RequestParser {
   struct Limits {
     size_t max_head = 64 * 1024;
     size_t max_body = 80 * 1024 * 1024;
+    size_t max_chunk_line = 4096;  // a chunk size line or a trailer line
   };
 
   explicit RequestParser(Limits limits) : limits_(limits) {}

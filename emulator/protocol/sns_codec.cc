@@ -112,6 +112,12 @@ Result<sns::MessageAttributes> DecodeMessageAttributes(const FormParams& params,
                   "1 validation error detected: Value null at 'messageAttributes." + *name +
                       ".member.dataType' failed to satisfy constraint: Member must not be null");
     }
+    // AWS's models make MessageAttributes a map, so an SDK cannot send a name twice; a raw
+    // form can. Refused rather than letting the last entry silently win (docs/compatibility.md).
+    if (out.contains(*name)) {
+      return Fail(ErrorCode::kParameterValueInvalid,
+                  "The message attribute '" + *name + "' was specified more than once.");
+    }
     sns::MessageAttributeValue value;
     value.data_type = *type;
     value.string_value = params.Get(base + "Value.StringValue");

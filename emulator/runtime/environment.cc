@@ -181,6 +181,18 @@ std::vector<std::string> Environment::BuildEnv(int port) const {
 }
 
 common::Status Environment::Start() {
+  // Node and Python run offstage's runtime client (runtime-shim/); without it the interpreter
+  // would exit at once and every invoke would read as the handler's Runtime.ExitError.
+  if (const std::vector<std::string> argv = BuildArgv();
+      argv.size() >= 2 && !common::StartsWith(spec_.runtime, "provided") &&
+      ::access(argv.back().c_str(), R_OK) != 0) {
+    return common::Fail(common::Internal(
+        "offstage's runtime client " + argv.back() + " is missing: the runtime shim directory " +
+        spec_.shim_dir +
+        " was not found (is the offstage binary outside its build tree or installation?). "
+        "Start offstage with --shim-dir DIR or OFFSTAGE_SHIM_DIR=DIR naming its runtime-shim/ "
+        "directory"));
+  }
   log_stream_ = LogStreamName(clock_, ids_);
   server_ = std::make_unique<httplib::Server>();
   server_->new_task_queue = [] { return new httplib::ThreadPool(3); };

@@ -1,11 +1,16 @@
 #include "emulator/sns/signer.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -14,11 +19,44 @@
 namespace offstage::sns {
 namespace {
 
-std::string ReadFile(const std::string& path) {
+// The whole file, or an error naming it (a file that does not exist is reported as ENOENT).
+common::Result<std::string> ReadFile(const std::string& path, int* error_number) {
+  *error_number = 0;
   std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error_number = errno;
+    return common::Fail(
+        common::Internal("cannot read the SNS signing key " + path + ": " + std::strerror(errno)));
+  }
   std::stringstream text;
   text << in.rdbuf();
-  return in ? text.str() : std::string();
+  return text.str();
+}
+
+// Writes `text` to `path` readable by its owner only: a temporary file of mode 0600, synced, then
+// renamed over `path`, so a crash leaves either no key file or a whole one.
+common::Status WritePrivateFile(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  ::unlink(temporary.c_str());  // a leftover would keep its old mode
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const int saved = errno;
+  if (fd >= 0) ::close(fd);
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    const int reason = errno != 0 ? errno : saved;
+    ::unlink(temporary.c_str());
+    return common::Fail(common::Internal("cannot write the SNS signing key " + path + ": " +
+                                         std::strerror(reason)));
+  }
+  return {};
 }
 
 std::string TakeBio(BIO* bio) {
@@ -46,22 +84,44 @@ std::string KeyPem(EVP_PKEY* key) {
 Signer::Signer(std::string key_path) : key_path_(std::move(key_path)) {}
 Signer::~Signer() = default;
 
+common::Status Signer::Load() {
+  common::MutexLock lock(mu_);
+  if (key_path_.empty()) return {};
+  struct stat info;
+  if (::stat(key_path_.c_str(), &info) != 0 && errno == ENOENT) return {};  // made on first use
+  return Ensure();
+}
+
 common::Status Signer::Ensure() {
   if (key_) return {};
-  std::string stored = key_path_.empty() ? std::string() : ReadFile(key_path_);
-  if (!stored.empty()) {
-    BIO* bio = BIO_new_mem_buf(stored.data(), static_cast<int>(stored.size()));
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-    X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-    BIO_free(bio);
-    if (key && cert) {
-      key_.reset(key, EVP_PKEY_free);
-      certificate_pem_ = CertPem(cert);
+  if (!key_path_.empty()) {
+    int error_number = 0;
+    auto stored = ReadFile(key_path_, &error_number);
+    if (!stored && error_number != ENOENT) return common::Fail(stored.error());
+    if (stored) {
+      BIO* bio = BIO_new_mem_buf(stored->data(), static_cast<int>(stored->size()));
+      EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+      X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+      BIO_free(bio);
+      const bool whole = key && cert && X509_check_private_key(cert, key) == 1;
+      if (whole) {
+        key_.reset(key, EVP_PKEY_free);
+        certificate_pem_ = CertPem(cert);
+        X509_free(cert);
+        // Written world-readable by versions before 0600 was enforced: tightened in place.
+        ::chmod(key_path_.c_str(), 0600);
+        return {};
+      }
+      EVP_PKEY_free(key);
       X509_free(cert);
-      return {};
+      // Never replaced: subscribers that verified the old certificate would reject new
+      // signatures, and the operator must know the file was damaged.
+      return common::Fail(common::Internal(
+          "the SNS signing key " + key_path_ +
+          " is corrupt (it must hold a PEM private key followed by its certificate). Restore "
+          "it, or move it aside to have a new key made (subscribers that check signatures "
+          "must then fetch the new certificate)"));
     }
-    EVP_PKEY_free(key);
-    X509_free(cert);
   }
   // A fresh 2048-bit key (as AWS's) and a self-signed certificate for it, valid ten years.
   EVP_PKEY* key = EVP_RSA_gen(2048);
@@ -78,13 +138,15 @@ common::Status Signer::Ensure() {
                              0);
   X509_set_issuer_name(cert, name);
   X509_sign(cert, key, EVP_sha256());
-  key_.reset(key, EVP_PKEY_free);
-  certificate_pem_ = CertPem(cert);
+  std::shared_ptr<evp_pkey_st> made(key, EVP_PKEY_free);
+  std::string pem = CertPem(cert);
   X509_free(cert);
   if (!key_path_.empty()) {
-    std::ofstream out(key_path_, std::ios::binary | std::ios::trunc);
-    out << KeyPem(key) << certificate_pem_;
+    // Kept only once stored: a key used but lost would change at the next start.
+    if (auto status = WritePrivateFile(key_path_, KeyPem(key) + pem); !status) return status;
   }
+  key_ = std::move(made);
+  certificate_pem_ = std::move(pem);
   return {};
 }
 

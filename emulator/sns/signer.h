@@ -27,6 +27,10 @@ class Signer {
   explicit Signer(std::string key_path);
   ~Signer();
 
+  // Reads the stored key, if there is one, so that a corrupt or unreadable key file stops the
+  // daemon at startup (app::Daemon::Create) rather than failing every signature later.
+  common::Status Load();
+
   // Base64 of the RSA signature of `text` with SHA1 (version "1") or SHA256 (version "2").
   common::Result<std::string> Sign(std::string_view text, std::string_view version);
   // The PEM certificate whose public key verifies the signatures.

@@ -68,7 +68,7 @@ Result<RetentionPolicy> ParseRetention(std::string_view text) {
 }
 
 std::string FormatRetention(const RetentionPolicy& policy) {
-  if (!policy.enabled()) return "off";
+  if (policy.max_age_ns <= 0 && policy.max_invocations <= 0) return "off";  // max_rows apart
   std::string out;
   if (policy.max_age_ns > 0) {
     // In the largest unit that divides it: 24h, 90m, 1500ms.
@@ -160,6 +160,11 @@ Status Pruner::Pass() {
   if (cutoff > 0) {
     for (const Table& table : kTables) {
       if (auto status = PruneTable(table, cutoff); !status) return status;
+    }
+  }
+  if (policy_.max_rows > 0) {
+    for (const Table& table : kTables) {
+      if (auto status = CapTable(table); !status) return status;
     }
   }
   common::MutexLock lock(mu_);
@@ -282,6 +287,63 @@ Status Pruner::PruneTable(const Table& table, int64_t cutoff) {
       stats_.deleted[name] += deleted;
     }
     if (reached_young || examined == 0) return {};
+    common::MutexLock lock(mu_);
+    cv_.wait_for(lock.native(), kBatchPause, [&]() REQUIRES(mu_) { return stopping_; });
+    if (stopping_) return {};
+  }
+}
+
+// Deletes the oldest rows of `table` beyond max_rows, a batch per Writer job, skipping work
+// still to do (so a table of pending work may stay above the cap until that work finishes).
+Status Pruner::CapTable(const Table& table) {
+  const std::string name = table.name;
+  const bool spans = name == "spans";
+  const std::string count = "SELECT count(*) FROM " + name;
+  const std::string select =
+      std::string("SELECT rowid, ") + (spans ? "kind = 'invocation' AND end_ns IS NOT NULL" : "0") +
+      " FROM " + name + " WHERE NOT (" + table.keep + ") ORDER BY rowid LIMIT ?1";
+  const std::string remove = "DELETE FROM " + name + " WHERE rowid = ?1";
+  while (true) {
+    int64_t deleted = 0;
+    int64_t deleted_invocations = 0;
+    bool more = false;
+    const int64_t counted = counted_up_to_;
+    auto batch = writer_.Query([&](Database& db) -> Status {
+      auto rows = db.Prepare(count);
+      if (!rows) return common::Fail(rows.error());
+      auto total = FirstRow(**rows, [](const Statement& s) { return s.ColumnInt(0); });
+      if (!total) return common::Fail(total.error());
+      const int64_t excess = total->value_or(0) - policy_.max_rows;
+      if (excess <= 0) return {};
+      auto oldest = db.Prepare(select);
+      if (!oldest) return common::Fail(oldest.error());
+      (*oldest)->Bind(1, std::min(excess, kBatchRows));
+      struct Row {
+        int64_t rowid;
+        bool invocation;
+      };
+      auto found = CollectRows(**oldest, [](const Statement& s) {
+        return Row{s.ColumnInt(0), s.ColumnInt(1) != 0};
+      });
+      if (!found) return common::Fail(found.error());
+      auto del = db.Prepare(remove);
+      if (!del) return common::Fail(del.error());
+      for (const Row& row : *found) {
+        (*del)->Bind(1, row.rowid);
+        if (auto status = (*del)->Run(); !status) return status;
+        ++deleted;
+        if (row.invocation && row.rowid <= counted) ++deleted_invocations;
+      }
+      more = deleted > 0 && excess > deleted;
+      return {};
+    });
+    if (!batch) return batch;
+    if (spans) invocations_ -= deleted_invocations;
+    if (deleted > 0) {
+      common::MutexLock lock(mu_);
+      stats_.deleted[name] += deleted;
+    }
+    if (!more) return {};
     common::MutexLock lock(mu_);
     cv_.wait_for(lock.native(), kBatchPause, [&]() REQUIRES(mu_) { return stopping_; });
     if (stopping_) return {};

@@ -1,9 +1,10 @@
 // Pruner: retention of the recorded telemetry (--retention; docs/config.md). Keeps the newest
 // `max_age_ns` of history and at most `max_invocations` finished invocations, whichever is
-// less, by deleting the older rows of every telemetry table: spans, log lines, sync payloads,
-// published messages, finished deliveries and finished asynchronous events with their
-// attempts. Work still to do (running spans, pending deliveries, queued or retrying events) is
-// never pruned, and neither is state (topics, subscriptions, functions).
+// less, and at most `max_rows` rows per table (--max-telemetry-rows), by deleting the older rows of
+// every telemetry table: spans, log lines, sync payloads, published messages, finished deliveries
+// and finished asynchronous events with their attempts. Work still to do (running spans, pending
+// deliveries, queued or retrying events) is never pruned, and neither is state (topics,
+// subscriptions, functions).
 //
 // The hot path never waits for it: a pass is a series of small jobs on the Writer (at most
 // kBatchRows rows examined each, queued behind the Posts like any telemetry, with a short pause
@@ -29,7 +30,10 @@ namespace offstage::storage {
 struct RetentionPolicy {
   int64_t max_age_ns = 0;       // 0: no age limit
   int64_t max_invocations = 0;  // 0: no count limit
-  bool enabled() const { return max_age_ns > 0 || max_invocations > 0; }
+  // At most this many rows in each telemetry table, the oldest dropped first (work still to do
+  // is kept); 0: no cap. Bounds the memory of --ephemeral, whose database lives in RAM.
+  int64_t max_rows = 0;
+  bool enabled() const { return max_age_ns > 0 || max_invocations > 0 || max_rows > 0; }
 };
 
 // "24h,1000000", "7d", "500000", "90m,2000", "off" (durations: ms, s, m, h, d).
@@ -67,6 +71,7 @@ class Pruner {
   Status CountInvocations() REQUIRES(pass_mu_);
   Result<int64_t> CountCutoff() REQUIRES(pass_mu_);
   Status PruneTable(const Table& table, int64_t cutoff) REQUIRES(pass_mu_);
+  Status CapTable(const Table& table) REQUIRES(pass_mu_);
 
   Writer& writer_;
   const common::Clock& clock_;

@@ -157,5 +157,62 @@ TEST_CASE("A count limit keeps the newest finished invocations and what came aft
   CHECK(f.Count("spans") == 5);
 }
 
+TEST_CASE("A row cap keeps the newest rows of each table, whatever their age, and keeps work") {
+  Fixture f;
+  const int64_t t0 = f.clock.NowNanos();
+  // All young: the age and count rules alone would keep every row (issue #15: --ephemeral
+  // kept every delivery in memory until the 24 h retention).
+  for (int i = 0; i < 700; ++i) f.LogLine("r-" + std::to_string(i), t0 + i);
+  f.Span("running", "event", t0, 0);  // the oldest span, and work still to do
+  for (int i = 0; i < 300; ++i) {
+    f.Span("inv-" + std::to_string(i), "invocation", t0 + i, t0 + i + 1);
+  }
+  for (int i = 0; i < 250; ++i) {
+    f.Exec(
+        "INSERT INTO deliveries (id, message_id, subscription_arn, protocol, endpoint, status, "
+        "created_ns, updated_ns) VALUES ('d-" +
+        std::to_string(i) + "', 'm', 's', 'http', 'e', '" + (i < 10 ? "pending" : "delivered") +
+        "', " + std::to_string(t0 + i) + ", " + std::to_string(t0 + i) + ")");
+  }
+  RetentionPolicy policy = *ParseRetention("24h,1000000");
+  policy.max_rows = 100;
+  Pruner pruner(*f.writer, f.clock, policy);
+  auto stats = pruner.RunOnce();
+  REQUIRE(stats.has_value());
+  CHECK(f.Count("log_lines") == 100);
+  CHECK(f.Count("log_lines", "request_id = 'r-600'") == 1);  // the newest hundred
+  CHECK(f.Count("log_lines", "request_id = 'r-599'") == 0);
+  CHECK(stats->deleted.at("log_lines") == 600);
+  CHECK(f.Count("spans") == 100);
+  CHECK(f.Count("spans", "id = 'running'") == 1);
+  CHECK(f.Count("spans", "id = 'inv-299'") == 1);
+  CHECK(f.Count("spans", "id = 'inv-200'") == 0);
+  CHECK(stats->invocations == 99);  // the count rule's tally follows what the cap deleted
+  CHECK(f.Count("deliveries") == 100);
+  CHECK(f.Count("deliveries", "status = 'pending'") == 10);
+  CHECK(f.Count("deliveries", "id = 'd-249'") == 1);
+  CHECK(f.Count("deliveries", "id = 'd-159'") == 0);
+
+  // It holds as more is written: another 500 log lines, still 100 kept.
+  for (int i = 700; i < 1200; ++i) f.LogLine("r-" + std::to_string(i), t0 + i);
+  REQUIRE(pruner.RunOnce().has_value());
+  CHECK(f.Count("log_lines") == 100);
+  CHECK(f.Count("log_lines", "request_id = 'r-1100'") == 1);
+
+  // Only work left above the cap: it stays.
+  Fixture g;
+  for (int i = 0; i < 150; ++i) g.Span("open-" + std::to_string(i), "event", t0 + i, 0);
+  Pruner capped(*g.writer, g.clock, policy);
+  REQUIRE(capped.RunOnce().has_value());
+  CHECK(g.Count("spans") == 150);
+}
+
+TEST_CASE("A row cap alone enables the pruner") {
+  RetentionPolicy policy;
+  CHECK_FALSE(policy.enabled());
+  policy.max_rows = 10;
+  CHECK(policy.enabled());
+}
+
 }  // namespace
 }  // namespace offstage::storage

@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import BIN, Daemon
+from harness import BIN, Daemon, temp_dir
 from recorder import RecorderTestCase
 
 
@@ -126,8 +126,29 @@ class CountRetentionTest(RetentionTestCase):
         self.assertEqual(again["deleted"], after["deleted"])
 
 
+class RowCapTest(RetentionTestCase):
+    """--max-telemetry-rows: each telemetry table keeps its newest N rows whatever their age (the
+    bound of --ephemeral, whose store is in memory: issue #15)."""
+    daemon_args = ("--max-telemetry-rows", "20")
+
+    def test_each_table_keeps_its_newest_rows(self):
+        self.assertEqual(self.retention()["max_rows_per_table"], 20)
+        topic = self.sns.create_topic(Name=self.unique("capped"))["TopicArn"]
+        for i in range(50):
+            self.sns.publish(TopicArn=topic, Message="m%d" % i)
+        status, after = self.control("POST", "/_offstage/prune")
+        self.assertEqual(status, 200, after)
+        # 50 young messages: 30 dropped, the newest 20 kept.
+        self.assertEqual(after["deleted"]["messages"], 30, after)
+        for i in range(5):
+            self.sns.publish(TopicArn=topic, Message="n%d" % i)
+        status, again = self.control("POST", "/_offstage/prune")
+        self.assertEqual(again["deleted"]["messages"], 35, again)
+
+
 class RetentionOptionTest(RetentionTestCase):
-    daemon_args = ("--retention", "off")
+    # --ephemeral's row cap is off too: nothing is pruned at all.
+    daemon_args = ("--retention", "off", "--max-telemetry-rows", "0")
 
     def test_off_keeps_everything_and_prune_says_so(self):
         self.assertEqual(self.retention()["policy"], "off")
@@ -140,6 +161,11 @@ class RetentionOptionTest(RetentionTestCase):
             health = json.loads(daemon.get("/_offstage/health")[1])
         self.assertEqual(health["retention"]["policy"], "1d,1000000")
         self.assertEqual(health["retention"]["max_age_seconds"], 86400)
+        # In memory, each telemetry table is also capped (issue #15); on disk it is not.
+        self.assertEqual(health["retention"]["max_rows_per_table"], 50000)
+        with Daemon(data_dir=temp_dir(self)) as daemon:
+            health = json.loads(daemon.get("/_offstage/health")[1])
+        self.assertIsNone(health["retention"]["max_rows_per_table"])
 
     def test_bad_values_are_refused_with_a_clear_message(self):
         for value in ("5x", "0", "1h,2h", "10,20", "-1", "", "1.5h"):

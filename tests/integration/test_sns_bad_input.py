@@ -36,6 +36,16 @@ def attr(name="attr1", data_type="String", value="v", field="StringValue", prefi
     return params
 
 
+def two_attrs(first, second, prefix=""):
+    """Two MessageAttributes entries, (name, value) each: what no SDK sends when the names match."""
+    params = []
+    for i, (name, value) in enumerate((first, second), 1):
+        base = "%sMessageAttributes.entry.%d." % (prefix, i)
+        params += [(base + "Name", name), (base + "Value.DataType", "String"),
+                   (base + "Value.StringValue", value)]
+    return params
+
+
 def entries(*items):
     params = []
     for i, item in enumerate(items, 1):
@@ -149,6 +159,9 @@ def table(t, fifo, sub):
         ("bad base64 Binary", pub(*attr(data_type="Binary", value="!!not base64!!",
                                         field="BinaryValue")), 400, "ParameterValueInvalid", None),
         ("attribute without DataType", pub(*attr(data_type=None)), 400, "ValidationError", None),
+        # Our choice (docs/compatibility.md): the last one silently won before (issue #15).
+        ("attribute name given twice", pub(*two_attrs(("k", "1"), ("k", "2"))), 400,
+         "ParameterValueInvalid", "The message attribute 'k' was specified more than once."),
         # ---- Subject ----
         ("empty Subject", pub(("Subject", "")), 400, "InvalidParameter",
          "Invalid parameter: Subject"),
@@ -215,6 +228,10 @@ def table(t, fifo, sub):
          [("Action", "PublishBatch"), ("TopicArn", t), *entries(dict(ten, Id="a")),
           *attr("a^b", prefix="PublishBatchRequestEntries.member.1.")], 400,
          "ParameterValueInvalid", None),
+        ("batch entry with an attribute name given twice",
+         [("Action", "PublishBatch"), ("TopicArn", t), *entries(dict(ten, Id="a"), dict(ten, Id="b")),
+          *two_attrs(("k", "1"), ("k", "2"), prefix="PublishBatchRequestEntries.member.2.")], 400,
+         "ParameterValueInvalid", "The message attribute 'k' was specified more than once."),
         # ---- ARNs, missing resources ----
         ("TopicArn with 1 element", [("Action", "GetTopicAttributes"), ("TopicArn", "foo")], 400,
          "InvalidParameter",
