@@ -322,11 +322,16 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   f.code = std::move(*code);
   f.created_ns = f.last_modified_ns = clock_.NowNanos();
   f.revision_id = ids_.Uuid();
+  // Above the generation the pool has seen under this ARN (a deleted function's, which
+  // DeleteFunction retired): else the new function's environments would all be stopped on
+  // release, and every invocation would be a cold start.
+  f.generation = std::max<uint64_t>(1, pool_.generation(f.arn) + 1);
   if (auto status = Persist(f); !status) {
     code_store_.Remove(f.code);  // a retry extracts it again
     return Fail(status.error());
   }
-  return Install(std::move(f), /*base_generation=*/1);
+  const uint64_t generation = f.generation;
+  return Install(std::move(f), generation);
 }
 
 Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std::string& name,

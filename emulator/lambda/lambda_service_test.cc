@@ -252,6 +252,24 @@ TEST_CASE("An update whose commit failed keeps the warm environments of the old 
   CHECK(updated->payload == "2");
 }
 
+TEST_CASE("A function deleted and created again keeps its environments warm") {
+  Fixture f;
+  const std::string arn = f.Create("fn").arn;
+  InvokeInput invoke;
+  invoke.function_name = "fn";
+  REQUIRE(f.service->Invoke(f.ctx, invoke).has_value());
+  REQUIRE(f.pool->stats(arn).idle == 1);
+  REQUIRE(f.service->DeleteFunction(f.ctx, "fn", "").has_value());
+  CHECK(f.pool->stats(arn).idle == 0);  // the deleted function's environment stopped
+  auto created = f.service->CreateFunction(f.ctx, f.Input("fn", "def handler(e, c): return 3\n"));
+  REQUIRE(created.has_value());
+  auto first = f.service->Invoke(f.ctx, invoke);
+  REQUIRE(first.has_value());
+  CHECK(first->payload == "3");
+  // The new function's generation is above the deleted one's: its environment is kept.
+  CHECK(f.pool->stats(arn).idle == 1);
+}
+
 TEST_CASE("An UpdateFunctionConfiguration whose commit failed keeps the old configuration") {
   Fixture f;
   const Function before = f.Create("fn");
