@@ -314,20 +314,14 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
     return Fail(ErrorCode::kLambdaInvalidParameterValue,
                 "You must specify at least one of error handling or destination setting.");
   }
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) {
-      return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + *arn);
-    }
+  auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
     EventInvokeConfig config;
     if (merge) {
-      if (!it->second.event_invoke_config) {
+      if (!f.event_invoke_config) {
         return Fail(ErrorCode::kLambdaResourceNotFound,
                     "The function " + *arn + ":$LATEST doesn't have an EventInvokeConfig");
       }
-      config = *it->second.event_invoke_config;
+      config = *f.event_invoke_config;
     }
     if (in.max_retry_attempts) config.max_retry_attempts = in.max_retry_attempts;
     if (in.max_event_age_seconds) config.max_event_age_seconds = in.max_event_age_seconds;
@@ -342,11 +336,11 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
     set(config.on_success, in.on_success);
     set(config.on_failure, in.on_failure);
     config.last_modified_ns = clock_.NowNanos();
-    it->second.event_invoke_config = config;
-    updated = it->second;
-  }
-  if (auto status = Persist(updated); !status) return Fail(status.error());
-  return std::make_pair(*arn + ":$LATEST", *updated.event_invoke_config);
+    f.event_invoke_config = config;
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return std::make_pair(*arn + ":$LATEST", *updated->event_invoke_config);
 }
 
 Result<std::pair<std::string, EventInvokeConfig>> LambdaService::GetEventInvokeConfig(
@@ -372,17 +366,17 @@ Status LambdaService::DeleteEventInvokeConfig(const RequestContext& ctx, const s
                                               const std::string& qualifier) {
   auto existing = GetEventInvokeConfig(ctx, name, qualifier);
   if (!existing) return Fail(existing.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    const std::string arn = existing->first.substr(0, existing->first.size() - 8);
-    auto it = functions_.find(arn);
-    if (it == functions_.end())
-      return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + arn);
-    it->second.event_invoke_config.reset();
-    updated = it->second;
-  }
-  return Persist(updated);
+  const std::string arn = existing->first.substr(0, existing->first.size() - 8);
+  auto updated = UpdateFunction(arn, [&](Function& f) -> Status {
+    if (!f.event_invoke_config) {  // deleted meanwhile
+      return Fail(ErrorCode::kLambdaResourceNotFound,
+                  "The function " + arn + ":$LATEST doesn't have an EventInvokeConfig");
+    }
+    f.event_invoke_config.reset();
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return {};
 }
 
 }  // namespace offstage::lambda

@@ -212,6 +212,11 @@ void CodeStore::Remove(const StoredCode& code) {
   if (!code.dir.starts_with(root_)) return;
   std::error_code ec;
   fs::remove_all(code.dir, ec);
+  // The function's directory too, once it holds no code (fs::remove removes only an empty one).
+  const fs::path function_dir = fs::path(code.dir).parent_path();
+  if (function_dir != fs::path(root_) && function_dir.string().starts_with(root_)) {
+    fs::remove(function_dir, ec);
+  }
 }
 
 std::string CodeStore::Fingerprint(const std::string& dir) {

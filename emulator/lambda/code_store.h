@@ -30,7 +30,8 @@ class CodeStore {
   common::Result<StoredCode> ExtractZip(const std::string& function_name,
                                         std::string_view zip_bytes);
   common::Result<StoredCode> LocalDirectory(const std::string& path);
-  // Removes an extracted directory (never a local one).
+  // Removes an extracted directory (never a local one), and its function's directory when that
+  // is left empty.
   void Remove(const StoredCode& code);
   // A cheap fingerprint of a local directory's files (sizes and modification times), for hot
   // reload; skips node_modules and dot-directories.

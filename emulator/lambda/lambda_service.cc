@@ -124,6 +124,35 @@ Status LambdaService::Persist(const Function& function) {
       [row = std::move(row)](storage::Database& db) { return storage::UpsertFunction(db, row); });
 }
 
+Result<Function> LambdaService::UpdateFunction(const std::string& arn,
+                                               const std::function<Status(Function&)>& change) {
+  common::MutexLock update(update_mu_);
+  auto copy = Find(arn);  // stable while update_mu_ is held (hot reload aside: see Install)
+  if (!copy) return copy;
+  const uint64_t base_generation = copy->generation;
+  if (auto status = change(*copy); !status) return Fail(status.error());
+  if (auto status = Persist(*copy); !status) return Fail(status.error());
+  return Install(std::move(*copy), base_generation);
+}
+
+Function LambdaService::Install(Function function, uint64_t base_generation) {
+  const uint64_t steps = function.generation - base_generation;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(function.arn);
+    if (it == functions_.end()) {
+      functions_.emplace(function.arn, function);
+      return function;
+    }
+    // Hot reload (Invoke) may have bumped the generation since the copy was taken.
+    function.generation = it->second.generation + steps;
+    it->second = function;
+  }
+  // Code or configuration changed: the environments of the old one are recycled.
+  if (steps > 0) pool_.Retire(function.arn, function.generation);
+  return function;
+}
+
 Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
                                             const CodeInput& code) {
   if (code.image_uri) {
@@ -280,6 +309,8 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   if (auto status = ApplyConfig(f, in.config, /*creating=*/true); !status) {
     return Fail(status.error());
   }
+  // Held from the check to the install: no other change of the function can come between.
+  common::MutexLock update(update_mu_);
   {
     common::MutexLock lock(mu_);
     if (functions_.contains(f.arn)) {
@@ -291,15 +322,16 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   f.code = std::move(*code);
   f.created_ns = f.last_modified_ns = clock_.NowNanos();
   f.revision_id = ids_.Uuid();
-  {
-    common::MutexLock lock(mu_);
-    if (functions_.contains(f.arn)) {
-      return Fail(ErrorCode::kLambdaResourceConflict, "Function already exist: " + f.name);
-    }
-    functions_.emplace(f.arn, f);
+  // Above the generation the pool has seen under this ARN (a deleted function's, which
+  // DeleteFunction retired): else the new function's environments would all be stopped on
+  // release, and every invocation would be a cold start.
+  f.generation = std::max<uint64_t>(1, pool_.generation(f.arn) + 1);
+  if (auto status = Persist(f); !status) {
+    code_store_.Remove(f.code);  // a retry extracts it again
+    return Fail(status.error());
   }
-  if (auto status = Persist(f); !status) return Fail(status.error());
-  return f;
+  const uint64_t generation = f.generation;
+  return Install(std::move(f), generation);
 }
 
 Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std::string& name,
@@ -350,6 +382,9 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
                                                    bool dry_run) {
   auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
+  // Held across the extraction too: another update of the same code cannot replace or remove
+  // the directory this one extracted before it is committed.
+  common::MutexLock update(update_mu_);
   auto current = Find(*arn);
   if (!current) return current;
   if (revision_id && *revision_id != current->revision_id) {
@@ -368,22 +403,19 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
     if (!stored->local_dir && stored->dir != current->code.dir) code_store_.Remove(*stored);
     return preview;
   }
-  Function updated;
-  StoredCode old_code;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    old_code = it->second.code;
-    it->second.code = *stored;
-    it->second.last_modified_ns = clock_.NowNanos();
-    it->second.revision_id = ids_.Uuid();
-    ++it->second.generation;
-    updated = it->second;
+  Function updated = *current;
+  const uint64_t base_generation = updated.generation;
+  updated.code = *stored;
+  updated.last_modified_ns = clock_.NowNanos();
+  updated.revision_id = ids_.Uuid();
+  ++updated.generation;
+  if (auto status = Persist(updated); !status) {
+    // The old code stays (its environments too); the new is removed unless it is the same.
+    if (stored->dir != current->code.dir) code_store_.Remove(*stored);
+    return Fail(status.error());
   }
-  if (old_code.dir != stored->dir) code_store_.Remove(old_code);
-  pool_.Retire(updated.arn, updated.generation);
-  if (auto status = Persist(updated); !status) return Fail(status.error());
+  updated = Install(std::move(updated), base_generation);  // retires the old environments
+  if (current->code.dir != stored->dir) code_store_.Remove(current->code);
   return updated;
 }
 
@@ -392,29 +424,18 @@ Result<Function> LambdaService::UpdateFunctionConfiguration(const RequestContext
                                                             ConfigInput config) {
   auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    if (config.revision_id && *config.revision_id != it->second.revision_id) {
+  return UpdateFunction(*arn, [&](Function& f) -> Status {
+    if (config.revision_id && *config.revision_id != f.revision_id) {
       return Fail(ErrorCode::kLambdaPreconditionFailed,
                   "The Revision Id provided does not match the latest Revision Id. Call the "
                   "GetFunction/GetAlias API to retrieve the latest Revision Id");
     }
-    Function candidate = it->second;
-    if (auto status = ApplyConfig(candidate, config, /*creating=*/false); !status) {
-      return Fail(status.error());
-    }
-    candidate.last_modified_ns = clock_.NowNanos();
-    candidate.revision_id = ids_.Uuid();
-    ++candidate.generation;
-    it->second = candidate;
-    updated = std::move(candidate);
-  }
-  pool_.Retire(updated.arn, updated.generation);
-  if (auto status = Persist(updated); !status) return Fail(status.error());
-  return updated;
+    if (auto status = ApplyConfig(f, config, /*creating=*/false); !status) return status;
+    f.last_modified_ns = clock_.NowNanos();
+    f.revision_id = ids_.Uuid();
+    ++f.generation;  // Install retires the environments of the old configuration
+    return {};
+  });
 }
 
 Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::string& name,
@@ -426,20 +447,27 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
   if (qualifier == "$LATEST") {
     return InvalidValue("$LATEST version cannot be deleted without deleting the function.");
   }
+  common::MutexLock update(update_mu_);
+  {
+    common::MutexLock lock(mu_);
+    if (!functions_.contains(*arn)) return NotFound(*arn);
+    if (!qualifier.empty()) return NotFound(*arn, qualifier);
+  }
+  // Committed first: a failed delete leaves the function, its code and its environments.
+  auto status = writer_.Call(
+      [arn = *arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
+  if (!status) return status;
   Function removed;
   {
     common::MutexLock lock(mu_);
     auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    if (!qualifier.empty()) return NotFound(*arn, qualifier);
     removed = std::move(it->second);
     functions_.erase(it);
     fingerprints_.erase(*arn);
   }
   pool_.Retire(removed.arn, removed.generation + 1);
   code_store_.Remove(removed.code);
-  return writer_.Call(
-      [arn = removed.arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
+  return {};
 }
 
 Status LambdaService::CheckLifecycle(const Function& f, bool creating) const {

@@ -3,6 +3,8 @@
 // SQLite like SNS state; invocations lease an execution environment from runtime::Pool.
 // Owned by app::Daemon. Thread model: any HTTP worker thread; one mutex guards the function
 // table and is never held while code is extracted, an environment starts, or a handler runs.
+// Changes commit first and change memory after: an update mutex orders them and is held across
+// their commit (docs/architecture.md, Durability); invocations never take it.
 #pragma once
 
 #include <condition_variable>
@@ -182,6 +184,18 @@ class LambdaService : private AsyncHandler {
   Result<Function> Find(const std::string& arn) const;
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
   Status Persist(const Function& function);
+  // Under update_mu_: `change` edits a copy of the function at `arn` (an error: nothing
+  // changes), the copy is committed, and only then replaces the function in memory. A failed
+  // commit leaves memory as it was. Returns the function as installed.
+  Result<Function> UpdateFunction(const std::string& arn,
+                                  const std::function<Status(Function&)>& change)
+      EXCLUDES(update_mu_, mu_);
+  // After a commit: puts `function` in the table (new, or replacing the one whose generation was
+  // `base_generation` when copied) and, when the change bumped the generation, retires the
+  // environments of the old one. Keeps the steps hot reload took meanwhile.
+  Function Install(Function function, uint64_t base_generation) REQUIRES(update_mu_) EXCLUDES(mu_);
+  // The concurrency reserved by the functions other than `arn`.
+  int ReservedByOthers(const std::string& arn) const EXCLUDES(mu_);
   Status ApplyConfig(Function& function, const ConfigInput& config, bool creating) const;
   // AWS's deprecation of `function`'s runtime: a WARNING in the daemon's log naming AWS's block
   // dates, or (--strict-runtimes, after the block date of this operation) AWS's refusal.
@@ -231,6 +245,9 @@ class LambdaService : private AsyncHandler {
   common::Logger& log_;
   CodeStore code_store_;
 
+  // Orders the changes to functions and is held across their commit (and the code extraction
+  // that precedes it), so that memory changes only once a change is durable. Taken before mu_.
+  common::Mutex update_mu_;
   mutable common::Mutex mu_;
   std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
   std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);

@@ -18,10 +18,6 @@ using nlohmann::json;
 constexpr int kAccountConcurrency = 1000;
 constexpr int kMinUnreserved = 100;
 
-auto NotFound(const std::string& arn) {
-  return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + arn);
-}
-
 auto InvalidValue(std::string message) {
   return Fail(ErrorCode::kLambdaInvalidParameterValue, std::move(message));
 }
@@ -38,25 +34,27 @@ Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
                     "' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member "
                     "must have value greater than or equal to 0");
   }
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    int others = 0;
-    for (const auto& [other_arn, other] : functions_) {
-      if (other_arn != *arn && other.reserved_concurrency) others += *other.reserved_concurrency;
-    }
-    if (kAccountConcurrency - others - reserved < kMinUnreserved) {
+  auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
+    // Under the update mutex: no other reservation changes before this one is installed.
+    if (kAccountConcurrency - ReservedByOthers(f.arn) - reserved < kMinUnreserved) {
       return InvalidValue(
           "Specified ReservedConcurrentExecutions for function decreases account's "
           "UnreservedConcurrentExecution below its minimum value of [100].");
     }
-    it->second.reserved_concurrency = reserved;
-    updated = it->second;
-  }
-  if (auto status = Persist(updated); !status) return Fail(status.error());
+    f.reserved_concurrency = reserved;
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
   return reserved;
+}
+
+int LambdaService::ReservedByOthers(const std::string& arn) const {
+  int others = 0;
+  common::MutexLock lock(mu_);
+  for (const auto& [other_arn, other] : functions_) {
+    if (other_arn != arn && other.reserved_concurrency) others += *other.reserved_concurrency;
+  }
+  return others;
 }
 
 Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
@@ -72,15 +70,12 @@ Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
                                                 const std::string& name) {
   auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    it->second.reserved_concurrency.reset();
-    updated = it->second;
-  }
-  return Persist(updated);
+  auto updated = UpdateFunction(*arn, [](Function& f) -> Status {
+    f.reserved_concurrency.reset();
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return {};
 }
 
 Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, const std::string& name,
@@ -120,20 +115,15 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
     condition["StringEquals"]["lambda:EventSourceToken"] = *in.event_source_token;
   }
   if (!condition.empty()) statement["Condition"] = condition;
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    if (in.revision_id && *in.revision_id != it->second.policy_revision &&
-        !it->second.policy_revision.empty()) {
+  auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
+    if (in.revision_id && *in.revision_id != f.policy_revision && !f.policy_revision.empty()) {
       return Fail(ErrorCode::kLambdaPreconditionFailed,
                   "The Revision Id provided does not match the latest Revision Id. Call the "
                   "GetPolicy API to retrieve the latest Revision Id");
     }
-    nlohmann::ordered_json statements = it->second.policy_json.empty()
+    nlohmann::ordered_json statements = f.policy_json.empty()
                                             ? nlohmann::ordered_json::array()
-                                            : nlohmann::ordered_json::parse(it->second.policy_json);
+                                            : nlohmann::ordered_json::parse(f.policy_json);
     for (const auto& existing : statements) {
       if (existing.value("Sid", "") == in.statement_id) {
         return Fail(ErrorCode::kLambdaResourceConflict,
@@ -143,11 +133,11 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
       }
     }
     statements.push_back(statement);
-    it->second.policy_json = statements.dump();
-    it->second.policy_revision = ids_.Uuid();
-    updated = it->second;
-  }
-  if (auto status = Persist(updated); !status) return Fail(status.error());
+    f.policy_json = statements.dump();
+    f.policy_revision = ids_.Uuid();
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
   return statement.dump();
 }
 
@@ -155,16 +145,12 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
                                        const std::string& statement_id) {
   auto arn = ResolveArn(ctx, name, "functionName", nullptr);
   if (!arn) return Fail(arn.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn);
-    if (it->second.policy_json.empty()) {
+  auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
+    if (f.policy_json.empty()) {
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "No policy is associated with the given resource.");
     }
-    nlohmann::ordered_json statements = nlohmann::ordered_json::parse(it->second.policy_json);
+    nlohmann::ordered_json statements = nlohmann::ordered_json::parse(f.policy_json);
     const size_t before = statements.size();
     statements.erase(
         std::remove_if(statements.begin(), statements.end(),
@@ -174,11 +160,12 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "Statement " + statement_id + " is not found in resource policy.");
     }
-    it->second.policy_json = statements.empty() ? "" : statements.dump();
-    it->second.policy_revision = ids_.Uuid();
-    updated = it->second;
-  }
-  return Persist(updated);
+    f.policy_json = statements.empty() ? "" : statements.dump();
+    f.policy_revision = ids_.Uuid();
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return {};
 }
 
 Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const RequestContext& ctx,
@@ -201,33 +188,26 @@ Status LambdaService::TagResource(const RequestContext& ctx, const std::string& 
                                   const std::map<std::string, std::string>& tags) {
   auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
   if (!resolved) return Fail(resolved.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*resolved);
-    if (it == functions_.end()) return NotFound(*resolved);
-    for (const auto& [key, value] : tags) it->second.tags[key] = value;
-    if (it->second.tags.size() > 50) {
-      return InvalidValue("Number of tags exceeds resource tag limit.");
-    }
-    updated = it->second;
-  }
-  return Persist(updated);
+  auto updated = UpdateFunction(*resolved, [&](Function& f) -> Status {
+    for (const auto& [key, value] : tags) f.tags[key] = value;
+    // Refused as a whole: the copy is dropped, none of the tags applies.
+    if (f.tags.size() > 50) return InvalidValue("Number of tags exceeds resource tag limit.");
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return {};
 }
 
 Status LambdaService::UntagResource(const RequestContext& ctx, const std::string& arn,
                                     const std::vector<std::string>& keys) {
   auto resolved = ResolveArn(ctx, arn, "resource", nullptr);
   if (!resolved) return Fail(resolved.error());
-  Function updated;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*resolved);
-    if (it == functions_.end()) return NotFound(*resolved);
-    for (const auto& key : keys) it->second.tags.erase(key);
-    updated = it->second;
-  }
-  return Persist(updated);
+  auto updated = UpdateFunction(*resolved, [&](Function& f) -> Status {
+    for (const auto& key : keys) f.tags.erase(key);
+    return {};
+  });
+  if (!updated) return Fail(updated.error());
+  return {};
 }
 
 Result<std::map<std::string, std::string>> LambdaService::ListTags(const RequestContext& ctx,

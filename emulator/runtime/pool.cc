@@ -185,6 +185,12 @@ Pool::Stats Pool::stats(const std::string& function_arn) const {
   return Stats{static_cast<int>(it->second.idle.size()), it->second.busy};
 }
 
+uint64_t Pool::generation(const std::string& function_arn) const {
+  common::MutexLock lock(mu_);
+  auto it = functions_.find(function_arn);
+  return it == functions_.end() ? 0 : it->second.generation;
+}
+
 int Pool::total() const {
   common::MutexLock lock(mu_);
   return total_;

@@ -65,6 +65,10 @@ class Pool {
     int busy = 0;
   };
   Stats stats(const std::string& function_arn) const;
+  // The newest generation seen for `function_arn` (0: none). A function created again under the
+  // ARN of a deleted one starts above it, so the deleted one's environments are never reused and
+  // its own are.
+  uint64_t generation(const std::string& function_arn) const;
   int total() const;
 
  private:
