@@ -184,21 +184,24 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   Status commit = begin ? db_.Exec("COMMIT") : begin;
   if (!commit) (void)db_.Exec("ROLLBACK");
   const int64_t commit_ns = clock_.NowNanos();
+  // Losses are counted (and told) before any promise of the batch resolves, so a caller that
+  // waited for a Query or Submit behind a lost Post sees the loss.
   uint64_t failed_posts = 0;
   std::string first_error;
   for (size_t i = 0; i < run; ++i) {
     const std::optional<common::ApiError>& error = !commit ? commit.error() : errors[i];
-    if (batch[i].done) {
-      if (error) {
-        batch[i].done->set_value(common::Fail(*error));
-      } else {
-        batch[i].done->set_value(commit_ns);
-      }
-    } else if (error) {
-      if (failed_posts++ == 0) first_error = error->message;
-    }
+    if (!batch[i].done && error && failed_posts++ == 0) first_error = error->message;
   }
   if (failed_posts > 0) NoteLostPosts(failed_posts, first_error, /*now=*/false);
+  for (size_t i = 0; i < run; ++i) {
+    const std::optional<common::ApiError>& error = !commit ? commit.error() : errors[i];
+    if (!batch[i].done) continue;
+    if (error) {
+      batch[i].done->set_value(common::Fail(*error));
+    } else {
+      batch[i].done->set_value(commit_ns);
+    }
+  }
   batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(run));
 }
 
