@@ -9,7 +9,7 @@ import json
 import os
 import time
 
-from harness import AwsClientsTestCase, temp_dir
+from harness import HANG_S, AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, zip_fixture
 
 ISO_MILLIS_Z = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
@@ -36,7 +36,7 @@ class RecordFile:
         # A line still being written has no newline yet: leave it for the next look.
         return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
 
-    def wait_for(self, count, timeout=20.0, where=None):
+    def wait_for(self, count, timeout=HANG_S, where=None):
         """At least `count` records (matching `where`) within `timeout` s, else AssertionError."""
         deadline = time.monotonic() + timeout
         while True:

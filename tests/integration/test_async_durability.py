@@ -184,7 +184,7 @@ class AsyncDurabilityTest(unittest.TestCase):
 
         second = harness.Daemon(data_dir=data_dir).start()
         self.addCleanup(second.kill)
-        event = record.wait_for(1, timeout=30)[0]["event"]
+        event = record.wait_for(1)[0]["event"]
         sns_record = event["Records"][0]["Sns"]
         self.assertEqual(sns_record["MessageId"], "0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6")
         self.assertEqual(sns_record["Message"], "owed body")
@@ -208,7 +208,7 @@ class AsyncDurabilityTest(unittest.TestCase):
         self.assertEqual(record.count_after(0), 1)
         self.assertEqual(third.stop(), 0)
 
-    def wait_for_committed_attempt(self, data_dir, request_id, attempt, timeout=30):
+    def wait_for_committed_attempt(self, data_dir, request_id, attempt, timeout=HANG_S):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             db = sqlite3.connect(os.path.join(data_dir, "offstage.db"))
@@ -251,7 +251,7 @@ class AsyncDurabilityTest(unittest.TestCase):
 
         second = harness.Daemon(*args, data_dir=data_dir).start()
         self.addCleanup(second.kill)
-        result = failures.wait_for(1, timeout=30)[0]["event"]
+        result = failures.wait_for(1)[0]["event"]
         self.assertEqual(result["requestContext"]["requestId"], request_id)
         self.assertEqual(result["requestContext"]["condition"], "RetriesExhausted")
         self.assertEqual(result["requestContext"]["approximateInvokeCount"], 3)
@@ -282,7 +282,7 @@ class AsyncDurabilityTest(unittest.TestCase):
 
         second = harness.Daemon(*args, data_dir=data_dir).start()
         self.addCleanup(second.kill)
-        retried = endpoint.wait_for("/d", 2, "Notification", timeout=20)[1]
+        retried = endpoint.wait_for("/d", 2, "Notification")[1]
         self.assertEqual(retried["headers"]["x-amz-sns-message-id"], message_id)
         self.assertEqual(retried["headers"]["x-amz-sns-subscription-arn"], sub)
         self.assertEqual(retried["body"], failed["body"])  # the same signed notification

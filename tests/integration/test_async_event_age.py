@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, DaemonTestCase, boto3_client, temp_dir
+from harness import HANG_S, BIN, DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_fixture
 from recorder import ISO_MILLIS_Z, RecordFile, create_recorder
 
@@ -47,7 +47,7 @@ class AsyncEventAgeTest(DaemonTestCase):
         holder = event_invoke(HOLD_MS)
         # The held event goes in once the holder runs and has the only slot (its START is
         # logged), not after a guessed delay; the deadline only bounds a hang.
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         while "START RequestId: " + holder not in subprocess.run(
                 [BIN, "logs", name, "--endpoint", self.endpoint], capture_output=True,
                 text=True, timeout=60).stdout:
@@ -55,7 +55,7 @@ class AsyncEventAgeTest(DaemonTestCase):
             time.sleep(0.05)
         held = event_invoke(1)
         results = {r["event"]["requestContext"]["requestId"]: r["event"]
-                   for r in record.wait_for(2, timeout=HOLD_MS / 1000 + 25)}
+                   for r in record.wait_for(2, timeout=HOLD_MS / 1000 + HANG_S)}
         self.assertEqual(set(results), {holder, held})
         self.assertEqual(results[holder]["requestContext"]["condition"], "Success")
         self.assertEqual(results[holder]["responsePayload"]["slept"], HOLD_MS)

@@ -14,7 +14,7 @@ import unittest
 
 import botocore.exceptions
 
-from harness import DaemonTestCase, boto3_client, temp_dir
+from harness import HANG_S, DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import function_arn
 from recorder import ISO_MILLIS_Z, RecordFile, RecorderTestCase, create_recorder
 from test_lambda_boto3 import boto3_unvalidated
@@ -86,7 +86,7 @@ class AsyncInvokeTest(RecorderTestCase):
             DestinationConfig={"OnFailure": {"Destination": function_arn(target)}})
         event = {"attempt": "me"}
         request_id = self.event_invoke(name, event)
-        attempts = record.wait_for(3, timeout=30)
+        attempts = record.wait_for(3)
         self.assertEqual([a["requestId"] for a in attempts], [request_id] * 3)
         self.assertTrue(all(a["event"] == event for a in attempts))
         # --async-retry-delays 1s,2s: ~1 s before the 2nd attempt, ~2 s before the 3rd.
@@ -96,7 +96,7 @@ class AsyncInvokeTest(RecorderTestCase):
         self.assertLess(first_gap, 5, attempts)
         self.assertGreaterEqual(second_gap, 1.9, attempts)
         self.assertLess(second_gap, 6, attempts)
-        result = target_record.wait_for(1, timeout=15)[0]["event"]
+        result = target_record.wait_for(1)[0]["event"]
         self.assertRecordHeader(result, request_id, name, "RetriesExhausted", 3)
         self.assertEqual(result["requestPayload"], event)
         self.assertEqual(result["responseContext"], {
@@ -114,7 +114,7 @@ class AsyncInvokeTest(RecorderTestCase):
             FunctionName=name, MaximumRetryAttempts=0,
             DestinationConfig={"OnFailure": {"Destination": function_arn(target)}})
         request_id = self.event_invoke(name, {"n": 0})
-        result = target_record.wait_for(1, timeout=15)[0]["event"]
+        result = target_record.wait_for(1)[0]["event"]
         self.assertRecordHeader(result, request_id, name, "RetriesExhausted", 1)
         self.assertEqual(result["requestPayload"], {"n": 0})
         self.assertEqual(result["responseContext"]["functionError"], "Unhandled")
@@ -133,7 +133,7 @@ class AsyncInvokeTest(RecorderTestCase):
             FunctionName=name, MaximumRetryAttempts=0,
             DestinationConfig={"OnFailure": {"Destination": topic}})
         request_id = self.event_invoke(name, {"via": "sns"})
-        sns = watcher_record.wait_for(1, timeout=15)[0]["event"]["Records"][0]["Sns"]
+        sns = watcher_record.wait_for(1)[0]["event"]["Records"][0]["Sns"]
         self.assertEqual(sns["TopicArn"], topic)
         result = json.loads(sns["Message"])  # the invocation record is the message body
         self.assertRecordHeader(result, request_id, name, "RetriesExhausted", 1)
@@ -148,7 +148,7 @@ class AsyncInvokeTest(RecorderTestCase):
             FunctionName=name, MaximumRetryAttempts=1,
             DestinationConfig={"OnFailure": {"Destination": function_arn(target)}})
         request_id = self.event_invoke(name, {"slow": True})
-        result = target_record.wait_for(1, timeout=20)[0]["event"]
+        result = target_record.wait_for(1)[0]["event"]
         self.assertRecordHeader(result, request_id, name, "RetriesExhausted", 2)
         self.assertEqual(result["responseContext"]["functionError"], "Unhandled")
         self.assertIn("Task timed out after 1.00 seconds",
@@ -180,7 +180,7 @@ class AsyncInvokeTest(RecorderTestCase):
             DestinationConfig={"OnFailure": {"Destination": function_arn(target)}})
         self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
         request_id = self.event_invoke(name, {"held": True})
-        result = target_record.wait_for(1, timeout=15)[0]["event"]
+        result = target_record.wait_for(1)[0]["event"]
         self.assertEqual(result["version"], "1.0")
         self.assertEqual(result["requestContext"]["requestId"], request_id)
         self.assertEqual(result["requestContext"]["functionArn"], function_arn(name) + ":$LATEST")
@@ -195,7 +195,7 @@ class AsyncInvokeTest(RecorderTestCase):
         name, record = self.recorder("thr", env={"SLEEP_MS": "1000"})
         self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
         ids = [self.event_invoke(name, {"i": i}) for i in range(3)]
-        runs = sorted(record.wait_for(3, timeout=40), key=lambda r: r["start"])
+        runs = sorted(record.wait_for(3), key=lambda r: r["start"])
         self.assertEqual(sorted(r["requestId"] for r in runs), sorted(ids))
         self.assertEqual(sorted(r["event"]["i"] for r in runs), [0, 1, 2])
         for earlier, later in zip(runs, runs[1:]):
@@ -217,7 +217,7 @@ class AsyncInvokeTest(RecorderTestCase):
         payload = '{"order":7,"why":"dlq"}'
         out = self.lam.invoke(FunctionName=name, InvocationType="Event", Payload=payload.encode())
         request_id = out["ResponseMetadata"]["RequestId"]
-        notification = watcher_record.wait_for(1, timeout=20)[0]["event"]
+        notification = watcher_record.wait_for(1)[0]["event"]
         self.assertEqual(len(record.records()), 2)  # 1 + MaximumRetryAttempts
         sns = notification["Records"][0]["Sns"]
         self.assertEqual(sns["TopicArn"], topic)
@@ -338,7 +338,7 @@ class AsyncInvokeTest(RecorderTestCase):
         self.assertEqual(put["DestinationConfig"]["OnSuccess"], {"Destination": SQS_ARN})
         request_id = self.event_invoke(name, {"to": "sqs"})
         self.assertEqual(record.wait_for(1)[0]["requestId"], request_id)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         warning = []
         while not warning and time.monotonic() < deadline:
             warning = [line for line in list(self.daemon.output)
@@ -372,7 +372,7 @@ class AsyncAccountConcurrencyTest(DaemonTestCase):
                              Payload=json.dumps({"i": i}).encode())
             self.assertEqual(out["StatusCode"], 202)
             ids.add(out["ResponseMetadata"]["RequestId"])
-        runs = record.wait_for(6, timeout=60)
+        runs = record.wait_for(6)
         self.assertEqual({r["requestId"] for r in runs}, ids)
         self.assertEqual(len(runs), 6, "an event ran twice")
         edges = sorted([(r["start"], 1) for r in runs] + [(r["end"], -1) for r in runs],

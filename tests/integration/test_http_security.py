@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import BIN, DaemonTestCase, boto3_client
+from harness import HANG_S, BIN, DaemonTestCase, boto3_client
 from lambda_fixtures import ROLE, zip_fixture
 
 
@@ -192,7 +192,7 @@ class ConnectionLimitTest(DaemonTestCase):
                 socks.append(connect(self.endpoint))
             refused = []
             pending = list(socks)
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + HANG_S
             while len(refused) < self.EXTRA and time.monotonic() < deadline:
                 readable, _, _ = select.select(pending, [], [], 1)
                 for s in readable:
@@ -207,7 +207,7 @@ class ConnectionLimitTest(DaemonTestCase):
             for s in socks:
                 s.close()
         # Closed connections are counted off: the client is served again.
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         while True:
             try:
                 status, _, _ = request(self.endpoint, "GET", "/_offstage/health")

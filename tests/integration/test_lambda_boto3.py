@@ -16,7 +16,7 @@ import unittest
 import botocore.exceptions
 from botocore.config import Config
 
-from harness import BIN, AwsClientsTestCase, client_env
+from harness import HANG_S, BIN, AwsClientsTestCase, client_env
 from lambda_fixtures import ROLE, function_arn, tail_log, zip_files, zip_fixture
 
 
@@ -36,7 +36,7 @@ class LambdaBoto3Test(AwsClientsTestCase):
         body = json.dumps(event if event is not None else {}).encode()
         return self.lam.invoke(FunctionName=name, Payload=body, **kwargs)
 
-    def log_lines(self, name, until_report_of, timeout=30):
+    def log_lines(self, name, until_report_of, timeout=HANG_S):
         """`offstage logs NAME --format json`, parsed, once the REPORT line of the invocation
         `until_report_of` is in (the deadline only bounds a hang)."""
         deadline = time.monotonic() + timeout
@@ -380,7 +380,7 @@ class LambdaBoto3Test(AwsClientsTestCase):
         out = self.invoke(name, {"marker": marker}, InvocationType="Event")
         self.assertEqual(out["StatusCode"], 202)
         self.assertEqual(out["Payload"].read(), b"")
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + HANG_S
         logs = ""
         while time.monotonic() < deadline:
             logs = subprocess.run([BIN, "logs", name, "--endpoint", self.endpoint],
@@ -457,7 +457,7 @@ class LambdaBoto3Test(AwsClientsTestCase):
         # not after a guessed delay; the first sleeps long enough that it still does.
         threads = [threading.Thread(target=call) for _ in range(2)]
         threads[0].start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         while "START RequestId" not in subprocess.run(
                 [BIN, "logs", name, "--endpoint", self.endpoint], capture_output=True,
                 text=True, timeout=60).stdout:

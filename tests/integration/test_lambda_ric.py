@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, REPO, DaemonTestCase, boto3_client, temp_dir
+from harness import HANG_S, BIN, REPO, DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import ROLE, fixture, function_arn, tail_log
 
 RIC_BIN = os.path.join(REPO, "tests", "ric", "node_modules", ".bin", "aws-lambda-ric")
@@ -113,7 +113,7 @@ class RuntimeInterfaceClientTest(DaemonTestCase):
         out = self.lam.invoke(FunctionName=self.name, InvocationType="Event",
                               Payload=json.dumps({"marker": marker}).encode())
         self.assertEqual(out["StatusCode"], 202)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG_S
         logs = ""
         while time.monotonic() < deadline:
             logs = subprocess.run([BIN, "logs", self.name, "--endpoint", self.endpoint],

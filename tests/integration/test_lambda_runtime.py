@@ -13,7 +13,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, Daemon, DaemonTestCase, boto3_client, temp_dir
+from harness import HANG_S, BIN, Daemon, DaemonTestCase, boto3_client, temp_dir
 from lambda_fixtures import ROLE, fixture, function_arn, tail_log, zip_files, zip_fixture
 
 
@@ -101,11 +101,11 @@ class FreezeOnTest(LambdaProcessMixin, DaemonTestCase):
         name = self.create("stat", "node-freeze")
         pid = self.invoke(name)["Body"]["pid"]
         self.assertEqual(pids_for_function(name), [pid])
-        self.assertEqual(wait_for(lambda: proc_state(pid) == "T", 30), True,
+        self.assertEqual(wait_for(lambda: proc_state(pid) == "T", HANG_S), True,
                          "state is %r, not T (stopped)" % proc_state(pid))
         # Thawed for the next invocation, then stopped again.
         self.assertEqual(self.invoke(name)["Body"]["pid"], pid)
-        self.assertTrue(wait_for(lambda: proc_state(pid) == "T", 30))
+        self.assertTrue(wait_for(lambda: proc_state(pid) == "T", HANG_S))
 
     def create_inline(self, prefix, source, **extra):
         name = self.unique(prefix)
@@ -160,7 +160,7 @@ class FreezeOnTest(LambdaProcessMixin, DaemonTestCase):
         out = self.invoke(name, {"ms": 5000})
         self.assertEqual(out["FunctionError"], "Unhandled")
         self.assertEqual(out["Body"]["errorType"], "Sandbox.Timedout")
-        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 30),
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, HANG_S),
                         "pid %d still there (%s) after the timeout" % (pid, proc_state(pid)))
         self.assertEqual(pids_for_function(name), [])
         again = self.invoke(name, {"ms": 10})
@@ -171,7 +171,7 @@ class FreezeOnTest(LambdaProcessMixin, DaemonTestCase):
         pid = self.invoke(name)["Body"]["pid"]
         out = self.invoke(name, {"exit": True})
         self.assertEqual(out["Body"]["errorType"], "Runtime.ExitError")
-        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 30))
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, HANG_S))
         again = self.invoke(name, LogType="Tail")
         self.assertNotIn("FunctionError", again)
         self.assertNotEqual(again["Body"]["pid"], pid)
@@ -248,7 +248,7 @@ class FreezeOffTest(LambdaProcessMixin, DaemonTestCase):
         # Twenty 50 ms ticks per idle second if it runs; a frozen environment would gain at
         # most one overdue tick per thawing invocation. Polled once a second until ten ticks
         # and more than two per poll have passed (the deadline only bounds a hang).
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         polls = 0
         while True:
             time.sleep(1.0)
@@ -282,7 +282,7 @@ class IdleReaperTest(LambdaProcessMixin, DaemonTestCase):
         pid = out["Body"]["pid"]
         started = time.monotonic()
         self.assertIsNotNone(proc_state(pid))
-        self.assertTrue(wait_for(lambda: proc_state(pid) is None, 30, interval=0.1),
+        self.assertTrue(wait_for(lambda: proc_state(pid) is None, HANG_S, interval=0.1),
                         "the idle environment was not stopped")
         self.assertGreaterEqual(time.monotonic() - started, 1.5)
         again = self.invoke(name, LogType="Tail")

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN
+from harness import HANG_S, BIN
 from recorder import RecorderTestCase
 
 
@@ -29,7 +29,7 @@ class ReplayTest(RecorderTestCase):
         return subprocess.run([BIN] + list(args), input=stdin, env=env, capture_output=True,
                               text=True, timeout=120)
 
-    def wait_failed(self, function, count, timeout=30):
+    def wait_failed(self, function, count, timeout=HANG_S):
         """Waits until `offstage replay failed --dry-run` lists `count` failed events of
         `function`: their outcomes are committed (the deadline only bounds a hang)."""
         deadline = time.monotonic() + timeout
@@ -303,7 +303,7 @@ class ReplayTest(RecorderTestCase):
             FunctionName=name, MaximumRetryAttempts=0,
             DestinationConfig={"OnFailure": {"Destination": target_arn}})
         self.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"a":1}')
-        delivered = target_record.wait_for(1, timeout=30)[0]["event"]
+        delivered = target_record.wait_for(1)[0]["event"]
         out = self.cli("events", "generate", "destination", "--condition", "RetriesExhausted",
                        "--payload", '{"a":1}')
         self.assertEqual(out.returncode, 0, out.stderr)

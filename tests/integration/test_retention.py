@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import BIN, Daemon, temp_dir
+from harness import HANG_S, BIN, Daemon, temp_dir
 from recorder import RecorderTestCase
 
 
@@ -61,7 +61,7 @@ class AgeRetentionTest(RetentionTestCase):
         failing, _ = self.recorder("failing", env={"FAIL": "1"})
         retrying = self.lam.invoke(FunctionName=failing, InvocationType="Event",
                                    Payload=b'{"retry": true}')["ResponseMetadata"]["RequestId"]
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG_S
         while self.control("GET", "/_offstage/invocations/" + retrying)[1].get("status") != \
                 "retrying":
             self.assertLess(time.monotonic(), deadline, "the failed event never got to retrying")
@@ -71,7 +71,7 @@ class AgeRetentionTest(RetentionTestCase):
         self.assertTrue([l for l in self.logs_of(worker) if l["request_id"] == old_request])
 
         # The background passes (every 750 ms at 3 s) prune once the rows are 3 s old.
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + HANG_S
         while self.span_status(old_request) != 404:
             self.assertLess(time.monotonic(), deadline, self.retention())
             time.sleep(0.2)

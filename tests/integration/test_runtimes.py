@@ -16,7 +16,7 @@ import sys
 import time
 import unittest
 
-from harness import BIN, AwsClientsTestCase
+from harness import HANG_S, BIN, AwsClientsTestCase
 from lambda_fixtures import ROLE, zip_files
 
 # AWS's table as runtime/runtimes.cc and docs/compatibility.md carry it: (deprecated, block
@@ -72,7 +72,7 @@ class RuntimeTestCase(AwsClientsTestCase):
         self.assertNotIn("FunctionError", out, out)
         return json.loads(out["Payload"].read()), base64.b64decode(out["LogResult"]).decode()
 
-    def daemon_output_contains(self, text, timeout=5):
+    def daemon_output_contains(self, text, timeout=HANG_S):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if text in "".join(self.daemon.output):

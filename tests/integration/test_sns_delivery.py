@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from harness import Daemon, DaemonTestCase, boto3_client, client_env, temp_dir
+from harness import HANG_S, Daemon, DaemonTestCase, boto3_client, client_env, temp_dir
 from lambda_fixtures import function_arn
 from recorder import ISO_MILLIS_Z, UUID, RecordFile, create_recorder
 from test_sns_cli import cli_major_version
@@ -88,7 +88,7 @@ class Endpoint:
             return [r for r in self.requests[path]
                     if kind is None or r["headers"].get("x-amz-sns-message-type") == kind]
 
-    def wait_for(self, path, count, kind=None, timeout=15.0):
+    def wait_for(self, path, count, kind=None, timeout=HANG_S):
         deadline = time.monotonic() + timeout
         while True:
             found = self.received(path, kind)
@@ -317,7 +317,7 @@ class SnsDeliveryTest(DaemonTestCase):
         names = [self.recorder("fan%02d" % i, record=record)[0] for i in range(20)]
         subs = {name: self.subscribe_lambda(topic, name) for name in names}
         message_id = self.sns.publish(TopicArn=topic, Message="to all twenty")["MessageId"]
-        runs = record.wait_for(20, timeout=60)
+        runs = record.wait_for(20)
         self.assertEqual(record.count_after(1.0), 20)
         self.assertEqual(collections.Counter(r["functionName"] for r in runs),
                          collections.Counter(names))
@@ -336,9 +336,9 @@ class SnsDeliveryTest(DaemonTestCase):
         topic = self.topic()
         sub = self.subscribe_lambda(topic, name)
         message_id = self.sns.publish(TopicArn=topic, Message="will fail")["MessageId"]
-        attempts = record.wait_for(3, timeout=20)
+        attempts = record.wait_for(3)
         self.assertEqual(len({a["requestId"] for a in attempts}), 1)
-        result = target_record.wait_for(1, timeout=15)[0]["event"]
+        result = target_record.wait_for(1)[0]["event"]
         self.assertEqual(result["requestContext"]["condition"], "RetriesExhausted")
         self.assertEqual(result["requestContext"]["approximateInvokeCount"], 3)
         self.assertEqual(result["requestContext"]["requestId"], attempts[0]["requestId"])
@@ -407,7 +407,7 @@ class SnsDeliveryTest(DaemonTestCase):
             ids[self.sns.publish(TopicArn=topic, Message=body,
                                  MessageAttributes=attributes)["MessageId"]] = key
         total = sum(len(v) for v in expected.values())
-        record.wait_for(total, timeout=40)
+        record.wait_for(total)
         runs = record.records() if record.count_after(1.5) else []
         got = collections.defaultdict(set)
         for run in runs:
@@ -535,7 +535,7 @@ class SnsDeliveryTest(DaemonTestCase):
         time.sleep(1.5)  # the endpoint closes every idle connection after 0.5 s
         for n in range(8):
             sns.publish(TopicArn=topic, Message="after %d" % n)
-        after = endpoint.wait_for("/ka", 28, "Notification", timeout=15)
+        after = endpoint.wait_for("/ka", 28, "Notification")
         self.assertEqual(sorted(json.loads(r["body"])["Message"] for r in after[20:]),
                          ["after %d" % n for n in range(8)])
         for request in after:
@@ -550,7 +550,7 @@ class SnsDeliveryTest(DaemonTestCase):
         self.http.status[failing] = 500
         self.http.status[gone] = 404
         message_id = self.sns.publish(TopicArn=topic, Message="retry me")["MessageId"]
-        tries = self.http.wait_for(failing, 4, "Notification", timeout=30)
+        tries = self.http.wait_for(failing, 4, "Notification")
         self.assertTrue(all(json.loads(t["body"])["MessageId"] == message_id for t in tries))
         gaps = [b["at"] - a["at"] for a, b in zip(tries, tries[1:])]
         self.assertTrue(all(0.15 <= gap < 3 for gap in gaps), gaps)
@@ -601,7 +601,7 @@ class SnsDeliveryTest(DaemonTestCase):
 
         def warnings():
             return [line for line in list(self.daemon.output) if sqs_sub in line]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_S
         while not warnings() and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(len(warnings()), 1, warnings())

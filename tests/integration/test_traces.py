@@ -23,7 +23,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, REPO, AwsClientsTestCase, temp_dir
+from harness import HANG_S, BIN, REPO, AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_files, zip_fixture
 
 CONFIG = os.path.join(REPO, "examples", "seed-pattern", "offstage.json")
@@ -70,7 +70,7 @@ class TraceTestCase(AwsClientsTestCase):
         self.assertNotIn("FunctionError", out, payload)
         return out["ResponseMetadata"]["RequestId"], payload
 
-    def trace_of(self, request_id, timeout=60):
+    def trace_of(self, request_id, timeout=HANG_S):
         """`offstage trace --request-id ID --wait --format json`, parsed."""
         out = self.cli("trace", "--request-id", request_id, "--wait", "--timeout", str(timeout),
                        "--format", "json")
@@ -85,7 +85,7 @@ class TraceTestCase(AwsClientsTestCase):
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
 
-    def invocation_span(self, request_id, timeout=60):
+    def invocation_span(self, request_id, timeout=HANG_S):
         """The finished invocation span of `request_id` (GET /_offstage/invocations/ID)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -268,7 +268,7 @@ class SeedPatternTraceTest(TraceTestCase):
         # The next invocation thaws the environment: the overdue timer fires (the deadline only
         # bounds a hang; the order of the two is asserted below).
         second_id, _ = self.invoke("front-unawaited", {"marker": marker + "-second"})
-        deadline = time.monotonic() + 30.0
+        deadline = time.monotonic() + HANG_S
         while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         finished = [line for line in self.finished_lines("front-unawaited", marker)
@@ -549,7 +549,7 @@ class NoFreezeTraceTest(TraceTestCase):
         request_id, _ = self.invoke("front-unawaited", {"marker": marker})
         span = self.invocation_span(request_id)
         self.assertTrue(span["attrs"].get("pending_work"), span)  # still flagged
-        deadline = time.monotonic() + 30.0  # bounds a hang only: frozen, it would never finish
+        deadline = time.monotonic() + HANG_S  # bounds a hang only: frozen, it would never finish
         while not self.finished_lines("front-unawaited", marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         finished = self.finished_lines("front-unawaited", marker)

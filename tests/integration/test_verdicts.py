@@ -17,7 +17,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
-from harness import REPO, AwsClientsTestCase, temp_dir
+from harness import HANG_S, REPO, AwsClientsTestCase, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_files, zip_fixture
 from test_traces import run_cli
 
@@ -143,7 +143,7 @@ class VerdictTest(AwsClientsTestCase):
         self.addCleanup(endpoint.close)
         topic = self.topic()
         self.sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG_S
         while time.monotonic() < deadline:
             subs = self.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
             if subs and subs[0]["SubscriptionArn"] != "PendingConfirmation":
