@@ -718,6 +718,8 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     }
   }
   if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
+  if (o.cpu_wait_ns >= 0) attrs["cpu_wait_ns"] = o.cpu_wait_ns;
+  if (o.cpu_starved) attrs["cpu_starved"] = true;
   if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
     attrs["handler_start_ns"] = o.handler_start_ns;
     attrs["handler_end_ns"] = o.handler_end_ns;

@@ -529,8 +529,15 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   enum class End { kAnswered, kInitError, kExited, kTimeout, kStopped } end;
   int64_t init_ns = 0;
   const int64_t invoked_ns = clock_.NowNanos();
+  // The scheduler's account before the event; a cold start counts from its spawn, since its
+  // init is part of what the caller waits for.
+  const std::optional<SchedTimes> sched_before =
+      cold ? std::optional<SchedTimes>(SchedTimes{})
+           : (process_ ? process_->Sched() : std::nullopt);
+  int64_t window_start_ns = invoked_ns;
   {
     common::MutexLock lock(mu_);
+    if (cold && spawned_ns_ != 0) window_start_ns = spawned_ns_;
     outcome_.reset();
     if (state_ == State::kDead || exited_) {
       end = stopping_ ? End::kStopped : End::kExited;
@@ -581,6 +588,17 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     if (end != End::kAnswered) {
       current_id_.clear();
       state_ = State::kDead;
+    }
+  }
+
+  // Read before a timed-out process is killed below; an exited one has no account left.
+  if (sched_before && end != End::kExited && process_) {
+    if (auto after = process_->Sched()) {
+      out.cpu_wait_ns = std::max<int64_t>(0, after->wait_ns - sched_before->wait_ns);
+      const int64_t window_ns = out.finished_ns - window_start_ns;
+      out.cpu_starved =
+          out.cpu_wait_ns >= kStarvedMinNs &&
+          static_cast<double>(out.cpu_wait_ns) >= kStarvedMinShare * static_cast<double>(window_ns);
     }
   }
 
@@ -658,6 +676,20 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
              "\tWARNING\tThe handler returned while work it started was still pending (" + pending +
              "). On AWS the execution environment is frozen right after the response: that work "
              "stalls until the next invocation of this environment, or never runs.");
+  }
+  if (out.cpu_starved) {
+    // Said where the developer looks: a slow or timed-out invocation here may be the machine's.
+    const int64_t window_ns = out.finished_ns - window_start_ns;
+    const int64_t share = window_ns > 0 ? out.cpu_wait_ns * 100 / window_ns : 100;
+    Emit(LogStream::kPlatform, id,
+         common::IsoMillis(clock_.NowNanos()) + "\t" + id +
+             "\tWARNING\tThe function's process was ready to run but waited " +
+             std::to_string(out.cpu_wait_ns / 1'000'000) +
+             " ms for a CPU during this invocation (" + std::to_string(share) + "% of its " +
+             std::to_string(window_ns / 1'000'000) + " ms" + (cold ? ", init included" : "") +
+             "): this machine's cores were busy, and functions yield to other work (they run at "
+             "nice 19). On AWS a function has its own CPU: its duration here, and any timeout, "
+             "overstate its own.");
   }
   Emit(LogStream::kPlatform, id, "END RequestId: " + id);
   std::string report =

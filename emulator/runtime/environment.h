@@ -78,6 +78,11 @@ enum class OutcomeKind {
   kPlatformError,  // could not start, or the environment was stopped
 };
 
+// An invocation whose process waited at least this long, and this share of its time, for a CPU
+// was slowed by the machine rather than by its code (InvocationOutcome::cpu_starved).
+inline constexpr int64_t kStarvedMinNs = 100'000'000;
+inline constexpr double kStarvedMinShare = 0.25;
+
 struct InvocationOutcome {
   OutcomeKind kind = OutcomeKind::kPlatformError;
   std::string payload;     // response, or the error document
@@ -93,6 +98,11 @@ struct InvocationOutcome {
   // on the daemon's clock and inside [handed_over_ns, finished_ns]; 0 when not reported.
   int64_t handler_start_ns = 0;
   int64_t handler_end_ns = 0;
+  // How long the function's process was ready to run but had no CPU during this invocation (a
+  // cold start's init included), -1 when unknown; cpu_starved when that was a large share of it
+  // (kStarvedMinNs and kStarvedMinShare), which the log's WARNING line then says.
+  int64_t cpu_wait_ns = -1;
+  bool cpu_starved = false;
   std::string log;        // this invocation's log, START..REPORT
   bool reusable = false;  // the environment can take another event
 };

@@ -1,5 +1,6 @@
 #include "emulator/runtime/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -108,6 +109,27 @@ long Process::PeakRssKiB() const {
     if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
   }
   return 0;
+}
+
+std::optional<SchedTimes> Process::Sched() const {
+  const std::string dir = "/proc/" + std::to_string(pid_) + "/task";
+  DIR* tasks = opendir(dir.c_str());
+  if (!tasks) return std::nullopt;
+  SchedTimes total;
+  bool any = false;
+  while (const dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream stat(dir + "/" + entry->d_name + "/schedstat");
+    long long run = 0;
+    long long wait = 0;
+    if (!(stat >> run >> wait)) continue;  // the thread ended meanwhile
+    total.run_ns += run;
+    total.wait_ns += wait;
+    any = true;
+  }
+  closedir(tasks);
+  if (!any) return std::nullopt;
+  return total;
 }
 
 std::string DescribeExit(int wait_status) {

@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,12 @@
 #include "emulator/common/result.h"
 
 namespace offstage::runtime {
+
+// The scheduler's account of a process's threads (Linux schedstat), in nanoseconds.
+struct SchedTimes {
+  int64_t run_ns = 0;   // on a CPU
+  int64_t wait_ns = 0;  // ready to run, waiting on a run queue for a CPU
+};
 
 struct ProcessSpec {
   std::vector<std::string> argv;
@@ -36,6 +44,9 @@ class Process {
   int Wait() EXCLUDES(mu_);
   // Peak resident set of the group leader in KiB (VmHWM), 0 if unknown.
   long PeakRssKiB() const;
+  // Summed over the group leader's threads (/proc/<pid>/task/*/schedstat; not its children's).
+  // nullopt where the kernel keeps no schedstat or the process is gone.
+  std::optional<SchedTimes> Sched() const;
 
  private:
   Process(pid_t pid, int out, int err) : pid_(pid), stdout_fd_(out), stderr_fd_(err) {}

@@ -35,6 +35,7 @@ std::string Marker(const TraceSpan& node) {
     }
     if (s.status == "running") out += (out.empty() ? "" : " ") + std::string("running");
     if (a.contains("pending_work")) out += " PENDING-WORK";
+    if (a.contains("cpu_starved")) out += " CPU-WAIT";
   } else if (s.kind == "event") {
     out = "async " + s.status;
   } else if (s.kind == "publish") {

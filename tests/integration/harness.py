@@ -27,7 +27,10 @@ HANG_S = 120.0
 class Daemon:
     """One `offstage serve` process. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, *args, data_dir=None, ephemeral=None):
+    def __init__(self, *args, data_dir=None, ephemeral=None, new_session=True):
+        # new_session: the daemon runs in its own session, as in a terminal of its own (with the
+        # kernel's autogroup scheduling, its own CPU share against the test's processes).
+        self.new_session = new_session
         self.args = list(args)
         self.data_dir = data_dir
         self.ephemeral = ephemeral if ephemeral is not None else data_dir is None
@@ -43,7 +46,7 @@ class Daemon:
             cmd += ["--data-dir", self.data_dir]
         cmd += self.args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, start_new_session=True)
+                                     text=True, start_new_session=self.new_session)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()

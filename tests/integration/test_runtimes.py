@@ -26,6 +26,9 @@ AWS_DATES = {
     "python3.7": ("2023-12-04", "2024-01-09", "2027-08-31"),
     "nodejs14.x": ("2023-12-04", "2024-01-09", "2027-08-31"),
 }
+# The runtime's WARNING line in a function's log (other WARNING lines, e.g. a CPU wait on a busy
+# machine, may appear beside it).
+RUNTIME_WARNING = "\tWARNING\tRuntime "
 TODAY = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 BLOCKED = ("The runtime parameter of %s is no longer supported for creating or updating AWS "
            "Lambda functions. We recommend you use a supported runtime while creating or "
@@ -145,7 +148,7 @@ class NodeBuildTest(RuntimeTestCase):
         self.assertEqual(payload["version"], "v22.23.5")
         self.assertEqual(payload["execPath"],
                          os.path.join(self.runtimes_dir, "node_modules", "node22", "bin", "node"))
-        self.assertNotIn("WARNING", log)
+        self.assertNotIn(RUNTIME_WARNING, log)
         listed = offstage("functions", "--endpoint", self.endpoint)
         line = [l for l in listed.stdout.splitlines() if l.startswith(name + " ")]
         self.assertEqual(len(line), 1, listed.stdout)
@@ -163,15 +166,15 @@ class MissingInterpreterTest(RuntimeTestCase):
         payload, log = self.invoke(name)
         self.assertTrue(payload["version"].startswith("3."), payload)
         self.assertNotEqual(payload["version"][:4], "3.14")
-        warning = [l for l in log.splitlines() if "\tWARNING\t" in l]
+        warning = [l for l in log.splitlines() if RUNTIME_WARNING in l]
         self.assertEqual(len(warning), 1, log)
         self.assertIn("Runtime python3.14 declares Python 3.14, but this function runs on Python "
                       + payload["version"], warning[0])
-        self.assertLess(log.index("START RequestId"), log.index("\tWARNING\t"))
-        self.assertLess(log.index("\tWARNING\t"), log.index("END RequestId"))
+        self.assertLess(log.index("START RequestId"), log.index(RUNTIME_WARNING))
+        self.assertLess(log.index(RUNTIME_WARNING), log.index("END RequestId"))
         # Warm: no second warning; a new environment (after a configuration change) warns again.
         _, warm = self.invoke(name)
-        self.assertNotIn("WARNING", warm)
+        self.assertNotIn(RUNTIME_WARNING, warm)
         self.lam.update_function_configuration(FunctionName=name, MemorySize=256)
         _, cold = self.invoke(name)
         self.assertIn("declares Python 3.14, but this function runs on Python", cold)
@@ -268,7 +271,7 @@ class RuntimePathTest(RuntimeTestCase):
         self.assertEqual(os.path.realpath(payload["executable"]), self.interpreter)
         self.assertEqual(payload["version"], "%d.%d.%d" % sys.version_info[:3])
         if sys.version_info[:2] == (3, 12):
-            self.assertNotIn("WARNING", log)
+            self.assertNotIn(RUNTIME_WARNING, log)
         else:
             self.assertIn("declares Python 3.12, but this function runs on Python %s (%s, from "
                           "--runtime-path)" % (payload["version"], self.interpreter), log)

@@ -258,7 +258,7 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertIn("PENDING-WORK", text.stdout)
 
         warnings = [line for line in self.log_lines("front-unawaited")
-                    if line["request_id"] == request_id and "\tWARNING\t" in line["text"]]
+                    if line["request_id"] == request_id and "\tWARNING\tThe handler returned" in line["text"]]
         self.assertEqual(len(warnings), 1, self.log_lines("front-unawaited"))
 
         # Frozen: two seconds after the return, the one-second work has not run.
