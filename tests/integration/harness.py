@@ -20,7 +20,7 @@ READY = re.compile(r"ready on (http://\S+)")
 # How long a test waits for something that should happen (a delivery, a retry, a log line)
 # before it calls it a hang. Not a speed requirement: a busy machine starves function
 # processes (nice 19, docs/architecture.md "CPU priority"), and one delivery took 18 s with
-# `yes` on each core. ctest's 600 s per test still bounds a real hang.
+# `yes` on each core. ctest's 300 s per integration test still bounds a real hang.
 HANG_S = 120.0
 
 
