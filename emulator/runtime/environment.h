@@ -1,11 +1,8 @@
 // Environment: one Lambda execution environment = one runtime process (its own process group)
-// plus its own Runtime API listener on an ephemeral loopback port (DESIGN decision 4), driven
-// as an explicit state machine:
-//
-//   Starting ──first /next──► Idle ◄──/next── Ready
-//      │                       │ Invoke          ▲ /response or /error
-//      └──────── Invoke ─────► Busy ─────────────┘
-//   any state ──timeout, crash, init error, Stop──► Dead
+// plus its own Runtime API listener on an ephemeral loopback port (DESIGN decision 4). Its
+// lifecycle (Starting, Idle, Invoking, Answered, Dead) is the table of sandbox.h: every Runtime
+// API call and every end is checked against it before the state changes, and what it does not
+// list is refused.
 //
 // While Idle and frozen, the process group is stopped (SIGSTOP) and continued (SIGCONT) when the
 // next event is handed over (DESIGN 5). Owned by the Pool (shared_ptr). Thread model: Invoke is
@@ -30,6 +27,7 @@
 #include "emulator/common/result.h"
 #include "emulator/runtime/log_sink.h"
 #include "emulator/runtime/process.h"
+#include "emulator/runtime/sandbox.h"
 
 namespace httplib {
 class Server;
@@ -107,6 +105,10 @@ struct InvocationOutcome {
   bool reusable = false;  // the environment can take another event
 };
 
+// {"errorMessage": message, "errorType": type}: the body of every error the runtime side reports
+// (the Runtime API's answers and an invocation's error document).
+std::string ErrorBody(const std::string& type, const std::string& message);
+
 // Blocks until a cpp-httplib server's accept loop runs (stop() before that is lost).
 void WaitUntilRunning(httplib::Server& server);
 
@@ -119,7 +121,7 @@ int BindWithFullBacklog(httplib::Server& server, const std::string& host, int po
 
 class Environment {
  public:
-  enum class State { kStarting, kIdle, kReady, kBusy, kDead };
+  using State = SandboxState;
 
   Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
               LogSink& logs);
@@ -147,6 +149,9 @@ class Environment {
   void DrainOutput();
   std::vector<std::string> BuildEnv(int port) const;
   std::vector<std::string> BuildArgv() const;
+  // Applies `event` when sandbox.h's table allows it in the current state; false (and no
+  // change) when it does not.
+  bool Apply(SandboxEvent event) REQUIRES(mu_);
   void Freeze() REQUIRES(mu_);
   void Thaw() REQUIRES(mu_);
 
