@@ -14,6 +14,7 @@
 
 #include "emulator/common/json.h"
 #include "emulator/runtime/environment.h"
+#include "emulator/runtime/handler_run.h"
 
 namespace offstage::runtime {
 namespace {
@@ -24,34 +25,6 @@ void Reply(httplib::Response& res, int status, const std::string& type,
            const std::string& message) {
   res.status = status;
   res.set_content(ErrorBody(type, message), "application/json");
-}
-
-// Offstage-Handler-Run: "start,end", the runtime's CLOCK_MONOTONIC nanoseconds when it called
-// the handler and when the handler's outcome was known. Converted onto the daemon's clock by
-// the offset between the two clocks now (the moment the answer arrived, outcome.finished_ns).
-// `taken_ns` is when this side took the event for the runtime (before writing it): nothing of
-// the handler can precede it, so a report that does is ignored. The handover timestamp proper
-// is taken after the event's bytes were written; if this thread was preempted in between, the
-// runtime may have started the handler before it: the span then starts at the handler's start,
-// since the event was certainly handed over by then.
-void HandlerRun(const std::string& header, int64_t taken_ns, InvocationOutcome& outcome) {
-  constexpr int64_t kClockSlackNs = 100'000;  // conversion error between the two clocks
-  long long start = 0;
-  long long end = 0;
-  char extra = 0;
-  if (header.empty() || std::sscanf(header.c_str(), "%lld,%lld%c", &start, &end, &extra) != 2) {
-    return;
-  }
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  const int64_t mono_now = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-  if (start <= 0 || end < start || end > mono_now) return;
-  const int64_t handler_start = outcome.finished_ns - (mono_now - start);
-  const int64_t handler_end = outcome.finished_ns - (mono_now - end);
-  if (handler_start < taken_ns - kClockSlackNs) return;
-  outcome.handler_start_ns = std::max(handler_start, taken_ns);
-  outcome.handler_end_ns = std::min(handler_end, outcome.finished_ns);
-  outcome.handed_over_ns = std::min(outcome.handed_over_ns, outcome.handler_start_ns);
 }
 
 }  // namespace
@@ -165,7 +138,7 @@ void Environment::Routes() {
     }
     outcome.finished_ns = clock_.NowNanos();
     outcome.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
-    HandlerRun(req.get_header_value("Offstage-Handler-Run"), handed_over_ns_, outcome);
+    HandlerRun(req.get_header_value("Offstage-Handler-Run"), handed_over_ns_, clock_, outcome);
     outcome_ = std::move(outcome);
     current_id_.clear();
     state_ = *answered;

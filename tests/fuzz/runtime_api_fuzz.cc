@@ -1,4 +1,4 @@
-// Fuzz target (tests/fuzz): what the Runtime API request path (runtime/environment.cc) parses
+// Fuzz target (tests/fuzz): what the Runtime API request path (runtime/runtime_api.cc) parses
 // from a handler process: the /error body (errorType) and the Offstage-Pending-Work header,
 // through common::ParseJson, plus the depth check it relies on. The HTTP layer itself is
 // cpp-httplib's; the routes' state machine is covered by the integration tests. Pure.

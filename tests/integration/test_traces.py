@@ -298,7 +298,7 @@ class SeedPatternTraceTest(TraceTestCase):
         #    posting the answer after it returned) plus the client's bookkeeping around the
         #    handler call; that bookkeeping is the smaller part: the recorded run agrees with
         #    the handler's own figure more closely than the exchange takes, in the median.
-        slack_ms = 0.1  # emulator/runtime/environment.cc HandlerRun, kClockSlackNs
+        slack_ms = 0.1  # emulator/runtime/runtime_api.cc HandlerRun, kClockSlackNs
         self.create_python_timer()
         for name, runs in (("front-inline", 10), ("front-offload", 10), ("py-timer", 10)):
             with self.subTest(function=name):
