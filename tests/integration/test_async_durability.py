@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 import harness
+from harness import HANG_S
 from lambda_fixtures import function_arn
 from recorder import RecordFile, create_recorder
 from test_sns_delivery import Endpoint, string_to_sign

@@ -9,6 +9,7 @@ import unittest
 import warnings
 
 import harness
+from harness import HANG_S
 
 ACCOUNT = "000000000000"
 FUNCTION = "arn:aws:lambda:us-east-1:%s:function:durable" % ACCOUNT
