@@ -18,7 +18,7 @@
 
 namespace offstage::runtime {
 
-// The scheduler's account of a process's threads (Linux schedstat), in nanoseconds.
+// The scheduler's account of a thread (Linux schedstat), in nanoseconds.
 struct SchedTimes {
   int64_t run_ns = 0;   // on a CPU
   int64_t wait_ns = 0;  // ready to run, waiting on a run queue for a CPU
@@ -44,8 +44,9 @@ class Process {
   int Wait() EXCLUDES(mu_);
   // Peak resident set of the group leader in KiB (VmHWM), 0 if unknown.
   long PeakRssKiB() const;
-  // Summed over the group leader's threads (/proc/<pid>/task/*/schedstat; not its children's).
-  // nullopt where the kernel keeps no schedstat or the process is gone.
+  // The group leader's main thread (/proc/<pid>/schedstat), where a runtime runs its handler;
+  // not its other threads nor its children. nullopt where the kernel keeps no schedstat or the
+  // process is gone.
   std::optional<SchedTimes> Sched() const;
 
  private:
