@@ -349,9 +349,11 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   const int64_t invoked_ns = clock_.NowNanos();
   // The scheduler's account before the event; a cold start counts from its spawn, since its
   // init is part of what the caller waits for.
-  const std::optional<SchedTimes> sched_before =
-      cold ? std::optional<SchedTimes>(SchedTimes{})
-           : (process_ ? process_->Sched() : std::nullopt);
+  // -1: unknown.
+  int64_t wait_before_ns = cold ? 0 : -1;
+  if (!cold && process_) {
+    if (auto sched = process_->Sched()) wait_before_ns = sched->wait_ns;
+  }
   int64_t window_start_ns = invoked_ns;
   {
     common::MutexLock lock(mu_);
@@ -410,9 +412,9 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   }
 
   // Read before a timed-out process is killed below; an exited one has no account left.
-  if (sched_before && end != End::kExited && process_) {
+  if (wait_before_ns >= 0 && end != End::kExited && process_) {
     if (auto after = process_->Sched()) {
-      out.cpu_wait_ns = std::max<int64_t>(0, after->wait_ns - sched_before->wait_ns);
+      out.cpu_wait_ns = std::max<int64_t>(0, after->wait_ns - wait_before_ns);
       const int64_t window_ns = out.finished_ns - window_start_ns;
       out.cpu_starved =
           out.cpu_wait_ns >= kStarvedMinNs &&
