@@ -60,7 +60,7 @@ describe('SNS delivery to Lambda via @aws-sdk/client-sns and @aws-sdk/client-lam
     const file = path.join(tmp, `${name}.jsonl`);
     await lambda.send(new CreateFunctionCommand({
       FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
-      Code: { ZipFile: zipFixture('node-recorder') },
+      Code: { ZipFile: zipFixture('node-recorder') }, Timeout: 60,  // see lambda.test.mjs create()
       Environment: { Variables: { RECORD_FILE: file } },
     }));
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('jstopic') }));
