@@ -1,8 +1,8 @@
-#include "emulator/protocol/http_listener.h"
-
 #include <doctest/doctest.h>
 
 #include <string>
+
+#include "emulator/protocol/http_request.h"
 
 namespace offstage::protocol {
 namespace {

@@ -1,7 +1,7 @@
 // The Lambda REST-JSON codec (§4 of the wire reference): routes /2015-03-31/... style paths to
-// LambdaService with typed inputs, renders FunctionConfiguration and friends, and renders
-// ApiError as JSON with x-amzn-ErrorType. Table-driven routes; stateless apart from the service
-// reference; safe on any thread.
+// LambdaService with typed inputs, renders FunctionConfiguration and friends (the JSON shapes
+// are in lambda_shapes.h), and renders ApiError as JSON with x-amzn-ErrorType. Table-driven
+// routes; stateless apart from the service reference; safe on any thread.
 #pragma once
 
 #include <map>
