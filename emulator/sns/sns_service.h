@@ -4,6 +4,8 @@
 // storage::Writer while the mutex is held (Submit only enqueues: a leaf call with no I/O), so
 // the database sees changes in the same order as memory; the caller then waits for the commit
 // with the mutex released, and answers only once the change is durable (DESIGN 3).
+// Implemented in sns_service.cc (construction, Load, the commit-then-swap helpers), topics.cc,
+// subscriptions.cc, publish.cc and fanout.cc.
 #pragma once
 
 #include <cstdint>
@@ -202,7 +204,7 @@ class SnsService {
     std::optional<std::string> group_id;
     std::optional<std::string> dedup_id;
   };
-  static constexpr int64_t kDedupWindowNs = 5LL * 60 * 1'000'000'000;  // FIFO: 5 minutes
+  static constexpr int64_t kDedupWindowNs = storage::kFifoDedupWindowNs;  // FIFO: 5 minutes
 
   using Commit = std::future<Result<int64_t>>;
 

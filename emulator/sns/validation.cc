@@ -1,3 +1,4 @@
+// SNS input validation (see validation.h): pure functions, safe on any thread.
 #include "emulator/sns/validation.h"
 
 #include <cctype>
@@ -310,6 +311,17 @@ Status ValidateJsonAttribute(std::string_view name, std::string_view value,
                                  std::string(name) + ": failed to parse JSON. " + error.what()));
   }
   return {};
+}
+
+std::string EncodePageToken(std::string_view first_arn) { return common::Base64Encode(first_arn); }
+
+Result<std::optional<std::string>> DecodePageToken(const std::optional<std::string>& token) {
+  if (!token || token->empty()) return std::optional<std::string>();
+  auto decoded = common::Base64Decode(*token);
+  if (!decoded || !common::StartsWith(*decoded, "arn:")) {
+    return Fail(InvalidParameter("Invalid parameter: NextToken"));
+  }
+  return std::optional<std::string>(*decoded);
 }
 
 }  // namespace offstage::sns

@@ -1,8 +1,10 @@
 // SNS input validation as AWS does it, with AWS's codes and messages (sources: the table in
 // docs/compatibility.md, LocalStack's real-AWS snapshots, ../shared/reference/
-// aws-wire-protocol.md §2.4 and §2.6). Pure functions, safe on any thread.
+// aws-wire-protocol.md §2.4 and §2.6); and the errors and paging rules the SNS API files share
+// (topics.cc, subscriptions.cc, publish.cc). Pure functions, safe on any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,10 +19,29 @@ using common::Status;
 inline constexpr size_t kMaxMessageBytes = 262'144;
 inline constexpr size_t kMaxBatchEntries = 10;
 inline constexpr size_t kMaxTags = 50;
+inline constexpr size_t kListPageSize = 100;  // ListTopics / ListSubscriptions* (§2.6)
 
 inline auto TopicNotFoundError() {
   return common::Fail(common::ErrorCode::kNotFound, "Topic does not exist");
 }
+inline auto SubscriptionNotFoundError() {
+  return common::Fail(common::ErrorCode::kNotFound, "Subscription does not exist");
+}
+// A tagging request's resource (a topic) does not exist.
+inline auto ResourceNotFoundError() {
+  return common::Fail(common::ErrorCode::kResourceNotFound, "Resource does not exist");
+}
+// More than kMaxTags tags on a topic.
+inline auto TagLimitExceededError() {
+  return common::Fail(common::ErrorCode::kTagLimitExceeded,
+                      "Could not complete request: tag quota of per resource exceeded");
+}
+
+// Pagination tokens (ListTopics, ListSubscriptions*) are the base64 of the first ARN of the
+// next page. Decoding: nullopt for no token (the first page), InvalidParameter for a token that
+// is not one of ours.
+std::string EncodePageToken(std::string_view first_arn);
+Result<std::optional<std::string>> DecodePageToken(const std::optional<std::string>& token);
 
 // "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1".
 Status CheckArnShape(std::string_view param, std::string_view value);

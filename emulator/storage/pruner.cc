@@ -1,17 +1,21 @@
+// Pruner (see pruner.h): the retention passes over the telemetry tables, each a series of small
+// Writer jobs; run on the pruner's own thread, or by RunOnce (passes serialised by pass_mu_).
 #include "emulator/storage/pruner.h"
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "emulator/common/priority.h"
 #include "emulator/common/strings.h"
+#include "emulator/storage/sns_store.h"
 
 namespace offstage::storage {
 
 // One telemetry table: its rows' last-written time, and which rows are work still to do.
 struct Pruner::Table {
   const char* name;
-  const char* time;  // SQL expression: when the row was last written
+  std::string time;  // SQL expression: when the row was last written (built at start-up)
   const char* keep;  // SQL expression: true for a row that must stay whatever its age
 };
 
@@ -24,12 +28,15 @@ constexpr int kResetMarksEvery = 60;  // passes: rows kept as work are looked at
 
 // Rows are examined from the oldest; rows kept as work (pending, running) are skipped and
 // looked at again once the marks are reset.
-constexpr Pruner::Table kTables[] = {
+const Pruner::Table kTables[] = {
     {"spans", "coalesce(end_ns, start_ns)", "end_ns IS NULL"},
     {"log_lines", "ts_ns", "0"},
     {"payloads", "ts_ns", "0"},
     // FIFO messages count as five minutes younger: their deduplication window outlives them.
-    {"messages", "received_ns + CASE WHEN dedup_id IS NULL THEN 0 ELSE 300000000000 END", "0"},
+    {"messages",
+     "received_ns + CASE WHEN dedup_id IS NULL THEN 0 ELSE " + std::to_string(kFifoDedupWindowNs) +
+         " END",
+     "0"},
     {"deliveries", "updated_ns", "status = 'pending'"},
     {"async_events", "coalesce(finished_ns, enqueued_ns)", "state IN ('queued', 'retrying')"},
     {"async_attempts", "finished_ns",

@@ -12,6 +12,11 @@
 
 namespace offstage::storage {
 
+// FIFO topics' deduplication window (5 minutes): a message whose deduplication id was accepted
+// on its topic less than this long ago is a duplicate (sns::SnsService), so a FIFO message is
+// kept at least this long whatever the retention (Pruner).
+inline constexpr int64_t kFifoDedupWindowNs = 300'000'000'000;
+
 struct TopicRow {
   std::string arn;
   std::string name;
