@@ -1,6 +1,8 @@
 // LambdaService's asynchronous side: accepting Event invocations into the durable queue,
 // running their attempts, destinations (OnSuccess / OnFailure) and dead-letter topics, and the
-// FunctionEventInvokeConfig API. §6 of ../shared/reference/aws-wire-protocol.md.
+// FunctionEventInvokeConfig API. §6 of ../shared/reference/aws-wire-protocol.md. Thread model:
+// events are accepted and configured on HTTP worker threads; attempts, destinations and
+// dead-letter topics run on the AsyncQueue's worker threads (the AsyncHandler side).
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
@@ -62,7 +64,7 @@ Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
                                                const std::string& function_arn, std::string payload,
                                                std::string source, std::string source_id) {
   if (!Find(function_arn)) {
-    return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + function_arn);
+    return FunctionNotFoundError(function_arn);
   }
   AsyncEvent event;
   event.request_id = ids_.Uuid();
@@ -268,8 +270,7 @@ Result<std::string> LambdaService::CheckDestination(const std::string& destinati
       arn && (arn->service == "sns" || arn->service == "sqs" || arn->service == "lambda" ||
               arn->service == "events" || arn->service == "s3");
   if (!known || (arn->service == "lambda" && !arn->resource.starts_with("function:"))) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "The destination ARN " + destination + " is invalid.");
+    return InvalidParameterValueError("The destination ARN " + destination + " is invalid.");
   }
   return destination;
 }
@@ -299,8 +300,7 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
   }
   if (auto status = Violations(violations); !status) return Fail(status.error());
   if (!qualifier.empty() && qualifier != "$LATEST") {
-    return Fail(ErrorCode::kLambdaResourceNotFound,
-                "Function not found: " + *arn + ":" + qualifier);
+    return FunctionNotFoundError(*arn, qualifier);
   }
   for (const auto* destination : {&in.on_success, &in.on_failure}) {
     if (*destination && !(*destination)->empty()) {
@@ -311,8 +311,8 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
   }
   if (!merge && !in.max_retry_attempts && !in.max_event_age_seconds && !in.on_success &&
       !in.on_failure) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "You must specify at least one of error handling or destination setting.");
+    return InvalidParameterValueError(
+        "You must specify at least one of error handling or destination setting.");
   }
   auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
     EventInvokeConfig config;
@@ -352,8 +352,7 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::GetEventInvokeC
   auto function = Find(*arn);
   if (!function) return Fail(function.error());
   if (!qualifier.empty() && qualifier != "$LATEST") {
-    return Fail(ErrorCode::kLambdaResourceNotFound,
-                "Function not found: " + *arn + ":" + qualifier);
+    return FunctionNotFoundError(*arn, qualifier);
   }
   if (!function->event_invoke_config) {
     return Fail(ErrorCode::kLambdaResourceNotFound,

@@ -1,3 +1,5 @@
+// CodeStore: extraction of Code.ZipFile archives into the code root and local (hot-reload)
+// directories, with AWS's InvalidParameterValueException messages. Thread model: code_store.h.
 #include "emulator/lambda/code_store.h"
 
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <memory>
 
 #include "emulator/common/strings.h"
+#include "emulator/lambda/validation.h"
 
 namespace offstage::lambda {
 namespace {
@@ -18,13 +21,11 @@ using common::ErrorCode;
 using common::Fail;
 
 auto BadZip() {
-  return Fail(ErrorCode::kLambdaInvalidParameterValue,
-              "Could not unzip uploaded file. Please check your file, then try to upload again.");
+  return InvalidParameterValueError(
+      "Could not unzip uploaded file. Please check your file, then try to upload again.");
 }
 
-auto EmptyZip() {
-  return Fail(ErrorCode::kLambdaInvalidParameterValue, "Uploaded file must be a non-empty zip");
-}
+auto EmptyZip() { return InvalidParameterValueError("Uploaded file must be a non-empty zip"); }
 
 // A path the file system can hold: no component longer than NAME_MAX (255), the whole shorter
 // than PATH_MAX (4096) with room for the code directory in front of it.
@@ -114,9 +115,9 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     const std::string name = stat.name;
     if (!FitsFileSystem(name)) return fail_with(BadZip());
     if (!SafeRelative(name)) {
-      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
-                            "Could not unzip uploaded file: the entry '" + name +
-                                "' points outside the function's directory."));
+      return fail_with(InvalidParameterValueError("Could not unzip uploaded file: the entry '" +
+                                                  name +
+                                                  "' points outside the function's directory."));
     }
     zip_uint8_t opsys = 0;
     zip_uint32_t attributes = 0;
@@ -128,9 +129,9 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     // entry is written: each link's real destination must stay inside (a chain "a/b" -> "..",
     // "a/b/c" -> "..", ... climbed out one level per link and wrote anywhere).
     if (!ResolvesInside(real_root, target.parent_path())) {
-      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
-                            "Could not unzip uploaded file: the entry '" + name +
-                                "' points outside the function's directory."));
+      return fail_with(InvalidParameterValueError("Could not unzip uploaded file: the entry '" +
+                                                  name +
+                                                  "' points outside the function's directory."));
     }
     if (name.back() == '/' || S_ISDIR(mode)) {
       fs::create_directories(target, ec);
@@ -138,8 +139,8 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     }
     total += static_cast<int64_t>(stat.size);
     if (total > kMaxUnzippedBytes) {
-      return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
-                            "Unzipped size must be smaller than 262144000 bytes"));
+      return fail_with(
+          InvalidParameterValueError("Unzipped size must be smaller than 262144000 bytes"));
     }
     fs::create_directories(target.parent_path(), ec);
     std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(
@@ -153,8 +154,8 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
       if (got == 0) break;
       content.append(buf, static_cast<size_t>(got));
       if (static_cast<int64_t>(content.size()) > kMaxUnzippedBytes) {
-        return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
-                              "Unzipped size must be smaller than 262144000 bytes"));
+        return fail_with(
+            InvalidParameterValueError("Unzipped size must be smaller than 262144000 bytes"));
       }
     }
     if (S_ISLNK(mode)) {
@@ -163,9 +164,9 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
       if (fs::path(content).is_absolute() || !SafeRelative(resolved.string()) ||
           resolved.string().starts_with("..") ||
           !ResolvesInside(real_root, fs::weakly_canonical(target.parent_path(), ec) / content)) {
-        return fail_with(Fail(ErrorCode::kLambdaInvalidParameterValue,
-                              "Could not unzip uploaded file: the link '" + name +
-                                  "' points outside the function's directory."));
+        return fail_with(InvalidParameterValueError("Could not unzip uploaded file: the link '" +
+                                                    name +
+                                                    "' points outside the function's directory."));
       }
       fs::create_symlink(content, target, ec);
       if (ec) return fail_with(BadZip());
@@ -190,14 +191,14 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
 common::Result<StoredCode> CodeStore::LocalDirectory(const std::string& path) {
   std::error_code ec;
   if (path.empty() || path[0] != '/') {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "With Code.S3Bucket=hot-reload, Code.S3Key must be an absolute directory path, "
-                "got '" +
-                    path + "'");
+    return InvalidParameterValueError(
+        "With Code.S3Bucket=hot-reload, Code.S3Key must be an absolute directory path, "
+        "got '" +
+        path + "'");
   }
   if (!fs::is_directory(path, ec)) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "The local code directory " + path + " does not exist or is not a directory");
+    return InvalidParameterValueError("The local code directory " + path +
+                                      " does not exist or is not a directory");
   }
   StoredCode code;
   code.dir = fs::canonical(path, ec).string();

@@ -1,15 +1,18 @@
+// LambdaService's control plane: loading the function table, creating, reading, listing,
+// updating (code and configuration) and deleting functions, storing their code, validating
+// their configuration and their runtime's deprecation. Invocation is in invoke.cc, the
+// asynchronous side and FunctionEventInvokeConfig in async_invoke.cc, concurrency, permissions
+// and tags in resources.cc, replays in replay.cc. Thread model: any HTTP worker thread; changes
+// are ordered by update_mu_ and committed before memory changes under mu_ (lambda_service.h).
 #include "emulator/lambda/lambda_service.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "emulator/common/arn.h"
-#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/validation.h"
-#include "emulator/storage/async_store.h"
 #include "emulator/storage/lambda_store.h"
 
 namespace offstage::lambda {
@@ -17,24 +20,8 @@ namespace {
 
 using common::ErrorCode;
 using common::Fail;
-using nlohmann::json;
 
-constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
-constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
 constexpr int kPageSize = 50;
-
-auto NotFound(const std::string& arn, const std::string& qualifier = "") {
-  return Fail(ErrorCode::kLambdaResourceNotFound,
-              "Function not found: " + arn + (qualifier.empty() ? "" : ":" + qualifier));
-}
-
-auto InvalidValue(std::string message) {
-  return Fail(ErrorCode::kLambdaInvalidParameterValue, std::move(message));
-}
-
-std::string ErrorBody(const std::string& type, const std::string& message) {
-  return json{{"errorMessage", message}, {"errorType", type}}.dump();
-}
 
 }  // namespace
 
@@ -113,7 +100,7 @@ Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const s
 Result<Function> LambdaService::Find(const std::string& arn) const {
   common::MutexLock lock(mu_);
   auto it = functions_.find(arn);
-  if (it == functions_.end()) return NotFound(arn);
+  if (it == functions_.end()) return FunctionNotFoundError(arn);
   return it->second;
 }
 
@@ -156,13 +143,13 @@ Function LambdaService::Install(Function function, uint64_t base_generation) {
 Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
                                             const CodeInput& code) {
   if (code.image_uri) {
-    return InvalidValue(
+    return InvalidParameterValueError(
         "offstage does not run container images (Code.ImageUri); use a zip file "
         "or a local directory");
   }
   if (code.zip_file) {
     if (code.s3_bucket || code.s3_key) {
-      return InvalidValue(
+      return InvalidParameterValueError(
           "Please do not provide other FunctionCode parameters when providing a "
           "ZipFile.");
     }
@@ -172,11 +159,11 @@ Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
     return code_store_.LocalDirectory(*code.s3_key);
   }
   if (code.s3_bucket || code.s3_key) {
-    return InvalidValue(
+    return InvalidParameterValueError(
         "offstage does not emulate S3: give Code.ZipFile, or a local directory "
         "with Code.S3Bucket=hot-reload and Code.S3Key=/absolute/path");
   }
-  return InvalidValue("Please provide a source for function code.");
+  return InvalidParameterValueError("Please provide a source for function code.");
 }
 
 Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creating) const {
@@ -249,7 +236,7 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
   }
   if (c.handler) f.handler = *c.handler;
   if (creating && (f.runtime.empty() || f.handler.empty())) {
-    return InvalidValue(
+    return InvalidParameterValueError(
         "Runtime and Handler are mandatory parameters for functions created with "
         "deployment packages.");
   }
@@ -266,9 +253,10 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
     } else {
       auto arn = common::ParseArn(*c.dead_letter_target);
       if (!arn || (arn->service != "sns" && arn->service != "sqs")) {
-        return InvalidValue("The provided target ARN " + *c.dead_letter_target +
-                            " is invalid: a dead-letter queue must be an SQS queue or an SNS "
-                            "topic.");
+        return InvalidParameterValueError(
+            "The provided target ARN " + *c.dead_letter_target +
+            " is invalid: a dead-letter queue must be an SQS queue or an SNS "
+            "topic.");
       }
       f.dead_letter_target = *c.dead_letter_target;
     }
@@ -292,12 +280,12 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   auto arn = ResolveArn(ctx, in.name, "functionName", &qualifier, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
   if (!qualifier.empty()) {
-    return InvalidValue("A function name given to CreateFunction cannot have a qualifier: " +
-                        in.name);
+    return InvalidParameterValueError(
+        "A function name given to CreateFunction cannot have a qualifier: " + in.name);
   }
   if (in.package_type && *in.package_type != "Zip") {
-    return InvalidValue("offstage does not run container images (PackageType " + *in.package_type +
-                        "); use a zip file or a local directory");
+    return InvalidParameterValueError("offstage does not run container images (PackageType " +
+                                      *in.package_type + "); use a zip file or a local directory");
   }
   Function f;
   f.arn = *arn;
@@ -342,7 +330,7 @@ Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std
   if (qualifier.empty()) qualifier = qualifier_param;
   auto function = Find(*arn);
   if (!function) return function;
-  if (!qualifier.empty() && qualifier != "$LATEST") return NotFound(*arn, qualifier);
+  if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
   return function;
 }
 
@@ -359,7 +347,7 @@ Result<LambdaService::FunctionPage> LambdaService::ListFunctions(
   std::string start;
   if (marker && !marker->empty()) {
     auto decoded = common::Base64Decode(*marker);
-    if (!decoded) return InvalidValue("Invalid Marker: " + *marker);
+    if (!decoded) return InvalidParameterValueError("Invalid Marker: " + *marker);
     start = *decoded;
   }
   const std::string prefix = "arn:aws:lambda:" + ctx.region + ":" + ctx.account + ":function:";
@@ -445,13 +433,14 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
   if (!arn) return Fail(arn.error());
   if (qualifier.empty()) qualifier = qualifier_param;
   if (qualifier == "$LATEST") {
-    return InvalidValue("$LATEST version cannot be deleted without deleting the function.");
+    return InvalidParameterValueError(
+        "$LATEST version cannot be deleted without deleting the function.");
   }
   common::MutexLock update(update_mu_);
   {
     common::MutexLock lock(mu_);
-    if (!functions_.contains(*arn)) return NotFound(*arn);
-    if (!qualifier.empty()) return NotFound(*arn, qualifier);
+    if (!functions_.contains(*arn)) return FunctionNotFoundError(*arn);
+    if (!qualifier.empty()) return FunctionNotFoundError(*arn, qualifier);
   }
   // Committed first: a failed delete leaves the function, its code and its environments.
   auto status = writer_.Call(
@@ -478,10 +467,11 @@ Status LambdaService::CheckLifecycle(const Function& f, bool creating) const {
   const std::string_view block = creating ? info->block_create : info->block_update;
   if (options_.strict_runtimes && runtime::Reached(block, today)) {
     // AWS's answer once the runtime is blocked for this operation.
-    return InvalidValue("The runtime parameter of " + f.runtime +
-                        " is no longer supported for creating or updating AWS Lambda functions. "
-                        "We recommend you use a supported runtime while creating or updating "
-                        "functions.");
+    return InvalidParameterValueError(
+        "The runtime parameter of " + f.runtime +
+        " is no longer supported for creating or updating AWS Lambda functions. "
+        "We recommend you use a supported runtime while creating or updating "
+        "functions.");
   }
   log_.Warn("offstage: WARNING: " + std::string(creating ? "creating" : "updating") + " function " +
             f.name + " with runtime " + f.runtime + ", which AWS deprecated on " +
@@ -498,286 +488,6 @@ runtime::Resolution LambdaService::ResolveRuntime(const std::string& runtime) co
   plain.runtime = runtime;
   plain.found = plain.exact = true;  // no resolver: whatever node and python3 PATH has
   return plain;
-}
-
-runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
-  runtime::EnvironmentSpec spec;
-  spec.function_name = f.name;
-  spec.function_arn = f.arn;
-  spec.runtime = f.runtime;
-  spec.handler = f.handler;
-  spec.code_dir = f.code.dir;
-  spec.memory_mb = f.memory;
-  spec.timeout_seconds = f.timeout;
-  spec.variables = f.variables;
-  spec.region = f.region;
-  spec.shim_dir = options_.shim_dir;
-  spec.freeze = options_.freeze;
-  spec.generation = f.generation;
-  const runtime::Resolution resolved = ResolveRuntime(f.runtime);
-  spec.interpreter = resolved.path;
-  spec.runtime_warning = resolved.Warning();
-  common::MutexLock lock(mu_);
-  spec.endpoint_url = endpoint_;
-  return spec;
-}
-
-void LambdaService::CheckHotReload(Function& function) {
-  if (!function.code.local_dir) return;
-  const int64_t now = clock_.NowNanos();
-  auto& [checked_ns, fingerprint] = fingerprints_[function.arn];
-  if (!fingerprint.empty() && now - checked_ns < 500'000'000) return;
-  std::string current = CodeStore::Fingerprint(function.code.dir);
-  checked_ns = now;
-  if (!fingerprint.empty() && current != fingerprint) {
-    ++function.generation;  // warm environments are recycled at their next lease
-    log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
-  }
-  fingerprint = std::move(current);
-}
-
-Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
-  std::string qualifier;
-  auto arn = ResolveArn(ctx, in.function_name, "functionName", &qualifier);
-  if (!arn) return Fail(arn.error());
-  if (!in.qualifier.empty()) {
-    if (!qualifier.empty() && qualifier != in.qualifier) {
-      return InvalidValue(
-          "The derived qualifier from the function name does not match the "
-          "specified qualifier.");
-    }
-    qualifier = in.qualifier;
-  }
-  Function function;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return NotFound(*arn, qualifier);
-    CheckHotReload(it->second);
-    function = it->second;
-  }
-  if (!qualifier.empty() && qualifier != "$LATEST") return NotFound(*arn, qualifier);
-
-  if (in.type == InvocationType::kEvent && in.payload.size() > kMaxAsyncPayload) {
-    return Fail(ErrorCode::kLambdaRequestTooLarge,
-                std::to_string(in.payload.size()) +
-                    " byte payload is too large for the Event invocation type (limit " +
-                    std::to_string(kMaxAsyncPayload) + " bytes)");
-  }
-  if (in.payload.size() > kMaxSyncPayload) {
-    return Fail(ErrorCode::kLambdaRequestTooLarge, "Request must be smaller than " +
-                                                       std::to_string(kMaxSyncPayload) +
-                                                       " bytes for the InvokeFunction operation");
-  }
-  if (!in.payload.empty()) {
-    // Jackson's limit on AWS's side; and nothing downstream recurses 20,000 deep (issue #15).
-    if (!common::JsonDepthWithin(in.payload)) {
-      return Fail(ErrorCode::kLambdaInvalidRequestContent,
-                  "Could not parse request body into json: Could not parse payload into json: " +
-                      common::JsonTooDeepDetail());
-    }
-    try {
-      const json parsed = json::parse(in.payload);
-      (void)parsed;
-    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
-      return Fail(ErrorCode::kLambdaInvalidRequestContent,
-                  std::string("Could not parse request body into json: Could not parse payload "
-                              "into json: ") +
-                      e.what());
-    }
-  }
-  const std::string invoked_arn = qualifier.empty() ? *arn : *arn + ":" + qualifier;
-  if (in.type == InvocationType::kDryRun) {
-    InvokeOutput out;
-    out.status = 204;
-    return out;
-  }
-  if (in.type == InvocationType::kEvent) {
-    auto event =
-        PrepareAsync(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
-    if (!event) return Fail(event.error());
-    event->invoked_arn = invoked_arn;
-    // Durable before the 202: committed (group commit) and then scheduled.
-    if (auto status = queue_.Enqueue(*event); !status) return Fail(status.error());
-    InvokeOutput out;
-    out.status = 202;
-    out.request_id = event->request_id;
-    return out;
-  }
-  return RunSync(ctx, function, in, invoked_arn);
-}
-
-std::string LambdaService::TraceOf(const RequestContext& ctx) {
-  if (!ctx.trace_id.empty()) return ctx.trace_id;
-  return telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
-}
-
-std::optional<LambdaService::Caller> LambdaService::CallerOf(
-    const std::string& access_key_id) const {
-  if (access_key_id.empty()) return std::nullopt;
-  common::MutexLock lock(mu_);
-  auto it = callers_.find(access_key_id);
-  if (it == callers_.end()) return std::nullopt;
-  return it->second;
-}
-
-namespace {
-
-const char* OutcomeStatus(runtime::OutcomeKind kind) {
-  switch (kind) {
-    case runtime::OutcomeKind::kSuccess:
-      return "success";
-    case runtime::OutcomeKind::kFunctionError:
-      return "error";
-    case runtime::OutcomeKind::kTimeout:
-      return "timeout";
-    case runtime::OutcomeKind::kExited:
-      return "crash";
-    case runtime::OutcomeKind::kPlatformError:
-      return "aborted";
-  }
-  return "error";
-}
-
-}  // namespace
-
-LambdaService::Run LambdaService::Execute(const Function& function, const std::string& request_id,
-                                          const std::string& payload,
-                                          const std::string& invoked_arn, const SpanInfo& span,
-                                          const std::optional<std::string>& client_context) {
-  Run run;
-  const int64_t invoked_ns = clock_.NowNanos();
-  telemetry::Span record;
-  record.id = span.id;
-  record.kind = "invocation";
-  record.trace_id = span.trace_id;
-  if (!span.parent.empty()) record.parent_id = span.parent;
-  record.name = function.name;
-  record.start_ns = invoked_ns;
-  record.status = "running";
-  json attrs = {{"request_id", request_id}, {"function_arn", function.arn}};
-  if (span.attempt > 0) {
-    attrs["attempt"] = span.attempt;
-    attrs["queued_ns"] = span.queued_ns;
-  }
-  // The caller of a synchronous invoke waited from its request on (docs/tracing.md).
-  if (span.received_ns > 0) attrs["received_ns"] = span.received_ns;
-  record.attrs_json = attrs.dump();
-  recorder_.Record(record);
-
-  // Queued attempts (span.attempt > 0) may wait for a warm environment (Pool::Acquire).
-  auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1),
-                           /*prefer_warm=*/span.attempt > 0);
-  if (!env) {
-    run.not_started = env.error().reason;
-    run.start_error = env.error().message;
-    record.end_ns = clock_.NowNanos();
-    record.status = run.not_started == runtime::AcquireError::kStartFailed ? "error" : "throttled";
-    attrs["error"] = run.start_error;
-    record.attrs_json = attrs.dump();
-    recorder_.Record(record);
-    return run;
-  }
-  {
-    common::MutexLock lock(mu_);
-    callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
-  }
-  runtime::InvocationRequest request;
-  request.request_id = request_id;
-  request.payload = payload.empty() ? "{}" : payload;
-  request.invoked_function_arn = invoked_arn;
-  request.trace_id = "Root=" + span.trace_id + ";Parent=" + ids_.Hex(8) + ";Sampled=0";
-  request.client_context = client_context;
-  request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
-  run.outcome = (*env)->Invoke(request);
-  if (!run.outcome.reusable) {
-    common::MutexLock lock(mu_);
-    callers_.erase((*env)->access_key_id());
-  }
-  pool_.Release(*env, run.outcome.reusable, static_cast<int64_t>(run.outcome.duration_ms * 1e6),
-                run.outcome.init_duration_ns);
-  queue_.Wake(function.arn);  // a slot of this function is free again
-
-  const runtime::InvocationOutcome& o = run.outcome;
-  // The span is the handler's run: from the event handed to the runtime to its answer.
-  record.start_ns = o.handed_over_ns != 0 ? o.handed_over_ns : invoked_ns;
-  record.end_ns = o.finished_ns != 0 ? o.finished_ns : clock_.NowNanos();
-  record.status = OutcomeStatus(o.kind);
-  attrs["invoked_ns"] = invoked_ns;
-  attrs["cold"] = o.cold_start;
-  if (o.init_duration_ns > 0) attrs["init_ns"] = o.init_duration_ns;
-  attrs["duration_ms"] = o.duration_ms;
-  attrs["max_memory_mb"] = o.max_memory_mb;
-  if (!o.error_type.empty()) attrs["error_type"] = o.error_type;
-  if (o.kind != runtime::OutcomeKind::kSuccess) {
-    auto error = json::parse(o.payload, nullptr, false);
-    if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
-      std::string message = error["errorMessage"].get<std::string>();
-      if (message.size() > 512) message = message.substr(0, 509) + "...";
-      attrs["error_message"] = message;
-    }
-  }
-  if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
-  if (o.cpu_wait_ns >= 0) attrs["cpu_wait_ns"] = o.cpu_wait_ns;
-  if (o.cpu_starved) attrs["cpu_starved"] = true;
-  if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
-    attrs["handler_start_ns"] = o.handler_start_ns;
-    attrs["handler_end_ns"] = o.handler_end_ns;
-  }
-  record.attrs_json = attrs.dump();
-  recorder_.Record(record);
-  return run;
-}
-
-Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Function& function,
-                                            const InvokeInput& in, const std::string& invoked_arn) {
-  auto throttled = [](const std::string& reason) {
-    common::ApiError error{ErrorCode::kLambdaTooManyRequests, "Rate Exceeded."};
-    error.reason = reason;
-    return Fail(std::move(error));
-  };
-  if (function.reserved_concurrency == 0) {
-    return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
-  }
-  InvokeOutput out;
-  out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
-  SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0, ctx.received_ns};
-  // Kept so the invocation can be replayed (offstage replay invocation).
-  writer_.Post([id = out.request_id, arn = function.arn, payload = in.payload,
-                ts = clock_.NowNanos()](storage::Database& db) {
-    return storage::InsertPayload(db, id, arn, payload, ts);
-  });
-  Run run = Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context);
-  if (run.not_started) {
-    switch (*run.not_started) {
-      case runtime::AcquireError::kThrottledReserved:
-        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
-      case runtime::AcquireError::kThrottledAccount:
-        return throttled("ConcurrentInvocationLimitExceeded");
-      case runtime::AcquireError::kStopping:
-        return Fail(ErrorCode::kLambdaService, "The daemon is shutting down.");
-      case runtime::AcquireError::kStartFailed:
-        // What Lambda reports when the runtime cannot be started (e.g. no bootstrap).
-        out.function_error = "Unhandled";
-        out.payload = ErrorBody("Runtime.InvalidEntrypoint",
-                                "RequestId: " + out.request_id + " Error: " + run.start_error);
-        return out;
-    }
-  }
-  runtime::InvocationOutcome& outcome = run.outcome;
-  if (outcome.kind == runtime::OutcomeKind::kPlatformError) {
-    return Fail(ErrorCode::kLambdaService,
-                "The execution environment stopped before the "
-                "invocation finished (the daemon is shutting down).");
-  }
-  out.payload = std::move(outcome.payload);
-  if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
-  if (in.tail_log) {
-    const size_t keep = 4096;
-    out.log_tail =
-        outcome.log.size() > keep ? outcome.log.substr(outcome.log.size() - keep) : outcome.log;
-  }
-  return out;
 }
 
 }  // namespace offstage::lambda

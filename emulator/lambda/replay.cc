@@ -1,8 +1,10 @@
 // LambdaService's replays: a recorded invocation again, and the redrive of a function's failed
 // asynchronous events. Each is recorded as a "replay" span that names what it replays.
+// Thread model: any HTTP worker thread (the control API's replay endpoints).
 #include <nlohmann/json.hpp>
 
 #include "emulator/lambda/lambda_service.h"
+#include "emulator/lambda/validation.h"
 #include "emulator/storage/async_store.h"
 
 namespace offstage::lambda {
@@ -44,7 +46,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     target = *arn;
   }
   if (!Find(target)) {
-    return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + target);
+    return FunctionNotFoundError(target);
   }
   if (dry_run) {
     InvokeOutput out;
@@ -69,7 +71,7 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
     const RequestContext& ctx, const std::string& function, int64_t since_ns, bool dry_run) {
   auto arn = ResolveArn(ctx, function, "functionName", nullptr);
   if (!arn) return Fail(arn.error());
-  if (!Find(*arn)) return Fail(ErrorCode::kLambdaResourceNotFound, "Function not found: " + *arn);
+  if (!Find(*arn)) return FunctionNotFoundError(*arn);
   std::vector<AsyncEvent> failed;
   auto status = writer_.Query([&](storage::Database& db) -> Status {
     auto rows = storage::FailedAsyncEvents(db, *arn, since_ns);

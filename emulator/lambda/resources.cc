@@ -1,5 +1,6 @@
 // LambdaService's resource operations: reserved concurrency, the resource policy
-// (AddPermission / RemovePermission / GetPolicy), tags and account settings.
+// (AddPermission / RemovePermission / GetPolicy), tags and account settings. Thread model: any
+// HTTP worker thread; changes go through UpdateFunction (update_mu_, then mu_).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -18,10 +19,6 @@ using nlohmann::json;
 constexpr int kAccountConcurrency = 1000;
 constexpr int kMinUnreserved = 100;
 
-auto InvalidValue(std::string message) {
-  return Fail(ErrorCode::kLambdaInvalidParameterValue, std::move(message));
-}
-
 }  // namespace
 
 Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
@@ -37,7 +34,7 @@ Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
   auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
     // Under the update mutex: no other reservation changes before this one is installed.
     if (kAccountConcurrency - ReservedByOthers(f.arn) - reserved < kMinUnreserved) {
-      return InvalidValue(
+      return InvalidParameterValueError(
           "Specified ReservedConcurrentExecutions for function decreases account's "
           "UnreservedConcurrentExecution below its minimum value of [100].");
     }
@@ -191,7 +188,9 @@ Status LambdaService::TagResource(const RequestContext& ctx, const std::string& 
   auto updated = UpdateFunction(*resolved, [&](Function& f) -> Status {
     for (const auto& [key, value] : tags) f.tags[key] = value;
     // Refused as a whole: the copy is dropped, none of the tags applies.
-    if (f.tags.size() > 50) return InvalidValue("Number of tags exceeds resource tag limit.");
+    if (f.tags.size() > 50) {
+      return InvalidParameterValueError("Number of tags exceeds resource tag limit.");
+    }
     return {};
   });
   if (!updated) return Fail(updated.error());

@@ -1,3 +1,5 @@
+// Lambda input validation and the errors shared by the Lambda service (validation.h). Pure
+// functions over constant tables, safe on any thread.
 #include "emulator/lambda/validation.h"
 
 #include <array>
@@ -108,21 +110,21 @@ common::Status ValidateRuntime(std::string_view runtime) {
                                                       "dotnet6",   "dotnet8", "ruby3.2",  "ruby3.3",
                                                       "ruby3.4",   "java25",  "dotnet10", "go1.x"};
   if (kAwsOnly.contains(runtime)) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "offstage cannot run the runtime " + std::string(runtime) +
-                    " on this machine; supported: nodejs14.x-nodejs24.x, python3.7-python3.14, "
-                    "provided, provided.al2, provided.al2023");
+    return InvalidParameterValueError(
+        "offstage cannot run the runtime " + std::string(runtime) +
+        " on this machine; supported: nodejs14.x-nodejs24.x, python3.7-python3.14, "
+        "provided, provided.al2, provided.al2023");
   }
   // Since late 2018 AWS answers an unknown runtime with InvalidParameterValueException and
   // this wording (aws-cli#3789; LocalStack's recordings).
-  return Fail(ErrorCode::kLambdaInvalidParameterValue,
-              "Value " + std::string(runtime) +
-                  " at 'runtime' failed to satisfy constraint: Member must satisfy enum value "
-                  "set: [nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, "
-                  "python3.11, python3.12, python3.13, python3.14, provided, provided.al2, "
-                  "provided.al2023, "
-                  "java8.al2, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, ruby3.4] or be "
-                  "a valid ARN");
+  return InvalidParameterValueError(
+      "Value " + std::string(runtime) +
+      " at 'runtime' failed to satisfy constraint: Member must satisfy enum value "
+      "set: [nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, "
+      "python3.11, python3.12, python3.13, python3.14, provided, provided.al2, "
+      "provided.al2023, "
+      "java8.al2, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, ruby3.4] or be "
+      "a valid ARN");
 }
 
 common::Status ValidateRole(std::string_view role) {
@@ -211,20 +213,31 @@ common::Status ValidateVariables(const std::map<std::string, std::string>& varia
     total += key.size() + value.size();
   }
   if (!reserved.empty()) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided contains reserved keys that are "
-                "currently not supported for modification. Reserved keys used in this request: " +
-                    reserved);
+    return InvalidParameterValueError(
+        "Lambda was unable to configure your environment variables because the "
+        "environment variables you have provided contains reserved keys that are "
+        "currently not supported for modification. Reserved keys used in this request: " +
+        reserved);
   }
   if (total > 4096) {
-    return Fail(ErrorCode::kLambdaInvalidParameterValue,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided exceeded the 4KB limit. String "
-                "measured: " +
-                    std::to_string(total));
+    return InvalidParameterValueError(
+        "Lambda was unable to configure your environment variables because the "
+        "environment variables you have provided exceeded the 4KB limit. String "
+        "measured: " +
+        std::to_string(total));
   }
   return {};
+}
+
+std::unexpected<common::ApiError> FunctionNotFoundError(std::string_view arn,
+                                                        std::string_view qualifier) {
+  std::string message = "Function not found: " + std::string(arn);
+  if (!qualifier.empty()) message += ":" + std::string(qualifier);
+  return Fail(ErrorCode::kLambdaResourceNotFound, std::move(message));
+}
+
+std::unexpected<common::ApiError> InvalidParameterValueError(std::string_view message) {
+  return Fail(ErrorCode::kLambdaInvalidParameterValue, std::string(message));
 }
 
 }  // namespace offstage::lambda

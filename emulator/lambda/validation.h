@@ -1,7 +1,9 @@
 // Lambda input validation with AWS's exceptions and messages (§4 of the wire reference and the
-// botocore model's constraints). Pure functions, safe on any thread.
+// botocore model's constraints), and the errors the Lambda service builds in several places.
+// Pure functions, safe on any thread.
 #pragma once
 
+#include <expected>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,5 +50,12 @@ void Collect(const common::Status& status, std::vector<std::string>& violations,
 // AWS's one ValidationException for all the violations of a request: "1 validation error
 // detected: V" or "N validation errors detected: V1; V2". Success when there are none.
 common::Status Violations(const std::vector<std::string>& violations);
+
+// ResourceNotFoundException "Function not found: ARN", or "Function not found: ARN:QUALIFIER"
+// when `qualifier` is not empty.
+std::unexpected<common::ApiError> FunctionNotFoundError(std::string_view arn,
+                                                        std::string_view qualifier = {});
+// InvalidParameterValueException with `message`.
+std::unexpected<common::ApiError> InvalidParameterValueError(std::string_view message);
 
 }  // namespace offstage::lambda

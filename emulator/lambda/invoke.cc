@@ -1,0 +1,307 @@
+// LambdaService's data plane: one invocation. Invoke checks the request (qualifier, payload
+// limits, JSON) and answers DryRun, hands Event invocations to the asynchronous queue
+// (async_invoke.cc), and runs RequestResponse ones synchronously; Execute runs the function
+// once on an environment leased from runtime::Pool (for Invoke and for each asynchronous
+// attempt) and records its span. Hot reload and the environment spec live here too.
+// Thread model: any HTTP worker thread (and the asynchronous queue's workers for Execute); mu_
+// is taken only briefly, never while an environment starts or a handler runs.
+#include <nlohmann/json.hpp>
+
+#include "emulator/common/json.h"
+#include "emulator/lambda/lambda_service.h"
+#include "emulator/lambda/validation.h"
+#include "emulator/storage/async_store.h"
+
+namespace offstage::lambda {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+using nlohmann::json;
+
+constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
+constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  return json{{"errorMessage", message}, {"errorType", type}}.dump();
+}
+
+const char* OutcomeStatus(runtime::OutcomeKind kind) {
+  switch (kind) {
+    case runtime::OutcomeKind::kSuccess:
+      return "success";
+    case runtime::OutcomeKind::kFunctionError:
+      return "error";
+    case runtime::OutcomeKind::kTimeout:
+      return "timeout";
+    case runtime::OutcomeKind::kExited:
+      return "crash";
+    case runtime::OutcomeKind::kPlatformError:
+      return "aborted";
+  }
+  return "error";
+}
+
+}  // namespace
+
+runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
+  runtime::EnvironmentSpec spec;
+  spec.function_name = f.name;
+  spec.function_arn = f.arn;
+  spec.runtime = f.runtime;
+  spec.handler = f.handler;
+  spec.code_dir = f.code.dir;
+  spec.memory_mb = f.memory;
+  spec.timeout_seconds = f.timeout;
+  spec.variables = f.variables;
+  spec.region = f.region;
+  spec.shim_dir = options_.shim_dir;
+  spec.freeze = options_.freeze;
+  spec.generation = f.generation;
+  const runtime::Resolution resolved = ResolveRuntime(f.runtime);
+  spec.interpreter = resolved.path;
+  spec.runtime_warning = resolved.Warning();
+  common::MutexLock lock(mu_);
+  spec.endpoint_url = endpoint_;
+  return spec;
+}
+
+void LambdaService::CheckHotReload(Function& function) {
+  if (!function.code.local_dir) return;
+  const int64_t now = clock_.NowNanos();
+  auto& [checked_ns, fingerprint] = fingerprints_[function.arn];
+  if (!fingerprint.empty() && now - checked_ns < 500'000'000) return;
+  std::string current = CodeStore::Fingerprint(function.code.dir);
+  checked_ns = now;
+  if (!fingerprint.empty() && current != fingerprint) {
+    ++function.generation;  // warm environments are recycled at their next lease
+    log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
+  }
+  fingerprint = std::move(current);
+}
+
+Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, in.function_name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  if (!in.qualifier.empty()) {
+    if (!qualifier.empty() && qualifier != in.qualifier) {
+      return InvalidParameterValueError(
+          "The derived qualifier from the function name does not match the "
+          "specified qualifier.");
+    }
+    qualifier = in.qualifier;
+  }
+  Function function;
+  {
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
+    CheckHotReload(it->second);
+    function = it->second;
+  }
+  if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
+
+  if (in.type == InvocationType::kEvent && in.payload.size() > kMaxAsyncPayload) {
+    return Fail(ErrorCode::kLambdaRequestTooLarge,
+                std::to_string(in.payload.size()) +
+                    " byte payload is too large for the Event invocation type (limit " +
+                    std::to_string(kMaxAsyncPayload) + " bytes)");
+  }
+  if (in.payload.size() > kMaxSyncPayload) {
+    return Fail(ErrorCode::kLambdaRequestTooLarge, "Request must be smaller than " +
+                                                       std::to_string(kMaxSyncPayload) +
+                                                       " bytes for the InvokeFunction operation");
+  }
+  if (!in.payload.empty()) {
+    // Jackson's limit on AWS's side; and nothing downstream recurses 20,000 deep (issue #15).
+    if (!common::JsonDepthWithin(in.payload)) {
+      return Fail(ErrorCode::kLambdaInvalidRequestContent,
+                  "Could not parse request body into json: Could not parse payload into json: " +
+                      common::JsonTooDeepDetail());
+    }
+    try {
+      const json parsed = json::parse(in.payload);
+      (void)parsed;
+    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
+      return Fail(ErrorCode::kLambdaInvalidRequestContent,
+                  std::string("Could not parse request body into json: Could not parse payload "
+                              "into json: ") +
+                      e.what());
+    }
+  }
+  const std::string invoked_arn = qualifier.empty() ? *arn : *arn + ":" + qualifier;
+  if (in.type == InvocationType::kDryRun) {
+    InvokeOutput out;
+    out.status = 204;
+    return out;
+  }
+  if (in.type == InvocationType::kEvent) {
+    auto event =
+        PrepareAsync(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
+    if (!event) return Fail(event.error());
+    event->invoked_arn = invoked_arn;
+    // Durable before the 202: committed (group commit) and then scheduled.
+    if (auto status = queue_.Enqueue(*event); !status) return Fail(status.error());
+    InvokeOutput out;
+    out.status = 202;
+    out.request_id = event->request_id;
+    return out;
+  }
+  return RunSync(ctx, function, in, invoked_arn);
+}
+
+std::string LambdaService::TraceOf(const RequestContext& ctx) {
+  if (!ctx.trace_id.empty()) return ctx.trace_id;
+  return telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(12));
+}
+
+std::optional<LambdaService::Caller> LambdaService::CallerOf(
+    const std::string& access_key_id) const {
+  if (access_key_id.empty()) return std::nullopt;
+  common::MutexLock lock(mu_);
+  auto it = callers_.find(access_key_id);
+  if (it == callers_.end()) return std::nullopt;
+  return it->second;
+}
+
+LambdaService::Run LambdaService::Execute(const Function& function, const std::string& request_id,
+                                          const std::string& payload,
+                                          const std::string& invoked_arn, const SpanInfo& span,
+                                          const std::optional<std::string>& client_context) {
+  Run run;
+  const int64_t invoked_ns = clock_.NowNanos();
+  telemetry::Span record;
+  record.id = span.id;
+  record.kind = "invocation";
+  record.trace_id = span.trace_id;
+  if (!span.parent.empty()) record.parent_id = span.parent;
+  record.name = function.name;
+  record.start_ns = invoked_ns;
+  record.status = "running";
+  json attrs = {{"request_id", request_id}, {"function_arn", function.arn}};
+  if (span.attempt > 0) {
+    attrs["attempt"] = span.attempt;
+    attrs["queued_ns"] = span.queued_ns;
+  }
+  // The caller of a synchronous invoke waited from its request on (docs/tracing.md).
+  if (span.received_ns > 0) attrs["received_ns"] = span.received_ns;
+  record.attrs_json = attrs.dump();
+  recorder_.Record(record);
+
+  // Queued attempts (span.attempt > 0) may wait for a warm environment (Pool::Acquire).
+  auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1),
+                           /*prefer_warm=*/span.attempt > 0);
+  if (!env) {
+    run.not_started = env.error().reason;
+    run.start_error = env.error().message;
+    record.end_ns = clock_.NowNanos();
+    record.status = run.not_started == runtime::AcquireError::kStartFailed ? "error" : "throttled";
+    attrs["error"] = run.start_error;
+    record.attrs_json = attrs.dump();
+    recorder_.Record(record);
+    return run;
+  }
+  {
+    common::MutexLock lock(mu_);
+    callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
+  }
+  runtime::InvocationRequest request;
+  request.request_id = request_id;
+  request.payload = payload.empty() ? "{}" : payload;
+  request.invoked_function_arn = invoked_arn;
+  request.trace_id = "Root=" + span.trace_id + ";Parent=" + ids_.Hex(8) + ";Sampled=0";
+  request.client_context = client_context;
+  request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
+  run.outcome = (*env)->Invoke(request);
+  if (!run.outcome.reusable) {
+    common::MutexLock lock(mu_);
+    callers_.erase((*env)->access_key_id());
+  }
+  pool_.Release(*env, run.outcome.reusable, static_cast<int64_t>(run.outcome.duration_ms * 1e6),
+                run.outcome.init_duration_ns);
+  queue_.Wake(function.arn);  // a slot of this function is free again
+
+  const runtime::InvocationOutcome& o = run.outcome;
+  // The span is the handler's run: from the event handed to the runtime to its answer.
+  record.start_ns = o.handed_over_ns != 0 ? o.handed_over_ns : invoked_ns;
+  record.end_ns = o.finished_ns != 0 ? o.finished_ns : clock_.NowNanos();
+  record.status = OutcomeStatus(o.kind);
+  attrs["invoked_ns"] = invoked_ns;
+  attrs["cold"] = o.cold_start;
+  if (o.init_duration_ns > 0) attrs["init_ns"] = o.init_duration_ns;
+  attrs["duration_ms"] = o.duration_ms;
+  attrs["max_memory_mb"] = o.max_memory_mb;
+  if (!o.error_type.empty()) attrs["error_type"] = o.error_type;
+  if (o.kind != runtime::OutcomeKind::kSuccess) {
+    auto error = json::parse(o.payload, nullptr, false);
+    if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
+      std::string message = error["errorMessage"].get<std::string>();
+      if (message.size() > 512) message = message.substr(0, 509) + "...";
+      attrs["error_message"] = message;
+    }
+  }
+  if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
+  if (o.cpu_wait_ns >= 0) attrs["cpu_wait_ns"] = o.cpu_wait_ns;
+  if (o.cpu_starved) attrs["cpu_starved"] = true;
+  if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
+    attrs["handler_start_ns"] = o.handler_start_ns;
+    attrs["handler_end_ns"] = o.handler_end_ns;
+  }
+  record.attrs_json = attrs.dump();
+  recorder_.Record(record);
+  return run;
+}
+
+Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Function& function,
+                                            const InvokeInput& in, const std::string& invoked_arn) {
+  auto throttled = [](const std::string& reason) {
+    common::ApiError error{ErrorCode::kLambdaTooManyRequests, "Rate Exceeded."};
+    error.reason = reason;
+    return Fail(std::move(error));
+  };
+  if (function.reserved_concurrency == 0) {
+    return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+  }
+  InvokeOutput out;
+  out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
+  SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0, ctx.received_ns};
+  // Kept so the invocation can be replayed (offstage replay invocation).
+  writer_.Post([id = out.request_id, arn = function.arn, payload = in.payload,
+                ts = clock_.NowNanos()](storage::Database& db) {
+    return storage::InsertPayload(db, id, arn, payload, ts);
+  });
+  Run run = Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context);
+  if (run.not_started) {
+    switch (*run.not_started) {
+      case runtime::AcquireError::kThrottledReserved:
+        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+      case runtime::AcquireError::kThrottledAccount:
+        return throttled("ConcurrentInvocationLimitExceeded");
+      case runtime::AcquireError::kStopping:
+        return Fail(ErrorCode::kLambdaService, "The daemon is shutting down.");
+      case runtime::AcquireError::kStartFailed:
+        // What Lambda reports when the runtime cannot be started (e.g. no bootstrap).
+        out.function_error = "Unhandled";
+        out.payload = ErrorBody("Runtime.InvalidEntrypoint",
+                                "RequestId: " + out.request_id + " Error: " + run.start_error);
+        return out;
+    }
+  }
+  runtime::InvocationOutcome& outcome = run.outcome;
+  if (outcome.kind == runtime::OutcomeKind::kPlatformError) {
+    return Fail(ErrorCode::kLambdaService,
+                "The execution environment stopped before the "
+                "invocation finished (the daemon is shutting down).");
+  }
+  out.payload = std::move(outcome.payload);
+  if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
+  if (in.tail_log) {
+    const size_t keep = 4096;
+    out.log_tail =
+        outcome.log.size() > keep ? outcome.log.substr(outcome.log.size() - keep) : outcome.log;
+  }
+  return out;
+}
+
+}  // namespace offstage::lambda
