@@ -4,8 +4,8 @@
 // suffix, equals-ignore-case, anything-but (values, prefix; AWS rejects a suffix inside it),
 // numeric ranges, exists, cidr (IPv4 and IPv6), null/true/false, and $or. Pure: an immutable
 // value once parsed, safe to share across threads. Sources: AWS's SNS message-filtering
-// documentation and LocalStack's real-AWS recordings; filter_policy_test.cc names the source of
-// every case.
+// documentation and LocalStack's real-AWS recordings; the filter_policy_*test.cc files name the
+// source of every case.
 #pragma once
 
 #include <map>

@@ -1,140 +1,21 @@
+// Unit tests of BuildTrace and its verdict: spans in tree order with their depths, the figures
+// (root duration, end to end, offload margin, quiescence), the assessment of background work
+// (failures, retries, throttling, deliveries, replays), and the JSON round trip. Fixtures:
+// trace_test_fixtures.h; the renderers are tested in render_test.cc.
 #include "emulator/telemetry/trace.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
-#include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
-namespace offstage::telemetry {
-namespace {
+#include "emulator/telemetry/trace_test_fixtures.h"
 
-using nlohmann::json;
-
-constexpr int64_t kMs = 1'000'000;
-// A realistic epoch in nanoseconds (2026-11): every figure is relative to it.
-constexpr int64_t kBase = 1'795'790'580'000'000'000;
-const char* const kTraceId = "1-6b0996f4-e77c41363b2bff745969f2a6";
-
-storage::SpanRow Row(const std::string& id, const std::string& kind,
-                     const std::optional<std::string>& parent, const std::string& name,
-                     int64_t start_ns, std::optional<int64_t> end_ns, const std::string& status,
-                     const json& attrs = json::object()) {
-  storage::SpanRow row;
-  row.id = id;
-  row.kind = kind;
-  row.trace_id = kTraceId;
-  row.parent_id = parent;
-  row.name = name;
-  row.start_ns = kBase + start_ns;
-  if (end_ns) row.end_ns = kBase + *end_ns;
-  row.status = status;
-  row.attrs_json = attrs.dump();
-  return row;
-}
-
-// The seed pattern, offloaded: front-api (0-13 ms) publishes to "jobs" (5-6 ms); the lambda
-// delivery (6 ms) queues an asynchronous event for the worker (6-1000 ms), whose first attempt
-// fails after a cold start (init 4 ms from 6 ms, run 10-300 ms) and whose second succeeds
-// (400-1000 ms).
-std::vector<storage::SpanRow> OffloadedRows() {
-  return {
-      Row("req-front", "invocation", std::nullopt, "front-api", 0, 13 * kMs, "success",
-          {{"request_id", "req-front"}, {"cold", false}, {"duration_ms", 13.0}}),
-      Row("msg-1", "publish", "req-front", "jobs", 5 * kMs, 6 * kMs, "committed",
-          {{"message_id", "msg-1"}, {"topic_arn", "arn:aws:sns:us-east-1:000000000000:jobs"}}),
-      Row("dlv-1", "delivery", "msg-1", "lambda worker", 6 * kMs, 6 * kMs, "invoked",
-          {{"protocol", "lambda"}, {"request_id", "evt-1"}}),
-      Row("evt-1", "event", "dlv-1", "worker", 6 * kMs, 1000 * kMs, "succeeded",
-          {{"request_id", "evt-1"}, {"attempts", 2}, {"source", "sns"}}),
-      Row("evt-1#1", "invocation", "evt-1", "worker", 10 * kMs, 300 * kMs, "error",
-          {{"request_id", "evt-1"},
-           {"attempt", 1},
-           {"cold", true},
-           {"init_ns", 4 * kMs},
-           {"error_type", "Error"}}),
-      Row("evt-1#2", "invocation", "evt-1", "worker", 400 * kMs, 1000 * kMs, "success",
-          {{"request_id", "evt-1"}, {"attempt", 2}, {"cold", false}}),
-  };
-}
-
-Trace OffloadedTrace() {
-  auto rows = OffloadedRows();
-  // The store answers in no particular order: BuildTrace must not depend on it.
-  std::mt19937 shuffle_seed(7);
-  std::shuffle(rows.begin(), rows.end(), shuffle_seed);
-  return BuildTrace(kTraceId, std::move(rows));
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++count;
-  }
-  return count;
-}
-
-std::filesystem::path TestData() {
-  // Not __FILE__: ccache's base_dir makes it relative to the build directory.
-  return std::filesystem::path(OFFSTAGE_SOURCE_DIR) / "emulator/telemetry/testdata";
-}
-
-std::optional<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Compares `actual` with testdata/<name> byte for byte. With OFFSTAGE_UPDATE_GOLDEN=DIR set, it
-// first writes `actual` to DIR/<name> (review it, copy it to testdata/, rerun without it).
-void CheckGolden(const std::string& name, const std::string& actual) {
-  if (const char* update = std::getenv("OFFSTAGE_UPDATE_GOLDEN"); update && *update) {
-    std::filesystem::create_directories(update);
-    std::ofstream out(std::filesystem::path(update) / name, std::ios::binary | std::ios::trunc);
-    out << actual;
-    REQUIRE(out.good());
-    MESSAGE("wrote " << (std::filesystem::path(update) / name).string());
-  }
-  const auto expected = ReadFile(TestData() / name);
-  INFO("golden file " << (TestData() / name).string() << "; actual output:\n" << actual);
-  REQUIRE(expected.has_value());
-  CHECK(*expected == actual);
-}
-
-// Every line of a rendering fits in `width` terminal columns (the renderer writes ASCII only
-// when color is off, so bytes are columns).
-void CheckFitsWidth(const std::string& text, int width) {
-  const bool printable_ascii = std::all_of(text.begin(), text.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c == '\n' || (c >= 0x20 && c < 0x7f);
-  });
-  CHECK(printable_ascii);
-  for (const auto& line : Lines(text)) {
-    INFO("line of " << line.size() << " columns at width " << width << ": [" << line << "]");
-    CHECK(static_cast<int>(line.size()) <= width);
-  }
-}
-
-}  // namespace
+namespace offstage::telemetry::trace_test {
 
 TEST_CASE("BuildTrace arranges spans depth-first with children after their parent") {
   const Trace trace = OffloadedTrace();
@@ -284,6 +165,7 @@ TEST_CASE("BuildTrace: an unfinished span makes the trace not quiescent") {
   CHECK_FALSE(busy_root.offloaded);
   CHECK(busy_root.margin_ns == 0);
 }
+namespace {
 
 // The seed pattern's offload, with the worker's event ending as `status` after `attempts`.
 std::vector<storage::SpanRow> FrontAndWorker(const std::string& status, int attempts,
@@ -309,6 +191,8 @@ std::vector<storage::SpanRow> FrontAndWorker(const std::string& status, int atte
   }
   return rows;
 }
+
+}  // namespace
 
 TEST_CASE("Verdict: a worker that fails after its retries fails the trace") {
   const Trace trace =
@@ -511,227 +395,4 @@ TEST_CASE("TraceToJson and TraceFromJson round-trip a trace") {
   CHECK_FALSE(running_back.spans[5].span.end_ns.has_value());
 }
 
-TEST_CASE("RenderText golden waterfall at width 80") {
-  const std::string text = RenderText(OffloadedTrace(), {80, false});
-  CheckGolden("waterfall_80.txt", text);
-  CheckFitsWidth(text, 80);
-}
-
-TEST_CASE("RenderText golden waterfall at width 160") {
-  const std::string text = RenderText(OffloadedTrace(), {160, false});
-  CheckGolden("waterfall_160.txt", text);
-  CheckFitsWidth(text, 160);
-}
-
-TEST_CASE("RenderText: bars, markers and the verdict") {
-  const Trace trace = OffloadedTrace();
-  const std::string text = RenderText(trace, {100, false});
-  CheckFitsWidth(text, 100);
-  const auto lines = Lines(text);
-  REQUIRE(lines.size() == 2 + trace.spans.size() + 1);
-  CHECK(lines[0].rfind(std::string("trace ") + kTraceId, 0) == 0);
-  CHECK(lines[0].find("total 1000.0 ms") != std::string::npos);
-  CHECK(lines[1].find("0 ms") != std::string::npos);
-  CHECK(lines[1].find("1000.0 ms") != std::string::npos);
-  // One row per span, in tree order, indented two spaces per level.
-  CHECK(lines[2].rfind("front-api  warm", 0) == 0);
-  CHECK(lines[3].rfind("  jobs  publish", 0) == 0);
-  CHECK(lines[4].rfind("    lambda worker  invoked", 0) == 0);
-  CHECK(lines[5].rfind("      worker  async succeeded", 0) == 0);
-  CHECK(lines[6].rfind("        worker  #1 cold ERROR", 0) == 0);
-  CHECK(lines[7].rfind("        worker  #2 warm", 0) == 0);
-  // The bar characters of each kind, and the cold start drawn before attempt #1.
-  auto bar = [](const std::string& line) {
-    const size_t open = line.find('|');
-    const size_t close = line.rfind('|');
-    return line.substr(open + 1, close - open - 1);
-  };
-  CHECK(bar(lines[2]).find('#') != std::string::npos);
-  CHECK(bar(lines[3]).find('=') != std::string::npos);
-  CHECK(bar(lines[4]).find('-') != std::string::npos);
-  CHECK(bar(lines[5]).find('.') != std::string::npos);
-  CHECK(bar(lines[6]).find('#') != std::string::npos);
-  CHECK(bar(lines[7]).find('#') != std::string::npos);
-  CHECK(bar(lines[7]).find('i') == std::string::npos);  // warm: no cold start drawn
-  // Durations, right-aligned in the last column.
-  CHECK(lines[2].substr(lines[2].size() - 11) == "    13.0 ms");
-  CHECK(lines[6].substr(lines[6].size() - 11) == "   290.0 ms");
-  CHECK(lines[7].substr(lines[7].size() - 11) == "   600.0 ms");
-  CHECK(lines.back() == Verdict(trace));
-  // Color only when asked.
-  CHECK(text.find('\x1b') == std::string::npos);
-  CHECK(RenderText(trace, {100, true}).find("\x1b[") != std::string::npos);
-}
-
-TEST_CASE("RenderText draws the cold start (init) before the handler's run") {
-  // Queued at 0, a 300 ms cold start from 100 ms, the handler runs 400-1000 ms.
-  const json attrs = {{"attempt", 1}, {"cold", true}, {"init_ns", 300 * kMs}};
-  const Trace trace = BuildTrace(
-      "1-cold", {Row("evt-c", "event", std::nullopt, "worker", 0, 1000 * kMs, "succeeded"),
-                 Row("evt-c#1", "invocation", std::string("evt-c"), "worker", 400 * kMs, 1000 * kMs,
-                     "success", attrs)});
-  const auto lines = Lines(RenderText(trace, {100, false}));
-  REQUIRE(lines.size() == 2 + 2 + 1);
-  const std::string& row = lines[3];
-  CHECK(row.rfind("  worker  #1 cold", 0) == 0);
-  const std::string bar = row.substr(row.find('|') + 1, row.rfind('|') - row.find('|') - 1);
-  // Width 100: a 40-column label leaves 46 bar columns for 1000 ms; init 100-400 ms is
-  // columns 4-17, the run 18-45.
-  REQUIRE(bar.size() == 46);
-  CHECK(bar == std::string(4, ' ') + std::string(14, 'i') + std::string(28, '#'));
-}
-
-TEST_CASE("RenderText shows PENDING-WORK for the seed example's un-awaited function") {
-  // The one marker that says "this will stall on AWS" must not be cut off at the default
-  // width (100, when no terminal width is known).
-  const Trace trace = BuildTrace(
-      "1-lone", {Row("req-lone", "invocation", std::nullopt, "front-unawaited", 0, 2 * kMs,
-                     "success", {{"cold", false}, {"pending_work", json::array({"Timeout"})}})});
-  for (int width : {100, 160}) {
-    INFO("width " << width);
-    const std::string text = RenderText(trace, {width, false});
-    CHECK(text.find("PENDING-WORK") != std::string::npos);
-    CheckFitsWidth(text, width);
-  }
-}
-
-// The complete ("X") events of a Chrome trace grouped by track (tid).
-std::map<int, std::vector<json>> CompleteEventsByTrack(const json& chrome) {
-  std::map<int, std::vector<json>> tracks;
-  for (const auto& event : chrome["traceEvents"]) {
-    if (event["ph"] == "X") tracks[event["tid"].get<int>()].push_back(event);
-  }
-  return tracks;
-}
-
-// On one track, complete events must nest like a call stack (Chrome and Perfetto draw two that
-// overlap without nesting over each other).
-void CheckTracksNest(const json& chrome) {
-  for (const auto& [tid, events] : CompleteEventsByTrack(chrome)) {
-    for (size_t i = 0; i < events.size(); ++i) {
-      for (size_t j = i + 1; j < events.size(); ++j) {
-        const double a0 = events[i]["ts"].get<double>();
-        const double a1 = a0 + events[i]["dur"].get<double>();
-        const double b0 = events[j]["ts"].get<double>();
-        const double b1 = b0 + events[j]["dur"].get<double>();
-        const bool disjoint = a1 <= b0 || b1 <= a0;
-        const bool nested = (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1);
-        INFO("track " << tid << ": " << events[i].dump() << " and " << events[j].dump());
-        CHECK((disjoint || nested));
-      }
-    }
-  }
-}
-
-TEST_CASE("RenderChrome writes valid Trace Event Format, one complete event per span") {
-  const Trace trace = OffloadedTrace();
-  const json chrome = json::parse(RenderChrome(trace), nullptr, false);
-  REQUIRE(chrome.is_object());
-  REQUIRE(chrome.contains("traceEvents"));
-  REQUIRE(chrome["traceEvents"].is_array());
-  std::vector<std::string> ids;
-  std::map<std::string, json> by_id;
-  int inits = 0;
-  std::set<int> tids;
-  std::set<int> named;
-  for (const auto& event : chrome["traceEvents"]) {
-    INFO(event.dump());
-    REQUIRE(event.is_object());
-    REQUIRE(event.contains("ph"));
-    REQUIRE(event["ph"].is_string());
-    CHECK(event.contains("pid"));
-    if (event["ph"] == "M" && event["name"] == "thread_name") {
-      named.insert(event["tid"].get<int>());
-      CHECK(event["args"]["name"].is_string());
-    }
-    if (event["ph"] != "X") continue;
-    REQUIRE(event.contains("name"));
-    CHECK(event["name"].is_string());
-    REQUIRE(event.contains("ts"));
-    REQUIRE(event.contains("dur"));
-    CHECK(event["ts"].is_number());
-    CHECK(event["dur"].is_number());
-    CHECK(event["ts"].get<double>() >= 0);
-    CHECK(event["dur"].get<double>() >= 0);
-    CHECK(event["pid"].is_number_integer());
-    REQUIRE(event.contains("tid"));
-    CHECK(event["tid"].is_number_integer());
-    tids.insert(event["tid"].get<int>());
-    if (event["cat"] == "init") {
-      ++inits;
-      continue;
-    }
-    ids.push_back(event["args"]["id"].get<std::string>());
-    by_id[ids.back()] = event;
-  }
-  CHECK(ids ==
-        std::vector<std::string>{"req-front", "msg-1", "dlv-1", "evt-1", "evt-1#1", "evt-1#2"});
-  CHECK(inits == 1);     // attempt #1's cold start
-  CHECK(named == tids);  // every track has a name
-  // Microseconds from the trace's start.
-  CHECK(by_id["evt-1#2"]["ts"].get<double>() == doctest::Approx(400'000.0));
-  CHECK(by_id["evt-1#2"]["dur"].get<double>() == doctest::Approx(600'000.0));
-  CheckTracksNest(chrome);
-  // The event (6-1000 ms) outlives the front (0-13 ms): they cannot share a track.
-  CHECK(by_id["evt-1"]["tid"] != by_id["req-front"]["tid"]);
-}
-
-TEST_CASE("RenderChrome: touching pieces stay touching after the conversion to microseconds") {
-  // Measured in a real trace: the wait, the init and the run of a cold front touch at
-  // nanosecond times whose conversion to float microseconds made them overlap.
-  const Trace trace = BuildTrace(
-      "1-touch",
-      {Row("front", "invocation", std::nullopt, "front", 202'401'596, 256'339'639, "success",
-           {{"cold", true}, {"init_ns", 202'401'596 - 1'201'013}, {"received_ns", kBase}})});
-  const json chrome = json::parse(RenderChrome(trace));
-  CheckTracksNest(chrome);
-  for (const auto& event : chrome["traceEvents"]) {
-    if (event["ph"] == "X") CHECK(event["ts"].is_number_integer());
-  }
-}
-
-TEST_CASE("RenderChrome: overlapping siblings never share a track without nesting") {
-  // A front fans out to three workers that run at the same time.
-  std::vector<storage::SpanRow> rows = {
-      Row("front", "invocation", std::nullopt, "front", 0, 10 * kMs, "success", {{"cold", false}}),
-      Row("msg", "publish", std::string("front"), "jobs", 2 * kMs, 3 * kMs, "committed"),
-  };
-  for (int i = 0; i < 3; ++i) {
-    const std::string n = std::to_string(i);
-    rows.push_back(Row("dlv" + n, "delivery", std::string("msg"), "lambda w" + n, 3 * kMs, 3 * kMs,
-                       "invoked", {{"request_id", "evt" + n}}));
-    rows.push_back(Row("evt" + n, "event", "dlv" + n, "w" + n, 3 * kMs, (500 + i) * kMs,
-                       "succeeded", {{"attempts", 1}}));
-    rows.push_back(Row("evt" + n + "#1", "invocation", "evt" + n, "w" + n, (100 + i) * kMs,
-                       (500 + i) * kMs, "success",
-                       {{"attempt", 1}, {"cold", true}, {"init_ns", 90 * kMs}}));
-  }
-  const Trace trace = BuildTrace("1-fan", rows);
-  const json chrome = json::parse(RenderChrome(trace));
-  CheckTracksNest(chrome);
-  std::set<int> event_tracks;
-  for (const auto& event : chrome["traceEvents"]) {
-    if (event["ph"] == "X" && event["cat"] == "event") event_tracks.insert(event["tid"].get<int>());
-  }
-  CHECK(event_tracks.size() == 3);
-}
-
-TEST_CASE("RenderHtml draws an SVG with one rect per span and states the verdict") {
-  const Trace trace = OffloadedTrace();
-  const std::string html = RenderHtml(trace);
-  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
-  CHECK(Count(html, "<svg") == 1);
-  CHECK(Count(html, "</svg>") == 1);
-  CHECK(html.find("<svg") < html.find("</svg>"));
-  CHECK(Count(html, "<rect class=\"span") == trace.spans.size());
-  CHECK(html.find(Verdict(trace)) != std::string::npos);
-  CHECK(html.find(kTraceId) != std::string::npos);
-  // Scales to the window, says what the colours mean, and tells ids and errors on hover.
-  CHECK(html.find("viewBox=\"0 0 ") != std::string::npos);
-  CHECK(html.find("width=\"100%\"") != std::string::npos);
-  CHECK(html.find("class=\"legend\"") != std::string::npos);
-  CHECK(html.find("request id evt-1") != std::string::npos);
-  CHECK(Count(html, "class=\"init\"") == 1);  // attempt #1's cold start
-}
-
-}  // namespace offstage::telemetry
+}  // namespace offstage::telemetry::trace_test
