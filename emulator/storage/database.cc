@@ -25,11 +25,6 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
-Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -158,8 +153,6 @@ Result<Statement*> Database::Prepare(std::string_view sql) {
   cache_.emplace(std::move(key), std::move(owned));
   return out;
 }
-
-int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 Status Database::Migrate() {
   auto version_stmt = Prepare("PRAGMA user_version");

@@ -32,7 +32,6 @@ class Statement {
   // Binding is 1-based as in SQLite. Returns *this for chaining.
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
-  Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
   Statement& BindOptional(int index, const std::optional<std::string>& text);
 
@@ -98,7 +97,6 @@ class Database {
   Status Exec(std::string_view sql);
   // Prepared statements are cached by their SQL text and reset before reuse.
   Result<Statement*> Prepare(std::string_view sql);
-  int64_t LastInsertRowId() const;
   int SchemaVersion() const { return schema_version_; }
 
   // With auto_checkpoint off: frames in the WAL after the last commit (0 before any, or once a
