@@ -110,8 +110,6 @@ void AsyncQueue::RequestStop() { queue_.RequestStop(); }
 
 void AsyncQueue::Stop() { queue_.Stop(); }
 
-size_t AsyncQueue::pending() const { return queue_.pending(); }
-
 int64_t AsyncQueue::ThrottleBackoff(int throttles) const {
   // AWS: from 1 s, growing to at most 5 minutes (§6). Wake() shortcuts it when a slot frees.
   const int64_t delay = kSecond << std::min(throttles, 9);

@@ -96,8 +96,6 @@ class AsyncQueue {
   // Stops the workers; running attempts finish first.
   void Stop();
 
-  size_t pending() const;
-
  private:
   // An event in the queue, with the throttles it met (not attempts: they back off instead).
   struct Queued {
