@@ -1,6 +1,7 @@
 #include "emulator/runtime/pool.h"
 
 #include <chrono>
+#include <optional>
 
 namespace offstage::runtime {
 namespace {
@@ -20,6 +21,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
     const EnvironmentSpec& spec, int reserved, bool prefer_warm) {
   std::vector<std::shared_ptr<Environment>> to_stop;
   std::shared_ptr<Environment> warm;
+  std::optional<AcquireError> throttled;
   {
     common::MutexLock lock(mu_);
     if (stopping_) {
@@ -61,10 +63,9 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
     }
     if (!warm) {
       if (reserved >= 0 && envs.busy >= reserved) {
-        for (auto& env : to_stop) env->Stop();
-        return std::unexpected(AcquireFailure{AcquireError::kThrottledReserved, "Rate Exceeded."});
+        throttled = AcquireError::kThrottledReserved;
       }
-      if (total_ >= options_.max_environments) {
+      if (!throttled && total_ >= options_.max_environments) {
         // Make room by stopping the least recently used idle environment of another function.
         for (auto& [name, other] : functions_) {
           if (!other.idle.empty()) {
@@ -75,17 +76,20 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
           }
         }
       }
-      if (total_ >= options_.max_environments) {
-        lock.native().unlock();
-        for (auto& env : to_stop) env->Stop();
-        return std::unexpected(AcquireFailure{AcquireError::kThrottledAccount, "Rate Exceeded."});
+      if (!throttled && total_ >= options_.max_environments) {
+        throttled = AcquireError::kThrottledAccount;
       }
-      ++envs.busy;
-      ++envs.starting;
-      ++total_;
+      if (!throttled) {
+        ++envs.busy;
+        ++envs.starting;
+        ++total_;
+      }
     }
   }
-  for (auto& env : to_stop) env->Stop();
+  // Environments of an older generation found idle, or one stopped to make room, stop now,
+  // whatever the outcome.
+  StopOutsideLock(to_stop);
+  if (throttled) return std::unexpected(AcquireFailure{*throttled, "Rate Exceeded."});
   if (warm) return warm;
 
   auto env = std::make_shared<Environment>(spec, clock_, ids_, logs_);
@@ -154,7 +158,7 @@ void Pool::Retire(const std::string& function_arn, uint64_t generation) {
     envs.idle.clear();
     total_ -= static_cast<int>(to_stop.size());
   }
-  for (auto& env : to_stop) env->Stop();
+  StopOutsideLock(to_stop);
 }
 
 void Pool::StopAll() {
@@ -175,7 +179,7 @@ void Pool::StopAll() {
   }
   cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
-  for (auto& env : to_stop) env->Stop();
+  StopOutsideLock(to_stop);
 }
 
 Pool::Stats Pool::stats(const std::string& function_arn) const {
@@ -194,6 +198,11 @@ uint64_t Pool::generation(const std::string& function_arn) const {
 int Pool::total() const {
   common::MutexLock lock(mu_);
   return total_;
+}
+
+void Pool::StopOutsideLock(std::vector<std::shared_ptr<Environment>>& envs) {
+  for (auto& env : envs) env->Stop();
+  envs.clear();
 }
 
 void Pool::Reap() {
@@ -216,7 +225,7 @@ void Pool::Reap() {
       }
       total_ -= static_cast<int>(to_stop.size());
     }
-    for (auto& env : to_stop) env->Stop();
+    StopOutsideLock(to_stop);
   }
 }
 

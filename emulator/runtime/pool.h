@@ -86,6 +86,10 @@ class Pool {
     std::condition_variable freed;  // an environment went idle, or finished starting
   };
   void Reap();
+  // Stops `envs`, which the caller has already taken out of the bookkeeping. Never under mu_:
+  // a stop waits for the process to exit (up to its kill grace), and every other Acquire,
+  // Release and the reaper would wait behind it. Clang's analysis checks each call site.
+  void StopOutsideLock(std::vector<std::shared_ptr<Environment>>& envs) EXCLUDES(mu_);
 
   const PoolOptions options_;
   const common::Clock& clock_;
