@@ -75,7 +75,7 @@ Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
   event.parent_span = ctx.parent_span;
   event.source = std::move(source);
   event.source_id = std::move(source_id);
-  event.state = "queued";
+  event.state = storage::AsyncEventState::kQueued;
   event.enqueued_ns = event.next_attempt_ns = clock_.NowNanos();
   return event;
 }

@@ -32,13 +32,13 @@ void AsyncQueue::RecordEvent(const AsyncEvent& event, const Attempt* last, int m
   span.name = event.function_arn.substr(colon + 1);
   span.start_ns = event.enqueued_ns;
   span.end_ns = event.finished_ns;
-  span.status = event.state;
+  span.status = storage::AsyncEventStateName(event.state);
   nlohmann::json attrs = {{"request_id", event.request_id},
                           {"function_arn", event.function_arn},
                           {"source", event.source},
                           {"attempts", event.attempts}};
   if (event.disposition) attrs["disposition"] = *event.disposition;
-  if (event.state == "retrying") attrs["next_attempt_ns"] = event.next_attempt_ns;
+  if (event.state == storage::AsyncEventState::kRetrying) attrs["next_attempt_ns"] = event.next_attempt_ns;
   if (max_attempts > 0) attrs["max_attempts"] = max_attempts;
   if (event.last_error) attrs["last_error"] = *event.last_error;
   if (last && last->result != AttemptResult::kSuccess) {
@@ -120,7 +120,7 @@ void AsyncQueue::Process(Queued queued) {
   AsyncEvent& event = queued.event;
   const int64_t dispatched = clock_.NowNanos();
   auto policy = handler_->PolicyFor(event.function_arn);
-  auto finish = [&](const std::string& state, Condition condition, const Attempt& last,
+  auto finish = [&](storage::AsyncEventState state, Condition condition, const Attempt& last,
                     const std::optional<storage::AsyncAttemptRow>& attempt_row) {
     event.state = state;
     event.finished_ns = clock_.NowNanos();
@@ -135,7 +135,7 @@ void AsyncQueue::Process(Queued queued) {
     });
   };
   if (!policy) {
-    event.state = "failed";
+    event.state = storage::AsyncEventState::kFailed;
     event.finished_ns = dispatched;
     event.disposition = "dropped: the function no longer exists";
     log_.Warn("offstage: dropped asynchronous invocation " + event.request_id + " of " +
@@ -146,14 +146,14 @@ void AsyncQueue::Process(Queued queued) {
   }
   handler_->Prepare(event);  // before any attempt, destination or dead-letter topic
   if (dispatched - event.enqueued_ns > policy->max_event_age_ns) {
-    finish("expired", Condition::kEventAgeExceeded, Attempt{}, std::nullopt);
+    finish(storage::AsyncEventState::kExpired, Condition::kEventAgeExceeded, Attempt{}, std::nullopt);
     return;
   }
 
   Attempt attempt = handler_->RunAttempt(event);
   if (attempt.result == AttemptResult::kAborted) return;  // still queued in the database
   if (attempt.result == AttemptResult::kRejected) {
-    finish("failed", Condition::kRetriesExhausted, attempt, std::nullopt);
+    finish(storage::AsyncEventState::kFailed, Condition::kRetriesExhausted, attempt, std::nullopt);
     return;
   }
   const int64_t finished = clock_.NowNanos();
@@ -170,7 +170,8 @@ void AsyncQueue::Process(Queued queued) {
     row.attempt = -throttles;  // throttles are recorded, but are not invocation attempts
     event.next_attempt_ns = finished + ThrottleBackoff(throttles - 1);
     row.next_retry_ns = event.next_attempt_ns;
-    event.state = event.attempts == 0 ? "queued" : "retrying";
+    event.state = event.attempts == 0 ? storage::AsyncEventState::kQueued
+                                      : storage::AsyncEventState::kRetrying;
     writer_.Post([event, row](storage::Database& db) -> common::Status {
       if (auto status = storage::InsertAsyncAttempt(db, row); !status) return status;
       return storage::UpdateAsyncEvent(db, event);
@@ -182,18 +183,18 @@ void AsyncQueue::Process(Queued queued) {
   ++event.attempts;
   row.attempt = event.attempts;
   if (attempt.result == AttemptResult::kSuccess) {
-    finish("succeeded", Condition::kSuccess, attempt, row);
+    finish(storage::AsyncEventState::kSucceeded, Condition::kSuccess, attempt, row);
     return;
   }
   event.last_error = attempt.error_type;
   if (event.attempts > policy->max_retry_attempts) {
-    finish("failed", Condition::kRetriesExhausted, attempt, row);
+    finish(storage::AsyncEventState::kFailed, Condition::kRetriesExhausted, attempt, row);
     return;
   }
   const auto& delays = options_.retry_delays_ns;
   const int64_t delay =
       delays.empty() ? 0 : delays[std::min<size_t>(event.attempts - 1, delays.size() - 1)];
-  event.state = "retrying";
+  event.state = storage::AsyncEventState::kRetrying;
   event.next_attempt_ns = finished + delay;
   row.next_retry_ns = event.next_attempt_ns;
   writer_.Post([event, row](storage::Database& db) -> common::Status {

@@ -8,6 +8,7 @@
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
+#include "emulator/sns/delivery_span.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/async_store.h"
 
@@ -113,7 +114,7 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
                              ? target.filter->MatchesBody(text)
                              : target.filter->Matches(message.attributes);
       if (!match) {
-        row.status = "filtered";
+        row.status = storage::DeliveryStatus::kFiltered;
         row.reason = "the subscription's filter policy does not match";
         fanout.rows.push_back(std::move(row));
         continue;
@@ -134,10 +135,10 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
           delivery_ctx, function_arn, LambdaEvent(message, target.subscription_arn, text, sig),
           "sns", message.message_id);
       if (!event) {
-        row.status = "failed";
+        row.status = storage::DeliveryStatus::kFailed;
         row.reason = event.error().message;
       } else {
-        row.status = "invoked";
+        row.status = storage::DeliveryStatus::kInvoked;
         row.async_request_id = event->request_id;
         fanout.events.push_back(std::move(*event));
       }
@@ -160,14 +161,14 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
           targets_.http_retry_delays_ns.value_or(RetryDelays(target.delivery_policy));
       request.dead_letter_target = target.dead_letter_target;
       request.trace_id = ctx.trace_id;
-      row.status = "pending";
+      row.status = storage::DeliveryStatus::kPending;
       row.next_attempt_ns = now;
       row.request = request.ToJson();
       fanout.http.emplace_back(row, std::move(request));
       fanout.rows.push_back(std::move(row));
       continue;
     }
-    row.status = "not_emulated";
+    row.status = storage::DeliveryStatus::kNotEmulated;
     row.reason = target.protocol + " delivery is not emulated by offstage";
     {
       common::MutexLock lock(mu_);
@@ -256,22 +257,7 @@ void SnsService::RunFanout(FanoutJob job) {
   }
   for (auto& [row, request] : fanout.http) targets_.http->Enqueue(row, std::move(request));
   for (const auto& row : fanout.rows) {
-    telemetry::Span span;
-    span.id = row.id;
-    span.kind = "delivery";
-    span.trace_id = job.ctx.trace_id;
-    span.parent_id = row.message_id;
-    span.name = row.protocol + " " + row.endpoint.substr(row.endpoint.rfind(':') + 1);
-    span.start_ns = now;
-    if (row.status != "pending") span.end_ns = now;
-    span.status = row.status;
-    nlohmann::json attrs = {{"subscription_arn", row.subscription_arn},
-                            {"endpoint", row.endpoint},
-                            {"protocol", row.protocol}};
-    if (row.reason) attrs["reason"] = *row.reason;
-    if (row.async_request_id) attrs["request_id"] = *row.async_request_id;
-    span.attrs_json = attrs.dump();
-    recorder_.Record(std::move(span));
+    recorder_.Record(DeliverySpan(row, job.ctx.trace_id, now, now));
   }
 }
 
@@ -323,7 +309,7 @@ void SnsService::SendConfirmation(const Subscription& sub, std::string_view type
   row.subscription_arn = sub.arn;
   row.protocol = sub.protocol;
   row.endpoint = sub.endpoint;
-  row.status = "pending";
+  row.status = storage::DeliveryStatus::kPending;
   row.reason = std::string(type);
   row.created_ns = row.updated_ns = clock_.NowNanos();
   row.next_attempt_ns = row.created_ns;

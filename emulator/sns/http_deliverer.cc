@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/sns/delivery_span.h"
 #include "emulator/sns/envelope.h"
 
 namespace offstage::sns {
@@ -205,15 +206,15 @@ void HttpDeliverer::Send(Job job) {
   const bool ok = status >= 200 && status < 500;
   const int retries_used = row.attempts - 1;
   if (ok) {
-    row.status = "delivered";
+    row.status = storage::DeliveryStatus::kDelivered;
     row.reason = "HTTP " + std::to_string(status);
     row.next_attempt_ns.reset();
   } else if (retries_used < static_cast<int>(job.request.retry_delays_ns.size())) {
-    row.status = "pending";
+    row.status = storage::DeliveryStatus::kPending;
     row.reason = status == 0 ? error : "HTTP " + std::to_string(status);
     row.next_attempt_ns = now + job.request.retry_delays_ns[static_cast<size_t>(retries_used)];
   } else {
-    row.status = "failed";
+    row.status = storage::DeliveryStatus::kFailed;
     row.reason = (status == 0 ? error : "HTTP " + std::to_string(status)) +
                  "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
     if (job.request.dead_letter_target) {
@@ -225,25 +226,10 @@ void HttpDeliverer::Send(Job job) {
               " failed: " + *row.reason);
   }
   writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
-  if (!job.request.trace_id.empty() && row.status != "pending") {
-    telemetry::Span span;
-    span.id = row.id;
-    span.kind = "delivery";
-    span.trace_id = job.request.trace_id;
-    span.parent_id = row.message_id;
-    span.name = row.protocol + " " + row.endpoint;
-    span.start_ns = row.created_ns;
-    span.end_ns = now;
-    span.status = row.status;
-    span.attrs_json = json{{"subscription_arn", row.subscription_arn},
-                           {"endpoint", row.endpoint},
-                           {"protocol", row.protocol},
-                           {"attempts", row.attempts},
-                           {"reason", row.reason.value_or("")}}
-                          .dump();
-    recorder_.Record(std::move(span));
+  if (!job.request.trace_id.empty() && row.status != storage::DeliveryStatus::kPending) {
+    recorder_.Record(DeliverySpan(row, job.request.trace_id, row.created_ns, now));
   }
-  if (row.status == "pending") Enqueue(std::move(row), std::move(job.request));
+  if (row.status == storage::DeliveryStatus::kPending) Enqueue(std::move(row), std::move(job.request));
 }
 
 }  // namespace offstage::sns

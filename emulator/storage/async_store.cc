@@ -1,7 +1,18 @@
 #include "emulator/storage/async_store.h"
 
+#include <array>
+#include <utility>
+
 namespace offstage::storage {
 namespace {
+
+constexpr std::array<std::pair<AsyncEventState, std::string_view>, 5> kStateNames = {{
+    {AsyncEventState::kQueued, "queued"},
+    {AsyncEventState::kRetrying, "retrying"},
+    {AsyncEventState::kSucceeded, "succeeded"},
+    {AsyncEventState::kFailed, "failed"},
+    {AsyncEventState::kExpired, "expired"},
+}};
 
 std::optional<int64_t> OptInt(const Statement& s, int i) {
   if (s.ColumnIsNull(i)) return std::nullopt;
@@ -21,7 +32,7 @@ constexpr const char* kEventColumns =
     "request_id, function_arn, invoked_arn, payload, trace_id, source, source_id, state, "
     "attempts, enqueued_ns, next_attempt_ns, finished_ns, disposition, last_error, parent_span";
 
-AsyncEventRow ReadEvent(const Statement& s) {
+Result<AsyncEventRow> ReadEvent(const Statement& s) {
   AsyncEventRow r;
   r.request_id = s.ColumnText(0);
   r.function_arn = s.ColumnText(1);
@@ -30,7 +41,14 @@ AsyncEventRow ReadEvent(const Statement& s) {
   r.trace_id = s.ColumnText(4);
   r.source = s.ColumnText(5);
   r.source_id = s.ColumnText(6);
-  r.state = s.ColumnText(7);
+  const std::string state = s.ColumnText(7);
+  auto parsed = ParseAsyncEventState(state);
+  if (!parsed) {
+    return common::Fail(common::ErrorCode::kInternalError,
+                        "async_events row " + r.request_id + " has the unknown state '" + state +
+                            "' (written by a newer offstage?)");
+  }
+  r.state = *parsed;
   r.attempts = static_cast<int>(s.ColumnInt(8));
   r.enqueued_ns = s.ColumnInt(9);
   r.next_attempt_ns = s.ColumnInt(10);
@@ -42,6 +60,27 @@ AsyncEventRow ReadEvent(const Statement& s) {
 }
 
 }  // namespace
+
+std::string_view AsyncEventStateName(AsyncEventState state) {
+  for (const auto& [value, name] : kStateNames) {
+    if (value == state) return name;
+  }
+  return "unknown";  // not reached: every enumerator is in kStateNames
+}
+
+std::optional<AsyncEventState> ParseAsyncEventState(std::string_view name) {
+  for (const auto& [value, known] : kStateNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
+const std::string& UnfinishedAsyncStatesSql() {
+  static const std::string sql = "('" + std::string(AsyncEventStateName(AsyncEventState::kQueued)) +
+                                 "', '" +
+                                 std::string(AsyncEventStateName(AsyncEventState::kRetrying)) + "')";
+  return sql;
+}
 
 Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
   auto stmt = db.Prepare(
@@ -57,7 +96,7 @@ Status InsertAsyncEvent(Database& db, const AsyncEventRow& row) {
       .Bind(5, row.trace_id)
       .Bind(6, row.source)
       .Bind(7, row.source_id)
-      .Bind(8, row.state)
+      .Bind(8, AsyncEventStateName(row.state))
       .Bind(9, int64_t{row.attempts})
       .Bind(10, row.enqueued_ns)
       .Bind(11, row.next_attempt_ns)
@@ -72,7 +111,7 @@ Status UpdateAsyncEvent(Database& db, const AsyncEventRow& row) {
   if (!stmt) return common::Fail(stmt.error());
   Statement& s = **stmt;
   s.Bind(1, row.request_id)
-      .Bind(2, row.state)
+      .Bind(2, AsyncEventStateName(row.state))
       .Bind(3, int64_t{row.attempts})
       .Bind(4, row.next_attempt_ns);
   BindOptInt(s, 5, row.finished_ns);
@@ -95,8 +134,8 @@ Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row) {
 
 Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
   auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM async_events WHERE state IN ('queued', 'retrying') ORDER BY "
-                         "enqueued_ns");
+                         " FROM async_events WHERE state IN " + UnfinishedAsyncStatesSql() +
+                         " ORDER BY enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
   return CollectRows(**stmt, ReadEvent);
 }
@@ -104,9 +143,10 @@ Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
 Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::string& function_arn,
                                                      int64_t since_ns) {
   auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM async_events WHERE function_arn = ?1 AND state IN ('failed', "
-                         "'expired') AND finished_ns >= ?2 AND redriven_by IS NULL "
-                         "ORDER BY enqueued_ns");
+                         " FROM async_events WHERE function_arn = ?1 AND state IN ('" +
+                         std::string(AsyncEventStateName(AsyncEventState::kFailed)) + "', '" +
+                         std::string(AsyncEventStateName(AsyncEventState::kExpired)) +
+                         "') AND finished_ns >= ?2 AND redriven_by IS NULL ORDER BY enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, function_arn).Bind(2, since_ns);
   return CollectRows(**stmt, ReadEvent);

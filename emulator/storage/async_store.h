@@ -1,15 +1,28 @@
 // SQL for the durable queue of asynchronous invocations (async_events) and the record of every
-// attempt (async_attempts), as plain rows. Runs on the Writer thread.
+// attempt (async_attempts), as plain rows; the event's state as an enum, whose names are the
+// only spelling of it (in rows, in this file's SQL, the pruner's and a span's status). Runs on
+// the Writer thread; AsyncEventStateName/ParseAsyncEventState are pure.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/storage/database.h"
 
 namespace offstage::storage {
+
+// Queued and Retrying are unfinished (the queue still owes an attempt); the other three are
+// final.
+enum class AsyncEventState { kQueued, kRetrying, kSucceeded, kFailed, kExpired };
+
+// "queued", "retrying", "succeeded", "failed", "expired".
+std::string_view AsyncEventStateName(AsyncEventState state);
+std::optional<AsyncEventState> ParseAsyncEventState(std::string_view name);
+// The SQL list of the unfinished states' names: "('queued', 'retrying')".
+const std::string& UnfinishedAsyncStatesSql();
 
 struct AsyncEventRow {
   std::string request_id;
@@ -20,7 +33,7 @@ struct AsyncEventRow {
   std::string source;
   std::string source_id;
   std::string parent_span;
-  std::string state = "queued";
+  AsyncEventState state = AsyncEventState::kQueued;
   int attempts = 0;
   int64_t enqueued_ns = 0;
   int64_t next_attempt_ns = 0;

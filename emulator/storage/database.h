@@ -50,12 +50,24 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
-// Steps `stmt` to its end, turning each row into a value with `read(const Statement&)`, then
-// resets it for reuse.
+// A row reader returns a value, or a Result of one when a stored value can be refused (an
+// enum column holding a name this build does not know).
+template <typename T>
+struct RowValue {
+  using type = T;
+};
+template <typename T>
+struct RowValue<Result<T>> {
+  using type = T;
+};
 template <typename Read>
-auto CollectRows(Statement& stmt, Read read)
-    -> Result<std::vector<std::invoke_result_t<Read, const Statement&>>> {
-  std::vector<std::invoke_result_t<Read, const Statement&>> rows;
+using RowOf = typename RowValue<std::invoke_result_t<Read, const Statement&>>::type;
+
+// Steps `stmt` to its end, turning each row into a value with `read(const Statement&)`, then
+// resets it for reuse. The first row `read` refuses fails the whole query.
+template <typename Read>
+auto CollectRows(Statement& stmt, Read read) -> Result<std::vector<RowOf<Read>>> {
+  std::vector<RowOf<Read>> rows;
   while (true) {
     auto row = stmt.Step();
     if (!row) {
@@ -63,7 +75,12 @@ auto CollectRows(Statement& stmt, Read read)
       return common::Fail(row.error());
     }
     if (!*row) break;
-    rows.push_back(read(static_cast<const Statement&>(stmt)));
+    Result<RowOf<Read>> value = read(static_cast<const Statement&>(stmt));
+    if (!value) {
+      stmt.Reset();
+      return common::Fail(value.error());
+    }
+    rows.push_back(std::move(*value));
   }
   stmt.Reset();
   return rows;
@@ -71,15 +88,21 @@ auto CollectRows(Statement& stmt, Read read)
 
 // The first row only, or nullopt when there is none.
 template <typename Read>
-auto FirstRow(Statement& stmt, Read read)
-    -> Result<std::optional<std::invoke_result_t<Read, const Statement&>>> {
+auto FirstRow(Statement& stmt, Read read) -> Result<std::optional<RowOf<Read>>> {
   auto row = stmt.Step();
   if (!row) {
     stmt.Reset();
     return common::Fail(row.error());
   }
-  std::optional<std::invoke_result_t<Read, const Statement&>> out;
-  if (*row) out = read(static_cast<const Statement&>(stmt));
+  std::optional<RowOf<Read>> out;
+  if (*row) {
+    Result<RowOf<Read>> value = read(static_cast<const Statement&>(stmt));
+    if (!value) {
+      stmt.Reset();
+      return common::Fail(value.error());
+    }
+    out = std::move(*value);
+  }
   stmt.Reset();
   return out;
 }

@@ -1,20 +1,39 @@
 #include "emulator/storage/delivery_store.h"
 
+#include <array>
+#include <utility>
+
 namespace offstage::storage {
 namespace {
+
+constexpr std::array<std::pair<DeliveryStatus, std::string_view>, 6> kStatusNames = {{
+    {DeliveryStatus::kPending, "pending"},
+    {DeliveryStatus::kDelivered, "delivered"},
+    {DeliveryStatus::kFailed, "failed"},
+    {DeliveryStatus::kFiltered, "filtered"},
+    {DeliveryStatus::kInvoked, "invoked"},
+    {DeliveryStatus::kNotEmulated, "not_emulated"},
+}};
 
 constexpr const char* kColumns =
     "id, message_id, subscription_arn, protocol, endpoint, status, reason, async_request_id, "
     "attempts, created_ns, updated_ns, next_attempt_ns, request";
 
-DeliveryRow Read(const Statement& s) {
+Result<DeliveryRow> Read(const Statement& s) {
   DeliveryRow r;
   r.id = s.ColumnText(0);
   r.message_id = s.ColumnText(1);
   r.subscription_arn = s.ColumnText(2);
   r.protocol = s.ColumnText(3);
   r.endpoint = s.ColumnText(4);
-  r.status = s.ColumnText(5);
+  const std::string status = s.ColumnText(5);
+  auto parsed = ParseDeliveryStatus(status);
+  if (!parsed) {
+    return common::Fail(common::ErrorCode::kInternalError,
+                        "deliveries row " + r.id + " has the unknown status '" + status +
+                            "' (written by a newer offstage?)");
+  }
+  r.status = *parsed;
   if (!s.ColumnIsNull(6)) r.reason = s.ColumnText(6);
   if (!s.ColumnIsNull(7)) r.async_request_id = s.ColumnText(7);
   r.attempts = static_cast<int>(s.ColumnInt(8));
@@ -35,6 +54,26 @@ Result<std::vector<DeliveryRow>> Query(Database& db, const std::string& where,
 
 }  // namespace
 
+std::string_view DeliveryStatusName(DeliveryStatus status) {
+  for (const auto& [value, name] : kStatusNames) {
+    if (value == status) return name;
+  }
+  return "unknown";  // not reached: every enumerator is in kStatusNames
+}
+
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
+  for (const auto& [value, known] : kStatusNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
+const std::string& PendingDeliverySql() {
+  static const std::string sql =
+      "status = '" + std::string(DeliveryStatusName(DeliveryStatus::kPending)) + "'";
+  return sql;
+}
+
 Status InsertDelivery(Database& db, const DeliveryRow& row) {
   auto stmt = db.Prepare(std::string("INSERT INTO deliveries (") + kColumns +
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
@@ -45,7 +84,7 @@ Status InsertDelivery(Database& db, const DeliveryRow& row) {
       .Bind(3, row.subscription_arn)
       .Bind(4, row.protocol)
       .Bind(5, row.endpoint)
-      .Bind(6, row.status)
+      .Bind(6, DeliveryStatusName(row.status))
       .BindOptional(7, row.reason)
       .BindOptional(8, row.async_request_id)
       .Bind(9, int64_t{row.attempts})
@@ -66,7 +105,7 @@ Status UpdateDelivery(Database& db, const DeliveryRow& row) {
       "next_attempt_ns = ?6 WHERE id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   Statement& s = **stmt;
-  s.Bind(1, row.id).Bind(2, row.status).BindOptional(3, row.reason).Bind(4, int64_t{row.attempts});
+  s.Bind(1, row.id).Bind(2, DeliveryStatusName(row.status)).BindOptional(3, row.reason).Bind(4, int64_t{row.attempts});
   s.Bind(5, row.updated_ns);
   if (row.next_attempt_ns) {
     s.Bind(6, *row.next_attempt_ns);
@@ -77,11 +116,8 @@ Status UpdateDelivery(Database& db, const DeliveryRow& row) {
 }
 
 Result<std::vector<DeliveryRow>> PendingDeliveries(Database& db) {
-  return Query(db, "status = 'pending' ORDER BY created_ns", std::nullopt);
+  return Query(db, PendingDeliverySql() + " ORDER BY created_ns", std::nullopt);
 }
 
-Result<std::vector<DeliveryRow>> DeliveriesOfMessage(Database& db, const std::string& message_id) {
-  return Query(db, "message_id = ?1 ORDER BY created_ns, subscription_arn", message_id);
-}
 
 }  // namespace offstage::storage

@@ -1,15 +1,30 @@
-// SQL for SNS deliveries (one row per message and subscription), as plain rows. Runs on the
-// Writer thread.
+// SQL for SNS deliveries (one row per message and subscription), as plain rows; the delivery's
+// status as an enum, whose names are the only spelling of it (in rows, in this file's SQL, the
+// pruner's and a delivery span's status). Runs on the Writer thread;
+// DeliveryStatusName/ParseDeliveryStatus are pure.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/storage/database.h"
 
 namespace offstage::storage {
+
+// Pending: an HTTP/S delivery with attempts still to make (the only unfinished status).
+// Delivered/Failed: its outcome. Filtered: the filter policy did not match. Invoked: a
+// Lambda subscription's asynchronous event was accepted (its own state is the event's).
+// NotEmulated: a protocol offstage does not deliver to (email, sms, ...).
+enum class DeliveryStatus { kPending, kDelivered, kFailed, kFiltered, kInvoked, kNotEmulated };
+
+// "pending", "delivered", "failed", "filtered", "invoked", "not_emulated".
+std::string_view DeliveryStatusName(DeliveryStatus status);
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name);
+// The SQL condition of an unfinished delivery: "status = 'pending'".
+const std::string& PendingDeliverySql();
 
 struct DeliveryRow {
   std::string id;
@@ -17,7 +32,7 @@ struct DeliveryRow {
   std::string subscription_arn;
   std::string protocol;
   std::string endpoint;
-  std::string status;
+  DeliveryStatus status = DeliveryStatus::kPending;
   std::optional<std::string> reason;
   std::optional<std::string> async_request_id;
   int attempts = 0;
@@ -31,6 +46,5 @@ Status InsertDelivery(Database& db, const DeliveryRow& row);
 // Updates status, reason, attempts, updated_ns and next_attempt_ns.
 Status UpdateDelivery(Database& db, const DeliveryRow& row);
 Result<std::vector<DeliveryRow>> PendingDeliveries(Database& db);
-Result<std::vector<DeliveryRow>> DeliveriesOfMessage(Database& db, const std::string& message_id);
 
 }  // namespace offstage::storage

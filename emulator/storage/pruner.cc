@@ -8,6 +8,8 @@
 
 #include "emulator/common/priority.h"
 #include "emulator/common/strings.h"
+#include "emulator/storage/async_store.h"
+#include "emulator/storage/delivery_store.h"
 #include "emulator/storage/sns_store.h"
 
 namespace offstage::storage {
@@ -16,7 +18,7 @@ namespace offstage::storage {
 struct Pruner::Table {
   const char* name;
   std::string time;  // SQL expression: when the row was last written (built at start-up)
-  const char* keep;  // SQL expression: true for a row that must stay whatever its age
+  std::string keep;  // SQL expression: true for a row that must stay whatever its age
 };
 
 namespace {
@@ -37,10 +39,11 @@ const Pruner::Table kTables[] = {
      "received_ns + CASE WHEN dedup_id IS NULL THEN 0 ELSE " + std::to_string(kFifoDedupWindowNs) +
          " END",
      "0"},
-    {"deliveries", "updated_ns", "status = 'pending'"},
-    {"async_events", "coalesce(finished_ns, enqueued_ns)", "state IN ('queued', 'retrying')"},
+    {"deliveries", "updated_ns", PendingDeliverySql()},
+    {"async_events", "coalesce(finished_ns, enqueued_ns)", "state IN " + UnfinishedAsyncStatesSql()},
     {"async_attempts", "finished_ns",
-     "request_id IN (SELECT request_id FROM async_events WHERE state IN ('queued', 'retrying'))"},
+     "request_id IN (SELECT request_id FROM async_events WHERE state IN " +
+         UnfinishedAsyncStatesSql() + ")"},
 };
 
 }  // namespace
