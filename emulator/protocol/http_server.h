@@ -21,7 +21,6 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/browser_guard.h"
 #include "emulator/protocol/http_listener.h"
-#include "emulator/runtime/environment.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
