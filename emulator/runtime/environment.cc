@@ -411,11 +411,12 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     }
   }
 
+  // The span the CPU wait is measured over (init included on a cold start).
+  const int64_t window_ns = out.finished_ns - window_start_ns;
   // Read before a timed-out process is killed below; an exited one has no account left.
   if (wait_before_ns >= 0 && end != End::kExited && process_) {
     if (auto after = process_->Sched()) {
       out.cpu_wait_ns = std::max<int64_t>(0, after->wait_ns - wait_before_ns);
-      const int64_t window_ns = out.finished_ns - window_start_ns;
       out.cpu_starved =
           out.cpu_wait_ns >= kStarvedMinNs &&
           static_cast<double>(out.cpu_wait_ns) >= kStarvedMinShare * static_cast<double>(window_ns);
@@ -499,7 +500,6 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   }
   if (out.cpu_starved) {
     // Said where the developer looks: a slow or timed-out invocation here may be the machine's.
-    const int64_t window_ns = out.finished_ns - window_start_ns;
     const int64_t share = window_ns > 0 ? out.cpu_wait_ns * 100 / window_ns : 100;
     Emit(LogStream::kPlatform, id,
          common::IsoMillis(clock_.NowNanos()) + "\t" + id +
