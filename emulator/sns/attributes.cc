@@ -6,6 +6,7 @@
 #include "emulator/common/arn.h"
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
+#include "emulator/sns/delivery_policy.h"
 #include "emulator/sns/validation.h"
 
 namespace offstage::sns {
@@ -58,6 +59,11 @@ common::Result<std::string> NormalizeTopicAttribute(std::string_view name, std::
     if (value.empty() && name != "Policy") return std::string();
     if (auto status = ValidateJsonAttribute(name, value, ""); !status) {
       return Fail(status.error());
+    }
+    if (name == "DeliveryPolicy") {
+      if (auto status = ValidateDeliveryPolicy(value, DeliveryPolicyOwner::kTopic, ""); !status) {
+        return Fail(status.error());
+      }
     }
     if (name == "ArchivePolicy" && !fifo) return BadName();
     return std::string(value);
@@ -145,6 +151,13 @@ common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name
     if (value.empty()) return std::string();
     if (auto status = ValidateJsonAttribute(name, value, reason_prefix); !status) {
       return Fail(status.error());
+    }
+    if (name == "DeliveryPolicy") {
+      if (auto status =
+              ValidateDeliveryPolicy(value, DeliveryPolicyOwner::kSubscription, reason_prefix);
+          !status) {
+        return Fail(status.error());
+      }
     }
     return std::string(value);
   }

@@ -8,6 +8,7 @@
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
+#include "emulator/sns/delivery_policy.h"
 #include "emulator/sns/delivery_span.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/async_store.h"

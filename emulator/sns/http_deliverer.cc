@@ -17,7 +17,6 @@ namespace offstage::sns {
 namespace {
 
 using nlohmann::json;
-constexpr int64_t kSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -47,61 +46,6 @@ std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text
   } catch (const json::exception&) {
     return std::nullopt;
   }
-}
-
-std::vector<int64_t> RetryDelays(const std::string& policy_json) {
-  int retries = 3;
-  double min_delay = 20;
-  double max_delay = 20;
-  int no_delay = 0;
-  int min_delay_retries = 0;
-  int max_delay_retries = 0;
-  std::string backoff = "linear";
-  auto policy = common::ParseJson(policy_json);
-  if (policy.is_object()) {
-    const json* healthy = nullptr;
-    if (policy.contains("healthyRetryPolicy")) healthy = &policy["healthyRetryPolicy"];
-    if (policy.contains("http") && policy["http"].contains("defaultHealthyRetryPolicy")) {
-      healthy = &policy["http"]["defaultHealthyRetryPolicy"];
-    }
-    if (healthy && healthy->is_object()) {
-      retries = healthy->value("numRetries", retries);
-      min_delay = healthy->value("minDelayTarget", min_delay);
-      max_delay = healthy->value("maxDelayTarget", max_delay);
-      no_delay = healthy->value("numNoDelayRetries", no_delay);
-      min_delay_retries = healthy->value("numMinDelayRetries", min_delay_retries);
-      max_delay_retries = healthy->value("numMaxDelayRetries", max_delay_retries);
-      backoff = healthy->value("backoffFunction", backoff);
-    }
-  }
-  retries = std::clamp(retries, 0, 100);
-  std::vector<int64_t> delays;
-  for (int i = 0; i < no_delay && static_cast<int>(delays.size()) < retries; ++i)
-    delays.push_back(0);
-  for (int i = 0; i < min_delay_retries && static_cast<int>(delays.size()) < retries; ++i) {
-    delays.push_back(static_cast<int64_t>(min_delay * kSecond));
-  }
-  const int backoff_retries =
-      std::max(0, retries - no_delay - min_delay_retries - max_delay_retries);
-  for (int i = 1; i <= backoff_retries; ++i) {
-    const double f =
-        backoff_retries == 1 ? 1.0 : static_cast<double>(i - 1) / (backoff_retries - 1);
-    double seconds;
-    if (backoff == "exponential") {
-      seconds = min_delay * std::pow(std::max(max_delay, 1.0) / std::max(min_delay, 1.0), f);
-    } else if (backoff == "geometric") {
-      seconds = min_delay + (max_delay - min_delay) * f * f;
-    } else if (backoff == "arithmetic") {
-      seconds = min_delay + (max_delay - min_delay) * f * (f + 1) / 2;
-    } else {
-      seconds = min_delay + (max_delay - min_delay) * f;
-    }
-    delays.push_back(static_cast<int64_t>(seconds * kSecond));
-  }
-  while (static_cast<int>(delays.size()) < retries) {
-    delays.push_back(static_cast<int64_t>(max_delay * kSecond));
-  }
-  return delays;
 }
 
 HttpDeliverer::HttpDeliverer(HttpDelivererOptions options, storage::Writer& writer,

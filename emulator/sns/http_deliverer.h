@@ -76,9 +76,5 @@ class HttpDeliverer {
   common::DelayedQueue<Job> queue_;
 };
 
-// The delays of a delivery policy's healthyRetryPolicy (§6.1): numNoDelayRetries at once,
-// numMinDelayRetries at minDelayTarget, the backoff phase, numMaxDelayRetries at
-// maxDelayTarget. `policy_json` is the subscription's effective DeliveryPolicy.
-std::vector<int64_t> RetryDelays(const std::string& policy_json);
 
 }  // namespace offstage::sns

@@ -298,6 +298,49 @@ def table(t, fifo, sub):
         ("DeliveryPolicy not JSON", [("Action", "SetTopicAttributes"), ("TopicArn", t),
                                      ("AttributeName", "DeliveryPolicy"),
                                      ("AttributeValue", "{bad")], 400, "InvalidParameter", None),
+        # A DeliveryPolicy whose retry policy does not check: accepted before, and the next
+        # Publish to an http(s) subscriber threw in the fan-out and killed the daemon (and
+        # again at every restart, the message still owing its fan-out).
+        ("DeliveryPolicy numRetries a string (topic)",
+         [("Action", "SetTopicAttributes"), ("TopicArn", t), ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"http": {"defaultHealthyRetryPolicy": {"numRetries": "three"}}}')],
+         400, "InvalidParameter", "Invalid parameter: DeliveryPolicy: "
+         "http.defaultHealthyRetryPolicy: numRetries must be an integer"),
+        ("DeliveryPolicy numRetries a string (subscription)",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"healthyRetryPolicy": {"numRetries": "three"}}')], 400,
+         "InvalidParameter",
+         "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: numRetries must be an integer"),
+        ("DeliveryPolicy numRetries 101",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"healthyRetryPolicy": {"numRetries": 101}}')], 400,
+         "InvalidParameter", "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: "
+         "numRetries must be between 0 and 100"),
+        ("DeliveryPolicy minDelayTarget 0",
+         [("Action", "SetTopicAttributes"), ("TopicArn", t), ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 0}}}')],
+         400, "InvalidParameter", "Invalid parameter: DeliveryPolicy: "
+         "http.defaultHealthyRetryPolicy: minDelayTarget must be between 1 and 3600"),
+        ("DeliveryPolicy unknown backoffFunction",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"healthyRetryPolicy": {"backoffFunction": "cubic"}}')], 400,
+         "InvalidParameter", "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: "
+         "backoffFunction must be one of arithmetic, exponential, geometric, linear"),
+        ("DeliveryPolicy retrying for more than 3,600 s",
+         [("Action", "SetTopicAttributes"), ("TopicArn", t), ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"http": {"defaultHealthyRetryPolicy": {"numRetries": 3, '
+                             '"minDelayTarget": 3000, "maxDelayTarget": 3000}}}')], 400,
+         "InvalidParameter", "Invalid parameter: DeliveryPolicy: http.defaultHealthyRetryPolicy: "
+         "Total policy retry time cannot be greater than 3600 seconds"),
+        ("DeliveryPolicy that checks",
+         [("Action", "SetSubscriptionAttributes"), ("SubscriptionArn", sub),
+          ("AttributeName", "DeliveryPolicy"),
+          ("AttributeValue", '{"healthyRetryPolicy": {"numRetries": 5, "minDelayTarget": 1, '
+                             '"maxDelayTarget": 30, "backoffFunction": "exponential"}}')], 200,
+         None, None),
         ("RedrivePolicy not JSON", [("Action", "SetSubscriptionAttributes"),
                                     ("SubscriptionArn", sub), ("AttributeName", "RedrivePolicy"),
                                     ("AttributeValue", "{invalidjson}")], 400, "InvalidParameter",
