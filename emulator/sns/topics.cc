@@ -19,6 +19,15 @@ using common::Fail;
 using common::InvalidParameter;
 using nlohmann::json;
 
+// A policy statement's Sid, or "" when the statement is not an object with a string Sid: a
+// Policy is stored as the caller wrote it (only its JSON is checked), and a statement that
+// is not one AddPermission wrote can never match a label.
+std::string SidOf(const json& statement) {
+  if (!statement.is_object()) return "";
+  auto it = statement.find("Sid");
+  return it != statement.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 Result<std::string> SnsService::CreateTopic(const RequestContext& ctx, const CreateTopicInput& in) {
@@ -249,7 +258,7 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
     json& statements = policy["Statement"];
     if (!statements.is_array()) statements = json::array();
     for (const auto& statement : statements) {
-      if (statement.value("Sid", "") == in.label) {
+      if (SidOf(statement) == in.label) {
         return Fail(InvalidParameter("Invalid parameter: Statement already exists"));
       }
     }
@@ -281,7 +290,7 @@ Status SnsService::RemovePermission(const RequestContext& ctx, const std::string
     auto& statements = policy["Statement"];
     const auto before = statements.size();
     statements.erase(std::remove_if(statements.begin(), statements.end(),
-                                    [&](const json& s) { return s.value("Sid", "") == label; }),
+                                    [&](const json& s) { return SidOf(s) == label; }),
                      statements.end());
     if (statements.size() == before) return false;
     policy_it->second = policy.dump();

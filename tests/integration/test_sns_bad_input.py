@@ -391,6 +391,19 @@ def table(t, fifo, sub):
          [("Action", "CreateTopic"), ("Name", "attr-" + uuid.uuid4().hex[:6]),
           ("Attributes.entry.1.key", "Colour"), ("Attributes.entry.1.value", "x")], 400,
          "InvalidParameter", None),
+        # A Policy is stored as written (only its JSON is checked): statements that are not
+        # objects, or whose Sid is not a string, made AddPermission and RemovePermission answer
+        # 500 InternalError (nlohmann's type_error) instead of skipping them.
+        ("Policy with odd statements", [("Action", "SetTopicAttributes"), ("TopicArn", t),
+                                        ("AttributeName", "Policy"),
+                                        ("AttributeValue", '{"Statement": [5, {"Sid": 5}]}')],
+         200, None, None),
+        ("AddPermission beside odd statements",
+         [("Action", "AddPermission"), ("TopicArn", t), ("Label", "odd"),
+          ("AWSAccountId.member.1", "123456789012"), ("ActionName.member.1", "Publish")], 200,
+         None, None),
+        ("RemovePermission beside odd statements",
+         [("Action", "RemovePermission"), ("TopicArn", t), ("Label", "odd")], 200, None, None),
         ("GET with a query string", ("get", "Action=ListTopics"), 200, None, None),
     ]
 
