@@ -1,5 +1,6 @@
 // The control API's actions for the CLI: replay (a message, an invocation, a redrive of
 // failures), publish, invoke, and the lists of topics and functions. JSON in and out.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
@@ -112,6 +113,15 @@ HttpResponse ControlApi::Publish(const common::RequestContext& ctx, const std::s
   in.message_deduplication_id = String(*body, "message_deduplication_id");
   if (auto it = body->find("attributes"); it != body->end() && it->is_object()) {
     for (auto& [name, value] : it->items()) {
+      // {"DataType": "...", "StringValue": "..."} or {..., "BinaryValue": "<base64>"}; Publish
+      // checks the rest as SNS does.
+      const bool strings =
+          value.is_object() &&
+          std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); });
+      if (!strings) {
+        return BadRequest("attributes." + name +
+                          " must be an object of strings: DataType, StringValue or BinaryValue");
+      }
       sns::MessageAttributeValue attribute;
       attribute.data_type = value.value("DataType", "String");
       if (value.contains("StringValue")) attribute.string_value = value["StringValue"];

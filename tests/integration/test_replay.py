@@ -430,6 +430,20 @@ class ReplayTest(RecorderTestCase):
                 self.assertEqual(answer["function_error"], "")
         got = record.wait_for(2)
         self.assertEqual([r["event"] for r in got], [{"n": 1}, {"n": 1}])
+        # Message attributes that are not objects of strings: a 500 InternalError (nlohmann's
+        # type_error) before; the attribute named now.
+        topic = self.sns.create_topic(Name="control-attrs")["TopicArn"]
+        for attributes in ({"a": 5}, {"a": {"DataType": 5}}, {"a": {"StringValue": ["x"]}}):
+            with self.subTest(attributes=attributes):
+                status, answer = self.post("/_offstage/publish", json.dumps(
+                    {"topic": topic, "message": "m", "attributes": attributes}).encode())
+                self.assertEqual(status, 400, answer)
+                self.assertEqual(answer["error"], "attributes.a must be an object of strings: "
+                                 "DataType, StringValue or BinaryValue")
+        status, answer = self.post("/_offstage/publish", json.dumps(
+            {"topic": topic, "message": "m",
+             "attributes": {"a": {"DataType": "String", "StringValue": "x"}}}).encode())
+        self.assertEqual(status, 200, answer)
 
 
 if __name__ == "__main__":
