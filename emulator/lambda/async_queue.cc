@@ -96,11 +96,13 @@ void AsyncQueue::Activate(const AsyncEvent& event) { Schedule(Queued{event, 0});
 
 void AsyncQueue::Schedule(Queued queued) {
   RecordEvent(queued.event);
+  if (queued.throttles > 0) throttled_waiting_.fetch_add(1);
   const int64_t due = queued.event.next_attempt_ns;
   queue_.Add(due, std::move(queued));
 }
 
 void AsyncQueue::Wake(const std::string& function_arn) {
+  if (throttled_waiting_.load() == 0) return;
   queue_.Hasten([&](const Queued& queued) {
     return queued.throttles > 0 && queued.event.function_arn == function_arn;
   });
@@ -117,6 +119,7 @@ int64_t AsyncQueue::ThrottleBackoff(int throttles) const {
 }
 
 void AsyncQueue::Process(Queued queued) {
+  if (queued.throttles > 0) throttled_waiting_.fetch_sub(1);
   AsyncEvent& event = queued.event;
   const int64_t dispatched = clock_.NowNanos();
   auto policy = handler_->PolicyFor(event.function_arn);

@@ -7,6 +7,7 @@
 // whose mutex is never held while an attempt runs or the database is written.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -117,6 +118,9 @@ class AsyncQueue {
   const common::Clock& clock_;
   common::Logger& log_;
   AsyncHandler* handler_ = nullptr;
+  // Events waiting out a throttle backoff: while there are none (the usual case), Wake, which
+  // every synchronous invocation's end calls, returns without scanning the delayed events.
+  std::atomic<int> throttled_waiting_{0};
   common::DelayedQueue<Queued> queue_;
 };
 
