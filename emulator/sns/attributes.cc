@@ -192,9 +192,35 @@ std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy) {
   return Merge(kDefaultTopicDeliveryPolicy, delivery_policy);
 }
 
-std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy) {
-  if (delivery_policy.empty()) return std::string(kDefaultSubscriptionDeliveryPolicy);
-  return Merge(kDefaultSubscriptionDeliveryPolicy, delivery_policy);
+std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy,
+                                                std::string_view topic_delivery_policy) {
+  if (delivery_policy.empty() && topic_delivery_policy.empty()) {
+    return std::string(kDefaultSubscriptionDeliveryPolicy);
+  }
+  json merged = json::parse(kDefaultSubscriptionDeliveryPolicy);
+  bool overrides = true;
+  const auto topic = common::ParseJson<json>(topic_delivery_policy);
+  if (auto http = topic.is_object() ? topic.find("http") : topic.end();
+      http != topic.end() && http->is_object()) {
+    for (const auto& [from, to] : {std::pair{"defaultHealthyRetryPolicy", "healthyRetryPolicy"},
+                                   std::pair{"defaultRequestPolicy", "requestPolicy"},
+                                   std::pair{"defaultThrottlePolicy", "throttlePolicy"}}) {
+      if (auto it = http->find(from); it != http->end() && it->is_object()) {
+        json patch = json::object();
+        patch[to] = *it;
+        merged.merge_patch(patch);
+      }
+    }
+    if (auto it = http->find("disableSubscriptionOverrides");
+        it != http->end() && it->is_boolean() && it->get<bool>()) {
+      overrides = false;
+    }
+  }
+  if (overrides) {
+    const auto own = common::ParseJson<json>(delivery_policy);
+    if (own.is_object()) merged.merge_patch(own);
+  }
+  return merged.dump();
 }
 
 std::string MessageAttributesToJson(const MessageAttributes& attributes) {

@@ -25,7 +25,12 @@ common::Result<std::string> NormalizeSubscriptionAttribute(std::string_view name
 
 std::string DefaultTopicPolicy(std::string_view topic_arn, std::string_view account);
 std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy);
-std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy);
+// A subscription's effective policy, as AWS computes it "taking into account the topic
+// delivery policy and account system defaults": AWS's defaults, overlaid by its topic's http
+// defaults (defaultHealthyRetryPolicy, defaultRequestPolicy, defaultThrottlePolicy), overlaid
+// by its own DeliveryPolicy unless the topic sets disableSubscriptionOverrides.
+std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy,
+                                                std::string_view topic_delivery_policy);
 
 // A message's attributes as stored with it (messages.attributes): name -> {DataType,
 // StringValue | BinaryValue (base64)}; and back (replays, a fan-out finished after a restart).

@@ -175,4 +175,17 @@ std::vector<int64_t> RetryDelays(const std::string& policy_json) {
   return Delays(parsed.value_or(RetryPolicy{}));
 }
 
+HttpDeliveryPlan PlanHttpDelivery(const std::string& effective_subscription_policy) {
+  HttpDeliveryPlan plan{RetryDelays(effective_subscription_policy), "text/plain; charset=UTF-8"};
+  const json policy = common::ParseJson(effective_subscription_policy);
+  if (auto request = policy.is_object() ? policy.find("requestPolicy") : policy.end();
+      request != policy.end() && request->is_object()) {
+    if (auto type = request->find("headerContentType");
+        type != request->end() && type->is_string()) {
+      plan.content_type = type->get<std::string>();
+    }
+  }
+  return plan;
+}
+
 }  // namespace offstage::sns

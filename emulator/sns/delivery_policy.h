@@ -39,4 +39,12 @@ common::Status ValidateDeliveryPolicy(std::string_view policy_json, DeliveryPoli
 // this never throws, whatever the text.
 std::vector<int64_t> RetryDelays(const std::string& policy_json);
 
+// What an http(s) delivery of a subscription needs from its effective DeliveryPolicy, worked
+// out once when the subscription or its topic's policy changes (not at every Publish).
+struct HttpDeliveryPlan {
+  std::vector<int64_t> retry_delays_ns;  // one per retry
+  std::string content_type;              // requestPolicy.headerContentType
+};
+HttpDeliveryPlan PlanHttpDelivery(const std::string& effective_subscription_policy);
+
 }  // namespace offstage::sns

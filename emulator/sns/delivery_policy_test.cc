@@ -91,5 +91,16 @@ TEST_CASE("ValidateDeliveryPolicy accepts AWS's own examples and partial policie
   CHECK(Refusal(R"({"throttlePolicy":{"maxReceivesPerSecond":10}})", kSubscription).empty());
 }
 
+TEST_CASE("PlanHttpDelivery: the delays and the requestPolicy's content type, once") {
+  const HttpDeliveryPlan plan = PlanHttpDelivery(
+      R"({"healthyRetryPolicy":{"numRetries":2,"minDelayTarget":1,"maxDelayTarget":1},)"
+      R"("requestPolicy":{"headerContentType":"application/json"}})");
+  CHECK(plan.retry_delays_ns == std::vector<int64_t>{kSecond, kSecond});
+  CHECK(plan.content_type == "application/json");
+  CHECK(PlanHttpDelivery("").content_type == "text/plain; charset=UTF-8");
+  CHECK(PlanHttpDelivery(R"({"requestPolicy":{"headerContentType":5}})").content_type ==
+        "text/plain; charset=UTF-8");
+}
+
 }  // namespace
 }  // namespace offstage::sns

@@ -18,19 +18,7 @@ namespace {
 
 using common::Fail;
 
-std::string HeaderContentType(const std::string& delivery_policy) {
-  auto policy = common::ParseJson(delivery_policy);
-  if (policy.is_object()) {
-    for (const char* key : {"requestPolicy", "defaultRequestPolicy"}) {
-      auto it = policy.find(key);
-      if (it != policy.end() && it->is_object() && it->contains("headerContentType") &&
-          (*it)["headerContentType"].is_string()) {
-        return (*it)["headerContentType"].get<std::string>();
-      }
-    }
-  }
-  return "text/plain; charset=UTF-8";
-}
+constexpr std::string_view kDefaultContentType = "text/plain; charset=UTF-8";
 
 }  // namespace
 
@@ -57,7 +45,6 @@ Result<std::shared_ptr<const FilterPolicy>> SnsService::ParseFilter(
 std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const {
   std::vector<Target> targets;
   const std::string prefix = topic.arn + ":";
-  auto topic_policy = topic.attributes.find("DeliveryPolicy");
   for (auto it = subscriptions_.lower_bound(prefix);
        it != subscriptions_.end() && common::StartsWith(it->first, prefix); ++it) {
     const Subscription& sub = it->second;
@@ -69,25 +56,36 @@ std::vector<SnsService::Target> SnsService::TargetsOf(const Topic& topic) const 
     auto raw = sub.attributes.find("RawMessageDelivery");
     target.raw = raw != sub.attributes.end() && raw->second == "true";
     target.filter = sub.filter;
-    if (sub.protocol == "http" || sub.protocol == "https") {
-      auto own = sub.attributes.find("DeliveryPolicy");
-      target.delivery_policy =
-          own != sub.attributes.end()
-              ? EffectiveSubscriptionDeliveryPolicy(own->second)
-              : EffectiveTopicDeliveryPolicy(topic_policy == topic.attributes.end()
-                                                 ? std::string_view()
-                                                 : std::string_view(topic_policy->second));
-    }
-    auto redrive = sub.attributes.find("RedrivePolicy");
-    if (redrive != sub.attributes.end()) {
-      auto parsed = common::ParseJson(redrive->second);
-      if (parsed.is_object() && parsed.contains("deadLetterTargetArn")) {
-        target.dead_letter_target = parsed["deadLetterTargetArn"].get<std::string>();
-      }
-    }
+    target.http_plan = sub.http_plan;
+    target.dead_letter_target = sub.dead_letter_target;
     targets.push_back(std::move(target));
   }
   return targets;
+}
+
+void SnsService::Replan(Subscription& sub) const {
+  sub.dead_letter_target.reset();
+  auto redrive = sub.attributes.find("RedrivePolicy");
+  if (redrive != sub.attributes.end()) {
+    auto parsed = common::ParseJson(redrive->second);
+    if (auto arn = parsed.find("deadLetterTargetArn"); arn != parsed.end() && arn->is_string()) {
+      sub.dead_letter_target = arn->get<std::string>();
+    }
+  }
+  sub.http_plan.reset();
+  if (sub.protocol != "http" && sub.protocol != "https") return;
+  std::string_view topic_policy;
+  if (auto topic = topics_.find(sub.topic_arn); topic != topics_.end()) {
+    if (auto it = topic->second.attributes.find("DeliveryPolicy");
+        it != topic->second.attributes.end()) {
+      topic_policy = it->second;
+    }
+  }
+  auto own = sub.attributes.find("DeliveryPolicy");
+  sub.http_plan = std::make_shared<const HttpDeliveryPlan>(PlanHttpDelivery(
+      EffectiveSubscriptionDeliveryPolicy(
+          own == sub.attributes.end() ? std::string_view() : std::string_view(own->second),
+          topic_policy)));
 }
 
 std::string SnsService::SignLambdaEvent(std::string payload) const {
@@ -156,10 +154,11 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
                          {"x-amz-sns-topic-arn", message.topic_arn},
                          {"x-amz-sns-subscription-arn", target.subscription_arn},
                          {"User-Agent", "Amazon Simple Notification Service Agent"},
-                         {"Content-Type", HeaderContentType(target.delivery_policy)}};
+                         {"Content-Type", target.http_plan ? target.http_plan->content_type
+                                                           : std::string(kDefaultContentType)}};
       if (target.raw) request.headers.emplace_back("x-amz-sns-rawdelivery", "true");
-      request.retry_delays_ns =
-          targets_.http_retry_delays_ns.value_or(RetryDelays(target.delivery_policy));
+      request.retry_delays_ns = targets_.http_retry_delays_ns.value_or(
+          target.http_plan ? target.http_plan->retry_delays_ns : RetryDelays(""));
       request.dead_letter_target = target.dead_letter_target;
       request.trace_id = ctx.trace_id;
       row.status = storage::DeliveryStatus::kPending;

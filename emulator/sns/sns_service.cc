@@ -11,6 +11,7 @@
 
 #include "emulator/common/arn.h"
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/validation.h"
 #include "emulator/storage/sns_store.h"
@@ -118,8 +119,9 @@ Status SnsService::Load() {
     Subscription sub{
         row.arn,        row.topic_arn, row.protocol, row.endpoint,
         row.owner,      row.confirmed, row.token,    AttributesFromJson(row.attributes_json),
-        row.created_ns, nullptr};
+        row.created_ns, nullptr,        nullptr,      std::nullopt};
     if (auto filter = ParseFilter(sub.attributes, ""); filter) sub.filter = *filter;
+    Replan(sub);  // the topics are in memory already
     if (!sub.confirmed && !sub.token.empty()) tokens_[sub.token] = sub.arn;
     subscriptions_.emplace(row.arn, std::move(sub));
   }
@@ -242,6 +244,12 @@ Status SnsService::UpdateTopic(const std::string& arn, std::unexpected<common::A
   if (it == topics_.end()) return {};
   copy->next_sequence = it->second.next_sequence;
   it->second = std::move(*copy);
+  // Its subscriptions' plans follow its DeliveryPolicy.
+  const std::string prefix = arn + ":";
+  for (auto sub = subscriptions_.lower_bound(prefix);
+       sub != subscriptions_.end() && common::StartsWith(sub->first, prefix); ++sub) {
+    Replan(sub->second);
+  }
   return {};
 }
 
@@ -264,6 +272,7 @@ Status SnsService::UpdateSubscription(const std::string& arn,
   common::MutexLock lock(mu_);
   auto it = subscriptions_.find(arn);
   if (it == subscriptions_.end()) return {};
+  Replan(*copy);
   it->second = std::move(*copy);
   return {};
 }

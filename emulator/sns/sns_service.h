@@ -25,6 +25,7 @@
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
+#include "emulator/sns/delivery_policy.h"
 #include "emulator/sns/envelope.h"
 #include "emulator/sns/filter_policy.h"
 #include "emulator/sns/http_deliverer.h"
@@ -153,6 +154,9 @@ class SnsService {
     AttributeMap attributes;
     int64_t created_ns = 0;
     std::shared_ptr<const FilterPolicy> filter;  // parsed FilterPolicy, if any
+    // Worked out by Replan from its and its topic's policies whenever either changes.
+    std::shared_ptr<const HttpDeliveryPlan> http_plan;  // http(s) only
+    std::optional<std::string> dead_letter_target;      // RedrivePolicy's deadLetterTargetArn
   };
   // A subscription as a message's fan-out sees it (copied out under the mutex).
   struct Target {
@@ -161,7 +165,7 @@ class SnsService {
     std::string endpoint;
     bool raw = false;
     std::shared_ptr<const FilterPolicy> filter;
-    std::string delivery_policy;  // effective http(s) delivery policy
+    std::shared_ptr<const HttpDeliveryPlan> http_plan;  // http(s) only
     std::optional<std::string> dead_letter_target;
   };
   // What a Publish (or PublishBatch, or a replay) owes once its messages are committed.
@@ -209,6 +213,9 @@ class SnsService {
   using Commit = std::future<Result<int64_t>>;
 
   std::vector<Target> TargetsOf(const Topic& topic) const REQUIRES(mu_);
+  // Works out the subscription's delivery plan and dead-letter target from its attributes and
+  // its topic's DeliveryPolicy (as they are in memory now).
+  void Replan(Subscription& sub) const REQUIRES(mu_);
   // Keeps only `subscription_arn`, with no filter policy (a replay to one subscription).
   static void KeepOnly(std::vector<Target>& targets, const std::string& subscription_arn);
   void PlanFanout(const RequestContext& ctx, const MessageView& message,

@@ -111,6 +111,7 @@ Result<std::string> SnsService::Subscribe(const RequestContext& ctx, const Subsc
   {
     common::MutexLock lock(mu_);
     if (!created->confirmed) tokens_[created->token] = created->arn;
+    Replan(*created);
     subscriptions_.emplace(created->arn, *created);
   }
   // http(s) endpoints get AWS's SubscriptionConfirmation message with the token.
@@ -260,8 +261,15 @@ Result<AttributeMap> SnsService::GetSubscriptionAttributes(const RequestContext&
   }
   if (sub.protocol == "http" || sub.protocol == "https") {
     auto delivery = sub.attributes.find("DeliveryPolicy");
+    std::string_view topic_policy;
+    if (auto topic = topics_.find(sub.topic_arn); topic != topics_.end()) {
+      if (auto policy = topic->second.attributes.find("DeliveryPolicy");
+          policy != topic->second.attributes.end()) {
+        topic_policy = policy->second;
+      }
+    }
     out["EffectiveDeliveryPolicy"] = EffectiveSubscriptionDeliveryPolicy(
-        delivery == sub.attributes.end() ? std::string_view() : delivery->second);
+        delivery == sub.attributes.end() ? std::string_view() : delivery->second, topic_policy);
   }
   return out;
 }

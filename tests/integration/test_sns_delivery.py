@@ -559,6 +559,39 @@ class SnsDeliveryTest(DaemonTestCase):
         self.assertEqual(len(self.http.received(failing, "Notification")), 4)
         self.assertEqual(len(self.http.received(gone, "Notification")), 1)
 
+    def test_http_content_type_follows_the_topic_then_the_subscription_policy(self):
+        # A topic's http.defaultRequestPolicy applies to its subscriptions that set none (it
+        # was ignored: every notification went as text/plain), and shows in each one's
+        # EffectiveDeliveryPolicy, which AWS computes "taking into account the topic delivery
+        # policy"; the subscription's own policy overrides it unless the topic disables that.
+        topic = self.topic(DeliveryPolicy=json.dumps({"http": {
+            "defaultRequestPolicy": {"headerContentType": "application/json"},
+            "defaultHealthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1,
+                                          "maxDelayTarget": 1}}}))
+        path = "/type-" + self.unique("h")
+        sub = self.subscribe_http(topic, path)
+        effective = json.loads(self.sns.get_subscription_attributes(SubscriptionArn=sub)
+                               ["Attributes"]["EffectiveDeliveryPolicy"])
+        self.assertEqual(effective["requestPolicy"], {"headerContentType": "application/json"})
+        self.assertEqual(effective["healthyRetryPolicy"]["numRetries"], 1)
+        self.assertEqual(effective["healthyRetryPolicy"]["backoffFunction"], "linear")
+
+        def content_type_of_next(n):
+            self.sns.publish(TopicArn=topic, Message="typed %d" % n)
+            return self.http.wait_for(path, n, "Notification")[n - 1]["headers"]["content-type"]
+
+        self.assertEqual(content_type_of_next(1), "application/json")
+        self.sns.set_subscription_attributes(
+            SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+            AttributeValue=json.dumps({"requestPolicy": {"headerContentType": "text/html"}}))
+        self.assertEqual(content_type_of_next(2), "text/html")
+        self.sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy",
+                                      AttributeValue=json.dumps({"http": {
+                                          "defaultRequestPolicy": {
+                                              "headerContentType": "application/json"},
+                                          "disableSubscriptionOverrides": True}}))
+        self.assertEqual(content_type_of_next(3), "application/json")
+
     def test_unsubscribe_sends_unsubscribe_confirmation(self):
         # The topic's SignatureVersion applies to confirmations too.
         topic = self.topic(SignatureVersion="2")
