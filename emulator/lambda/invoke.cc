@@ -66,13 +66,17 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   return spec;
 }
 
-void LambdaService::CheckHotReload(Function& function) {
-  if (!function.code.local_dir) return;
+std::optional<std::string> LambdaService::HotReloadDue(const Function& function) {
+  if (!function.code.local_dir) return std::nullopt;
   const int64_t now = clock_.NowNanos();
   auto& [checked_ns, fingerprint] = fingerprints_[function.arn];
-  if (!fingerprint.empty() && now - checked_ns < 500'000'000) return;
-  std::string current = CodeStore::Fingerprint(function.code.dir);
-  checked_ns = now;
+  if (checked_ns != 0 && now - checked_ns < 500'000'000) return std::nullopt;
+  checked_ns = now;  // concurrent invokers do not walk it again
+  return function.code.dir;
+}
+
+void LambdaService::ApplyFingerprint(Function& function, std::string current) {
+  std::string& fingerprint = fingerprints_[function.arn].second;
   if (!fingerprint.empty() && current != fingerprint) {
     ++function.generation;  // warm environments are recycled at their next lease
     log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
@@ -93,11 +97,21 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     qualifier = in.qualifier;
   }
   Function function;
+  std::optional<std::string> walk;  // a local code directory to fingerprint (hot reload)
   {
     common::MutexLock lock(mu_);
     auto it = functions_.find(*arn);
     if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
-    CheckHotReload(it->second);
+    walk = HotReloadDue(it->second);
+    if (!walk) function = it->second;
+  }
+  if (walk) {
+    // The directory walk runs with no lock held: every other request would wait behind it.
+    std::string current = CodeStore::Fingerprint(*walk);
+    common::MutexLock lock(mu_);
+    auto it = functions_.find(*arn);
+    if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
+    ApplyFingerprint(it->second, std::move(current));
     function = it->second;
   }
   if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
@@ -120,14 +134,18 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
                   "Could not parse request body into json: Could not parse payload into json: " +
                       common::JsonTooDeepDetail());
     }
-    try {
-      const json parsed = json::parse(in.payload);
-      (void)parsed;
-    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
+    // Checked without building the document (SAX); parsed only to word a refusal.
+    if (!json::accept(in.payload)) {
+      std::string detail = "invalid JSON";
+      try {
+        const json parsed = json::parse(in.payload);
+        (void)parsed;
+      } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
+        detail = e.what();
+      }
       return Fail(ErrorCode::kLambdaInvalidRequestContent,
-                  std::string("Could not parse request body into json: Could not parse payload "
-                              "into json: ") +
-                      e.what());
+                  "Could not parse request body into json: Could not parse payload into json: " +
+                      detail);
     }
   }
   const std::string invoked_arn = qualifier.empty() ? *arn : *arn + ":" + qualifier;

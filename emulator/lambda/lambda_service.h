@@ -233,8 +233,11 @@ class LambdaService : private AsyncHandler {
   std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
   std::string Deliver(const std::string& destination, const std::string& record,
                       const AsyncEvent& event);
-  // Hot reload: a local directory whose files changed gets a new generation.
-  void CheckHotReload(Function& function) REQUIRES(mu_);
+  // Hot reload: a local directory whose files changed gets a new generation. HotReloadDue
+  // says which directory to fingerprint, at most every 500 ms per function (the walk then runs
+  // unlocked); ApplyFingerprint compares and recycles.
+  std::optional<std::string> HotReloadDue(const Function& function) REQUIRES(mu_);
+  void ApplyFingerprint(Function& function, std::string current) REQUIRES(mu_);
 
   const LambdaOptions options_;
   storage::Writer& writer_;
