@@ -177,7 +177,7 @@ std::string LambdaService::TraceOf(const RequestContext& ctx) {
 std::optional<LambdaService::Caller> LambdaService::CallerOf(
     const std::string& access_key_id) const {
   if (access_key_id.empty()) return std::nullopt;
-  common::MutexLock lock(mu_);
+  common::MutexLock lock(callers_mu_);
   auto it = callers_.find(access_key_id);
   if (it == callers_.end()) return std::nullopt;
   return it->second;
@@ -221,7 +221,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     return run;
   }
   {
-    common::MutexLock lock(mu_);
+    common::MutexLock lock(callers_mu_);
     callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
   }
   runtime::InvocationRequest request;
@@ -233,7 +233,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
   run.outcome = (*env)->Invoke(request);
   if (!run.outcome.reusable) {
-    common::MutexLock lock(mu_);
+    common::MutexLock lock(callers_mu_);
     callers_.erase((*env)->access_key_id());
   }
   pool_.Release(*env, run.outcome.reusable, static_cast<int64_t>(run.outcome.duration_ms * 1e6),

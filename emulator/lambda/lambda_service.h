@@ -255,7 +255,10 @@ class LambdaService : private AsyncHandler {
   std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
   std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);
   std::string endpoint_ GUARDED_BY(mu_);
-  std::map<std::string, Caller> callers_ GUARDED_BY(mu_);  // by environment access key id
+  // Which invocation an environment's credentials belong to: read by every signed request
+  // (Attribute), so under a leaf mutex of its own, not the service's.
+  mutable common::Mutex callers_mu_;
+  std::map<std::string, Caller> callers_ GUARDED_BY(callers_mu_);  // by access key id
 
   TopicPublisher* publisher_ = nullptr;  // set once before serving
   EventFinalizer* finalizer_ = nullptr;  // set once before serving
