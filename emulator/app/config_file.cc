@@ -50,7 +50,7 @@ std::map<std::string, std::string> GetStringMap(const json& j, const char* key,
   if (!it->is_object()) throw ConfigError{where + "." + key + " must be an object"};
   for (auto& [k, v] : it->items()) {
     // Attribute values such as FilterPolicy may be written as JSON objects for readability.
-    out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    out[k] = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
   return out;
 }
@@ -199,6 +199,14 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
     }
     return common::Fail(common::Internal(path + ":" + std::to_string(line) + ":" +
                                          std::to_string(column) + ": not valid JSON: " + reason));
+  } catch (const json::exception& error) {
+    // out_of_range.406, a number beyond a double (1e400): escaped the parse_error handler
+    // above and aborted the daemon at start.
+    std::string reason = error.what();
+    if (size_t space = reason.find("] "); space != std::string::npos) {
+      reason = reason.substr(space + 2);
+    }
+    return common::Fail(common::Internal(path + ": not valid JSON: " + reason));
   }
   if (!root.is_object()) {
     return common::Fail(common::Internal(path + " is not a JSON object (see docs/config.md)"));

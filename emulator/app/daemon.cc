@@ -15,6 +15,7 @@
 #include "common/version.h"
 #include "emulator/app/config_file.h"
 #include "emulator/app/credentials_file.h"
+#include "emulator/common/json.h"
 #include "emulator/protocol/sigv4.h"
 
 namespace offstage::app {
@@ -365,7 +366,7 @@ std::string Daemon::HealthJson() const {
       {"retention", RetentionJson(pruner_.get())},
   };
   if (lost > 0) health["first_lost_write_error"] = writer_->first_post_error();
-  return health.dump();
+  return health.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 common::Result<std::string> Daemon::PruneNow() {
@@ -374,7 +375,7 @@ common::Result<std::string> Daemon::PruneNow() {
   }
   auto stats = pruner_->RunOnce();
   if (!stats) return common::Fail(stats.error());
-  return RetentionJson(pruner_.get()).dump();
+  return RetentionJson(pruner_.get()).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 }  // namespace offstage::app

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/async_queue.h"
 #include "emulator/sns/envelope.h"
@@ -42,7 +43,7 @@ std::optional<std::pair<std::string, json>> ParseAttribute(const std::string& te
 // found and no daemon are all 2 (1 is kept for a function that failed or a failed check).
 int Call(const DaemonClient& client, const std::string& path, const json& body, json& out,
          const std::string& command) {
-  auto result = client.Post(path, body.dump());
+  auto result = client.Post(path, body.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
   if (result.status == 0) {
     client.ReportUnreachable(result);
     return 2;
@@ -74,7 +75,7 @@ int PrintList(const ClientOptions& options, const std::string& path, const char*
     return 2;
   }
   if (options.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
     return 0;
   }
   // Which region and account the list is of: an empty list elsewhere is not an empty daemon.
@@ -204,7 +205,7 @@ int ActionCommands::ReplayMessage() {
     return code;
   }
   if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   } else if (dry_run_) {
     std::cout << "would publish message " << id_ << " again"
               << (subscription_.empty() ? "" : " to " + subscription_) << "\n";
@@ -224,7 +225,7 @@ int ActionCommands::ReplayInvocation() {
     return code;
   }
   if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   } else if (dry_run_) {
     std::cout << "would invoke the payload of " << id_ << " again\n";
   } else {
@@ -252,7 +253,7 @@ int ActionCommands::ReplayFailed() {
   json out;
   if (int code = Call(client, "/_offstage/replay/failed", body, out, "replay failed")) return code;
   if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
     return 0;
   }
   if (out["redriven"].empty()) {
@@ -322,10 +323,10 @@ int ActionCommands::ReplayFile() {
           body["message_deduplication_id"] = event["MessageDeduplicationId"];
         }
       } else {
-        body["message"] = event.is_string() ? event.get<std::string>() : event.dump();
+        body["message"] = event.is_string() ? event.get<std::string>() : event.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
       }
     } else {
-      body = {{"function", function_}, {"payload", event.dump()}, {"async", async_}};
+      body = {{"function", function_}, {"payload", event.dump(-1, ' ', false, common::kReplaceInvalidUtf8)}, {"async", async_}};
     }
     if (rate > 0) {
       const auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / rate);
@@ -333,13 +334,13 @@ int ActionCommands::ReplayFile() {
     }
     if (dry_run_) {
       ++would_send;
-      std::cout << "would send line " << index << ": " << body.dump() << "\n";
+      std::cout << "would send line " << index << ": " << body.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
       continue;
     }
     const auto before = std::chrono::steady_clock::now();
     json out;
     auto result =
-        client.Post(topic_.empty() ? "/_offstage/invoke" : "/_offstage/publish", body.dump());
+        client.Post(topic_.empty() ? "/_offstage/invoke" : "/_offstage/publish", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
     latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before)
             .count());
@@ -391,7 +392,7 @@ int ActionCommands::ReplayFile() {
     json planned = {
         {"dry_run", true}, {"sent", 0}, {"would_send", would_send}, {"malformed", malformed}};
     if (client_.format == "json") {
-      std::cout << planned.dump() << "\n";
+      std::cout << planned.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
     } else {
       std::cout << "dry run: sent nothing; would send " << would_send << " line(s), " << malformed
                 << " malformed\n";
@@ -399,7 +400,7 @@ int ActionCommands::ReplayFile() {
     return malformed > 0 ? 1 : 0;
   }
   if (client_.format == "json") {
-    std::cout << summary.dump() << "\n";
+    std::cout << summary.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   } else {
     char line[256];
     std::snprintf(line, sizeof line,
@@ -442,7 +443,7 @@ int ActionCommands::GenerateSns(bool http) {
       "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + subscription};
   const std::string body = http ? sns::HttpNotification(message, message_, sig)
                                 : sns::LambdaEvent(message, subscription, message_, sig);
-  std::cout << nlohmann::ordered_json::parse(body).dump(2) << "\n";
+  std::cout << nlohmann::ordered_json::parse(body).dump(2, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   return 0;
 }
 
@@ -461,7 +462,7 @@ int ActionCommands::GenerateDestination() {
       "e4b46cbf-b738-xmpl-8880-a18cdf61200e", function_arn_, condition,
       condition == lambda::Condition::kSuccess ? 1 : 3, payload_.empty() ? "{}" : payload_,
       response, "2019-11-24T23:08:25.651Z");
-  std::cout << nlohmann::ordered_json::parse(record).dump(2) << "\n";
+  std::cout << nlohmann::ordered_json::parse(record).dump(2, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   return 0;
 }
 
@@ -482,7 +483,7 @@ int ActionCommands::Publish() {
   json out;
   if (int code = Call(client, "/_offstage/publish", body, out, "publish")) return code;
   if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   } else {
     std::cout << out["message_id"].get<std::string>() << "  (trace "
               << out["trace_id"].get<std::string>() << ")\n";
@@ -510,7 +511,7 @@ int ActionCommands::Invoke() {
     return code;
   }
   if (client_.format == "json") {
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
   } else if (async_) {
     std::cout << "accepted (202) as " << out["request_id"].get<std::string>() << "  (trace "
               << out["trace_id"].get<std::string>() << ")\n";

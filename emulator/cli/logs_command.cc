@@ -1,4 +1,5 @@
 #include "emulator/cli/logs_command.h"
+#include "emulator/common/json.h"
 
 #include <chrono>
 #include <iostream>
@@ -49,7 +50,7 @@ int LogsCommand::Run() {
     }
     for (const auto& line : body["lines"]) {
       if (client_.format == "json") {
-        std::cout << line.dump() << "\n";
+        std::cout << line.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
       } else {
         std::string text = line["text"].get<std::string>();
         for (char& c : text) {

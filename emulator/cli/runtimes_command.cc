@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/runtime/runtimes.h"
 
 extern char** environ;
@@ -108,7 +109,7 @@ int RuntimesCommand::List() {
                    {"lifecycle", Lifecycle(info, today)}});
   }
   if (format_ == "json") {
-    std::cout << json{{"runtimes_dir", options.runtimes_dir}, {"runtimes", out}}.dump() << "\n";
+    std::cout << json{{"runtimes_dir", options.runtimes_dir}, {"runtimes", out}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
     return 0;
   }
   for (const auto& row : out) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "emulator/common/json.h"
 #include "emulator/telemetry/trace.h"
 
 namespace offstage::cli {
@@ -138,7 +139,7 @@ int TraceCommand::Run() {
   std::string rendered;
   const std::string& format = client_.format;
   if (format == "json") {
-    rendered = body.dump(2) + "\n";
+    rendered = body.dump(2, ' ', false, common::kReplaceInvalidUtf8) + "\n";
   } else if (format == "chrome") {
     rendered = telemetry::RenderChrome(trace) + "\n";
   } else if (format == "html") {

@@ -1,7 +1,8 @@
 // Depth-limited JSON parsing for untrusted text (request bodies, policies, payloads, the config
 // file). nlohmann's parser itself is iterative, but the code that walks a parsed document
 // (filter policies, dump(), copies) recurses once per level, so a document nested ~20,000 deep
-// overflows the stack; every untrusted parse goes through here first. Pure, any thread.
+// overflows the stack; every untrusted parse goes through here first. And the one way a
+// document is serialised (kReplaceInvalidUtf8). Pure, any thread.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,13 @@
 #include <string_view>
 
 namespace offstage::common {
+
+// Every dump() in emulator/ passes this (scripts/check-json-dump.py, ctest lint/json-dump):
+// nlohmann's default throws type_error.316 on bytes that are not UTF-8, and client bytes reach
+// many documents (names, tags, endpoints, headers, a function's output); a throw on a
+// background thread ends the daemon. Such bytes are written as U+FFFD instead.
+inline constexpr nlohmann::json::error_handler_t kReplaceInvalidUtf8 =
+    nlohmann::json::error_handler_t::replace;
 
 // Deeper than this, a document is rejected as if it were not JSON. Jackson (the JVM parser
 // behind AWS's services) rejects documents nested deeper than 1000 by default.

@@ -119,6 +119,14 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+std::string ShortenUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes >= 3 ? max_bytes - 3 : 0;
+  // Back off continuation bytes (10xxxxxx) so the cut falls before a sequence's first byte.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

@@ -23,6 +23,9 @@ std::string Base64Encode(std::string_view bytes);
 std::optional<std::string> Base64Decode(std::string_view text);
 
 bool IsValidUtf8(std::string_view text);
+// `text` cut to at most `max_bytes` followed by "..." when longer, never inside a UTF-8
+// sequence (a cut one is backed off to its first byte).
+std::string ShortenUtf8(std::string_view text, size_t max_bytes);
 
 std::string Sha256Hex(std::string_view bytes);
 std::string Sha256Base64(std::string_view bytes);

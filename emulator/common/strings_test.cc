@@ -13,6 +13,20 @@ TEST_CASE("FormDecode decodes plus and percent, rejects broken escapes") {
   CHECK(PercentDecode("a+b") == std::optional<std::string>("a+b"));
 }
 
+TEST_CASE("ShortenUtf8 never cuts inside a UTF-8 sequence") {
+  CHECK(ShortenUtf8("short", 512) == "short");
+  CHECK(ShortenUtf8("abcdefghij", 8) == "abcde...");
+  // "é" is two bytes (C3 A9): a cut at byte 5 would keep C3 alone; it backs off to 4.
+  const std::string accents = "abcdé" + std::string(20, 'x');
+  CHECK(ShortenUtf8(accents, 8) == "abcd...");
+  CHECK(IsValidUtf8(ShortenUtf8(std::string(300, '\0') + "é" + std::string(600, 'y'), 302)));
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "é";
+  const std::string cut = ShortenUtf8(many, 512);
+  CHECK(cut.size() <= 512);
+  CHECK(IsValidUtf8(cut));
+}
+
 TEST_CASE("PercentEncode keeps only unreserved characters") {
   CHECK(PercentEncode("arn:aws:sns/a b~_.-") == "arn%3Aaws%3Asns%2Fa%20b~_.-");
 }

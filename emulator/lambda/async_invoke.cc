@@ -57,7 +57,7 @@ std::string InvocationRecord(const std::string& request_id, const std::string& f
     record["responseContext"] = context;
     record["responsePayload"] = Embed(response);
   }
-  return record.dump();
+  return record.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
@@ -130,7 +130,7 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
       attempt.payload = nlohmann::json{{"errorMessage", "RequestId: " + event.request_id +
                                                             " Error: " + run.start_error},
                                        {"errorType", "Runtime.InvalidEntrypoint"}}
-                            .dump();
+                            .dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     } else {
       attempt.result = AttemptResult::kThrottled;
       attempt.outcome = "throttled";

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
+#include "emulator/common/strings.h"
+
 namespace offstage::lambda {
 namespace {
 
@@ -51,10 +54,10 @@ void AsyncQueue::RecordEvent(const AsyncEvent& event, const Attempt* last, int m
     } else if (last->result == AttemptResult::kRejected) {
       message = "the function does not exist";
     }
-    if (message.size() > 512) message = message.substr(0, 509) + "...";
+    message = common::ShortenUtf8(message, 512);
     if (!message.empty()) attrs["last_error_message"] = message;
   }
-  span.attrs_json = attrs.dump();
+  span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   recorder_.Record(std::move(span));
 }
 

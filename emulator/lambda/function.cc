@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
+
 namespace offstage::lambda {
 
 using nlohmann::json;
@@ -46,7 +48,7 @@ std::string Function::ToJson() const {
     if (c.on_failure) config["on_failure"] = *c.on_failure;
     out["event_invoke_config"] = config;
   }
-  return out.dump();
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 Result<Function> Function::FromJson(const std::string& text) {

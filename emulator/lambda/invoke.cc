@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/async_store.h"
@@ -23,7 +24,7 @@ constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
 constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
-  return json{{"errorMessage", message}, {"errorType", type}}.dump();
+  return json{{"errorMessage", message}, {"errorType", type}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 const char* OutcomeStatus(runtime::OutcomeKind kind) {
@@ -204,7 +205,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   }
   // The caller of a synchronous invoke waited from its request on (docs/tracing.md).
   if (span.received_ns > 0) attrs["received_ns"] = span.received_ns;
-  record.attrs_json = attrs.dump();
+  record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   recorder_.Record(record);
 
   // Queued attempts (span.attempt > 0) may wait for a warm environment (Pool::Acquire).
@@ -216,7 +217,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     record.end_ns = clock_.NowNanos();
     record.status = run.not_started == runtime::AcquireError::kStartFailed ? "error" : "throttled";
     attrs["error"] = run.start_error;
-    record.attrs_json = attrs.dump();
+    record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     recorder_.Record(record);
     return run;
   }
@@ -255,7 +256,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     auto error = json::parse(o.payload, nullptr, false);
     if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string()) {
       std::string message = error["errorMessage"].get<std::string>();
-      if (message.size() > 512) message = message.substr(0, 509) + "...";
+      message = common::ShortenUtf8(message, 512);
       attrs["error_message"] = message;
     }
   }
@@ -266,7 +267,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     attrs["handler_start_ns"] = o.handler_start_ns;
     attrs["handler_end_ns"] = o.handler_end_ns;
   }
-  record.attrs_json = attrs.dump();
+  record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   recorder_.Record(record);
   return run;
 }

@@ -3,6 +3,7 @@
 // Thread model: any HTTP worker thread (the control API's replay endpoints).
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/async_store.h"
@@ -59,7 +60,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
   replay.request_id = ids_.Uuid();
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "replay of invocation " + request_id, clock_.NowNanos(),
-      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump()));
+      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
   InvokeInput in;
   in.function_name = target;
   in.payload = recorded->second;
@@ -94,7 +95,7 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
   for (const auto& event : failed) originals.push_back(event.request_id);
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "redrive of " + function, clock_.NowNanos(),
-      nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump()));
+      nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
   for (const auto& original : failed) {
     auto next =
         PrepareAsync(replay, *arn, DeliveredPayload(original), "replay", original.request_id);

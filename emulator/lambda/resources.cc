@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/lambda/validation.h"
 
@@ -130,12 +131,12 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
       }
     }
     statements.push_back(statement);
-    f.policy_json = statements.dump();
+    f.policy_json = statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     f.policy_revision = ids_.Uuid();
     return {};
   });
   if (!updated) return Fail(updated.error());
-  return statement.dump();
+  return statement.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 Status LambdaService::RemovePermission(const RequestContext& ctx, const std::string& name,
@@ -157,7 +158,7 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "Statement " + statement_id + " is not found in resource policy.");
     }
-    f.policy_json = statements.empty() ? "" : statements.dump();
+    f.policy_json = statements.empty() ? "" : statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     f.policy_revision = ids_.Uuid();
     return {};
   });
@@ -178,7 +179,7 @@ Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const Reque
       {"Version", "2012-10-17"},
       {"Id", "default"},
       {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
-  return std::make_pair(policy.dump(), function->policy_revision);
+  return std::make_pair(policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8), function->policy_revision);
 }
 
 Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::protocol {
@@ -61,7 +62,7 @@ HttpResponse Refusal(const std::string& message) {
   response.status = 403;
   response.content_type = "application/json";
   response.headers.emplace_back("x-amzn-ErrorType", "AccessDeniedException");
-  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump();
+  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return response;
 }
 

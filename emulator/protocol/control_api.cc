@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
+
 namespace offstage::protocol {
 namespace {
 
 HttpResponse JsonReply(int status, const nlohmann::json& body) {
-  return HttpResponse{status, "application/json", body.dump(), {}};
+  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8), {}};
 }
 
 HttpResponse BadRequest(const std::string& message) { return JsonReply(400, {{"error", message}}); }

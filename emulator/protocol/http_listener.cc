@@ -19,6 +19,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
+
 namespace offstage::protocol {
 namespace {
 
@@ -51,7 +53,7 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   HttpResponse response;
   response.status = status;
   response.content_type = "application/json";
-  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump();
+  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return response;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
 #include "emulator/protocol/form.h"
@@ -274,7 +275,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
                                common::Fail(common::Internal("retention is not available")));
       if (done) return Plain(200, *done, "application/json");
       return Plain(done.error().code == common::ErrorCode::kInvalidParameter ? 409 : 503,
-                   nlohmann::json{{"error", done.error().message}}.dump(), "application/json");
+                   nlohmann::json{{"error", done.error().message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8), "application/json");
     }
   }
 
@@ -285,7 +286,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   missing.headers.emplace_back("x-amzn-ErrorType", "UnknownOperationException");
   missing.body = nlohmann::json{{"Type", "User"},
                                 {"message", "offstage has no operation at " + method + " " + path}}
-                     .dump();
+                     .dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return missing;
 }
 

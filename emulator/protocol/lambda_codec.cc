@@ -79,7 +79,7 @@ HttpResponse CreateFunction(const Call& c) {
   in.package_type = String(body, "PackageType");
   auto created = c.service.CreateFunction(c.ctx, std::move(in));
   if (!created) return Error(created.error());
-  return Json(201, Configuration(*created, true).dump());
+  return Json(201, Configuration(*created, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse ListFunctions(const Call& c) {
@@ -101,7 +101,7 @@ HttpResponse ListFunctions(const Call& c) {
   for (const auto& f : page->functions) functions.push_back(Configuration(f, false));
   ojson out = {{"Functions", functions}};
   if (page->next_marker) out["NextMarker"] = *page->next_marker;
-  return Json(200, out.dump());
+  return Json(200, out.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse GetFunction(const Call& c) {
@@ -115,13 +115,13 @@ HttpResponse GetFunction(const Call& c) {
   if (f->reserved_concurrency) {
     out["Concurrency"] = {{"ReservedConcurrentExecutions", *f->reserved_concurrency}};
   }
-  return Json(200, out.dump());
+  return Json(200, out.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse GetFunctionConfiguration(const Call& c) {
   auto f = c.service.GetFunction(c.ctx, Name(c), Query(c.req, "Qualifier"));
   if (!f) return Error(f.error());
-  return Json(200, Configuration(*f, true).dump());
+  return Json(200, Configuration(*f, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse UpdateFunctionCode(const Call& c) {
@@ -132,14 +132,14 @@ HttpResponse UpdateFunctionCode(const Call& c) {
       c.service.UpdateFunctionCode(c.ctx, Name(c), std::move(*code), String(body, "RevisionId"),
                                    Bool(body, "DryRun").value_or(false));
   if (!f) return Error(f.error());
-  return Json(200, Configuration(*f, true).dump());
+  return Json(200, Configuration(*f, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse UpdateFunctionConfiguration(const Call& c) {
   const json body = ParseBody(c.req.body);
   auto f = c.service.UpdateFunctionConfiguration(c.ctx, Name(c), DecodeConfig(body));
   if (!f) return Error(f.error());
-  return Json(200, Configuration(*f, true).dump());
+  return Json(200, Configuration(*f, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse DeleteFunction(const Call& c) {
@@ -217,7 +217,7 @@ HttpResponse PutConcurrency(const Call& c) {
   }
   auto out = c.service.PutFunctionConcurrency(c.ctx, Name(c), *reserved);
   if (!out) return Error(out.error());
-  return Json(200, json{{"ReservedConcurrentExecutions", *out}}.dump());
+  return Json(200, json{{"ReservedConcurrentExecutions", *out}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse GetConcurrency(const Call& c) {
@@ -225,7 +225,7 @@ HttpResponse GetConcurrency(const Call& c) {
   if (!out) return Error(out.error());
   json body = json::object();
   if (*out) body["ReservedConcurrentExecutions"] = **out;
-  return Json(200, body.dump());
+  return Json(200, body.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse DeleteConcurrency(const Call& c) {
@@ -258,7 +258,7 @@ HttpResponse AddPermission(const Call& c) {
   in.revision_id = String(body, "RevisionId");
   auto statement = c.service.AddPermission(c.ctx, Name(c), in);
   if (!statement) return Error(statement.error());
-  return Json(201, json{{"Statement", *statement}}.dump());
+  return Json(201, json{{"Statement", *statement}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse RemovePermission(const Call& c) {
@@ -270,7 +270,7 @@ HttpResponse RemovePermission(const Call& c) {
 HttpResponse GetPolicy(const Call& c) {
   auto policy = c.service.GetPolicy(c.ctx, Name(c));
   if (!policy) return Error(policy.error());
-  return Json(200, json{{"Policy", policy->first}, {"RevisionId", policy->second}}.dump());
+  return Json(200, json{{"Policy", policy->first}, {"RevisionId", policy->second}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse TagResource(const Call& c) {
@@ -298,7 +298,7 @@ HttpResponse UntagResource(const Call& c) {
 HttpResponse ListTags(const Call& c) {
   auto tags = c.service.ListTags(c.ctx, Name(c));
   if (!tags) return Error(tags.error());
-  return Json(200, json{{"Tags", *tags}}.dump());
+  return Json(200, json{{"Tags", *tags}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse GetAccountSettings(const Call& c) {
@@ -312,7 +312,7 @@ HttpResponse GetAccountSettings(const Call& c) {
         {"UnreservedConcurrentExecutions", settings.unreserved_concurrency}}},
       {"AccountUsage",
        {{"TotalCodeSize", settings.total_code_size}, {"FunctionCount", settings.function_count}}}};
-  return Json(200, out.dump());
+  return Json(200, out.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse PutEventInvokeConfig(const Call& c, bool merge) {
@@ -331,7 +331,7 @@ HttpResponse PutEventInvokeConfig(const Call& c, bool merge) {
   }
   auto out = c.service.PutEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"), in, merge);
   if (!out) return Error(out.error());
-  return Json(200, EventInvokeConfigJson(out->first, out->second).dump());
+  return Json(200, EventInvokeConfigJson(out->first, out->second).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse PutEventInvokeConfigReplace(const Call& c) { return PutEventInvokeConfig(c, false); }
@@ -340,7 +340,7 @@ HttpResponse UpdateEventInvokeConfig(const Call& c) { return PutEventInvokeConfi
 HttpResponse GetEventInvokeConfig(const Call& c) {
   auto out = c.service.GetEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"));
   if (!out) return Error(out.error());
-  return Json(200, EventInvokeConfigJson(out->first, out->second).dump());
+  return Json(200, EventInvokeConfigJson(out->first, out->second).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse DeleteEventInvokeConfig(const Call& c) {
@@ -357,7 +357,7 @@ HttpResponse ListEventInvokeConfigs(const Call& c) {
   } else if (out.error().message.starts_with("Function not found")) {
     return Error(out.error());
   }
-  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump());
+  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 using Handler = HttpResponse (*)(const Call&);
@@ -471,7 +471,7 @@ HttpResponse LambdaCodec::RenderError(const common::ApiError& error) {
   // throw type_error 316 (found by tests/fuzz/lambda_codec_fuzz); replace such bytes instead.
   HttpResponse response{info.http_status,
                         "application/json",
-                        body.dump(-1, ' ', false, ojson::error_handler_t::replace),
+                        body.dump(-1, ' ', false, common::kReplaceInvalidUtf8),
                         {}};
   response.headers.emplace_back("x-amzn-ErrorType", std::string(info.aws_code));
   if (error.code == ErrorCode::kLambdaTooManyRequests)

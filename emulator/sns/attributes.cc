@@ -43,7 +43,7 @@ std::string Merge(std::string_view base, std::string_view patch) {
   json merged = json::parse(base);
   auto parsed = common::ParseJson<json>(patch);
   if (parsed.is_object()) merged.merge_patch(parsed);
-  return merged.dump();
+  return merged.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 }  // namespace
@@ -184,7 +184,7 @@ std::string DefaultTopicPolicy(std::string_view topic_arn, std::string_view acco
                                              "SNS:ListSubscriptionsByTopic", "SNS:Publish"})},
                      {"Resource", topic_arn},
                      {"Condition", {{"StringEquals", {{"AWS:SourceOwner", account}}}}}}})}};
-  return policy.dump();
+  return policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::string EffectiveTopicDeliveryPolicy(std::string_view delivery_policy) {
@@ -220,7 +220,7 @@ std::string EffectiveSubscriptionDeliveryPolicy(std::string_view delivery_policy
     const auto own = common::ParseJson<json>(delivery_policy);
     if (own.is_object()) merged.merge_patch(own);
   }
-  return merged.dump();
+  return merged.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::string MessageAttributesToJson(const MessageAttributes& attributes) {
@@ -233,7 +233,7 @@ std::string MessageAttributesToJson(const MessageAttributes& attributes) {
   }
   // A String value that is not UTF-8 made dump() throw type_error 316 in the middle of a
   // Publish (found by tests/fuzz/form_fuzz); such bytes are stored replaced (U+FFFD).
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 MessageAttributes MessageAttributesFromJson(const std::string& json_text) {

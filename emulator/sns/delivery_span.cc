@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
+
 namespace offstage::sns {
 
 telemetry::Span DeliverySpan(const storage::DeliveryRow& row, const std::string& trace_id,
@@ -23,7 +25,7 @@ telemetry::Span DeliverySpan(const storage::DeliveryRow& row, const std::string&
   if (row.reason) attrs["reason"] = *row.reason;
   if (row.async_request_id) attrs["request_id"] = *row.async_request_id;
   if (row.attempts > 0) attrs["attempts"] = row.attempts;
-  span.attrs_json = attrs.dump();
+  span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return span;
 }
 

@@ -65,13 +65,13 @@ std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& er
       changed = SignObject(record["Sns"], signer, error) || changed;
     }
   }
-  return changed ? event.dump() : payload;
+  return changed ? event.dump(-1, ' ', false, common::kReplaceInvalidUtf8) : payload;
 }
 
 std::string SignHttpNotification(std::string body, Signer& signer, std::string& error) {
   if (!MayNeedSignature(body)) return body;
   auto message = common::ParseJson<ojson>(body);
-  return SignObject(message, signer, error) ? message.dump() : body;
+  return SignObject(message, signer, error) ? message.dump(-1, ' ', false, common::kReplaceInvalidUtf8) : body;
 }
 
 std::string MessageFor(const MessageView& message, std::string_view protocol) {
@@ -103,7 +103,7 @@ std::string LambdaEvent(const MessageView& message, const std::string& subscript
                   {"EventVersion", "1.0"},
                   {"EventSubscriptionArn", subscription_arn},
                   {"Sns", sns}};
-  return ojson{{"Records", ojson::array({record})}}.dump();
+  return ojson{{"Records", ojson::array({record})}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::string HttpNotification(const MessageView& message, const std::string& text,
@@ -119,7 +119,7 @@ std::string HttpNotification(const MessageView& message, const std::string& text
   out["SigningCertURL"] = sig.cert_url;
   out["UnsubscribeURL"] = sig.unsubscribe_url;
   if (!message.attributes.empty()) out["MessageAttributes"] = Attributes(message.attributes);
-  return out.dump();
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::string ConfirmationBody(std::string_view type, const std::string& message_id,
@@ -132,7 +132,7 @@ std::string ConfirmationBody(std::string_view type, const std::string& message_i
                {"Message", text},        {"SubscribeURL", subscribe_url},
                {"Timestamp", timestamp}, {"SignatureVersion", signature_version},
                {"Signature", signature}, {"SigningCertURL", cert_url}};
-  return out.dump();
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 }  // namespace offstage::sns

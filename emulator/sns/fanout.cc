@@ -218,7 +218,7 @@ Status SnsService::CommitMessages(const std::string& topic_name,
     attrs["deliveries"] = job.targets.size();
     if (row.subject) attrs["subject"] = *row.subject;
     if (row.sequence_number) attrs["sequence_number"] = *row.sequence_number;
-    span.attrs_json = attrs.dump();
+    span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     recorder_.Record(std::move(span));
   }
   // The messages are durable and marked as owing their fan-out: the answer need not wait for

@@ -95,7 +95,7 @@ Value FromJson(const json& j) {
   return v;
 }
 
-std::string Describe(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+std::string Describe(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(-1, ' ', false, common::kReplaceInvalidUtf8); }
 
 void ParseCidr(const json& spec, Condition& c) {
   if (!spec.is_string()) throw ParseError{"prefix match pattern must be a string"};

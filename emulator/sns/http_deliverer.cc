@@ -28,7 +28,7 @@ std::string HttpRequestSpec::ToJson() const {
               {"trace_id", trace_id}};
   if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
   if (sign) out["sign"] = true;
-  return out.dump();
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text) {

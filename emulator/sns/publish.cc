@@ -6,6 +6,7 @@
 #include <set>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/sns_service.h"
@@ -449,7 +450,7 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "replay of message " + message_id, clock_.NowNanos(),
       nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}
-          .dump()));
+          .dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
   return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
 }
 

@@ -23,7 +23,7 @@ using common::Fail;
 using common::InvalidParameter;
 using nlohmann::json;
 
-std::string AttributesToJson(const AttributeMap& attributes) { return json(attributes).dump(); }
+std::string AttributesToJson(const AttributeMap& attributes) { return json(attributes).dump(-1, ' ', false, common::kReplaceInvalidUtf8); }
 
 AttributeMap AttributesFromJson(const std::string& text) {
   auto parsed = common::ParseJson(text);
@@ -39,7 +39,7 @@ AttributeMap AttributesFromJson(const std::string& text) {
 std::string TagsToJson(const std::vector<Tag>& tags) {
   json out = json::array();
   for (const Tag& tag : tags) out.push_back({tag.key, tag.value});
-  return out.dump();
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 std::vector<Tag> TagsFromJson(const std::string& text) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/sns_service.h"
@@ -274,7 +275,7 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
          {"Principal", {{"AWS", principals.size() == 1 ? principals[0] : principals}}},
          {"Action", actions.size() == 1 ? actions[0] : actions},
          {"Resource", in.topic_arn}});
-    topic.attributes["Policy"] = policy.dump();
+    topic.attributes["Policy"] = policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     return true;
   });
 }
@@ -293,7 +294,7 @@ Status SnsService::RemovePermission(const RequestContext& ctx, const std::string
                                     [&](const json& s) { return SidOf(s) == label; }),
                      statements.end());
     if (statements.size() == before) return false;
-    policy_it->second = policy.dump();
+    policy_it->second = policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     return true;
   });
 }

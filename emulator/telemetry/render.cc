@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/telemetry/trace.h"
 
@@ -242,7 +243,7 @@ class Tracks {
 
 std::string TrackName(const TraceSpan& node) {
   if (node.span.kind == "invocation" && node.attrs.contains("attempt")) {
-    return node.span.name + " #" + node.attrs["attempt"].dump();
+    return node.span.name + " #" + node.attrs["attempt"].dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
   return node.span.kind == "invocation" ? node.span.name : node.span.kind + " " + node.span.name;
 }
@@ -334,7 +335,7 @@ std::string RenderChrome(const Trace& trace) {
                       {"tid", tid},
                       {"args", {{"sort_index", tid}}}});
   }
-  return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump();
+  return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 namespace {

@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 
+#include "emulator/common/json.h"
+
 namespace offstage::telemetry {
 namespace {
 
@@ -203,7 +205,7 @@ Trace TraceFromJson(const json& in) {
     row.start_ns = span.at("start_ns");
     if (!span.at("end_ns").is_null()) row.end_ns = span.at("end_ns");
     row.status = span.at("status");
-    row.attrs_json = span.at("attrs").dump();
+    row.attrs_json = span.at("attrs").dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     rows.push_back(std::move(row));
   }
   return BuildTrace(in.at("trace_id"), std::move(rows));

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/common/json.h"
 #include "emulator/telemetry/trace.h"
 
 namespace offstage::telemetry::trace_test {
@@ -39,7 +40,7 @@ inline storage::SpanRow Row(const std::string& id, const std::string& kind,
   row.start_ns = kBase + start_ns;
   if (end_ns) row.end_ns = kBase + *end_ns;
   row.status = status;
-  row.attrs_json = attrs.dump();
+  row.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return row;
 }
 

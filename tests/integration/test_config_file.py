@@ -28,6 +28,14 @@ class ConfigFileErrorsTest(unittest.TestCase):
         self.assertIn("offstage.json:3:18: not valid JSON", output)
         self.assertNotIn("json.exception", output)
 
+    def test_a_number_beyond_a_double_is_a_json_error_not_an_abort(self):
+        # nlohmann's out_of_range for 1e400 escaped the parse-error handler: the daemon
+        # aborted (exit 134, SIGABRT) with no word of the file.
+        code, output = self.serve('{"functions": [{"name": "w", "timeout": 1e400}]}')
+        self.assertGreater(code, 0, output)  # an exit, not a signal (negative: killed by one)
+        self.assertIn("offstage.json: not valid JSON: number overflow parsing '1e400'", output)
+        self.assertNotIn("terminate", output)
+
     def test_an_unknown_key_is_named_with_the_closest_known_key(self):
         for config, unknown, closest in (
                 ({"topic": [{"name": "a"}]}, "topic", "topics"),
