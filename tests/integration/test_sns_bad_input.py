@@ -7,6 +7,7 @@ import json
 import random
 import select
 import socket
+import time
 import unittest
 import urllib.parse
 import uuid
@@ -480,6 +481,43 @@ class SnsBadInputTest(harness.DaemonTestCase):
                     self.assertEqual(got_message, message)
         self.assertEqual(server_errors, [], "5xx answers")
         self.assertHealthy()
+
+    def test_bytes_that_are_not_utf8_never_end_the_daemon(self):
+        # Each of these made nlohmann's dump() throw type_error.316: on the fan-out thread it
+        # ended the daemon (the first two), on a request thread it was a 500.
+        name = "utf8-" + uuid.uuid4().hex[:8]
+        t = "arn:aws:sns:us-east-1:%s:%s" % (ACCOUNT, name)
+        self.call(("Action", "CreateTopic"), ("Name", name))
+        self.call(("Action", "Subscribe"), ("TopicArn", t), ("Protocol", "lambda"),
+                  ("Endpoint", "arn:aws:lambda:us-east-1:%s:function:f" % ACCOUNT))
+        status, _, _, body = self.send([
+            ("Action", "Subscribe"), ("TopicArn", t), ("Protocol", "sqs"),
+            ("Endpoint", b"arn:aws:sqs:us-east-1:" + ACCOUNT.encode() + b":q\xff")])
+        self.assertLess(status, 500, body)
+        for extra in ([], [("MessageAttributes.entry.1.Name", "a"),
+                           ("MessageAttributes.entry.1.Value.DataType", b"String.\xff"),
+                           ("MessageAttributes.entry.1.Value.StringValue", "x")]):
+            status, _, _, body = self.send([("Action", "Publish"), ("TopicArn", t),
+                                            ("Message", "m"), *extra])
+            self.assertLess(status, 500, body)
+        for request in ([("Action", "SetTopicAttributes"), ("TopicArn", t),
+                         ("AttributeName", "DisplayName"), ("AttributeValue", b"\xff")],
+                        [("Action", "TagResource"), ("ResourceArn", t),
+                         ("Tags.member.1.Key", b"k\xff"), ("Tags.member.1.Value", "v")],
+                        [("Action", "AddPermission"), ("TopicArn", t), ("Label", b"l\xff"),
+                         ("AWSAccountId.member.1", "123456789012"),
+                         ("ActionName.member.1", "Publish")]):
+            with self.subTest(request[0][1]):
+                status, _, _, body = self.send(request)
+                self.assertLess(status, 500, body)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        conn.request("GET", "/%FF")
+        self.assertLess(conn.getresponse().status, 500)
+        conn.close()
+        time.sleep(0.5)  # the fan-outs of both messages have run
+        self.assertHealthy()
+        status, _, _, body = self.send([("Action", "GetTopicAttributes"), ("TopicArn", t)])
+        self.assertEqual(status, 200, body)
 
     def test_garbage_bytes_in_every_field(self):
         rng = random.Random(20261127)
