@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -92,6 +93,13 @@ class Daemon:
     def get(self, path):
         with urllib.request.urlopen(self.endpoint + path, timeout=10) as response:
             return response.status, response.read().decode()
+
+    def get_status(self, path):
+        """get(), but an HTTP error status is returned rather than raised."""
+        try:
+            return self.get(path)
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
 
 
 def client_env(endpoint, region="us-east-1"):

@@ -15,7 +15,7 @@ import unittest
 import botocore.exceptions
 
 from harness import HANG_S, DaemonTestCase, boto3_client, temp_dir
-from lambda_fixtures import function_arn
+from lambda_fixtures import ROLE, function_arn, zip_fixture
 from recorder import ISO_MILLIS_Z, RecordFile, RecorderTestCase, create_recorder
 from test_lambda_boto3 import boto3_unvalidated
 
@@ -123,6 +123,33 @@ class AsyncInvokeTest(RecorderTestCase):
                          "recorder failing on purpose: " + request_id)
         # No second attempt, even after the 1 s retry delay has passed.
         self.assertEqual(record.count_after(1.5), 1)
+
+    def test_a_long_error_message_that_is_not_ascii_is_shortened_whole(self):
+        # The event span keeps at most 512 bytes of errorMessage. It was cut with
+        # substr(0, 509), inside a two-byte "é": dump() then threw type_error.316 on the queue
+        # worker and the daemon ended. The sync answer carries the message whole (it was a 500).
+        name = self.unique("utf")
+        self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                                 Handler="app.handler",
+                                 Code={"ZipFile": zip_fixture("python-raises")})
+        self.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+        out = self.lam.invoke(FunctionName=name, Payload=json.dumps({"n": "é" * 300}).encode())
+        self.assertEqual(out["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(out["Payload"].read())["errorMessage"],
+                         "bad value " + "é" * 300)
+        request_id = self.event_invoke(name, {"n": "é" * 300})
+        deadline = time.monotonic() + HANG_S
+        while True:
+            status, text = self.daemon.get_status("/_offstage/invocations/" + request_id)
+            event = json.loads(text) if status == 200 else {}
+            if event.get("status") == "failed":
+                break
+            self.assertLess(time.monotonic(), deadline, (status, text))
+            time.sleep(0.05)
+        message = event["attrs"]["last_error_message"]
+        self.assertLessEqual(len(message.encode()), 512)
+        self.assertTrue(message.startswith("bad value éé"), message)
+        self.assertTrue(message.endswith("é..."), message)
 
     def test_on_failure_destination_to_a_topic(self):
         topic = self.sns.create_topic(Name=self.unique("onfail"))["TopicArn"]
