@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,14 @@ std::string HttpDate() {
 }
 
 // "us-west-2", "eu-central-1", "us-gov-west-1": lowercase words and a number, by dashes.
+// botocore's validate_region_name: ^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$
+bool IsRegionName(std::string_view text) {
+  if (text.empty() || text.size() > 63 || text.front() == '-' || text.back() == '-') return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
 bool IsRegion(std::string_view text) {
   if (text.empty() || text.size() > 32 || !std::isdigit(static_cast<unsigned char>(text.back()))) {
     return false;
@@ -175,6 +184,18 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
 }
 
 std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool lambda) const {
+  // The region names every ARN the request creates: one no SDK would send (botocore's own
+  // rule: letters, digits and inner hyphens, at most 63; say, bytes that are not UTF-8) is
+  // refused as AWS refuses a scope it does not serve, signature checks or not.
+  if (auto scope = ParseCredentialScope(req.Header("authorization"));
+      scope && !IsRegionName(scope->region)) {
+    std::string shown = scope->region.substr(0, 64);
+    if (!common::IsValidUtf8(shown)) shown = "(not UTF-8)";
+    return common::ApiError{
+        lambda ? common::ErrorCode::kLambdaInvalidSignature
+               : common::ErrorCode::kSignatureDoesNotMatch,
+        "Credential should be scoped to a valid region, not '" + shown + "'. "};
+  }
   if (!options_.verifier) return std::nullopt;
   SignedRequest signed_request;
   signed_request.method = req.method;

@@ -519,6 +519,28 @@ class SnsBadInputTest(harness.DaemonTestCase):
         status, _, _, body = self.send([("Action", "GetTopicAttributes"), ("TopicArn", t)])
         self.assertEqual(status, 200, body)
 
+    def test_a_credential_scope_region_no_sdk_would_send_is_refused(self):
+        # The region of the Authorization header's scope names every ARN: '\xff' made the
+        # publish span's dump() throw after the message was committed as owing its fan-out,
+        # and every restart then aborted. AWS answers a scope it does not serve like this.
+        for region, shown in (("\xff", "(not UTF-8)"), ("us east", "us east")):
+            with self.subTest(region=region):
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                conn.request("POST", "/", body=urllib.parse.urlencode(
+                    [("Action", "CreateTopic"), ("Name", "scoped")]).encode(), headers={
+                        "Content-Type": FORM,
+                        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261206/" +
+                                         region + "/sns/aws4_request, SignedHeaders=host, "
+                                         "Signature=" + "0" * 64})
+                response = conn.getresponse()
+                body = response.read().decode()
+                conn.close()
+                self.assertEqual(response.status, 403, body)
+                self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
+                self.assertIn("Credential should be scoped to a valid region, not '%s'." % shown,
+                              body)
+        self.assertHealthy()
+
     def test_garbage_bytes_in_every_field(self):
         rng = random.Random(20261127)
         actions = {
