@@ -1,5 +1,7 @@
 #include "emulator/telemetry/recorder.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace offstage::telemetry {
@@ -35,7 +37,16 @@ std::string TraceRootOf(const std::string& header) {
   if (root == std::string::npos) return "";
   const size_t start = root + 5;
   const size_t end = header.find(';', start);
-  return header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string id =
+      header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  // X-Ray's ids are "1-<8 hex>-<24 hex>"; anything of letters, digits and hyphens up to 64
+  // names a trace too. Other text (bytes that are not UTF-8, spaces, quotes) is not an id:
+  // the request starts a trace of its own.
+  const bool id_shaped =
+      !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+      });
+  return id_shaped ? id : "";
 }
 
 }  // namespace offstage::telemetry

@@ -31,7 +31,8 @@ Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t 
 
 // A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>".
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex24);
-// The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none.
+// The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none or not an id
+// (letters, digits and hyphens, at most 64).
 std::string TraceRootOf(const std::string& header);
 
 }  // namespace offstage::telemetry

@@ -1,0 +1,27 @@
+// Unit tests of recorder.h's trace ids: which X-Amzn-Trace-Id roots name a trace.
+#include "emulator/telemetry/recorder.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace offstage::telemetry {
+namespace {
+
+TEST_CASE("TraceRootOf takes an X-Ray root, and refuses text that is not an id") {
+  CHECK(TraceRootOf("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1") ==
+        "1-5759e988-bd862e3fe1be46a994272793");
+  CHECK(TraceRootOf("Sampled=1;Root=my-own-trace") == "my-own-trace");
+  CHECK(TraceRootOf("Parent=53995c3f42cd8ad8") == "");
+  CHECK(TraceRootOf("Root=") == "");
+  // Bytes that are not UTF-8 were taken as the trace id: stored, then every document naming
+  // the trace (spans, the trace list) was written from them.
+  CHECK(TraceRootOf("Root=\xff\xfe;Sampled=1") == "");
+  CHECK(TraceRootOf("Root=a b") == "");
+  CHECK(TraceRootOf("Root=" + std::string(65, 'a')) == "");
+  CHECK(NewTraceId(1'700'000'000'000'000'000, "0123456789abcdef01234567") ==
+        "1-6553f100-0123456789abcdef01234567");
+}
+
+}  // namespace
+}  // namespace offstage::telemetry
