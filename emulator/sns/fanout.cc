@@ -109,12 +109,13 @@ void SnsService::PlanFanout(const RequestContext& ctx, const MessageView& messag
     row.created_ns = row.updated_ns = now;
     const std::string text = MessageFor(message, target.protocol);
     if (target.filter) {
+      std::string refusal;
       const bool match = target.filter->scope() == FilterScope::kMessageBody
-                             ? target.filter->MatchesBody(text)
+                             ? target.filter->MatchesBody(text, &refusal)
                              : target.filter->Matches(message.attributes);
       if (!match) {
         row.status = storage::DeliveryStatus::kFiltered;
-        row.reason = "the subscription's filter policy does not match";
+        row.reason = refusal.empty() ? "the subscription's filter policy does not match" : refusal;
         fanout.rows.push_back(std::move(row));
         continue;
       }

@@ -21,6 +21,10 @@ using json = nlohmann::ordered_json;
 constexpr size_t kMaxKeys = 5;
 constexpr int64_t kMaxCombinations = 150;
 constexpr size_t kMaxPolicyBytes = 256 * 1024;
+// A MessageBody match walks the combinations of the body's arrays of objects (one object of
+// each, on the policy's keys' paths); a 256 KB body could otherwise make billions (two sibling
+// arrays of 5,000 objects: 25 million records) and exhaust the daemon's memory.
+constexpr size_t kMaxBodyRecords = 10'000;
 
 struct ParseError {
   std::string detail;
@@ -392,21 +396,43 @@ std::string Escaped(const std::string& text) {
 // objects, so conditions under one array must hold for the same element.
 using Record = std::map<std::string, std::vector<Value>>;
 
+// What Flatten keeps: the policy's keys (the only paths a match reads), and how many records
+// (combinations of the body's arrays of objects) it may build.
+struct FlattenScope {
+  const std::vector<std::string>& keys;
+  bool overflow = false;
+
+  // A path at or above one of the policy's keys: only there can anything matter.
+  bool Relevant(const std::string& path) const {
+    return std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
+      return key == path || (key.size() > path.size() && key.starts_with(path) &&
+                             key[path.size()] == '.');
+    });
+  }
+  bool IsKey(const std::string& path) const {
+    return std::find(keys.begin(), keys.end(), path) != keys.end();
+  }
+};
+
 std::vector<Record> Flatten(const json& value, const std::string& path,
-                            std::vector<Record> records) {
+                            std::vector<Record> records, FlattenScope& scope) {
+  if (scope.overflow) return records;
   if (value.is_object()) {
     for (const auto& [key, child] : value.items()) {
-      records = Flatten(child, path.empty() ? key : path + "." + key, std::move(records));
+      const std::string child_path = path.empty() ? key : path + "." + key;
+      if (!scope.Relevant(child_path)) continue;
+      records = Flatten(child, child_path, std::move(records), scope);
     }
     return records;
   }
+  const bool is_key = scope.IsKey(path);
   if (value.is_array()) {
     std::vector<Value> leaves;
     std::vector<const json*> nested;
     for (const auto& element : value) {
       if (element.is_object() || element.is_array()) {
         nested.push_back(&element);
-      } else {
+      } else if (is_key) {
         leaves.push_back(FromJson(element));
       }
     }
@@ -419,14 +445,20 @@ std::vector<Record> Flatten(const json& value, const std::string& path,
     if (!nested.empty()) {
       std::vector<Record> out;
       for (const json* element : nested) {
-        auto expanded = Flatten(*element, path, records);
+        auto expanded = Flatten(*element, path, records, scope);
+        if (scope.overflow || out.size() + expanded.size() > kMaxBodyRecords) {
+          scope.overflow = true;
+          return records;
+        }
         out.insert(out.end(), expanded.begin(), expanded.end());
       }
       records = std::move(out);
     }
     return records;
   }
-  for (auto& record : records) record[path].push_back(FromJson(value));
+  if (is_key) {
+    for (auto& record : records) record[path].push_back(FromJson(value));
+  }
   return records;
 }
 
@@ -434,6 +466,7 @@ std::vector<Record> Flatten(const json& value, const std::string& path,
 
 struct FilterPolicy::Node {
   std::vector<Branch> branches;
+  std::vector<std::string> keys;  // every key the branches name (dotted paths)
 };
 
 common::Result<FilterPolicy> FilterPolicy::Parse(std::string_view policy_json, FilterScope scope) {
@@ -460,6 +493,13 @@ common::Result<FilterPolicy> FilterPolicy::Parse(std::string_view policy_json, F
     if (Combinations(parsed, 1) > kMaxCombinations) return fail("Filter policy is too complex");
     auto node = std::make_shared<Node>();
     node->branches = Expand(parsed, "", {Branch{}});
+    for (const Branch& branch : node->branches) {
+      for (const auto& [key, conditions] : branch) {
+        if (std::find(node->keys.begin(), node->keys.end(), key) == node->keys.end()) {
+          node->keys.push_back(key);
+        }
+      }
+    }
     FilterPolicy policy;
     policy.scope_ = scope;
     policy.root_ = std::move(node);
@@ -516,11 +556,20 @@ bool FilterPolicy::Matches(const MessageAttributes& attributes) const {
   return false;
 }
 
-bool FilterPolicy::MatchesBody(std::string_view body) const {
+bool FilterPolicy::MatchesBody(std::string_view body, std::string* refusal) const {
   if (!root_) return false;
   auto parsed = common::ParseJson<json>(body);
   if (!parsed.is_object() || parsed.empty()) return false;
-  const std::vector<Record> records = Flatten(parsed, "", {Record{}});
+  FlattenScope scope{root_->keys};
+  const std::vector<Record> records = Flatten(parsed, "", {Record{}}, scope);
+  if (scope.overflow) {
+    if (refusal) {
+      *refusal = "the message body's arrays of objects under the filter policy's keys make more "
+                 "than " + std::to_string(kMaxBodyRecords) +
+                 " combinations to match; offstage treats it as not matching";
+    }
+    return false;
+  }
   static const std::vector<Value> kNone;
   for (const Branch& branch : root_->branches) {
     for (const Record& record : records) {

@@ -31,8 +31,10 @@ class FilterPolicy {
   // MessageAttributes scope: String, String.Array and Number attributes take part; Binary ones
   // are ignored (as if absent).
   bool Matches(const MessageAttributes& attributes) const;
-  // MessageBody scope: the body must be a JSON object, else nothing matches.
-  bool MatchesBody(std::string_view body) const;
+  // MessageBody scope: the body must be a JSON object, else nothing matches. Each array of
+  // objects on a policy key's path is a choice (a match needs one object of each); over
+  // kMaxBodyRecords combinations the body is not matched, and `refusal` says why.
+  bool MatchesBody(std::string_view body, std::string* refusal = nullptr) const;
 
   FilterScope scope() const { return scope_; }
 
