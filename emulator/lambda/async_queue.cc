@@ -6,6 +6,7 @@
 
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::lambda {
 namespace {
@@ -28,7 +29,7 @@ void AsyncQueue::RecordEvent(const AsyncEvent& event, const Attempt* last, int m
   // invocation spans beneath it.
   telemetry::Span span;
   span.id = event.request_id;
-  span.kind = "event";
+  span.kind = telemetry::SpanKindName(telemetry::SpanKind::kEvent);
   span.trace_id = event.trace_id;
   if (!event.parent_span.empty()) span.parent_id = event.parent_span;
   const size_t colon = event.function_arn.rfind(':');

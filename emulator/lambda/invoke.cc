@@ -12,6 +12,7 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/async_store.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::lambda {
 namespace {
@@ -27,20 +28,21 @@ std::string ErrorBody(const std::string& type, const std::string& message) {
   return json{{"errorMessage", message}, {"errorType", type}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
-const char* OutcomeStatus(runtime::OutcomeKind kind) {
+telemetry::SpanStatus OutcomeStatus(runtime::OutcomeKind kind) {
+  using telemetry::SpanStatus;
   switch (kind) {
     case runtime::OutcomeKind::kSuccess:
-      return "success";
+      return SpanStatus::kSuccess;
     case runtime::OutcomeKind::kFunctionError:
-      return "error";
+      return SpanStatus::kError;
     case runtime::OutcomeKind::kTimeout:
-      return "timeout";
+      return SpanStatus::kTimeout;
     case runtime::OutcomeKind::kExited:
-      return "crash";
+      return SpanStatus::kCrash;
     case runtime::OutcomeKind::kPlatformError:
-      return "aborted";
+      return SpanStatus::kAborted;
   }
-  return "error";
+  return SpanStatus::kError;
 }
 
 }  // namespace
@@ -192,12 +194,12 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   const int64_t invoked_ns = clock_.NowNanos();
   telemetry::Span record;
   record.id = span.id;
-  record.kind = "invocation";
+  record.kind = telemetry::SpanKindName(telemetry::SpanKind::kInvocation);
   record.trace_id = span.trace_id;
   if (!span.parent.empty()) record.parent_id = span.parent;
   record.name = function.name;
   record.start_ns = invoked_ns;
-  record.status = "running";
+  record.status = telemetry::SpanStatusName(telemetry::SpanStatus::kRunning);
   json attrs = {{"request_id", request_id}, {"function_arn", function.arn}};
   if (span.attempt > 0) {
     attrs["attempt"] = span.attempt;
@@ -215,7 +217,9 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     run.not_started = env.error().reason;
     run.start_error = env.error().message;
     record.end_ns = clock_.NowNanos();
-    record.status = run.not_started == runtime::AcquireError::kStartFailed ? "error" : "throttled";
+    record.status = telemetry::SpanStatusName(run.not_started == runtime::AcquireError::kStartFailed
+                                                  ? telemetry::SpanStatus::kError
+                                                  : telemetry::SpanStatus::kThrottled);
     attrs["error"] = run.start_error;
     record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     recorder_.Record(record);
@@ -245,7 +249,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   // The span is the handler's run: from the event handed to the runtime to its answer.
   record.start_ns = o.handed_over_ns != 0 ? o.handed_over_ns : invoked_ns;
   record.end_ns = o.finished_ns != 0 ? o.finished_ns : clock_.NowNanos();
-  record.status = OutcomeStatus(o.kind);
+  record.status = telemetry::SpanStatusName(OutcomeStatus(o.kind));
   attrs["invoked_ns"] = invoked_ns;
   attrs["cold"] = o.cold_start;
   if (o.init_duration_ns > 0) attrs["init_ns"] = o.init_duration_ns;

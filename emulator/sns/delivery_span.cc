@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::sns {
 
@@ -10,7 +11,7 @@ telemetry::Span DeliverySpan(const storage::DeliveryRow& row, const std::string&
                              int64_t start_ns, std::optional<int64_t> end_ns) {
   telemetry::Span span;
   span.id = row.id;
-  span.kind = "delivery";
+  span.kind = telemetry::SpanKindName(telemetry::SpanKind::kDelivery);
   span.trace_id = trace_id;
   span.parent_id = row.message_id;
   const bool arn = row.endpoint.starts_with("arn:");

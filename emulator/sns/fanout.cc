@@ -12,6 +12,7 @@
 #include "emulator/sns/delivery_span.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/async_store.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::sns {
 namespace {
@@ -206,13 +207,13 @@ Status SnsService::CommitMessages(const std::string& topic_name,
   for (const auto& row : rows) {
     telemetry::Span span;
     span.id = row.message_id;
-    span.kind = "publish";
+    span.kind = telemetry::SpanKindName(telemetry::SpanKind::kPublish);
     span.trace_id = job.ctx.trace_id;
     if (!job.ctx.parent_span.empty()) span.parent_id = job.ctx.parent_span;
     span.name = topic_name;
     span.start_ns = row.received_ns;
     span.end_ns = *committed;
-    span.status = "committed";
+    span.status = telemetry::SpanStatusName(telemetry::SpanStatus::kCommitted);
     nlohmann::json attrs = {{"message_id", row.message_id}, {"topic_arn", row.topic_arn}};
     // How many delivery spans its fan-out will record: until they are in, the trace is not
     // quiescent (the fan-out follows the answer).

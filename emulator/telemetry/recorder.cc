@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "emulator/telemetry/span_schema.h"
+
 namespace offstage::telemetry {
 
 void Recorder::Record(Span span) {
@@ -15,12 +17,12 @@ Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t 
                 std::string attrs_json) {
   Span span;
   span.id = std::move(id);
-  span.kind = "replay";
+  span.kind = SpanKindName(SpanKind::kReplay);
   span.trace_id = std::move(trace_id);
   span.name = std::move(name);
   span.start_ns = now_ns;
   span.end_ns = now_ns;
-  span.status = "sent";
+  span.status = SpanStatusName(SpanStatus::kSent);
   span.attrs_json = std::move(attrs_json);
   return span;
 }

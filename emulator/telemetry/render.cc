@@ -26,20 +26,20 @@ std::string Marker(const TraceSpan& node) {
   const auto& s = node.span;
   const auto& a = node.attrs;
   std::string out;
-  if (s.kind == "invocation") {
+  if (node.kind == SpanKind::kInvocation) {
     if (a.contains("attempt")) out += "#" + std::to_string(a["attempt"].get<int>()) + " ";
     if (a.contains("cold")) out += a["cold"].get<bool>() ? "cold" : "warm";
-    if (s.status != "success" && s.status != "running") {
+    if (node.status != SpanStatus::kSuccess && node.status != SpanStatus::kRunning) {
       std::string status = s.status;
       for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       out += (out.empty() ? "" : " ") + status;
     }
-    if (s.status == "running") out += (out.empty() ? "" : " ") + std::string("running");
+    if (node.status == SpanStatus::kRunning) out += (out.empty() ? "" : " ") + std::string("running");
     if (a.contains("pending_work")) out += " PENDING-WORK";
     if (a.contains("cpu_starved")) out += " CPU-WAIT";
-  } else if (s.kind == "event") {
+  } else if (node.kind == SpanKind::kEvent) {
     out = "async " + s.status;
-  } else if (s.kind == "publish") {
+  } else if (node.kind == SpanKind::kPublish) {
     out = "publish";
   } else {
     out = s.status;
@@ -72,26 +72,42 @@ std::string ErrorText(const TraceSpan& node) {
 }
 
 bool Failed(const TraceSpan& node) {
-  const std::string& status = node.span.status;
-  return status == "error" || status == "timeout" || status == "crash" || status == "failed" ||
-         status == "expired" || status == "not_emulated" ||
-         (status == "throttled" && node.span.kind == "invocation");
+  switch (node.status) {
+    case SpanStatus::kError:
+    case SpanStatus::kTimeout:
+    case SpanStatus::kCrash:
+    case SpanStatus::kAborted:
+    case SpanStatus::kFailed:
+    case SpanStatus::kExpired:
+    case SpanStatus::kNotEmulated:
+      return true;
+    case SpanStatus::kThrottled:
+      return node.kind == SpanKind::kInvocation;
+    default:
+      return false;
+  }
 }
 
-char BarChar(const std::string& kind) {
-  if (kind == "invocation") return '#';
-  if (kind == "event") return '.';
-  if (kind == "publish") return '=';
-  return '-';
+char BarChar(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kInvocation:
+      return '#';
+    case SpanKind::kEvent:
+      return '.';
+    case SpanKind::kPublish:
+      return '=';
+    default:
+      return '-';
+  }
 }
 
 const char* Color(const TraceSpan& node) {
-  const std::string& status = node.span.status;
   if (Failed(node)) return "\x1b[31m";
-  if (node.attrs.contains("pending_work") || status == "throttled" || status == "retrying") {
+  if (node.attrs.contains("pending_work") || node.status == SpanStatus::kThrottled ||
+      node.status == SpanStatus::kRetrying) {
     return "\x1b[33m";
   }
-  if (node.span.kind == "invocation") return "\x1b[32m";
+  if (node.kind == SpanKind::kInvocation) return "\x1b[32m";
   return "\x1b[36m";
 }
 
@@ -161,7 +177,7 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
     for (int c = column(node.begin_ns); c < init_from; ++c) bar[static_cast<size_t>(c)] = '~';
     for (int c = init_from; c < from; ++c) bar[static_cast<size_t>(c)] = 'i';
     for (int c = std::min(from, bar_width - 1); c < to; ++c)
-      bar[static_cast<size_t>(c)] = BarChar(s.kind);
+      bar[static_cast<size_t>(c)] = BarChar(node.kind);
     if (!s.end_ns) bar[static_cast<size_t>(bar_width - 1)] = '>';
     std::string duration = s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running";
     duration =
@@ -242,10 +258,11 @@ class Tracks {
 };
 
 std::string TrackName(const TraceSpan& node) {
-  if (node.span.kind == "invocation" && node.attrs.contains("attempt")) {
+  if (node.kind == SpanKind::kInvocation && node.attrs.contains("attempt")) {
     return node.span.name + " #" + node.attrs["attempt"].dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
-  return node.span.kind == "invocation" ? node.span.name : node.span.kind + " " + node.span.name;
+  return node.kind == SpanKind::kInvocation ? node.span.name
+                                            : node.span.kind + " " + node.span.name;
 }
 
 }  // namespace
@@ -366,11 +383,16 @@ std::string Escape(const std::string& text) {
 std::string Fill(const TraceSpan& node) {
   if (Failed(node)) return "#c94a4a";
   if (node.attrs.contains("pending_work")) return "#d9a21b";
-  const std::string& kind = node.span.kind;
-  return kind == "invocation" ? "#3a9d5d"
-         : kind == "event"    ? "#c9d6e8"
-         : kind == "publish"  ? "#5b7fc7"
-                              : "#9aa7b8";
+  switch (node.kind) {
+    case SpanKind::kInvocation:
+      return "#3a9d5d";
+    case SpanKind::kEvent:
+      return "#c9d6e8";
+    case SpanKind::kPublish:
+      return "#5b7fc7";
+    default:
+      return "#9aa7b8";
+  }
 }
 
 const char* const kInitFill = "#8e6bbf";

@@ -18,9 +18,9 @@ std::optional<int64_t> Int64(const json& attrs, const char* key) {
   return it->get<int64_t>();
 }
 
-int64_t BeginOf(const storage::SpanRow& span, const json& attrs) {
+int64_t BeginOf(const storage::SpanRow& span, SpanKind kind, const json& attrs) {
   int64_t begin = span.start_ns;
-  if (span.kind != "invocation") return begin;
+  if (kind != SpanKind::kInvocation) return begin;
   if (auto init = Int64(attrs, "init_ns"); init && *init > 0)
     begin = std::min(begin, span.start_ns - *init);
   for (const char* key : {"invoked_ns", "received_ns"}) {
@@ -32,17 +32,17 @@ int64_t BeginOf(const storage::SpanRow& span, const json& attrs) {
 // Work the trace knows is owed but has not seen recorded yet: a publish whose fan-out has not
 // written its deliveries, a Lambda delivery whose queued event is not in yet.
 bool AwaitsChildren(const TraceSpan& node, const std::vector<TraceSpan>& spans) {
-  const auto& s = node.span;
-  if (s.kind == "publish") {
+  if (node.kind == SpanKind::kPublish) {
     auto owed = Int64(node.attrs, "deliveries");
     if (!owed) return false;
     int64_t seen = 0;
-    for (size_t child : node.children) seen += spans[child].span.kind == "delivery";
+    for (size_t child : node.children) seen += spans[child].kind == SpanKind::kDelivery;
     return seen < *owed;
   }
-  if (s.kind == "delivery" && s.status == "invoked" && node.attrs.contains("request_id")) {
+  if (node.kind == SpanKind::kDelivery && node.status == SpanStatus::kInvoked &&
+      node.attrs.contains("request_id")) {
     for (size_t child : node.children) {
-      if (spans[child].span.kind == "event") return false;
+      if (spans[child].kind == SpanKind::kEvent) return false;
     }
     return true;
   }
@@ -75,10 +75,12 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
   std::function<void(size_t, int)> visit = [&](size_t i, int depth) {
     TraceSpan node;
     node.span = rows[i];
+    node.kind = ParseSpanKind(node.span.kind);
+    node.status = ParseSpanStatus(node.span.status);
     node.attrs = json::parse(rows[i].attrs_json, nullptr, false);
     if (!node.attrs.is_object()) node.attrs = json::object();
     node.depth = depth;
-    node.begin_ns = BeginOf(node.span, node.attrs);
+    node.begin_ns = BeginOf(node.span, node.kind, node.attrs);
     order_of[i] = trace.spans.size();
     trace.spans.push_back(std::move(node));
     for (size_t child : children[i]) visit(child, depth + 1);
@@ -103,7 +105,7 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
   trace.root_kind = root.span.kind;
   // An asynchronous invocation from outside (InvocationType=Event) is the root of its trace: its
   // caller had the 202 once the event was accepted (start_ns); the event's run is its work.
-  const bool accepted_event = root.span.kind == "event";
+  const bool accepted_event = root.kind == SpanKind::kEvent;
   const int64_t root_end =
       accepted_event ? root.span.start_ns : root.span.end_ns.value_or(trace.end_ns);
   trace.root_duration_ns = root_end - root.begin_ns;

@@ -12,12 +12,15 @@
 #include <vector>
 
 #include "emulator/storage/span_store.h"
+#include "emulator/telemetry/span_schema.h"
 #include "emulator/telemetry/verdict.h"
 
 namespace offstage::telemetry {
 
 struct TraceSpan {
   storage::SpanRow span;
+  SpanKind kind = SpanKind::kUnknown;      // span.kind, parsed
+  SpanStatus status = SpanStatus::kUnknown;  // span.status, parsed
   nlohmann::json attrs;  // parsed span.attrs_json
   int depth = 0;
   std::vector<size_t> children;  // indices into Trace::spans

@@ -41,12 +41,13 @@ std::string Upper(std::string text) {
 // The root's own outcome: "" when it succeeded.
 std::string RootProblem(const TraceSpan& root) {
   const auto& s = root.span;
-  if (s.kind == "invocation") {
-    if (s.status == "success" || s.status == "running") return "";
+  if (root.kind == SpanKind::kInvocation) {
+    if (root.status == SpanStatus::kSuccess || root.status == SpanStatus::kRunning) return "";
     const std::string error = ErrorOf(root.attrs, "error_type", "error_message");
     return Upper(s.status) + (error.empty() ? "" : " (" + error + ")");
   }
-  if (s.kind == "delivery" && (s.status == "failed" || s.status == "not_emulated")) {
+  if (root.kind == SpanKind::kDelivery &&
+      (root.status == SpanStatus::kFailed || root.status == SpanStatus::kNotEmulated)) {
     return Upper(s.status) + " (" + Str(root.attrs, "reason") + ")";
   }
   return "";
@@ -59,9 +60,9 @@ class Judge {
   // The work below span i. An event's attempts are summed up by the event itself; what they
   // caused in turn is work of its own.
   void Walk(size_t i) {
-    const bool event = At(i).span.kind == "event";
+    const bool event = At(i).kind == SpanKind::kEvent;
     for (size_t child : At(i).children) {
-      if (event && At(child).span.kind == "invocation") {
+      if (event && At(child).kind == SpanKind::kInvocation) {
         Walk(child);
       } else {
         Visit(child);
@@ -74,25 +75,25 @@ class Judge {
   void Visit(size_t i) {
     const TraceSpan& node = At(i);
     const auto& s = node.span;
-    if (s.kind == "event") {
+    if (node.kind == SpanKind::kEvent) {
       Event(i);
       Walk(i);
       return;
     }
-    if (s.kind == "invocation") {
+    if (node.kind == SpanKind::kInvocation) {
       WorkItem item{i, s.name, WorkOutcome::kPending, true, ""};
-      if (s.status == "success") {
+      if (node.status == SpanStatus::kSuccess) {
         item.outcome = WorkOutcome::kSucceeded;
-      } else if (s.status != "running") {
+      } else if (node.status != SpanStatus::kRunning) {
         item.outcome = WorkOutcome::kFailed;
-        item.ran = s.status != "throttled";
+        item.ran = node.status != SpanStatus::kThrottled;
         const std::string error = ErrorOf(node.attrs, "error_type", "error_message");
         item.detail = Upper(s.status) + (error.empty() ? "" : ", " + error);
       }
       items.push_back(std::move(item));
-    } else if (s.kind == "delivery") {
+    } else if (node.kind == SpanKind::kDelivery) {
       Delivery(i);
-    } else if (s.kind == "publish") {
+    } else if (node.kind == SpanKind::kPublish) {
       Publish(i);
     }
     Walk(i);
@@ -107,17 +108,17 @@ class Judge {
     WorkItem item{i, s.name, WorkOutcome::kPending, false, ""};
     const int attempts = Int(node.attrs, "attempts", 0);
     for (size_t child : node.children) {
-      const auto& c = At(child).span;
-      if (c.kind == "invocation" && c.status != "throttled") item.ran = true;
+      const TraceSpan& c = At(child);
+      if (c.kind == SpanKind::kInvocation && c.status != SpanStatus::kThrottled) item.ran = true;
     }
     item.ran = item.ran || attempts > 0;
-    if (s.status == "succeeded") {
+    if (node.status == SpanStatus::kSucceeded) {
       item.outcome = WorkOutcome::kSucceeded;
       item.ran = true;  // an event succeeds only by running
-    } else if (s.status == "failed" || s.status == "expired") {
+    } else if (node.status == SpanStatus::kFailed || node.status == SpanStatus::kExpired) {
       item.outcome = WorkOutcome::kFailed;
       const int allowed = Int(node.attrs, "max_attempts", 0);
-      std::string detail = s.status == "expired" ? "expired, " : "";
+      std::string detail = node.status == SpanStatus::kExpired ? "expired, " : "";
       detail += std::to_string(attempts) +
                 (allowed > 0 ? " of " + std::to_string(allowed) + " attempts"
                              : std::string(attempts == 1 ? " attempt" : " attempts"));
@@ -125,7 +126,8 @@ class Judge {
       if (error.empty()) {
         // The last attempt's own account.
         for (size_t child : node.children) {
-          if (At(child).span.kind == "invocation" && At(child).span.status != "success") {
+          if (At(child).kind == SpanKind::kInvocation &&
+              At(child).status != SpanStatus::kSuccess) {
             error = ErrorOf(At(child).attrs, "error_type", "error_message");
           }
         }
@@ -143,16 +145,18 @@ class Judge {
     const TraceSpan& node = At(i);
     const auto& s = node.span;
     const std::string protocol = Str(node.attrs, "protocol");
-    if (s.status == "filtered" || s.status == "invoked") return;  // the event is the work
+    if (node.status == SpanStatus::kFiltered || node.status == SpanStatus::kInvoked) {
+      return;  // the event is the work
+    }
     WorkItem item{i, s.name, WorkOutcome::kPending, false, ""};
-    if (s.status == "delivered") {
+    if (node.status == SpanStatus::kDelivered) {
       item.outcome = WorkOutcome::kSucceeded;
       item.ran = true;
-    } else if (s.status == "failed") {
+    } else if (node.status == SpanStatus::kFailed) {
       item.outcome = WorkOutcome::kFailed;
       item.ran = protocol == "http" || protocol == "https";
       item.detail = Str(node.attrs, "reason");
-    } else if (s.status == "not_emulated") {
+    } else if (node.status == SpanStatus::kNotEmulated) {
       item.outcome = WorkOutcome::kFailed;
       item.detail = "not delivered: " + protocol + " delivery is not emulated by offstage";
     }
@@ -165,9 +169,9 @@ class Judge {
     int filtered = 0;
     int deliveries = 0;
     for (size_t child : node.children) {
-      if (At(child).span.kind != "delivery") continue;
+      if (At(child).kind != SpanKind::kDelivery) continue;
       ++deliveries;
-      if (At(child).span.status == "filtered") ++filtered;
+      if (At(child).status == SpanStatus::kFiltered) ++filtered;
     }
     if (deliveries > filtered) return;
     WorkItem item{i, "topic " + node.span.name, WorkOutcome::kFailed, false, ""};
@@ -195,12 +199,12 @@ Assessment Assess(const Trace& trace) {
   }
   const TraceSpan& root = trace.spans.front();
   const std::string& name = trace.root_name;
-  out.replay = root.span.kind == "replay";
+  out.replay = root.kind == SpanKind::kReplay;
   out.root_problem = RootProblem(root);
   out.root_succeeded = out.root_problem.empty();
 
   Judge judge(trace);
-  if (root.span.kind == "event") {
+  if (root.kind == SpanKind::kEvent) {
     // An Event invoke's caller had its 202 at acceptance: the event itself is the work.
     judge.Visit(0);
   } else {
@@ -235,7 +239,7 @@ Assessment Assess(const Trace& trace) {
   if (!out.replay && !out.root_succeeded) {
     out.refusals.push_back(name + " itself failed: " + out.root_problem);
   }
-  const bool accepted_event = root.span.kind == "event";
+  const bool accepted_event = root.kind == SpanKind::kEvent;
   if (trace.descendants == 0 && !accepted_event) {
     out.refusals.push_back(name + " started no other work");
     out.timing_refusals.push_back(name + " started no other work");
