@@ -50,7 +50,8 @@ std::map<std::string, std::string> GetStringMap(const json& j, const char* key,
   if (!it->is_object()) throw ConfigError{where + "." + key + " must be an object"};
   for (auto& [k, v] : it->items()) {
     // Attribute values such as FilterPolicy may be written as JSON objects for readability.
-    out[k] = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    out[k] =
+        v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
   return out;
 }

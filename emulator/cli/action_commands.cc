@@ -323,10 +323,14 @@ int ActionCommands::ReplayFile() {
           body["message_deduplication_id"] = event["MessageDeduplicationId"];
         }
       } else {
-        body["message"] = event.is_string() ? event.get<std::string>() : event.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+        body["message"] = event.is_string()
+                              ? event.get<std::string>()
+                              : event.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
       }
     } else {
-      body = {{"function", function_}, {"payload", event.dump(-1, ' ', false, common::kReplaceInvalidUtf8)}, {"async", async_}};
+      body = {{"function", function_},
+              {"payload", event.dump(-1, ' ', false, common::kReplaceInvalidUtf8)},
+              {"async", async_}};
     }
     if (rate > 0) {
       const auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / rate);
@@ -334,13 +338,14 @@ int ActionCommands::ReplayFile() {
     }
     if (dry_run_) {
       ++would_send;
-      std::cout << "would send line " << index << ": " << body.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+      std::cout << "would send line " << index << ": "
+                << body.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
       continue;
     }
     const auto before = std::chrono::steady_clock::now();
     json out;
-    auto result =
-        client.Post(topic_.empty() ? "/_offstage/invoke" : "/_offstage/publish", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+    auto result = client.Post(topic_.empty() ? "/_offstage/invoke" : "/_offstage/publish",
+                              body.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
     latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before)
             .count());
@@ -443,7 +448,8 @@ int ActionCommands::GenerateSns(bool http) {
       "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + subscription};
   const std::string body = http ? sns::HttpNotification(message, message_, sig)
                                 : sns::LambdaEvent(message, subscription, message_, sig);
-  std::cout << nlohmann::ordered_json::parse(body).dump(2, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+  std::cout << nlohmann::ordered_json::parse(body).dump(2, ' ', false, common::kReplaceInvalidUtf8)
+            << "\n";
   return 0;
 }
 
@@ -462,7 +468,9 @@ int ActionCommands::GenerateDestination() {
       "e4b46cbf-b738-xmpl-8880-a18cdf61200e", function_arn_, condition,
       condition == lambda::Condition::kSuccess ? 1 : 3, payload_.empty() ? "{}" : payload_,
       response, "2019-11-24T23:08:25.651Z");
-  std::cout << nlohmann::ordered_json::parse(record).dump(2, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+  std::cout << nlohmann::ordered_json::parse(record).dump(2, ' ', false,
+                                                          common::kReplaceInvalidUtf8)
+            << "\n";
   return 0;
 }
 

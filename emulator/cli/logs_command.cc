@@ -1,10 +1,11 @@
 #include "emulator/cli/logs_command.h"
-#include "emulator/common/json.h"
 
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include "emulator/common/json.h"
 
 namespace offstage::cli {
 

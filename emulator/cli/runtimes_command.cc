@@ -109,7 +109,9 @@ int RuntimesCommand::List() {
                    {"lifecycle", Lifecycle(info, today)}});
   }
   if (format_ == "json") {
-    std::cout << json{{"runtimes_dir", options.runtimes_dir}, {"runtimes", out}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+    std::cout << json{{"runtimes_dir", options.runtimes_dir}, {"runtimes", out}}.dump(
+                     -1, ' ', false, common::kReplaceInvalidUtf8)
+              << "\n";
     return 0;
   }
   for (const auto& row : out) {

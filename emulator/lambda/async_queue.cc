@@ -42,7 +42,8 @@ void AsyncQueue::RecordEvent(const AsyncEvent& event, const Attempt* last, int m
                           {"source", event.source},
                           {"attempts", event.attempts}};
   if (event.disposition) attrs["disposition"] = *event.disposition;
-  if (event.state == storage::AsyncEventState::kRetrying) attrs["next_attempt_ns"] = event.next_attempt_ns;
+  if (event.state == storage::AsyncEventState::kRetrying)
+    attrs["next_attempt_ns"] = event.next_attempt_ns;
   if (max_attempts > 0) attrs["max_attempts"] = max_attempts;
   if (event.last_error) attrs["last_error"] = *event.last_error;
   if (last && last->result != AttemptResult::kSuccess) {
@@ -153,7 +154,8 @@ void AsyncQueue::Process(Queued queued) {
   }
   handler_->Prepare(event);  // before any attempt, destination or dead-letter topic
   if (dispatched - event.enqueued_ns > policy->max_event_age_ns) {
-    finish(storage::AsyncEventState::kExpired, Condition::kEventAgeExceeded, Attempt{}, std::nullopt);
+    finish(storage::AsyncEventState::kExpired, Condition::kEventAgeExceeded, Attempt{},
+           std::nullopt);
     return;
   }
 

@@ -25,7 +25,8 @@ constexpr size_t kMaxSyncPayload = 6 * 1024 * 1024;  // 6 MB (§4.4)
 constexpr size_t kMaxAsyncPayload = 1024 * 1024;     // 1 MB since late 2025 (§4.4)
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
-  return json{{"errorMessage", message}, {"errorType", type}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  return json{{"errorMessage", message}, {"errorType", type}}.dump(-1, ' ', false,
+                                                                   common::kReplaceInvalidUtf8);
 }
 
 telemetry::SpanStatus OutcomeStatus(runtime::OutcomeKind kind) {
@@ -146,9 +147,9 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
       } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
         detail = e.what();
       }
-      return Fail(ErrorCode::kLambdaInvalidRequestContent,
-                  "Could not parse request body into json: Could not parse payload into json: " +
-                      detail);
+      return Fail(
+          ErrorCode::kLambdaInvalidRequestContent,
+          "Could not parse request body into json: Could not parse payload into json: " + detail);
     }
   }
   const std::string invoked_arn = qualifier.empty() ? *arn : *arn + ":" + qualifier;

@@ -60,7 +60,8 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
   replay.request_id = ids_.Uuid();
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "replay of invocation " + request_id, clock_.NowNanos(),
-      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
+      nlohmann::json{{"replays", request_id}, {"function_arn", target}, {"async", async}}.dump(
+          -1, ' ', false, common::kReplaceInvalidUtf8)));
   InvokeInput in;
   in.function_name = target;
   in.payload = recorded->second;
@@ -95,7 +96,8 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
   for (const auto& event : failed) originals.push_back(event.request_id);
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "redrive of " + function, clock_.NowNanos(),
-      nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
+      nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump(
+          -1, ' ', false, common::kReplaceInvalidUtf8)));
   for (const auto& original : failed) {
     auto next =
         PrepareAsync(replay, *arn, DeliveredPayload(original), "replay", original.request_id);

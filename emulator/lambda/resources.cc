@@ -158,7 +158,8 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "Statement " + statement_id + " is not found in resource policy.");
     }
-    f.policy_json = statements.empty() ? "" : statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    f.policy_json =
+        statements.empty() ? "" : statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     f.policy_revision = ids_.Uuid();
     return {};
   });
@@ -179,7 +180,8 @@ Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const Reque
       {"Version", "2012-10-17"},
       {"Id", "default"},
       {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
-  return std::make_pair(policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8), function->policy_revision);
+  return std::make_pair(policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8),
+                        function->policy_revision);
 }
 
 Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,

@@ -62,7 +62,8 @@ HttpResponse Refusal(const std::string& message) {
   response.status = 403;
   response.content_type = "application/json";
   response.headers.emplace_back("x-amzn-ErrorType", "AccessDeniedException");
-  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(
+      -1, ' ', false, common::kReplaceInvalidUtf8);
   return response;
 }
 

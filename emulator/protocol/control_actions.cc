@@ -14,7 +14,8 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Reply(int status, const json& body) {
-  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8), {}};
+  return HttpResponse{
+      status, "application/json", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8), {}};
 }
 
 HttpResponse Error(const common::ApiError& error) {
@@ -147,7 +148,8 @@ HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::st
   in.function_name = *function;
   // "payload" is the event's JSON text, or the event itself as any other JSON value.
   if (auto it = body->find("payload"); it != body->end() && !it->is_null()) {
-    in.payload = it->is_string() ? it->get<std::string>() : it->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    in.payload = it->is_string() ? it->get<std::string>()
+                                 : it->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
   in.type = Flag(*body, "async") ? lambda::InvocationType::kEvent
                                  : lambda::InvocationType::kRequestResponse;

@@ -9,7 +9,8 @@ namespace offstage::protocol {
 namespace {
 
 HttpResponse JsonReply(int status, const nlohmann::json& body) {
-  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8), {}};
+  return HttpResponse{
+      status, "application/json", body.dump(-1, ' ', false, common::kReplaceInvalidUtf8), {}};
 }
 
 HttpResponse BadRequest(const std::string& message) { return JsonReply(400, {{"error", message}}); }

@@ -53,7 +53,8 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   HttpResponse response;
   response.status = status;
   response.content_type = "application/json";
-  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  response.body = nlohmann::json{{"Type", "User"}, {"message", message}}.dump(
+      -1, ' ', false, common::kReplaceInvalidUtf8);
   return response;
 }
 

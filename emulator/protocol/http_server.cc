@@ -191,10 +191,9 @@ std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool
       scope && !IsRegionName(scope->region)) {
     std::string shown = scope->region.substr(0, 64);
     if (!common::IsValidUtf8(shown)) shown = "(not UTF-8)";
-    return common::ApiError{
-        lambda ? common::ErrorCode::kLambdaInvalidSignature
-               : common::ErrorCode::kSignatureDoesNotMatch,
-        "Credential should be scoped to a valid region, not '" + shown + "'. "};
+    return common::ApiError{lambda ? common::ErrorCode::kLambdaInvalidSignature
+                                   : common::ErrorCode::kSignatureDoesNotMatch,
+                            "Credential should be scoped to a valid region, not '" + shown + "'. "};
   }
   if (!options_.verifier) return std::nullopt;
   SignedRequest signed_request;
@@ -296,7 +295,9 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
                                common::Fail(common::Internal("retention is not available")));
       if (done) return Plain(200, *done, "application/json");
       return Plain(done.error().code == common::ErrorCode::kInvalidParameter ? 409 : 503,
-                   nlohmann::json{{"error", done.error().message}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8), "application/json");
+                   nlohmann::json{{"error", done.error().message}}.dump(
+                       -1, ' ', false, common::kReplaceInvalidUtf8),
+                   "application/json");
     }
   }
 

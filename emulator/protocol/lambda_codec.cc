@@ -217,7 +217,8 @@ HttpResponse PutConcurrency(const Call& c) {
   }
   auto out = c.service.PutFunctionConcurrency(c.ctx, Name(c), *reserved);
   if (!out) return Error(out.error());
-  return Json(200, json{{"ReservedConcurrentExecutions", *out}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(200, json{{"ReservedConcurrentExecutions", *out}}.dump(-1, ' ', false,
+                                                                     common::kReplaceInvalidUtf8));
 }
 
 HttpResponse GetConcurrency(const Call& c) {
@@ -258,7 +259,8 @@ HttpResponse AddPermission(const Call& c) {
   in.revision_id = String(body, "RevisionId");
   auto statement = c.service.AddPermission(c.ctx, Name(c), in);
   if (!statement) return Error(statement.error());
-  return Json(201, json{{"Statement", *statement}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(201,
+              json{{"Statement", *statement}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse RemovePermission(const Call& c) {
@@ -270,7 +272,8 @@ HttpResponse RemovePermission(const Call& c) {
 HttpResponse GetPolicy(const Call& c) {
   auto policy = c.service.GetPolicy(c.ctx, Name(c));
   if (!policy) return Error(policy.error());
-  return Json(200, json{{"Policy", policy->first}, {"RevisionId", policy->second}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(200, json{{"Policy", policy->first}, {"RevisionId", policy->second}}.dump(
+                       -1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse TagResource(const Call& c) {
@@ -331,7 +334,8 @@ HttpResponse PutEventInvokeConfig(const Call& c, bool merge) {
   }
   auto out = c.service.PutEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"), in, merge);
   if (!out) return Error(out.error());
-  return Json(200, EventInvokeConfigJson(out->first, out->second).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(200, EventInvokeConfigJson(out->first, out->second)
+                       .dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse PutEventInvokeConfigReplace(const Call& c) { return PutEventInvokeConfig(c, false); }
@@ -340,7 +344,8 @@ HttpResponse UpdateEventInvokeConfig(const Call& c) { return PutEventInvokeConfi
 HttpResponse GetEventInvokeConfig(const Call& c) {
   auto out = c.service.GetEventInvokeConfig(c.ctx, Name(c), Query(c.req, "Qualifier"));
   if (!out) return Error(out.error());
-  return Json(200, EventInvokeConfigJson(out->first, out->second).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(200, EventInvokeConfigJson(out->first, out->second)
+                       .dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse DeleteEventInvokeConfig(const Call& c) {
@@ -357,7 +362,8 @@ HttpResponse ListEventInvokeConfigs(const Call& c) {
   } else if (out.error().message.starts_with("Function not found")) {
     return Error(out.error());
   }
-  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump(
+                       -1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 using Handler = HttpResponse (*)(const Call&);

@@ -54,7 +54,8 @@ std::string Millis(double ms) {
 }  // namespace
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  return nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump(
+      -1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
 void WaitUntilRunning(httplib::Server& server) {

@@ -33,8 +33,8 @@ std::optional<int> IntField(const json& object, const char* name, int fallback, 
     return std::nullopt;
   }
   if (value < lo || value > hi) {
-    error = std::string(name) + " must be between " + std::to_string(lo) + " and " +
-            std::to_string(hi);
+    error =
+        std::string(name) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi);
     return std::nullopt;
   }
   return static_cast<int>(value);

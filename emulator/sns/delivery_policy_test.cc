@@ -26,8 +26,8 @@ TEST_CASE("the phases of a healthy retry policy, in order") {
   const auto delays = RetryDelays(
       R"({"healthyRetryPolicy":{"numRetries":6,"numNoDelayRetries":1,"numMinDelayRetries":1,)"
       R"("numMaxDelayRetries":1,"minDelayTarget":2,"maxDelayTarget":10}})");
-  CHECK(delays == std::vector<int64_t>{0, 2 * kSecond, 2 * kSecond, 6 * kSecond, 10 * kSecond,
-                                       10 * kSecond});
+  CHECK(delays ==
+        std::vector<int64_t>{0, 2 * kSecond, 2 * kSecond, 6 * kSecond, 10 * kSecond, 10 * kSecond});
   // A topic's policy holds it under http.defaultHealthyRetryPolicy.
   CHECK(RetryDelays(R"({"http":{"defaultHealthyRetryPolicy":{"numRetries":1,"minDelayTarget":5,)"
                     R"("maxDelayTarget":5}}})") == std::vector<int64_t>{5 * kSecond});
@@ -35,12 +35,12 @@ TEST_CASE("the phases of a healthy retry policy, in order") {
 
 TEST_CASE("a policy that never passed the checks gives the default delays, never an exception") {
   // Each of these threw nlohmann::type_error in the fan-out before, killing the daemon.
-  for (const char* stored : {R"({"healthyRetryPolicy":{"numRetries":"three"}})",
-                             R"({"healthyRetryPolicy":{"minDelayTarget":[1]}})",
-                             R"({"healthyRetryPolicy":{"backoffFunction":7}})",
-                             R"({"healthyRetryPolicy":"fast"})",
-                             R"({"http":{"defaultHealthyRetryPolicy":{"numRetries":{}}}})",
-                             R"({"http":"x"})", "[1, 2]", "not json"}) {
+  for (const char* stored :
+       {R"({"healthyRetryPolicy":{"numRetries":"three"}})",
+        R"({"healthyRetryPolicy":{"minDelayTarget":[1]}})",
+        R"({"healthyRetryPolicy":{"backoffFunction":7}})", R"({"healthyRetryPolicy":"fast"})",
+        R"({"http":{"defaultHealthyRetryPolicy":{"numRetries":{}}}})", R"({"http":"x"})", "[1, 2]",
+        "not json"}) {
     CAPTURE(stored);
     CHECK(RetryDelays(stored) == std::vector<int64_t>(3, 20 * kSecond));
   }
@@ -62,10 +62,10 @@ TEST_CASE("ValidateDeliveryPolicy refuses what AWS refuses, naming the field") {
                 kSubscription) ==
         "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: minDelayTarget must not exceed "
         "maxDelayTarget");
-  CHECK(Refusal(R"({"healthyRetryPolicy":{"numRetries":2,"numNoDelayRetries":3}})",
-                kSubscription) ==
-        "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: numNoDelayRetries + "
-        "numMinDelayRetries + numMaxDelayRetries must not exceed numRetries");
+  CHECK(
+      Refusal(R"({"healthyRetryPolicy":{"numRetries":2,"numNoDelayRetries":3}})", kSubscription) ==
+      "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: numNoDelayRetries + "
+      "numMinDelayRetries + numMaxDelayRetries must not exceed numRetries");
   CHECK(Refusal(R"({"healthyRetryPolicy":"fast"})", kSubscription) ==
         "Invalid parameter: DeliveryPolicy: healthyRetryPolicy: must be a JSON object");
   CHECK(Refusal(R"({"http":[]})", kTopic) ==

@@ -71,7 +71,9 @@ std::string SignLambdaEvent(std::string payload, Signer& signer, std::string& er
 std::string SignHttpNotification(std::string body, Signer& signer, std::string& error) {
   if (!MayNeedSignature(body)) return body;
   auto message = common::ParseJson<ojson>(body);
-  return SignObject(message, signer, error) ? message.dump(-1, ' ', false, common::kReplaceInvalidUtf8) : body;
+  return SignObject(message, signer, error)
+             ? message.dump(-1, ' ', false, common::kReplaceInvalidUtf8)
+             : body;
 }
 
 std::string MessageFor(const MessageView& message, std::string_view protocol) {
@@ -103,7 +105,8 @@ std::string LambdaEvent(const MessageView& message, const std::string& subscript
                   {"EventVersion", "1.0"},
                   {"EventSubscriptionArn", subscription_arn},
                   {"Sns", sns}};
-  return ojson{{"Records", ojson::array({record})}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  return ojson{{"Records", ojson::array({record})}}.dump(-1, ' ', false,
+                                                         common::kReplaceInvalidUtf8);
 }
 
 std::string HttpNotification(const MessageView& message, const std::string& text,

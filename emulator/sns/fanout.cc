@@ -83,8 +83,8 @@ void SnsService::Replan(Subscription& sub) const {
     }
   }
   auto own = sub.attributes.find("DeliveryPolicy");
-  sub.http_plan = std::make_shared<const HttpDeliveryPlan>(PlanHttpDelivery(
-      EffectiveSubscriptionDeliveryPolicy(
+  sub.http_plan =
+      std::make_shared<const HttpDeliveryPlan>(PlanHttpDelivery(EffectiveSubscriptionDeliveryPolicy(
           own == sub.attributes.end() ? std::string_view() : std::string_view(own->second),
           topic_policy)));
 }

@@ -99,7 +99,9 @@ Value FromJson(const json& j) {
   return v;
 }
 
-std::string Describe(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(-1, ' ', false, common::kReplaceInvalidUtf8); }
+std::string Describe(const json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+}
 
 void ParseCidr(const json& spec, Condition& c) {
   if (!spec.is_string()) throw ParseError{"prefix match pattern must be a string"};
@@ -405,8 +407,8 @@ struct FlattenScope {
   // A path at or above one of the policy's keys: only there can anything matter.
   bool Relevant(const std::string& path) const {
     return std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
-      return key == path || (key.size() > path.size() && key.starts_with(path) &&
-                             key[path.size()] == '.');
+      return key == path ||
+             (key.size() > path.size() && key.starts_with(path) && key[path.size()] == '.');
     });
   }
   bool IsKey(const std::string& path) const {
@@ -414,8 +416,8 @@ struct FlattenScope {
   }
 };
 
-std::vector<Record> Flatten(const json& value, const std::string& path,
-                            std::vector<Record> records, FlattenScope& scope) {
+std::vector<Record> Flatten(const json& value, const std::string& path, std::vector<Record> records,
+                            FlattenScope& scope) {
   if (scope.overflow) return records;
   if (value.is_object()) {
     for (const auto& [key, child] : value.items()) {
@@ -564,9 +566,11 @@ bool FilterPolicy::MatchesBody(std::string_view body, std::string* refusal) cons
   const std::vector<Record> records = Flatten(parsed, "", {Record{}}, scope);
   if (scope.overflow) {
     if (refusal) {
-      *refusal = "the message body's arrays of objects under the filter policy's keys make more "
-                 "than " + std::to_string(kMaxBodyRecords) +
-                 " combinations to match; offstage treats it as not matching";
+      *refusal =
+          "the message body's arrays of objects under the filter policy's keys make more "
+          "than " +
+          std::to_string(kMaxBodyRecords) +
+          " combinations to match; offstage treats it as not matching";
     }
     return false;
   }

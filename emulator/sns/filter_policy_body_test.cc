@@ -361,8 +361,8 @@ TEST_CASE("MessageBody scope: arrays of objects on the policy's paths, within an
   CHECK(policy->MatchesBody(R"({"a": [{"b": 1}, {"b": 2}]})", &refusal));
   CHECK(refusal.empty());
   // Two keys on two arrays of 200 objects each: 40,000 combinations.
-  auto both = FilterPolicy::Parse(R"({"a": {"b": [2]}, "c": {"d": [3]}})",
-                                  FilterScope::kMessageBody);
+  auto both =
+      FilterPolicy::Parse(R"({"a": {"b": [2]}, "c": {"d": [3]}})", FilterScope::kMessageBody);
   REQUIRE(both.has_value());
   std::string a = "[", c = "[";
   for (int i = 0; i < 200; ++i) {

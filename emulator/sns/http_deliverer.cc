@@ -173,7 +173,8 @@ void HttpDeliverer::Send(Job job) {
   if (!job.request.trace_id.empty() && row.status != storage::DeliveryStatus::kPending) {
     recorder_.Record(DeliverySpan(row, job.request.trace_id, row.created_ns, now));
   }
-  if (row.status == storage::DeliveryStatus::kPending) Enqueue(std::move(row), std::move(job.request));
+  if (row.status == storage::DeliveryStatus::kPending)
+    Enqueue(std::move(row), std::move(job.request));
 }
 
 }  // namespace offstage::sns

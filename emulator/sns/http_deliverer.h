@@ -76,5 +76,4 @@ class HttpDeliverer {
   common::DelayedQueue<Job> queue_;
 };
 
-
 }  // namespace offstage::sns

@@ -131,8 +131,8 @@ struct Fixture {
     std::optional<storage::SpanRow> span;
     REQUIRE(writer
                 ->Call([&](storage::Database& d) -> common::Status {
-                  auto stmt = d.Prepare(
-                      "SELECT status, reason, attempts FROM deliveries WHERE id = ?1");
+                  auto stmt =
+                      d.Prepare("SELECT status, reason, attempts FROM deliveries WHERE id = ?1");
                   if (!stmt) return common::Fail(stmt.error());
                   (*stmt)->Bind(1, id);
                   auto found = storage::FirstRow(**stmt, [](const storage::Statement& s) {

@@ -449,8 +449,8 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
   if (row->dedup_id) in.message_deduplication_id = "replay-" + replay.parent_span;
   recorder_.Record(telemetry::ReplaySpan(
       replay.parent_span, replay.trace_id, "replay of message " + message_id, clock_.NowNanos(),
-      nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}
-          .dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
+      nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}.dump(
+          -1, ' ', false, common::kReplaceInvalidUtf8)));
   return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
 }
 

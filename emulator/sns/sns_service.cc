@@ -23,7 +23,9 @@ using common::Fail;
 using common::InvalidParameter;
 using nlohmann::json;
 
-std::string AttributesToJson(const AttributeMap& attributes) { return json(attributes).dump(-1, ' ', false, common::kReplaceInvalidUtf8); }
+std::string AttributesToJson(const AttributeMap& attributes) {
+  return json(attributes).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+}
 
 AttributeMap AttributesFromJson(const std::string& text) {
   auto parsed = common::ParseJson(text);
@@ -119,7 +121,7 @@ Status SnsService::Load() {
     Subscription sub{
         row.arn,        row.topic_arn, row.protocol, row.endpoint,
         row.owner,      row.confirmed, row.token,    AttributesFromJson(row.attributes_json),
-        row.created_ns, nullptr,        nullptr,      std::nullopt};
+        row.created_ns, nullptr,       nullptr,      std::nullopt};
     if (auto filter = ParseFilter(sub.attributes, ""); filter) sub.filter = *filter;
     Replan(sub);  // the topics are in memory already
     if (!sub.confirmed && !sub.token.empty()) tokens_[sub.token] = sub.arn;

@@ -44,9 +44,9 @@ Result<AsyncEventRow> ReadEvent(const Statement& s) {
   const std::string state = s.ColumnText(7);
   auto parsed = ParseAsyncEventState(state);
   if (!parsed) {
-    return common::Fail(common::ErrorCode::kInternalError,
-                        "async_events row " + r.request_id + " has the unknown state '" + state +
-                            "' (written by a newer offstage?)");
+    return common::Fail(common::ErrorCode::kInternalError, "async_events row " + r.request_id +
+                                                               " has the unknown state '" + state +
+                                                               "' (written by a newer offstage?)");
   }
   r.state = *parsed;
   r.attempts = static_cast<int>(s.ColumnInt(8));
@@ -76,9 +76,9 @@ std::optional<AsyncEventState> ParseAsyncEventState(std::string_view name) {
 }
 
 const std::string& UnfinishedAsyncStatesSql() {
-  static const std::string sql = "('" + std::string(AsyncEventStateName(AsyncEventState::kQueued)) +
-                                 "', '" +
-                                 std::string(AsyncEventStateName(AsyncEventState::kRetrying)) + "')";
+  static const std::string sql =
+      "('" + std::string(AsyncEventStateName(AsyncEventState::kQueued)) + "', '" +
+      std::string(AsyncEventStateName(AsyncEventState::kRetrying)) + "')";
   return sql;
 }
 
@@ -133,9 +133,9 @@ Status InsertAsyncAttempt(Database& db, const AsyncAttemptRow& row) {
 }
 
 Result<std::vector<AsyncEventRow>> UnfinishedAsyncEvents(Database& db) {
-  auto stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM async_events WHERE state IN " + UnfinishedAsyncStatesSql() +
-                         " ORDER BY enqueued_ns");
+  auto stmt =
+      db.Prepare(std::string("SELECT ") + kEventColumns + " FROM async_events WHERE state IN " +
+                 UnfinishedAsyncStatesSql() + " ORDER BY enqueued_ns");
   if (!stmt) return common::Fail(stmt.error());
   return CollectRows(**stmt, ReadEvent);
 }

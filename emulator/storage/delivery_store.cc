@@ -105,7 +105,10 @@ Status UpdateDelivery(Database& db, const DeliveryRow& row) {
       "next_attempt_ns = ?6 WHERE id = ?1");
   if (!stmt) return common::Fail(stmt.error());
   Statement& s = **stmt;
-  s.Bind(1, row.id).Bind(2, DeliveryStatusName(row.status)).BindOptional(3, row.reason).Bind(4, int64_t{row.attempts});
+  s.Bind(1, row.id)
+      .Bind(2, DeliveryStatusName(row.status))
+      .BindOptional(3, row.reason)
+      .Bind(4, int64_t{row.attempts});
   s.Bind(5, row.updated_ns);
   if (row.next_attempt_ns) {
     s.Bind(6, *row.next_attempt_ns);
@@ -118,6 +121,5 @@ Status UpdateDelivery(Database& db, const DeliveryRow& row) {
 Result<std::vector<DeliveryRow>> PendingDeliveries(Database& db) {
   return Query(db, PendingDeliverySql() + " ORDER BY created_ns", std::nullopt);
 }
-
 
 }  // namespace offstage::storage

@@ -40,7 +40,8 @@ const Pruner::Table kTables[] = {
          " END",
      "0"},
     {"deliveries", "updated_ns", PendingDeliverySql()},
-    {"async_events", "coalesce(finished_ns, enqueued_ns)", "state IN " + UnfinishedAsyncStatesSql()},
+    {"async_events", "coalesce(finished_ns, enqueued_ns)",
+     "state IN " + UnfinishedAsyncStatesSql()},
     {"async_attempts", "finished_ns",
      "request_id IN (SELECT request_id FROM async_events WHERE state IN " +
          UnfinishedAsyncStatesSql() + ")"},

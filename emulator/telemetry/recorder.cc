@@ -39,8 +39,7 @@ std::string TraceRootOf(const std::string& header) {
   if (root == std::string::npos) return "";
   const size_t start = root + 5;
   const size_t end = header.find(';', start);
-  std::string id =
-      header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string id = header.substr(start, end == std::string::npos ? std::string::npos : end - start);
   // X-Ray's ids are "1-<8 hex>-<24 hex>"; anything of letters, digits and hyphens up to 64
   // names a trace too. Other text (bytes that are not UTF-8, spaces, quotes) is not an id:
   // the request starts a trace of its own.

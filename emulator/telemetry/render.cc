@@ -34,7 +34,8 @@ std::string Marker(const TraceSpan& node) {
       for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       out += (out.empty() ? "" : " ") + status;
     }
-    if (node.status == SpanStatus::kRunning) out += (out.empty() ? "" : " ") + std::string("running");
+    if (node.status == SpanStatus::kRunning)
+      out += (out.empty() ? "" : " ") + std::string("running");
     if (a.contains("pending_work")) out += " PENDING-WORK";
     if (a.contains("cpu_starved")) out += " CPU-WAIT";
   } else if (node.kind == SpanKind::kEvent) {
@@ -259,7 +260,8 @@ class Tracks {
 
 std::string TrackName(const TraceSpan& node) {
   if (node.kind == SpanKind::kInvocation && node.attrs.contains("attempt")) {
-    return node.span.name + " #" + node.attrs["attempt"].dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    return node.span.name + " #" +
+           node.attrs["attempt"].dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   }
   return node.kind == SpanKind::kInvocation ? node.span.name
                                             : node.span.kind + " " + node.span.name;
@@ -352,7 +354,8 @@ std::string RenderChrome(const Trace& trace) {
                       {"tid", tid},
                       {"args", {{"sort_index", tid}}}});
   }
-  return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump(-1, ' ', false,
+                                                                       common::kReplaceInvalidUtf8);
 }
 
 namespace {

@@ -15,24 +15,15 @@ constexpr std::array<std::pair<SpanKind, std::string_view>, 5> kKinds = {{
 }};
 
 constexpr std::array<std::pair<SpanStatus, std::string_view>, 19> kStatuses = {{
-    {SpanStatus::kRunning, "running"},
-    {SpanStatus::kSuccess, "success"},
-    {SpanStatus::kError, "error"},
-    {SpanStatus::kTimeout, "timeout"},
-    {SpanStatus::kCrash, "crash"},
-    {SpanStatus::kAborted, "aborted"},
-    {SpanStatus::kThrottled, "throttled"},
-    {SpanStatus::kQueued, "queued"},
-    {SpanStatus::kRetrying, "retrying"},
-    {SpanStatus::kSucceeded, "succeeded"},
-    {SpanStatus::kFailed, "failed"},
-    {SpanStatus::kExpired, "expired"},
-    {SpanStatus::kCommitted, "committed"},
-    {SpanStatus::kPending, "pending"},
-    {SpanStatus::kDelivered, "delivered"},
-    {SpanStatus::kFiltered, "filtered"},
-    {SpanStatus::kInvoked, "invoked"},
-    {SpanStatus::kNotEmulated, "not_emulated"},
+    {SpanStatus::kRunning, "running"},     {SpanStatus::kSuccess, "success"},
+    {SpanStatus::kError, "error"},         {SpanStatus::kTimeout, "timeout"},
+    {SpanStatus::kCrash, "crash"},         {SpanStatus::kAborted, "aborted"},
+    {SpanStatus::kThrottled, "throttled"}, {SpanStatus::kQueued, "queued"},
+    {SpanStatus::kRetrying, "retrying"},   {SpanStatus::kSucceeded, "succeeded"},
+    {SpanStatus::kFailed, "failed"},       {SpanStatus::kExpired, "expired"},
+    {SpanStatus::kCommitted, "committed"}, {SpanStatus::kPending, "pending"},
+    {SpanStatus::kDelivered, "delivered"}, {SpanStatus::kFiltered, "filtered"},
+    {SpanStatus::kInvoked, "invoked"},     {SpanStatus::kNotEmulated, "not_emulated"},
     {SpanStatus::kSent, "sent"},
 }};
 

@@ -19,9 +19,9 @@ namespace offstage::telemetry {
 
 struct TraceSpan {
   storage::SpanRow span;
-  SpanKind kind = SpanKind::kUnknown;      // span.kind, parsed
+  SpanKind kind = SpanKind::kUnknown;        // span.kind, parsed
   SpanStatus status = SpanStatus::kUnknown;  // span.status, parsed
-  nlohmann::json attrs;  // parsed span.attrs_json
+  nlohmann::json attrs;                      // parsed span.attrs_json
   int depth = 0;
   std::vector<size_t> children;  // indices into Trace::spans
   // The earliest moment the span accounts for. For an invocation: when its caller's request

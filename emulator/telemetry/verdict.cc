@@ -126,8 +126,7 @@ class Judge {
       if (error.empty()) {
         // The last attempt's own account.
         for (size_t child : node.children) {
-          if (At(child).kind == SpanKind::kInvocation &&
-              At(child).status != SpanStatus::kSuccess) {
+          if (At(child).kind == SpanKind::kInvocation && At(child).status != SpanStatus::kSuccess) {
             error = ErrorOf(At(child).attrs, "error_type", "error_message");
           }
         }
