@@ -29,11 +29,13 @@ std::string HttpDate() {
 }
 
 // "us-west-2", "eu-central-1", "us-gov-west-1": lowercase words and a number, by dashes.
-// botocore's validate_region_name: ^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$
+// A region some SDK would send: ASCII letters, digits, '-', '_' and '.', at most 63 (botocore
+// allows letters, digits and hyphens; the Java and Go SDKs take names like local_dev too).
 bool IsRegionName(std::string_view text) {
-  if (text.empty() || text.size() > 63 || text.front() == '-' || text.back() == '-') return false;
+  if (text.empty() || text.size() > 63) return false;
   return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
   });
 }
 
@@ -184,9 +186,9 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
 }
 
 std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool lambda) const {
-  // The region names every ARN the request creates: one no SDK would send (botocore's own
-  // rule: letters, digits and inner hyphens, at most 63; say, bytes that are not UTF-8) is
-  // refused as AWS refuses a scope it does not serve, signature checks or not.
+  // The region names every ARN the request creates: one no SDK would send (IsRegionName; say,
+  // bytes that are not UTF-8, or quotes) is refused as AWS refuses a scope it does not serve,
+  // signature checks or not.
   if (auto scope = ParseCredentialScope(req.Header("authorization"));
       scope && !IsRegionName(scope->region)) {
     std::string shown = scope->region.substr(0, 64);

@@ -523,7 +523,7 @@ class SnsBadInputTest(harness.DaemonTestCase):
         # The region of the Authorization header's scope names every ARN: '\xff' made the
         # publish span's dump() throw after the message was committed as owing its fan-out,
         # and every restart then aborted. AWS answers a scope it does not serve like this.
-        for region, shown in (("\xff", "(not UTF-8)"), ("us east", "us east")):
+        for region, shown in (("\xff", "(not UTF-8)"), ("us@east-1", "us@east-1")):
             with self.subTest(region=region):
                 conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
                 conn.request("POST", "/", body=urllib.parse.urlencode(
@@ -536,9 +536,11 @@ class SnsBadInputTest(harness.DaemonTestCase):
                 body = response.read().decode()
                 conn.close()
                 self.assertEqual(response.status, 403, body)
-                self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
-                self.assertIn("Credential should be scoped to a valid region, not '%s'." % shown,
-                              body)
+                error = ET.fromstring(body).find("{*}Error")
+                self.assertEqual(error.findtext("{*}Code"), "SignatureDoesNotMatch", body)
+                self.assertEqual(error.findtext("{*}Message"),
+                                 "Credential should be scoped to a valid region, not '%s'. "
+                                 % shown, body)
         self.assertHealthy()
 
     def test_garbage_bytes_in_every_field(self):
