@@ -25,6 +25,9 @@ constexpr size_t kMaxPolicyBytes = 256 * 1024;
 // each, on the policy's keys' paths); a 256 KB body could otherwise make billions (two sibling
 // arrays of 5,000 objects: 25 million records) and exhaust the daemon's memory.
 constexpr size_t kMaxBodyRecords = 10'000;
+// ... and each record holds its own copy of the values at every key: bounded in all too (a
+// key's array of 100,000 numbers beside 10,000 combinations would be a billion copies).
+constexpr size_t kMaxBodyValues = 200'000;
 
 struct ParseError {
   std::string detail;
@@ -400,6 +403,14 @@ using Record = std::map<std::string, std::vector<Value>>;
 
 // What Flatten keeps: the policy's keys (the only paths a match reads), and how many records
 // (combinations of the body's arrays of objects) it may build.
+size_t ValuesIn(const std::vector<Record>& records) {
+  size_t values = 0;
+  for (const Record& record : records) {
+    for (const auto& [key, slot] : record) values += slot.size();
+  }
+  return values;
+}
+
 struct FlattenScope {
   const std::vector<std::string>& keys;
   bool overflow = false;
@@ -439,6 +450,10 @@ std::vector<Record> Flatten(const json& value, const std::string& path, std::vec
       }
     }
     if (!leaves.empty()) {
+      if (ValuesIn(records) + records.size() * leaves.size() > kMaxBodyValues) {
+        scope.overflow = true;
+        return records;
+      }
       for (auto& record : records) {
         auto& slot = record[path];
         slot.insert(slot.end(), leaves.begin(), leaves.end());
@@ -446,12 +461,19 @@ std::vector<Record> Flatten(const json& value, const std::string& path, std::vec
     }
     if (!nested.empty()) {
       std::vector<Record> out;
+      size_t out_values = 0;
+      const size_t copy_values = ValuesIn(records);  // what each expansion starts from
       for (const json* element : nested) {
+        if (out_values + copy_values > kMaxBodyValues) {
+          scope.overflow = true;
+          return records;
+        }
         auto expanded = Flatten(*element, path, records, scope);
         if (scope.overflow || out.size() + expanded.size() > kMaxBodyRecords) {
           scope.overflow = true;
           return records;
         }
+        out_values += ValuesIn(expanded);
         out.insert(out.end(), expanded.begin(), expanded.end());
       }
       records = std::move(out);
@@ -459,6 +481,10 @@ std::vector<Record> Flatten(const json& value, const std::string& path, std::vec
     return records;
   }
   if (is_key) {
+    if (ValuesIn(records) + records.size() > kMaxBodyValues) {
+      scope.overflow = true;
+      return records;
+    }
     for (auto& record : records) record[path].push_back(FromJson(value));
   }
   return records;
@@ -566,11 +592,10 @@ bool FilterPolicy::MatchesBody(std::string_view body, std::string* refusal) cons
   const std::vector<Record> records = Flatten(parsed, "", {Record{}}, scope);
   if (scope.overflow) {
     if (refusal) {
-      *refusal =
-          "the message body's arrays of objects under the filter policy's keys make more "
-          "than " +
-          std::to_string(kMaxBodyRecords) +
-          " combinations to match; offstage treats it as not matching";
+      *refusal = "the message body's arrays under the filter policy's keys make more than " +
+                 std::to_string(kMaxBodyRecords) + " combinations or " +
+                 std::to_string(kMaxBodyValues) +
+                 " values to match; offstage treats it as not matching";
     }
     return false;
   }

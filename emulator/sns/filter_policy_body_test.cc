@@ -383,5 +383,28 @@ TEST_CASE("MessageBody scope: arrays of objects on the policy's paths, within an
   CHECK(refusal.empty());
 }
 
+TEST_CASE("MessageBody scope: the values copied into each combination are bounded too") {
+  // 100 x 100 = 10,000 combinations (at the cap, allowed), each with its own copy of the
+  // 1,000 numbers at "k": ten million values, refused; 1,000 numbers alone are fine.
+  auto policy = FilterPolicy::Parse(R"({"k": [1], "a": {"b": [1]}, "c": {"d": [1]}})",
+                                    FilterScope::kMessageBody);
+  REQUIRE(policy.has_value());
+  std::string objects_a = "[", objects_c = "[", numbers = "[";
+  for (int i = 0; i < 100; ++i) {
+    objects_a += std::string(i ? "," : "") + "{\"b\": 1}";
+    objects_c += std::string(i ? "," : "") + "{\"d\": 1}";
+  }
+  for (int i = 0; i < 1000; ++i) numbers += std::string(i ? "," : "") + "1";
+  std::string refusal;
+  CHECK_FALSE(policy->MatchesBody(
+      "{\"a\": " + objects_a + "], \"c\": " + objects_c + "], \"k\": " + numbers + "]}",
+      &refusal));
+  CHECK(refusal.find("200000 values") != std::string::npos);
+  refusal.clear();
+  CHECK(policy->MatchesBody(
+      "{\"a\": [{\"b\": 1}], \"c\": [{\"d\": 1}], \"k\": " + numbers + "]}", &refusal));
+  CHECK(refusal.empty());
+}
+
 }  // namespace
 }  // namespace offstage::sns::filter_test
