@@ -42,7 +42,12 @@ std::optional<int> IntField(const json& object, const char* name, int fallback, 
 
 // The healthy retry policy of `policy`, checked; nullopt with `error` when it does not check.
 // `where` names its place in the policy, for the message.
-std::optional<RetryPolicy> ParseHealthy(const json& policy, DeliveryPolicyOwner owner,
+// The healthy retry policy of `policy`. Strict (a policy being set): nullopt with `error` when
+// it does not check; `where` names its place in the policy, for the message. Lenient (an
+// effective policy at planning time, defaults and the topic's policy merged in, or text stored
+// before it was checked): a field that does not read keeps its default and the cross-field
+// rules are not applied (Delays copes), so what was accepted is what applies.
+std::optional<RetryPolicy> ParseHealthy(const json& policy, DeliveryPolicyOwner owner, bool strict,
                                         std::string& where, std::string& error) {
   RetryPolicy out;
   const json* healthy = nullptr;
@@ -55,7 +60,7 @@ std::optional<RetryPolicy> ParseHealthy(const json& policy, DeliveryPolicyOwner 
       if (!http->is_object()) {
         where = "http";
         error = "must be a JSON object";
-        return std::nullopt;
+        return strict ? std::nullopt : std::optional<RetryPolicy>(out);
       }
       if (auto it = http->find("defaultHealthyRetryPolicy"); it != http->end()) healthy = &*it;
     }
@@ -63,35 +68,40 @@ std::optional<RetryPolicy> ParseHealthy(const json& policy, DeliveryPolicyOwner 
   if (healthy == nullptr || healthy->is_null()) return out;
   if (!healthy->is_object()) {
     error = "must be a JSON object";
+    return strict ? std::nullopt : std::optional<RetryPolicy>(out);
+  }
+  // Reads one field into `field`; false (strict only) when it does not check.
+  auto read = [&](const char* name, int& field, int lo, int hi) {
+    std::string field_error;
+    auto value = IntField(*healthy, name, field, lo, hi, field_error);
+    if (value) {
+      field = *value;
+      return true;
+    }
+    if (strict) error = field_error;
+    return !strict;
+  };
+  if (!read("numRetries", out.num_retries, 0, kMaxRetries) ||
+      !read("numNoDelayRetries", out.num_no_delay_retries, 0, kMaxRetries) ||
+      !read("numMinDelayRetries", out.num_min_delay_retries, 0, kMaxRetries) ||
+      !read("numMaxDelayRetries", out.num_max_delay_retries, 0, kMaxRetries) ||
+      !read("minDelayTarget", out.min_delay_target, 1, kMaxDelaySeconds) ||
+      !read("maxDelayTarget", out.max_delay_target, 1, kMaxDelaySeconds)) {
     return std::nullopt;
   }
-  auto num_retries = IntField(*healthy, "numRetries", out.num_retries, 0, kMaxRetries, error);
-  if (!num_retries) return std::nullopt;
-  out.num_retries = *num_retries;
-  for (auto [name, field] : {std::pair{"numNoDelayRetries", &out.num_no_delay_retries},
-                             std::pair{"numMinDelayRetries", &out.num_min_delay_retries},
-                             std::pair{"numMaxDelayRetries", &out.num_max_delay_retries}}) {
-    auto value = IntField(*healthy, name, *field, 0, kMaxRetries, error);
-    if (!value) return std::nullopt;
-    *field = *value;
-  }
-  auto min_delay =
-      IntField(*healthy, "minDelayTarget", out.min_delay_target, 1, kMaxDelaySeconds, error);
-  if (!min_delay) return std::nullopt;
-  out.min_delay_target = *min_delay;
-  auto max_delay =
-      IntField(*healthy, "maxDelayTarget", out.max_delay_target, 1, kMaxDelaySeconds, error);
-  if (!max_delay) return std::nullopt;
-  out.max_delay_target = *max_delay;
   if (auto it = healthy->find("backoffFunction"); it != healthy->end() && !it->is_null()) {
     static const char* const kFunctions[] = {"arithmetic", "exponential", "geometric", "linear"};
     if (!it->is_string() || std::none_of(std::begin(kFunctions), std::end(kFunctions),
                                          [&](const char* f) { return *it == f; })) {
-      error = "backoffFunction must be one of arithmetic, exponential, geometric, linear";
-      return std::nullopt;
+      if (strict) {
+        error = "backoffFunction must be one of arithmetic, exponential, geometric, linear";
+        return std::nullopt;
+      }
+    } else {
+      out.backoff_function = it->get<std::string>();
     }
-    out.backoff_function = it->get<std::string>();
   }
+  if (!strict) return out;
   if (healthy->contains("minDelayTarget") && healthy->contains("maxDelayTarget") &&
       out.min_delay_target > out.max_delay_target) {
     error = "minDelayTarget must not exceed maxDelayTarget";
@@ -148,7 +158,7 @@ common::Status ValidateDeliveryPolicy(std::string_view policy_json, DeliveryPoli
   if (!policy.is_object()) return {};  // the JSON check (ValidateJsonAttribute) says why
   std::string where;
   std::string error;
-  auto parsed = ParseHealthy(policy, owner, where, error);
+  auto parsed = ParseHealthy(policy, owner, /*strict=*/true, where, error);
   const std::string prefix =
       "Invalid parameter: " + std::string(reason_prefix) + "DeliveryPolicy: " + where + ": ";
   if (!parsed) return common::Fail(common::InvalidParameter(prefix + error));
@@ -169,8 +179,8 @@ std::vector<int64_t> RetryDelays(const std::string& policy_json) {
   if (policy.is_object()) {
     // The effective policy of a subscription: its own (healthyRetryPolicy) or its topic's.
     parsed = policy.contains("http") && !policy.contains("healthyRetryPolicy")
-                 ? ParseHealthy(policy, DeliveryPolicyOwner::kTopic, where, error)
-                 : ParseHealthy(policy, DeliveryPolicyOwner::kSubscription, where, error);
+                 ? ParseHealthy(policy, DeliveryPolicyOwner::kTopic, false, where, error)
+                 : ParseHealthy(policy, DeliveryPolicyOwner::kSubscription, false, where, error);
   }
   return Delays(parsed.value_or(RetryPolicy{}));
 }

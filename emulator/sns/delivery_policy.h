@@ -34,9 +34,10 @@ common::Status ValidateDeliveryPolicy(std::string_view policy_json, DeliveryPoli
 
 // The delays of the policy's healthyRetryPolicy: numNoDelayRetries at once,
 // numMinDelayRetries at minDelayTarget, the backoff phase, numMaxDelayRetries at
-// maxDelayTarget. `policy_json` is a subscription's effective DeliveryPolicy. A policy that
-// does not parse or check (stored before it was checked) gives the default policy's delays:
-// this never throws, whatever the text.
+// maxDelayTarget. `policy_json` is a subscription's effective DeliveryPolicy (AWS's defaults,
+// its topic's and its own merged: each checked when set, not together). Read leniently: a
+// field that does not read (text stored before it was checked) keeps its default, and the
+// cross-field rules are not applied; this never throws, whatever the text.
 std::vector<int64_t> RetryDelays(const std::string& policy_json);
 
 // What an http(s) delivery of a subscription needs from its effective DeliveryPolicy, worked

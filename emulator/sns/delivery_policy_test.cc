@@ -46,6 +46,21 @@ TEST_CASE("a policy that never passed the checks gives the default delays, never
   }
 }
 
+TEST_CASE("an effective policy applies what was accepted, merged or not") {
+  // A topic's {"minDelayTarget": 30} checks alone; merged over the default maxDelayTarget of
+  // 20 it no longer passes the cross-field rule, and was dropped for the default delays.
+  CHECK(RetryDelays(R"({"healthyRetryPolicy":{"numRetries":3,"minDelayTarget":30,)"
+                    R"("maxDelayTarget":20}})") ==
+        std::vector<int64_t>{30 * kSecond, 25 * kSecond, 20 * kSecond});
+  // Phases over numRetries: the phases are cut at numRetries.
+  CHECK(RetryDelays(R"({"healthyRetryPolicy":{"numRetries":3,"numNoDelayRetries":5}})") ==
+        std::vector<int64_t>{0, 0, 0});
+  // One field that does not read keeps its default; the others apply.
+  CHECK(RetryDelays(R"({"healthyRetryPolicy":{"numRetries":2,"minDelayTarget":"x",)"
+                    R"("maxDelayTarget":40}})") ==
+        std::vector<int64_t>{20 * kSecond, 40 * kSecond});
+}
+
 TEST_CASE("ValidateDeliveryPolicy refuses what AWS refuses, naming the field") {
   using enum DeliveryPolicyOwner;
   CHECK(Refusal(R"({"healthyRetryPolicy":{"numRetries":"3"}})", kSubscription) ==
