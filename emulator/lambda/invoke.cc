@@ -70,22 +70,28 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   return spec;
 }
 
-std::optional<std::string> LambdaService::HotReloadDue(const Function& function) {
+std::optional<LambdaService::HotReloadWalk> LambdaService::HotReloadDue(
+    const Function& function) {
   if (!function.code.local_dir) return std::nullopt;
   const int64_t now = clock_.NowNanos();
-  auto& [checked_ns, fingerprint] = fingerprints_[function.arn];
-  if (checked_ns != 0 && now - checked_ns < 500'000'000) return std::nullopt;
-  checked_ns = now;  // concurrent invokers do not walk it again
-  return function.code.dir;
+  Fingerprint& fingerprint = fingerprints_[function.arn];
+  if (fingerprint.checked_ns != 0 && now - fingerprint.checked_ns < 500'000'000) {
+    return std::nullopt;
+  }
+  fingerprint.checked_ns = now;  // concurrent invokers do not walk it again
+  return HotReloadWalk{function.code.dir, now};
 }
 
-void LambdaService::ApplyFingerprint(Function& function, std::string current) {
-  std::string& fingerprint = fingerprints_[function.arn].second;
-  if (!fingerprint.empty() && current != fingerprint) {
+void LambdaService::ApplyFingerprint(Function& function, const HotReloadWalk& walk,
+                                     std::string current) {
+  Fingerprint& fingerprint = fingerprints_[function.arn];
+  if (walk.started_ns < fingerprint.applied_ns) return;  // a later walk was applied already
+  if (!fingerprint.value.empty() && current != fingerprint.value) {
     ++function.generation;  // warm environments are recycled at their next lease
     log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
   }
-  fingerprint = std::move(current);
+  fingerprint.value = std::move(current);
+  fingerprint.applied_ns = walk.started_ns;
 }
 
 Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
@@ -101,7 +107,7 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     qualifier = in.qualifier;
   }
   Function function;
-  std::optional<std::string> walk;  // a local code directory to fingerprint (hot reload)
+  std::optional<HotReloadWalk> walk;  // a local code directory to fingerprint (hot reload)
   {
     common::MutexLock lock(mu_);
     auto it = functions_.find(*arn);
@@ -111,11 +117,11 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
   }
   if (walk) {
     // The directory walk runs with no lock held: every other request would wait behind it.
-    std::string current = CodeStore::Fingerprint(*walk);
+    std::string current = CodeStore::Fingerprint(walk->dir);
     common::MutexLock lock(mu_);
     auto it = functions_.find(*arn);
     if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
-    ApplyFingerprint(it->second, std::move(current));
+    ApplyFingerprint(it->second, *walk, std::move(current));
     function = it->second;
   }
   if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);

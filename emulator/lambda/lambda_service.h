@@ -235,9 +235,20 @@ class LambdaService : private AsyncHandler {
                       const AsyncEvent& event);
   // Hot reload: a local directory whose files changed gets a new generation. HotReloadDue
   // says which directory to fingerprint, at most every 500 ms per function (the walk then runs
-  // unlocked); ApplyFingerprint compares and recycles.
-  std::optional<std::string> HotReloadDue(const Function& function) REQUIRES(mu_);
-  void ApplyFingerprint(Function& function, std::string current) REQUIRES(mu_);
+  // unlocked); ApplyFingerprint compares and recycles, unless a walk that started later has
+  // been applied already (walks may overlap and end in any order).
+  struct HotReloadWalk {
+    std::string dir;
+    int64_t started_ns = 0;
+  };
+  struct Fingerprint {
+    int64_t checked_ns = 0;  // when the last walk started
+    int64_t applied_ns = 0;  // when the walk whose result `value` is started
+    std::string value;
+  };
+  std::optional<HotReloadWalk> HotReloadDue(const Function& function) REQUIRES(mu_);
+  void ApplyFingerprint(Function& function, const HotReloadWalk& walk, std::string current)
+      REQUIRES(mu_);
 
   const LambdaOptions options_;
   storage::Writer& writer_;
@@ -253,7 +264,7 @@ class LambdaService : private AsyncHandler {
   common::Mutex update_mu_;
   mutable common::Mutex mu_;
   std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
-  std::map<std::string, std::pair<int64_t, std::string>> fingerprints_ GUARDED_BY(mu_);
+  std::map<std::string, Fingerprint> fingerprints_ GUARDED_BY(mu_);  // by function ARN
   std::string endpoint_ GUARDED_BY(mu_);
   // Which invocation an environment's credentials belong to: read by every signed request
   // (Attribute), so under a leaf mutex of its own, not the service's.
