@@ -70,8 +70,7 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   return spec;
 }
 
-std::optional<LambdaService::HotReloadWalk> LambdaService::HotReloadDue(
-    const Function& function) {
+std::optional<LambdaService::HotReloadWalk> LambdaService::HotReloadDue(const Function& function) {
   if (!function.code.local_dir) return std::nullopt;
   const int64_t now = clock_.NowNanos();
   Fingerprint& fingerprint = fingerprints_[function.arn];

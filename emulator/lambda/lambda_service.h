@@ -263,7 +263,7 @@ class LambdaService : private AsyncHandler {
   // that precedes it), so that memory changes only once a change is durable. Taken before mu_.
   common::Mutex update_mu_;
   mutable common::Mutex mu_;
-  std::map<std::string, Function> functions_ GUARDED_BY(mu_);  // by unqualified ARN
+  std::map<std::string, Function> functions_ GUARDED_BY(mu_);        // by unqualified ARN
   std::map<std::string, Fingerprint> fingerprints_ GUARDED_BY(mu_);  // by function ARN
   std::string endpoint_ GUARDED_BY(mu_);
   // Which invocation an environment's credentials belong to: read by every signed request

@@ -397,12 +397,11 @@ TEST_CASE("MessageBody scope: the values copied into each combination are bounde
   for (int i = 0; i < 1000; ++i) numbers += std::string(i ? "," : "") + "1";
   std::string refusal;
   CHECK_FALSE(policy->MatchesBody(
-      "{\"a\": " + objects_a + "], \"c\": " + objects_c + "], \"k\": " + numbers + "]}",
-      &refusal));
+      "{\"a\": " + objects_a + "], \"c\": " + objects_c + "], \"k\": " + numbers + "]}", &refusal));
   CHECK(refusal.find("200000 values") != std::string::npos);
   refusal.clear();
-  CHECK(policy->MatchesBody(
-      "{\"a\": [{\"b\": 1}], \"c\": [{\"d\": 1}], \"k\": " + numbers + "]}", &refusal));
+  CHECK(policy->MatchesBody("{\"a\": [{\"b\": 1}], \"c\": [{\"d\": 1}], \"k\": " + numbers + "]}",
+                            &refusal));
   CHECK(refusal.empty());
 }
 
