@@ -62,8 +62,9 @@ class AsyncHandler {
   virtual ~AsyncHandler() = default;
   // nullopt when the function no longer exists.
   virtual std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) = 0;
-  // Completes the event's payload before anything delivers it (EventFinalizer); the result
-  // stays with the queued event, so retries reuse it.
+  // Completes the event's payload before anything delivers it (EventFinalizer). Called before
+  // each attempt (and before an expiry's destinations), on the event as the last one left it:
+  // it must be idempotent.
   virtual void Prepare(AsyncEvent& event) = 0;
   virtual Attempt RunAttempt(const AsyncEvent& event) = 0;
   // Called once per event at its end: destinations and DLQ. Returns the disposition text.

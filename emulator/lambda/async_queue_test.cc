@@ -37,10 +37,11 @@ class ScriptedHandler final : public AsyncHandler {
     cv_.notify_all();
     return policy;
   }
+  // Idempotent, as LambdaService's is (SNS signs the same event to the same bytes).
   void Prepare(AsyncEvent& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++prepared_;
-    event.payload = "prepared:" + event.payload;
+    if (!event.payload.starts_with("prepared:")) event.payload = "prepared:" + event.payload;
   }
   Attempt RunAttempt(const AsyncEvent& event) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -147,12 +148,13 @@ struct Fixture {
     return event;
   }
 
-  // The queue has stopped (so every commit it made has been posted): the event as stored.
+  // The queue has stopped (so every commit it made has been posted), and the read is queued
+  // behind those Posts (Query, not Call, which runs ahead of them): the event as stored.
   storage::AsyncEventRow Stored(const std::string& id) {
     queue->Stop();
     std::optional<storage::AsyncEventRow> row;
     REQUIRE(writer
-                ->Call([&](storage::Database& d) -> common::Status {
+                ->Query([&](storage::Database& d) -> common::Status {
                   auto found = storage::FindAsyncEvent(d, id);
                   if (!found) return common::Fail(found.error());
                   row = *found;
@@ -165,7 +167,7 @@ struct Fixture {
   std::vector<storage::AsyncAttemptRow> Attempts(const std::string& id) {
     std::vector<storage::AsyncAttemptRow> rows;
     REQUIRE(writer
-                ->Call([&](storage::Database& d) -> common::Status {
+                ->Query([&](storage::Database& d) -> common::Status {
                   auto found = storage::AsyncAttempts(d, id);
                   if (!found) return common::Fail(found.error());
                   rows = *found;
@@ -183,8 +185,8 @@ TEST_CASE("AsyncQueue: a function error is retried max_retry_attempts times, the
   REQUIRE(f.queue->Enqueue(f.Event("e1")).has_value());
   REQUIRE(f.handler.WaitForFinish());
   CHECK(f.handler.finished() == std::vector<Condition>{Condition::kRetriesExhausted});
-  // Prepared once; every attempt got the prepared payload (retries reuse it).
-  CHECK(f.handler.prepared() == 1);
+  // Prepared before each attempt; every attempt got the prepared payload.
+  CHECK(f.handler.prepared() == 3);
   CHECK(f.handler.payloads() == std::vector<std::string>(3, "prepared:{}"));
   const auto row = f.Stored("e1");
   CHECK(row.state == storage::AsyncEventState::kFailed);

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "emulator/common/testing/fakes.h"
@@ -47,6 +48,16 @@ struct Fixture {
     return spec;
   }
 
+  // Environments here are released without an invocation, so their idle time is never set:
+  // the reaper (every second) would take them as idle since the epoch. Only the test's own
+  // steps stop them.
+  static PoolOptions Options(int max_environments = 64) {
+    PoolOptions options;
+    options.max_environments = max_environments;
+    options.idle_timeout_ns = std::numeric_limits<int64_t>::max();
+    return options;
+  }
+
   fs::path root;
   common::SystemClock clock;
   common::testing::SequentialIds ids;
@@ -55,7 +66,7 @@ struct Fixture {
 
 TEST_CASE("Pool: an idle environment is reused; one of a retired generation is stopped") {
   Fixture f;
-  Pool pool(PoolOptions{}, f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
   const EnvironmentSpec spec = f.Spec("warm", 1);
   auto first = pool.Acquire(spec, -1);
   REQUIRE(first.has_value());
@@ -78,7 +89,7 @@ TEST_CASE("Pool: a reserved-concurrency throttle stops the stale idle environmen
   // Release waited on a process's exit); the counts must come out the same now that the stop
   // runs after the lock.
   Fixture f;
-  Pool pool(PoolOptions{}, f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
   EnvironmentSpec spec = f.Spec("reserved", 1);
   auto busy = pool.Acquire(spec, -1);
   REQUIRE(busy.has_value());
@@ -110,9 +121,7 @@ TEST_CASE("Pool: a reserved-concurrency throttle stops the stale idle environmen
 
 TEST_CASE("Pool: at the account limit another function's idle environment makes room") {
   Fixture f;
-  PoolOptions options;
-  options.max_environments = 1;
-  Pool pool(options, f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(/*max_environments=*/1), f.clock, f.ids, f.logs);
   const EnvironmentSpec a = f.Spec("a", 1);
   const EnvironmentSpec b = f.Spec("b", 1);
   auto first = pool.Acquire(a, -1);

@@ -130,7 +130,7 @@ struct Fixture {
     std::optional<storage::DeliveryRow> row;
     std::optional<storage::SpanRow> span;
     REQUIRE(writer
-                ->Call([&](storage::Database& d) -> common::Status {
+                ->Query([&](storage::Database& d) -> common::Status {
                   auto stmt =
                       d.Prepare("SELECT status, reason, attempts FROM deliveries WHERE id = ?1");
                   if (!stmt) return common::Fail(stmt.error());
@@ -158,7 +158,7 @@ struct Fixture {
   storage::DeliveryStatus Status(const std::string& id) {
     storage::DeliveryStatus status = storage::DeliveryStatus::kPending;
     REQUIRE(writer
-                ->Call([&](storage::Database& d) -> common::Status {
+                ->Query([&](storage::Database& d) -> common::Status {
                   auto pending = storage::PendingDeliveries(d);
                   if (!pending) return common::Fail(pending.error());
                   status = storage::DeliveryStatus::kDelivered;  // any finished status
