@@ -33,7 +33,9 @@ class StallingClock final : public common::Clock {
 TEST_CASE("MonotonicToClock reads again when it was preempted between its reads") {
   StallingClock clock({0, 1});
   const int64_t offset = MonotonicToClock(clock);
-  CHECK(clock.calls() == 3);
+  // Both stalled reads were read again; a real preemption of the third (a busy machine, a
+  // sanitizer build: seen once in the ASan suite) is read again too, so at least 3.
+  CHECK(clock.calls() >= 3);
   CHECK(offset >= kOffset - kReadGapNs);
   CHECK(offset <= kOffset + kReadGapNs);
 }
