@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "emulator/common/enum_names.h"
+
 namespace offstage::storage {
 namespace {
 
@@ -62,17 +64,11 @@ Result<AsyncEventRow> ReadEvent(const Statement& s) {
 }  // namespace
 
 std::string_view AsyncEventStateName(AsyncEventState state) {
-  for (const auto& [value, name] : kStateNames) {
-    if (value == state) return name;
-  }
-  return "unknown";  // not reached: every enumerator is in kStateNames
+  return common::EnumName(kStateNames, state);
 }
 
 std::optional<AsyncEventState> ParseAsyncEventState(std::string_view name) {
-  for (const auto& [value, known] : kStateNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
+  return common::ParseEnum<AsyncEventState>(kStateNames, name);
 }
 
 const std::string& UnfinishedAsyncStatesSql() {

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "emulator/common/enum_names.h"
+
 namespace offstage::storage {
 namespace {
 
@@ -55,17 +57,11 @@ Result<std::vector<DeliveryRow>> Query(Database& db, const std::string& where,
 }  // namespace
 
 std::string_view DeliveryStatusName(DeliveryStatus status) {
-  for (const auto& [value, name] : kStatusNames) {
-    if (value == status) return name;
-  }
-  return "unknown";  // not reached: every enumerator is in kStatusNames
+  return common::EnumName(kStatusNames, status);
 }
 
 std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
-  for (const auto& [value, known] : kStatusNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
+  return common::ParseEnum<DeliveryStatus>(kStatusNames, name);
 }
 
 const std::string& PendingDeliverySql() {

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "emulator/common/enum_names.h"
+
 namespace offstage::telemetry {
 namespace {
 
@@ -27,29 +29,15 @@ constexpr std::array<std::pair<SpanStatus, std::string_view>, 19> kStatuses = {{
     {SpanStatus::kSent, "sent"},
 }};
 
-template <typename Table, typename Enum>
-std::string_view NameIn(const Table& table, Enum value) {
-  for (const auto& [known, name] : table) {
-    if (known == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename Table, typename Enum>
-Enum ParseIn(const Table& table, std::string_view name, Enum unknown) {
-  for (const auto& [value, known] : table) {
-    if (known == name) return value;
-  }
-  return unknown;
-}
-
 }  // namespace
 
-std::string_view SpanKindName(SpanKind kind) { return NameIn(kKinds, kind); }
-SpanKind ParseSpanKind(std::string_view name) { return ParseIn(kKinds, name, SpanKind::kUnknown); }
-std::string_view SpanStatusName(SpanStatus status) { return NameIn(kStatuses, status); }
+std::string_view SpanKindName(SpanKind kind) { return common::EnumName(kKinds, kind); }
+SpanKind ParseSpanKind(std::string_view name) {
+  return common::ParseEnum<SpanKind>(kKinds, name).value_or(SpanKind::kUnknown);
+}
+std::string_view SpanStatusName(SpanStatus status) { return common::EnumName(kStatuses, status); }
 SpanStatus ParseSpanStatus(std::string_view name) {
-  return ParseIn(kStatuses, name, SpanStatus::kUnknown);
+  return common::ParseEnum<SpanStatus>(kStatuses, name).value_or(SpanStatus::kUnknown);
 }
 
 }  // namespace offstage::telemetry
