@@ -126,6 +126,8 @@ Database::~Database() {
   sqlite3_close(db_);
 }
 
+int64_t Database::TotalChanges() const { return sqlite3_total_changes64(db_); }
+
 Status Database::Exec(std::string_view sql) {
   char* error = nullptr;
   const std::string text(sql);

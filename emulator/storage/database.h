@@ -121,6 +121,9 @@ class Database {
   // Prepared statements are cached by their SQL text and reset before reuse.
   Result<Statement*> Prepare(std::string_view sql);
   int SchemaVersion() const { return schema_version_; }
+  // Rows inserted, updated or deleted on this connection since it opened (sqlite3_total_changes64):
+  // a batch that moved it wrote something.
+  int64_t TotalChanges() const;
 
   // With auto_checkpoint off: frames in the WAL after the last commit (0 before any, or once a
   // checkpoint found nothing left to copy, so the next commit starts the WAL over).

@@ -95,6 +95,7 @@ Status Writer::Call(Job job) {
 }
 
 void Writer::Stop() {
+  changes_.Close();
   {
     common::MutexLock lock(mu_);
     if (stopping_ && !thread_.joinable()) return;
@@ -164,6 +165,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   const int64_t start_ns = clock_.NowNanos();
   size_t run = batch.size();
   std::vector<std::optional<common::ApiError>> errors(batch.size());
+  const int64_t changes_before = db_.TotalChanges();
   Status begin = db_.Exec("BEGIN IMMEDIATE");
   if (begin) {
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -184,6 +186,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   Status commit = begin ? db_.Exec("COMMIT") : begin;
   if (!commit) (void)db_.Exec("ROLLBACK");
   const int64_t commit_ns = clock_.NowNanos();
+  if (commit && db_.TotalChanges() != changes_before) changes_.Bump();
   // Losses are counted (and told) before any promise of the batch resolves, so a caller that
   // waited for a Query or Submit behind a lost Post sees the loss.
   uint64_t failed_posts = 0;

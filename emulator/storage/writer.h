@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "emulator/common/change_feed.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/mutex.h"
 #include "emulator/storage/database.h"
@@ -51,6 +52,10 @@ class Writer {
   // Stop fail with InternalError.
   void Stop();
 
+  // Moves after every committed batch that wrote rows (a read-only batch, a Query, leaves it
+  // alone, so a reader woken by it cannot wake itself again): the dashboard's long poll.
+  common::ChangeFeed& changes() { return changes_; }
+
   // Posts lost since the start (see Warn), and the first error among them ("" if none).
   uint64_t failed_posts() const;
   std::string first_post_error() const;
@@ -84,6 +89,7 @@ class Writer {
   std::string untold_error_ GUARDED_BY(mu_);
   std::optional<int64_t> last_warned_ns_ GUARDED_BY(mu_);
   const Warn warn_;
+  common::ChangeFeed changes_;
   std::thread thread_;
 };
 

@@ -219,3 +219,28 @@ TEST_CASE("CheckpointAll copies the whole WAL, so the next commit starts it over
 }
 
 }  // namespace offstage::storage
+
+namespace offstage::storage {
+
+TEST_CASE("Writer: the change feed moves after a batch that wrote, never after a read") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  Writer writer(*db, clock);
+  const uint64_t start = writer.changes().version();
+  // A read (Query) and a Submit that writes nothing leave it alone: a reader the feed woke
+  // cannot wake itself again.
+  REQUIRE(writer.Query([](Database&) -> Status { return {}; }).has_value());
+  CHECK(Count(writer) == 0);
+  CHECK(writer.changes().version() == start);
+  // A write moves it once its batch committed.
+  REQUIRE(writer.Call([](Database& d) { return InsertMessage(d, Message("m1")); }).has_value());
+  const uint64_t after_write = writer.changes().version();
+  CHECK(after_write > start);
+  CHECK(Count(writer) == 1);
+  CHECK(writer.changes().version() == after_write);
+  // Stop closes it: a waiter is not held up by a daemon that is going.
+  writer.Stop();
+  CHECK(writer.changes().closed());
+}
+
+}  // namespace offstage::storage
