@@ -569,6 +569,11 @@ Environment::State Environment::state() const {
   return state_;
 }
 
+Environment::Snapshot Environment::snapshot() const {
+  common::MutexLock lock(mu_);
+  return Snapshot{state_, frozen_, spawned_ns_, invocations_};
+}
+
 int64_t Environment::idle_since_ns() const {
   common::MutexLock lock(mu_);
   return idle_since_ns_;

@@ -137,6 +137,15 @@ class Environment {
   void Stop();
 
   State state() const;
+  // What the dashboard shows of it: its state, whether it is frozen, since when it runs (its
+  // spawn; 0 before), and how many invocations it has taken.
+  struct Snapshot {
+    State state = State::kStarting;
+    bool frozen = false;
+    int64_t spawned_ns = 0;
+    int invocations = 0;
+  };
+  Snapshot snapshot() const;
   const EnvironmentSpec& spec() const { return spec_; }
   const std::string& access_key_id() const { return access_key_id_; }
   int64_t idle_since_ns() const;

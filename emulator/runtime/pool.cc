@@ -189,6 +189,24 @@ Pool::Stats Pool::stats(const std::string& function_arn) const {
   return Stats{static_cast<int>(it->second.idle.size()), it->second.busy};
 }
 
+std::vector<Environment::Snapshot> Pool::Environments(const std::string& function_arn) const {
+  std::vector<std::shared_ptr<Environment>> envs;
+  {
+    common::MutexLock lock(mu_);
+    for (const auto& weak : started_) {
+      if (auto env = weak.lock(); env && env->spec().function_arn == function_arn) {
+        envs.push_back(std::move(env));
+      }
+    }
+  }
+  std::vector<Environment::Snapshot> out;
+  for (const auto& env : envs) {
+    Environment::Snapshot snapshot = env->snapshot();
+    if (snapshot.state != Environment::State::kDead) out.push_back(snapshot);
+  }
+  return out;
+}
+
 uint64_t Pool::generation(const std::string& function_arn) const {
   common::MutexLock lock(mu_);
   auto it = functions_.find(function_arn);

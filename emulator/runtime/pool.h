@@ -65,6 +65,10 @@ class Pool {
     int busy = 0;
   };
   Stats stats(const std::string& function_arn) const;
+  // Every live environment of `function_arn` (starting, idle or busy), oldest first. The pool's
+  // mutex is not held while each is asked for its snapshot.
+  std::vector<Environment::Snapshot> Environments(const std::string& function_arn) const
+      EXCLUDES(mu_);
   // The newest generation seen for `function_arn` (0: none). A function created again under the
   // ARN of a deleted one starts above it, so the deleted one's environments are never reused and
   // its own are.

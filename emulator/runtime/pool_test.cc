@@ -143,3 +143,27 @@ TEST_CASE("Pool: at the account limit another function's idle environment makes 
 
 }  // namespace
 }  // namespace offstage::runtime
+
+namespace offstage::runtime {
+namespace {
+
+TEST_CASE("Pool: Environments lists a function's live environments and leaves out stopped ones") {
+  Fixture f;
+  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
+  const EnvironmentSpec spec = f.Spec("listed", 1);
+  CHECK(pool.Environments(spec.function_arn).empty());
+  auto env = pool.Acquire(spec, -1);
+  REQUIRE(env.has_value());
+  auto busy = pool.Environments(spec.function_arn);
+  REQUIRE(busy.size() == 1);
+  CHECK(busy[0].spawned_ns > 0);
+  CHECK(busy[0].state != Environment::State::kDead);
+  CHECK(pool.Environments(f.Spec("other", 1).function_arn).empty());
+  pool.Release(*env, true);
+  CHECK(pool.Environments(spec.function_arn).size() == 1);
+  pool.Retire(spec.function_arn, 2);  // stops the idle one
+  CHECK(pool.Environments(spec.function_arn).empty());
+}
+
+}  // namespace
+}  // namespace offstage::runtime

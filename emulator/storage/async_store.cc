@@ -148,6 +148,17 @@ Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::st
   return CollectRows(**stmt, ReadEvent);
 }
 
+Result<std::vector<AsyncEventRow>> RecentFailedAsyncEvents(Database& db, int limit) {
+  auto stmt =
+      db.Prepare(std::string("SELECT ") + kEventColumns + " FROM async_events WHERE state IN ('" +
+                 std::string(AsyncEventStateName(AsyncEventState::kFailed)) + "', '" +
+                 std::string(AsyncEventStateName(AsyncEventState::kExpired)) +
+                 "') AND redriven_by IS NULL ORDER BY finished_ns DESC LIMIT ?1");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, int64_t{limit});
+  return CollectRows(**stmt, ReadEvent);
+}
+
 Status MarkRedriven(Database& db, const std::string& request_id, const std::string& replay_id) {
   auto stmt = db.Prepare("UPDATE async_events SET redriven_by = ?2 WHERE request_id = ?1");
   if (!stmt) return common::Fail(stmt.error());

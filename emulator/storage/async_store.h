@@ -64,6 +64,9 @@ Result<std::vector<AsyncAttemptRow>> AsyncAttempts(Database& db, const std::stri
 // redriven, oldest first.
 Result<std::vector<AsyncEventRow>> FailedAsyncEvents(Database& db, const std::string& function_arn,
                                                      int64_t since_ns);
+// Every function's events that ended failed or expired and were never redriven, the most
+// recently finished first, at most `limit`.
+Result<std::vector<AsyncEventRow>> RecentFailedAsyncEvents(Database& db, int limit);
 Status MarkRedriven(Database& db, const std::string& request_id, const std::string& replay_id);
 Result<std::optional<AsyncEventRow>> FindAsyncEvent(Database& db, const std::string& request_id);
 

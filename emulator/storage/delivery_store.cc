@@ -118,4 +118,11 @@ Result<std::vector<DeliveryRow>> PendingDeliveries(Database& db) {
   return Query(db, PendingDeliverySql() + " ORDER BY created_ns", std::nullopt);
 }
 
+Result<std::vector<DeliveryRow>> FailedDeliveries(Database& db, int limit) {
+  return Query(db,
+               "status = '" + std::string(DeliveryStatusName(DeliveryStatus::kFailed)) +
+                   "' ORDER BY updated_ns DESC LIMIT " + std::to_string(limit),
+               std::nullopt);
+}
+
 }  // namespace offstage::storage

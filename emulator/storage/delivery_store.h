@@ -46,5 +46,8 @@ Status InsertDelivery(Database& db, const DeliveryRow& row);
 // Updates status, reason, attempts, updated_ns and next_attempt_ns.
 Status UpdateDelivery(Database& db, const DeliveryRow& row);
 Result<std::vector<DeliveryRow>> PendingDeliveries(Database& db);
+// Deliveries that ended failed (HTTP/S retries exhausted), the most recently updated first, at
+// most `limit`.
+Result<std::vector<DeliveryRow>> FailedDeliveries(Database& db, int limit);
 
 }  // namespace offstage::storage

@@ -1,5 +1,7 @@
 #include "emulator/storage/lambda_store.h"
 
+#include <algorithm>
+
 namespace offstage::storage {
 
 Status UpsertFunction(Database& db, const FunctionRow& row) {
@@ -53,23 +55,33 @@ Status InsertLogLines(Database& db, const std::vector<LogRow>& rows) {
 
 Result<std::vector<LogRow>> QueryLogLines(Database& db, const std::string& function_name,
                                           int64_t since_ns, int64_t after_seq, int limit,
-                                          std::vector<int64_t>* seqs) {
-  auto stmt = db.Prepare(
-      "SELECT seq, function_name, request_id, stream, ts_ns, text FROM log_lines "
-      "WHERE function_name = ?1 AND ts_ns >= ?2 AND seq > ?3 ORDER BY seq LIMIT ?4");
+                                          std::vector<int64_t>* seqs, bool newest) {
+  std::string sql =
+      "SELECT seq, function_name, request_id, stream, ts_ns, text FROM log_lines WHERE "
+      "ts_ns >= ?2 AND seq > ?3";
+  if (!function_name.empty()) sql += " AND function_name = ?1";
+  sql += newest ? " ORDER BY seq DESC LIMIT ?4" : " ORDER BY seq LIMIT ?4";
+  auto stmt = db.Prepare(sql);
   if (!stmt) return common::Fail(stmt.error());
-  (*stmt)->Bind(1, function_name).Bind(2, since_ns).Bind(3, after_seq).Bind(4, int64_t{limit});
+  if (!function_name.empty()) (*stmt)->Bind(1, function_name);
+  (*stmt)->Bind(2, since_ns).Bind(3, after_seq).Bind(4, int64_t{limit});
   std::vector<LogRow> rows;
+  std::vector<int64_t> found;
   while (true) {
     auto row = (*stmt)->Step();
     if (!row) return common::Fail(row.error());
     if (!*row) break;
     Statement& s = **stmt;
-    if (seqs) seqs->push_back(s.ColumnInt(0));
+    found.push_back(s.ColumnInt(0));
     rows.push_back(
         LogRow{s.ColumnText(1), s.ColumnText(2), s.ColumnText(3), s.ColumnInt(4), s.ColumnText(5)});
   }
   (*stmt)->Reset();
+  if (newest) {
+    std::reverse(rows.begin(), rows.end());
+    std::reverse(found.begin(), found.end());
+  }
+  if (seqs) seqs->insert(seqs->end(), found.begin(), found.end());
   return rows;
 }
 

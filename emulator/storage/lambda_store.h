@@ -32,10 +32,11 @@ Status DeleteFunction(Database& db, const std::string& arn);
 Result<std::vector<FunctionRow>> LoadFunctions(Database& db);
 
 Status InsertLogLines(Database& db, const std::vector<LogRow>& rows);
-// Lines of a function at or after `since_ns` with seq > `after_seq`, oldest first, at most
-// `limit`. Each row's seq is returned in `seqs`.
+// Lines of a function ("": of every function) at or after `since_ns` with seq > `after_seq`,
+// oldest first, at most `limit`: the first such lines, or with `newest` the last ones. Each
+// row's seq is returned in `seqs`.
 Result<std::vector<LogRow>> QueryLogLines(Database& db, const std::string& function_name,
                                           int64_t since_ns, int64_t after_seq, int limit,
-                                          std::vector<int64_t>* seqs);
+                                          std::vector<int64_t>* seqs, bool newest = false);
 
 }  // namespace offstage::storage

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -158,6 +158,13 @@ CREATE TABLE payloads (
 ALTER TABLE messages ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN fanout TEXT;
 CREATE INDEX messages_fanout_pending ON messages(seq) WHERE fanout IS NOT NULL;
+)sql",
+    // 7: what failed, newest first, for the dashboard's Failures view (FailedAsyncEventsAll,
+    // FailedDeliveries), without a scan of every event or delivery ever made.
+    R"sql(
+CREATE INDEX async_events_failed ON async_events(finished_ns)
+  WHERE state IN ('failed', 'expired') AND redriven_by IS NULL;
+CREATE INDEX deliveries_failed ON deliveries(updated_ns) WHERE status = 'failed';
 )sql",
 };
 

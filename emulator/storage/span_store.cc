@@ -69,4 +69,14 @@ Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit) {
   });
 }
 
+Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
+                                              int limit) {
+  auto stmt = db.Prepare(std::string("SELECT ") + kColumns +
+                         " FROM spans WHERE start_ns >= ?2 AND kind = ?1 ORDER BY start_ns DESC "
+                         "LIMIT ?3");
+  if (!stmt) return common::Fail(stmt.error());
+  (*stmt)->Bind(1, kind).Bind(2, since_ns).Bind(3, int64_t{limit});
+  return CollectRows(**stmt, Read);
+}
+
 }  // namespace offstage::storage

@@ -36,5 +36,8 @@ struct TraceSummaryRow {
   std::string root_kind;
 };
 Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit);
+// Spans of `kind` that started at or after `since_ns`, the newest first, at most `limit`.
+Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
+                                              int limit);
 
 }  // namespace offstage::storage

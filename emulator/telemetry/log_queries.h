@@ -22,9 +22,10 @@ class LogQueries {
  public:
   explicit LogQueries(storage::Writer& writer) : writer_(writer) {}
 
-  // Lines of `function_name` with timestamp >= since_ns and seq > after_seq, oldest first.
+  // Lines of `function_name` ("": every function's) with timestamp >= since_ns and seq >
+  // after_seq, oldest first: the first `limit` of them, or with `newest` the last `limit`.
   common::Result<std::vector<LogEntry>> Lines(const std::string& function_name, int64_t since_ns,
-                                              int64_t after_seq, int limit);
+                                              int64_t after_seq, int limit, bool newest = false);
 
  private:
   storage::Writer& writer_;

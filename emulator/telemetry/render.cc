@@ -403,7 +403,7 @@ const char* const kWaitFill = "#e3dcef";
 
 }  // namespace
 
-std::string RenderHtml(const Trace& trace) {
+std::string RenderHtmlFragment(const Trace& trace) {
   const int row = 24;
   const int label = 340;
   const int bars = 760;
@@ -498,6 +498,11 @@ std::string RenderHtml(const Trace& trace) {
     work += "</ul>";
   }
   const bool good = a.refusals.empty();
+  return "<p class=\"verdict " + std::string(good ? "good" : "bad") + "\"><strong>" +
+         Escape(Verdict(trace)) + "</strong></p>" + legend + svg + work;
+}
+
+std::string RenderHtml(const Trace& trace) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>offstage trace " +
@@ -509,9 +514,7 @@ std::string RenderHtml(const Trace& trace) {
          "width:14px;height:10px}.work .failed{color:#a12a2a}svg rect.span:hover,svg "
          "rect.init:hover{stroke:#000}</style></head>"
          "<body><h1>offstage trace</h1><p><code>" +
-         Escape(trace.trace_id) + "</code></p><p class=\"verdict " + (good ? "good" : "bad") +
-         "\"><strong>" + Escape(Verdict(trace)) + "</strong></p>" + legend + svg + work +
-         "</body></html>\n";
+         Escape(trace.trace_id) + "</code></p>" + RenderHtmlFragment(trace) + "</body></html>\n";
 }
 
 }  // namespace offstage::telemetry

@@ -65,5 +65,8 @@ struct RenderOptions {
 std::string RenderText(const Trace& trace, const RenderOptions& options);
 std::string RenderChrome(const Trace& trace);
 std::string RenderHtml(const Trace& trace);
+// RenderHtml's body without the page around it (the verdict, legend, waterfall and background
+// work): the dashboard shows it inside its own page. Every recorded string in it is escaped.
+std::string RenderHtmlFragment(const Trace& trace);
 
 }  // namespace offstage::telemetry
