@@ -33,6 +33,8 @@ if [[ $want_test -eq 1 ]]; then
   # runtimes and libFuzzer; ccache keeps their rebuilds short. Clang 16, not 14: clang 14 cannot
   # compile libstdc++ 12's std::expected (CMakeLists.txt).
   packages+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev ccache)
+  # The dashboard's browser test (tests/browser): Debian's Chromium, driven by playwright-core.
+  packages+=(chromium)
 fi
 
 missing=()
@@ -64,8 +66,9 @@ fi
 
 if [[ $want_test -eq 1 ]]; then
   # npm packages for the tests, exactly as the committed lockfiles say: the AWS SDK v3 clients,
-  # and AWS's runtime interface client (its install script builds a native addon, ~1-4 min).
-    for dir in tests/clients tests/ric examples/seed-pattern; do
+  # AWS's runtime interface client (its install script builds a native addon, ~1-4 min), and
+  # playwright-core for the dashboard's browser test.
+  for dir in tests/clients tests/ric tests/browser examples/seed-pattern; do
     stamp=$dir/node_modules/.offstage-lock
     if [[ ! -f $stamp ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
       echo "installing npm packages in $dir"

@@ -259,13 +259,15 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   }
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);
+  daemon->failure_queries_ = std::make_unique<telemetry::FailureQueries>(*daemon->writer_);
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options,
-      protocol::HttpServer::Backends{*daemon->sns_, *daemon->lambda_, *daemon->log_queries_,
-                                     *daemon->trace_queries_, [self] { return self->HealthJson(); },
-                                     [self] { return self->signer_->CertificatePem(); },
-                                     [self](common::RequestContext& ctx) { self->Attribute(ctx); },
-                                     [self] { return self->PruneNow(); }},
+      protocol::HttpServer::Backends{
+          *daemon->sns_, *daemon->lambda_, *daemon->log_queries_, *daemon->trace_queries_,
+          *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_,
+          [self] { return self->HealthJson(); }, [self] { return self->signer_->CertificatePem(); },
+          [self](common::RequestContext& ctx) { self->Attribute(ctx); },
+          [self] { return self->PruneNow(); }},
       daemon->clock_, daemon->ids_, daemon->log_);
   return daemon;
 }
@@ -310,6 +312,8 @@ common::Result<std::string> Daemon::Start() {
 void Daemon::Shutdown() {
   // Order matters (docs/architecture.md): stop accepting and finish in-flight requests, then
   // drain the writer so every acknowledged change is committed, then close the database.
+  // The dashboard's long polls answer at once from here, so no request holds the stop up.
+  if (writer_) writer_->changes().Close();
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (pruner_) pruner_->Stop();            // a pass in progress ends with its current batch

@@ -26,6 +26,7 @@
 #include "emulator/storage/database.h"
 #include "emulator/storage/pruner.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/failure_queries.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/recorder.h"
 #include "emulator/telemetry/trace_queries.h"
@@ -109,6 +110,7 @@ class Daemon {
   std::unique_ptr<lambda::LambdaService> lambda_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;
+  std::unique_ptr<telemetry::FailureQueries> failure_queries_;
   std::string code_root_;
   bool remove_code_root_ = false;
   std::unique_ptr<protocol::HttpServer> server_;

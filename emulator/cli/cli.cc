@@ -9,6 +9,7 @@
 #include "emulator/cli/runtimes_command.h"
 #include "emulator/cli/serve_command.h"
 #include "emulator/cli/trace_command.h"
+#include "emulator/cli/ui_command.h"
 
 namespace offstage::cli {
 
@@ -27,6 +28,8 @@ int Run(int argc, char** argv) {
   actions.Register(app);
   RuntimesCommand runtimes;
   runtimes.Register(app);
+  UiCommand ui;
+  ui.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -37,6 +40,7 @@ int Run(int argc, char** argv) {
   if (serve.selected()) return serve.Run();
   if (logs.selected()) return logs.Run();
   if (trace.selected()) return trace.Run();
+  if (ui.selected()) return ui.Run();
   if (int code = actions.Run(); code >= 0) return code;
   if (int code = runtimes.Run(); code >= 0) return code;
   std::cout << app.help();

@@ -182,8 +182,14 @@ int ServeCommand::Run() {
     std::cerr << "offstage: " << endpoint.error().message << "\n";
     return 2;
   }
-  std::printf("offstage %s ready on %s (%s)\n", common::kVersion, endpoint->c_str(),
-              options_.ephemeral ? "in-memory" : ("data: " + options_.data_dir).c_str());
+  // The dashboard's address for a browser on this machine: loopback when bound to every address.
+  std::string dashboard = *endpoint + "/_offstage/";
+  if (const std::string any = "http://0.0.0.0:"; dashboard.starts_with(any)) {
+    dashboard = "http://127.0.0.1:" + dashboard.substr(any.size());
+  }
+  std::printf("offstage %s ready on %s (%s); dashboard %s\n", common::kVersion, endpoint->c_str(),
+              options_.ephemeral ? "in-memory" : ("data: " + options_.data_dir).c_str(),
+              dashboard.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

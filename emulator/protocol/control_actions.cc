@@ -162,7 +162,9 @@ HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::st
                      {"trace_id", ctx.trace_id}});
 }
 
-HttpResponse ControlApi::Topics(const common::RequestContext& ctx) const {
+HttpResponse ControlApi::Topics(const common::RequestContext& ctx,
+                                const std::map<std::string, std::string>& query) const {
+  const bool detail = query.contains("detail") && query.at("detail") == "1";
   json topics = json::array();
   std::optional<std::string> token;
   do {
@@ -175,6 +177,7 @@ HttpResponse ControlApi::Topics(const common::RequestContext& ctx) const {
         topic["subscriptions"] = std::stoi(attributes->at("SubscriptionsConfirmed")) +
                                  std::stoi(attributes->at("SubscriptionsPending"));
       }
+      if (detail) topic["subscription_list"] = SubscriptionsOf(ctx, arn);
       topics.push_back(std::move(topic));
     }
     token = page->next_token;
@@ -182,7 +185,40 @@ HttpResponse ControlApi::Topics(const common::RequestContext& ctx) const {
   return Reply(200, {{"region", ctx.region}, {"account", ctx.account}, {"topics", topics}});
 }
 
-HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
+json ControlApi::SubscriptionsOf(const common::RequestContext& ctx,
+                                 const std::string& topic_arn) const {
+  json out = json::array();
+  std::optional<std::string> token;
+  do {
+    auto page = sns_.ListSubscriptionsByTopic(ctx, topic_arn, token);
+    if (!page) break;  // the topic went meanwhile
+    for (const auto& sub : page->items) {
+      json entry = {
+          {"arn", sub.subscription_arn}, {"protocol", sub.protocol}, {"endpoint", sub.endpoint}};
+      if (auto attributes = sns_.GetSubscriptionAttributes(ctx, sub.subscription_arn)) {
+        for (const char* name : {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
+                                 "RedrivePolicy", "PendingConfirmation"}) {
+          if (auto it = attributes->find(name); it != attributes->end()) entry[name] = it->second;
+        }
+      }
+      out.push_back(std::move(entry));
+    }
+    token = page->next_token;
+  } while (token);
+  return out;
+}
+
+HttpResponse ControlApi::Functions(const common::RequestContext& ctx,
+                                   const std::map<std::string, std::string>& query) const {
+  const bool detail = query.contains("detail") && query.at("detail") == "1";
+  // The figures of the last five minutes of invocations (at most the newest 20,000).
+  constexpr int64_t kWindowNs = 5LL * 60 * 1'000'000'000;
+  std::map<std::string, telemetry::FunctionStats> stats;
+  if (detail) {
+    auto found = traces_.InvocationStats(ctx.received_ns - kWindowNs, 20'000);
+    if (!found) return Reply(500, {{"error", found.error().message}});
+    stats = std::move(*found);
+  }
   json functions = json::array();
   std::optional<std::string> marker;
   do {
@@ -190,16 +226,46 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx) const {
     if (!page) return Error(page.error());
     for (const auto& f : page->functions) {
       const runtime::Resolution runs_on = lambda_.ResolveRuntime(f.runtime);
-      functions.push_back({{"name", f.name},
-                           {"arn", f.arn},
-                           {"runtime", f.runtime},
-                           {"handler", f.handler},
-                           {"code", f.code.dir},
-                           {"timeout", f.timeout},
-                           {"memory", f.memory},
-                           {"runs_on", runs_on.Describe()},
-                           {"interpreter", runs_on.path},
-                           {"runtime_warning", runs_on.Warning()}});
+      json function = {{"name", f.name},
+                       {"arn", f.arn},
+                       {"runtime", f.runtime},
+                       {"handler", f.handler},
+                       {"code", f.code.dir},
+                       {"timeout", f.timeout},
+                       {"memory", f.memory},
+                       {"runs_on", runs_on.Describe()},
+                       {"interpreter", runs_on.path},
+                       {"runtime_warning", runs_on.Warning()}};
+      if (detail) {
+        json envs = json::array();
+        for (const auto& env : pool_.Environments(f.arn)) {
+          const bool busy = env.state == runtime::SandboxState::kInvoking ||
+                            env.state == runtime::SandboxState::kAnswered;
+          const char* state = env.state == runtime::SandboxState::kStarting ? "starting"
+                              : busy                                        ? "busy"
+                              : env.frozen                                  ? "frozen"
+                                                                            : "idle";
+          envs.push_back(
+              {{"state", state},
+               {"age_ms", env.spawned_ns > 0 ? (ctx.received_ns - env.spawned_ns) / 1'000'000 : 0},
+               {"invocations", env.invocations}});
+        }
+        function["environments"] = envs;
+        const telemetry::FunctionStats s =
+            stats.contains(f.name) ? stats.at(f.name) : telemetry::FunctionStats{};
+        function["stats"] = {
+            {"window_s", kWindowNs / 1'000'000'000},
+            {"invocations", s.invocations},
+            {"per_minute", s.invocations / 5.0},
+            {"errors", s.errors},
+            {"error_rate", s.invocations > 0 ? double(s.errors) / s.invocations : 0.0},
+            {"throttles", s.throttles},
+            {"cold_starts", s.cold_starts},
+            {"running", s.running},
+            {"p50_ms", s.p50_ns / 1e6},
+            {"p99_ms", s.p99_ns / 1e6}};
+      }
+      functions.push_back(std::move(function));
     }
     marker = page->next_marker;
   } while (marker);

@@ -28,7 +28,7 @@ HttpResponse ControlApi::Logs(const common::RequestContext& ctx,
     return it == query.end() ? std::string() : it->second;
   };
   const std::string function = get("function");
-  if (function.empty()) return BadRequest("the query parameter 'function' is required");
+  const bool tail = get("tail") == "1";
   int64_t since_ns = 0;
   int64_t after = 0;
   int limit = 1000;
@@ -39,11 +39,11 @@ HttpResponse ControlApi::Logs(const common::RequestContext& ctx,
   } catch (const std::exception&) {
     return BadRequest("since_ns, after and limit must be integers");
   }
-  auto lines = logs_.Lines(function, since_ns, after, limit);
+  auto lines = logs_.Lines(function, since_ns, after, limit, tail);
   if (!lines) return JsonReply(500, {{"error", lines.error().message}});
   // A deleted function's stored lines can still be read; a name nothing ever ran under is a
   // mistake worth saying.
-  if (lines->empty() && after == 0) {
+  if (lines->empty() && after == 0 && !function.empty()) {
     if (auto found = lambda_.GetFunction(ctx, function, ""); !found) {
       return JsonReply(404, {{"error", found.error().message},
                              {"code", std::string(found.error().info().aws_code)}});
@@ -53,6 +53,7 @@ HttpResponse ControlApi::Logs(const common::RequestContext& ctx,
   int64_t last = after;
   for (const auto& entry : *lines) {
     out.push_back({{"seq", entry.seq},
+                   {"function", entry.row.function_name},
                    {"ts_ns", entry.row.ts_ns},
                    {"request_id", entry.row.request_id},
                    {"stream", entry.row.stream},
@@ -70,6 +71,9 @@ HttpResponse ControlApi::Traces(const std::map<std::string, std::string>& query)
     } catch (const std::exception&) {
       return BadRequest("limit must be an integer");
     }
+  }
+  if (auto it = query.find("figures"); it != query.end() && it->second == "1") {
+    return TracesWithFigures(limit);
   }
   auto rows = traces_.Recent(limit);
   if (!rows) return JsonReply(500, {{"error", rows.error().message}});

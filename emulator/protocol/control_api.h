@@ -1,16 +1,22 @@
-// The control API under /_offstage/: health, and the stored logs of functions (for
-// `offstage logs`). JSON in and out; no AWS wire shapes. Stateless apart from its references;
-// safe on any thread.
+// The control API under /_offstage/: health, stored logs and traces, the CLI's actions, and what
+// the dashboard reads (docs/dashboard.md). JSON in and out; no AWS wire shapes. Implemented in
+// control_api.cc (reads), control_actions.cc (the CLI's actions, topics, functions) and
+// control_dashboard.cc (the dashboard's reads and its long poll). Stateless apart from its
+// references; safe on any thread (Changes blocks its worker for at most 25 s).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "emulator/common/change_feed.h"
 #include "emulator/common/request_context.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_types.h"
+#include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/telemetry/failure_queries.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
 
@@ -19,19 +25,39 @@ namespace offstage::protocol {
 class ControlApi {
  public:
   using HealthProvider = std::function<std::string()>;
-  ControlApi(HealthProvider health, telemetry::LogQueries& logs, telemetry::TraceQueries& traces,
-             sns::SnsService& sns, lambda::LambdaService& lambda)
-      : health_(std::move(health)), logs_(logs), traces_(traces), sns_(sns), lambda_(lambda) {}
+  struct Sources {
+    telemetry::LogQueries& logs;
+    telemetry::TraceQueries& traces;
+    telemetry::FailureQueries& failures;
+    common::ChangeFeed& changes;  // moves after every committed write
+    const runtime::Pool& pool;    // the execution environments, for the Functions view
+    sns::SnsService& sns;
+    lambda::LambdaService& lambda;
+  };
+  ControlApi(HealthProvider health, Sources sources)
+      : health_(std::move(health)),
+        logs_(sources.logs),
+        traces_(sources.traces),
+        failures_(sources.failures),
+        changes_(sources.changes),
+        pool_(sources.pool),
+        sns_(sources.sns),
+        lambda_(sources.lambda) {}
 
   HttpResponse Health() const;
-  // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N; 404 for a function that
-  // does not exist and left no lines.
+  // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N&tail=1; 404 for a function
+  // that does not exist and left no lines. Without `function`, every function's lines; with
+  // tail=1, the last `limit` lines rather than the first.
   HttpResponse Logs(const common::RequestContext& ctx,
                     const std::map<std::string, std::string>& query) const;
-  // GET /_offstage/traces?limit=N: the most recent traces, newest first.
+  // GET /_offstage/traces?limit=N: the most recent traces, newest first. With figures=1, each
+  // with its verdict (the badge, the one-line text), timings, status and the names it touches.
   HttpResponse Traces(const std::map<std::string, std::string>& query) const;
   // GET /_offstage/traces/{trace-id}: the tree, every timestamp, and the figures.
   HttpResponse Trace(const std::string& trace_id) const;
+  // GET /_offstage/traces/{trace-id}/waterfall: the HTML renderer's fragment (verdict, legend,
+  // waterfall, background work), as `trace --format html` draws it.
+  HttpResponse Waterfall(const std::string& trace_id) const;
   // GET /_offstage/invocations/{request-id}: the invocation's span and its trace id.
   HttpResponse Invocation(const std::string& request_id) const;
 
@@ -48,14 +74,32 @@ class ControlApi {
   HttpResponse Publish(const common::RequestContext& ctx, const std::string& body) const;
   // POST /_offstage/invoke {"function", "payload"?, "async"?}
   HttpResponse Invoke(const common::RequestContext& ctx, const std::string& body) const;
-  // GET /_offstage/topics, GET /_offstage/functions
-  HttpResponse Topics(const common::RequestContext& ctx) const;
-  HttpResponse Functions(const common::RequestContext& ctx) const;
+  // GET /_offstage/topics, GET /_offstage/functions. With detail=1: each topic's subscriptions
+  // (filter policies included); each function's environments and the figures of its last
+  // five minutes of invocations.
+  HttpResponse Topics(const common::RequestContext& ctx,
+                      const std::map<std::string, std::string>& query) const;
+  HttpResponse Functions(const common::RequestContext& ctx,
+                         const std::map<std::string, std::string>& query) const;
+  // GET /_offstage/failures?limit=N: asynchronous events that failed or expired and were never
+  // redriven, and HTTP/S deliveries whose retries ran out, newest first.
+  HttpResponse Failures(const std::map<std::string, std::string>& query) const;
+  // GET /_offstage/changes?since=V&wait_ms=N: {"version": V'} as soon as the stored data
+  // changed since version V (at once if it already has), or after wait_ms (at most 25000) with
+  // V unchanged. The dashboard's long poll.
+  HttpResponse Changes(const std::map<std::string, std::string>& query) const;
 
  private:
+  HttpResponse TracesWithFigures(int limit) const;
+  nlohmann::json SubscriptionsOf(const common::RequestContext& ctx,
+                                 const std::string& topic_arn) const;
+
   HealthProvider health_;
   telemetry::LogQueries& logs_;
   telemetry::TraceQueries& traces_;
+  telemetry::FailureQueries& failures_;
+  common::ChangeFeed& changes_;
+  const runtime::Pool& pool_;
   sns::SnsService& sns_;
   lambda::LambdaService& lambda_;
 };

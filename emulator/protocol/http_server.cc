@@ -11,6 +11,7 @@
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/protocol/control_api.h"
+#include "emulator/protocol/dashboard_assets.h"
 #include "emulator/protocol/form.h"
 #include "emulator/protocol/lambda_codec.h"
 #include "emulator/protocol/sigv4.h"
@@ -85,6 +86,27 @@ std::string Segment(std::string_view path, std::string_view prefix) {
   return std::string(rest);
 }
 
+// A file of the dashboard, with the headers that keep it from being framed by another page
+// (clickjacking its buttons) or from running any script but its own.
+HttpResponse Dashboard(std::string_view name) {
+  auto asset = FindDashboardAsset(name);
+  if (!asset) {
+    return HttpResponse{
+        404, "text/plain", "the dashboard has no file " + std::string(name) + "\n", {}};
+  }
+  return HttpResponse{
+      200,
+      std::string(asset->content_type),
+      std::string(asset->body),
+      {{"Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+        "data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+       {"X-Frame-Options", "DENY"},
+       {"X-Content-Type-Options", "nosniff"},
+       {"Referrer-Policy", "no-referrer"},
+       {"Cache-Control", "no-cache"}}};
+}
+
 // Lambda's REST-JSON API: every path starts with a date segment (section 1 of the wire
 // reference), e.g. /2015-03-31/functions.
 bool IsDatedPath(std::string_view path) {
@@ -109,8 +131,10 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
       log_(log),
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
-      control_(std::make_unique<ControlApi>(std::move(backends.health), backends.logs,
-                                            backends.traces, backends.sns, backends.lambda)),
+      control_(std::make_unique<ControlApi>(
+          std::move(backends.health),
+          ControlApi::Sources{backends.logs, backends.traces, backends.failures, backends.changes,
+                              backends.pool, backends.sns, backends.lambda})),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)) {
@@ -216,6 +240,14 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   const std::string& method = req.method;
   const std::string& path = req.path;
 
+  // A browser opening the daemon's address (an HTML page asked for, no query, no signature)
+  // is sent to the dashboard; API clients never ask for text/html.
+  if (path == "/" && method == "GET" && req.query.empty() && !req.HasHeader("authorization") &&
+      req.Header("accept").find("text/html") != std::string::npos) {
+    return HttpResponse{
+        302, "text/plain", "the dashboard is at /_offstage/\n", {{"Location", "/_offstage/"}}};
+  }
+
   // SNS awsQuery: a form body on POST /; old clients and the SubscribeURL/UnsubscribeURL links
   // send the query in the URL of GET /.
   if (path == "/" && (method == "POST" || method == "GET")) {
@@ -259,6 +291,8 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
 
   // The control API (/_offstage/...): JSON in, JSON out.
   if (method == "GET") {
+    if (path == "/_offstage" || path == "/_offstage/") return Dashboard("index.html");
+    if (auto name = Segment(path, "/_offstage/ui/"); !name.empty()) return Dashboard(name);
     if (path == "/_offstage/health") return control_->Health();
     if (path == sns::kCertificatePath) {
       auto pem = certificate_ ? certificate_() : common::Result<std::string>("");
@@ -269,11 +303,23 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
     }
     if (path == "/_offstage/traces") return control_->Traces(SingleValued(req.QueryParams()));
     if (auto id = Segment(path, "/_offstage/traces/"); !id.empty()) return control_->Trace(id);
+    if (constexpr std::string_view kWaterfall = "/waterfall"; path.ends_with(kWaterfall)) {
+      const std::string_view traced(path.data(), path.size() - kWaterfall.size());
+      if (auto id = Segment(traced, "/_offstage/traces/"); !id.empty()) {
+        return control_->Waterfall(id);
+      }
+    }
+    if (path == "/_offstage/failures") return control_->Failures(SingleValued(req.QueryParams()));
+    if (path == "/_offstage/changes") return control_->Changes(SingleValued(req.QueryParams()));
     if (auto id = Segment(path, "/_offstage/invocations/"); !id.empty()) {
       return control_->Invocation(id);
     }
-    if (path == "/_offstage/topics") return control_->Topics(Context(req));
-    if (path == "/_offstage/functions") return control_->Functions(Context(req));
+    if (path == "/_offstage/topics") {
+      return control_->Topics(Context(req), SingleValued(req.QueryParams()));
+    }
+    if (path == "/_offstage/functions") {
+      return control_->Functions(Context(req), SingleValued(req.QueryParams()));
+    }
     if (path == "/_offstage/logs") {
       return control_->Logs(Context(req), SingleValued(req.QueryParams()));
     }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/common/change_feed.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
@@ -21,7 +22,9 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/browser_guard.h"
 #include "emulator/protocol/http_listener.h"
+#include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/telemetry/failure_queries.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
 
@@ -55,6 +58,9 @@ class HttpServer {
     lambda::LambdaService& lambda;
     telemetry::LogQueries& logs;
     telemetry::TraceQueries& traces;
+    telemetry::FailureQueries& failures;
+    common::ChangeFeed& changes;
+    const runtime::Pool& pool;
     HealthProvider health;
     // The PEM certificate that verifies SNS signatures (served at sns::kCertificatePath).
     std::function<common::Result<std::string>()> certificate;
