@@ -19,6 +19,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake/ cmake/
 COPY emulator/ emulator/
 # Only the daemon is built here: the test suites (tests/) stay out of the image and its cache.
 # Any change under emulator/ reruns this step; the compiler cache (a BuildKit/buildah cache mount,

@@ -165,6 +165,13 @@ HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::st
 HttpResponse ControlApi::Topics(const common::RequestContext& ctx,
                                 const std::map<std::string, std::string>& query) const {
   const bool detail = query.contains("detail") && query.at("detail") == "1";
+  // Each subscription's deliveries of the last five minutes by outcome (the newest 20,000).
+  std::map<std::string, std::map<std::string, int>> deliveries;
+  if (detail) {
+    auto found = traces_.DeliveryStats(ctx.received_ns - kStatsWindowNs, 20'000);
+    if (!found) return Reply(500, {{"error", found.error().message}});
+    deliveries = std::move(*found);
+  }
   json topics = json::array();
   std::optional<std::string> token;
   do {
@@ -177,7 +184,7 @@ HttpResponse ControlApi::Topics(const common::RequestContext& ctx,
         topic["subscriptions"] = std::stoi(attributes->at("SubscriptionsConfirmed")) +
                                  std::stoi(attributes->at("SubscriptionsPending"));
       }
-      if (detail) topic["subscription_list"] = SubscriptionsOf(ctx, arn);
+      if (detail) topic["subscription_list"] = SubscriptionsOf(ctx, arn, deliveries);
       topics.push_back(std::move(topic));
     }
     token = page->next_token;
@@ -185,16 +192,22 @@ HttpResponse ControlApi::Topics(const common::RequestContext& ctx,
   return Reply(200, {{"region", ctx.region}, {"account", ctx.account}, {"topics", topics}});
 }
 
-json ControlApi::SubscriptionsOf(const common::RequestContext& ctx,
-                                 const std::string& topic_arn) const {
+json ControlApi::SubscriptionsOf(
+    const common::RequestContext& ctx, const std::string& topic_arn,
+    const std::map<std::string, std::map<std::string, int>>& deliveries) const {
   json out = json::array();
   std::optional<std::string> token;
   do {
     auto page = sns_.ListSubscriptionsByTopic(ctx, topic_arn, token);
     if (!page) break;  // the topic went meanwhile
     for (const auto& sub : page->items) {
-      json entry = {
-          {"arn", sub.subscription_arn}, {"protocol", sub.protocol}, {"endpoint", sub.endpoint}};
+      json entry = {{"arn", sub.subscription_arn},
+                    {"protocol", sub.protocol},
+                    {"endpoint", sub.endpoint},
+                    {"deliveries", json::object()}};
+      if (auto found = deliveries.find(sub.subscription_arn); found != deliveries.end()) {
+        entry["deliveries"] = found->second;
+      }
       if (auto attributes = sns_.GetSubscriptionAttributes(ctx, sub.subscription_arn)) {
         for (const char* name : {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
                                  "RedrivePolicy", "PendingConfirmation"}) {
@@ -212,10 +225,9 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx,
                                    const std::map<std::string, std::string>& query) const {
   const bool detail = query.contains("detail") && query.at("detail") == "1";
   // The figures of the last five minutes of invocations (at most the newest 20,000).
-  constexpr int64_t kWindowNs = 5LL * 60 * 1'000'000'000;
   std::map<std::string, telemetry::FunctionStats> stats;
   if (detail) {
-    auto found = traces_.InvocationStats(ctx.received_ns - kWindowNs, 20'000);
+    auto found = traces_.InvocationStats(ctx.received_ns - kStatsWindowNs, 20'000);
     if (!found) return Reply(500, {{"error", found.error().message}});
     stats = std::move(*found);
   }
@@ -254,7 +266,7 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx,
         const telemetry::FunctionStats s =
             stats.contains(f.name) ? stats.at(f.name) : telemetry::FunctionStats{};
         function["stats"] = {
-            {"window_s", kWindowNs / 1'000'000'000},
+            {"window_s", kStatsWindowNs / 1'000'000'000},
             {"invocations", s.invocations},
             {"per_minute", s.invocations / 5.0},
             {"errors", s.errors},

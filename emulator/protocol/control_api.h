@@ -5,6 +5,7 @@
 // references; safe on any thread (Changes blocks its worker for at most 25 s).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -75,8 +76,8 @@ class ControlApi {
   // POST /_offstage/invoke {"function", "payload"?, "async"?}
   HttpResponse Invoke(const common::RequestContext& ctx, const std::string& body) const;
   // GET /_offstage/topics, GET /_offstage/functions. With detail=1: each topic's subscriptions
-  // (filter policies included); each function's environments and the figures of its last
-  // five minutes of invocations.
+  // (filter policies, and the last five minutes' deliveries by status); each function's
+  // environments and the figures of its last five minutes of invocations.
   HttpResponse Topics(const common::RequestContext& ctx,
                       const std::map<std::string, std::string>& query) const;
   HttpResponse Functions(const common::RequestContext& ctx,
@@ -86,15 +87,23 @@ class ControlApi {
   HttpResponse Failures(const std::map<std::string, std::string>& query) const;
   // GET /_offstage/changes?since=V&wait_ms=N: {"version": V'} as soon as the stored data
   // changed since version V (at once if it already has), or after wait_ms (at most 25000) with
-  // V unchanged. The dashboard's long poll.
+  // V unchanged. The dashboard's long poll. Each waits on an HTTP worker, so at most
+  // kMaxLongPolls wait at once; beyond that the answer is at once, with "busy": true (the
+  // page then polls every two seconds instead).
   HttpResponse Changes(const std::map<std::string, std::string>& query) const;
+  static constexpr int kMaxLongPolls = 16;
 
  private:
   HttpResponse TracesWithFigures(int limit) const;
-  nlohmann::json SubscriptionsOf(const common::RequestContext& ctx,
-                                 const std::string& topic_arn) const;
+  // The subscriptions of `topic_arn`, each with its recent `deliveries` by outcome.
+  nlohmann::json SubscriptionsOf(
+      const common::RequestContext& ctx, const std::string& topic_arn,
+      const std::map<std::string, std::map<std::string, int>>& deliveries) const;
+  // The window of the figures the dashboard shows (functions, deliveries): five minutes.
+  static constexpr int64_t kStatsWindowNs = 5LL * 60 * 1'000'000'000;
 
   HealthProvider health_;
+  mutable std::atomic<int> long_polls_{0};  // Changes calls waiting now
   telemetry::LogQueries& logs_;
   telemetry::TraceQueries& traces_;
   telemetry::FailureQueries& failures_;

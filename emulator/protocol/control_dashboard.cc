@@ -127,8 +127,14 @@ HttpResponse ControlApi::Changes(const std::map<std::string, std::string>& query
   auto since = IntParam(query, "since", 0, 0, INT64_MAX);
   auto wait_ms = IntParam(query, "wait_ms", 25'000, 0, 25'000);
   if (!since || !wait_ms) return Reply(400, {{"error", "since and wait_ms must be integers"}});
+  // Leave the HTTP workers to the APIs: a long poll beyond the cap answers at once.
+  if (long_polls_.fetch_add(1) >= kMaxLongPolls) {
+    long_polls_.fetch_sub(1);
+    return Reply(200, {{"version", changes_.version()}, {"busy", true}});
+  }
   const uint64_t version =
       changes_.WaitPast(static_cast<uint64_t>(*since), std::chrono::milliseconds(*wait_ms));
+  long_polls_.fetch_sub(1);
   return Reply(200, {{"version", version}});
 }
 

@@ -47,6 +47,20 @@ common::Result<std::map<std::string, FunctionStats>> TraceQueries::InvocationSta
   return SummarizeInvocations(spans);
 }
 
+common::Result<std::map<std::string, std::map<std::string, int>>> TraceQueries::DeliveryStats(
+    int64_t since_ns, int max_spans) {
+  std::vector<storage::SpanRow> spans;
+  auto status = writer_.Query([&](storage::Database& db) -> common::Status {
+    auto rows =
+        storage::SpansOfKindSince(db, SpanKindName(SpanKind::kDelivery), since_ns, max_spans);
+    if (!rows) return common::Fail(rows.error());
+    spans = std::move(*rows);
+    return {};
+  });
+  if (!status) return common::Fail(status.error());
+  return SummarizeDeliveries(spans);
+}
+
 common::Result<std::optional<Trace>> TraceQueries::Get(const std::string& trace_id) {
   std::vector<storage::SpanRow> rows;
   auto status = writer_.Query([&](storage::Database& db) -> common::Status {

@@ -9,6 +9,7 @@
 
 #include "emulator/common/result.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/delivery_stats.h"
 #include "emulator/telemetry/function_stats.h"
 #include "emulator/telemetry/trace.h"
 
@@ -25,6 +26,10 @@ class TraceQueries {
   // The invocations that started at or after `since_ns` (the newest `max_spans`), by function.
   common::Result<std::map<std::string, FunctionStats>> InvocationStats(int64_t since_ns,
                                                                        int max_spans);
+  // The deliveries that started at or after `since_ns` (the newest `max_spans`): subscription
+  // ARN -> status -> count (delivery_stats.h).
+  common::Result<std::map<std::string, std::map<std::string, int>>> DeliveryStats(int64_t since_ns,
+                                                                                  int max_spans);
   // nullopt when no span has that trace id.
   common::Result<std::optional<Trace>> Get(const std::string& trace_id);
   // The span whose id is `request_id` (an invocation, or an asynchronous event).

@@ -190,6 +190,8 @@ test('the Topics view shows subscriptions and publishes a test message', async (
   await card.locator('textarea').fill('{"job": 7}');
   await card.getByRole('button', { name: 'Publish' }).click();
   await card.locator('.result', { hasText: 'open its trace' }).waitFor({ timeout: 30000 });
+  // The worker's subscription counts the deliveries of the last five minutes by outcome.
+  await card.locator('td.outcomes .badge', { hasText: /^\d+ invoked$/ }).waitFor({ timeout: 30000 });
   // Nothing wider than the window at 360 px.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);

@@ -301,6 +301,11 @@ curl -sf "$ENDPOINT/_offstage/health" -o "$WORK/health.json"
 [[ $(json "$WORK/health.json" 'd["counts"]["functions"]') == 3 ]] ||
   fail "the config's 3 functions are not there: $(cat "$WORK/health.json")"
 [[ $(pm exec "$C1" id -u) == 10001 ]] || fail "the daemon does not run as uid 10001"
+# The dashboard is inside the binary: nothing beside it in the image serves it.
+curl -sf "$ENDPOINT/_offstage/" -o "$WORK/dashboard.html" || fail "GET /_offstage/ failed"
+grep -q '/_offstage/ui/app.js' "$WORK/dashboard.html" || fail "the dashboard page is not served"
+curl -sf "$ENDPOINT/_offstage/ui/app.js" -o /dev/null || fail "the dashboard's script is not served"
+say "the dashboard is served from the image's binary"
 
 say "aws: create-topic, subscribe, create-function from the mounted directory and from a zip"
 awsc sns create-topic --name cli-topic >"$WORK/topic.json" || fail "aws sns create-topic failed"

@@ -169,6 +169,33 @@ class DashboardApiTest(AwsClientsTestCase):
         self.assertLess(body["lines"][0]["seq"], body["lines"][1]["seq"])
         self.assertEqual(body["next"], body["lines"][1]["seq"])
 
+    def test_topics_show_each_subscriptions_filter_policy_and_recent_deliveries(self):
+        prefix = "arn:aws:lambda:us-east-1:000000000000:function:"
+        topic = self.sns.create_topic(Name=self.unique("shown"))["TopicArn"]
+        matching = self.sns.subscribe(TopicArn=topic, Protocol="lambda",
+                                      Endpoint=prefix + self.create("node-recorder"),
+                                      ReturnSubscriptionArn=True)["SubscriptionArn"]
+        policy = '{"kind":["new"]}'
+        picky = self.sns.subscribe(TopicArn=topic, Protocol="lambda",
+                                   Endpoint=prefix + self.create("node-recorder"),
+                                   Attributes={"FilterPolicy": policy},
+                                   ReturnSubscriptionArn=True)["SubscriptionArn"]
+        self.sns.publish(TopicArn=topic, Message="{}")
+
+        def shown():
+            topics = get_json(self.endpoint, "/_offstage/topics?detail=1")[1]["topics"]
+            subs = next(t for t in topics if t["arn"] == topic)["subscription_list"]
+            by_arn = {s["arn"]: s for s in subs}
+            done = by_arn[matching]["deliveries"] and by_arn[picky]["deliveries"]
+            return by_arn if done else None
+
+        subs = self.wait_for("the deliveries", shown)
+        self.assertEqual(subs[matching]["deliveries"], {"invoked": 1})
+        self.assertEqual(subs[picky]["deliveries"], {"filtered": 1})
+        self.assertEqual(subs[picky]["FilterPolicy"], policy)
+        self.assertNotIn("FilterPolicy", subs[matching])
+        self.assertEqual(subs[matching]["protocol"], "lambda")
+
     def test_failures_list_failed_events_until_they_are_redriven(self):
         name = self.create("node-throws")
         out = self.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
@@ -193,6 +220,45 @@ class DashboardApiTest(AwsClientsTestCase):
         self.wait_for("the redrive's failure", lambda: listed(redriven["redriven"][0]["request_id"]))
         status, body = get_json(self.endpoint, "/_offstage/failures?limit=zero")
         self.assertEqual(status, 400)
+
+
+class DashboardLongPollCapTest(AwsClientsTestCase):
+    def test_long_polls_beyond_the_cap_answer_at_once_and_leave_workers_to_the_apis(self):
+        version = get_json(self.endpoint, "/_offstage/changes?since=0&wait_ms=0")[1]["version"]
+        answers = []
+
+        def poll():
+            # As the page does: refused while the probe below holds a place, it asks again.
+            while True:
+                body = get_json(self.endpoint,
+                                "/_offstage/changes?since=%d&wait_ms=25000" % version)[1]
+                if not body.get("busy"):
+                    answers.append(body)
+                    return
+                time.sleep(0.05)
+
+        waiters = [threading.Thread(target=poll) for _ in range(16)]
+        for waiter in waiters:
+            waiter.start()
+        deadline = time.monotonic() + HANG_S
+        # Once the 16 wait, another is refused at once ("busy"); wait_ms=0 so that, while they
+        # are not all waiting yet, this one does not become a waiter itself.
+        while True:
+            status, body = get_json(self.endpoint,
+                                    "/_offstage/changes?since=%d&wait_ms=0" % version)
+            if body.get("busy"):
+                break
+            self.assertLess(time.monotonic(), deadline, "no long poll was ever refused")
+            time.sleep(0.02)
+        self.assertEqual(status, 200)
+        self.assertEqual(body["version"], version)
+        # The APIs still answer while the 16 wait.
+        self.assertIn("Topics", self.sns.list_topics())
+        self.sns.create_topic(Name=self.unique("wake"))
+        for waiter in waiters:
+            waiter.join(HANG_S)
+        self.assertEqual(len(answers), 16)
+        self.assertTrue(all(a["version"] > version and "busy" not in a for a in answers), answers)
 
 
 class DashboardShutdownTest(unittest.TestCase):

@@ -81,8 +81,20 @@ function badge(text, cls = text) {
   return el('span', { class: 'badge ' + cls }, text);
 }
 
+// A delivery's status as a badge colour: delivered or handed to Lambda, filtered out, failed.
+function outcomeClass(status) {
+  if (status === 'delivered' || status === 'invoked') return 'succeeded';
+  if (status === 'failed' || status === 'not_emulated' || status === 'unknown') return 'failed';
+  if (status === 'pending') return 'running';
+  return 'filtered';
+}
+
 function table(headers, rows, empty) {
   if (rows.length === 0) return el('p', { class: 'empty' }, empty);
+  // Each cell names its column, so a narrow window can stack a row's cells under their names.
+  for (const row of rows) {
+    [...row.children].forEach((cell, i) => { if (headers[i]) cell.dataset.label = headers[i]; });
+  }
   return el('div', { class: 'table-wrap' },
     el('table', {},
       el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
@@ -329,11 +341,14 @@ views.topics = {
         el('td', {}, s.protocol),
         el('td', { class: 'mono' }, s.endpoint),
         el('td', {}, s.FilterPolicy ? el('pre', { class: 'policy' }, s.FilterPolicy) : el('span', { class: 'muted' }, 'every message')),
-        el('td', {}, s.PendingConfirmation === 'true' ? badge('pending', 'running') : badge('confirmed', 'succeeded'))));
+        el('td', {}, s.PendingConfirmation === 'true' ? badge('pending', 'running') : badge('confirmed', 'succeeded')),
+        el('td', { class: 'outcomes' }, Object.keys(s.deliveries).length
+          ? Object.entries(s.deliveries).map(([status, n]) => badge(`${n} ${status}`, outcomeClass(status)))
+          : el('span', { class: 'muted' }, 'none'))));
       return el('section', { class: 'card', 'data-topic': t.name, 'aria-label': t.name },
         el('h3', {}, t.name),
         el('p', { class: 'mono muted' }, t.arn),
-        table(['Protocol', 'Endpoint', 'Filter policy', 'State'], subs, 'No subscriptions.'),
+        table(['Protocol', 'Endpoint', 'Filter policy', 'State', 'Deliveries, last 5 min'], subs, 'No subscriptions.'),
         el('div', { class: 'actions' }, el('a', { href: '#/traces?q=' + encodeURIComponent(t.name) }, 'Deliveries in traces')),
         el('details', { class: 'publish' },
           el('summary', {}, 'Publish a test message…'),
@@ -451,6 +466,9 @@ async function live() {
         if (!first) redraw();
         // At most a few redraws a second under a burst of writes.
         await new Promise((resolve) => setTimeout(resolve, 250));
+      } else if (out.busy) {
+        // Too many pages wait on the daemon already: ask again in a while instead.
+        await new Promise((resolve) => setTimeout(resolve, 2000));
       }
     } catch (e) {
       status.textContent = 'disconnected: retrying';
