@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -165,6 +165,11 @@ CREATE INDEX messages_fanout_pending ON messages(seq) WHERE fanout IS NOT NULL;
 CREATE INDEX async_events_failed ON async_events(finished_ns)
   WHERE state IN ('failed', 'expired') AND redriven_by IS NULL;
 CREATE INDEX deliveries_failed ON deliveries(updated_ns) WHERE status = 'failed';
+)sql",
+    // 8: the newest traces by their root spans (RecentTraces), for `offstage traces` and the
+    // dashboard's live list, without grouping every span ever recorded.
+    R"sql(
+CREATE INDEX spans_roots ON spans(start_ns) WHERE parent_id IS NULL;
 )sql",
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/storage/database.h"
@@ -27,7 +28,7 @@ struct SpanRow {
 Status UpsertSpan(Database& db, const SpanRow& row);
 Result<std::vector<SpanRow>> SpansOfTrace(Database& db, const std::string& trace_id);
 Result<std::optional<SpanRow>> FindSpan(Database& db, const std::string& id);
-// The most recent traces: (trace id, first start, root name), newest first.
+// A trace in a listing: its id, its first span's start, its span count and its first root.
 struct TraceSummaryRow {
   std::string trace_id;
   int64_t start_ns = 0;
@@ -35,7 +36,11 @@ struct TraceSummaryRow {
   std::string root_name;
   std::string root_kind;
 };
+// The `limit` traces with the newest root spans (a span without a parent), newest first. A trace
+// whose every root was pruned while later spans remain is not listed.
 Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit);
+// Its read of the newest roots (?1: how many), answered from the index spans_roots.
+std::string_view RecentRootsSql();
 // Spans of `kind` that started at or after `since_ns`, the newest first, at most `limit`.
 Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
                                               int limit);
