@@ -96,18 +96,6 @@ class SnsTopicPublisher final : public lambda::TopicPublisher {
   sns::SnsService& sns_;
 };
 
-// SNS's Lambda deliveries are queued unsigned and signed as they are dispatched (DESIGN 10).
-class SnsEventFinalizer final : public lambda::EventFinalizer {
- public:
-  explicit SnsEventFinalizer(const sns::SnsService& sns) : sns_(sns) {}
-  std::string Finalize(std::string_view source, std::string payload) override {
-    return source == "sns" ? sns_.SignLambdaEvent(std::move(payload)) : payload;
-  }
-
- private:
-  const sns::SnsService& sns_;
-};
-
 // The "retention" object of /_offstage/health and POST /_offstage/prune.
 nlohmann::json RetentionJson(const storage::Pruner* pruner) {
   if (!pruner) return nullptr;
@@ -154,6 +142,14 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
     }
     path = options.data_dir + "/offstage.db";
   }
+  // The port first: every component below is built once, knowing the daemon's URL, and a port
+  // in use fails the start before any state is opened.
+  auto socket = protocol::ListenSocket::Open(options.host, options.port);
+  if (!socket) return common::Fail(socket.error());
+  daemon->endpoint_ = "http://" + options.host + ":" + std::to_string(socket->port());
+  // Handlers reach the daemon on loopback even when it listens on every address.
+  const std::string reachable = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
+  const std::string base_url = "http://" + reachable + ":" + std::to_string(socket->port());
   auto db = storage::Database::Open(path, /*auto_checkpoint=*/options.ephemeral);
   if (!db) return common::Fail(db.error());
   daemon->db_ = std::move(*db);
@@ -175,8 +171,11 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   http_options.signer = daemon->signer_.get();
   daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
-  daemon->sns_ = std::make_unique<sns::SnsService>(*daemon->writer_, *daemon->recorder_,
-                                                   daemon->clock_, daemon->ids_, daemon->log_);
+  daemon->fanout_queue_ = std::make_unique<sns::FanoutQueue>(daemon->clock_);
+  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns};
+  daemon->sns_ = std::make_unique<sns::SnsService>(
+      sns::SnsPeers{*daemon->fanout_queue_, *daemon->http_deliverer_, *daemon->signer_, delivery},
+      *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
 
   if (options.ephemeral) {
@@ -224,18 +223,20 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.freeze = options.freeze;
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;
-  daemon->lambda_ = std::make_unique<lambda::LambdaService>(
-      lambda_options, *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_,
-      daemon->ids_, daemon->log_);
+  lambda_options.endpoint_url = base_url;
   daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
-  daemon->lambda_->SetTopicPublisher(daemon->topic_publisher_.get());
-  daemon->event_finalizer_ = std::make_unique<SnsEventFinalizer>(*daemon->sns_);
-  daemon->lambda_->SetEventFinalizer(daemon->event_finalizer_.get());
+  daemon->lambda_event_signer_ =
+      std::make_unique<sns::LambdaEventSigner>(*daemon->signer_, daemon->log_);
+  daemon->lambda_ = std::make_unique<lambda::LambdaService>(
+      lambda_options, lambda::LambdaPeers{*daemon->topic_publisher_, *daemon->lambda_event_signer_},
+      *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_, daemon->ids_,
+      daemon->log_);
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
+  daemon->fanout_ = std::make_unique<sns::Fanout>(
+      *daemon->fanout_queue_, *daemon->lambda_, *daemon->http_deliverer_, delivery,
+      *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
 
   protocol::ServerOptions server_options;
-  server_options.host = options.host;
-  server_options.port = options.port;
   server_options.threads = options.http_threads;
   server_options.default_region = options.region;
   server_options.default_account = options.account;
@@ -261,7 +262,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);
   daemon->failure_queries_ = std::make_unique<telemetry::FailureQueries>(*daemon->writer_);
   daemon->server_ = std::make_unique<protocol::HttpServer>(
-      server_options,
+      server_options, std::move(*socket),
       protocol::HttpServer::Backends{
           *daemon->sns_, *daemon->lambda_, *daemon->log_queries_, *daemon->trace_queries_,
           *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_,
@@ -278,24 +279,10 @@ Daemon::~Daemon() {
 }
 
 common::Result<std::string> Daemon::Start() {
-  auto port = server_->Bind();
-  if (!port) return common::Fail(port.error());
-  endpoint_ = "http://" + options_.host + ":" + std::to_string(*port);
-  // Handlers reach the daemon on loopback even when it listens on every address.
-  const std::string reachable = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
-  const std::string base_url = "http://" + reachable + ":" + std::to_string(*port);
-  lambda_->SetEndpoint(base_url);
-  sns::DeliveryTargets targets;
-  targets.lambda = lambda_.get();
-  targets.http = http_deliverer_.get();
-  targets.signer = signer_.get();
-  targets.base_url = base_url;
-  targets.http_retry_delays_ns = options_.sns_retry_delays_ns;
-  sns_->SetDeliveryTargets(std::move(targets));
   http_deliverer_->Start();
   if (auto status = http_deliverer_->Load(); !status) return common::Fail(status.error());
   if (auto status = lambda_->StartAsync(); !status) return common::Fail(status.error());
-  sns_->StartFanout();  // and the fan-outs owed since the last stop
+  fanout_->Start();  // the fan-outs owed since the last stop first
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
                                       *sns_, *lambda_, log_);
@@ -317,11 +304,12 @@ void Daemon::Shutdown() {
   if (server_) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (pruner_) pruner_->Stop();            // a pass in progress ends with its current batch
-  if (sns_) sns_->StopFanout();            // fan-outs not started stay owed in the database
+  if (fanout_) fanout_->Stop();            // fan-outs not started stay owed in the database
   if (lambda_) lambda_->BeginStopAsync();  // no asynchronous attempt starts from here
   if (pool_) pool_->StopAll();             // running invocations end at once
   if (lambda_) lambda_->StopAsync();       // the queue's threads join
   if (http_deliverer_) http_deliverer_->Stop();
+  fanout_.reset();  // it refers to the LambdaService
   lambda_.reset();
   if (writer_) writer_->Stop();
   if (checkpointer_) checkpointer_->Stop();

@@ -21,6 +21,8 @@
 #include "emulator/protocol/http_server.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/runtime/runtimes.h"
+#include "emulator/sns/fanout.h"
+#include "emulator/sns/lambda_event_signer.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
@@ -74,7 +76,9 @@ class Daemon {
   static common::Result<std::unique_ptr<Daemon>> Create(const DaemonOptions& options);
   ~Daemon();
 
-  // Binds the port and starts serving on a background thread; returns the endpoint URL.
+  // Starts the workers (deliveries, the asynchronous queue, the fan-out, retention), applies
+  // --config, and serves on a background thread (the port was bound by Create); returns the
+  // endpoint URL.
   common::Result<std::string> Start();
   // Stops accepting, drains, flushes. Idempotent.
   void Shutdown();
@@ -101,13 +105,15 @@ class Daemon {
   std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<sns::Signer> signer_;
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
+  std::unique_ptr<sns::FanoutQueue> fanout_queue_;
   std::unique_ptr<sns::SnsService> sns_;
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::RuntimeResolver> runtimes_;
   std::unique_ptr<runtime::Pool> pool_;
   std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
-  std::unique_ptr<lambda::EventFinalizer> event_finalizer_;
+  std::unique_ptr<sns::LambdaEventSigner> lambda_event_signer_;
   std::unique_ptr<lambda::LambdaService> lambda_;
+  std::unique_ptr<sns::Fanout> fanout_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;
   std::unique_ptr<telemetry::FailureQueries> failure_queries_;

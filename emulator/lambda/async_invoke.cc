@@ -60,6 +60,20 @@ std::string InvocationRecord(const std::string& request_id, const std::string& f
   return record.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
+Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::string& function_arn,
+                                        std::string payload, std::string source,
+                                        std::string source_id) {
+  return PrepareAsync(ctx, function_arn, std::move(payload), std::move(source),
+                      std::move(source_id));
+}
+
+Status LambdaService::Write(storage::Database& db, const std::vector<AsyncEvent>& events) {
+  for (const auto& event : events) {
+    if (auto status = storage::InsertAsyncEvent(db, event); !status) return status;
+  }
+  return {};
+}
+
 Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
                                                const std::string& function_arn, std::string payload,
                                                std::string source, std::string source_id) {
@@ -96,7 +110,7 @@ std::optional<AsyncPolicy> LambdaService::PolicyFor(const std::string& function_
 void LambdaService::Prepare(AsyncEvent& event) { event.payload = DeliveredPayload(event); }
 
 std::string LambdaService::DeliveredPayload(const AsyncEvent& event) {
-  return finalizer_ ? finalizer_->Finalize(event.source, event.payload) : event.payload;
+  return finalizer_.Finalize(event.source, event.payload);
 }
 
 Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
@@ -178,8 +192,7 @@ std::string LambdaService::Deliver(const std::string& destination, const std::st
   ctx.parent_span = event.request_id;  // the destination is caused by the event
   ctx.received_ns = clock_.NowNanos();
   if (arn->service == "sns") {
-    if (!publisher_) return "not delivered to " + destination + ": no SNS publisher";
-    auto published = publisher_->PublishToTopic(ctx, destination, record, {});
+    auto published = publisher_.PublishToTopic(ctx, destination, record, {});
     if (!published) {
       log_.Warn("offstage: could not deliver the result of " + event.request_id + " to " +
                 destination + ": " + published.error().message);
@@ -239,7 +252,7 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
       message = error["errorMessage"].get<std::string>();
     }
     if (message.size() > 1024) message.resize(1024);
-    if (arn && arn->service == "sns" && publisher_) {
+    if (arn && arn->service == "sns") {
       RequestContext ctx;
       ctx.request_id = event.request_id;
       ctx.region = arn->region;
@@ -250,7 +263,7 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
       std::map<std::string, std::pair<std::string, std::string>> attributes = {
           {"RequestID", {"String", event.request_id}}, {"ErrorCode", {"Number", "200"}}};
       if (!message.empty()) attributes["ErrorMessage"] = {"String", message};
-      auto published = publisher_->PublishToTopic(ctx, target, event.payload, attributes);
+      auto published = publisher_.PublishToTopic(ctx, target, event.payload, attributes);
       disposition += published
                          ? "; sent to the DLQ " + target + " as message " + *published
                          : "; not sent to the DLQ " + target + ": " + published.error().message;

@@ -65,8 +65,7 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   const runtime::Resolution resolved = ResolveRuntime(f.runtime);
   spec.interpreter = resolved.path;
   spec.runtime_warning = resolved.Warning();
-  common::MutexLock lock(mu_);
-  spec.endpoint_url = endpoint_;
+  spec.endpoint_url = options_.endpoint_url;
   return spec;
 }
 

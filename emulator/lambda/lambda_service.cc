@@ -25,9 +25,10 @@ constexpr int kPageSize = 50;
 
 }  // namespace
 
-LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
-                             telemetry::Recorder& recorder, const common::Clock& clock,
-                             common::IdGenerator& ids, common::Logger& log)
+LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::Writer& writer,
+                             runtime::Pool& pool, telemetry::Recorder& recorder,
+                             const common::Clock& clock, common::IdGenerator& ids,
+                             common::Logger& log)
     : options_(std::move(options)),
       writer_(writer),
       pool_(pool),
@@ -36,15 +37,13 @@ LambdaService::LambdaService(LambdaOptions options, storage::Writer& writer, run
       ids_(ids),
       log_(log),
       code_store_(options_.code_root),
+      publisher_(peers.topics),
+      finalizer_(peers.finalizer),
       queue_(options_.async, writer, recorder, clock, log) {}
 
 LambdaService::~LambdaService() { StopAsync(); }
 
 void LambdaService::StopAsync() { queue_.Stop(); }
-
-void LambdaService::SetTopicPublisher(TopicPublisher* publisher) { publisher_ = publisher; }
-
-void LambdaService::SetEventFinalizer(EventFinalizer* finalizer) { finalizer_ = finalizer; }
 
 Status LambdaService::Load() {
   std::vector<storage::FunctionRow> rows;
@@ -75,11 +74,6 @@ Status LambdaService::Load() {
 Status LambdaService::StartAsync() {
   queue_.Start(this);
   return queue_.Load();
-}
-
-void LambdaService::SetEndpoint(const std::string& url) {
-  common::MutexLock lock(mu_);
-  endpoint_ = url;
 }
 
 size_t LambdaService::function_count() const {

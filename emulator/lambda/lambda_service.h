@@ -21,6 +21,7 @@
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
+#include "emulator/lambda/async_intake.h"
 #include "emulator/lambda/async_queue.h"
 #include "emulator/lambda/code_store.h"
 #include "emulator/lambda/event_finalizer.h"
@@ -63,6 +64,18 @@ struct LambdaOptions {
   const runtime::RuntimeResolver* resolver = nullptr;
   // --strict-runtimes: refuse deprecated runtimes after AWS's block dates, as AWS does.
   bool strict_runtimes = false;
+  // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (its listener is bound
+  // before any service is built).
+  std::string endpoint_url;
+};
+
+// What Lambda reaches in other services, through interfaces lambda/ owns (DESIGN decision 10;
+// app/ builds them before the LambdaService and keeps them alive after it).
+struct LambdaPeers {
+  // Where OnSuccess/OnFailure destinations and dead-letter topics publish.
+  TopicPublisher& topics;
+  // What completes the payloads other services queue (SNS signs its deliveries).
+  EventFinalizer& finalizer;
 };
 
 // Input of Put/UpdateFunctionEventInvokeConfig: absent members are left unset (Put) or
@@ -74,27 +87,21 @@ struct EventInvokeConfigInput {
   std::optional<std::string> on_failure;
 };
 
-class LambdaService : private AsyncHandler {
+class LambdaService final : public AsyncIntake, private AsyncHandler {
  public:
-  LambdaService(LambdaOptions options, storage::Writer& writer, runtime::Pool& pool,
-                telemetry::Recorder& recorder, const common::Clock& clock, common::IdGenerator& ids,
-                common::Logger& log);
+  LambdaService(LambdaOptions options, LambdaPeers peers, storage::Writer& writer,
+                runtime::Pool& pool, telemetry::Recorder& recorder, const common::Clock& clock,
+                common::IdGenerator& ids, common::Logger& log);
   ~LambdaService() override;  // stops the asynchronous queue
 
   Status Load();
   // Starts the asynchronous queue and resumes the invocations left unfinished (call once the
   // endpoint is known: handlers get it as AWS_ENDPOINT_URL).
   Status StartAsync();
-  // Where OnSuccess/OnFailure destinations and dead-letter topics publish (set by app/).
-  void SetTopicPublisher(TopicPublisher* publisher);
-  // What completes the payloads other services queue (SNS signs its deliveries; set by app/).
-  void SetEventFinalizer(EventFinalizer* finalizer);
   // Shutdown, in two steps around stopping the pool: no new asynchronous attempt starts...
   void BeginStopAsync() { queue_.RequestStop(); }
   // ...and, once running attempts have ended, the queue's threads join.
   void StopAsync();
-  // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (known after bind).
-  void SetEndpoint(const std::string& url);
 
   Result<Function> CreateFunction(const RequestContext& ctx, CreateFunctionInput in);
   Result<Function> GetFunction(const RequestContext& ctx, const std::string& name,
@@ -160,11 +167,11 @@ class LambdaService : private AsyncHandler {
   Status DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
                                  const std::string& qualifier);
 
-  // An asynchronous invocation accepted from outside Invoke (SNS deliveries, destinations):
-  // the row to commit in the caller's transaction, then Activate after the commit.
-  Result<AsyncEvent> PrepareAsync(const RequestContext& ctx, const std::string& function_arn,
-                                  std::string payload, std::string source, std::string source_id);
-  void ActivateAsync(const AsyncEvent& event) { queue_.Activate(event); }
+  // AsyncIntake: SNS's deliveries.
+  Result<AsyncEvent> Stage(const RequestContext& ctx, const std::string& function_arn,
+                           std::string payload, std::string source, std::string source_id) override;
+  Status Write(storage::Database& db, const std::vector<AsyncEvent>& events) override;
+  void Activate(const AsyncEvent& event) override { queue_.Activate(event); }
 
   size_t function_count() const;
 
@@ -178,6 +185,10 @@ class LambdaService : private AsyncHandler {
   std::optional<Caller> CallerOf(const std::string& access_key_id) const;
 
  private:
+  // An asynchronous event of `function_arn` (Invoke, replays, destinations, Stage), made but
+  // not yet stored nor queued.
+  Result<AsyncEvent> PrepareAsync(const RequestContext& ctx, const std::string& function_arn,
+                                  std::string payload, std::string source, std::string source_id);
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
                                  std::string_view member, std::string* qualifier,
                                  NameShape shape = NameShape::kNamespaced) const;
@@ -265,14 +276,13 @@ class LambdaService : private AsyncHandler {
   mutable common::Mutex mu_;
   std::map<std::string, Function> functions_ GUARDED_BY(mu_);        // by unqualified ARN
   std::map<std::string, Fingerprint> fingerprints_ GUARDED_BY(mu_);  // by function ARN
-  std::string endpoint_ GUARDED_BY(mu_);
   // Which invocation an environment's credentials belong to: read by every signed request
   // (Attribute), so under a leaf mutex of its own, not the service's.
   mutable common::Mutex callers_mu_;
   std::map<std::string, Caller> callers_ GUARDED_BY(callers_mu_);  // by access key id
 
-  TopicPublisher* publisher_ = nullptr;  // set once before serving
-  EventFinalizer* finalizer_ = nullptr;  // set once before serving
+  TopicPublisher& publisher_;
+  EventFinalizer& finalizer_;
   AsyncQueue queue_;
 };
 

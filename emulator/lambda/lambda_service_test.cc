@@ -27,6 +27,21 @@ class NullLogs final : public runtime::LogSink {
   void Write(const runtime::LogLine&) override {}
 };
 
+// SNS as Lambda sees it: destinations and dead-letter topics publish nowhere (these tests do
+// not reach them), and payloads pass unchanged.
+class NoTopics final : public TopicPublisher {
+ public:
+  common::Result<std::string> PublishToTopic(
+      const common::RequestContext&, const std::string& topic_arn, const std::string&,
+      const std::map<std::string, std::pair<std::string, std::string>>&) override {
+    return common::Fail(common::InvalidParameter("no topics in this test: " + topic_arn));
+  }
+};
+class PassThrough final : public EventFinalizer {
+ public:
+  std::string Finalize(std::string_view, std::string payload) override { return payload; }
+};
+
 // A zip holding one file, built in memory with libzip.
 std::string Zip(const std::string& name, const std::string& content) {
   zip_error_t error;
@@ -78,7 +93,8 @@ struct Fixture {
     LambdaOptions options;
     options.code_root = (root / "code").string();
     options.shim_dir = std::string(OFFSTAGE_SOURCE_DIR) + "/runtime-shim";
-    return std::make_unique<LambdaService>(options, *writer, *pool, *recorder, clock, ids, log);
+    return std::make_unique<LambdaService>(options, LambdaPeers{topics, finalizer}, *writer, *pool,
+                                           *recorder, clock, ids, log);
   }
   // Makes every `op` (INSERT, UPDATE, DELETE) on `table` fail, as a full disk fails a commit;
   // Heal() lifts it.
@@ -158,6 +174,8 @@ struct Fixture {
   std::unique_ptr<storage::Writer> writer;
   std::unique_ptr<telemetry::Recorder> recorder;
   std::unique_ptr<runtime::Pool> pool;
+  NoTopics topics;
+  PassThrough finalizer;
   std::unique_ptr<LambdaService> service;
   RequestContext ctx;
   std::vector<std::string> broken;

@@ -78,8 +78,12 @@ struct HttpListener::Connection {
   int64_t deadline = 0;
 };
 
-HttpListener::HttpListener(ListenerOptions options, Handler handler)
+HttpListener::HttpListener(ListenSocket socket, ListenerOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {
+  const ListenSocket::Descriptors fds = socket.Release();
+  listen_fd_ = fds.listen_fd;
+  epoll_fd_ = fds.epoll_fd;
+  wake_fd_ = fds.wake_fd;
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
     const int room = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1 << 20)) - 256;
@@ -96,79 +100,6 @@ HttpListener::~HttpListener() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
-}
-
-common::Result<int> HttpListener::Bind() {
-  const std::string where = options_.host + ":" + std::to_string(options_.port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(options_.port);
-  if (int rc = getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return common::Fail(common::Internal("cannot listen on " + where + ": the host " +
-                                         options_.host + " does not resolve (" + gai_strerror(rc) +
-                                         "; --host)"));
-  }
-  std::string error = "no address";
-  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    const int fd =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      error = std::strerror(errno);
-      continue;
-    }
-    // SO_REUSEADDR only lets a restart take a port whose old connections are in TIME_WAIT; a
-    // port another process listens on still fails (no SO_REUSEPORT).
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
-      const int code = errno;
-      error = code == EADDRINUSE
-                  ? "the port is already in use (another offstage daemon, or another program: "
-                    "stop it or choose --port)"
-              : code == EADDRNOTAVAIL ? "no network interface of this machine has the address " +
-                                            options_.host + " (--host)"
-                                      : std::string(std::strerror(code));
-      ::close(fd);
-      continue;
-    }
-    listen_fd_ = fd;
-    break;
-  }
-  freeaddrinfo(found);
-  if (listen_fd_ < 0) {
-    return common::Fail(common::Internal("cannot listen on " + where + ": " + error));
-  }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  int bound_port = 0;
-  if (bound.ss_family == AF_INET) {
-    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&bound);
-    bound_port = ntohs(in4->sin_port);
-    loopback_ = (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
-  } else if (bound.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&bound);
-    bound_port = ntohs(in6->sin6_port);
-    loopback_ = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0 ||
-                (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) != 0 && in6->sin6_addr.s6_addr[12] == 127);
-  }
-
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
-    return common::Fail(
-        common::Internal(std::string("cannot create an event loop: ") + std::strerror(errno)));
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = listen_fd_;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
-  ev.data.fd = wake_fd_;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  return bound_port;
 }
 
 void HttpListener::WaitUntilServing() {

@@ -23,12 +23,11 @@
 #include "emulator/common/result.h"
 #include "emulator/protocol/http_request.h"
 #include "emulator/protocol/http_types.h"
+#include "emulator/protocol/listen_socket.h"
 
 namespace offstage::protocol {
 
 struct ListenerOptions {
-  std::string host = "127.0.0.1";
-  int port = 0;
   int threads = 64;
   RequestParser::Limits limits;
   int64_t head_timeout_ms = 10'000;  // from the first byte of a request to its complete head
@@ -42,16 +41,12 @@ class HttpListener {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-  HttpListener(ListenerOptions options, Handler handler);
+  // Serves `socket` (bound and listening already).
+  HttpListener(ListenSocket socket, ListenerOptions options, Handler handler);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
-  // Creates the socket (no SO_REUSEPORT: a port in use is an error) and listens with a
-  // SOMAXCONN backlog; returns the bound port.
-  common::Result<int> Bind();
-  // Whether the bound address is a loopback one (127.0.0.0/8 or ::1).
-  bool bound_to_loopback() const { return loopback_; }
   // Runs the event loop until Stop(); in-flight requests finish before it returns.
   void Serve();
   void WaitUntilServing();
@@ -83,7 +78,6 @@ class HttpListener {
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() and finished requests wake the event thread
-  bool loopback_ = false;
   uint64_t next_generation_ = 1;
 
   // Event thread only.

@@ -121,10 +121,19 @@ std::map<std::string, std::string> SingleValued(
   return out;
 }
 
+// Bound to every address (the container), clients name the daemon by any service name.
+BrowserPolicy BrowserPolicyFor(const ServerOptions& options, bool loopback) {
+  BrowserPolicy policy;
+  policy.cors_origins = options.cors_origins;
+  policy.allowed_hosts = options.allowed_hosts;
+  policy.check_host = loopback;
+  return policy;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
-                       common::IdGenerator& ids, common::Logger& log)
+HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends backends,
+                       const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
     : options_(std::move(options)),
       clock_(clock),
       ids_(ids),
@@ -137,29 +146,17 @@ HttpServer::HttpServer(ServerOptions options, Backends backends, const common::C
                               backends.pool, backends.sns, backends.lambda})),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
-      prune_(std::move(backends.prune)) {
+      prune_(std::move(backends.prune)),
+      guard_(BrowserPolicyFor(options_, socket.loopback())) {
   ListenerOptions listener;
-  listener.host = options_.host;
-  listener.port = options_.port;
   listener.threads = options_.threads;
   listener.limits.max_body = 80 * 1024 * 1024;  // a 50 MB zip, base64-encoded, fits
   listener_ = std::make_unique<HttpListener>(
-      std::move(listener), [this](const HttpRequest& request) { return Handle(request); });
+      std::move(socket), std::move(listener),
+      [this](const HttpRequest& request) { return Handle(request); });
 }
 
 HttpServer::~HttpServer() { Stop(); }
-
-common::Result<int> HttpServer::Bind() {
-  auto port = listener_->Bind();
-  if (!port) return port;
-  BrowserPolicy policy;
-  policy.cors_origins = options_.cors_origins;
-  policy.allowed_hosts = options_.allowed_hosts;
-  // Bound to every address (the container), clients name the daemon by any service name.
-  policy.check_host = listener_->bound_to_loopback();
-  guard_ = std::make_unique<BrowserGuard>(std::move(policy));
-  return port;
-}
 
 void HttpServer::Serve() { listener_->Serve(); }
 
@@ -194,7 +191,7 @@ common::RequestContext HttpServer::Context(const HttpRequest& req) const {
 
 HttpResponse HttpServer::Handle(const HttpRequest& request) {
   // Browser rules first, before any routing (DESIGN decision 14).
-  if (auto screened = guard_->Screen(request)) return *screened;
+  if (auto screened = guard_.Screen(request)) return *screened;
   HttpResponse reply;
   try {
     reply = Route(request);
@@ -205,7 +202,7 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
                       common::Internal(std::string("Internal error: ") + e.what()), request_id),
                   request_id);
   }
-  guard_->Decorate(request, reply);
+  guard_.Decorate(request, reply);
   return reply;
 }
 

@@ -4,7 +4,7 @@
 // Lambda requests whose signature does not verify, before routing), and renders codec answers;
 // BrowserGuard screens every request before routing. Owned by app::Daemon. Thread model:
 // HttpListener's workers call Handle concurrently; the server keeps no mutable state after
-// Bind. Serve() blocks on the thread that calls it until Stop() (safe from any thread).
+// construction. Serve() blocks on the thread that calls it until Stop() (safe from any thread).
 #pragma once
 
 #include <functional>
@@ -22,6 +22,7 @@
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/browser_guard.h"
 #include "emulator/protocol/http_listener.h"
+#include "emulator/protocol/listen_socket.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/telemetry/failure_queries.h"
@@ -33,8 +34,6 @@ namespace offstage::protocol {
 class SigV4Verifier;
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 4566;  // 0 picks a free port
   int threads = 64;
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
@@ -69,12 +68,11 @@ class HttpServer {
     // One retention pass now: the retention JSON after it (POST /_offstage/prune).
     std::function<common::Result<std::string>()> prune;
   };
-  HttpServer(ServerOptions options, Backends backends, const common::Clock& clock,
-             common::IdGenerator& ids, common::Logger& log);
+  // Serves `socket`, opened by the caller before it built the backends.
+  HttpServer(ServerOptions options, ListenSocket socket, Backends backends,
+             const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
   ~HttpServer();
 
-  // Binds the listening socket; returns the bound port.
-  common::Result<int> Bind();
   // Accepts and serves until Stop().
   void Serve();
   // Returns once Serve's accept loop runs (a Stop before that would be lost).
@@ -99,7 +97,7 @@ class HttpServer {
   std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;
   std::function<common::Result<std::string>()> prune_;
-  std::unique_ptr<BrowserGuard> guard_;  // made in Bind: the Host rule depends on the address
+  const BrowserGuard guard_;  // its Host rule depends on the bound address
   std::unique_ptr<HttpListener> listener_;
 };
 

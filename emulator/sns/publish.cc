@@ -12,6 +12,7 @@
 #include "emulator/sns/sns_service.h"
 #include "emulator/sns/validation.h"
 #include "emulator/storage/sns_store.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::sns {
 namespace {
@@ -452,6 +453,51 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
       nlohmann::json{{"replays", message_id}, {"subscription", subscription_arn.value_or("")}}.dump(
           -1, ' ', false, common::kReplaceInvalidUtf8)));
   return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
+}
+
+Status SnsService::CommitMessages(const std::string& topic_name,
+                                  std::vector<storage::MessageRow> rows,
+                                  std::optional<std::pair<std::string, int64_t>> sequence,
+                                  FanoutJob job) {
+  for (auto& row : rows) {
+    row.trace_id = job.ctx.trace_id;
+    if (!job.targets.empty()) row.fanout = job.owed;
+  }
+  auto committed = writer_
+                       .Submit([rows, sequence](storage::Database& db) -> Status {
+                         for (const auto& row : rows) {
+                           if (auto status = storage::InsertMessage(db, row); !status)
+                             return status;
+                         }
+                         if (sequence)
+                           return storage::SetTopicSequence(db, sequence->first, sequence->second);
+                         return {};
+                       })
+                       .get();
+  if (!committed) return Fail(committed.error());
+  for (const auto& row : rows) {
+    telemetry::Span span;
+    span.id = row.message_id;
+    span.kind = telemetry::SpanKindName(telemetry::SpanKind::kPublish);
+    span.trace_id = job.ctx.trace_id;
+    if (!job.ctx.parent_span.empty()) span.parent_id = job.ctx.parent_span;
+    span.name = topic_name;
+    span.start_ns = row.received_ns;
+    span.end_ns = *committed;
+    span.status = telemetry::SpanStatusName(telemetry::SpanStatus::kCommitted);
+    nlohmann::json attrs = {{"message_id", row.message_id}, {"topic_arn", row.topic_arn}};
+    // How many delivery spans its fan-out will record: until they are in, the trace is not
+    // quiescent (the fan-out follows the answer).
+    attrs["deliveries"] = job.targets.size();
+    if (row.subject) attrs["subject"] = *row.subject;
+    if (row.sequence_number) attrs["sequence_number"] = *row.sequence_number;
+    span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    recorder_.Record(std::move(span));
+  }
+  // The messages are durable and marked as owing their fan-out: the answer need not wait for
+  // it.
+  if (!job.targets.empty()) fanouts_.Add(0, std::move(job));
+  return {};
 }
 
 }  // namespace offstage::sns

@@ -69,14 +69,17 @@ std::string SnsService::Topic::signature_version() const {
   return it == attributes.end() ? "1" : it->second;
 }
 
-SnsService::SnsService(storage::Writer& writer, telemetry::Recorder& recorder,
+SnsService::SnsService(SnsPeers peers, storage::Writer& writer, telemetry::Recorder& recorder,
                        const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
-    : writer_(writer),
+    : fanouts_(peers.fanouts),
+      http_(peers.http),
+      signer_(peers.signer),
+      delivery_(std::move(peers.delivery)),
+      writer_(writer),
       recorder_(recorder),
       clock_(clock),
       ids_(ids),
-      log_(log),
-      fanout_queue_(clock) {}
+      log_(log) {}
 
 Status SnsService::Load() {
   std::vector<storage::TopicRow> topic_rows;
@@ -140,7 +143,7 @@ Status SnsService::Load() {
   // Fan-outs owed when the daemon stopped: to the subscriptions there are now (at least once:
   // a delivery started before the stop but not yet committed runs again).
   std::vector<std::string> nobody;  // their topic was deleted since: nothing is owed
-  size_t queued = 0;                // run once StartFanout starts the worker
+  size_t queued = 0;                // run once the Fanout starts
   for (auto& row : owed) {
     auto topic = topics_.find(row.topic_arn);
     if (topic == topics_.end()) {
@@ -165,7 +168,7 @@ Status SnsService::Load() {
                      row.dedup_id};
     const PublishOutput out{row.message_id, row.sequence_number};
     job.views.push_back(ViewOf(job.ctx, message, out, topic->second.signature_version()));
-    fanout_queue_.Add(0, std::move(job));
+    fanouts_.Add(0, std::move(job));
     ++queued;
   }
   if (queued > 0) {
@@ -183,13 +186,6 @@ void SnsService::KeepOnly(std::vector<Target>& targets, const std::string& subsc
   std::erase_if(targets, [&](const Target& t) { return t.subscription_arn != subscription_arn; });
   for (auto& t : targets) t.filter.reset();
 }
-
-void SnsService::StartFanout() {
-  fanout_started_ = true;
-  fanout_queue_.Start(1, [this](FanoutJob job) { RunFanout(std::move(job)); });
-}
-
-void SnsService::StopFanout() { fanout_queue_.Stop(); }
 
 SnsService::Commit SnsService::PersistTopic(const Topic& topic) {
   storage::TopicRow row{topic.arn,

@@ -4,8 +4,9 @@
 // storage::Writer while the mutex is held (Submit only enqueues: a leaf call with no I/O), so
 // the database sees changes in the same order as memory; the caller then waits for the commit
 // with the mutex released, and answers only once the change is durable (DESIGN 3).
-// Implemented in sns_service.cc (construction, Load, the commit-then-swap helpers), topics.cc,
-// subscriptions.cc, publish.cc and fanout.cc.
+// Publish commits its messages and hands their fan-out to the FanoutQueue, which the Fanout
+// (fanout.h, the dispatcher) drains. Implemented in sns_service.cc (construction, Load, the
+// commit-then-swap helpers), topics.cc, subscriptions.cc and publish.cc.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +25,9 @@
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
-#include "emulator/lambda/lambda_service.h"
 #include "emulator/sns/delivery_policy.h"
 #include "emulator/sns/envelope.h"
+#include "emulator/sns/fanout.h"
 #include "emulator/sns/filter_policy.h"
 #include "emulator/sns/http_deliverer.h"
 #include "emulator/sns/signer.h"
@@ -42,33 +43,23 @@ using common::Result;
 using common::Status;
 using AttributeMap = std::map<std::string, std::string>;
 
-// What SnsService delivers through (set by app/ once the daemon's URL is known; unset in unit
-// tests, where messages are stored and filtered but not delivered).
-struct DeliveryTargets {
-  lambda::LambdaService* lambda = nullptr;
-  HttpDeliverer* http = nullptr;
-  Signer* signer = nullptr;
-  std::string base_url;  // for SigningCertURL, SubscribeURL, UnsubscribeURL
-  std::optional<std::vector<int64_t>> http_retry_delays_ns;  // --sns-retry-delays
+// What SnsService hands work to: the fan-out of committed messages, and the subscription
+// confirmations it sends itself (HTTP, signed).
+struct SnsPeers {
+  FanoutQueue& fanouts;
+  HttpDeliverer& http;
+  Signer& signer;
+  DeliveryOptions delivery;
 };
-
-inline constexpr std::string_view kCertificatePath =
-    "/_offstage/sns/SimpleNotificationService-offstage.pem";
 
 class SnsService {
  public:
-  SnsService(storage::Writer& writer, telemetry::Recorder& recorder, const common::Clock& clock,
-             common::IdGenerator& ids, common::Logger& log);
+  SnsService(SnsPeers peers, storage::Writer& writer, telemetry::Recorder& recorder,
+             const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
 
-  void SetDeliveryTargets(DeliveryTargets targets);
-  // Starts the fan-out worker (call after SetDeliveryTargets and Load); until then, and in
-  // unit tests, a message's fan-out runs inside its Publish. StopFanout: no fan-out starts after
-  // it; one owed stays in the database and is finished at the next start.
-  void StartFanout();
-  void StopFanout();
-
-  // Loads topics, subscriptions and the FIFO deduplication window from the database. Call once,
-  // before serving.
+  // Loads topics, subscriptions and the FIFO deduplication window from the database, and
+  // queues the fan-outs owed since the last stop (to the subscriptions there are now). Call
+  // once, before serving.
   Status Load();
 
   Result<std::string> CreateTopic(const RequestContext& ctx, const CreateTopicInput& in);
@@ -116,13 +107,6 @@ class SnsService {
   Status PutDataProtectionPolicy(const RequestContext& ctx, const std::string& arn,
                                  const std::string& policy);
 
-  // A Lambda delivery's event with its Signature filled in. Lambda deliveries are queued
-  // unsigned, so that Publish does not wait for the RSA signature; the asynchronous queue signs
-  // them when it dispatches them (lambda::EventFinalizer, wired by app/). Deterministic: the
-  // same event always gets the same bytes. Returns `payload` unchanged when it carries no
-  // empty Signature or there is no signer. Safe on any thread.
-  std::string SignLambdaEvent(std::string payload) const;
-
   struct Counts {
     size_t topics = 0;
     size_t subscriptions = 0;
@@ -157,29 +141,6 @@ class SnsService {
     // Worked out by Replan from its and its topic's policies whenever either changes.
     std::shared_ptr<const HttpDeliveryPlan> http_plan;  // http(s) only
     std::optional<std::string> dead_letter_target;      // RedrivePolicy's deadLetterTargetArn
-  };
-  // A subscription as a message's fan-out sees it (copied out under the mutex).
-  struct Target {
-    std::string subscription_arn;
-    std::string protocol;
-    std::string endpoint;
-    bool raw = false;
-    std::shared_ptr<const FilterPolicy> filter;
-    std::shared_ptr<const HttpDeliveryPlan> http_plan;  // http(s) only
-    std::optional<std::string> dead_letter_target;
-  };
-  // What a Publish (or PublishBatch, or a replay) owes once its messages are committed.
-  struct FanoutJob {
-    RequestContext ctx;  // traced
-    std::vector<MessageView> views;
-    std::vector<Target> targets;
-    std::string owed = "*";  // the messages' mark until done: "*", or a replay's subscription
-  };
-  // The deliveries of the messages of one FanoutJob: rows to commit, then work to start.
-  struct Fanout {
-    std::vector<storage::DeliveryRow> rows;
-    std::vector<lambda::AsyncEvent> events;
-    std::vector<std::pair<storage::DeliveryRow, HttpRequestSpec>> http;
   };
   struct DedupEntry {
     std::string message_id;
@@ -218,17 +179,11 @@ class SnsService {
   void Replan(Subscription& sub) const REQUIRES(mu_);
   // Keeps only `subscription_arn`, with no filter policy (a replay to one subscription).
   static void KeepOnly(std::vector<Target>& targets, const std::string& subscription_arn);
-  void PlanFanout(const RequestContext& ctx, const MessageView& message,
-                  const std::vector<Target>& targets, Fanout& fanout);
   // Commits the messages (awaited: they are durable when Publish answers), with the job's
   // trace id and, when it has targets, its `owed` mark; records their publish spans, then
-  // hands their fan-out to the fan-out worker. `topic_name` names the publish spans.
+  // queues their fan-out. `topic_name` names the publish spans.
   Status CommitMessages(const std::string& topic_name, std::vector<storage::MessageRow> rows,
                         std::optional<std::pair<std::string, int64_t>> sequence, FanoutJob job);
-  // The fan-out worker's part: plans each message's deliveries (filter policies, the Lambda
-  // events, the HTTP requests), commits them with the mark that nothing is owed any more, and
-  // starts them; records the delivery spans.
-  void RunFanout(FanoutJob job);
   // Parses a subscription's FilterPolicy under its FilterPolicyScope; `reason_prefix` as in
   // NormalizeSubscriptionAttribute.
   static Result<std::shared_ptr<const FilterPolicy>> ParseFilter(const AttributeMap& attributes,
@@ -279,6 +234,10 @@ class SnsService {
       const std::string& prefix, const std::optional<std::string>& next_token,
       const RequestContext& ctx, bool by_topic);
 
+  FanoutQueue& fanouts_;
+  HttpDeliverer& http_;
+  Signer& signer_;
+  const DeliveryOptions delivery_;
   storage::Writer& writer_;
   telemetry::Recorder& recorder_;
   const common::Clock& clock_;
@@ -296,10 +255,6 @@ class SnsService {
   std::map<std::pair<std::string, std::string>, DedupEntry> dedup_ GUARDED_BY(mu_);
   std::deque<std::pair<int64_t, std::pair<std::string, std::string>>> dedup_expiry_ GUARDED_BY(mu_);
   int64_t messages_ GUARDED_BY(mu_) = 0;
-  std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not emulated
-  DeliveryTargets targets_;                       // set before serving, then read-only
-  bool fanout_started_ = false;                   // set before serving
-  common::DelayedQueue<FanoutJob> fanout_queue_;
 };
 
 }  // namespace offstage::sns

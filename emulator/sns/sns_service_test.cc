@@ -2,28 +2,13 @@
 
 #include <doctest/doctest.h>
 
-#include "emulator/common/testing/fakes.h"
+#include "emulator/sns/lambda_event_signer.h"
+#include "emulator/sns/sns_test_fixture.h"
 
 namespace offstage::sns {
 namespace {
 
-struct Fixture {
-  Fixture() {
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
-    writer = std::make_unique<storage::Writer>(*db, clock);
-    recorder = std::make_unique<telemetry::Recorder>(*writer);
-    service = std::make_unique<SnsService>(*writer, *recorder, clock, ids, log);
-    REQUIRE(service->Load().has_value());
-    ctx.region = "us-east-1";
-    ctx.account = "000000000000";
-    ctx.request_id = "req";
-  }
-  ~Fixture() {
-    service.reset();
-    writer.reset();
-  }
+struct Fixture : testing::SnsFixture {
   // Makes every `op` (INSERT, UPDATE, DELETE) on `table` fail, as a full disk fails a commit;
   // Heal() lifts it.
   void Break(const std::string& table, const std::string& op) {
@@ -53,15 +38,6 @@ struct Fixture {
     REQUIRE(arn.has_value());
     return *arn;
   }
-
-  common::testing::FakeClock clock;
-  common::testing::SequentialIds ids;
-  common::Logger log{common::LogLevel::kError, /*quiet=*/true};
-  std::unique_ptr<storage::Database> db;
-  std::unique_ptr<storage::Writer> writer;
-  std::unique_ptr<telemetry::Recorder> recorder;
-  std::unique_ptr<SnsService> service;
-  RequestContext ctx;
 };
 
 PublishInput Message(const std::string& topic, const std::string& body) {
@@ -205,7 +181,8 @@ TEST_CASE("A topic or subscription change whose commit failed leaves memory as i
   CHECK(f.service->counts().subscriptions == 1);
   f.Heal();
   // Memory and database agree: a reload sees what the service answers.
-  SnsService reloaded(*f.writer, *f.recorder, f.clock, f.ids, f.log);
+  auto reloaded_service = f.MakeService();
+  SnsService& reloaded = *reloaded_service;
   REQUIRE(reloaded.Load().has_value());
   CHECK(reloaded.counts().topics == 1);
   CHECK(reloaded.counts().subscriptions == 1);
@@ -271,7 +248,8 @@ TEST_CASE("State survives a reload from the same database") {
   const std::string arn = f.Topic("keep", {{"DisplayName", "Keep"}});
   REQUIRE(f.service->TagResource(f.ctx, arn, {{"env", "dev"}}).has_value());
   REQUIRE(f.service->Publish(f.ctx, Message(arn, "m")).has_value());
-  SnsService reloaded(*f.writer, *f.recorder, f.clock, f.ids, f.log);
+  auto reloaded_service = f.MakeService();
+  SnsService& reloaded = *reloaded_service;
   REQUIRE(reloaded.Load().has_value());
   CHECK(reloaded.counts().topics == 1);
   CHECK(reloaded.counts().messages == 1);
@@ -284,12 +262,9 @@ TEST_CASE("State survives a reload from the same database") {
 namespace offstage::sns {
 
 TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled, nothing else") {
-  Fixture f;
+  common::Logger log{common::LogLevel::kError, /*quiet=*/true};
   Signer signer("");  // an in-memory key
-  DeliveryTargets targets;
-  targets.signer = &signer;
-  targets.base_url = "http://127.0.0.1:1";
-  f.service->SetDeliveryTargets(targets);
+  LambdaEventSigner lambda_signer(signer, log);
   MessageView message;
   message.message_id = "0190a4a1-9a2b-7c3d-8e4f-a1b2c3d4e5f6";
   message.topic_arn = "arn:aws:sns:us-east-1:000000000000:orders";
@@ -300,7 +275,7 @@ TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled,
   const std::string unsigned_event =
       LambdaEvent(message, sub, message.body, Signed{"", "http://cert", "http://unsub"});
 
-  const std::string signed_event = f.service->SignLambdaEvent(unsigned_event);
+  const std::string signed_event = lambda_signer.Sign(unsigned_event);
   auto direct = signer.Sign(StringToSign("Notification", message.body, message.message_id, nullptr,
                                          message.timestamp, message.topic_arn),
                             "2");
@@ -309,10 +284,13 @@ TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled,
   CHECK(signed_event ==
         LambdaEvent(message, sub, message.body, Signed{*direct, "http://cert", "http://unsub"}));
   // Deterministic, and an event already signed (or not an SNS event) is left alone.
-  CHECK(f.service->SignLambdaEvent(unsigned_event) == signed_event);
-  CHECK(f.service->SignLambdaEvent(signed_event) == signed_event);
-  CHECK(f.service->SignLambdaEvent(R"({"Signature":""})") == R"({"Signature":""})");
-  CHECK(f.service->SignLambdaEvent("not json \"Signature\":\"\"") == "not json \"Signature\":\"\"");
+  CHECK(lambda_signer.Sign(unsigned_event) == signed_event);
+  // As Lambda's EventFinalizer: SNS's own events are signed, any other source's pass unchanged.
+  CHECK(lambda_signer.Finalize(kLambdaEventSource, unsigned_event) == signed_event);
+  CHECK(lambda_signer.Finalize("invoke", unsigned_event) == unsigned_event);
+  CHECK(lambda_signer.Sign(signed_event) == signed_event);
+  CHECK(lambda_signer.Sign(R"({"Signature":""})") == R"({"Signature":""})");
+  CHECK(lambda_signer.Sign("not json \"Signature\":\"\"") == "not json \"Signature\":\"\"");
 
   message.subject = "With subject";
   const std::string with_subject =
@@ -322,7 +300,7 @@ TEST_CASE("Lambda deliveries are signed at dispatch: the empty Signature filled,
                                message.timestamp, message.topic_arn),
                   "2");
   REQUIRE(subject_signature.has_value());
-  CHECK(f.service->SignLambdaEvent(with_subject) ==
+  CHECK(lambda_signer.Sign(with_subject) ==
         LambdaEvent(message, sub, message.body,
                     Signed{*subject_signature, "http://cert", "http://unsub"}));
 }

@@ -3,6 +3,7 @@
 // thread; reads under mu_; a change is committed (under update_mu_) before memory changes,
 // as sns_service.h describes; confirmation messages are sent with no lock held.
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
 #include "emulator/sns/sns_service.h"
@@ -296,6 +297,133 @@ Status SnsService::SetSubscriptionAttributes(const RequestContext& ctx,
     sub.filter = std::move(*filter);
     return true;
   });
+}
+
+Result<std::shared_ptr<const FilterPolicy>> SnsService::ParseFilter(
+    const AttributeMap& attributes, std::string_view reason_prefix) {
+  auto policy = attributes.find("FilterPolicy");
+  if (policy == attributes.end()) return std::shared_ptr<const FilterPolicy>();
+  auto scope = attributes.find("FilterPolicyScope");
+  const FilterScope filter_scope = scope != attributes.end() && scope->second == "MessageBody"
+                                       ? FilterScope::kMessageBody
+                                       : FilterScope::kMessageAttributes;
+  auto parsed = FilterPolicy::Parse(policy->second, filter_scope);
+  if (!parsed) {
+    const std::string& detail = parsed.error().message;
+    return Fail(common::InvalidParameter(
+        "Invalid parameter: " + std::string(reason_prefix) +
+        (FilterPolicy::IsScopeError(detail) ? "" : "FilterPolicy: ") + detail));
+  }
+  return std::make_shared<const FilterPolicy>(std::move(*parsed));
+}
+
+std::vector<Target> SnsService::TargetsOf(const Topic& topic) const {
+  std::vector<Target> targets;
+  const std::string prefix = topic.arn + ":";
+  for (auto it = subscriptions_.lower_bound(prefix);
+       it != subscriptions_.end() && common::StartsWith(it->first, prefix); ++it) {
+    const Subscription& sub = it->second;
+    if (!sub.confirmed) continue;  // pending subscriptions receive nothing
+    Target target;
+    target.subscription_arn = sub.arn;
+    target.protocol = sub.protocol;
+    target.endpoint = sub.endpoint;
+    auto raw = sub.attributes.find("RawMessageDelivery");
+    target.raw = raw != sub.attributes.end() && raw->second == "true";
+    target.filter = sub.filter;
+    target.http_plan = sub.http_plan;
+    target.dead_letter_target = sub.dead_letter_target;
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+void SnsService::Replan(Subscription& sub) const {
+  sub.dead_letter_target.reset();
+  auto redrive = sub.attributes.find("RedrivePolicy");
+  if (redrive != sub.attributes.end()) {
+    auto parsed = common::ParseJson(redrive->second);
+    if (auto arn = parsed.find("deadLetterTargetArn"); arn != parsed.end() && arn->is_string()) {
+      sub.dead_letter_target = arn->get<std::string>();
+    }
+  }
+  sub.http_plan.reset();
+  if (sub.protocol != "http" && sub.protocol != "https") return;
+  std::string_view topic_policy;
+  if (auto topic = topics_.find(sub.topic_arn); topic != topics_.end()) {
+    if (auto it = topic->second.attributes.find("DeliveryPolicy");
+        it != topic->second.attributes.end()) {
+      topic_policy = it->second;
+    }
+  }
+  auto own = sub.attributes.find("DeliveryPolicy");
+  sub.http_plan =
+      std::make_shared<const HttpDeliveryPlan>(PlanHttpDelivery(EffectiveSubscriptionDeliveryPolicy(
+          own == sub.attributes.end() ? std::string_view() : std::string_view(own->second),
+          topic_policy)));
+}
+
+void SnsService::SendConfirmation(const Subscription& sub, std::string_view type) {
+  if (sub.protocol != "http" && sub.protocol != "https") return;
+  const std::string message_id = ids_.Uuid();
+  const std::string timestamp = common::IsoMillis(clock_.NowNanos());
+  const std::string subscribe_url = delivery_.base_url +
+                                    "/?Action=ConfirmSubscription&TopicArn=" + sub.topic_arn +
+                                    "&Token=" + sub.token;
+  const std::string text =
+      type == "SubscriptionConfirmation"
+          ? "You have chosen to subscribe to the topic " + sub.topic_arn +
+                ".\nTo confirm the subscription, visit the SubscribeURL included in this message."
+          : "You have chosen to deactivate subscription " + sub.arn +
+                ".\nTo cancel this operation and restore the subscription, visit the "
+                "SubscribeURL included in this message.";
+  std::string version = "1";
+  {
+    common::MutexLock lock(mu_);
+    auto topic = topics_.find(sub.topic_arn);
+    if (topic != topics_.end()) version = topic->second.signature_version();
+  }
+  std::string signature;
+  {
+    auto signed_text = signer_.Sign(StringToSign(type, text, message_id, nullptr, timestamp,
+                                                 sub.topic_arn, &subscribe_url, &sub.token),
+                                    version);
+    if (signed_text) signature = *signed_text;
+  }
+  HttpRequestSpec request;
+  request.url = sub.endpoint;
+  request.body =
+      ConfirmationBody(type, message_id, sub.token, sub.topic_arn, text, subscribe_url, timestamp,
+                       version, signature, delivery_.base_url + std::string(kCertificatePath));
+  request.headers = {{"x-amz-sns-message-type", std::string(type)},
+                     {"x-amz-sns-message-id", message_id},
+                     {"x-amz-sns-topic-arn", sub.topic_arn},
+                     {"User-Agent", "Amazon Simple Notification Service Agent"},
+                     {"Content-Type", "text/plain; charset=UTF-8"}};
+  if (type != "SubscriptionConfirmation") {
+    request.headers.emplace_back("x-amz-sns-subscription-arn", sub.arn);
+  }
+  request.retry_delays_ns = delivery_.http_retry_delays_ns.value_or(RetryDelays(""));
+  storage::DeliveryRow row;
+  row.id = ids_.Uuid();
+  row.message_id = message_id;
+  row.subscription_arn = sub.arn;
+  row.protocol = sub.protocol;
+  row.endpoint = sub.endpoint;
+  row.status = storage::DeliveryStatus::kPending;
+  row.reason = std::string(type);
+  row.created_ns = row.updated_ns = clock_.NowNanos();
+  row.next_attempt_ns = row.created_ns;
+  row.request = request.ToJson();
+  auto committed =
+      writer_.Submit([row](storage::Database& db) { return storage::InsertDelivery(db, row); })
+          .get();
+  if (!committed) {
+    log_.Error("offstage: could not record the " + std::string(type) + " of " + sub.arn + ": " +
+               committed.error().message);
+    return;
+  }
+  http_.Enqueue(std::move(row), std::move(request));
 }
 
 }  // namespace offstage::sns
