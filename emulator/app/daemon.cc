@@ -193,8 +193,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   runtime::PoolOptions pool_options;
   pool_options.max_environments = options.max_environments;
   pool_options.idle_timeout_ns = options.idle_timeout_seconds * 1'000'000'000;
-  daemon->pool_ = std::make_unique<runtime::Pool>(pool_options, daemon->clock_, daemon->ids_,
-                                                  *daemon->log_router_);
+  daemon->pool_ = std::make_unique<runtime::Pool>(pool_options, daemon->supervisor_, daemon->clock_,
+                                                  daemon->ids_, *daemon->log_router_);
   runtime::ResolverOptions resolver_options;
   resolver_options.runtimes_dir =
       options.runtimes_dir.empty() ? runtime::DefaultRuntimesDir() : options.runtimes_dir;

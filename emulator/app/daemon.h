@@ -97,6 +97,7 @@ class Daemon {
   common::Logger log_;
   common::SystemClock clock_;
   common::RandomIds ids_{clock_};
+  runtime::PosixSupervisor supervisor_;  // spawns the functions' processes
   int lock_fd_ = -1;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Checkpointer> checkpointer_;

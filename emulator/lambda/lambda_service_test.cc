@@ -75,7 +75,7 @@ struct Fixture {
     db = std::move(*opened);
     writer = std::make_unique<storage::Writer>(*db, clock);
     recorder = std::make_unique<telemetry::Recorder>(*writer);
-    pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, clock, ids, logs);
+    pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, supervisor, clock, ids, logs);
     service = MakeService();
     REQUIRE(service->Load().has_value());
     ctx.region = "us-east-1";
@@ -170,6 +170,7 @@ struct Fixture {
   common::testing::SequentialIds ids;
   common::Logger log{common::LogLevel::kError, /*quiet=*/true};
   NullLogs logs;
+  runtime::PosixSupervisor supervisor;
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<storage::Writer> writer;
   std::unique_ptr<telemetry::Recorder> recorder;

@@ -80,9 +80,10 @@ int BindWithFullBacklog(httplib::Server& server, const std::string& host, int po
   return bound;
 }
 
-Environment::Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
-                         LogSink& logs)
+Environment::Environment(EnvironmentSpec spec, Supervisor& supervisor, const common::Clock& clock,
+                         common::IdGenerator& ids, LogSink& logs)
     : spec_(std::move(spec)),
+      supervisor_(supervisor),
       clock_(clock),
       ids_(ids),
       logs_(logs),
@@ -192,7 +193,7 @@ common::Status Environment::Start() {
     common::MutexLock lock(mu_);
     spawned_ns_ = clock_.NowNanos();
   }
-  auto spawned = Process::Spawn(process);
+  auto spawned = supervisor_.Spawn(process);
   if (!spawned) {
     common::MutexLock lock(mu_);
     Apply(SandboxEvent::kEnd);
@@ -215,14 +216,14 @@ bool Environment::Apply(SandboxEvent event) {
 
 void Environment::Freeze() {
   if (!frozen_ && process_) {
-    process_->SignalGroup(SIGSTOP);
+    process_->Freeze();
     frozen_ = true;
   }
 }
 
 void Environment::Thaw() {
   if (frozen_ && process_) {
-    process_->SignalGroup(SIGCONT);
+    process_->Thaw();
     frozen_ = false;
   }
 }
@@ -289,10 +290,7 @@ void Environment::ReadPipes() {
     const int ready = poll(pfds, static_cast<nfds_t>(n), leader_exited ? 0 : 200);
     if (ready <= 0) {
       if (leader_exited) break;  // the leader is gone and nothing more is buffered
-      siginfo_t info{};
-      info.si_pid = 0;
-      waitid(P_PID, static_cast<id_t>(process_->pid()), &info, WEXITED | WNOHANG | WNOWAIT);
-      if (info.si_pid != 0) leader_exited = true;  // drain what is left, then reap
+      if (process_->LeaderExited()) leader_exited = true;  // drain what is left, then reap
       continue;
     }
     {
@@ -376,12 +374,14 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
           end = End::kInitError;
           break;
         }
-        if (exited_) {
-          end = End::kExited;
-          break;
-        }
+        // A stop first: the process it kills may have exited by the time this thread wakes,
+        // and that exit is the platform's doing, not the function's.
         if (stopping_) {
           end = End::kStopped;
+          break;
+        }
+        if (exited_) {
+          end = End::kExited;
           break;
         }
         // Once the runtime has taken the event its deadline applies; before that, a cold start

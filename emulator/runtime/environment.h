@@ -5,8 +5,9 @@
 // list is refused.
 //
 // While Idle and frozen, the process group is stopped (SIGSTOP) and continued (SIGCONT) when the
-// next event is handed over (DESIGN 5). Owned by the Pool (shared_ptr). Thread model: Invoke is
-// called by one invoker thread at a time (the pool leases an environment exclusively); the
+// next event is handed over (DESIGN 5). The process is spawned and signalled through a
+// Supervisor (supervisor.h), never directly. Owned by the Pool (shared_ptr). Thread model: Invoke
+// is called by one invoker thread at a time (the pool leases an environment exclusively); the
 // Runtime API handlers run on the listener's own threads and the pipe reader on its own thread;
 // one mutex guards the state, never held across I/O.
 #pragma once
@@ -26,8 +27,8 @@
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 #include "emulator/runtime/log_sink.h"
-#include "emulator/runtime/process.h"
 #include "emulator/runtime/sandbox.h"
+#include "emulator/runtime/supervisor.h"
 
 namespace httplib {
 class Server;
@@ -123,8 +124,9 @@ class Environment {
  public:
   using State = SandboxState;
 
-  Environment(EnvironmentSpec spec, const common::Clock& clock, common::IdGenerator& ids,
-              LogSink& logs);
+  // `supervisor` spawns and signals the runtime process (supervisor.h); it outlives this.
+  Environment(EnvironmentSpec spec, Supervisor& supervisor, const common::Clock& clock,
+              common::IdGenerator& ids, LogSink& logs);
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
@@ -165,6 +167,7 @@ class Environment {
   void Thaw() REQUIRES(mu_);
 
   const EnvironmentSpec spec_;
+  Supervisor& supervisor_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   LogSink& logs_;
@@ -174,7 +177,7 @@ class Environment {
   std::mutex stop_mu_;  // serialises Stop's joins (Stop may be called from two threads)
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
-  std::unique_ptr<Process> process_;
+  std::unique_ptr<ChildProcess> process_;
   std::thread reader_thread_;
 
   mutable common::Mutex mu_;

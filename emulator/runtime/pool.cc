@@ -12,8 +12,14 @@ constexpr int64_t kAssumedInitNs = 50'000'000;
 
 }  // namespace
 
-Pool::Pool(PoolOptions options, const common::Clock& clock, common::IdGenerator& ids, LogSink& logs)
-    : options_(options), clock_(clock), ids_(ids), logs_(logs), reaper_([this] { Reap(); }) {}
+Pool::Pool(PoolOptions options, Supervisor& supervisor, const common::Clock& clock,
+           common::IdGenerator& ids, LogSink& logs)
+    : options_(options),
+      supervisor_(supervisor),
+      clock_(clock),
+      ids_(ids),
+      logs_(logs),
+      reaper_([this] { Reap(); }) {}
 
 Pool::~Pool() { StopAll(); }
 
@@ -92,7 +98,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
   if (throttled) return std::unexpected(AcquireFailure{*throttled, "Rate Exceeded."});
   if (warm) return warm;
 
-  auto env = std::make_shared<Environment>(spec, clock_, ids_, logs_);
+  auto env = std::make_shared<Environment>(spec, supervisor_, clock_, ids_, logs_);
   {
     common::MutexLock lock(mu_);
     FunctionEnvs& envs = functions_[spec.function_arn];

@@ -38,7 +38,9 @@ struct AcquireFailure {
 
 class Pool {
  public:
-  Pool(PoolOptions options, const common::Clock& clock, common::IdGenerator& ids, LogSink& logs);
+  // `supervisor` spawns the environments' processes (supervisor.h).
+  Pool(PoolOptions options, Supervisor& supervisor, const common::Clock& clock,
+       common::IdGenerator& ids, LogSink& logs);
   ~Pool();  // StopAll()
 
   // `reserved` is the function's reserved concurrency, or -1 when it has none. With
@@ -96,6 +98,7 @@ class Pool {
   void StopOutsideLock(std::vector<std::shared_ptr<Environment>>& envs) EXCLUDES(mu_);
 
   const PoolOptions options_;
+  Supervisor& supervisor_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   LogSink& logs_;

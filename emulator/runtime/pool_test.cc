@@ -59,6 +59,7 @@ struct Fixture {
   }
 
   fs::path root;
+  PosixSupervisor supervisor;
   common::SystemClock clock;
   common::testing::SequentialIds ids;
   NullLogs logs;
@@ -66,7 +67,7 @@ struct Fixture {
 
 TEST_CASE("Pool: an idle environment is reused; one of a retired generation is stopped") {
   Fixture f;
-  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(), f.supervisor, f.clock, f.ids, f.logs);
   const EnvironmentSpec spec = f.Spec("warm", 1);
   auto first = pool.Acquire(spec, -1);
   REQUIRE(first.has_value());
@@ -89,7 +90,7 @@ TEST_CASE("Pool: a reserved-concurrency throttle stops the stale idle environmen
   // Release waited on a process's exit); the counts must come out the same now that the stop
   // runs after the lock.
   Fixture f;
-  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(), f.supervisor, f.clock, f.ids, f.logs);
   EnvironmentSpec spec = f.Spec("reserved", 1);
   auto busy = pool.Acquire(spec, -1);
   REQUIRE(busy.has_value());
@@ -121,7 +122,7 @@ TEST_CASE("Pool: a reserved-concurrency throttle stops the stale idle environmen
 
 TEST_CASE("Pool: at the account limit another function's idle environment makes room") {
   Fixture f;
-  Pool pool(Fixture::Options(/*max_environments=*/1), f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(/*max_environments=*/1), f.supervisor, f.clock, f.ids, f.logs);
   const EnvironmentSpec a = f.Spec("a", 1);
   const EnvironmentSpec b = f.Spec("b", 1);
   auto first = pool.Acquire(a, -1);
@@ -149,7 +150,7 @@ namespace {
 
 TEST_CASE("Pool: Environments lists a function's live environments and leaves out stopped ones") {
   Fixture f;
-  Pool pool(Fixture::Options(), f.clock, f.ids, f.logs);
+  Pool pool(Fixture::Options(), f.supervisor, f.clock, f.ids, f.logs);
   const EnvironmentSpec spec = f.Spec("listed", 1);
   CHECK(pool.Environments(spec.function_arn).empty());
   auto env = pool.Acquire(spec, -1);

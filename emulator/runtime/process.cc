@@ -128,6 +128,19 @@ std::optional<SchedTimes> Process::Sched() const {
   return SchedTimes{run, wait};
 }
 
+common::Result<std::unique_ptr<ChildProcess>> PosixSupervisor::Spawn(const ProcessSpec& spec) {
+  auto spawned = Process::Spawn(spec);
+  if (!spawned) return common::Fail(spawned.error());
+  return std::unique_ptr<ChildProcess>(std::move(*spawned));
+}
+
+bool Process::LeaderExited() {
+  siginfo_t info{};
+  info.si_pid = 0;
+  waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+  return info.si_pid != 0;
+}
+
 std::string DescribeExit(int wait_status) {
   if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {

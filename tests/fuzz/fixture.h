@@ -85,7 +85,7 @@ struct Services {
     topics = std::make_unique<Topics>(*sns);
     lambda_signer = std::make_unique<sns::LambdaEventSigner>(signer, log);
     router = std::make_unique<app::LogRouter>(log, *writer, /*echo=*/false);
-    pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, clock, ids, *router);
+    pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, supervisor, clock, ids, *router);
     lambda::LambdaOptions options;
     options.code_root = root + "/code";
     options.shim_dir = root + "/no-shim";  // nothing is ever spawned: invocations are skipped
@@ -126,6 +126,7 @@ struct Services {
   std::unique_ptr<Topics> topics;
   std::unique_ptr<sns::LambdaEventSigner> lambda_signer;
   std::unique_ptr<app::LogRouter> router;
+  runtime::PosixSupervisor supervisor;  // never asked: invocations are skipped
   std::unique_ptr<runtime::Pool> pool;
   std::unique_ptr<lambda::LambdaService> lambda;
   common::RequestContext ctx;
