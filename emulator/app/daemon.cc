@@ -74,28 +74,6 @@ ShimDir FindShimDir(const std::string& configured) {
   return found;
 }
 
-// Lambda's destinations and dead-letter topics publish through the SNS service (DESIGN 10).
-class SnsTopicPublisher final : public lambda::TopicPublisher {
- public:
-  explicit SnsTopicPublisher(sns::SnsService& sns) : sns_(sns) {}
-  common::Result<std::string> PublishToTopic(
-      const common::RequestContext& ctx, const std::string& topic_arn, const std::string& message,
-      const std::map<std::string, std::pair<std::string, std::string>>& attributes) override {
-    sns::PublishInput in;
-    in.topic_arn = topic_arn;
-    in.message = message;
-    for (const auto& [name, typed] : attributes) {
-      in.message_attributes[name] = sns::MessageAttributeValue{typed.first, typed.second, {}};
-    }
-    auto out = sns_.Publish(ctx, in);
-    if (!out) return common::Fail(out.error());
-    return out->message_id;
-  }
-
- private:
-  sns::SnsService& sns_;
-};
-
 // The "retention" object of /_offstage/health and POST /_offstage/prune.
 nlohmann::json RetentionJson(const storage::Pruner* pruner) {
   if (!pruner) return nullptr;
@@ -224,7 +202,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;
   lambda_options.endpoint_url = base_url;
-  daemon->topic_publisher_ = std::make_unique<SnsTopicPublisher>(*daemon->sns_);
+  daemon->topic_publisher_ = std::make_unique<sns::SnsTopicPublisher>(*daemon->sns_);
   daemon->lambda_event_signer_ =
       std::make_unique<sns::LambdaEventSigner>(*daemon->signer_, daemon->log_);
   daemon->lambda_ = std::make_unique<lambda::LambdaService>(

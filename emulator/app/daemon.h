@@ -24,6 +24,7 @@
 #include "emulator/sns/fanout.h"
 #include "emulator/sns/lambda_event_signer.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/sns/topic_publisher.h"
 #include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/pruner.h"
@@ -111,7 +112,7 @@ class Daemon {
   std::unique_ptr<LogRouter> log_router_;
   std::unique_ptr<runtime::RuntimeResolver> runtimes_;
   std::unique_ptr<runtime::Pool> pool_;
-  std::unique_ptr<lambda::TopicPublisher> topic_publisher_;
+  std::unique_ptr<sns::SnsTopicPublisher> topic_publisher_;
   std::unique_ptr<sns::LambdaEventSigner> lambda_event_signer_;
   std::unique_ptr<lambda::LambdaService> lambda_;
   std::unique_ptr<sns::Fanout> fanout_;

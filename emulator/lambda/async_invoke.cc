@@ -60,13 +60,6 @@ std::string InvocationRecord(const std::string& request_id, const std::string& f
   return record.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
-Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::string& function_arn,
-                                        std::string payload, std::string source,
-                                        std::string source_id) {
-  return PrepareAsync(ctx, function_arn, std::move(payload), std::move(source),
-                      std::move(source_id));
-}
-
 Status LambdaService::Write(storage::Database& db, const std::vector<AsyncEvent>& events) {
   for (const auto& event : events) {
     if (auto status = storage::InsertAsyncEvent(db, event); !status) return status;
@@ -74,9 +67,9 @@ Status LambdaService::Write(storage::Database& db, const std::vector<AsyncEvent>
   return {};
 }
 
-Result<AsyncEvent> LambdaService::PrepareAsync(const RequestContext& ctx,
-                                               const std::string& function_arn, std::string payload,
-                                               std::string source, std::string source_id) {
+Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::string& function_arn,
+                                        std::string payload, std::string source,
+                                        std::string source_id) {
   if (!Find(function_arn)) {
     return FunctionNotFoundError(function_arn);
   }
@@ -203,7 +196,7 @@ std::string LambdaService::Deliver(const std::string& destination, const std::st
   if (arn->service == "lambda") {
     const std::string function_arn =
         common::FunctionArn(arn->region, arn->account, arn->resource.substr(9));
-    auto next = PrepareAsync(ctx, function_arn, record, "destination", event.request_id);
+    auto next = Stage(ctx, function_arn, record, "destination", event.request_id);
     if (!next) {
       log_.Warn("offstage: could not deliver the result of " + event.request_id + " to " +
                 destination + ": " + next.error().message);

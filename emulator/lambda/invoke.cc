@@ -163,8 +163,7 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     return out;
   }
   if (in.type == InvocationType::kEvent) {
-    auto event =
-        PrepareAsync(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
+    auto event = Stage(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
     if (!event) return Fail(event.error());
     event->invoked_arn = invoked_arn;
     // Durable before the 202: committed (group commit) and then scheduled.

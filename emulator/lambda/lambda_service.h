@@ -167,7 +167,8 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   Status DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
                                  const std::string& qualifier);
 
-  // AsyncIntake: SNS's deliveries.
+  // AsyncIntake: SNS's deliveries. Stage also makes the events of Invoke, replays and
+  // destinations, which LambdaService stores and activates itself.
   Result<AsyncEvent> Stage(const RequestContext& ctx, const std::string& function_arn,
                            std::string payload, std::string source, std::string source_id) override;
   Status Write(storage::Database& db, const std::vector<AsyncEvent>& events) override;
@@ -185,10 +186,6 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   std::optional<Caller> CallerOf(const std::string& access_key_id) const;
 
  private:
-  // An asynchronous event of `function_arn` (Invoke, replays, destinations, Stage), made but
-  // not yet stored nor queued.
-  Result<AsyncEvent> PrepareAsync(const RequestContext& ctx, const std::string& function_arn,
-                                  std::string payload, std::string source, std::string source_id);
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
                                  std::string_view member, std::string* qualifier,
                                  NameShape shape = NameShape::kNamespaced) const;

@@ -99,8 +99,7 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
       nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump(
           -1, ' ', false, common::kReplaceInvalidUtf8)));
   for (const auto& original : failed) {
-    auto next =
-        PrepareAsync(replay, *arn, DeliveredPayload(original), "replay", original.request_id);
+    auto next = Stage(replay, *arn, DeliveredPayload(original), "replay", original.request_id);
     if (!next) return Fail(next.error());
     // The new event and the mark on the original commit together: never redriven twice.
     auto committed = writer_

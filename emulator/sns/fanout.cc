@@ -2,8 +2,6 @@
 // them with the mark that the message owes nothing more, and starts them.
 #include "emulator/sns/fanout.h"
 
-#include <nlohmann/json.hpp>
-
 #include "emulator/common/arn.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/delivery_span.h"

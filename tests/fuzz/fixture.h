@@ -22,6 +22,7 @@
 #include "emulator/sns/fanout.h"
 #include "emulator/sns/lambda_event_signer.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/sns/topic_publisher.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
@@ -41,25 +42,6 @@ class NoFunctions final : public lambda::AsyncIntake {
     return {};
   }
   void Activate(const lambda::AsyncEvent&) override {}
-};
-
-// Destinations publish to SNS, as the daemon's app::SnsTopicPublisher does.
-class Topics final : public lambda::TopicPublisher {
- public:
-  explicit Topics(sns::SnsService& sns) : sns_(sns) {}
-  common::Result<std::string> PublishToTopic(
-      const common::RequestContext& ctx, const std::string& topic_arn, const std::string& message,
-      const std::map<std::string, std::pair<std::string, std::string>>&) override {
-    sns::PublishInput in;
-    in.topic_arn = topic_arn;
-    in.message = message;
-    auto out = sns_.Publish(ctx, in);
-    if (!out) return common::Fail(out.error());
-    return out->message_id;
-  }
-
- private:
-  sns::SnsService& sns_;
 };
 
 struct Services {
@@ -82,7 +64,7 @@ struct Services {
     fanout = std::make_unique<sns::Fanout>(*fanouts, no_functions, *http, delivery, *writer,
                                            *recorder, clock, ids, log);
     fanout->Start();
-    topics = std::make_unique<Topics>(*sns);
+    topics = std::make_unique<sns::SnsTopicPublisher>(*sns);
     lambda_signer = std::make_unique<sns::LambdaEventSigner>(signer, log);
     router = std::make_unique<app::LogRouter>(log, *writer, /*echo=*/false);
     pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, supervisor, clock, ids, *router);
@@ -123,7 +105,7 @@ struct Services {
   std::unique_ptr<sns::FanoutQueue> fanouts;
   std::unique_ptr<sns::SnsService> sns;
   std::unique_ptr<sns::Fanout> fanout;
-  std::unique_ptr<Topics> topics;
+  std::unique_ptr<sns::SnsTopicPublisher> topics;
   std::unique_ptr<sns::LambdaEventSigner> lambda_signer;
   std::unique_ptr<app::LogRouter> router;
   runtime::PosixSupervisor supervisor;  // never asked: invocations are skipped
