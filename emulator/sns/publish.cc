@@ -1,5 +1,7 @@
-// SnsService::Publish and PublishBatch: validation, FIFO admission, and the durable commit of
-// the accepted messages (one writer job per request, shared commits across requests).
+// SnsService::Publish, PublishBatch and Republish: validation, then the topic's plan read from
+// the TopicStore, admission and the durable commit by the MessageLog (one writer job per
+// request, shared commits across requests), then the fan-out queued. Thread model: any HTTP
+// worker thread; no lock of its own.
 #include <cstdio>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/sns/attributes.h"
+#include "emulator/sns/planner.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/sns/validation.h"
 #include "emulator/storage/sns_store.h"
@@ -20,13 +23,6 @@ namespace {
 using common::ErrorCode;
 using common::Fail;
 using common::InvalidParameter;
-
-std::string SequenceNumber(int64_t sequence) {
-  // Real values look like 10000000000000003000: 10^19 plus a counter stepping by 1000.
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "1%019llu", static_cast<unsigned long long>(sequence) * 1000ULL);
-  return buf;
-}
 
 bool IsBatchId(std::string_view id) {
   if (id.empty() || id.size() > 80) return false;
@@ -100,7 +96,7 @@ Result<SnsService::Prepared> SnsService::Validate(const RequestContext& ctx, con
                   in.message_deduplication_id};
 }
 
-Status SnsService::CheckFifoRules(const Topic& topic, const Prepared& message) const {
+Status SnsService::CheckFifoRules(const Topic& topic, Prepared& message) {
   if (!topic.fifo()) {
     if (message.dedup_id) {
       return Fail(InvalidParameter(
@@ -114,78 +110,13 @@ Status SnsService::CheckFifoRules(const Topic& topic, const Prepared& message) c
         InvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO "
                          "topics"));
   }
-  auto content_based = topic.attributes.find("ContentBasedDeduplication");
-  if (!message.dedup_id &&
-      (content_based == topic.attributes.end() || content_based->second != "true")) {
-    return Fail(InvalidParameter(
-        "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
-        "MessageDeduplicationId provided explicitly"));
-  }
-  return {};
-}
-
-void SnsService::PruneDedup(int64_t now_ns) {
-  while (!dedup_expiry_.empty() && dedup_expiry_.front().first <= now_ns) {
-    auto it = dedup_.find(dedup_expiry_.front().second);
-    if (it != dedup_.end() && it->second.expires_ns <= now_ns) dedup_.erase(it);
-    dedup_expiry_.pop_front();
-  }
-}
-
-bool SnsService::Admit(Topic& topic, Prepared& message, PublishOutput& out, Admission& admission,
-                       const std::shared_future<bool>& committed) {
-  if (admission.topic_arn.empty()) {
-    admission.topic_arn = topic.arn;
-    admission.sequence_before = admission.sequence_after = topic.next_sequence;
-  }
-  if (!topic.fifo()) {
-    out.message_id = ids_.Uuid();
-    ++admission.fresh;
-    ++messages_;
-    return true;
-  }
-  if (!message.dedup_id) message.dedup_id = common::Sha256Hex(message.body);
-  const int64_t now = clock_.NowNanos();
-  PruneDedup(now);
-  auto key = std::make_pair(topic.arn, *message.dedup_id);
-  if (auto it = dedup_.find(key); it != dedup_.end()) {
-    // A duplicate within 5 minutes is accepted but not delivered again.
-    out.message_id = it->second.message_id;
-    out.sequence_number = it->second.sequence_number;
-    admission.originals.push_back(it->second.committed);
-    return false;
-  }
-  out.message_id = ids_.Uuid();
-  out.sequence_number = SequenceNumber(++topic.next_sequence);
-  admission.sequence_after = topic.next_sequence;
-  ++admission.fresh;
-  ++messages_;
-  admission.keys.emplace_back(*message.dedup_id, out.message_id);
-  dedup_[key] = DedupEntry{out.message_id, out.sequence_number, now + kDedupWindowNs, committed};
-  dedup_expiry_.emplace_back(now + kDedupWindowNs, std::move(key));
-  return true;
-}
-
-void SnsService::Forget(const Admission& admission) {
-  common::MutexLock lock(mu_);
-  messages_ -= admission.fresh;
-  for (const auto& [dedup_id, message_id] : admission.keys) {
-    auto it = dedup_.find(std::make_pair(admission.topic_arn, dedup_id));
-    if (it != dedup_.end() && it->second.message_id == message_id) dedup_.erase(it);
-  }
-  // The numbers are given back only when no later admission took one after them.
-  auto topic = topics_.find(admission.topic_arn);
-  if (topic != topics_.end() && topic->second.next_sequence == admission.sequence_after) {
-    topic->second.next_sequence = admission.sequence_before;
-  }
-}
-
-Status SnsService::AwaitOriginals(const Admission& admission) {
-  for (const auto& original : admission.originals) {
-    if (!original.get()) {
-      return Fail(common::Internal(
-          "The message this one duplicates could not be stored; retry the request"));
+  if (!message.dedup_id) {
+    if (!topic.content_based_deduplication()) {
+      return Fail(InvalidParameter(
+          "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+          "MessageDeduplicationId provided explicitly"));
     }
+    message.dedup_id = common::Sha256Hex(message.body);
   }
   return {};
 }
@@ -214,7 +145,7 @@ MessageView SnsService::ViewOf(const RequestContext& ctx, const Prepared& messag
 }
 
 storage::MessageRow SnsService::ToRow(const RequestContext& ctx, Prepared&& message,
-                                      const PublishOutput& out) const {
+                                      const PublishOutput& out) {
   storage::MessageRow row;
   row.message_id = out.message_id;
   row.topic_arn = std::move(message.target);
@@ -261,52 +192,39 @@ Result<PublishOutput> SnsService::PublishImpl(const RequestContext& ctx, const P
   const RequestContext traced = Traced(ctx);
 
   PublishOutput out;
-  std::optional<std::pair<std::string, int64_t>> sequence;
-  std::vector<Target> targets;
-  std::string signature_version = "1";
-  Admission admission;
-  std::promise<bool> committed;
-  bool duplicate = false;
-  {
-    common::MutexLock lock(mu_);
-    if (in.phone_number) {
-      out.message_id = ids_.Uuid();
-    } else {
-      auto topic = topics_.find(target);
-      if (topic == topics_.end()) return TopicNotFoundError();
-      if (auto status = CheckFifoRules(topic->second, *prepared); !status) {
-        return Fail(status.error());
-      }
-      duplicate = !Admit(topic->second, *prepared, out, admission, committed.get_future().share());
-      if (!duplicate) {
-        if (topic->second.fifo()) sequence.emplace(target, topic->second.next_sequence);
-        targets = TargetsOf(topic->second);
-        if (only_subscription) KeepOnly(targets, *only_subscription);
-        signature_version = topic->second.signature_version();
-      }
-    }
-    if (in.phone_number) ++messages_;
+  MessageLog::Admission admission;
+  admission.topic_arn = target;
+  PublishPlan plan;
+  if (!in.phone_number) {
+    auto fifo = store_.Read([&](const TopicState& state) -> Result<bool> {
+      const Topic* topic = state.topic(target);
+      if (!topic) return TopicNotFoundError();
+      if (auto status = CheckFifoRules(*topic, *prepared); !status) return Fail(status.error());
+      plan.targets = TargetsOf(state, target);
+      plan.signature_version = topic->signature_version();
+      return topic->fifo();
+    });
+    if (!fifo) return Fail(fifo.error());
+    admission.fifo = *fifo;
   }
-  if (duplicate) {
-    // Answered once the original is stored (a duplicate never stands for a lost message).
-    if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
+  if (only_subscription) KeepOnly(plan.targets, *only_subscription);
+  std::promise<bool> committed;
+  if (!messages_.Admit(admission, prepared->dedup_id, out, committed.get_future().share())) {
+    // A duplicate is answered once the original is stored (never standing for a lost message).
+    if (auto status = MessageLog::AwaitOriginals(admission); !status) return Fail(status.error());
     return out;
   }
-  FanoutJob job{traced, {}, std::move(targets)};
+  FanoutJob job{traced, {}, std::move(plan.targets)};
   if (only_subscription) job.owed = *only_subscription;
-  if (!job.targets.empty()) job.views.push_back(ViewOf(ctx, *prepared, out, signature_version));
+  if (!job.targets.empty())
+    job.views.push_back(ViewOf(ctx, *prepared, out, plan.signature_version));
   const std::string topic_name = target.substr(target.rfind(':') + 1);
   std::vector<storage::MessageRow> rows;
   rows.push_back(ToRow(ctx, std::move(*prepared), out));
-  // Memory (the dedup entry, the sequence number) is given back before a duplicate waiting on
-  // this message learns that it was not stored.
-  if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
+  if (auto status = Commit(topic_name, std::move(rows), admission, committed, std::move(job));
       !status) {
-    Forget(admission);
-    committed.set_value(false);
     return Fail(status.error());
   }
-  committed.set_value(true);
   return out;
 }
 
@@ -352,55 +270,50 @@ Result<PublishBatchOutput> SnsService::PublishBatch(const RequestContext& ctx,
   }
 
   PublishBatchOutput output;
-  Admission admission;
+  MessageLog::Admission admission;
+  admission.topic_arn = topic_arn;
+  PublishPlan plan;
+  auto fifo = store_.Read([&](const TopicState& state) -> Result<bool> {
+    const Topic* topic = state.topic(topic_arn);
+    if (!topic) return TopicNotFoundError();
+    for (auto& message : prepared) {
+      if (auto status = CheckFifoRules(*topic, message); !status) return Fail(status.error());
+    }
+    plan.targets = TargetsOf(state, topic_arn);
+    plan.signature_version = topic->signature_version();
+    return topic->fifo();
+  });
+  if (!fifo) return Fail(fifo.error());
+  admission.fifo = *fifo;
   std::promise<bool> committed;
   std::shared_future<bool> mine = committed.get_future().share();
   std::vector<storage::MessageRow> rows;
   std::vector<MessageView> views;
-  std::optional<std::pair<std::string, int64_t>> sequence;
-  std::vector<Target> targets;
-  std::string signature_version = "1";
-  {
-    common::MutexLock lock(mu_);
-    auto topic = topics_.find(topic_arn);
-    if (topic == topics_.end()) return TopicNotFoundError();
-    for (const auto& message : prepared) {
-      if (auto status = CheckFifoRules(topic->second, message); !status) {
-        return Fail(status.error());
-      }
-    }
-    signature_version = topic->second.signature_version();
-    for (size_t i = 0; i < prepared.size(); ++i) {
-      PublishOutput out;
-      const bool fresh = Admit(topic->second, prepared[i], out, admission, mine);
-      output.successful.push_back(
-          PublishBatchSuccess{entries[i].id, out.message_id, out.sequence_number});
-      if (!fresh) continue;
-      views.push_back(ViewOf(ctx, prepared[i], out, signature_version));
-      rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
-    }
-    if (!rows.empty()) {
-      if (topic->second.fifo()) sequence.emplace(topic_arn, topic->second.next_sequence);
-      targets = TargetsOf(topic->second);
-    }
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    PublishOutput out;
+    const bool fresh = messages_.Admit(admission, prepared[i].dedup_id, out, mine);
+    output.successful.push_back(
+        PublishBatchSuccess{entries[i].id, out.message_id, out.sequence_number});
+    if (!fresh) continue;
+    views.push_back(ViewOf(ctx, prepared[i], out, plan.signature_version));
+    rows.push_back(ToRow(ctx, std::move(prepared[i]), out));
   }
   if (rows.empty()) {
-    if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
+    if (auto status = MessageLog::AwaitOriginals(admission); !status) {
+      return Fail(status.error());
+    }
     return output;
   }
   const RequestContext traced = Traced(ctx);
-  FanoutJob job{traced, {}, std::move(targets)};
+  FanoutJob job{traced, {}, std::move(plan.targets)};
   if (!job.targets.empty()) job.views = std::move(views);
   const std::string topic_name = topic_arn.substr(topic_arn.rfind(':') + 1);
-  if (auto status = CommitMessages(topic_name, std::move(rows), sequence, std::move(job));
+  if (auto status = Commit(topic_name, std::move(rows), admission, committed, std::move(job));
       !status) {
-    Forget(admission);
-    committed.set_value(false);
     return Fail(status.error());
   }
-  committed.set_value(true);
   // Entries that duplicate another request's message are answered once that one is stored.
-  if (auto status = AwaitOriginals(admission); !status) return Fail(status.error());
+  if (auto status = MessageLog::AwaitOriginals(admission); !status) return Fail(status.error());
   return output;
 }
 
@@ -408,30 +321,25 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
                                             const std::string& message_id,
                                             const std::optional<std::string>& subscription_arn,
                                             bool dry_run) {
-  std::optional<storage::MessageRow> row;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto found = storage::FindMessage(db, message_id);
-    if (!found) return Fail(found.error());
-    row = std::move(*found);
-    return {};
-  });
-  if (!status) return Fail(status.error());
+  auto found = messages_.Find(message_id);
+  if (!found) return Fail(found.error());
+  std::optional<storage::MessageRow>& row = *found;
   if (!row) return Fail(ErrorCode::kNotFound, "No recorded message has the id " + message_id);
-  {
-    common::MutexLock lock(mu_);
-    auto topic = topics_.find(row->topic_arn);
-    if (topic == topics_.end()) {
+  auto exists = store_.Read([&](const TopicState& state) -> Status {
+    if (!state.topic(row->topic_arn)) {
       return Fail(ErrorCode::kNotFound, "The topic " + row->topic_arn + " of message " +
                                             message_id + " no longer exists");
     }
     if (subscription_arn) {
-      auto sub = subscriptions_.find(*subscription_arn);
-      if (sub == subscriptions_.end() || sub->second.topic_arn != row->topic_arn) {
+      const Subscription* sub = state.subscription(*subscription_arn);
+      if (!sub || sub->topic_arn != row->topic_arn) {
         return Fail(ErrorCode::kNotFound, "The subscription " + *subscription_arn +
                                               " does not exist on " + row->topic_arn);
       }
     }
-  }
+    return {};
+  });
+  if (!exists) return Fail(exists.error());
   PublishInput in;
   in.topic_arn = row->topic_arn;
   in.message = row->body;
@@ -455,26 +363,29 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
   return PublishImpl(replay, in, subscription_arn ? &*subscription_arn : nullptr);
 }
 
-Status SnsService::CommitMessages(const std::string& topic_name,
-                                  std::vector<storage::MessageRow> rows,
-                                  std::optional<std::pair<std::string, int64_t>> sequence,
-                                  FanoutJob job) {
+Status SnsService::Commit(const std::string& topic_name, std::vector<storage::MessageRow> rows,
+                          const MessageLog::Admission& admission, std::promise<bool>& committed,
+                          FanoutJob job) {
   for (auto& row : rows) {
     row.trace_id = job.ctx.trace_id;
     if (!job.targets.empty()) row.fanout = job.owed;
   }
-  auto committed = writer_
-                       .Submit([rows, sequence](storage::Database& db) -> Status {
-                         for (const auto& row : rows) {
-                           if (auto status = storage::InsertMessage(db, row); !status)
-                             return status;
-                         }
-                         if (sequence)
-                           return storage::SetTopicSequence(db, sequence->first, sequence->second);
-                         return {};
-                       })
-                       .get();
-  if (!committed) return Fail(committed.error());
+  auto stored = messages_.Commit(rows, admission);
+  if (!stored) {
+    // Memory (the dedup entries, the sequence numbers) is given back before a duplicate
+    // waiting on these messages learns that they were not stored.
+    messages_.Forget(admission);
+    committed.set_value(false);
+    return Fail(stored.error());
+  }
+  committed.set_value(true);
+  Dispatch(topic_name, rows, *stored, std::move(job));
+  return {};
+}
+
+void SnsService::Dispatch(const std::string& topic_name,
+                          const std::vector<storage::MessageRow>& rows, int64_t committed_ns,
+                          FanoutJob job) {
   for (const auto& row : rows) {
     telemetry::Span span;
     span.id = row.message_id;
@@ -483,7 +394,7 @@ Status SnsService::CommitMessages(const std::string& topic_name,
     if (!job.ctx.parent_span.empty()) span.parent_id = job.ctx.parent_span;
     span.name = topic_name;
     span.start_ns = row.received_ns;
-    span.end_ns = *committed;
+    span.end_ns = committed_ns;
     span.status = telemetry::SpanStatusName(telemetry::SpanStatus::kCommitted);
     nlohmann::json attrs = {{"message_id", row.message_id}, {"topic_arn", row.topic_arn}};
     // How many delivery spans its fan-out will record: until they are in, the trace is not
@@ -497,7 +408,6 @@ Status SnsService::CommitMessages(const std::string& topic_name,
   // The messages are durable and marked as owing their fan-out: the answer need not wait for
   // it.
   if (!job.targets.empty()) fanouts_.Add(0, std::move(job));
-  return {};
 }
 
 }  // namespace offstage::sns

@@ -9,30 +9,8 @@ namespace offstage::sns {
 namespace {
 
 struct Fixture : testing::SnsFixture {
-  // Makes every `op` (INSERT, UPDATE, DELETE) on `table` fail, as a full disk fails a commit;
-  // Heal() lifts it.
-  void Break(const std::string& table, const std::string& op) {
-    REQUIRE(writer
-                ->Call([&](storage::Database& database) {
-                  return database.Exec("CREATE TEMP TRIGGER broken_" + table + "_" + op +
-                                       " BEFORE " + op + " ON " + table +
-                                       " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); "
-                                       "END");
-                })
-                .has_value());
-    broken.push_back("broken_" + table + "_" + op);
-  }
-  void Heal() {
-    for (const auto& name : broken) {
-      REQUIRE(writer
-                  ->Call([&](storage::Database& database) {
-                    return database.Exec("DROP TRIGGER " + name);
-                  })
-                  .has_value());
-    }
-    broken.clear();
-  }
-  std::vector<std::string> broken;
+  void Break(const std::string& table, const std::string& op) { storage.Break(table, op); }
+  void Heal() { storage.Heal(); }
   std::string Topic(const std::string& name, AttributeList attributes = {}) {
     auto arn = service->CreateTopic(ctx, CreateTopicInput{name, std::move(attributes), {}, {}});
     REQUIRE(arn.has_value());

@@ -18,6 +18,7 @@
 #include "emulator/common/testing/fakes.h"
 #include "emulator/sns/fanout.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::sns::testing {
 
@@ -70,10 +71,6 @@ class FakeIntake final : public lambda::AsyncIntake {
 
 struct SnsFixture {
   SnsFixture() {
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
-    writer = std::make_unique<storage::Writer>(*db, clock);
     recorder = std::make_unique<telemetry::Recorder>(*writer);
     HttpDelivererOptions http_options;
     http_options.signer = &signer;
@@ -91,7 +88,6 @@ struct SnsFixture {
     fanout.reset();
     service.reset();
     http.reset();
-    writer.reset();
   }
   // A service over the same database and peers (a restart, when its Load is called).
   std::unique_ptr<SnsService> MakeService() {
@@ -105,8 +101,8 @@ struct SnsFixture {
   Signer signer{""};  // an in-memory key
   DeliveryOptions delivery{"http://127.0.0.1:1", std::nullopt};
   FakeIntake intake;
-  std::unique_ptr<storage::Database> db;
-  std::unique_ptr<storage::Writer> writer;
+  storage::testing::TestDatabase storage{clock};  // Break / Heal make commits fail
+  std::unique_ptr<storage::Writer>& writer = storage.writer;
   std::unique_ptr<telemetry::Recorder> recorder;
   std::unique_ptr<HttpDeliverer> http;
   std::unique_ptr<FanoutQueue> queue;

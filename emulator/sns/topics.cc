@@ -1,7 +1,7 @@
 // SnsService's topic API: CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes, the
 // tags (TagResource, UntagResource, ListTagsForResource), AddPermission / RemovePermission and
-// the data protection policy. Thread model: any HTTP worker thread; reads under mu_; a change is
-// committed (under update_mu_) before memory changes, as sns_service.h describes.
+// the data protection policy. Thread model: any HTTP worker thread; reads and changes go through
+// the TopicStore (Read; UpdateTopic commits before memory changes).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -64,68 +64,52 @@ Result<std::string> SnsService::CreateTopic(const RequestContext& ctx, const Cre
   }
 
   const std::string arn = common::TopicArn(ctx.region, ctx.account, in.name);
-  common::MutexLock update(update_mu_);
-  Commit commit;
-  std::optional<Topic> created;
-  {
-    common::MutexLock lock(mu_);
-    auto it = topics_.find(arn);
-    if (it != topics_.end()) {
-      // Idempotent for the same name unless the request contradicts what exists.
-      for (const auto& [name, value] : attributes) {
-        auto existing = it->second.attributes.find(name);
-        const bool given = std::any_of(in.attributes.begin(), in.attributes.end(),
-                                       [&](const auto& kv) { return kv.first == name; });
-        if (given && (existing == it->second.attributes.end() || existing->second != value)) {
-          return Fail(InvalidParameter(
-              "Invalid parameter: Attributes Reason: Topic already exists with different "
-              "attributes"));
+  auto status =
+      store_.UpdateTopic(arn, [&](const TopicState&, std::optional<Topic>& topic) -> Result<bool> {
+        if (!topic) {
+          topic = Topic{arn,     in.name,          ctx.region, ctx.account, std::move(attributes),
+                        in.tags, clock_.NowNanos()};
+          return true;
         }
-      }
-      if (!in.tags.empty()) {
-        auto sorted = [](std::vector<Tag> tags) {
-          std::sort(tags.begin(), tags.end(),
-                    [](const Tag& a, const Tag& b) { return a.key < b.key; });
-          return tags;
-        };
-        if (sorted(in.tags) != sorted(it->second.tags)) {
-          return Fail(InvalidParameter(
-              "Invalid parameter: Tags Reason: Topic already exists with different tags"));
+        // Idempotent for the same name unless the request contradicts what exists.
+        for (const auto& [name, value] : attributes) {
+          auto existing = topic->attributes.find(name);
+          const bool given = std::any_of(in.attributes.begin(), in.attributes.end(),
+                                         [&](const auto& kv) { return kv.first == name; });
+          if (given && (existing == topic->attributes.end() || existing->second != value)) {
+            return Fail(InvalidParameter(
+                "Invalid parameter: Attributes Reason: Topic already exists with different "
+                "attributes"));
+          }
         }
-      }
-      return arn;
-    }
-    created = Topic{arn,     in.name, ctx.region,       ctx.account, std::move(attributes),
-                    in.tags, 0,       clock_.NowNanos()};
-    commit = PersistTopic(*created);
-  }
-  if (auto status = Await(std::move(commit)); !status) return Fail(status.error());
-  common::MutexLock lock(mu_);
-  topics_.emplace(arn, std::move(*created));
+        if (!in.tags.empty()) {
+          auto sorted = [](std::vector<Tag> tags) {
+            std::sort(tags.begin(), tags.end(),
+                      [](const Tag& a, const Tag& b) { return a.key < b.key; });
+            return tags;
+          };
+          if (sorted(in.tags) != sorted(topic->tags)) {
+            return Fail(InvalidParameter(
+                "Invalid parameter: Tags Reason: Topic already exists with different tags"));
+          }
+        }
+        return false;
+      });
+  if (!status) return Fail(status.error());
   return arn;
 }
 
 Status SnsService::DeleteTopic(const RequestContext& ctx, const std::string& topic_arn) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
-  common::MutexLock update(update_mu_);
-  Commit commit;
-  {
-    common::MutexLock lock(mu_);
-    if (!topics_.contains(topic_arn)) return {};  // deleting a missing topic is not an error
-    commit = writer_.Submit(
-        [topic_arn](storage::Database& db) { return storage::DeleteTopic(db, topic_arn); });
-  }
-  if (auto status = Await(std::move(commit)); !status) return status;
-  {
-    common::MutexLock lock(mu_);
-    topics_.erase(topic_arn);
-    const std::string prefix = topic_arn + ":";
-    for (auto it = subscriptions_.lower_bound(prefix);
-         it != subscriptions_.end() && common::StartsWith(it->first, prefix);) {
-      if (!it->second.token.empty()) tokens_.erase(it->second.token);
-      it = subscriptions_.erase(it);
-    }
-  }
+  // Deleting a missing topic is not an error.
+  auto status = store_.UpdateTopic(
+      topic_arn, [](const TopicState&, std::optional<Topic>& topic) -> Result<bool> {
+        const bool existed = topic.has_value();
+        topic.reset();
+        return existed;
+      });
+  if (!status) return status;
+  messages_.DropTopic(topic_arn);
   return {};
 }
 
@@ -135,36 +119,32 @@ Result<Page<std::string>> SnsService::ListTopics(const RequestContext& ctx,
   if (!start) return Fail(start.error());
   // "arn:aws:sns:<region>:<account>:", the start of the caller's topic ARNs.
   const std::string prefix = common::TopicArn(ctx.region, ctx.account, "");
-  Page<std::string> page;
-  common::MutexLock lock(mu_);
-  auto it = topics_.lower_bound(start->value_or(prefix));
-  for (; it != topics_.end() && common::StartsWith(it->first, prefix); ++it) {
-    if (page.items.size() == kListPageSize) {
-      page.next_token = EncodePageToken(it->first);
-      break;
+  return store_.Read([&](const TopicState& state) {
+    Page<std::string> page;
+    auto it = state.topics.lower_bound(start->value_or(prefix));
+    for (; it != state.topics.end() && common::StartsWith(it->first, prefix); ++it) {
+      if (page.items.size() == kListPageSize) {
+        page.next_token = EncodePageToken(it->first);
+        break;
+      }
+      page.items.push_back(it->first);
     }
-    page.items.push_back(it->first);
-  }
-  return page;
+    return page;
+  });
 }
 
-AttributeMap SnsService::TopicAttributes(const Topic& topic) const {
+AttributeMap SnsService::TopicAttributes(const TopicState& state, const Topic& topic) {
   AttributeMap out = topic.attributes;
   out.erase("DataProtectionPolicy");
   out["TopicArn"] = topic.arn;
   out["Owner"] = topic.account;
   if (!out.contains("Policy")) out["Policy"] = DefaultTopicPolicy(topic.arn, topic.account);
   if (!out.contains("DisplayName")) out["DisplayName"] = "";
-  auto delivery = topic.attributes.find("DeliveryPolicy");
-  out["EffectiveDeliveryPolicy"] = EffectiveTopicDeliveryPolicy(
-      delivery == topic.attributes.end() ? std::string_view() : delivery->second);
+  out["EffectiveDeliveryPolicy"] = EffectiveTopicDeliveryPolicy(topic.delivery_policy());
   int confirmed = 0;
   int pending = 0;
-  const std::string prefix = topic.arn + ":";
-  for (auto it = subscriptions_.lower_bound(prefix);
-       it != subscriptions_.end() && common::StartsWith(it->first, prefix); ++it) {
-    (it->second.confirmed ? confirmed : pending)++;
-  }
+  state.ForEachSubscriptionOf(
+      topic.arn, [&](const Subscription& sub) { (sub.confirmed ? confirmed : pending)++; });
   out["SubscriptionsConfirmed"] = std::to_string(confirmed);
   out["SubscriptionsPending"] = std::to_string(pending);
   out["SubscriptionsDeleted"] = "0";
@@ -176,16 +156,17 @@ Result<AttributeMap> SnsService::GetTopicAttributes(const RequestContext& ctx,
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) {
     return Fail(status.error());
   }
-  common::MutexLock lock(mu_);
-  auto it = topics_.find(topic_arn);
-  if (it == topics_.end()) return TopicNotFoundError();
-  return TopicAttributes(it->second);
+  return store_.Read([&](const TopicState& state) -> Result<AttributeMap> {
+    const Topic* topic = state.topic(topic_arn);
+    if (!topic) return TopicNotFoundError();
+    return TopicAttributes(state, *topic);
+  });
 }
 
 Status SnsService::SetTopicAttributes(const RequestContext& ctx, const std::string& topic_arn,
                                       const std::string& name, const std::string& value) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
-  return UpdateTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
     auto normalized = NormalizeTopicAttribute(name, value, topic.fifo(), TopicAttributeUse::kSet);
     if (!normalized) return Fail(normalized.error());
     if (normalized->empty() && name != "DisplayName") {
@@ -201,7 +182,7 @@ Status SnsService::TagResource(const RequestContext& ctx, const std::string& arn
   (void)ctx;
   if (auto status = CheckArnShape("ResourceArn", arn); !status) return status;
   if (auto status = ValidateTags(tags); !status) return status;
-  return UpdateTopic(arn, ResourceNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(arn, ResourceNotFoundError(), [&](Topic& topic) -> Result<bool> {
     std::vector<Tag> merged = topic.tags;
     for (const Tag& tag : tags) {
       auto existing = std::find_if(merged.begin(), merged.end(),
@@ -224,7 +205,7 @@ Status SnsService::UntagResource(const RequestContext& ctx, const std::string& a
                                  const std::vector<std::string>& keys) {
   (void)ctx;
   if (auto status = CheckArnShape("ResourceArn", arn); !status) return status;
-  return UpdateTopic(arn, ResourceNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(arn, ResourceNotFoundError(), [&](Topic& topic) -> Result<bool> {
     std::erase_if(topic.tags, [&](const Tag& tag) {
       return std::find(keys.begin(), keys.end(), tag.key) != keys.end();
     });
@@ -236,10 +217,11 @@ Result<std::vector<Tag>> SnsService::ListTagsForResource(const RequestContext& c
                                                          const std::string& arn) {
   (void)ctx;
   if (auto status = CheckArnShape("ResourceArn", arn); !status) return Fail(status.error());
-  common::MutexLock lock(mu_);
-  auto it = topics_.find(arn);
-  if (it == topics_.end()) return ResourceNotFoundError();
-  return it->second.tags;
+  return store_.Read([&](const TopicState& state) -> Result<std::vector<Tag>> {
+    const Topic* topic = state.topic(arn);
+    if (!topic) return ResourceNotFoundError();
+    return topic->tags;
+  });
 }
 
 Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionInput& in) {
@@ -249,7 +231,7 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
                                      ? "Invalid parameter: AWSAccountId Reason: no value"
                                      : "Invalid parameter: ActionName Reason: no value"));
   }
-  return UpdateTopic(in.topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(in.topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
     auto policy_it = topic.attributes.find("Policy");
     json policy = json::parse(policy_it != topic.attributes.end()
                                   ? policy_it->second
@@ -283,7 +265,7 @@ Status SnsService::AddPermission(const RequestContext& ctx, const AddPermissionI
 Status SnsService::RemovePermission(const RequestContext& ctx, const std::string& topic_arn,
                                     const std::string& label) {
   if (auto status = CheckTopicArn(ctx, "TopicArn", topic_arn); !status) return status;
-  return UpdateTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(topic_arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
     auto policy_it = topic.attributes.find("Policy");
     if (policy_it == topic.attributes.end()) return false;
     json policy = json::parse(policy_it->second, nullptr, false);
@@ -302,11 +284,12 @@ Status SnsService::RemovePermission(const RequestContext& ctx, const std::string
 Result<std::string> SnsService::GetDataProtectionPolicy(const RequestContext& ctx,
                                                         const std::string& arn) {
   if (auto status = CheckTopicArn(ctx, "ResourceArn", arn); !status) return Fail(status.error());
-  common::MutexLock lock(mu_);
-  auto it = topics_.find(arn);
-  if (it == topics_.end()) return TopicNotFoundError();
-  auto policy = it->second.attributes.find("DataProtectionPolicy");
-  return policy == it->second.attributes.end() ? std::string() : policy->second;
+  return store_.Read([&](const TopicState& state) -> Result<std::string> {
+    const Topic* topic = state.topic(arn);
+    if (!topic) return TopicNotFoundError();
+    auto policy = topic->attributes.find("DataProtectionPolicy");
+    return policy == topic->attributes.end() ? std::string() : policy->second;
+  });
 }
 
 Status SnsService::PutDataProtectionPolicy(const RequestContext& ctx, const std::string& arn,
@@ -315,7 +298,7 @@ Status SnsService::PutDataProtectionPolicy(const RequestContext& ctx, const std:
   if (auto status = ValidateJsonAttribute("DataProtectionPolicy", policy, ""); !status) {
     return status;
   }
-  return UpdateTopic(arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
+  return ChangeTopic(arn, TopicNotFoundError(), [&](Topic& topic) -> Result<bool> {
     topic.attributes["DataProtectionPolicy"] = policy;
     return true;
   });
