@@ -1,7 +1,5 @@
 #include "emulator/app/daemon.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <climits>
@@ -112,12 +110,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
                                            ": " + ec.message()));
     }
     // One daemon per data directory: two would each believe they own the state.
-    const std::string lock_path = options.data_dir + "/offstage.lock";
-    daemon->lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (daemon->lock_fd_ < 0 || flock(daemon->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    auto lock = DataDirLock::Acquire(options.data_dir + "/offstage.lock");
+    if (!lock) {
       return common::Fail(common::Internal("another offstage daemon is using the data directory " +
                                            options.data_dir));
     }
+    daemon->lock_ = std::move(*lock);
     path = options.data_dir + "/offstage.db";
   }
   // The port first: every component below is built once, knowing the daemon's URL, and a port
@@ -157,14 +155,11 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   if (auto status = daemon->sns_->Load(); !status) return common::Fail(status.error());
 
   if (options.ephemeral) {
-    char pattern[] = "/tmp/offstage-code-XXXXXX";
-    if (!mkdtemp(pattern)) return common::Fail(common::Internal("cannot create a code directory"));
-    daemon->code_root_ = pattern;
-    daemon->remove_code_root_ = true;
+    auto temporary = CodeRoot::Temporary();
+    if (!temporary) return common::Fail(temporary.error());
+    daemon->code_root_ = std::move(*temporary);
   } else {
-    daemon->code_root_ = std::filesystem::absolute(options.data_dir + "/code").string();
-    std::error_code ec;
-    std::filesystem::create_directories(daemon->code_root_, ec);
+    daemon->code_root_ = CodeRoot::Kept(options.data_dir + "/code");
   }
   daemon->log_router_ =
       std::make_unique<LogRouter>(daemon->log_, *daemon->writer_, /*echo=*/!options.quiet);
@@ -181,7 +176,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda::LambdaOptions lambda_options;
   lambda_options.resolver = daemon->runtimes_.get();
   lambda_options.strict_runtimes = options.strict_runtimes;
-  lambda_options.code_root = daemon->code_root_;
+  lambda_options.code_root = daemon->code_root_->path();
   const ShimDir shim = FindShimDir(options.shim_dir);
   lambda_options.shim_dir = shim.path;
   if (shim.usable) {
@@ -251,10 +246,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   return daemon;
 }
 
-Daemon::~Daemon() {
-  Shutdown();
-  if (lock_fd_ >= 0) close(lock_fd_);
-}
+// Destroying the members in reverse is the shutdown (daemon.h, docs/architecture.md).
+Daemon::~Daemon() = default;
 
 common::Result<std::string> Daemon::Start() {
   http_deliverer_->Start();
@@ -269,33 +262,8 @@ common::Result<std::string> Daemon::Start() {
     }
   }
   pruner_->Start();
-  server_thread_ = std::thread([this] { server_->Serve(); });
-  server_->WaitUntilServing();
+  server_->Start();
   return endpoint_;
-}
-
-void Daemon::Shutdown() {
-  // Order matters (docs/architecture.md): stop accepting and finish in-flight requests, then
-  // drain the writer so every acknowledged change is committed, then close the database.
-  // The dashboard's long polls answer at once from here, so no request holds the stop up.
-  if (writer_) writer_->changes().Close();
-  if (server_) server_->Stop();
-  if (server_thread_.joinable()) server_thread_.join();
-  if (pruner_) pruner_->Stop();            // a pass in progress ends with its current batch
-  if (fanout_) fanout_->Stop();            // fan-outs not started stay owed in the database
-  if (lambda_) lambda_->BeginStopAsync();  // no asynchronous attempt starts from here
-  if (pool_) pool_->StopAll();             // running invocations end at once
-  if (lambda_) lambda_->StopAsync();       // the queue's threads join
-  if (http_deliverer_) http_deliverer_->Stop();
-  fanout_.reset();  // it refers to the LambdaService
-  lambda_.reset();
-  if (writer_) writer_->Stop();
-  if (checkpointer_) checkpointer_->Stop();
-  if (remove_code_root_ && !code_root_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(code_root_, ec);
-    remove_code_root_ = false;
-  }
 }
 
 void Daemon::Attribute(common::RequestContext& ctx) {

@@ -9,10 +9,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "emulator/app/log_router.h"
+#include "emulator/app/scoped_paths.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
@@ -81,8 +81,6 @@ class Daemon {
   // --config, and serves on a background thread (the port was bound by Create); returns the
   // endpoint URL.
   common::Result<std::string> Start();
-  // Stops accepting, drains, flushes. Idempotent.
-  void Shutdown();
 
   std::string HealthJson() const;
   // One retention pass now (POST /_offstage/prune): the retention JSON of HealthJson after it.
@@ -94,24 +92,33 @@ class Daemon {
  private:
   explicit Daemon(const DaemonOptions& options);
 
+  // Members in dependency order: each is built after what it uses, so destroying the Daemon
+  // in reverse is the shutdown (docs/architecture.md, Shutdown order): the server stops first
+  // (long polls answered, in-flight requests finished), then the fan-out, then Lambda (no new
+  // asynchronous attempt, running invocations ended, its workers joined), the pool, the code
+  // directory, SNS and the deliverer, the pruner, and last the writer (everything queued
+  // commits), the checkpointer, the database and the data directory's lock.
   const DaemonOptions options_;
   common::Logger log_;
   common::SystemClock clock_;
   common::RandomIds ids_{clock_};
   runtime::PosixSupervisor supervisor_;  // spawns the functions' processes
-  int lock_fd_ = -1;
+  int64_t started_ns_ = 0;
+  std::string endpoint_;
+  std::unique_ptr<DataDirLock> lock_;  // none with --ephemeral
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::Checkpointer> checkpointer_;
-  std::unique_ptr<storage::Pruner> pruner_;
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<telemetry::Recorder> recorder_;
+  std::unique_ptr<storage::Pruner> pruner_;
   std::unique_ptr<sns::Signer> signer_;
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
   std::unique_ptr<sns::FanoutQueue> fanout_queue_;
   std::unique_ptr<sns::SnsService> sns_;
   std::unique_ptr<LogRouter> log_router_;
-  std::unique_ptr<runtime::RuntimeResolver> runtimes_;
+  std::unique_ptr<CodeRoot> code_root_;
   std::unique_ptr<runtime::Pool> pool_;
+  std::unique_ptr<runtime::RuntimeResolver> runtimes_;
   std::unique_ptr<sns::SnsTopicPublisher> topic_publisher_;
   std::unique_ptr<sns::LambdaEventSigner> lambda_event_signer_;
   std::unique_ptr<lambda::LambdaService> lambda_;
@@ -119,12 +126,7 @@ class Daemon {
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;
   std::unique_ptr<telemetry::FailureQueries> failure_queries_;
-  std::string code_root_;
-  bool remove_code_root_ = false;
   std::unique_ptr<protocol::HttpServer> server_;
-  std::thread server_thread_;
-  int64_t started_ns_ = 0;
-  std::string endpoint_;
 };
 
 }  // namespace offstage::app

@@ -212,8 +212,7 @@ int ServeCommand::Run() {
       std::_Exit(1);
     }
   });
-  (*daemon)->Shutdown();
-  daemon->reset();
+  daemon->reset();  // its destruction is the shutdown
   {
     std::lock_guard<std::mutex> lock(done_mu);
     done = true;

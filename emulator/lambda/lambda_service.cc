@@ -41,9 +41,11 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       finalizer_(peers.finalizer),
       queue_(options_.async, writer, recorder, clock, log) {}
 
-LambdaService::~LambdaService() { StopAsync(); }
-
-void LambdaService::StopAsync() { queue_.Stop(); }
+LambdaService::~LambdaService() {
+  queue_.RequestStop();
+  pool_.StopAll();
+  queue_.Stop();
+}
 
 Status LambdaService::Load() {
   std::vector<storage::FunctionRow> rows;

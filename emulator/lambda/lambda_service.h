@@ -92,16 +92,15 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   LambdaService(LambdaOptions options, LambdaPeers peers, storage::Writer& writer,
                 runtime::Pool& pool, telemetry::Recorder& recorder, const common::Clock& clock,
                 common::IdGenerator& ids, common::Logger& log);
-  ~LambdaService() override;  // stops the asynchronous queue
+  // Its shutdown: no asynchronous attempt starts, the running invocations end at once (the
+  // pool stops every environment: an attempt cut short stays queued in the database), and the
+  // queue's threads join.
+  ~LambdaService() override;
 
   Status Load();
   // Starts the asynchronous queue and resumes the invocations left unfinished (call once the
   // endpoint is known: handlers get it as AWS_ENDPOINT_URL).
   Status StartAsync();
-  // Shutdown, in two steps around stopping the pool: no new asynchronous attempt starts...
-  void BeginStopAsync() { queue_.RequestStop(); }
-  // ...and, once running attempts have ended, the queue's threads join.
-  void StopAsync();
 
   Result<Function> CreateFunction(const RequestContext& ctx, CreateFunctionInput in);
   Result<Function> GetFunction(const RequestContext& ctx, const std::string& name,

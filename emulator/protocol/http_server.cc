@@ -147,7 +147,8 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)),
-      guard_(BrowserPolicyFor(options_, socket.loopback())) {
+      guard_(BrowserPolicyFor(options_, socket.loopback())),
+      changes_(backends.changes) {
   ListenerOptions listener;
   listener.threads = options_.threads;
   listener.limits.max_body = 80 * 1024 * 1024;  // a 50 MB zip, base64-encoded, fits
@@ -158,12 +159,15 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Serve() { listener_->Serve(); }
-
-void HttpServer::WaitUntilServing() { listener_->WaitUntilServing(); }
+void HttpServer::Start() {
+  thread_ = std::thread([this] { listener_->Serve(); });
+  listener_->WaitUntilServing();
+}
 
 void HttpServer::Stop() {
+  changes_.Close();  // the long polls answer now: none holds the stop up
   if (listener_) listener_->Stop();
+  if (thread_.joinable()) thread_.join();
 }
 
 common::RequestContext HttpServer::Context(const HttpRequest& req) const {

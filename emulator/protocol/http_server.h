@@ -4,7 +4,9 @@
 // Lambda requests whose signature does not verify, before routing), and renders codec answers;
 // BrowserGuard screens every request before routing. Owned by app::Daemon. Thread model:
 // HttpListener's workers call Handle concurrently; the server keeps no mutable state after
-// construction. Serve() blocks on the thread that calls it until Stop() (safe from any thread).
+// construction. Start() serves on a thread the server owns; Stop() (and the destructor) closes
+// the change feed so the dashboard's long polls answer at once, stops accepting, lets the
+// requests in flight finish and joins: destroying the server is its shutdown.
 #pragma once
 
 #include <functional>
@@ -12,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "emulator/common/change_feed.h"
@@ -73,10 +76,9 @@ class HttpServer {
              const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
   ~HttpServer();
 
-  // Accepts and serves until Stop().
-  void Serve();
-  // Returns once Serve's accept loop runs (a Stop before that would be lost).
-  void WaitUntilServing();
+  // Serves on a thread of its own; returns once its accept loop runs. Call once.
+  void Start();
+  // Idempotent; from the thread that owns the server.
   void Stop();
 
  private:
@@ -98,7 +100,9 @@ class HttpServer {
   std::function<void(common::RequestContext&)> attribute_;
   std::function<common::Result<std::string>()> prune_;
   const BrowserGuard guard_;  // its Host rule depends on the bound address
+  common::ChangeFeed& changes_;
   std::unique_ptr<HttpListener> listener_;
+  std::thread thread_;  // runs the listener's accept loop, from Start to Stop
 };
 
 }  // namespace offstage::protocol

@@ -144,7 +144,10 @@ class DashboardApiTest(AwsClientsTestCase):
         def function():
             functions = get_json(self.endpoint, "/_offstage/functions?detail=1")[1]["functions"]
             f = next(f for f in functions if f["name"] == name)
-            return f if f["stats"]["invocations"] == 1 else None
+            # The invocation's span is committed as it ends; its environment goes back to the
+            # pool (busy -> idle, then frozen) just after, so wait for both.
+            settled = [e for e in f["environments"] if e["state"] != "busy"]
+            return f if f["stats"]["invocations"] == 1 and settled else None
 
         f = self.wait_for("function figures", function)
         self.assertEqual(f["stats"]["errors"], 1)
