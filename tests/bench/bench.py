@@ -253,25 +253,36 @@ def main():
                 else:
                     low_50 = low["p50_ms"]
             if subscribers == 1:
-                # 3. Publish -> warm handler start, from the recorded spans.
+                # 3. Publish -> warm handler start, from the recorded spans: the event handed
+                # to the runtime (the invocation span's start, when its bytes were written to
+                # the runtime's /next), and the handler called (the runtime client's own
+                # clock, handler_start_ns, moved onto the daemon's: docs/tracing.md).
                 wait_quiet(d, 1, 5)
                 d.stop()
                 con = sqlite3.connect(d.db())
-                gaps = [r[0] / 1e6 for r in con.execute(
-                    "SELECT inv.start_ns - pub.start_ns FROM spans inv "
+                spans = con.execute(
+                    "SELECT inv.start_ns - pub.start_ns, "
+                    "json_extract(inv.attrs, '$.handler_start_ns') - pub.start_ns FROM spans inv "
                     "JOIN spans ev ON inv.parent_id = ev.id JOIN spans dl ON ev.parent_id = dl.id "
                     "JOIN spans pub ON dl.parent_id = pub.id WHERE inv.kind = 'invocation' "
                     "AND pub.kind = 'publish' AND json_extract(inv.attrs, '$.cold') = 0 "
-                    "AND pub.start_ns >= ? AND pub.start_ns < ?", (open_start_ns, low_start_ns))]
+                    "AND pub.start_ns >= ? AND pub.start_ns < ?",
+                    (open_start_ns, low_start_ns)).fetchall()
                 con.close()
-                if gaps:
-                    gaps.sort()
-                    p50, p99 = gaps[len(gaps) // 2], gaps[int(len(gaps) * 0.99)]
-                    # Only the fixed-rate phase (the closed loop's backlog has drained by then):
-                    # latency, not queueing.
+                handed = sorted(r[0] / 1e6 for r in spans)
+                called = sorted(r[1] / 1e6 for r in spans if r[1] is not None)
+                # Only the fixed-rate phase (the closed loop's backlog has drained by then):
+                # latency, not queueing.
+                if handed:
+                    p50, p99 = handed[len(handed) // 2], handed[int(len(handed) * 0.99)]
+                    row("publish -> handler",
+                        "event handed to the warm runtime after Publish at %d/s, p50 / p99"
+                        % rate, "%.2f / %.2f ms (%d)" % (p50, p99, len(handed)))
+                if called:
+                    p50, p99 = called[len(called) // 2], called[int(len(called) * 0.99)]
                     row("publish -> handler",
                         "warm handler start after Publish at %d/s, p50 / p99" % rate,
-                        "%.2f / %.2f ms (%d)" % (p50, p99, len(gaps)), "<= 1 / <= 5 ms",
+                        "%.2f / %.2f ms (%d)" % (p50, p99, len(called)), "<= 1 / <= 5 ms",
                         p50 <= 1 and p99 <= 5)
         finally:
             if d.proc.poll() is None:
