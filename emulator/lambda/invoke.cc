@@ -2,9 +2,10 @@
 // limits, JSON) and answers DryRun, hands Event invocations to the asynchronous queue
 // (async_invoke.cc), and runs RequestResponse ones synchronously; Execute runs the function
 // once on an environment leased from runtime::Pool (for Invoke and for each asynchronous
-// attempt) and records its span. Hot reload and the environment spec live here too.
-// Thread model: any HTTP worker thread (and the asynchronous queue's workers for Execute); mu_
-// is taken only briefly, never while an environment starts or a handler runs.
+// attempt) and records its span. Hot reload's look at a function and the environment spec live
+// here too. Thread model: any HTTP worker thread (and the asynchronous queue's workers for
+// Execute); the function store's and hot reload's mutexes are taken only briefly, never while a
+// directory is walked, an environment starts or a handler runs.
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
@@ -69,27 +70,19 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   return spec;
 }
 
-std::optional<LambdaService::HotReloadWalk> LambdaService::HotReloadDue(const Function& function) {
-  if (!function.code.local_dir) return std::nullopt;
-  const int64_t now = clock_.NowNanos();
-  Fingerprint& fingerprint = fingerprints_[function.arn];
-  if (fingerprint.checked_ns != 0 && now - fingerprint.checked_ns < 500'000'000) {
-    return std::nullopt;
+Result<Function> LambdaService::FindForInvoke(const std::string& arn) {
+  auto function = functions_.Find(arn);
+  if (!function) return function;
+  auto walk = hot_reload_.Due(*function);  // a local code directory to fingerprint
+  if (!walk) return function;
+  // The directory walk runs with no lock held: every other request would wait behind it.
+  std::string current = CodeStore::Fingerprint(walk->dir);
+  if (!hot_reload_.Apply(arn, *walk, std::move(current))) return functions_.Find(arn);
+  function = functions_.BumpGeneration(arn);  // warm environments are recycled at their next lease
+  if (function) {
+    log_.Info("offstage: code of " + function->name + " changed; recycling its environments");
   }
-  fingerprint.checked_ns = now;  // concurrent invokers do not walk it again
-  return HotReloadWalk{function.code.dir, now};
-}
-
-void LambdaService::ApplyFingerprint(Function& function, const HotReloadWalk& walk,
-                                     std::string current) {
-  Fingerprint& fingerprint = fingerprints_[function.arn];
-  if (walk.started_ns < fingerprint.applied_ns) return;  // a later walk was applied already
-  if (!fingerprint.value.empty() && current != fingerprint.value) {
-    ++function.generation;  // warm environments are recycled at their next lease
-    log_.Info("offstage: code of " + function.name + " changed; recycling its environments");
-  }
-  fingerprint.value = std::move(current);
-  fingerprint.applied_ns = walk.started_ns;
+  return function;
 }
 
 Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
@@ -104,24 +97,9 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     }
     qualifier = in.qualifier;
   }
-  Function function;
-  std::optional<HotReloadWalk> walk;  // a local code directory to fingerprint (hot reload)
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
-    walk = HotReloadDue(it->second);
-    if (!walk) function = it->second;
-  }
-  if (walk) {
-    // The directory walk runs with no lock held: every other request would wait behind it.
-    std::string current = CodeStore::Fingerprint(walk->dir);
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    if (it == functions_.end()) return FunctionNotFoundError(*arn, qualifier);
-    ApplyFingerprint(it->second, *walk, std::move(current));
-    function = it->second;
-  }
+  auto found = FindForInvoke(*arn);
+  if (!found) return FunctionNotFoundError(*arn, qualifier);
+  const Function function = std::move(*found);
   if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
 
   if (in.type == InvocationType::kEvent && in.payload.size() > kMaxAsyncPayload) {

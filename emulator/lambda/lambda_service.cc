@@ -2,8 +2,9 @@
 // updating (code and configuration) and deleting functions, storing their code, validating
 // their configuration and their runtime's deprecation. Invocation is in invoke.cc, the
 // asynchronous side and FunctionEventInvokeConfig in async_invoke.cc, concurrency, permissions
-// and tags in resources.cc, replays in replay.cc. Thread model: any HTTP worker thread; changes
-// are ordered by update_mu_ and committed before memory changes under mu_ (lambda_service.h).
+// and tags in resources.cc, replays in replay.cc; the function table itself is a FunctionStore
+// (function_store.h). Thread model: any HTTP worker thread; every change goes through
+// FunctionStore::Update, committed before memory changes (lambda_service.h).
 #include "emulator/lambda/lambda_service.h"
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 #include "emulator/common/arn.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/validation.h"
-#include "emulator/storage/lambda_store.h"
 
 namespace offstage::lambda {
 namespace {
@@ -37,6 +37,8 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       ids_(ids),
       log_(log),
       code_store_(options_.code_root),
+      functions_(writer, log),
+      hot_reload_(clock),
       publisher_(peers.topics),
       finalizer_(peers.finalizer),
       queue_(options_.async, writer, recorder, clock, log) {}
@@ -47,41 +49,14 @@ LambdaService::~LambdaService() {
   queue_.Stop();
 }
 
-Status LambdaService::Load() {
-  std::vector<storage::FunctionRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto loaded = storage::LoadFunctions(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
-  common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
-    auto function = Function::FromJson(row.config_json);
-    if (!function) {
-      log_.Warn("skipping function " + row.arn + ": " + function.error().message);
-      continue;
-    }
-    function->name = row.name;
-    function->arn = row.arn;
-    function->region = row.region;
-    function->account = row.account;
-    function->created_ns = row.created_ns;
-    functions_.emplace(row.arn, std::move(*function));
-  }
-  return {};
-}
+Status LambdaService::Load() { return functions_.Load(); }
 
 Status LambdaService::StartAsync() {
   queue_.Start(this);
   return queue_.Load();
 }
 
-size_t LambdaService::function_count() const {
-  common::MutexLock lock(mu_);
-  return functions_.size();
-}
+size_t LambdaService::function_count() const { return functions_.size(); }
 
 Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const std::string& name,
                                               std::string_view member, std::string* qualifier,
@@ -93,47 +68,27 @@ Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const s
                              ref->account.empty() ? ctx.account : ref->account, ref->name);
 }
 
-Result<Function> LambdaService::Find(const std::string& arn) const {
-  common::MutexLock lock(mu_);
-  auto it = functions_.find(arn);
-  if (it == functions_.end()) return FunctionNotFoundError(arn);
-  return it->second;
-}
-
-Status LambdaService::Persist(const Function& function) {
-  storage::FunctionRow row{function.arn,     function.name,     function.region,
-                           function.account, function.ToJson(), function.created_ns};
-  return writer_.Call(
-      [row = std::move(row)](storage::Database& db) { return storage::UpsertFunction(db, row); });
-}
-
 Result<Function> LambdaService::UpdateFunction(const std::string& arn,
                                                const std::function<Status(Function&)>& change) {
-  common::MutexLock update(update_mu_);
-  auto copy = Find(arn);  // stable while update_mu_ is held (hot reload aside: see Install)
-  if (!copy) return copy;
-  const uint64_t base_generation = copy->generation;
-  if (auto status = change(*copy); !status) return Fail(status.error());
-  if (auto status = Persist(*copy); !status) return Fail(status.error());
-  return Install(std::move(*copy), base_generation);
+  auto changed = functions_.Update(
+      arn,
+      [&](std::optional<Function>& f) -> Result<bool> {
+        if (!f) return FunctionNotFoundError(arn);
+        if (auto status = change(*f); !status) return Fail(status.error());
+        return true;
+      },
+      [&](const Result<FunctionStore::Change>& settled) {
+        if (settled) RetireReplaced(*settled);
+      });
+  if (!changed) return Fail(changed.error());
+  return std::move(*changed->after);
 }
 
-Function LambdaService::Install(Function function, uint64_t base_generation) {
-  const uint64_t steps = function.generation - base_generation;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(function.arn);
-    if (it == functions_.end()) {
-      functions_.emplace(function.arn, function);
-      return function;
-    }
-    // Hot reload (Invoke) may have bumped the generation since the copy was taken.
-    function.generation = it->second.generation + steps;
-    it->second = function;
-  }
+void LambdaService::RetireReplaced(const FunctionStore::Change& change) {
   // Code or configuration changed: the environments of the old one are recycled.
-  if (steps > 0) pool_.Retire(function.arn, function.generation);
-  return function;
+  if (change.generation_steps > 0 && change.after) {
+    pool_.Retire(change.after->arn, change.after->generation);
+  }
 }
 
 Result<StoredCode> LambdaService::StoreCode(const std::string& function_name,
@@ -293,29 +248,34 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
   if (auto status = ApplyConfig(f, in.config, /*creating=*/true); !status) {
     return Fail(status.error());
   }
-  // Held from the check to the install: no other change of the function can come between.
-  common::MutexLock update(update_mu_);
-  {
-    common::MutexLock lock(mu_);
-    if (functions_.contains(f.arn)) {
-      return Fail(ErrorCode::kLambdaResourceConflict, "Function already exist: " + f.name);
-    }
-  }
-  auto code = StoreCode(f.name, in.code);
-  if (!code) return Fail(code.error());
-  f.code = std::move(*code);
-  f.created_ns = f.last_modified_ns = clock_.NowNanos();
-  f.revision_id = ids_.Uuid();
-  // Above the generation the pool has seen under this ARN (a deleted function's, which
-  // DeleteFunction retired): else the new function's environments would all be stopped on
-  // release, and every invocation would be a cold start.
-  f.generation = std::max<uint64_t>(1, pool_.generation(f.arn) + 1);
-  if (auto status = Persist(f); !status) {
-    code_store_.Remove(f.code);  // a retry extracts it again
-    return Fail(status.error());
-  }
-  const uint64_t generation = f.generation;
-  return Install(std::move(f), generation);
+  // In one change, from the check to the commit: no other change of the function can come
+  // between.
+  std::optional<StoredCode> extracted;
+  auto created = functions_.Update(
+      *arn,
+      [&](std::optional<Function>& existing) -> Result<bool> {
+        if (existing) {
+          return Fail(ErrorCode::kLambdaResourceConflict, "Function already exist: " + f.name);
+        }
+        auto code = StoreCode(f.name, in.code);
+        if (!code) return Fail(code.error());
+        extracted = *code;
+        f.code = std::move(*code);
+        f.created_ns = f.last_modified_ns = clock_.NowNanos();
+        f.revision_id = ids_.Uuid();
+        // Above the generation the pool has seen under this ARN (a deleted function's, which
+        // DeleteFunction retired): else the new function's environments would all be stopped on
+        // release, and every invocation would be a cold start.
+        f.generation = std::max<uint64_t>(1, pool_.generation(f.arn) + 1);
+        existing = std::move(f);
+        return true;
+      },
+      [&](const Result<FunctionStore::Change>& settled) {
+        // The commit failed (nothing fails after the extraction): a retry extracts it again.
+        if (!settled && extracted) code_store_.Remove(*extracted);
+      });
+  if (!created) return Fail(created.error());
+  return std::move(*created->after);
 }
 
 Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std::string& name,
@@ -347,17 +307,18 @@ Result<LambdaService::FunctionPage> LambdaService::ListFunctions(
     start = *decoded;
   }
   const std::string prefix = "arn:aws:lambda:" + ctx.region + ":" + ctx.account + ":function:";
-  FunctionPage page;
-  common::MutexLock lock(mu_);
-  for (auto it = functions_.lower_bound(start.empty() ? prefix : start);
-       it != functions_.end() && it->first.starts_with(prefix); ++it) {
-    if (static_cast<int>(page.functions.size()) == limit) {
-      page.next_marker = common::Base64Encode(it->first);
-      break;
+  return functions_.Read([&](const std::map<std::string, Function>& functions) {
+    FunctionPage page;
+    for (auto it = functions.lower_bound(start.empty() ? prefix : start);
+         it != functions.end() && it->first.starts_with(prefix); ++it) {
+      if (static_cast<int>(page.functions.size()) == limit) {
+        page.next_marker = common::Base64Encode(it->first);
+        break;
+      }
+      page.functions.push_back(it->second);
     }
-    page.functions.push_back(it->second);
-  }
-  return page;
+    return page;
+  });
 }
 
 Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
@@ -366,41 +327,54 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
                                                    bool dry_run) {
   auto arn = ResolveArn(ctx, name, "functionName", nullptr, NameShape::kPlain);
   if (!arn) return Fail(arn.error());
-  // Held across the extraction too: another update of the same code cannot replace or remove
-  // the directory this one extracted before it is committed.
-  common::MutexLock update(update_mu_);
-  auto current = Find(*arn);
-  if (!current) return current;
-  if (revision_id && *revision_id != current->revision_id) {
-    return Fail(ErrorCode::kLambdaPreconditionFailed,
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id");
-  }
-  if (auto status = CheckLifecycle(*current, /*creating=*/false); !status) {
-    return Fail(status.error());
-  }
-  auto stored = StoreCode(current->name, code);
-  if (!stored) return Fail(stored.error());
-  if (dry_run) {
-    Function preview = *current;
-    preview.code = *stored;
-    if (!stored->local_dir && stored->dir != current->code.dir) code_store_.Remove(*stored);
-    return preview;
-  }
-  Function updated = *current;
-  const uint64_t base_generation = updated.generation;
-  updated.code = *stored;
-  updated.last_modified_ns = clock_.NowNanos();
-  updated.revision_id = ids_.Uuid();
-  ++updated.generation;
-  if (auto status = Persist(updated); !status) {
-    // The old code stays (its environments too); the new is removed unless it is the same.
-    if (stored->dir != current->code.dir) code_store_.Remove(*stored);
-    return Fail(status.error());
-  }
-  updated = Install(std::move(updated), base_generation);  // retires the old environments
-  if (current->code.dir != stored->dir) code_store_.Remove(current->code);
-  return updated;
+  // The extraction is inside the change, and the removal of the code it replaces is in its
+  // settling: another update of the same code cannot replace or remove the directory this one
+  // extracted before it is committed, nor have its own removed after.
+  std::optional<Function> preview;      // a dry run's answer
+  std::optional<StoredCode> extracted;  // the new code, once extracted
+  std::string old_dir;
+  auto updated = functions_.Update(
+      *arn,
+      [&](std::optional<Function>& f) -> Result<bool> {
+        if (!f) return FunctionNotFoundError(*arn);
+        if (revision_id && *revision_id != f->revision_id) {
+          return Fail(ErrorCode::kLambdaPreconditionFailed,
+                      "The Revision Id provided does not match the latest Revision Id. Call the "
+                      "GetFunction/GetAlias API to retrieve the latest Revision Id");
+        }
+        if (auto status = CheckLifecycle(*f, /*creating=*/false); !status) {
+          return Fail(status.error());
+        }
+        auto stored = StoreCode(f->name, code);
+        if (!stored) return Fail(stored.error());
+        old_dir = f->code.dir;
+        if (dry_run) {
+          preview = *f;
+          preview->code = *stored;
+          if (!stored->local_dir && stored->dir != old_dir) code_store_.Remove(*stored);
+          return false;
+        }
+        extracted = *stored;
+        f->code = std::move(*stored);
+        f->last_modified_ns = clock_.NowNanos();
+        f->revision_id = ids_.Uuid();
+        ++f->generation;
+        return true;
+      },
+      [&](const Result<FunctionStore::Change>& settled) {
+        if (!extracted) return;  // refused before the extraction, or a dry run
+        if (!settled) {
+          // The commit failed: the old code stays (its environments too); the new is removed
+          // unless it is the same.
+          if (extracted->dir != old_dir) code_store_.Remove(*extracted);
+          return;
+        }
+        RetireReplaced(*settled);
+        if (old_dir != extracted->dir) code_store_.Remove(settled->before->code);
+      });
+  if (!updated) return Fail(updated.error());
+  if (preview) return std::move(*preview);
+  return std::move(*updated->after);
 }
 
 Result<Function> LambdaService::UpdateFunctionConfiguration(const RequestContext& ctx,
@@ -417,7 +391,7 @@ Result<Function> LambdaService::UpdateFunctionConfiguration(const RequestContext
     if (auto status = ApplyConfig(f, config, /*creating=*/false); !status) return status;
     f.last_modified_ns = clock_.NowNanos();
     f.revision_id = ids_.Uuid();
-    ++f.generation;  // Install retires the environments of the old configuration
+    ++f.generation;  // the environments of the old configuration are retired
     return {};
   });
 }
@@ -432,26 +406,23 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
     return InvalidParameterValueError(
         "$LATEST version cannot be deleted without deleting the function.");
   }
-  common::MutexLock update(update_mu_);
-  {
-    common::MutexLock lock(mu_);
-    if (!functions_.contains(*arn)) return FunctionNotFoundError(*arn);
-    if (!qualifier.empty()) return FunctionNotFoundError(*arn, qualifier);
-  }
   // Committed first: a failed delete leaves the function, its code and its environments.
-  auto status = writer_.Call(
-      [arn = *arn](storage::Database& db) { return storage::DeleteFunction(db, arn); });
-  if (!status) return status;
-  Function removed;
-  {
-    common::MutexLock lock(mu_);
-    auto it = functions_.find(*arn);
-    removed = std::move(it->second);
-    functions_.erase(it);
-    fingerprints_.erase(*arn);
-  }
-  pool_.Retire(removed.arn, removed.generation + 1);
-  code_store_.Remove(removed.code);
+  auto deleted = functions_.Update(
+      *arn,
+      [&](std::optional<Function>& f) -> Result<bool> {
+        if (!f) return FunctionNotFoundError(*arn);
+        if (!qualifier.empty()) return FunctionNotFoundError(*arn, qualifier);
+        f.reset();
+        return true;
+      },
+      [&](const Result<FunctionStore::Change>& settled) {
+        if (!settled) return;
+        const Function& removed = *settled->before;
+        hot_reload_.Forget(removed.arn);
+        pool_.Retire(removed.arn, removed.generation + 1);
+        code_store_.Remove(removed.code);
+      });
+  if (!deleted) return Fail(deleted.error());
   return {};
 }
 

@@ -1,10 +1,11 @@
 // LambdaService: the Lambda control plane (functions, code, configuration, concurrency,
-// permissions, tags) and invocation. Functions are kept in memory and written through to
-// SQLite like SNS state; invocations lease an execution environment from runtime::Pool.
-// Owned by app::Daemon. Thread model: any HTTP worker thread; one mutex guards the function
-// table and is never held while code is extracted, an environment starts, or a handler runs.
-// Changes commit first and change memory after: an update mutex orders them and is held across
-// their commit (docs/architecture.md, Durability); invocations never take it.
+// permissions, tags) and invocation. The function table is a FunctionStore (in memory, written
+// through to SQLite); invocations lease an execution environment from runtime::Pool.
+// Owned by app::Daemon. Thread model: any HTTP worker thread. Every function change goes through
+// FunctionStore::Update, which commits first and changes memory after, one change at a time
+// (docs/architecture.md, Durability); the code extraction of a change, and its side effects on
+// the pool and the code store, run inside it, in order. Invocations read the store and never
+// wait for a change; hot reload's fingerprints are a HotReload's, under a leaf mutex.
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +27,8 @@
 #include "emulator/lambda/code_store.h"
 #include "emulator/lambda/event_finalizer.h"
 #include "emulator/lambda/function.h"
+#include "emulator/lambda/function_store.h"
+#include "emulator/lambda/hot_reload.h"
 #include "emulator/lambda/topic_publisher.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/runtime/pool.h"
@@ -188,21 +191,18 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
                                  std::string_view member, std::string* qualifier,
                                  NameShape shape = NameShape::kNamespaced) const;
-  Result<Function> Find(const std::string& arn) const;
+  Result<Function> Find(const std::string& arn) const { return functions_.Find(arn); }
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
-  Status Persist(const Function& function);
-  // Under update_mu_: `change` edits a copy of the function at `arn` (an error: nothing
-  // changes), the copy is committed, and only then replaces the function in memory. A failed
-  // commit leaves memory as it was. Returns the function as installed.
+  // A change of an existing function (FunctionStore::Update): `change` edits a copy (an error:
+  // nothing changes), which is committed and only then replaces the function in memory; when
+  // the change bumped the generation, the old environments are retired. Returns the function as
+  // it is now.
   Result<Function> UpdateFunction(const std::string& arn,
-                                  const std::function<Status(Function&)>& change)
-      EXCLUDES(update_mu_, mu_);
-  // After a commit: puts `function` in the table (new, or replacing the one whose generation was
-  // `base_generation` when copied) and, when the change bumped the generation, retires the
-  // environments of the old one. Keeps the steps hot reload took meanwhile.
-  Function Install(Function function, uint64_t base_generation) REQUIRES(update_mu_) EXCLUDES(mu_);
+                                  const std::function<Status(Function&)>& change);
+  // After a committed change that bumped the generation: the old environments are recycled.
+  void RetireReplaced(const FunctionStore::Change& change);
   // The concurrency reserved by the functions other than `arn`.
-  int ReservedByOthers(const std::string& arn) const EXCLUDES(mu_);
+  int ReservedByOthers(const std::string& arn) const;
   Status ApplyConfig(Function& function, const ConfigInput& config, bool creating) const;
   // AWS's deprecation of `function`'s runtime: a WARNING in the daemon's log naming AWS's block
   // dates, or (--strict-runtimes, after the block date of this operation) AWS's refusal.
@@ -240,22 +240,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
   std::string Deliver(const std::string& destination, const std::string& record,
                       const AsyncEvent& event);
-  // Hot reload: a local directory whose files changed gets a new generation. HotReloadDue
-  // says which directory to fingerprint, at most every 500 ms per function (the walk then runs
-  // unlocked); ApplyFingerprint compares and recycles, unless a walk that started later has
-  // been applied already (walks may overlap and end in any order).
-  struct HotReloadWalk {
-    std::string dir;
-    int64_t started_ns = 0;
-  };
-  struct Fingerprint {
-    int64_t checked_ns = 0;  // when the last walk started
-    int64_t applied_ns = 0;  // when the walk whose result `value` is started
-    std::string value;
-  };
-  std::optional<HotReloadWalk> HotReloadDue(const Function& function) REQUIRES(mu_);
-  void ApplyFingerprint(Function& function, const HotReloadWalk& walk, std::string current)
-      REQUIRES(mu_);
+  // The function at `arn` for an invocation, after hot reload's look at its local code
+  // directory (if due; the walk runs with no lock held): a new generation if its files changed.
+  Result<Function> FindForInvoke(const std::string& arn);
 
   const LambdaOptions options_;
   storage::Writer& writer_;
@@ -265,13 +252,8 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   common::IdGenerator& ids_;
   common::Logger& log_;
   CodeStore code_store_;
-
-  // Orders the changes to functions and is held across their commit (and the code extraction
-  // that precedes it), so that memory changes only once a change is durable. Taken before mu_.
-  common::Mutex update_mu_;
-  mutable common::Mutex mu_;
-  std::map<std::string, Function> functions_ GUARDED_BY(mu_);        // by unqualified ARN
-  std::map<std::string, Fingerprint> fingerprints_ GUARDED_BY(mu_);  // by function ARN
+  FunctionStore functions_;
+  HotReload hot_reload_;
   // Which invocation an environment's credentials belong to: read by every signed request
   // (Attribute), so under a leaf mutex of its own, not the service's.
   mutable common::Mutex callers_mu_;

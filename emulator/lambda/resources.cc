@@ -1,6 +1,7 @@
 // LambdaService's resource operations: reserved concurrency, the resource policy
 // (AddPermission / RemovePermission / GetPolicy), tags and account settings. Thread model: any
-// HTTP worker thread; changes go through UpdateFunction (update_mu_, then mu_).
+// HTTP worker thread; changes go through UpdateFunction (FunctionStore::Update: one at a time,
+// committed before memory changes), sums read the store's table under its mutex.
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -33,7 +34,7 @@ Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
                     "must have value greater than or equal to 0");
   }
   auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
-    // Under the update mutex: no other reservation changes before this one is installed.
+    // Inside the change: no other reservation changes before this one is committed.
     if (kAccountConcurrency - ReservedByOthers(f.arn) - reserved < kMinUnreserved) {
       return InvalidParameterValueError(
           "Specified ReservedConcurrentExecutions for function decreases account's "
@@ -47,12 +48,13 @@ Result<int> LambdaService::PutFunctionConcurrency(const RequestContext& ctx,
 }
 
 int LambdaService::ReservedByOthers(const std::string& arn) const {
-  int others = 0;
-  common::MutexLock lock(mu_);
-  for (const auto& [other_arn, other] : functions_) {
-    if (other_arn != arn && other.reserved_concurrency) others += *other.reserved_concurrency;
-  }
-  return others;
+  return functions_.Read([&](const std::map<std::string, Function>& functions) {
+    int others = 0;
+    for (const auto& [other_arn, other] : functions) {
+      if (other_arn != arn && other.reserved_concurrency) others += *other.reserved_concurrency;
+    }
+    return others;
+  });
 }
 
 Result<std::optional<int>> LambdaService::GetFunctionConcurrency(const RequestContext& ctx,
@@ -222,17 +224,18 @@ Result<std::map<std::string, std::string>> LambdaService::ListTags(const Request
 }
 
 AccountSettings LambdaService::GetAccountSettings(const RequestContext& ctx) const {
-  AccountSettings settings;
-  int reserved = 0;
-  common::MutexLock lock(mu_);
-  for (const auto& [arn, f] : functions_) {
-    if (f.region != ctx.region || f.account != ctx.account) continue;
-    ++settings.function_count;
-    settings.total_code_size += f.code.size;
-    if (f.reserved_concurrency) reserved += *f.reserved_concurrency;
-  }
-  settings.unreserved_concurrency = kAccountConcurrency - reserved;
-  return settings;
+  return functions_.Read([&](const std::map<std::string, Function>& functions) {
+    AccountSettings settings;
+    int reserved = 0;
+    for (const auto& [arn, f] : functions) {
+      if (f.region != ctx.region || f.account != ctx.account) continue;
+      ++settings.function_count;
+      settings.total_code_size += f.code.size;
+      if (f.reserved_concurrency) reserved += *f.reserved_concurrency;
+    }
+    settings.unreserved_concurrency = kAccountConcurrency - reserved;
+    return settings;
+  });
 }
 
 }  // namespace offstage::lambda
