@@ -464,8 +464,11 @@ int ActionCommands::GenerateDestination() {
                    ? "null"
                    : R"({"errorType":"Error","errorMessage":"Something went wrong"})";
   }
+  // The record names the ARN invoked, qualified: ":$LATEST" when the ARN given has none.
+  const bool qualified = std::count(function_arn_.begin(), function_arn_.end(), ':') >= 7;
   const std::string record = lambda::InvocationRecord(
-      "e4b46cbf-b738-xmpl-8880-a18cdf61200e", function_arn_, condition,
+      "e4b46cbf-b738-xmpl-8880-a18cdf61200e",
+      qualified ? function_arn_ : function_arn_ + ":$LATEST", condition,
       condition == lambda::Condition::kSuccess ? 1 : 3, payload_.empty() ? "{}" : payload_,
       response, "2019-11-24T23:08:25.651Z");
   std::cout << nlohmann::ordered_json::parse(record).dump(2, ' ', false,

@@ -42,17 +42,18 @@ const char* ConditionName(Condition condition) {
 
 std::string InvocationRecord(const std::string& request_id, const std::string& function_arn,
                              Condition condition, int attempts, const std::string& payload,
-                             const std::string& response, const std::string& timestamp) {
+                             const std::string& response, const std::string& timestamp,
+                             const std::string& executed_version) {
   ojson record = {{"version", "1.0"},
                   {"timestamp", timestamp},
                   {"requestContext",
                    {{"requestId", request_id},
-                    {"functionArn", function_arn + ":$LATEST"},
+                    {"functionArn", function_arn},
                     {"condition", ConditionName(condition)},
                     {"approximateInvokeCount", attempts}}},
                   {"requestPayload", Embed(payload)}};
   if (attempts > 0) {
-    ojson context = {{"statusCode", 200}, {"executedVersion", "$LATEST"}};
+    ojson context = {{"statusCode", 200}, {"executedVersion", executed_version}};
     if (condition != Condition::kSuccess) context["functionError"] = "Unhandled";
     record["responseContext"] = context;
     record["responsePayload"] = Embed(response);
@@ -70,12 +71,20 @@ Status LambdaService::Write(storage::Database& db, const std::vector<AsyncEvent>
 Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::string& function_arn,
                                         std::string payload, std::string source,
                                         std::string source_id) {
-  if (!Find(function_arn)) {
-    return FunctionNotFoundError(function_arn);
+  // A qualified ARN (an SNS subscription or a destination naming a version or an alias) is
+  // resolved again at each attempt; it must name one now.
+  const std::string qualifier = QualifierOf(function_arn);
+  const std::string unqualified =
+      qualifier.empty() ? function_arn
+                        : function_arn.substr(0, function_arn.size() - qualifier.size() - 1);
+  auto latest = Find(unqualified);
+  if (!latest) return FunctionNotFoundError(function_arn);
+  if (auto version = VersionOf(*latest, qualifier, /*choose=*/false); !version) {
+    return Fail(version.error());
   }
   AsyncEvent event;
   event.request_id = ids_.Uuid();
-  event.function_arn = function_arn;
+  event.function_arn = unqualified;
   event.invoked_arn = function_arn;
   event.payload = std::move(payload);
   event.trace_id = TraceOf(ctx);
@@ -108,7 +117,10 @@ std::string LambdaService::DeliveredPayload(const AsyncEvent& event) {
 
 Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   Attempt attempt;
-  auto function = Find(event.function_arn);
+  auto latest = Find(event.function_arn);
+  // The version its ARN names now (an alias that routes to two versions picks one).
+  auto function = latest ? VersionOf(*latest, QualifierOf(event.invoked_arn), /*choose=*/true)
+                         : Result<Function>(Fail(latest.error()));
   if (!function) {
     attempt.result = AttemptResult::kRejected;
     attempt.outcome = "error";
@@ -124,6 +136,7 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   }
   SpanInfo span{event.request_id + "#" + std::to_string(event.attempts + 1), event.trace_id,
                 event.request_id, event.attempts + 1, event.enqueued_ns};
+  attempt.executed_version = function->version;
   Run run =
       Execute(*function, event.request_id, event.payload, event.invoked_arn, span, std::nullopt);
   if (run.not_started) {
@@ -229,9 +242,11 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
                                                      : config->on_failure;
   if (destination) {
     // Built only when it goes somewhere: it was 3% of the daemon's CPU per event otherwise.
-    const std::string record =
-        InvocationRecord(event.request_id, event.function_arn, condition, event.attempts,
-                         event.payload, last.payload, common::IsoMillis(clock_.NowNanos()));
+    const std::string record = InvocationRecord(
+        event.request_id,
+        QualifierOf(event.invoked_arn).empty() ? event.invoked_arn + ":$LATEST" : event.invoked_arn,
+        condition, event.attempts, event.payload, last.payload,
+        common::IsoMillis(clock_.NowNanos()), last.executed_version);
     disposition += "; " + Deliver(*destination, record, event);
   }
 

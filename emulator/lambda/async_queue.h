@@ -42,20 +42,23 @@ enum class AttemptResult {
 
 struct Attempt {
   AttemptResult result = AttemptResult::kSuccess;
-  std::string outcome;     // success | error | timeout | crash | throttled
-  std::string error_type;  // e.g. Sandbox.Timedout
-  std::string payload;     // the response or the error document
-  int64_t started_ns = 0;  // handed to the runtime; 0 when it never ran
+  std::string outcome;                       // success | error | timeout | crash | throttled
+  std::string error_type;                    // e.g. Sandbox.Timedout
+  std::string payload;                       // the response or the error document
+  int64_t started_ns = 0;                    // handed to the runtime; 0 when it never ran
+  std::string executed_version = "$LATEST";  // the version that ran (an alias resolves per attempt)
 };
 
 enum class Condition { kSuccess, kRetriesExhausted, kEventAgeExceeded };
 
 // The invocation record sent to an OnSuccess / OnFailure destination (§6 of the wire
-// reference), as JSON text. `attempts` 0 means the function never ran (no response part);
+// reference), as JSON text. `function_arn` is the ARN invoked, qualified (":$LATEST" when
+// nothing else). `attempts` 0 means the function never ran (no response part);
 // `response` is the last attempt's response or error document.
 std::string InvocationRecord(const std::string& request_id, const std::string& function_arn,
                              Condition condition, int attempts, const std::string& payload,
-                             const std::string& response, const std::string& timestamp);
+                             const std::string& response, const std::string& timestamp,
+                             const std::string& executed_version = "$LATEST");
 
 class AsyncHandler {
  public:

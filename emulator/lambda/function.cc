@@ -8,52 +8,109 @@ namespace offstage::lambda {
 
 using nlohmann::json;
 
+const Function* Function::Version(const std::string& number) const {
+  if (number.empty() || number.size() > 9 ||
+      number.find_first_not_of("0123456789") != std::string::npos) {
+    return nullptr;
+  }
+  auto it = versions.find(std::stoi(number));
+  return it == versions.end() ? nullptr : it->second.get();
+}
+
+namespace {
+
+json ToJsonValue(const Function& f);
+Function FromJsonValue(const json& in);
+
+}  // namespace
+
 std::string Function::ToJson() const {
+  return ToJsonValue(*this).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+}
+
+Result<Function> Function::FromJson(const std::string& text) {
+  try {
+    return FromJsonValue(json::parse(text));
+  } catch (const json::exception& e) {
+    return common::Fail(
+        common::Internal(std::string("stored function is unreadable: ") + e.what()));
+  }
+}
+
+namespace {
+
+json ToJsonValue(const Function& f) {
   json out = {
-      {"runtime", runtime},
-      {"role", role},
-      {"handler", handler},
-      {"description", description},
-      {"timeout", timeout},
-      {"memory", memory},
-      {"ephemeral_storage", ephemeral_storage},
-      {"variables", variables},
-      {"tracing_mode", tracing_mode},
-      {"architectures", architectures},
-      {"package_type", package_type},
-      {"log_format", log_format},
-      {"log_group", log_group},
-      {"layers", layers},
+      {"runtime", f.runtime},
+      {"role", f.role},
+      {"handler", f.handler},
+      {"description", f.description},
+      {"timeout", f.timeout},
+      {"memory", f.memory},
+      {"ephemeral_storage", f.ephemeral_storage},
+      {"variables", f.variables},
+      {"tracing_mode", f.tracing_mode},
+      {"architectures", f.architectures},
+      {"package_type", f.package_type},
+      {"log_format", f.log_format},
+      {"log_group", f.log_group},
+      {"layers", f.layers},
       {"code",
-       {{"dir", code.dir},
-        {"sha256", code.sha256},
-        {"size", code.size},
-        {"local_dir", code.local_dir}}},
-      {"tags", tags},
-      {"policy", policy_json},
-      {"policy_revision", policy_revision},
-      {"last_modified_ns", last_modified_ns},
-      {"revision_id", revision_id},
-      {"generation", generation},
+       {{"dir", f.code.dir},
+        {"sha256", f.code.sha256},
+        {"size", f.code.size},
+        {"local_dir", f.code.local_dir}}},
+      {"tags", f.tags},
+      {"policy", f.policy_json},
+      {"policy_revision", f.policy_revision},
+      {"last_modified_ns", f.last_modified_ns},
+      {"revision_id", f.revision_id},
+      {"generation", f.generation},
   };
-  if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
-  if (kms_key_arn) out["kms_key_arn"] = *kms_key_arn;
-  if (reserved_concurrency) out["reserved_concurrency"] = *reserved_concurrency;
-  if (event_invoke_config) {
-    json config = {{"last_modified_ns", event_invoke_config->last_modified_ns}};
-    const auto& c = *event_invoke_config;
+  if (f.dead_letter_target) out["dead_letter_target"] = *f.dead_letter_target;
+  if (f.kms_key_arn) out["kms_key_arn"] = *f.kms_key_arn;
+  if (f.reserved_concurrency) out["reserved_concurrency"] = *f.reserved_concurrency;
+  if (f.event_invoke_config) {
+    json config = {{"last_modified_ns", f.event_invoke_config->last_modified_ns}};
+    const auto& c = *f.event_invoke_config;
     if (c.max_retry_attempts) config["max_retry_attempts"] = *c.max_retry_attempts;
     if (c.max_event_age_seconds) config["max_event_age_seconds"] = *c.max_event_age_seconds;
     if (c.on_success) config["on_success"] = *c.on_success;
     if (c.on_failure) config["on_failure"] = *c.on_failure;
     out["event_invoke_config"] = config;
   }
-  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  if (f.version != "$LATEST") {
+    // A version is stored inside its function's row: it carries its own identity.
+    out["version"] = f.version;
+    out["name"] = f.name;
+    out["arn"] = f.arn;
+    out["region"] = f.region;
+    out["account"] = f.account;
+    out["created_ns"] = f.created_ns;
+    out["latest_revision"] = f.latest_revision;
+  }
+  if (!f.versions.empty()) {
+    json versions = json::array();
+    for (const auto& [number, snapshot] : f.versions) versions.push_back(ToJsonValue(*snapshot));
+    out["versions"] = versions;
+  }
+  if (!f.aliases.empty()) {
+    json aliases = json::array();
+    for (const auto& [name, alias] : f.aliases) {
+      aliases.push_back({{"name", alias.name},
+                         {"function_version", alias.function_version},
+                         {"description", alias.description},
+                         {"weights", alias.additional_version_weights},
+                         {"revision_id", alias.revision_id}});
+    }
+    out["aliases"] = aliases;
+  }
+  if (f.last_version > 0) out["last_version"] = f.last_version;
+  return out;
 }
 
-Result<Function> Function::FromJson(const std::string& text) {
-  try {
-    const json in = json::parse(text);
+Function FromJsonValue(const json& in) {
+  {
     Function f;
     f.runtime = in.at("runtime");
     f.role = in.at("role");
@@ -96,11 +153,37 @@ Result<Function> Function::FromJson(const std::string& text) {
       if (config.contains("on_failure")) c.on_failure = config["on_failure"];
       f.event_invoke_config = c;
     }
+    f.version = in.value("version", "$LATEST");
+    if (f.version != "$LATEST") {
+      f.name = in.at("name");
+      f.arn = in.at("arn");
+      f.region = in.at("region");
+      f.account = in.at("account");
+      f.created_ns = in.at("created_ns");
+      f.latest_revision = in.value("latest_revision", "");
+    }
+    if (in.contains("versions")) {
+      for (const json& v : in.at("versions")) {
+        auto snapshot = std::make_shared<Function>(FromJsonValue(v));
+        f.versions.emplace(std::stoi(snapshot->version), std::move(snapshot));
+      }
+    }
+    if (in.contains("aliases")) {
+      for (const json& a : in.at("aliases")) {
+        Alias alias;
+        alias.name = a.at("name");
+        alias.function_version = a.at("function_version");
+        alias.description = a.value("description", "");
+        alias.additional_version_weights = a.value("weights", std::map<std::string, double>{});
+        alias.revision_id = a.value("revision_id", "");
+        f.aliases.emplace(alias.name, std::move(alias));
+      }
+    }
+    f.last_version = in.value("last_version", 0);
     return f;
-  } catch (const json::exception& e) {
-    return common::Fail(
-        common::Internal(std::string("stored function is unreadable: ") + e.what()));
   }
 }
+
+}  // namespace
 
 }  // namespace offstage::lambda

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,16 @@ struct EventInvokeConfig {
   std::optional<std::string> on_success;
   std::optional<std::string> on_failure;
   int64_t last_modified_ns = 0;
+};
+
+// An alias: a name for one published version (or $LATEST), optionally sending a share of the
+// invocations to one additional version (RoutingConfig.AdditionalVersionWeights).
+struct Alias {
+  std::string name;
+  std::string function_version;  // "$LATEST" or a version number
+  std::string description;
+  std::map<std::string, double> additional_version_weights;  // at most one entry
+  std::string revision_id;
 };
 
 struct Function {
@@ -60,6 +71,22 @@ struct Function {
   int64_t last_modified_ns = 0;
   std::string revision_id;
   uint64_t generation = 1;  // bumped by every code or configuration change
+  // "$LATEST", or the number of a published version: an immutable snapshot of $LATEST's code
+  // and configuration (it has no versions or aliases of its own).
+  std::string version = "$LATEST";
+  // On $LATEST only: the published versions by number (shared, never changed once made), the
+  // aliases by name, and the last version number given (numbers are never reused).
+  std::map<int, std::shared_ptr<const Function>> versions;
+  std::map<std::string, Alias> aliases;
+  int last_version = 0;
+  // On a version: $LATEST's RevisionId once it was published. While $LATEST still has it,
+  // nothing changed, and publishing again answers this version.
+  std::string latest_revision;
+
+  // The ARN of this version: unqualified for $LATEST, "<arn>:<number>" for a version.
+  std::string VersionArn() const { return version == "$LATEST" ? arn : arn + ":" + version; }
+  // The published version `number`, or null.
+  const Function* Version(const std::string& number) const;
 
   std::string ToJson() const;
   static Result<Function> FromJson(const std::string& text);

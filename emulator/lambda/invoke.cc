@@ -52,7 +52,8 @@ telemetry::SpanStatus OutcomeStatus(runtime::OutcomeKind kind) {
 runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   runtime::EnvironmentSpec spec;
   spec.function_name = f.name;
-  spec.function_arn = f.arn;
+  spec.function_arn = f.VersionArn();  // each version has its own environments
+  spec.version = f.version;
   spec.runtime = f.runtime;
   spec.handler = f.handler;
   spec.code_dir = f.code.dir;
@@ -99,8 +100,10 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
   }
   auto found = FindForInvoke(*arn);
   if (!found) return FunctionNotFoundError(*arn, qualifier);
-  const Function function = std::move(*found);
-  if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
+  // The version the qualifier names; an alias that routes to two versions picks one here.
+  auto version = VersionOf(*found, qualifier, /*choose=*/true);
+  if (!version) return Fail(version.error());
+  const Function function = std::move(*version);
 
   if (in.type == InvocationType::kEvent && in.payload.size() > kMaxAsyncPayload) {
     return Fail(ErrorCode::kLambdaRequestTooLarge,
@@ -183,6 +186,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   record.start_ns = invoked_ns;
   record.status = telemetry::SpanStatusName(telemetry::SpanStatus::kRunning);
   json attrs = {{"request_id", request_id}, {"function_arn", function.arn}};
+  if (function.version != "$LATEST") attrs["version"] = function.version;
   if (span.attempt > 0) {
     attrs["attempt"] = span.attempt;
     attrs["queued_ns"] = span.queued_ns;
@@ -269,6 +273,7 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
     return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
   }
   InvokeOutput out;
+  out.executed_version = function.version;
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
   SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0, ctx.received_ns};
   // Kept so the invocation can be replayed (offstage replay invocation).

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <regex>
+#include <set>
 
 #include "emulator/common/arn.h"
 #include "emulator/common/strings.h"
@@ -279,15 +280,10 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
 }
 
 Result<Function> LambdaService::GetFunction(const RequestContext& ctx, const std::string& name,
-                                            const std::string& qualifier_param) {
-  std::string qualifier;
-  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
-  if (!arn) return Fail(arn.error());
-  if (qualifier.empty()) qualifier = qualifier_param;
-  auto function = Find(*arn);
-  if (!function) return function;
-  if (!qualifier.empty() && qualifier != "$LATEST") return FunctionNotFoundError(*arn, qualifier);
-  return function;
+                                            const std::string& qualifier) {
+  auto resolved = GetFunctionAt(ctx, name, qualifier);
+  if (!resolved) return Fail(resolved.error());
+  return std::move(resolved->function);
 }
 
 Result<LambdaService::FunctionPage> LambdaService::ListFunctions(
@@ -370,7 +366,10 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
           return;
         }
         RetireReplaced(*settled);
-        if (old_dir != extracted->dir) code_store_.Remove(settled->before->code);
+        // The replaced code goes, unless a published version still runs it.
+        if (old_dir != extracted->dir && !CodeInUse(*settled->after, old_dir, nullptr)) {
+          code_store_.Remove(settled->before->code);
+        }
       });
   if (!updated) return Fail(updated.error());
   if (preview) return std::move(*preview);
@@ -406,12 +405,15 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
     return InvalidParameterValueError(
         "$LATEST version cannot be deleted without deleting the function.");
   }
+  if (!qualifier.empty()) {
+    if (!Find(*arn)) return FunctionNotFoundError(*arn);
+    return DeleteVersion(*arn, qualifier);
+  }
   // Committed first: a failed delete leaves the function, its code and its environments.
   auto deleted = functions_.Update(
       *arn,
       [&](std::optional<Function>& f) -> Result<bool> {
         if (!f) return FunctionNotFoundError(*arn);
-        if (!qualifier.empty()) return FunctionNotFoundError(*arn, qualifier);
         f.reset();
         return true;
       },
@@ -420,7 +422,12 @@ Status LambdaService::DeleteFunction(const RequestContext& ctx, const std::strin
         const Function& removed = *settled->before;
         hot_reload_.Forget(removed.arn);
         pool_.Retire(removed.arn, removed.generation + 1);
+        std::set<std::string> dirs{removed.code.dir};
         code_store_.Remove(removed.code);
+        for (const auto& [number, version] : removed.versions) {
+          pool_.Retire(version->VersionArn(), version->generation + 1);
+          if (dirs.insert(version->code.dir).second) code_store_.Remove(version->code);
+        }
       });
   if (!deleted) return Fail(deleted.error());
   return {};

@@ -81,6 +81,23 @@ struct LambdaPeers {
   EventFinalizer& finalizer;
 };
 
+// Input of CreateAlias (every member but the version optional) and UpdateAlias (absent members
+// are left unchanged; weights {} clears the routing).
+struct AliasInput {
+  std::optional<std::string> function_version;
+  std::optional<std::string> description;
+  std::optional<std::map<std::string, double>> weights;  // RoutingConfig.AdditionalVersionWeights
+  std::optional<std::string> revision_id;
+};
+
+// A function as a request named it: the version its qualifier resolves to (an alias with a
+// routing configuration is resolved by one weighted choice when invoking, to its primary
+// version otherwise), and the ARN the request named (qualified when it had a qualifier).
+struct Resolved {
+  Function function;
+  std::string arn;
+};
+
 // Input of Put/UpdateFunctionEventInvokeConfig: absent members are left unset (Put) or
 // unchanged (Update); a destination of "" clears it.
 struct EventInvokeConfigInput {
@@ -122,6 +139,40 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
                                                ConfigInput config);
   Status DeleteFunction(const RequestContext& ctx, const std::string& name,
                         const std::string& qualifier);
+  // GetFunction's answer with the ARN the request named (versions.cc).
+  Result<Resolved> GetFunctionAt(const RequestContext& ctx, const std::string& name,
+                                 const std::string& qualifier);
+
+  // Versions and aliases (versions.cc).
+  Result<Function> PublishVersion(const RequestContext& ctx, const std::string& name,
+                                  const std::optional<std::string>& code_sha256,
+                                  const std::optional<std::string>& description,
+                                  const std::optional<std::string>& revision_id);
+  struct VersionPage {
+    std::vector<Function> versions;  // $LATEST first
+    std::optional<std::string> next_marker;
+  };
+  Result<VersionPage> ListVersionsByFunction(const RequestContext& ctx, const std::string& name,
+                                             const std::optional<std::string>& marker,
+                                             std::optional<int> max_items);
+  // The alias and its ARN.
+  Result<std::pair<Alias, std::string>> CreateAlias(const RequestContext& ctx,
+                                                    const std::string& name,
+                                                    const std::string& alias, const AliasInput& in);
+  Result<std::pair<Alias, std::string>> GetAlias(const RequestContext& ctx, const std::string& name,
+                                                 const std::string& alias);
+  Result<std::pair<Alias, std::string>> UpdateAlias(const RequestContext& ctx,
+                                                    const std::string& name,
+                                                    const std::string& alias, const AliasInput& in);
+  Status DeleteAlias(const RequestContext& ctx, const std::string& name, const std::string& alias);
+  struct AliasPage {
+    std::vector<std::pair<Alias, std::string>> aliases;
+    std::optional<std::string> next_marker;
+  };
+  Result<AliasPage> ListAliases(const RequestContext& ctx, const std::string& name,
+                                const std::optional<std::string>& function_version,
+                                const std::optional<std::string>& marker,
+                                std::optional<int> max_items);
 
   Result<int> PutFunctionConcurrency(const RequestContext& ctx, const std::string& name,
                                      int reserved);
@@ -231,6 +282,17 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
                                const InvokeInput& in, const std::string& invoked_arn);
   std::string TraceOf(const RequestContext& ctx);
   Result<std::string> CheckDestination(const std::string& arn) const;
+  // The version of `latest` that `qualifier` names ("" and "$LATEST": latest itself; a number;
+  // an alias: its version, or with `choose` one weighted choice of its routing), as the
+  // ResourceNotFound error AWS gives when there is none.
+  Result<Function> VersionOf(const Function& latest, const std::string& qualifier,
+                             bool choose) const;
+  // The qualifier of a qualified ARN ("" when unqualified).
+  static std::string QualifierOf(const std::string& arn);
+  // Deletes the published version `number` (DeleteFunction with a version qualifier).
+  Status DeleteVersion(const std::string& arn, const std::string& number);
+  // Whether a version other than `except` of `f`, or $LATEST, runs the code in `dir`.
+  static bool CodeInUse(const Function& f, const std::string& dir, const Function* except);
   // AsyncHandler:
   std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) override;
   void Prepare(AsyncEvent& event) override;

@@ -9,6 +9,7 @@
 
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
+#include "emulator/protocol/lambda_call.h"
 #include "emulator/protocol/lambda_shapes.h"
 
 namespace offstage::protocol {
@@ -17,6 +18,12 @@ namespace {
 using common::ErrorCode;
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
+using lambda_codec::Call;
+using lambda_codec::Error;
+using lambda_codec::Header;
+using lambda_codec::Json;
+using lambda_codec::Name;
+using lambda_codec::Query;
 using lambda_shapes::BadBody;
 using lambda_shapes::Bool;
 using lambda_shapes::Configuration;
@@ -28,31 +35,6 @@ using lambda_shapes::Object;
 using lambda_shapes::ParseBody;
 using lambda_shapes::String;
 using lambda_shapes::StringMap;
-
-struct Call {
-  const common::RequestContext& ctx;
-  const LambdaRequest& req;
-  const std::smatch& match;
-  lambda::LambdaService& service;
-};
-
-HttpResponse Json(int status, const std::string& body) {
-  return HttpResponse{status, "application/json", body, {}};
-}
-
-HttpResponse Error(const common::ApiError& error) { return LambdaCodec::RenderError(error); }
-
-std::string Query(const LambdaRequest& req, const std::string& key) {
-  auto it = req.query.find(key);
-  return it == req.query.end() ? std::string() : it->second;
-}
-
-std::string Header(const LambdaRequest& req, const std::string& name) {
-  auto it = req.headers.find(name);
-  return it == req.headers.end() ? std::string() : it->second;
-}
-
-std::string Name(const Call& c) { return c.match[1].str(); }
 
 // ---- handlers ----
 
@@ -77,8 +59,17 @@ HttpResponse CreateFunction(const Call& c) {
   in.code = std::move(*code);
   in.tags = StringMap(body, "Tags").value_or(std::map<std::string, std::string>{});
   in.package_type = String(body, "PackageType");
+  const bool publish = Bool(body, "Publish").value_or(false);
   auto created = c.service.CreateFunction(c.ctx, std::move(in));
   if (!created) return Error(created.error());
+  if (publish) {
+    // AWS answers with the version's number and the unqualified ARN.
+    auto version =
+        c.service.PublishVersion(c.ctx, created->arn, std::nullopt, std::nullopt, std::nullopt);
+    if (!version) return Error(version.error());
+    return Json(201, Configuration(*version, true, created->arn)
+                         .dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  }
   return Json(201, Configuration(*created, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
@@ -105,10 +96,11 @@ HttpResponse ListFunctions(const Call& c) {
 }
 
 HttpResponse GetFunction(const Call& c) {
-  auto f = c.service.GetFunction(c.ctx, Name(c), Query(c.req, "Qualifier"));
-  if (!f) return Error(f.error());
+  auto resolved = c.service.GetFunctionAt(c.ctx, Name(c), Query(c.req, "Qualifier"));
+  if (!resolved) return Error(resolved.error());
+  const lambda::Function* f = &resolved->function;
   ojson out = {
-      {"Configuration", Configuration(*f, true)},
+      {"Configuration", Configuration(*f, true, resolved->arn)},
       {"Code",
        {{"RepositoryType", f->code.local_dir ? "Local" : "S3"}, {"Location", f->code.dir}}}};
   if (!f->tags.empty()) out["Tags"] = f->tags;
@@ -119,19 +111,27 @@ HttpResponse GetFunction(const Call& c) {
 }
 
 HttpResponse GetFunctionConfiguration(const Call& c) {
-  auto f = c.service.GetFunction(c.ctx, Name(c), Query(c.req, "Qualifier"));
-  if (!f) return Error(f.error());
-  return Json(200, Configuration(*f, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  auto resolved = c.service.GetFunctionAt(c.ctx, Name(c), Query(c.req, "Qualifier"));
+  if (!resolved) return Error(resolved.error());
+  return Json(200, Configuration(resolved->function, true, resolved->arn)
+                       .dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
 HttpResponse UpdateFunctionCode(const Call& c) {
   const json body = ParseBody(c.req.body);
   auto code = DecodeCode(body);
   if (!code) return Error(code.error());
-  auto f =
-      c.service.UpdateFunctionCode(c.ctx, Name(c), std::move(*code), String(body, "RevisionId"),
-                                   Bool(body, "DryRun").value_or(false));
+  const bool dry_run = Bool(body, "DryRun").value_or(false);
+  auto f = c.service.UpdateFunctionCode(c.ctx, Name(c), std::move(*code),
+                                        String(body, "RevisionId"), dry_run);
   if (!f) return Error(f.error());
+  if (Bool(body, "Publish").value_or(false) && !dry_run) {
+    auto version =
+        c.service.PublishVersion(c.ctx, f->arn, std::nullopt, std::nullopt, std::nullopt);
+    if (!version) return Error(version.error());
+    return Json(200,
+                Configuration(*version, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+  }
   return Json(200, Configuration(*f, true).dump(-1, ' ', false, common::kReplaceInvalidUtf8));
 }
 
@@ -388,6 +388,13 @@ const std::vector<Route>& Routes() {
     r.push_back({"PUT", std::regex(fn + "/configuration/?"), UpdateFunctionConfiguration});
     r.push_back({"PUT", std::regex(fn + "/code/?"), UpdateFunctionCode});
     r.push_back({"POST", std::regex(fn + "/invocations/?"), Invoke});
+    r.push_back({"POST", std::regex(fn + "/versions/?"), lambda_codec::PublishVersion});
+    r.push_back({"GET", std::regex(fn + "/versions/?"), lambda_codec::ListVersionsByFunction});
+    r.push_back({"POST", std::regex(fn + "/aliases/?"), lambda_codec::CreateAlias});
+    r.push_back({"GET", std::regex(fn + "/aliases/?"), lambda_codec::ListAliases});
+    r.push_back({"GET", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::GetAlias});
+    r.push_back({"PUT", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::UpdateAlias});
+    r.push_back({"DELETE", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::DeleteAlias});
     r.push_back({"POST",
                  std::regex(std::string("/2014-11-13/functions/") + kName + "/invoke-async/?"),
                  InvokeAsync});
@@ -430,13 +437,6 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
   static const std::vector<Unsupported> kRoutes = [] {
     const std::string fn = std::string("/20[0-9-]+/functions/") + kName;
     std::vector<Unsupported> r;
-    r.push_back({"POST", std::regex(fn + "/versions/?"), "PublishVersion"});
-    r.push_back({"GET", std::regex(fn + "/versions/?"), "ListVersionsByFunction"});
-    r.push_back({"POST", std::regex(fn + "/aliases/?"), "CreateAlias"});
-    r.push_back({"GET", std::regex(fn + "/aliases/?"), "ListAliases"});
-    r.push_back({"GET", std::regex(fn + "/aliases/[^/]+/?"), "GetAlias"});
-    r.push_back({"PUT", std::regex(fn + "/aliases/[^/]+/?"), "UpdateAlias"});
-    r.push_back({"DELETE", std::regex(fn + "/aliases/[^/]+/?"), "DeleteAlias"});
     r.push_back(
         {"*", std::regex("/20[0-9-]+/event-source-mappings.*"), "EventSourceMapping operations"});
     r.push_back({"*", std::regex("/20[0-9-]+/layers.*"), "Layer operations"});

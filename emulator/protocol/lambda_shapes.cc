@@ -129,14 +129,14 @@ Result<lambda::CodeInput> DecodeCode(const json& code) {
   return in;
 }
 
-ojson Configuration(const lambda::Function& f, bool full) {
+ojson Configuration(const lambda::Function& f, bool full, const std::string& arn) {
   ojson out = {
-      {"FunctionName", f.name},       {"FunctionArn", f.arn},
+      {"FunctionName", f.name},       {"FunctionArn", arn.empty() ? f.VersionArn() : arn},
       {"Runtime", f.runtime},         {"Role", f.role},
       {"Handler", f.handler},         {"CodeSize", f.code.size},
       {"Description", f.description}, {"Timeout", f.timeout},
       {"MemorySize", f.memory},       {"LastModified", common::IsoMillisOffset(f.last_modified_ns)},
-      {"CodeSha256", f.code.sha256},  {"Version", "$LATEST"},
+      {"CodeSha256", f.code.sha256},  {"Version", f.version},
   };
   if (!f.variables.empty()) out["Environment"] = {{"Variables", f.variables}};
   out["TracingConfig"] = {{"Mode", f.tracing_mode}};
@@ -145,7 +145,7 @@ ojson Configuration(const lambda::Function& f, bool full) {
   if (f.kms_key_arn) out["KMSKeyArn"] = *f.kms_key_arn;
   if (!f.layers.empty()) {
     ojson layers = ojson::array();
-    for (const auto& arn : f.layers) layers.push_back({{"Arn", arn}, {"CodeSize", 0}});
+    for (const auto& layer : f.layers) layers.push_back({{"Arn", layer}, {"CodeSize", 0}});
     out["Layers"] = layers;
   }
   if (full) {
@@ -157,6 +157,37 @@ ojson Configuration(const lambda::Function& f, bool full) {
   out["EphemeralStorage"] = {{"Size", f.ephemeral_storage}};
   out["SnapStart"] = {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
   out["LoggingConfig"] = {{"LogFormat", f.log_format}, {"LogGroup", f.log_group}};
+  return out;
+}
+
+ojson AliasJson(const lambda::Alias& alias, const std::string& alias_arn) {
+  ojson out = {{"AliasArn", alias_arn},
+               {"Name", alias.name},
+               {"FunctionVersion", alias.function_version},
+               {"Description", alias.description}};
+  if (!alias.additional_version_weights.empty()) {
+    ojson weights = ojson::object();
+    for (const auto& [version, weight] : alias.additional_version_weights) {
+      weights[version] = weight;
+    }
+    out["RoutingConfig"] = {{"AdditionalVersionWeights", weights}};
+  }
+  out["RevisionId"] = alias.revision_id;
+  return out;
+}
+
+std::optional<std::map<std::string, double>> Weights(const json& body) {
+  auto routing = body.find("RoutingConfig");
+  if (routing == body.end() || routing->is_null()) return std::nullopt;
+  if (!routing->is_object()) throw BadBody{"Expected an object for RoutingConfig"};
+  auto weights = routing->find("AdditionalVersionWeights");
+  if (weights == routing->end() || weights->is_null()) return std::map<std::string, double>{};
+  if (!weights->is_object()) throw BadBody{"Expected an object for AdditionalVersionWeights"};
+  std::map<std::string, double> out;
+  for (auto& [version, weight] : weights->items()) {
+    if (!weight.is_number()) throw BadBody{"Expected numbers in AdditionalVersionWeights"};
+    out[version] = weight.get<double>();
+  }
   return out;
 }
 

@@ -40,8 +40,16 @@ lambda::ConfigInput DecodeConfig(const nlohmann::json& body);
 // InvalidParameterValueException.
 common::Result<lambda::CodeInput> DecodeCode(const nlohmann::json& code);
 
-// FunctionConfiguration; `full` adds State and LastUpdateStatus (left out of ListFunctions).
-nlohmann::ordered_json Configuration(const lambda::Function& f, bool full);
+// FunctionConfiguration; `full` adds State and LastUpdateStatus (left out of ListFunctions and
+// ListVersionsByFunction). FunctionArn is `arn` when given (a request that named a qualifier),
+// else the function's own: unqualified for $LATEST, "<arn>:<n>" for a version.
+nlohmann::ordered_json Configuration(const lambda::Function& f, bool full,
+                                     const std::string& arn = "");
+// AliasConfiguration.
+nlohmann::ordered_json AliasJson(const lambda::Alias& alias, const std::string& alias_arn);
+// RoutingConfig.AdditionalVersionWeights of an alias request: nullopt when absent; a map of
+// numbers ({} clears the routing).
+std::optional<std::map<std::string, double>> Weights(const nlohmann::json& body);
 // FunctionEventInvokeConfig.
 nlohmann::ordered_json EventInvokeConfigJson(const std::string& function_arn,
                                              const lambda::EventInvokeConfig& c);

@@ -65,9 +65,12 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
         "", options_.base_url + std::string(kCertificatePath),
         options_.base_url + "/?Action=Unsubscribe&SubscriptionArn=" + target.subscription_arn};
     if (target.protocol == "lambda") {
+      // function:<name>[:<version or alias>]: a qualified ARN is resolved by Lambda at each
+      // attempt (an alias that routes to two versions picks one).
       auto arn = common::ParseArn(target.endpoint);
-      const std::string function_arn =
-          common::FunctionArn(arn->region, arn->account, common::Split(arn->resource, ':')[1]);
+      const auto parts = common::Split(arn->resource, ':');
+      std::string function_arn = common::FunctionArn(arn->region, arn->account, parts[1]);
+      if (parts.size() > 2) function_arn += ":" + std::string(parts[2]);
       common::RequestContext delivery_ctx = ctx;
       delivery_ctx.parent_span = row.id;  // the invocation is caused by this delivery
       auto event = lambda_.Stage(delivery_ctx, function_arn,

@@ -12,6 +12,13 @@ import {
   UpdateFunctionConfigurationCommand,
   DeleteFunctionCommand,
   PutFunctionConcurrencyCommand,
+  PublishVersionCommand,
+  ListVersionsByFunctionCommand,
+  CreateAliasCommand,
+  UpdateAliasCommand,
+  GetAliasCommand,
+  ListAliasesCommand,
+  DeleteAliasCommand,
   paginateListFunctions,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
@@ -176,5 +183,49 @@ describe('Lambda via @aws-sdk/client-lambda', () => {
       assert.equal(err.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
       return true;
     });
+  });
+  it('publishes versions and routes aliases (issue #17)', async () => {
+    const name = await create('js-ver', 'node-cjs');
+    const arn = arnOf(name);
+    const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    assert.equal(v1.$metadata.httpStatusCode, 201);
+    assert.equal(v1.Version, '1');
+    assert.equal(v1.FunctionArn, `${arn}:1`);
+    await lambda.send(new UpdateFunctionConfigurationCommand({
+      FunctionName: name, Description: 'second' }));
+    const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    assert.equal(v2.Version, '2');
+    const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
+    assert.deepEqual(versions.Versions.map((v) => v.Version), ['$LATEST', '1', '2']);
+
+    const alias = await lambda.send(new CreateAliasCommand({
+      FunctionName: name, Name: 'live', FunctionVersion: '1' }));
+    assert.equal(alias.$metadata.httpStatusCode, 201);
+    assert.equal(alias.AliasArn, `${arn}:live`);
+    let out = await lambda.send(new InvokeCommand({
+      FunctionName: name, Qualifier: 'live', Payload: encode({}) }));
+    assert.equal(out.ExecutedVersion, '1');
+    assert.equal(decode(out.Payload).invokedFunctionArn, `${arn}:live`);
+    assert.equal(decode(out.Payload).functionVersion, '1');
+    const moved = await lambda.send(new UpdateAliasCommand({
+      FunctionName: name, Name: 'live', FunctionVersion: '2', RevisionId: alias.RevisionId }));
+    assert.equal(moved.FunctionVersion, '2');
+    out = await lambda.send(new InvokeCommand({ FunctionName: `${arn}:live`, Payload: encode({}) }));
+    assert.equal(out.ExecutedVersion, '2');
+    const got = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    assert.equal(got.RevisionId, moved.RevisionId);
+    const listed = await lambda.send(new ListAliasesCommand({ FunctionName: name }));
+    assert.deepEqual(listed.Aliases.map((a) => a.Name), ['live']);
+    await expectError(lambda.send(new CreateAliasCommand({
+      FunctionName: name, Name: 'live', FunctionVersion: '1' })),
+    'ResourceConflictException', 409, `Alias already exists: ${arn}:live`);
+    await expectError(lambda.send(new DeleteFunctionCommand({ FunctionName: name, Qualifier: '2' })),
+      'ResourceConflictException', 409,
+      'Unable to delete version because the following aliases reference it: [live]');
+    const deleted = await lambda.send(new DeleteAliasCommand({ FunctionName: name, Name: 'live' }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
+    await expectError(lambda.send(new InvokeCommand({
+      FunctionName: name, Qualifier: 'live', Payload: encode({}) })),
+    'ResourceNotFoundException', 404, `Function not found: ${arn}:live`);
   });
 });

@@ -1,0 +1,52 @@
+// What every Lambda codec handler is given (one request, its route's match, the service) and
+// the small helpers they share; the handlers are in lambda_codec.cc (functions, invoke,
+// concurrency, permissions, tags, event invoke configs) and lambda_versions_codec.cc (versions
+// and aliases). Internal to protocol/. Stateless; safe on any thread.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+
+#include "emulator/common/request_context.h"
+#include "emulator/lambda/lambda_service.h"
+#include "emulator/protocol/http_types.h"
+#include "emulator/protocol/lambda_codec.h"
+
+namespace offstage::protocol::lambda_codec {
+
+struct Call {
+  const common::RequestContext& ctx;
+  const LambdaRequest& req;
+  const std::smatch& match;
+  lambda::LambdaService& service;
+};
+
+inline HttpResponse Json(int status, const std::string& body) {
+  return HttpResponse{status, "application/json", body, {}};
+}
+
+inline HttpResponse Error(const common::ApiError& error) { return LambdaCodec::RenderError(error); }
+
+inline std::string Query(const LambdaRequest& req, const std::string& key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+inline std::string Header(const LambdaRequest& req, const std::string& name) {
+  auto it = req.headers.find(name);
+  return it == req.headers.end() ? std::string() : it->second;
+}
+
+inline std::string Name(const Call& c) { return c.match[1].str(); }
+
+// The versions and aliases handlers (lambda_versions_codec.cc).
+HttpResponse PublishVersion(const Call& c);
+HttpResponse ListVersionsByFunction(const Call& c);
+HttpResponse CreateAlias(const Call& c);
+HttpResponse GetAlias(const Call& c);
+HttpResponse UpdateAlias(const Call& c);
+HttpResponse DeleteAlias(const Call& c);
+HttpResponse ListAliases(const Call& c);
+
+}  // namespace offstage::protocol::lambda_codec
