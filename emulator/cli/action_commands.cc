@@ -528,7 +528,8 @@ int ActionCommands::Invoke() {
               << out["trace_id"].get<std::string>() << ")\n";
   } else {
     std::cout << out["payload"].get<std::string>() << "\n";
-    std::cerr << "request " << out["request_id"].get<std::string>() << "  (trace "
+    std::cerr << "request " << out["request_id"].get<std::string>() << "  version "
+              << out.value("executed_version", "$LATEST") << "  (trace "
               << out["trace_id"].get<std::string>() << ")"
               << (out["function_error"].get<std::string>().empty() ? "" : "  function error")
               << "\n";
@@ -549,6 +550,20 @@ int ActionCommands::Functions() {
               << f["handler"].get<std::string>() << "  " << f["code"].get<std::string>();
     if (f.contains("runs_on")) std::cout << "  runs on " << f["runs_on"].get<std::string>();
     std::cout << "\n";
+    // Published versions, and aliases with their routing: "live -> 1 (2: 30%)".
+    if (const json versions = f.value("versions", json::array()); !versions.empty()) {
+      std::cout << "  versions";
+      for (const auto& v : versions) std::cout << " " << v.get<std::string>();
+      std::cout << "\n";
+    }
+    for (const auto& alias : f.value("aliases", json::array())) {
+      std::cout << "  alias " << alias["name"].get<std::string>() << " -> "
+                << alias["function_version"].get<std::string>();
+      for (const auto& [version, weight] : alias["additional_version_weights"].items()) {
+        std::cout << " (" << version << ": " << weight.get<double>() * 100 << "%)";
+      }
+      std::cout << "\n";
+    }
     if (const std::string warning = f.value("runtime_warning", ""); !warning.empty()) {
       std::cout << "  WARNING: " << warning << "\n";
     }

@@ -77,6 +77,7 @@ HttpResponse ControlApi::ReplayInvocation(const common::RequestContext& ctx,
   if (!out) return Error(out.error());
   return Reply(200, {{"status", out->status},
                      {"request_id", out->request_id},
+                     {"executed_version", out->executed_version},
                      {"function_error", out->function_error.value_or("")},
                      {"payload", out->payload},
                      {"replays", *id}});
@@ -157,6 +158,7 @@ HttpResponse ControlApi::Invoke(const common::RequestContext& ctx, const std::st
   if (!out) return Error(out.error());
   return Reply(200, {{"status", out->status},
                      {"request_id", out->request_id},
+                     {"executed_version", out->executed_version},
                      {"function_error", out->function_error.value_or("")},
                      {"payload", out->payload},
                      {"trace_id", ctx.trace_id}});
@@ -248,6 +250,16 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx,
                        {"runs_on", runs_on.Describe()},
                        {"interpreter", runs_on.path},
                        {"runtime_warning", runs_on.Warning()}};
+      json versions = json::array();
+      for (const auto& [number, version] : f.versions) versions.push_back(version->version);
+      function["versions"] = versions;
+      json aliases = json::array();
+      for (const auto& [alias_name, alias] : f.aliases) {
+        aliases.push_back({{"name", alias_name},
+                           {"function_version", alias.function_version},
+                           {"additional_version_weights", alias.additional_version_weights}});
+      }
+      function["aliases"] = aliases;
       if (detail) {
         json envs = json::array();
         for (const auto& env : pool_.Environments(f.arn)) {

@@ -7,12 +7,12 @@ routes to two versions sends each invocation to one of them, by its weight.
 """
 import json
 import os
-import re
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import HANG_S, AwsClientsTestCase
+from harness import BIN, HANG_S, AwsClientsTestCase
 from lambda_fixtures import ROLE, function_arn, zip_fixture
 
 
@@ -235,6 +235,37 @@ class LambdaVersionsTest(AwsClientsTestCase):
                          ["ResponseMetadata"]["HTTPStatusCode"], 204)
         self.lam.delete_alias(FunctionName=name, Name="live")  # gone already: still 204
         self.lam.delete_function(FunctionName=name, Qualifier="2")  # no alias names it now
+
+    def test_the_offstage_cli_shows_and_invokes_versions_and_aliases(self):
+        name = self.create("vercli", "node-cjs")
+        self.lam.publish_version(FunctionName=name)
+        self.lam.update_function_configuration(FunctionName=name, Description="changed")
+        self.lam.publish_version(FunctionName=name)
+        self.lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
+                              RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+
+        def offstage(*args):
+            out = subprocess.run([BIN, *args, "--endpoint", self.endpoint], capture_output=True,
+                                 text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return out
+
+        listed = offstage("functions").stdout
+        block = listed[listed.index(name + "  "):].split("\n")
+        self.assertEqual(block[1], "  versions 1 2")
+        self.assertEqual(block[2], "  alias live -> 1 (2: 30%)")
+        as_json = json.loads(offstage("functions", "--format", "json").stdout)
+        function = next(f for f in as_json["functions"] if f["name"] == name)
+        self.assertEqual(function["versions"], ["1", "2"])
+        self.assertEqual(function["aliases"], [{"name": "live", "function_version": "1",
+                                                "additional_version_weights": {"2": 0.3}}])
+        out = offstage("invoke", name + ":1", "{}")
+        self.assertEqual(json.loads(out.stdout)["functionVersion"], "1")
+        self.assertIn("  version 1  ", out.stderr)
+        ran = json.loads(offstage("invoke", name + ":live", "{}", "--format", "json").stdout)
+        self.assertIn(ran["executed_version"], ("1", "2"))
+        self.assertEqual(json.loads(ran["payload"])["invokedFunctionArn"],
+                         function_arn(name) + ":live")
 
     def test_a_weighted_alias_subscribed_to_a_topic_splits_the_messages(self):
         """SNS -> an alias routing 30% of invocations to version 2: each version records to
