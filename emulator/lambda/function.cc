@@ -106,6 +106,25 @@ json ToJsonValue(const Function& f) {
     out["aliases"] = aliases;
   }
   if (f.last_version > 0) out["last_version"] = f.last_version;
+  if (!f.urls.empty()) {
+    json urls = json::array();
+    for (const auto& [qualifier, url] : f.urls) {
+      json u = {{"url_id", url.url_id},         {"qualifier", url.qualifier},
+                {"auth_type", url.auth_type},   {"invoke_mode", url.invoke_mode},
+                {"created_ns", url.created_ns}, {"last_modified_ns", url.last_modified_ns}};
+      if (url.cors) {
+        const UrlCors& c = *url.cors;
+        u["cors"] = {{"allow_credentials", c.allow_credentials},
+                     {"allow_headers", c.allow_headers},
+                     {"allow_methods", c.allow_methods},
+                     {"allow_origins", c.allow_origins},
+                     {"expose_headers", c.expose_headers}};
+        if (c.max_age) u["cors"]["max_age"] = *c.max_age;
+      }
+      urls.push_back(u);
+    }
+    out["urls"] = urls;
+  }
   return out;
 }
 
@@ -180,6 +199,29 @@ Function FromJsonValue(const json& in) {
       }
     }
     f.last_version = in.value("last_version", 0);
+    if (in.contains("urls")) {
+      for (const json& u : in.at("urls")) {
+        UrlConfig url;
+        url.url_id = u.at("url_id");
+        url.qualifier = u.value("qualifier", "");
+        url.auth_type = u.value("auth_type", "NONE");
+        url.invoke_mode = u.value("invoke_mode", "BUFFERED");
+        url.created_ns = u.value("created_ns", int64_t{0});
+        url.last_modified_ns = u.value("last_modified_ns", int64_t{0});
+        if (u.contains("cors")) {
+          const json& c = u.at("cors");
+          UrlCors cors;
+          cors.allow_credentials = c.value("allow_credentials", false);
+          cors.allow_headers = c.value("allow_headers", std::vector<std::string>{});
+          cors.allow_methods = c.value("allow_methods", std::vector<std::string>{});
+          cors.allow_origins = c.value("allow_origins", std::vector<std::string>{});
+          cors.expose_headers = c.value("expose_headers", std::vector<std::string>{});
+          if (c.contains("max_age")) cors.max_age = c.at("max_age").get<int>();
+          url.cors = std::move(cors);
+        }
+        f.urls.emplace(url.qualifier, std::move(url));
+      }
+    }
     return f;
   }
 }

@@ -40,6 +40,28 @@ struct Alias {
   std::string revision_id;
 };
 
+// A function URL's CORS configuration (applied by the daemon as AWS applies it).
+struct UrlCors {
+  bool allow_credentials = false;
+  std::vector<std::string> allow_headers;
+  std::vector<std::string> allow_methods;
+  std::vector<std::string> allow_origins;
+  std::vector<std::string> expose_headers;
+  std::optional<int> max_age;
+};
+
+// A function URL: served by the daemon at http://<url_id>.lambda-url.<region>.localhost:<port>/
+// and at http://<host>:<port>/lambda-url/<url_id>/ (function_url_server.h).
+struct UrlConfig {
+  std::string url_id;              // 32 lowercase letters and digits, as AWS's
+  std::string qualifier;           // "" ($LATEST) or an alias name
+  std::string auth_type = "NONE";  // NONE | AWS_IAM
+  std::optional<UrlCors> cors;
+  std::string invoke_mode = "BUFFERED";
+  int64_t created_ns = 0;
+  int64_t last_modified_ns = 0;
+};
+
 struct Function {
   std::string name;
   std::string arn;  // unqualified
@@ -82,6 +104,8 @@ struct Function {
   // On a version: $LATEST's RevisionId once it was published. While $LATEST still has it,
   // nothing changed, and publishing again answers this version.
   std::string latest_revision;
+  // On $LATEST only: its function URLs, by qualifier ("" for the unqualified one).
+  std::map<std::string, UrlConfig> urls;
 
   // The ARN of this version: unqualified for $LATEST, "<arn>:<number>" for a version.
   std::string VersionArn() const { return version == "$LATEST" ? arn : arn + ":" + version; }

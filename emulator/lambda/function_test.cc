@@ -1,6 +1,6 @@
 // Function's stored form: versions (each carrying its own identity and the $LATEST revision it
-// was published from) and aliases (with their routing) survive ToJson / FromJson, and a version
-// number names a version only when it is one.
+// was published from), aliases (with their routing) and function URLs survive ToJson /
+// FromJson, and a version number names a version only when it is one.
 #include "emulator/lambda/function.h"
 
 #include <doctest/doctest.h>
@@ -30,6 +30,11 @@ TEST_CASE("Versions and aliases are stored with their function") {
   f.last_version = 3;  // 2 and 3 were deleted: never given again
   f.aliases["live"] = Alias{"live", "1", "the live one", {{"3", 0.25}}, "rev-alias"};
   f.code.dir = "/code/b";  // $LATEST moved on
+  UrlCors cors;
+  cors.allow_origins = {"http://app.test"};
+  cors.allow_methods = {"GET"};
+  cors.max_age = 60;
+  f.urls["live"] = UrlConfig{"abc123", "live", "AWS_IAM", cors, "BUFFERED", 10, 20};
 
   auto loaded = Function::FromJson(f.ToJson());
   REQUIRE(loaded.has_value());
@@ -54,6 +59,15 @@ TEST_CASE("Versions and aliases are stored with their function") {
   CHECK(alias.description == "the live one");
   CHECK(alias.additional_version_weights.at("3") == doctest::Approx(0.25));
   CHECK(alias.revision_id == "rev-alias");
+
+  REQUIRE(loaded->urls.size() == 1);
+  const UrlConfig& url = loaded->urls.at("live");
+  CHECK(url.url_id == "abc123");
+  CHECK(url.auth_type == "AWS_IAM");
+  REQUIRE(url.cors.has_value());
+  CHECK(url.cors->allow_origins == std::vector<std::string>{"http://app.test"});
+  CHECK(url.cors->max_age == 60);
+  CHECK(url.last_modified_ns == 20);
 
   CHECK(loaded->Version("2") == nullptr);
   CHECK(loaded->Version("live") == nullptr);

@@ -98,6 +98,21 @@ struct Resolved {
   std::string arn;
 };
 
+// Input of Create/UpdateFunctionUrlConfig: absent members are left unchanged by Update.
+struct UrlConfigInput {
+  std::optional<std::string> auth_type;
+  std::optional<UrlCors> cors;
+  std::optional<std::string> invoke_mode;
+};
+
+// A function URL as the control API shows it: its configuration, the ARN it invokes and the URL
+// the daemon serves it at.
+struct UrlView {
+  UrlConfig config;
+  std::string function_arn;  // qualified when the URL is an alias's
+  std::string function_url;  // http://<url_id>.lambda-url.<region>.localhost:<port>/
+};
+
 // Input of Put/UpdateFunctionEventInvokeConfig: absent members are left unset (Put) or
 // unchanged (Update); a destination of "" clears it.
 struct EventInvokeConfigInput {
@@ -142,6 +157,20 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   // GetFunction's answer with the ARN the request named (versions.cc).
   Result<Resolved> GetFunctionAt(const RequestContext& ctx, const std::string& name,
                                  const std::string& qualifier);
+
+  // Function URLs (function_urls.cc).
+  Result<UrlView> CreateFunctionUrlConfig(const RequestContext& ctx, const std::string& name,
+                                          const std::string& qualifier, const UrlConfigInput& in);
+  Result<UrlView> GetFunctionUrlConfig(const RequestContext& ctx, const std::string& name,
+                                       const std::string& qualifier);
+  Result<UrlView> UpdateFunctionUrlConfig(const RequestContext& ctx, const std::string& name,
+                                          const std::string& qualifier, const UrlConfigInput& in);
+  Status DeleteFunctionUrlConfig(const RequestContext& ctx, const std::string& name,
+                                 const std::string& qualifier);
+  Result<std::vector<UrlView>> ListFunctionUrlConfigs(const RequestContext& ctx,
+                                                      const std::string& name);
+  // The URL whose id is `url_id` (the first label of its host name), if any.
+  std::optional<UrlView> FindUrl(const std::string& url_id) const;
 
   // Versions and aliases (versions.cc).
   Result<Function> PublishVersion(const RequestContext& ctx, const std::string& name,
@@ -291,6 +320,11 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   static std::string QualifierOf(const std::string& arn);
   // Deletes the published version `number` (DeleteFunction with a version qualifier).
   Status DeleteVersion(const std::string& arn, const std::string& number);
+  UrlView ViewOf(const Function& f, const UrlConfig& url) const;
+  // The function and the qualifier a URL action names (`qualifier`: the Qualifier parameter).
+  Result<std::pair<std::string, std::string>> UrlTargetOf(const RequestContext& ctx,
+                                                          const std::string& name,
+                                                          const std::string& qualifier) const;
   // Whether a version other than `except` of `f`, or $LATEST, runs the code in `dir`.
   static bool CodeInUse(const Function& f, const std::string& dir, const Function* except);
   // AsyncHandler:

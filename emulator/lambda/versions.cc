@@ -409,7 +409,9 @@ Status LambdaService::DeleteAlias(const RequestContext& ctx, const std::string& 
   if (!arn) return Fail(arn.error());
   auto changed = functions_.Update(*arn, [&](std::optional<Function>& f) -> Result<bool> {
     if (!f) return FunctionNotFoundError(*arn);
-    return f->aliases.erase(alias_name) > 0;  // deleting a missing alias is not an error
+    if (f->aliases.erase(alias_name) == 0) return false;  // a missing alias: not an error
+    f->urls.erase(alias_name);  // its function URL goes with it, as on AWS
+    return true;
   });
   if (!changed) return Fail(changed.error());
   return {};

@@ -148,6 +148,7 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)),
       guard_(BrowserPolicyFor(options_, socket.loopback())),
+      function_urls_(std::make_unique<FunctionUrlServer>(backends.lambda)),
       changes_(backends.changes) {
   ListenerOptions listener;
   listener.threads = options_.threads;
@@ -194,6 +195,22 @@ common::RequestContext HttpServer::Context(const HttpRequest& req) const {
 }
 
 HttpResponse HttpServer::Handle(const HttpRequest& request) {
+  if (auto address = FunctionUrlServer::Match(request)) {
+    // A function URL's own AuthType and CORS configuration govern it (a URL is meant to be
+    // called from web pages); of the browser rules only the Host rule (DNS rebinding) applies.
+    if (request.HasHeader("host") && !guard_.HostAllowed(request.Header("host"))) {
+      if (auto refused = guard_.Screen(request)) return *refused;
+    }
+    try {
+      return function_urls_->Handle(request, *address, Context(request),
+                                    [this](const HttpRequest& signed_request) {
+                                      return !Refusal(signed_request, /*lambda=*/true);
+                                    });
+    } catch (const std::exception& e) {
+      log_.Error(std::string("internal error while serving a function URL: ") + e.what());
+      return HttpResponse{500, "application/json", "Internal Server Error", {}};
+    }
+  }
   // Browser rules first, before any routing (DESIGN decision 14).
   if (auto screened = guard_.Screen(request)) return *screened;
   HttpResponse reply;

@@ -24,6 +24,7 @@
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/browser_guard.h"
+#include "emulator/protocol/function_url_server.h"
 #include "emulator/protocol/http_listener.h"
 #include "emulator/protocol/listen_socket.h"
 #include "emulator/runtime/pool.h"
@@ -100,6 +101,7 @@ class HttpServer {
   std::function<void(common::RequestContext&)> attribute_;
   std::function<common::Result<std::string>()> prune_;
   const BrowserGuard guard_;  // its Host rule depends on the bound address
+  std::unique_ptr<FunctionUrlServer> function_urls_;
   common::ChangeFeed& changes_;
   std::unique_ptr<HttpListener> listener_;
   std::thread thread_;  // runs the listener's accept loop, from Start to Stop

@@ -1,7 +1,8 @@
 // What every Lambda codec handler is given (one request, its route's match, the service) and
 // the small helpers they share; the handlers are in lambda_codec.cc (functions, invoke,
-// concurrency, permissions, tags, event invoke configs) and lambda_versions_codec.cc (versions
-// and aliases). Internal to protocol/. Stateless; safe on any thread.
+// concurrency, permissions, tags, event invoke configs), lambda_versions_codec.cc (versions
+// and aliases) and lambda_urls_codec.cc (function URL configs). Internal to protocol/. Stateless;
+// safe on any thread.
 #pragma once
 
 #include <optional>
@@ -48,5 +49,12 @@ HttpResponse GetAlias(const Call& c);
 HttpResponse UpdateAlias(const Call& c);
 HttpResponse DeleteAlias(const Call& c);
 HttpResponse ListAliases(const Call& c);
+
+// The function URL handlers (lambda_urls_codec.cc).
+HttpResponse CreateFunctionUrlConfig(const Call& c);
+HttpResponse GetFunctionUrlConfig(const Call& c);
+HttpResponse UpdateFunctionUrlConfig(const Call& c);
+HttpResponse DeleteFunctionUrlConfig(const Call& c);
+HttpResponse ListFunctionUrlConfigs(const Call& c);
 
 }  // namespace offstage::protocol::lambda_codec

@@ -395,6 +395,12 @@ const std::vector<Route>& Routes() {
     r.push_back({"GET", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::GetAlias});
     r.push_back({"PUT", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::UpdateAlias});
     r.push_back({"DELETE", std::regex(fn + "/aliases/([^/]+)/?"), lambda_codec::DeleteAlias});
+    const std::string url = std::string("/2021-10-31/functions/") + kName;
+    r.push_back({"POST", std::regex(url + "/url/?"), lambda_codec::CreateFunctionUrlConfig});
+    r.push_back({"GET", std::regex(url + "/url/?"), lambda_codec::GetFunctionUrlConfig});
+    r.push_back({"PUT", std::regex(url + "/url/?"), lambda_codec::UpdateFunctionUrlConfig});
+    r.push_back({"DELETE", std::regex(url + "/url/?"), lambda_codec::DeleteFunctionUrlConfig});
+    r.push_back({"GET", std::regex(url + "/urls/?"), lambda_codec::ListFunctionUrlConfigs});
     r.push_back({"POST",
                  std::regex(std::string("/2014-11-13/functions/") + kName + "/invoke-async/?"),
                  InvokeAsync});
@@ -440,8 +446,6 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
     r.push_back(
         {"*", std::regex("/20[0-9-]+/event-source-mappings.*"), "EventSourceMapping operations"});
     r.push_back({"*", std::regex("/20[0-9-]+/layers.*"), "Layer operations"});
-    r.push_back({"*", std::regex(fn + "/url/?"), "FunctionUrlConfig operations"});
-    r.push_back({"*", std::regex("/20[0-9-]+/functions/[^/]+/urls/?"), "ListFunctionUrlConfigs"});
     r.push_back({"*", std::regex(fn + "/provisioned-concurrency/?"),
                  "ProvisionedConcurrencyConfig operations"});
     r.push_back(

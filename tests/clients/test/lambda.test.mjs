@@ -19,6 +19,11 @@ import {
   GetAliasCommand,
   ListAliasesCommand,
   DeleteAliasCommand,
+  CreateFunctionUrlConfigCommand,
+  GetFunctionUrlConfigCommand,
+  UpdateFunctionUrlConfigCommand,
+  ListFunctionUrlConfigsCommand,
+  DeleteFunctionUrlConfigCommand,
   paginateListFunctions,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
@@ -227,5 +232,36 @@ describe('Lambda via @aws-sdk/client-lambda', () => {
     await expectError(lambda.send(new InvokeCommand({
       FunctionName: name, Qualifier: 'live', Payload: encode({}) })),
     'ResourceNotFoundException', 404, `Function not found: ${arn}:live`);
+  });
+  it('serves a function URL (issue #17)', async () => {
+    const name = await create('js-url', 'node-cjs');
+    const created = await lambda.send(new CreateFunctionUrlConfigCommand({
+      FunctionName: name, AuthType: 'NONE' }));
+    assert.equal(created.$metadata.httpStatusCode, 201);
+    const url = new URL(created.FunctionUrl);
+    assert.match(url.hostname, /^[a-z0-9]{32}\.lambda-url\.us-east-1\.localhost$/);
+    const got = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name }));
+    assert.equal(got.FunctionUrl, created.FunctionUrl);
+    assert.equal(got.InvokeMode, 'BUFFERED');
+    const updated = await lambda.send(new UpdateFunctionUrlConfigCommand({
+      FunctionName: name, Cors: { AllowOrigins: ['http://app.test'] } }));
+    assert.deepEqual(updated.Cors.AllowOrigins, ['http://app.test']);
+    const listed = await lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: name }));
+    assert.equal(listed.FunctionUrlConfigs.length, 1);
+    // The path form needs no name resolution.
+    const id = url.hostname.split('.')[0];
+    const response = await fetch(`${daemon.endpoint}/lambda-url/${id}/hello?x=1`, {
+      method: 'POST', body: JSON.stringify({ n: 1 }), headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(response.status, 200);
+    const out = await response.json();
+    assert.equal(out.event.rawPath, '/hello');
+    assert.deepEqual(out.event.queryStringParameters, { x: '1' });
+    assert.equal(out.event.body, '{"n":1}');
+    assert.equal(response.headers.get('x-amzn-requestid'), out.awsRequestId);
+    const deleted = await lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: name }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
+    await expectError(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name })),
+      'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
   });
 });
