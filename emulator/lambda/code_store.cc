@@ -181,7 +181,13 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     const mode_t perms = (mode & 0777) != 0 ? (mode & 0777) | 0400 : 0644;
     chmod(target.c_str(), perms);
   }
-  fs::remove_all(final_dir, ec);
+  // The same archive is in place already (its name is its digest): a published version may
+  // be running it, so it is kept as it is rather than replaced under that version.
+  if (fs::is_directory(final_dir, ec)) {
+    fs::remove_all(temp_dir, ec);
+    code.dir = final_dir.string();
+    return code;
+  }
   fs::rename(temp_dir, final_dir, ec);
   if (ec) return fail_with(Fail(common::Internal("cannot move code into place: " + ec.message())));
   code.dir = final_dir.string();

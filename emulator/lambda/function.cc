@@ -9,7 +9,8 @@ namespace offstage::lambda {
 using nlohmann::json;
 
 const Function* Function::Version(const std::string& number) const {
-  if (number.empty() || number.size() > 9 ||
+  // AWS's version numbers have no leading zero: "01" names no version.
+  if (number.empty() || number.size() > 9 || (number.size() > 1 && number[0] == '0') ||
       number.find_first_not_of("0123456789") != std::string::npos) {
     return nullptr;
   }
@@ -31,7 +32,7 @@ std::string Function::ToJson() const {
 Result<Function> Function::FromJson(const std::string& text) {
   try {
     return FromJsonValue(json::parse(text));
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {  // json's, or a version number that does not read
     return common::Fail(
         common::Internal(std::string("stored function is unreadable: ") + e.what()));
   }

@@ -18,10 +18,12 @@ using common::Fail;
 // AWS's URL ids: 32 characters, lowercase letters and digits.
 std::string NewUrlId() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 engine{std::random_device{}()};
+  // The id is all that guards an AuthType NONE URL: every character from the system's
+  // random source (std::random_device reads /dev/urandom or getrandom), not a seeded PRNG.
+  std::random_device random;
   std::uniform_int_distribution<size_t> pick(0, sizeof kAlphabet - 2);
   std::string id(32, 'a');
-  for (char& c : id) c = kAlphabet[pick(engine)];
+  for (char& c : id) c = kAlphabet[pick(random)];
   return id;
 }
 

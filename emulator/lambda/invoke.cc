@@ -277,7 +277,8 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   out.request_id = ctx.request_id.empty() ? ids_.Uuid() : ctx.request_id;
   SpanInfo span{out.request_id, TraceOf(ctx), ctx.parent_span, 0, 0, ctx.received_ns};
   // Kept so the invocation can be replayed (offstage replay invocation).
-  writer_.Post([id = out.request_id, arn = function.arn, payload = in.payload,
+  // Under the ARN invoked: a replay runs the version or alias the original named.
+  writer_.Post([id = out.request_id, arn = invoked_arn, payload = in.payload,
                 ts = clock_.NowNanos()](storage::Database& db) {
     return storage::InsertPayload(db, id, arn, payload, ts);
   });

@@ -329,6 +329,7 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
   std::optional<Function> preview;      // a dry run's answer
   std::optional<StoredCode> extracted;  // the new code, once extracted
   std::string old_dir;
+  bool new_in_use = false;  // $LATEST or a version runs the extracted directory already
   auto updated = functions_.Update(
       *arn,
       [&](std::optional<Function>& f) -> Result<bool> {
@@ -344,10 +345,13 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
         auto stored = StoreCode(f->name, code);
         if (!stored) return Fail(stored.error());
         old_dir = f->code.dir;
+        // A published version may run the very archive just extracted (the same digest):
+        // then it is not this update's to remove.
+        new_in_use = CodeInUse(*f, stored->dir, nullptr);
         if (dry_run) {
           preview = *f;
           preview->code = *stored;
-          if (!stored->local_dir && stored->dir != old_dir) code_store_.Remove(*stored);
+          if (!stored->local_dir && !new_in_use) code_store_.Remove(*stored);
           return false;
         }
         extracted = *stored;
@@ -362,7 +366,7 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
         if (!settled) {
           // The commit failed: the old code stays (its environments too); the new is removed
           // unless it is the same.
-          if (extracted->dir != old_dir) code_store_.Remove(*extracted);
+          if (!new_in_use) code_store_.Remove(*extracted);
           return;
         }
         RetireReplaced(*settled);

@@ -35,7 +35,11 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     return {};
   });
   if (!status) return Fail(status.error());
-  if (queued) recorded = std::make_pair(queued->function_arn, DeliveredPayload(*queued));
+  if (queued) {
+    recorded =
+        std::make_pair(queued->invoked_arn.empty() ? queued->function_arn : queued->invoked_arn,
+                       DeliveredPayload(*queued));
+  }
   if (!recorded) {
     return Fail(ErrorCode::kLambdaResourceNotFound,
                 "No recorded invocation has the request id " + request_id);
@@ -46,7 +50,8 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     if (!arn) return Fail(arn.error());
     target = *arn;
   }
-  if (!Find(target)) {
+  const std::string qualifier = QualifierOf(target);
+  if (!Find(qualifier.empty() ? target : target.substr(0, target.size() - qualifier.size() - 1))) {
     return FunctionNotFoundError(target);
   }
   if (dry_run) {
@@ -99,7 +104,9 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
       nlohmann::json{{"replays", originals}, {"function_arn", *arn}}.dump(
           -1, ' ', false, common::kReplaceInvalidUtf8)));
   for (const auto& original : failed) {
-    auto next = Stage(replay, *arn, DeliveredPayload(original), "replay", original.request_id);
+    // To the version or alias the original named, resolved again now.
+    auto next = Stage(replay, original.invoked_arn.empty() ? *arn : original.invoked_arn,
+                      DeliveredPayload(original), "replay", original.request_id);
     if (!next) return Fail(next.error());
     // The new event and the mark on the original commit together: never redriven twice.
     auto committed = writer_

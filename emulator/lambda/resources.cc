@@ -83,7 +83,7 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
   auto arn = ResolveArn(ctx, name, "functionName", nullptr);
   if (!arn) return Fail(arn.error());
   static const std::regex kSid{R"(([a-zA-Z0-9-_.]+))"};
-  if (!std::regex_match(in.statement_id, kSid) || in.statement_id.size() > 100) {
+  if (in.statement_id.size() > 100 || !std::regex_match(in.statement_id, kSid)) {
     return Fail(ErrorCode::kLambdaValidation,
                 "1 validation error detected: Value '" + in.statement_id +
                     "' at 'statementId' failed to satisfy constraint: Member must satisfy "

@@ -90,7 +90,7 @@ common::Result<FunctionRef> ParseFunctionRef(std::string_view text, std::string_
 
 common::Status ValidateNewFunctionName(std::string_view name) {
   static const std::regex pattern{R"([a-zA-Z0-9-_]{1,64})"};
-  if (!std::regex_match(name.begin(), name.end(), pattern)) {
+  if (name.size() > 64 || !std::regex_match(name.begin(), name.end(), pattern)) {
     return ValidationError(name, "functionName",
                            "Member must satisfy regular expression pattern: "
                            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
@@ -130,7 +130,8 @@ common::Status ValidateRuntime(std::string_view runtime) {
 common::Status ValidateRole(std::string_view role) {
   static const std::regex pattern{
       R"(arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)"};
-  if (!std::regex_match(role.begin(), role.end(), pattern)) {
+  // Bounded before the regular expression (libstdc++'s matcher recurses per character).
+  if (role.size() > 2048 || !std::regex_match(role.begin(), role.end(), pattern)) {
     return ValidationError(role, "role",
                            "Member must satisfy regular expression pattern: "
                            "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
@@ -205,7 +206,7 @@ common::Status ValidateVariables(const std::map<std::string, std::string>& varia
   static const std::regex key_pattern{R"([a-zA-Z]([a-zA-Z0-9_])+)"};
   for (const auto& [key, value] : variables) {
     if (kReservedKeys.contains(key)) reserved += (reserved.empty() ? "" : ", ") + key;
-    if (!std::regex_match(key, key_pattern)) {
+    if (key.size() > 1024 || !std::regex_match(key, key_pattern)) {
       return ValidationError(key, "environment.variables",
                              "Member must satisfy regular expression pattern: "
                              "[a-zA-Z]([a-zA-Z0-9_])+");

@@ -26,7 +26,9 @@ bool IsNumber(std::string_view s) {
 }
 
 bool IsAliasName(std::string_view s) {
-  if (s.empty() || s.size() > 128 || IsNumber(s)) return false;
+  if (s.empty() || s.size() > 128 || s.find_first_not_of("0123456789") == std::string::npos) {
+    return false;
+  }
   for (char c : s) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
   }
@@ -209,6 +211,7 @@ Result<Function> LambdaService::PublishVersion(const RequestContext& ctx, const 
     Function version = *f;
     version.versions.clear();
     version.aliases.clear();
+    version.urls.clear();
     version.last_version = 0;
     version.tags.clear();
     version.policy_json.clear();

@@ -103,7 +103,7 @@ bool BrowserGuard::HostAllowed(std::string_view host) const {
       [&](const std::string& allowed) { return allowed == whole || allowed == name; });
 }
 
-std::optional<HttpResponse> BrowserGuard::Screen(const HttpRequest& request) const {
+std::optional<HttpResponse> BrowserGuard::ScreenHost(const HttpRequest& request) const {
   if (policy_.check_host && request.HasHeader("host")) {
     const std::string host = request.Header("host");
     if (!HostAllowed(host)) {
@@ -114,6 +114,11 @@ std::optional<HttpResponse> BrowserGuard::Screen(const HttpRequest& request) con
                      "service; see docs/security.md).");
     }
   }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> BrowserGuard::Screen(const HttpRequest& request) const {
+  if (auto refused = ScreenHost(request)) return refused;
   const bool has_origin = request.HasHeader("origin");
   const std::string origin = request.Header("origin");
   if (has_origin && !OriginAllowed(origin)) {

@@ -33,6 +33,8 @@ class BrowserGuard {
 
   // A refusal (403) or a CORS preflight's answer (204); nothing when the request may be routed.
   std::optional<HttpResponse> Screen(const HttpRequest& request) const;
+  // The Host rule alone (DNS rebinding): all that screens a function URL's requests.
+  std::optional<HttpResponse> ScreenHost(const HttpRequest& request) const;
   // Adds the CORS headers a response to an allowed Origin carries.
   void Decorate(const HttpRequest& request, HttpResponse& response) const;
 

@@ -164,12 +164,17 @@ HttpResponse MapAnswer(const std::string& payload) {
       return HttpResponse{502, "application/json", "Internal Server Error", {}};
     }
   }
-  if (response.status < 100 || response.status > 599) {
+  if (response.status < 200 || response.status > 599) {
     return HttpResponse{502, "application/json", "Internal Server Error", {}};
   }
   if (auto headers = answer.find("headers"); headers != answer.end() && headers->is_object()) {
     for (const auto& [name, value] : headers->items()) {
       const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      // A header that would split the response is dropped.
+      if (name.find_first_of("\r\n:") != std::string::npos ||
+          text.find_first_of("\r\n") != std::string::npos) {
+        continue;
+      }
       if (common::ToLower(name) == "content-type") {
         response.content_type = text;
       } else {
@@ -179,8 +184,10 @@ HttpResponse MapAnswer(const std::string& payload) {
   }
   if (auto cookies = answer.find("cookies"); cookies != answer.end() && cookies->is_array()) {
     for (const auto& cookie : *cookies) {
-      if (cookie.is_string())
+      if (cookie.is_string() &&
+          cookie.get<std::string>().find_first_of("\r\n") == std::string::npos) {
         response.headers.emplace_back("Set-Cookie", cookie.get<std::string>());
+      }
     }
   }
   if (auto body = answer.find("body"); body != answer.end() && !body->is_null()) {
@@ -215,8 +222,10 @@ std::optional<UrlAddress> FunctionUrlServer::Match(const HttpRequest& request) {
                                 std::regex::icase);
   const std::string host = request.Header("host");
   std::smatch match;
-  if (host.size() > 33 && host[32] == '.' && host.find(".lambda-url.") == 32 &&
-      std::regex_match(host, match, kHost)) {
+  // A DNS name is at most 253 characters: a longer Host never reaches the regular expression
+  // (libstdc++'s recursive matcher overflowed the stack on a 60,000-character one).
+  if (host.size() > 33 && host.size() <= 253 && host[32] == '.' &&
+      host.find(".lambda-url.") == 32 && std::regex_match(host, match, kHost)) {
     return UrlAddress{common::ToLower(match[1].str()), request.path.empty() ? "/" : request.path};
   }
   if (!request.path.starts_with(kPathPrefix)) return std::nullopt;

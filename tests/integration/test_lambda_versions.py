@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from harness import BIN, HANG_S, AwsClientsTestCase
 from lambda_fixtures import ROLE, function_arn, zip_fixture
@@ -235,6 +236,55 @@ class LambdaVersionsTest(AwsClientsTestCase):
                          ["ResponseMetadata"]["HTTPStatusCode"], 204)
         self.lam.delete_alias(FunctionName=name, Name="live")  # gone already: still 204
         self.lam.delete_function(FunctionName=name, Qualifier="2")  # no alias names it now
+
+    def test_a_version_keeps_its_code_when_latest_returns_to_the_same_archive(self):
+        """Code directories are named by the archive's digest: an update (dry run or not, or one
+        whose commit fails) back to a version's archive must not remove or replace the
+        directory that version runs (it did: a cold start of version 1 then failed)."""
+        name = self.unique("versame")
+        first = zip_fixture("node-env")
+        self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                                 Handler="index.handler", Code={"ZipFile": first}, Publish=True)
+        self.lam.update_function_code(FunctionName=name,
+                                      ZipFile=zip_fixture("node-env", replace=[("'v1'", "'v2'")]))
+        self.lam.update_function_code(FunctionName=name, ZipFile=first, DryRun=True)
+        out = self.lam.invoke(FunctionName=name, Qualifier="1", Payload=b"{}")
+        answer = out["Payload"].read()
+        self.assertNotIn("FunctionError", out, answer)
+        self.assertEqual(json.loads(answer)["version"], "v1")
+        self.lam.update_function_code(FunctionName=name, ZipFile=first)
+        self.lam.update_function_code(FunctionName=name,
+                                      ZipFile=zip_fixture("node-env", replace=[("'v1'", "'v3'")]))
+        self.lam.delete_function(FunctionName=name, Qualifier="1")
+        self.lam.publish_version(FunctionName=name)
+        self.assertEqual(payload(self.lam.invoke(FunctionName=name, Qualifier="2",
+                                                 Payload=b"{}"))["version"], "v3")
+
+    def test_a_number_with_a_leading_zero_names_no_version(self):
+        name = self.create("verzero", "node-cjs")
+        self.lam.publish_version(FunctionName=name)
+        self.lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+        self.lam.delete_function(FunctionName=name, Qualifier="01")  # not version 1
+        self.assertEqual(self.lam.invoke(FunctionName=name, Qualifier="live",
+                                         Payload=b"{}")["ExecutedVersion"], "1")
+        self.assertClientError(self.lam.create_alias, "ResourceNotFoundException", 404,
+                               "Function not found: %s:01" % function_arn(name),
+                               FunctionName=name, Name="zero", FunctionVersion="01")
+
+    def test_a_replay_runs_the_version_the_original_named(self):
+        name = self.create("verreplay", "node-cjs")
+        self.lam.publish_version(FunctionName=name)
+        self.lam.update_function_configuration(FunctionName=name, Description="moved on")
+        original = self.lam.invoke(FunctionName=name, Qualifier="1", Payload=b'{"k": 1}')
+        request_id = original["ResponseMetadata"]["RequestId"]
+        body = json.dumps({"request_id": request_id}).encode()
+        req = urllib.request.Request(self.endpoint + "/_offstage/replay/invocation", data=body,
+                                     method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            replayed = json.loads(r.read())
+        self.assertEqual(replayed["executed_version"], "1")
+        self.assertEqual(json.loads(replayed["payload"])["invokedFunctionArn"],
+                         function_arn(name) + ":1")
 
     def test_the_offstage_cli_shows_and_invokes_versions_and_aliases(self):
         name = self.create("vercli", "node-cjs")
