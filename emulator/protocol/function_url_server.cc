@@ -151,7 +151,8 @@ HttpResponse MapAnswer(const std::string& payload) {
     return response;
   }
   if (!answer.is_object() || !answer.contains("statusCode")) {
-    response.body = answer.is_string() ? answer.get<std::string>() : answer.dump();
+    response.body = answer.is_string() ? answer.get<std::string>()
+                                       : answer.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     return response;
   }
   const json& status = answer["statusCode"];
@@ -169,7 +170,9 @@ HttpResponse MapAnswer(const std::string& payload) {
   }
   if (auto headers = answer.find("headers"); headers != answer.end() && headers->is_object()) {
     for (const auto& [name, value] : headers->items()) {
-      const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      const std::string text = value.is_string()
+                                   ? value.get<std::string>()
+                                   : value.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
       // A header that would split the response is dropped.
       if (name.find_first_of("\r\n:") != std::string::npos ||
           text.find_first_of("\r\n") != std::string::npos) {
@@ -191,7 +194,8 @@ HttpResponse MapAnswer(const std::string& payload) {
     }
   }
   if (auto body = answer.find("body"); body != answer.end() && !body->is_null()) {
-    response.body = body->is_string() ? body->get<std::string>() : body->dump();
+    response.body = body->is_string() ? body->get<std::string>()
+                                      : body->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     if (answer.value("isBase64Encoded", false)) {
       auto decoded = common::Base64Decode(response.body);
       if (!decoded) return HttpResponse{502, "application/json", "Internal Server Error", {}};
