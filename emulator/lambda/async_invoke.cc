@@ -74,9 +74,7 @@ Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::st
   // A qualified ARN (an SNS subscription or a destination naming a version or an alias) is
   // resolved again at each attempt; it must name one now.
   const std::string qualifier = QualifierOf(function_arn);
-  const std::string unqualified =
-      qualifier.empty() ? function_arn
-                        : function_arn.substr(0, function_arn.size() - qualifier.size() - 1);
+  const std::string unqualified = UnqualifiedOf(function_arn);
   auto latest = Find(unqualified);
   if (!latest) return FunctionNotFoundError(function_arn);
   if (auto version = VersionOf(*latest, qualifier, /*choose=*/false); !version) {

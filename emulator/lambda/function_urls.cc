@@ -90,16 +90,8 @@ UrlView LambdaService::ViewOf(const Function& f, const UrlConfig& url) const {
 Result<std::pair<std::string, std::string>> LambdaService::UrlTargetOf(
     const RequestContext& ctx, const std::string& name, const std::string& qualifier_param) const {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
-  if (!qualifier_param.empty()) {
-    if (!qualifier.empty() && qualifier != qualifier_param) {
-      return InvalidParameterValueError(
-          "The derived qualifier from the function name does not match the specified "
-          "qualifier.");
-    }
-    qualifier = qualifier_param;
-  }
   // A URL belongs to $LATEST (no qualifier) or to an alias: a version number, or $LATEST named,
   // fails the Qualifier's pattern as on AWS.
   if (!qualifier.empty() &&

@@ -88,16 +88,8 @@ Result<Function> LambdaService::FindForInvoke(const std::string& arn) {
 
 Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const InvokeInput& in) {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, in.function_name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, in.function_name, in.qualifier, qualifier);
   if (!arn) return Fail(arn.error());
-  if (!in.qualifier.empty()) {
-    if (!qualifier.empty() && qualifier != in.qualifier) {
-      return InvalidParameterValueError(
-          "The derived qualifier from the function name does not match the "
-          "specified qualifier.");
-    }
-    qualifier = in.qualifier;
-  }
   auto found = FindForInvoke(*arn);
   if (!found) return FunctionNotFoundError(*arn, qualifier);
   // The version the qualifier names; an alias that routes to two versions picks one here.

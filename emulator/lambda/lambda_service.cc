@@ -69,6 +69,22 @@ Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const s
                              ref->account.empty() ? ctx.account : ref->account, ref->name);
 }
 
+Result<std::string> LambdaService::ResolveArn(const RequestContext& ctx, const std::string& name,
+                                              const std::string& qualifier_param,
+                                              std::string& qualifier) const {
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return arn;
+  if (!qualifier_param.empty()) {
+    if (!qualifier.empty() && qualifier != qualifier_param) {
+      return InvalidParameterValueError(
+          "The derived qualifier from the function name does not match the specified "
+          "qualifier.");
+    }
+    qualifier = qualifier_param;
+  }
+  return arn;
+}
+
 Result<Function> LambdaService::UpdateFunction(const std::string& arn,
                                                const std::function<Status(Function&)>& change) {
   auto changed = functions_.Update(

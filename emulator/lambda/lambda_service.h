@@ -271,6 +271,10 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
                                  std::string_view member, std::string* qualifier,
                                  NameShape shape = NameShape::kNamespaced) const;
+  // The same, with the Qualifier parameter beside the name: `qualifier` is the one they name
+  // together; a name whose own qualifier differs is AWS's InvalidParameterValueException.
+  Result<std::string> ResolveArn(const RequestContext& ctx, const std::string& name,
+                                 const std::string& qualifier_param, std::string& qualifier) const;
   Result<Function> Find(const std::string& arn) const { return functions_.Find(arn); }
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
   // A change of an existing function (FunctionStore::Update): `change` edits a copy (an error:
@@ -316,8 +320,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   // ResourceNotFound error AWS gives when there is none.
   Result<Function> VersionOf(const Function& latest, const std::string& qualifier,
                              bool choose) const;
-  // The qualifier of a qualified ARN ("" when unqualified).
+  // The qualifier of a qualified ARN ("" when unqualified), and the ARN without it.
   static std::string QualifierOf(const std::string& arn);
+  static std::string UnqualifiedOf(const std::string& arn);
   // Deletes the published version `number` (DeleteFunction with a version qualifier).
   Status DeleteVersion(const std::string& arn, const std::string& number);
   UrlView ViewOf(const Function& f, const UrlConfig& url) const;

@@ -50,8 +50,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     if (!arn) return Fail(arn.error());
     target = *arn;
   }
-  const std::string qualifier = QualifierOf(target);
-  if (!Find(qualifier.empty() ? target : target.substr(0, target.size() - qualifier.size() - 1))) {
+  if (!Find(UnqualifiedOf(target))) {
     return FunctionNotFoundError(target);
   }
   if (dry_run) {

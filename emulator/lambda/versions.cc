@@ -131,6 +131,11 @@ std::string LambdaService::QualifierOf(const std::string& arn) {
   return arn.substr(pos);
 }
 
+std::string LambdaService::UnqualifiedOf(const std::string& arn) {
+  const std::string qualifier = QualifierOf(arn);
+  return qualifier.empty() ? arn : arn.substr(0, arn.size() - qualifier.size() - 1);
+}
+
 bool LambdaService::CodeInUse(const Function& f, const std::string& dir, const Function* except) {
   if (f.code.dir == dir) return true;
   for (const auto& [number, version] : f.versions) {
@@ -166,16 +171,8 @@ Result<Function> LambdaService::VersionOf(const Function& latest, const std::str
 Result<Resolved> LambdaService::GetFunctionAt(const RequestContext& ctx, const std::string& name,
                                               const std::string& qualifier_param) {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
-  if (!qualifier_param.empty()) {
-    if (!qualifier.empty() && qualifier != qualifier_param) {
-      return InvalidParameterValueError(
-          "The derived qualifier from the function name does not match the specified "
-          "qualifier.");
-    }
-    qualifier = qualifier_param;
-  }
   auto latest = Find(*arn);
   if (!latest) return Fail(latest.error());
   auto version = VersionOf(*latest, qualifier, /*choose=*/false);

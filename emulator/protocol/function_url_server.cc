@@ -28,6 +28,11 @@ HttpResponse Denied(std::string body) {
   return response;
 }
 
+// What a caller gets when the function failed or answered something unusable, as AWS answers.
+HttpResponse BadGateway() {
+  return HttpResponse{502, "application/json", "Internal Server Error", {}};
+}
+
 // Sent as text: text/*, JSON, XML and JavaScript; every other body (none named included) is
 // base64, as AWS's payload format 2.0 does.
 bool TextBody(std::string_view content_type) {
@@ -162,11 +167,11 @@ HttpResponse MapAnswer(const std::string& payload) {
     try {
       response.status = std::stoi(status.get<std::string>());
     } catch (const std::exception&) {
-      return HttpResponse{502, "application/json", "Internal Server Error", {}};
+      return BadGateway();
     }
   }
   if (response.status < 200 || response.status > 599) {
-    return HttpResponse{502, "application/json", "Internal Server Error", {}};
+    return BadGateway();
   }
   if (auto headers = answer.find("headers"); headers != answer.end() && headers->is_object()) {
     for (const auto& [name, value] : headers->items()) {
@@ -198,7 +203,7 @@ HttpResponse MapAnswer(const std::string& payload) {
                                       : body->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
     if (answer.value("isBase64Encoded", false)) {
       auto decoded = common::Base64Decode(response.body);
-      if (!decoded) return HttpResponse{502, "application/json", "Internal Server Error", {}};
+      if (!decoded) return BadGateway();
       response.body = std::move(*decoded);
     }
   }
@@ -302,9 +307,9 @@ HttpResponse FunctionUrlServer::Handle(const HttpRequest& request, const UrlAddr
   if (!out) {
     response = out.error().code == common::ErrorCode::kLambdaTooManyRequests
                    ? HttpResponse{429, "application/json", R"({"Message":"Rate Exceeded."})", {}}
-                   : HttpResponse{502, "application/json", "Internal Server Error", {}};
+                   : BadGateway();
   } else if (out->function_error) {
-    response = HttpResponse{502, "application/json", "Internal Server Error", {}};
+    response = BadGateway();
   } else {
     response = MapAnswer(out->payload);
   }

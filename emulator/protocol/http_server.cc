@@ -107,21 +107,6 @@ HttpResponse Dashboard(std::string_view name) {
        {"Cache-Control", "no-cache"}}};
 }
 
-// Lambda's REST-JSON API: every path starts with a date segment (section 1 of the wire
-// reference), e.g. /2015-03-31/functions.
-bool IsDatedPath(std::string_view path) {
-  // By hand, not by a regular expression: libstdc++'s recursive matcher overflowed the stack
-  // on ".*" over a 60,000-character path.
-  auto digits = [&](size_t from, size_t n) {
-    for (size_t i = from; i < from + n; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(path[i]))) return false;
-    }
-    return true;
-  };
-  return path.size() >= 12 && path[0] == '/' && digits(1, 4) && path[5] == '-' && digits(6, 2) &&
-         path[8] == '-' && digits(9, 2) && path[11] == '/';
-}
-
 std::map<std::string, std::string> SingleValued(
     const std::multimap<std::string, std::string>& all) {
   std::map<std::string, std::string> out;
@@ -293,7 +278,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   }
 
   // Lambda's REST-JSON API, whatever the Content-Type (curl -d sends a form type).
-  if (IsDatedPath(path) &&
+  if (IsLambdaPath(path) &&
       (method == "GET" || method == "POST" || method == "PUT" || method == "DELETE")) {
     const sns::RequestContext ctx = Context(req);
     if (auto refused = Refusal(req, true)) {

@@ -41,6 +41,21 @@ inline std::string Header(const LambdaRequest& req, const std::string& name) {
 
 inline std::string Name(const Call& c) { return c.match[1].str(); }
 
+// The MaxItems query parameter of the List actions: nullopt when absent; a ValidationException
+// when it is not a number (its range is the service's to check).
+inline common::Result<std::optional<int>> MaxItems(const Call& c) {
+  const std::string m = Query(c.req, "MaxItems");
+  if (m.empty()) return std::optional<int>();
+  try {
+    return std::optional<int>(std::stoi(m));
+  } catch (const std::exception&) {
+    return common::Fail(common::ErrorCode::kLambdaValidation,
+                        "1 validation error detected: Value '" + m +
+                            "' at 'maxItems' failed to satisfy constraint: Member must be a "
+                            "number");
+  }
+}
+
 // The versions and aliases handlers (lambda_versions_codec.cc).
 HttpResponse PublishVersion(const Call& c);
 HttpResponse ListVersionsByFunction(const Call& c);

@@ -22,6 +22,7 @@ using lambda_codec::Call;
 using lambda_codec::Error;
 using lambda_codec::Header;
 using lambda_codec::Json;
+using lambda_codec::MaxItems;
 using lambda_codec::Name;
 using lambda_codec::Query;
 using lambda_shapes::BadBody;
@@ -79,17 +80,9 @@ HttpResponse CreateFunction(const Call& c) {
 HttpResponse ListFunctions(const Call& c) {
   std::optional<std::string> marker;
   if (auto m = Query(c.req, "Marker"); !m.empty()) marker = m;
-  std::optional<int> max_items;
-  if (auto m = Query(c.req, "MaxItems"); !m.empty()) {
-    try {
-      max_items = std::stoi(m);
-    } catch (const std::exception&) {
-      return Error({ErrorCode::kLambdaValidation,
-                    "1 validation error detected: Value '" + m +
-                        "' at 'maxItems' failed to satisfy constraint: Member must be a number"});
-    }
-  }
-  auto page = c.service.ListFunctions(c.ctx, marker, max_items);
+  auto max_items = MaxItems(c);
+  if (!max_items) return Error(max_items.error());
+  auto page = c.service.ListFunctions(c.ctx, marker, *max_items);
   if (!page) return Error(page.error());
   ojson functions = ojson::array();
   for (const auto& f : page->functions) functions.push_back(Configuration(f, false));
@@ -471,11 +464,17 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
 
 }  // namespace
 
-bool IsLambdaPath(const std::string& path) {
-  // By hand (see IsDatedPath in http_server.cc): no regular expression over a whole path.
-  auto digit = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(path[i])) != 0; };
-  return path.size() >= 12 && path.starts_with("/20") && digit(3) && digit(4) && path[5] == '-' &&
-         digit(6) && digit(7) && path[8] == '-' && digit(9) && digit(10) && path[11] == '/';
+bool IsLambdaPath(std::string_view path) {
+  // By hand, not by a regular expression: libstdc++'s recursive matcher overflowed the stack
+  // on ".*" over a 60,000-character path.
+  auto digits = [&](size_t from, size_t n) {
+    for (size_t i = from; i < from + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(path[i]))) return false;
+    }
+    return true;
+  };
+  return path.size() >= 12 && path[0] == '/' && digits(1, 4) && path[5] == '-' && digits(6, 2) &&
+         path[8] == '-' && digits(9, 2) && path[11] == '/';
 }
 
 HttpResponse LambdaCodec::RenderError(const common::ApiError& error) {

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/common/request_context.h"
@@ -34,6 +35,6 @@ class LambdaCodec {
 };
 
 // True for paths that belong to the Lambda API (a date segment first).
-bool IsLambdaPath(const std::string& path);
+bool IsLambdaPath(std::string_view path);
 
 }  // namespace offstage::protocol

@@ -14,21 +14,10 @@ using common::ErrorCode;
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 using lambda_shapes::AliasJson;
-using lambda_shapes::BadBody;
 using lambda_shapes::Configuration;
 using lambda_shapes::ParseBody;
 using lambda_shapes::String;
 using lambda_shapes::Weights;
-
-std::optional<int> MaxItemsQuery(const Call& c) {
-  const std::string m = Query(c.req, "MaxItems");
-  if (m.empty()) return std::nullopt;
-  try {
-    return std::stoi(m);
-  } catch (const std::exception&) {
-    throw BadBody{"MaxItems must be a number"};
-  }
-}
 
 std::optional<std::string> OptionalQuery(const Call& c, const char* key) {
   auto it = c.req.query.find(key);
@@ -56,8 +45,10 @@ HttpResponse PublishVersion(const Call& c) {
 }
 
 HttpResponse ListVersionsByFunction(const Call& c) {
-  auto page = c.service.ListVersionsByFunction(c.ctx, Name(c), OptionalQuery(c, "Marker"),
-                                               MaxItemsQuery(c));
+  auto max_items = MaxItems(c);
+  if (!max_items) return Error(max_items.error());
+  auto page =
+      c.service.ListVersionsByFunction(c.ctx, Name(c), OptionalQuery(c, "Marker"), *max_items);
   if (!page) return Error(page.error());
   ojson versions = ojson::array();
   for (const auto& f : page->versions) {
@@ -109,8 +100,10 @@ HttpResponse DeleteAlias(const Call& c) {
 }
 
 HttpResponse ListAliases(const Call& c) {
+  auto max_items = MaxItems(c);
+  if (!max_items) return Error(max_items.error());
   auto page = c.service.ListAliases(c.ctx, Name(c), OptionalQuery(c, "FunctionVersion"),
-                                    OptionalQuery(c, "Marker"), MaxItemsQuery(c));
+                                    OptionalQuery(c, "Marker"), *max_items);
   if (!page) return Error(page.error());
   ojson aliases = ojson::array();
   for (const auto& [alias, arn] : page->aliases) aliases.push_back(AliasJson(alias, arn));
