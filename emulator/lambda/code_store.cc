@@ -181,6 +181,7 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     const mode_t perms = (mode & 0777) != 0 ? (mode & 0777) | 0400 : 0644;
     chmod(target.c_str(), perms);
   }
+  code.unzipped = total;
   // The same archive is in place already (its name is its digest): a published version may
   // be running it, so it is kept as it is rather than replaced under that version.
   if (fs::is_directory(final_dir, ec)) {
@@ -212,6 +213,52 @@ common::Result<StoredCode> CodeStore::LocalDirectory(const std::string& path) {
   code.size = 0;
   code.local_dir = true;
   return code;
+}
+
+common::Result<std::string> CodeStore::Merge(const std::vector<std::string>& dirs) const {
+  if (dirs.size() == 1) return dirs.front();
+  std::string list;
+  for (const std::string& dir : dirs) list += dir + '\n';
+  const fs::path final_dir = fs::path(root_) / ".opt" / common::Sha256Hex(list).substr(0, 16);
+  std::error_code ec;
+  if (fs::is_directory(final_dir, ec)) return final_dir.string();
+  const fs::path temp_dir = final_dir.string() + ".tmp";
+  fs::remove_all(temp_dir, ec);
+  fs::create_directories(temp_dir, ec);
+  auto fail = [&](const std::string& what) {
+    std::error_code ignored;
+    fs::remove_all(temp_dir, ignored);
+    return Fail(
+        common::Internal("cannot merge the layers into " + final_dir.string() + ": " + what));
+  };
+  if (ec) return fail(ec.message());
+  for (const std::string& dir : dirs) {
+    fs::recursive_directory_iterator it(dir, ec);
+    if (ec) return fail(dir + ": " + ec.message());
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) return fail(dir + ": " + ec.message());
+      const fs::path target = temp_dir / fs::path(it->path()).lexically_relative(dir);
+      const fs::file_status status = it->symlink_status(ec);
+      if (fs::is_directory(status)) {
+        if (fs::is_symlink(fs::symlink_status(target, ec))) fs::remove(target, ec);
+        fs::create_directories(target, ec);
+        continue;
+      }
+      if (fs::is_directory(fs::symlink_status(target, ec))) fs::remove_all(target, ec);
+      fs::remove(target, ec);
+      if (fs::is_symlink(status)) {
+        fs::copy_symlink(it->path(), target, ec);
+      } else {
+        fs::create_hard_link(it->path(), target, ec);
+        if (ec) fs::copy_file(it->path(), target, ec);
+      }
+      if (ec) return fail(it->path().string() + ": " + ec.message());
+    }
+  }
+  fs::rename(temp_dir, final_dir, ec);
+  if (ec && !fs::is_directory(final_dir)) return fail(ec.message());
+  fs::remove_all(temp_dir, ec);
+  return final_dir.string();
 }
 
 void CodeStore::Remove(const StoredCode& code) {

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,45 @@ TEST_CASE("ExtractZip refuses a chain of links that climbs out of the code direc
   for (const auto& entry : fs::recursive_directory_iterator(root.path)) {
     CHECK_MESSAGE(entry.path().filename() != "escaped", entry.path().string());
   }
+}
+
+TEST_CASE("Merge: layers merged in order, a later layer's file winning, built once") {
+  TempRoot root;
+  CodeStore store((root.path / "code").string());
+  CodeStore layers((root.path / "code" / ".layers").string());
+  auto first = layers.ExtractZip("a", MakeZip({{"nodejs/node_modules/x/index.js", "first"},
+                                               {"bin/tool", "#!/bin/sh\n", S_IFREG | 0755},
+                                               {"lib", "bin", S_IFLNK | 0777},
+                                               {"only-first.txt", "1"}}));
+  auto second = layers.ExtractZip(
+      "b", MakeZip({{"nodejs/node_modules/x/index.js", "second"}, {"lib/libz.so", "z"}}));
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  // One layer is its own merge: nothing is built.
+  CHECK(store.Merge({first->dir}).value() == first->dir);
+  auto merged = store.Merge({first->dir, second->dir});
+  REQUIRE(merged.has_value());
+  const fs::path dir = *merged;
+  CHECK(dir.parent_path() == root.path / "code" / ".opt");
+  auto read = [](const fs::path& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(read(dir / "nodejs/node_modules/x/index.js") == "second");
+  CHECK(read(dir / "only-first.txt") == "1");
+  CHECK((fs::status(dir / "bin" / "tool").permissions() & fs::perms::owner_exec) !=
+        fs::perms::none);
+  // The first layer's link "lib" gave way to the second layer's directory "lib".
+  CHECK_FALSE(fs::is_symlink(dir / "lib"));
+  CHECK(read(dir / "lib" / "libz.so") == "z");
+  // The other order is another merge, with the other winner; the same order is reused.
+  auto reversed = store.Merge({second->dir, first->dir});
+  REQUIRE(reversed.has_value());
+  CHECK(*reversed != *merged);
+  CHECK(read(fs::path(*reversed) / "nodejs/node_modules/x/index.js") == "first");
+  CHECK(fs::is_symlink(fs::path(*reversed) / "lib"));
+  CHECK(store.Merge({first->dir, second->dir}).value() == *merged);
+  CHECK_FALSE(fs::exists(dir.string() + ".tmp"));
 }
 
 }  // namespace offstage::lambda

@@ -55,11 +55,23 @@ json ToJsonValue(const Function& f) {
       {"package_type", f.package_type},
       {"log_format", f.log_format},
       {"log_group", f.log_group},
-      {"layers", f.layers},
+      {"layers",
+       [&] {
+         json layers = json::array();
+         for (const LayerRef& l : f.layers) {
+           layers.push_back({{"arn", l.arn},
+                             {"code_size", l.code_size},
+                             {"unzipped", l.unzipped},
+                             {"dir", l.dir}});
+         }
+         return layers;
+       }()},
+      {"opt_dir", f.opt_dir},
       {"code",
        {{"dir", f.code.dir},
         {"sha256", f.code.sha256},
         {"size", f.code.size},
+        {"unzipped", f.code.unzipped},
         {"local_dir", f.code.local_dir}}},
       {"tags", f.tags},
       {"policy", f.policy_json},
@@ -145,11 +157,23 @@ Function FromJsonValue(const json& in) {
     f.package_type = in.value("package_type", "Zip");
     f.log_format = in.value("log_format", "Text");
     f.log_group = in.value("log_group", "");
-    f.layers = in.value("layers", std::vector<std::string>{});
+    if (auto it = in.find("layers"); it != in.end()) {
+      for (const json& l : *it) {
+        // Before layers were emulated, only their ARNs were kept.
+        if (l.is_string()) {
+          f.layers.push_back({l.get<std::string>(), 0, 0, ""});
+        } else {
+          f.layers.push_back({l.at("arn"), l.value("code_size", int64_t{0}),
+                              l.value("unzipped", int64_t{0}), l.value("dir", "")});
+        }
+      }
+    }
+    f.opt_dir = in.value("opt_dir", "");
     const json& code = in.at("code");
     f.code.dir = code.at("dir");
     f.code.sha256 = code.at("sha256");
     f.code.size = code.at("size");
+    f.code.unzipped = code.value("unzipped", int64_t{0});
     f.code.local_dir = code.at("local_dir");
     f.tags = in.value("tags", std::map<std::string, std::string>{});
     f.policy_json = in.value("policy", "");

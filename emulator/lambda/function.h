@@ -62,6 +62,15 @@ struct UrlConfig {
   int64_t last_modified_ns = 0;
 };
 
+// A layer version a function uses, as it was when the function took it (layer versions never
+// change, and a function keeps running one deleted after it took it, as on AWS).
+struct LayerRef {
+  std::string arn;  // the layer version's ARN
+  int64_t code_size = 0;
+  int64_t unzipped = 0;
+  std::string dir;  // its extracted content
+};
+
 struct Function {
   std::string name;
   std::string arn;  // unqualified
@@ -82,7 +91,10 @@ struct Function {
   std::string log_format = "Text";
   std::string log_group;
   std::optional<std::string> kms_key_arn;
-  std::vector<std::string> layers;
+  std::vector<LayerRef> layers;  // in order: a later layer's files win in /opt
+  // What /opt holds: the one layer's directory, or the layers merged in order (CodeStore::
+  // MergeLayers); "" without layers.
+  std::string opt_dir;
   StoredCode code;
   std::map<std::string, std::string> tags;
   std::string policy_json;  // JSON array of statements; "" when none

@@ -68,6 +68,7 @@ runtime::EnvironmentSpec LambdaService::SpecFor(const Function& f) const {
   spec.interpreter = resolved.path;
   spec.runtime_warning = resolved.Warning();
   spec.endpoint_url = options_.endpoint_url;
+  spec.opt_dir = f.opt_dir;
   return spec;
 }
 

@@ -38,7 +38,9 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       ids_(ids),
       log_(log),
       code_store_(options_.code_root),
+      layer_code_(options_.code_root + "/.layers"),
       functions_(writer, log),
+      layers_(writer, log),
       hot_reload_(clock),
       publisher_(peers.topics),
       finalizer_(peers.finalizer),
@@ -50,7 +52,10 @@ LambdaService::~LambdaService() {
   queue_.Stop();
 }
 
-Status LambdaService::Load() { return functions_.Load(); }
+Status LambdaService::Load() {
+  if (auto status = layers_.Load(); !status) return status;
+  return functions_.Load();
+}
 
 Status LambdaService::StartAsync() {
   queue_.Start(this);
@@ -230,7 +235,9 @@ Status LambdaService::ApplyConfig(Function& f, const ConfigInput& c, bool creati
     }
   }
   if (c.architectures) f.architectures = *c.architectures;
-  if (c.layers) f.layers = *c.layers;
+  if (c.layers) {
+    if (auto status = ResolveLayers(f, *c.layers); !status) return status;
+  }
   if (c.kms_key_arn) {
     if (c.kms_key_arn->empty()) {
       f.kms_key_arn.reset();
@@ -276,6 +283,10 @@ Result<Function> LambdaService::CreateFunction(const RequestContext& ctx, Create
         }
         auto code = StoreCode(f.name, in.code);
         if (!code) return Fail(code.error());
+        if (auto status = CombinedSize(f.layers, code->unzipped); !status) {
+          code_store_.Remove(*code);
+          return Fail(status.error());
+        }
         extracted = *code;
         f.code = std::move(*code);
         f.created_ns = f.last_modified_ns = clock_.NowNanos();
@@ -364,6 +375,10 @@ Result<Function> LambdaService::UpdateFunctionCode(const RequestContext& ctx,
         // A published version may run the very archive just extracted (the same digest):
         // then it is not this update's to remove.
         new_in_use = CodeInUse(*f, stored->dir, nullptr);
+        if (auto status = CombinedSize(f->layers, stored->unzipped); !status) {
+          if (!stored->local_dir && !new_in_use) code_store_.Remove(*stored);
+          return Fail(status.error());
+        }
         if (dry_run) {
           preview = *f;
           preview->code = *stored;

@@ -29,6 +29,8 @@
 #include "emulator/lambda/function.h"
 #include "emulator/lambda/function_store.h"
 #include "emulator/lambda/hot_reload.h"
+#include "emulator/lambda/layer.h"
+#include "emulator/lambda/layer_store.h"
 #include "emulator/lambda/topic_publisher.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/runtime/pool.h"
@@ -122,6 +124,14 @@ struct EventInvokeConfigInput {
   std::optional<std::string> on_failure;
 };
 
+// The filters and page of ListLayers and ListLayerVersions.
+struct LayerFilter {
+  std::string runtime;       // CompatibleRuntime ("" for any)
+  std::string architecture;  // CompatibleArchitecture ("" for any)
+  std::string marker;
+  std::optional<int> max_items;
+};
+
 class LambdaService final : public AsyncIntake, private AsyncHandler {
  public:
   LambdaService(LambdaOptions options, LambdaPeers peers, storage::Writer& writer,
@@ -203,6 +213,39 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
                                 const std::optional<std::string>& marker,
                                 std::optional<int> max_items);
 
+  // Layers (layers.cc). `name` is a layer's name or ARN; `version` its number as the path has it.
+  Result<LayerVersionView> PublishLayerVersion(const RequestContext& ctx, const std::string& name,
+                                               const LayerInput& in);
+  Result<LayerVersionView> GetLayerVersion(const RequestContext& ctx, const std::string& name,
+                                           const std::string& version);
+  Result<LayerVersionView> GetLayerVersionByArn(const RequestContext& ctx,
+                                                const std::string& version_arn);
+  struct LayerVersionPage {
+    std::vector<LayerVersionView> versions;  // newest first
+    std::optional<std::string> next_marker;
+  };
+  Result<LayerVersionPage> ListLayerVersions(const RequestContext& ctx, const std::string& name,
+                                             const LayerFilter& filter);
+  struct LayerPage {
+    // Each layer (without its versions) with its newest version that matches the filter.
+    std::vector<std::pair<Layer, LayerVersionView>> layers;
+    std::optional<std::string> next_marker;
+  };
+  Result<LayerPage> ListLayers(const RequestContext& ctx, const LayerFilter& filter);
+  Status DeleteLayerVersion(const RequestContext& ctx, const std::string& name,
+                            const std::string& version);
+  // The statement (JSON) and the policy's new revision id.
+  Result<std::pair<std::string, std::string>> AddLayerVersionPermission(
+      const RequestContext& ctx, const std::string& name, const std::string& version,
+      const LayerPermissionInput& in);
+  Status RemoveLayerVersionPermission(const RequestContext& ctx, const std::string& name,
+                                      const std::string& version, const std::string& statement_id,
+                                      const std::optional<std::string>& revision_id);
+  // The policy document and its revision id.
+  Result<std::pair<std::string, std::string>> GetLayerVersionPolicy(const RequestContext& ctx,
+                                                                    const std::string& name,
+                                                                    const std::string& version);
+
   Result<int> PutFunctionConcurrency(const RequestContext& ctx, const std::string& name,
                                      int reserved);
   Result<std::optional<int>> GetFunctionConcurrency(const RequestContext& ctx,
@@ -277,6 +320,15 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
                                  const std::string& qualifier_param, std::string& qualifier) const;
   Result<Function> Find(const std::string& arn) const { return functions_.Find(arn); }
   Result<StoredCode> StoreCode(const std::string& function_name, const CodeInput& code);
+  // The layer ARN a LayerName parameter names (a name or a layer ARN).
+  Result<std::string> LayerArnOf(const RequestContext& ctx, const std::string& name) const;
+  static LayerVersionView ViewOf(const Layer& layer, const LayerVersion& version);
+  // Sets `f`'s layers to the versions `arns` names (AWS's checks: at most 5, distinct layers,
+  // each existing and in the function's region, within the size limit with its code) and its
+  // /opt directory to their merge.
+  Status ResolveLayers(Function& f, const std::vector<std::string>& arns) const;
+  // AWS's limit on a function's code and its layers, unzipped, together.
+  static Status CombinedSize(const std::vector<LayerRef>& layers, int64_t code_unzipped);
   // A change of an existing function (FunctionStore::Update): `change` edits a copy (an error:
   // nothing changes), which is committed and only then replaces the function in memory; when
   // the change bumped the generation, the old environments are retired. Returns the function as
@@ -353,7 +405,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   common::IdGenerator& ids_;
   common::Logger& log_;
   CodeStore code_store_;
+  CodeStore layer_code_;  // <code root>/.layers/<layer>/<digest>
   FunctionStore functions_;
+  LayerStore layers_;
   HotReload hot_reload_;
   // Which invocation an environment's credentials belong to: read by every signed request
   // (Attribute), so under a leaf mutex of its own, not the service's.

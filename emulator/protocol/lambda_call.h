@@ -1,8 +1,8 @@
 // What every Lambda codec handler is given (one request, its route's match, the service) and
 // the small helpers they share; the handlers are in lambda_codec.cc (functions, invoke,
 // concurrency, permissions, tags, event invoke configs), lambda_versions_codec.cc (versions
-// and aliases) and lambda_urls_codec.cc (function URL configs). Internal to protocol/. Stateless;
-// safe on any thread.
+// and aliases), lambda_urls_codec.cc (function URL configs) and lambda_layers_codec.cc (layers).
+// Internal to protocol/. Stateless; safe on any thread.
 #pragma once
 
 #include <optional>
@@ -64,6 +64,16 @@ HttpResponse GetAlias(const Call& c);
 HttpResponse UpdateAlias(const Call& c);
 HttpResponse DeleteAlias(const Call& c);
 HttpResponse ListAliases(const Call& c);
+
+// The layer handlers (lambda_layers_codec.cc).
+HttpResponse PublishLayerVersion(const Call& c);
+HttpResponse GetLayerVersion(const Call& c);
+HttpResponse DeleteLayerVersion(const Call& c);
+HttpResponse ListLayerVersions(const Call& c);
+HttpResponse ListLayers(const Call& c);  // and GetLayerVersionByArn (?find=LayerVersion)
+HttpResponse AddLayerVersionPermission(const Call& c);
+HttpResponse RemoveLayerVersionPermission(const Call& c);
+HttpResponse GetLayerVersionPolicy(const Call& c);
 
 // The function URL handlers (lambda_urls_codec.cc).
 HttpResponse CreateFunctionUrlConfig(const Call& c);

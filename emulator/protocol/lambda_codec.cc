@@ -398,6 +398,17 @@ const std::vector<Route>& Routes() {
     r.push_back({"PUT", std::regex(url + "/url/?"), lambda_codec::UpdateFunctionUrlConfig});
     r.push_back({"DELETE", std::regex(url + "/url/?"), lambda_codec::DeleteFunctionUrlConfig});
     r.push_back({"GET", std::regex(url + "/urls/?"), lambda_codec::ListFunctionUrlConfigs});
+    const std::string layer = std::string("/2018-10-31/layers/") + kName;
+    const std::string lv = layer + "/versions/([^/]+)";
+    r.push_back({"GET", std::regex("/2018-10-31/layers/?"), lambda_codec::ListLayers});
+    r.push_back({"POST", std::regex(layer + "/versions/?"), lambda_codec::PublishLayerVersion});
+    r.push_back({"GET", std::regex(layer + "/versions/?"), lambda_codec::ListLayerVersions});
+    r.push_back({"GET", std::regex(lv + "/?"), lambda_codec::GetLayerVersion});
+    r.push_back({"DELETE", std::regex(lv + "/?"), lambda_codec::DeleteLayerVersion});
+    r.push_back({"POST", std::regex(lv + "/policy/?"), lambda_codec::AddLayerVersionPermission});
+    r.push_back({"GET", std::regex(lv + "/policy/?"), lambda_codec::GetLayerVersionPolicy});
+    r.push_back({"DELETE", std::regex(lv + "/policy/([^/]+)/?"),
+                 lambda_codec::RemoveLayerVersionPermission});
     r.push_back({"POST",
                  std::regex(std::string("/2014-11-13/functions/") + kName + "/invoke-async/?"),
                  InvokeAsync});
@@ -442,7 +453,6 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
     std::vector<Unsupported> r;
     r.push_back(
         {"*", std::regex("/20[0-9-]+/event-source-mappings.*"), "EventSourceMapping operations"});
-    r.push_back({"*", std::regex("/20[0-9-]+/layers.*"), "Layer operations"});
     r.push_back({"*", std::regex(fn + "/provisioned-concurrency/?"),
                  "ProvisionedConcurrencyConfig operations"});
     r.push_back(

@@ -145,7 +145,9 @@ ojson Configuration(const lambda::Function& f, bool full, const std::string& arn
   if (f.kms_key_arn) out["KMSKeyArn"] = *f.kms_key_arn;
   if (!f.layers.empty()) {
     ojson layers = ojson::array();
-    for (const auto& layer : f.layers) layers.push_back({{"Arn", layer}, {"CodeSize", 0}});
+    for (const auto& layer : f.layers) {
+      layers.push_back({{"Arn", layer.arn}, {"CodeSize", layer.code_size}});
+    }
     out["Layers"] = layers;
   }
   if (full) {

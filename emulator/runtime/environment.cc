@@ -109,7 +109,7 @@ std::vector<std::string> Environment::BuildArgv() const {
   return {spec_.code_dir + "/bootstrap"};
 }
 
-std::vector<std::string> Environment::BuildEnv(int port) const {
+std::vector<std::string> Environment::BuildEnv(int port, const std::string& opt) const {
   std::map<std::string, std::string> env;
   // Unreserved defaults first: the function's own variables may override these.
   const char* path = std::getenv("PATH");
@@ -119,6 +119,24 @@ std::vector<std::string> Environment::BuildEnv(int port) const {
   env["HOME"] = "/tmp";
   env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
   if (const char* node_path = std::getenv("OFFSTAGE_NODE_PATH")) env["NODE_PATH"] = node_path;
+  if (!opt.empty()) {
+    // Where Lambda's runtimes look for layers' content (recorded on AWS: PATH ends with
+    // /opt/bin, LD_LIBRARY_PATH with /var/task/lib:/opt/lib, NODE_PATH starts with
+    // /opt/nodejs/nodeNN/node_modules:/opt/nodejs/node_modules; Python's sys.path has
+    // /opt/python/lib/pythonX.Y/site-packages and /opt/python after the task root).
+    env["PATH"] += ":" + opt + "/bin";
+    env["LD_LIBRARY_PATH"] = spec_.code_dir + ":" + spec_.code_dir + "/lib:" + opt + "/lib";
+    if (common::StartsWith(spec_.runtime, "nodejs")) {
+      const std::string major = spec_.runtime.substr(6, spec_.runtime.find('.') - 6);
+      std::string node_path =
+          opt + "/nodejs/node" + major + "/node_modules:" + opt + "/nodejs/node_modules";
+      if (env.count("NODE_PATH")) node_path += ":" + env["NODE_PATH"];
+      env["NODE_PATH"] = node_path + ":" + spec_.code_dir;
+    } else if (common::StartsWith(spec_.runtime, "python")) {
+      env["PYTHONPATH"] =
+          opt + "/python/lib/" + spec_.runtime + "/site-packages:" + opt + "/python";
+    }
+  }
   for (const auto& [key, value] : spec_.variables) env[key] = value;
   // Reserved: set by Lambda, not overridable (§5.2 of the wire reference).
   env["_HANDLER"] = spec_.handler;
@@ -188,7 +206,24 @@ common::Status Environment::Start() {
   // right after Start would leave the listener (and a join on it) hanging.
   WaitUntilRunning(*server_);
 
-  ProcessSpec process{BuildArgv(), BuildEnv(port), spec_.code_dir};
+  // The layers at /opt where a private mount namespace is allowed; else their own directory in
+  // the paths, and the log says so at the cold start.
+  std::string opt;
+  std::string opt_mount;
+  if (!spec_.opt_dir.empty()) {
+    const std::string unavailable = supervisor_.OptUnavailable();
+    if (unavailable.empty()) {
+      opt = "/opt";
+      opt_mount = spec_.opt_dir;
+    } else {
+      opt = spec_.opt_dir;
+      opt_note_ = "this function's layers are not at /opt here (" + unavailable +
+                  "): NODE_PATH, PYTHONPATH, PATH and LD_LIBRARY_PATH name " + spec_.opt_dir +
+                  " instead, and code that opens /opt/... directly will not find them "
+                  "(docs/compatibility.md, Layers)";
+    }
+  }
+  ProcessSpec process{BuildArgv(), BuildEnv(port, opt), spec_.code_dir, opt_mount};
   {
     common::MutexLock lock(mu_);
     spawned_ns_ = clock_.NowNanos();
@@ -340,6 +375,11 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     Emit(LogStream::kPlatform, request.request_id,
          common::IsoMillis(clock_.NowNanos()) + "\t" + request.request_id + "\tWARNING\t" +
              spec_.runtime_warning);
+  }
+  if (cold && !opt_note_.empty()) {
+    Emit(LogStream::kPlatform, request.request_id,
+         common::IsoMillis(clock_.NowNanos()) + "\t" + request.request_id + "\tWARNING\t" +
+             opt_note_);
   }
 
   InvocationOutcome out;

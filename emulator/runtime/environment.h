@@ -57,6 +57,9 @@ struct EnvironmentSpec {
   std::string interpreter;      // node or python3 that runs the runtime (runtimes.h); empty: PATH's
   std::string runtime_warning;  // logged on every cold start: not the declared version
   bool freeze = true;
+  // The function's layers, merged in order ("" without layers): shown at /opt where the
+  // platform allows a private mount (private_opt.h), else named by the paths themselves.
+  std::string opt_dir;
   uint64_t generation = 0;  // code/config version the environment was started for
 };
 
@@ -158,7 +161,8 @@ class Environment {
   void Emit(LogStream stream, const std::string& request_id, std::string text);
   // Waits (briefly) until everything the process wrote so far has been emitted.
   void DrainOutput();
-  std::vector<std::string> BuildEnv(int port) const;
+  // `opt`: where the layers are as the process sees them ("/opt", the merged directory, or "").
+  std::vector<std::string> BuildEnv(int port, const std::string& opt) const;
   std::vector<std::string> BuildArgv() const;
   // Applies `event` when sandbox.h's table allows it in the current state; false (and no
   // change) when it does not.
@@ -173,6 +177,9 @@ class Environment {
   LogSink& logs_;
   const std::string access_key_id_;
   std::string log_stream_;  // set in Start, read-only afterwards
+  // Set in Start, read-only afterwards: why the layers are not at /opt ("" when they are, or
+  // when there are none), said in the log at the cold start.
+  std::string opt_note_;
 
   std::mutex stop_mu_;  // serialises Stop's joins (Stop may be called from two threads)
   std::unique_ptr<httplib::Server> server_;

@@ -174,3 +174,55 @@ TEST_CASE("Environment: Stop ends a waiting invocation as a platform error, not 
 
 }  // namespace
 }  // namespace offstage::runtime
+
+namespace offstage::runtime {
+namespace {
+
+std::string EnvValue(const ProcessSpec& spec, const std::string& name) {
+  for (const std::string& var : spec.env) {
+    if (var.starts_with(name + "=")) return var.substr(name.size() + 1);
+  }
+  return "<unset>";
+}
+
+TEST_CASE("Environment: layers at /opt where a private mount is allowed, named where it is not") {
+  for (const bool allowed : {true, false}) {
+    CAPTURE(allowed);
+    Fixture f([](const std::string&) { return FakeAnswer{FakeAnswer::Kind::kResponse, "{}"}; });
+    f.supervisor.opt_unavailable = allowed ? "" : "unshare: Operation not permitted";
+    EnvironmentSpec spec = Spec();
+    spec.opt_dir = "/data/code/.opt/0123456789abcdef";
+    Environment env(spec, f.supervisor, f.clock, f.ids, f.logs);
+    REQUIRE(env.Start().has_value());
+    const ProcessSpec& process = f.supervisor.last_spec();
+    const std::string opt = allowed ? "/opt" : spec.opt_dir;
+    // The child is asked to see the merged layers at /opt only where that is possible.
+    CHECK(process.opt_mount == (allowed ? spec.opt_dir : ""));
+    // Lambda's paths name /opt; here they name whatever the child sees the layers at.
+    CHECK(EnvValue(process, "PATH").ends_with(":" + opt + "/bin"));
+    CHECK(EnvValue(process, "LD_LIBRARY_PATH") == "/tmp:/tmp/lib:" + opt + "/lib");
+    const InvocationOutcome out = env.Invoke(Event("r1", "1"));
+    CHECK(out.kind == OutcomeKind::kSuccess);
+    const bool noted = out.log.find(
+                           "WARNING\tthis function's layers are not at /opt here "
+                           "(unshare: Operation not permitted)") != std::string::npos;
+    CHECK(noted == !allowed);
+    // Said at the cold start only.
+    REQUIRE(WaitFrozen(env));
+    const InvocationOutcome warm = env.Invoke(Event("r2", "2"));
+    CHECK(warm.log.find("not at /opt") == std::string::npos);
+  }
+}
+
+TEST_CASE("Environment: no layers, no layer paths and no mount") {
+  Fixture f([](const std::string&) { return FakeAnswer{FakeAnswer::Kind::kResponse, "{}"}; });
+  f.supervisor.opt_unavailable = "";
+  Environment env(Spec(), f.supervisor, f.clock, f.ids, f.logs);
+  REQUIRE(env.Start().has_value());
+  CHECK(f.supervisor.last_spec().opt_mount.empty());
+  CHECK(EnvValue(f.supervisor.last_spec(), "LD_LIBRARY_PATH") == "<unset>");
+  CHECK(EnvValue(f.supervisor.last_spec(), "PATH").find("/opt") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace offstage::runtime

@@ -8,12 +8,76 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
 #include "emulator/common/priority.h"
+#include "emulator/runtime/private_opt.h"
 
 namespace offstage::runtime {
+
+namespace {
+
+// The program `name` names: itself when it has a '/', else the first executable of that name
+// on PATH (posix_spawnp's search, done before a fork).
+std::string FindProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate =
+        (end > start ? dirs.substr(start, end - start) : std::string(".")) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return name;
+}
+
+// posix_spawn's setup by hand, for a child that must enter namespaces before its exec (a
+// private /opt): fork, then only async-signal-safe calls until execve. Returns the child's
+// pid, or -1 with errno set.
+pid_t ForkWithOpt(const ProcessSpec& spec, int out, int err, char* const argv[],
+                  char* const envp[]) {
+  const OptPlan plan = PlanOpt(spec.opt_mount);
+  const std::string program = FindProgram(spec.argv[0]);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  setpgid(0, 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  const int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+  dup2(out, STDOUT_FILENO);
+  dup2(err, STDERR_FILENO);
+  const char* step = "";
+  if (const int error = EnterOpt(plan, &step); error != 0) {
+    const char* text = strerrordesc_np(error);
+    const char* parts[] = {"offstage: cannot show the layers at /opt: ", step, ": ",
+                           text ? text : "error", "\n"};
+    for (const char* part : parts) (void)!write(STDERR_FILENO, part, std::strlen(part));
+    _exit(127);
+  }
+  if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) _exit(127);
+  execve(program.c_str(), argv, envp);
+  const char* parts[] = {"offstage: cannot start ", program.c_str(), ": ", strerrordesc_np(errno),
+                         "\n"};
+  for (const char* part : parts) {
+    if (part) (void)!write(STDERR_FILENO, part, std::strlen(part));
+  }
+  _exit(127);
+}
+
+}  // namespace
+
+std::string PosixSupervisor::OptUnavailable() const { return PrivateOptUnavailable(); }
 
 common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec) {
   int out[2];
@@ -52,7 +116,13 @@ common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec)
   envp.push_back(nullptr);
 
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  int rc = 0;
+  if (spec.opt_mount.empty()) {
+    rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  } else {
+    pid = ForkWithOpt(spec, out[1], err[1], argv.data(), envp.data());
+    rc = pid < 0 ? errno : 0;
+  }
   if (rc == 0) common::RunInBackground(pid);  // before it has started much of anything
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);

@@ -27,6 +27,9 @@ struct ProcessSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "NAME=value"
   std::string cwd;
+  // Not empty: the child sees this directory at /opt, in a private mount namespace
+  // (private_opt.h). Spawn fails when the platform refuses one (see OptUnavailable).
+  std::string opt_mount;
 };
 
 // One spawned runtime: its own process group, its stdout and stderr on pipes. Owned by its
@@ -56,12 +59,15 @@ class Supervisor {
  public:
   virtual ~Supervisor() = default;
   virtual common::Result<std::unique_ptr<ChildProcess>> Spawn(const ProcessSpec& spec) = 0;
+  // "" when a spawned child can see a directory at /opt (ProcessSpec::opt_mount), else why not.
+  virtual std::string OptUnavailable() const { return "not supported by this supervisor"; }
 };
 
 // Real processes (posix_spawn in their own process group, at background priority).
 class PosixSupervisor final : public Supervisor {
  public:
   common::Result<std::unique_ptr<ChildProcess>> Spawn(const ProcessSpec& spec) override;
+  std::string OptUnavailable() const override;
 };
 
 // "exit status 1" / "signal: killed", as Lambda words Runtime.ExitError.

@@ -4,10 +4,14 @@
 
 namespace offstage::storage {
 
-Status UpsertFunction(Database& db, const FunctionRow& row) {
-  auto stmt = db.Prepare(
-      "INSERT INTO functions (arn, name, region, account, config, created_ns) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(arn) DO UPDATE SET config = ?5");
+namespace {
+
+// `table` is "functions" or "layers": the two share one shape.
+Status Upsert(Database& db, const char* table, const FunctionRow& row) {
+  auto stmt =
+      db.Prepare(std::string("INSERT INTO ") + table +
+                 " (arn, name, region, account, config, created_ns) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(arn) DO UPDATE SET config = ?5");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)
       ->Bind(1, row.arn)
@@ -19,22 +23,32 @@ Status UpsertFunction(Database& db, const FunctionRow& row) {
   return (*stmt)->Run();
 }
 
-Status DeleteFunction(Database& db, const std::string& arn) {
-  auto stmt = db.Prepare("DELETE FROM functions WHERE arn = ?1");
+Status Delete(Database& db, const char* table, const std::string& arn) {
+  auto stmt = db.Prepare(std::string("DELETE FROM ") + table + " WHERE arn = ?1");
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, arn);
   return (*stmt)->Run();
 }
 
-Result<std::vector<FunctionRow>> LoadFunctions(Database& db) {
-  auto stmt = db.Prepare(
-      "SELECT arn, name, region, account, config, created_ns FROM functions ORDER BY arn");
+Result<std::vector<FunctionRow>> Load(Database& db, const char* table) {
+  auto stmt =
+      db.Prepare(std::string("SELECT arn, name, region, account, config, created_ns FROM ") +
+                 table + " ORDER BY arn");
   if (!stmt) return common::Fail(stmt.error());
   return CollectRows(**stmt, [](const Statement& s) {
     return FunctionRow{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
                        s.ColumnText(3), s.ColumnText(4), s.ColumnInt(5)};
   });
 }
+
+}  // namespace
+
+Status UpsertFunction(Database& db, const FunctionRow& row) { return Upsert(db, "functions", row); }
+Status DeleteFunction(Database& db, const std::string& arn) { return Delete(db, "functions", arn); }
+Result<std::vector<FunctionRow>> LoadFunctions(Database& db) { return Load(db, "functions"); }
+Status UpsertLayer(Database& db, const LayerRow& row) { return Upsert(db, "layers", row); }
+Status DeleteLayer(Database& db, const std::string& arn) { return Delete(db, "layers", arn); }
+Result<std::vector<LayerRow>> LoadLayers(Database& db) { return Load(db, "layers"); }
 
 Status InsertLogLines(Database& db, const std::vector<LogRow>& rows) {
   auto stmt = db.Prepare(

@@ -1,5 +1,5 @@
-// SQL for Lambda state (functions, as JSON documents) and environment log lines, as plain rows.
-// Every function takes the Database and so runs on the Writer thread.
+// SQL for Lambda state (functions and layers, as JSON documents) and environment log lines, as
+// plain rows. Every function takes the Database and so runs on the Writer thread.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,12 @@ struct LogRow {
 Status UpsertFunction(Database& db, const FunctionRow& row);
 Status DeleteFunction(Database& db, const std::string& arn);
 Result<std::vector<FunctionRow>> LoadFunctions(Database& db);
+
+// A layer: the same shape (its ARN, name, place, JSON document, creation time).
+using LayerRow = FunctionRow;
+Status UpsertLayer(Database& db, const LayerRow& row);
+Status DeleteLayer(Database& db, const std::string& arn);
+Result<std::vector<LayerRow>> LoadLayers(Database& db);
 
 Status InsertLogLines(Database& db, const std::vector<LogRow>& rows);
 // Lines of a function ("": of every function) at or after `since_ns` with seq > `after_seq`,

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 9> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -170,6 +170,17 @@ CREATE INDEX deliveries_failed ON deliveries(updated_ns) WHERE status = 'failed'
     // dashboard's live list, without grouping every span ever recorded.
     R"sql(
 CREATE INDEX spans_roots ON spans(start_ns) WHERE parent_id IS NULL;
+)sql",
+    // 9: Lambda layers, one row per layer: its versions and last version number as JSON.
+    R"sql(
+CREATE TABLE layers (
+  arn TEXT PRIMARY KEY,          -- arn:aws:lambda:<region>:<account>:layer:<name>
+  name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  account TEXT NOT NULL,
+  config TEXT NOT NULL,          -- JSON: versions (code, compatibility, policy), last_version
+  created_ns INTEGER NOT NULL
+);
 )sql",
 };
 

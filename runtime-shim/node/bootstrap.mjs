@@ -876,6 +876,15 @@ async function handleOnceStreaming(inv, next) {
 
 patchConsole();
 try {
+  // ES modules find packages in NODE_PATH (layers) as on Lambda: a resolution hook.
+  if (env.NODE_PATH) {
+    const nodeModule = await import('node:module');
+    if (typeof nodeModule.register === 'function') {
+      nodeModule.register('./node_path_hooks.mjs', import.meta.url, {
+        data: { dirs: env.NODE_PATH.split(':').filter((dir) => dir.startsWith('/')) },
+      });
+    }
+  }
   const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
   handlerFunc = await loadHandler(appRoot, env._HANDLER || '');
   handlerIsAsync = isAsyncFunction(handlerFunc);

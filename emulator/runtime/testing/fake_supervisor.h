@@ -167,15 +167,22 @@ class FakeSupervisor final : public Supervisor {
     if (api.empty()) return common::Fail(common::Internal("no AWS_LAMBDA_RUNTIME_API"));
     auto child = std::make_unique<FakeChild>(api, handler_);
     last_ = child.get();
+    last_spec_ = spec;
     ++spawned_;
     return std::unique_ptr<ChildProcess>(std::move(child));
   }
   // The newest child (owned by its Environment: valid while that lives).
   FakeChild* last() const { return last_; }
   int spawned() const { return spawned_; }
+  // What the newest child was spawned with.
+  const ProcessSpec& last_spec() const { return last_spec_; }
+  // What OptUnavailable answers ("": a child can see a directory at /opt).
+  std::string opt_unavailable = "the fake has no mount namespaces";
+  std::string OptUnavailable() const override { return opt_unavailable; }
 
  private:
   FakeHandler handler_;
+  ProcessSpec last_spec_;
   FakeChild* last_ = nullptr;
   int spawned_ = 0;
 };

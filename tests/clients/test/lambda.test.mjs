@@ -19,6 +19,15 @@ import {
   GetAliasCommand,
   ListAliasesCommand,
   DeleteAliasCommand,
+  PublishLayerVersionCommand,
+  GetLayerVersionCommand,
+  GetLayerVersionByArnCommand,
+  ListLayersCommand,
+  ListLayerVersionsCommand,
+  DeleteLayerVersionCommand,
+  AddLayerVersionPermissionCommand,
+  GetLayerVersionPolicyCommand,
+  RemoveLayerVersionPermissionCommand,
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   UpdateFunctionUrlConfigCommand,
@@ -28,7 +37,7 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { startDaemon, useEndpoint } from './harness.mjs';
-import { ROLE, arnOf, zipFixture } from './lambda_fixtures.mjs';
+import { ROLE, arnOf, zipEntries, zipFixture } from './lambda_fixtures.mjs';
 
 const decode = (payload) => JSON.parse(new TextDecoder().decode(payload));
 const encode = (value) => new TextEncoder().encode(JSON.stringify(value));
@@ -263,5 +272,54 @@ describe('Lambda via @aws-sdk/client-lambda', () => {
     assert.equal(deleted.$metadata.httpStatusCode, 204);
     await expectError(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name })),
       'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+  });
+  it('publishes a layer and runs a function with it (issue #17)', async () => {
+    const layerName = `js-layer-${process.pid}`;
+    const published = await lambda.send(new PublishLayerVersionCommand({
+      LayerName: layerName,
+      Content: { ZipFile: zipEntries([
+        { name: 'nodejs/node_modules/jsshared/index.js', data: "exports.answer = () => 42;\n" },
+      ]) },
+      CompatibleRuntimes: ['nodejs20.x'],
+    }));
+    assert.equal(published.$metadata.httpStatusCode, 201);
+    assert.equal(published.Version, 1);
+    assert.equal(published.LayerArn, `arn:aws:lambda:us-east-1:000000000000:layer:${layerName}`);
+    const got = await lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: 1 }));
+    assert.equal(got.Content.CodeSha256, published.Content.CodeSha256);
+    const byArn = await lambda.send(new GetLayerVersionByArnCommand({ Arn: published.LayerVersionArn }));
+    assert.equal(byArn.Version, 1);
+    const versions = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }));
+    assert.deepEqual(versions.LayerVersions.map((v) => v.Version), [1]);
+    const layers = await lambda.send(new ListLayersCommand({ CompatibleRuntime: 'nodejs20.x' }));
+    const mine = layers.Layers.find((l) => l.LayerName === layerName);
+    assert.equal(mine.LatestMatchingVersion.LayerVersionArn, published.LayerVersionArn);
+    const added = await lambda.send(new AddLayerVersionPermissionCommand({
+      LayerName: layerName, VersionNumber: 1, StatementId: 'everyone',
+      Action: 'lambda:GetLayerVersion', Principal: '*' }));
+    assert.equal(JSON.parse(added.Statement).Resource, published.LayerVersionArn);
+    const policy = await lambda.send(new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: 1 }));
+    assert.equal(policy.RevisionId, added.RevisionId);
+    await lambda.send(new RemoveLayerVersionPermissionCommand({
+      LayerName: layerName, VersionNumber: 1, StatementId: 'everyone' }));
+
+    const name = `js-layered-${process.pid}`;
+    const created = await lambda.send(new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
+      Code: { ZipFile: zipEntries([{ name: 'index.js',
+        data: "exports.handler = async () => ({ answer: require('jsshared').answer() });\n" }]) },
+      Layers: [published.LayerVersionArn], Timeout: 30,
+    }));
+    assert.deepEqual(created.Layers, [{ Arn: published.LayerVersionArn, CodeSize: published.Content.CodeSize }]);
+    const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: encode({}) }));
+    assert.equal(out.FunctionError, undefined);
+    assert.deepEqual(JSON.parse(Buffer.from(out.Payload).toString()), { answer: 42 });
+    await expectError(lambda.send(new CreateFunctionCommand({
+      FunctionName: `${name}-x`, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler',
+      Code: { ZipFile: zipFixture('node-cjs') },
+      Layers: [`${published.LayerArn}:9`] })),
+    'InvalidParameterValueException', 400, `Layer version ${published.LayerArn}:9 does not exist.`);
+    const deleted = await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 1 }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
   });
 });

@@ -13,11 +13,20 @@ export const arnOf = (name) => `arn:aws:lambda:us-east-1:000000000000:function:$
 // A zip (stored entries) of every file in a fixture directory: enough for Lambda's unzip.
 export function zipFixture(name) {
   const dir = path.join(FIXTURES, name);
+  return zipEntries(fs.readdirSync(dir).sort().map((file) => ({
+    name: file,
+    data: fs.readFileSync(path.join(dir, file)),
+    mode: fs.statSync(path.join(dir, file)).mode & 0o777,
+  })));
+}
+
+// A zip (stored entries) of [{ name, data, mode }] (names may have directories: "a/b.js").
+export function zipEntries(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;
-  for (const file of fs.readdirSync(dir).sort()) {
-    const data = fs.readFileSync(path.join(dir, file));
+  for (const { name: file, data: content, mode = 0o644 } of entries) {
+    const data = Buffer.from(content);
     const nameBytes = Buffer.from(file);
     const crc = zlib.crc32(data);
     const local = Buffer.alloc(30);
@@ -35,7 +44,7 @@ export function zipFixture(name) {
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(((0o100000 | (fs.statSync(path.join(dir, file)).mode & 0o777)) << 16) >>> 0, 38);
+    central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, nameBytes, data);
     centrals.push(central, nameBytes);
