@@ -48,11 +48,6 @@ Status CheckInput(const UrlConfigInput& in) {
                     "' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum "
                     "value set: [RESPONSE_STREAM, BUFFERED]");
   }
-  if (in.invoke_mode && *in.invoke_mode == "RESPONSE_STREAM") {
-    return InvalidParameterValueError(
-        "offstage does not stream responses yet: InvokeMode RESPONSE_STREAM is not supported "
-        "(see docs/compatibility.md)");
-  }
   if (in.cors) {
     for (const auto& method : in.cors->allow_methods) {
       // AWS: "You can use GET, PUT, POST, DELETE, HEAD, PATCH, and the wildcard character".

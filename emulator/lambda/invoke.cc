@@ -167,7 +167,8 @@ std::optional<LambdaService::Caller> LambdaService::CallerOf(
 LambdaService::Run LambdaService::Execute(const Function& function, const std::string& request_id,
                                           const std::string& payload,
                                           const std::string& invoked_arn, const SpanInfo& span,
-                                          const std::optional<std::string>& client_context) {
+                                          const std::optional<std::string>& client_context,
+                                          runtime::ResponseSink* sink) {
   Run run;
   const int64_t invoked_ns = clock_.NowNanos();
   telemetry::Span record;
@@ -215,6 +216,7 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   request.trace_id = "Root=" + span.trace_id + ";Parent=" + ids_.Hex(8) + ";Sampled=0";
   request.client_context = client_context;
   request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
+  request.sink = sink;
   run.outcome = (*env)->Invoke(request);
   if (!run.outcome.reusable) {
     common::MutexLock lock(callers_mu_);
@@ -244,6 +246,10 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     }
   }
   if (!o.pending_work.empty()) attrs["pending_work"] = o.pending_work;
+  if (o.streamed) {  // a streamed answer: when its first bytes came, and how many came
+    attrs["streamed_bytes"] = o.streamed_bytes;
+    if (o.first_byte_ns != 0) attrs["first_byte_ns"] = o.first_byte_ns;
+  }
   if (o.cpu_wait_ns >= 0) attrs["cpu_wait_ns"] = o.cpu_wait_ns;
   if (o.cpu_starved) attrs["cpu_starved"] = true;
   if (o.handler_end_ns != 0) {  // the runtime's own measurement of the handler, if it sent one
@@ -275,7 +281,9 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
                 ts = clock_.NowNanos()](storage::Database& db) {
     return storage::InsertPayload(db, id, arn, payload, ts);
   });
-  Run run = Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context);
+  if (in.sink != nullptr) in.sink->Running(function.version);
+  Run run =
+      Execute(function, out.request_id, in.payload, invoked_arn, span, in.client_context, in.sink);
   if (run.not_started) {
     switch (*run.not_started) {
       case runtime::AcquireError::kThrottledReserved:
@@ -299,7 +307,11 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
                 "invocation finished (the daemon is shutting down).");
   }
   out.payload = std::move(outcome.payload);
-  if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
+  out.streamed = outcome.streamed;
+  if (outcome.kind != runtime::OutcomeKind::kSuccess) {
+    out.function_error = "Unhandled";
+    out.error_type = outcome.error_type;
+  }
   if (in.tail_log) {
     const size_t keep = 4096;
     out.log_tail =

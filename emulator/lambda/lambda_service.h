@@ -42,6 +42,14 @@ namespace offstage::lambda {
 
 enum class InvocationType { kRequestResponse, kEvent, kDryRun };
 
+// Where a streamed answer goes (InvokeWithResponseStream, RESPONSE_STREAM function URLs): told
+// which version runs before the invocation starts (on the invoking thread), then the runtime's
+// chunks as they arrive (runtime::ResponseSink, on the Runtime API's thread).
+class InvokeSink : public runtime::ResponseSink {
+ public:
+  virtual void Running(const std::string& executed_version) = 0;
+};
+
 struct InvokeInput {
   std::string function_name;  // as given in the path
   std::string qualifier;      // ?Qualifier=
@@ -49,6 +57,10 @@ struct InvokeInput {
   bool tail_log = false;
   std::optional<std::string> client_context;  // decoded JSON
   std::string payload;
+  // A synchronous invocation whose answer is streamed (InvokeWithResponseStream, RESPONSE_STREAM
+  // URLs): a streaming function's bytes go here as they come; a buffered function's answer
+  // stays in InvokeOutput::payload. Owned by the caller.
+  InvokeSink* sink = nullptr;
 };
 
 struct InvokeOutput {
@@ -58,6 +70,10 @@ struct InvokeOutput {
   std::optional<std::string> log_tail;        // last 4 KB of the log, not yet base64
   std::string executed_version = "$LATEST";
   std::string request_id;
+  // The function streamed its answer (to InvokeInput::sink when there was one; else it was
+  // buffered into `payload`), and its error type when it failed ("Sandbox.Timedout", ...).
+  bool streamed = false;
+  std::string error_type;
 };
 
 struct LambdaOptions {
@@ -362,7 +378,8 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   };
   Run Execute(const Function& function, const std::string& request_id, const std::string& payload,
               const std::string& invoked_arn, const SpanInfo& span,
-              const std::optional<std::string>& client_context);
+              const std::optional<std::string>& client_context,
+              runtime::ResponseSink* sink = nullptr);
   Result<InvokeOutput> RunSync(const RequestContext& ctx, const Function& function,
                                const InvokeInput& in, const std::string& invoked_arn);
   std::string TraceOf(const RequestContext& ctx);

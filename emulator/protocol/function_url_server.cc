@@ -210,6 +210,54 @@ HttpResponse MapAnswer(const std::string& payload) {
   return response;
 }
 
+// A RESPONSE_STREAM URL's answer as the function streams it: with HttpResponseStream.from's
+// content type, a JSON prelude (statusCode, headers, cookies) and 8 NUL bytes come first and
+// make the head; otherwise the head is a 200 of the stream's content type. The body follows
+// chunk by chunk.
+class UrlStreamSink final : public lambda::InvokeSink {
+ public:
+  explicit UrlStreamSink(ResponseStream& out) : out_(out) {}
+  void Running(const std::string&) override {}
+  void Begin(const std::string& content_type) override {
+    prelude_ = content_type == "application/vnd.awslambda.http-integration-response";
+    if (!prelude_) out_.Begin(HttpResponse{200, content_type, ""});
+  }
+  void Write(std::string_view bytes) override {
+    if (out_.begun()) {
+      out_.Write(bytes);
+      return;
+    }
+    pending_.append(bytes.data(), bytes.size());
+    static constexpr std::string_view kDelimiter("\0\0\0\0\0\0\0\0", 8);
+    const size_t end = pending_.find(kDelimiter);
+    if (end == std::string::npos) {
+      // API Gateway's rule: the prelude is within the first 16 KB.
+      if (pending_.size() > 16 * 1024) Fallback();
+      return;
+    }
+    HttpResponse head = MapAnswer(pending_.substr(0, end));
+    head.body.clear();
+    out_.Begin(head);
+    out_.Write(std::string_view(pending_).substr(end + kDelimiter.size()));
+    pending_.clear();
+  }
+  // The stream ended: whatever is still held (a prelude never completed) goes as a 200 body.
+  void Finish() {
+    if (!out_.begun() && prelude_) Fallback();
+  }
+
+ private:
+  void Fallback() {
+    out_.Begin(HttpResponse{200, "application/octet-stream", ""});
+    out_.Write(pending_);
+    pending_.clear();
+  }
+
+  ResponseStream& out_;
+  bool prelude_ = false;
+  std::string pending_;
+};
+
 bool Listed(const std::vector<std::string>& values, std::string_view value) {
   for (const auto& v : values) {
     if (v == "*" || common::ToLower(v) == common::ToLower(value)) return true;
@@ -302,17 +350,30 @@ HttpResponse FunctionUrlServer::Handle(const HttpRequest& request, const UrlAddr
   in.type = lambda::InvocationType::kRequestResponse;
   in.payload =
       Event(request, address, *url, ctx, host).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-  auto out = lambda_.Invoke(ctx, in);
-  HttpResponse response;
-  if (!out) {
-    response = out.error().code == common::ErrorCode::kLambdaTooManyRequests
-                   ? HttpResponse{429, "application/json", R"({"Message":"Rate Exceeded."})", {}}
-                   : BadGateway();
-  } else if (out->function_error) {
-    response = BadGateway();
-  } else {
-    response = MapAnswer(out->payload);
+  // The answer when nothing was streamed: a buffered function's, mapped as AWS maps it.
+  auto settle = [](const common::Result<lambda::InvokeOutput>& out) {
+    if (!out) {
+      return out.error().code == common::ErrorCode::kLambdaTooManyRequests
+                 ? HttpResponse{429, "application/json", R"({"Message":"Rate Exceeded."})"}
+                 : BadGateway();
+    }
+    if (out->function_error) return BadGateway();
+    return MapAnswer(out->payload);
+  };
+  if (url->config.invoke_mode == "RESPONSE_STREAM") {
+    HttpResponse response;
+    decorate(response);  // its headers go on whichever head the stream sends
+    response.stream = [this, ctx, in = std::move(in), settle](ResponseStream& out) mutable {
+      UrlStreamSink sink(out);
+      in.sink = &sink;
+      auto result = lambda_.Invoke(ctx, in);
+      sink.Finish();
+      if (out.begun()) return HttpResponse{};
+      return settle(result);
+    };
+    return response;
   }
+  HttpResponse response = settle(lambda_.Invoke(ctx, in));
   decorate(response);
   return response;
 }

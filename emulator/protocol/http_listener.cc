@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,49 @@ bool WriteAll(int fd, std::string_view data, int timeout_ms) {
   }
   return true;
 }
+
+// A streamed answer's writer on a worker: the head (with the answer's own headers after the
+// stream's), then each chunk framed as HTTP/1.1 chunked coding.
+class ChunkedStream final : public ResponseStream {
+ public:
+  ChunkedStream(int fd, bool close, int timeout_ms,
+                std::vector<std::pair<std::string, std::string>> extra)
+      : fd_(fd), close_(close), timeout_ms_(timeout_ms), extra_(std::move(extra)) {}
+
+  bool Begin(const HttpResponse& head) override {
+    if (begun_) return ok_;
+    begun_ = true;
+    HttpResponse framed = head;
+    framed.body.clear();
+    framed.stream = nullptr;
+    for (const auto& header : extra_) framed.headers.push_back(header);
+    ok_ = WriteAll(fd_, SerializeResponse(framed, close_, /*chunked=*/true), timeout_ms_);
+    return ok_;
+  }
+  bool begun() const override { return begun_; }
+  bool Write(std::string_view bytes) override {
+    if (!begun_ || !ok_) return false;
+    if (bytes.empty()) return true;
+    char size[32];
+    const int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    ok_ = WriteAll(fd_, std::string_view(size, static_cast<size_t>(n)), timeout_ms_) &&
+          WriteAll(fd_, bytes, timeout_ms_) && WriteAll(fd_, "\r\n", timeout_ms_);
+    return ok_;
+  }
+  // The last chunk; whether the whole answer reached the socket.
+  bool Finish() {
+    if (ok_) ok_ = WriteAll(fd_, "0\r\n\r\n", timeout_ms_);
+    return ok_;
+  }
+
+ private:
+  const int fd_;
+  const bool close_;
+  const int timeout_ms_;
+  const std::vector<std::pair<std::string, std::string>> extra_;
+  bool begun_ = false;
+  bool ok_ = true;
+};
 
 HttpResponse ErrorResponse(int status, const std::string& message) {
   HttpResponse response;
@@ -364,9 +408,25 @@ void HttpListener::Worker() {
       response = ErrorResponse(500, "Internal error");
     }
     const bool close = task.close || stopping_;
-    const bool written =
-        WriteAll(task.fd, SerializeResponse(response, close),
-                 static_cast<int>(std::min<int64_t>(options_.body_timeout_ms, 1 << 30)));
+    const int timeout_ms = static_cast<int>(std::min<int64_t>(options_.body_timeout_ms, 1 << 30));
+    bool written = false;
+    if (response.stream) {
+      ChunkedStream stream(task.fd, close, timeout_ms, response.headers);
+      HttpResponse whole;
+      try {
+        whole = response.stream(stream);
+      } catch (const std::exception& e) {
+        whole = ErrorResponse(500, std::string("Internal error: ") + e.what());
+      }
+      if (stream.begun()) {
+        written = stream.Finish();
+      } else {
+        for (const auto& header : response.headers) whole.headers.push_back(header);
+        written = WriteAll(task.fd, SerializeResponse(whole, close), timeout_ms);
+      }
+    } else {
+      written = WriteAll(task.fd, SerializeResponse(response, close), timeout_ms);
+    }
     Finished(task.fd, task.generation, close || !written);
   }
 }

@@ -393,7 +393,7 @@ bool RequestParser::TakeContinue() {
   return true;
 }
 
-std::string SerializeResponse(const HttpResponse& response, bool close) {
+std::string SerializeResponse(const HttpResponse& response, bool close, bool chunked) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " ";
   out += Reason(response.status);
   out += "\r\n";
@@ -407,10 +407,14 @@ std::string SerializeResponse(const HttpResponse& response, bool close) {
   }
   const bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
-  if (!no_body) out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  if (chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (!no_body) {
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  }
   if (close) out += "Connection: close\r\n";
   out += "\r\n";
-  if (!no_body) out += response.body;
+  if (!no_body && !chunked) out += response.body;
   return out;
 }
 

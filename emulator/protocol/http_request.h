@@ -79,6 +79,8 @@ class RequestParser {
 };
 
 // Serializes an answer: status line, headers, Content-Type, Content-Length, the body.
-std::string SerializeResponse(const HttpResponse& response, bool close);
+// `chunked`: the head of a streamed answer (Transfer-Encoding: chunked; the body follows in
+// chunks, and `response.body` is not sent).
+std::string SerializeResponse(const HttpResponse& response, bool close, bool chunked = false);
 
 }  // namespace offstage::protocol

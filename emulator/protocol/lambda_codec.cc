@@ -9,6 +9,7 @@
 
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
+#include "emulator/protocol/event_stream.h"
 #include "emulator/protocol/lambda_call.h"
 #include "emulator/protocol/lambda_shapes.h"
 
@@ -190,6 +191,92 @@ HttpResponse Invoke(const Call& c) {
     }
   }
   if (!out->request_id.empty()) response.headers.emplace_back("x-amzn-RequestId", out->request_id);
+  return response;
+}
+
+// InvokeWithResponseStream's answer: AWS's event stream, a PayloadChunk per chunk the function
+// streams (a buffered function's whole answer as one), then InvokeComplete; the head goes out
+// with the first chunk (or at the end), so a refusal before the function ran (not found,
+// throttled) is an ordinary error answer.
+class EventStreamSink final : public lambda::InvokeSink {
+ public:
+  explicit EventStreamSink(ResponseStream& out) : out_(out) {}
+  void Running(const std::string& executed_version) override { version_ = executed_version; }
+  void Begin(const std::string&) override { Head(); }
+  void Write(std::string_view bytes) override {
+    Head();
+    out_.Write(EventStreamEvent("PayloadChunk", "application/octet-stream", bytes));
+  }
+  void Head() {
+    if (out_.begun()) return;
+    out_.Begin(HttpResponse{
+        200, "application/vnd.amazon.eventstream", "", {{"X-Amz-Executed-Version", version_}}});
+  }
+
+ private:
+  ResponseStream& out_;
+  std::string version_ = "$LATEST";
+};
+
+HttpResponse InvokeWithResponseStream(const Call& c) {
+  lambda::InvokeInput in;
+  in.function_name = Name(c);
+  in.qualifier = Query(c.req, "Qualifier");
+  in.payload = c.req.body;
+  const std::string type = Header(c.req, "x-amz-invocation-type");
+  if (type.empty() || type == "RequestResponse") {
+    in.type = lambda::InvocationType::kRequestResponse;
+  } else if (type == "DryRun") {
+    in.type = lambda::InvocationType::kDryRun;
+  } else {
+    return Error({ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + type +
+                      "' at 'invocationType' failed to satisfy constraint: Member must satisfy "
+                      "enum value set: [RequestResponse, DryRun]"});
+  }
+  const std::string log_type = Header(c.req, "x-amz-log-type");
+  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
+    return Error({ErrorCode::kLambdaValidation,
+                  "1 validation error detected: Value '" + log_type +
+                      "' at 'logType' failed to satisfy constraint: Member must satisfy enum "
+                      "value set: [Tail, None]"});
+  }
+  in.tail_log = log_type == "Tail";
+  if (const std::string context = Header(c.req, "x-amz-client-context"); !context.empty()) {
+    auto decoded = common::Base64Decode(context);
+    if (!decoded || context.size() > 3583 || common::ParseJson<json>(*decoded).is_discarded()) {
+      return Error({ErrorCode::kLambdaInvalidRequestContent,
+                    "Client context must be a valid Base64-encoded JSON object."});
+    }
+    in.client_context = std::move(*decoded);
+  }
+  if (in.type == lambda::InvocationType::kDryRun) {
+    auto out = c.service.Invoke(c.ctx, in);
+    if (!out) return Error(out.error());
+    return HttpResponse{204, "", ""};
+  }
+  HttpResponse response;
+  // Runs on the listener's worker after this returns: it owns copies of what it uses.
+  response.stream = [&service = c.service, ctx = c.ctx,
+                     in = std::move(in)](ResponseStream& out) mutable -> HttpResponse {
+    EventStreamSink sink(out);
+    in.sink = &sink;
+    auto result = service.Invoke(ctx, in);
+    if (!result) return Error(result.error());
+    sink.Head();
+    if (!result->streamed && !result->function_error && !result->payload.empty()) {
+      sink.Write(result->payload);
+    }
+    ojson complete = ojson::object();
+    if (result->function_error) {
+      complete["ErrorCode"] = *result->function_error;
+      complete["ErrorDetails"] = result->payload;
+    }
+    if (result->log_tail) complete["LogResult"] = common::Base64Encode(*result->log_tail);
+    out.Write(EventStreamEvent("InvokeComplete", "application/json",
+                               complete.dump(-1, ' ', false, common::kReplaceInvalidUtf8)));
+    return HttpResponse{};
+  };
   return response;
 }
 
@@ -385,6 +472,10 @@ const std::vector<Route>& Routes() {
     r.push_back({"PUT", std::regex(fn + "/configuration/?"), UpdateFunctionConfiguration});
     r.push_back({"PUT", std::regex(fn + "/code/?"), UpdateFunctionCode});
     r.push_back({"POST", std::regex(fn + "/invocations/?"), Invoke});
+    r.push_back({"POST",
+                 std::regex(std::string("/2021-11-15/functions/") + kName +
+                            "/response-streaming-invocations/?"),
+                 InvokeWithResponseStream});
     r.push_back({"POST", std::regex(fn + "/versions/?"), lambda_codec::PublishVersion});
     r.push_back({"GET", std::regex(fn + "/versions/?"), lambda_codec::ListVersionsByFunction});
     r.push_back({"POST", std::regex(fn + "/aliases/?"), lambda_codec::CreateAlias});
@@ -465,8 +556,6 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
         {"*", std::regex(fn + "/recursion-config/?"), "FunctionRecursionConfig operations"});
     r.push_back(
         {"*", std::regex(fn + "/event-invoke-config.*"), "FunctionEventInvokeConfig operations"});
-    r.push_back(
-        {"POST", std::regex(fn + "/response-streaming-invocations/?"), "InvokeWithResponseStream"});
     return r;
   }();
   return kRoutes;

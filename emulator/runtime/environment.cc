@@ -402,6 +402,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       end = stopping_ ? End::kStopped : End::kExited;
     } else {
       pending_ = request;
+      sink_ = request.sink;
       deadline_ns_ = 0;
       Thaw();
       cv_.notify_all();
@@ -438,6 +439,9 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       }
     }
     pending_.reset();
+    // The sink is the caller's: no listener thread may write to it once this returns.
+    sink_ = nullptr;
+    cv_.wait(lock.native(), [this]() REQUIRES(mu_) { return sink_writers_ == 0; });
     if (cold && first_next_ns_ != 0) init_ns = first_next_ns_ - spawned_ns_;
     if (end == End::kAnswered) {
       out = std::move(*outcome_);

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,19 @@ struct EnvironmentSpec {
   uint64_t generation = 0;  // code/config version the environment was started for
 };
 
+// Where a streamed response goes as the runtime sends it (Lambda-Runtime-Function-Response-Mode:
+// streaming): called on the Runtime API listener's thread, chunk by chunk, never under the
+// Environment's mutex, and never after Invoke returned. An invocation without one gets a
+// streamed response buffered into its payload (up to Invoke's 6 MB), as Lambda's Invoke does.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // The first bytes arrived; `content_type` is the runtime's (application/octet-stream when it
+  // gave none).
+  virtual void Begin(const std::string& content_type) = 0;
+  virtual void Write(std::string_view bytes) = 0;
+};
+
 struct InvocationRequest {
   std::string request_id;
   std::string payload;
@@ -70,6 +84,7 @@ struct InvocationRequest {
   std::string trace_id;                       // Root=...;Parent=...;Sampled=...
   std::optional<std::string> client_context;  // JSON
   int64_t timeout_ns = 0;
+  ResponseSink* sink = nullptr;  // a streamed response's destination (owned by the caller)
 };
 
 enum class OutcomeKind {
@@ -107,6 +122,12 @@ struct InvocationOutcome {
   bool cpu_starved = false;
   std::string log;        // this invocation's log, START..REPORT
   bool reusable = false;  // the environment can take another event
+  // A streamed response (Lambda-Runtime-Function-Response-Mode: streaming): when its first
+  // bytes arrived (0: none did) and how many there were; with a sink they went there and
+  // `payload` holds only an error document.
+  bool streamed = false;
+  int64_t first_byte_ns = 0;
+  int64_t streamed_bytes = 0;
 };
 
 // {"errorMessage": message, "errorType": type}: the body of every error the runtime side reports
@@ -208,6 +229,15 @@ class Environment {
   std::optional<std::pair<std::string, std::string>> init_error_ GUARDED_BY(mu_);
   std::string log_ GUARDED_BY(mu_);           // the current invocation's log lines
   bool reader_busy_ GUARDED_BY(mu_) = false;  // the pipe reader holds bytes not yet emitted
+  // The current invocation's ResponseSink, and how many listener threads are writing to it
+  // right now: Invoke clears it and waits for them before it returns (the sink is the caller's).
+  ResponseSink* sink_ GUARDED_BY(mu_) = nullptr;
+  int sink_writers_ GUARDED_BY(mu_) = 0;
+  // The invocation whose response is streaming in now, and the error its runtime reported
+  // for it through /error meanwhile (offstage's runtime clients do: cpp-httplib 0.11 cannot
+  // read the error trailers AWS's clients send), applied when the stream ends.
+  std::string streaming_id_ GUARDED_BY(mu_);
+  std::optional<std::pair<std::string, std::string>> stream_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace offstage::runtime

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 #include "emulator/runtime/environment.h"
 #include "emulator/runtime/handler_run.h"
 
@@ -25,6 +26,53 @@ void Reply(httplib::Response& res, int status, const std::string& type,
            const std::string& message) {
   res.status = status;
   res.set_content(ErrorBody(type, message), "application/json");
+}
+
+// An /error's type: the header's, else the document's errorType, else "Unhandled".
+std::string ErrorTypeOf(const std::string& header, const std::string& body) {
+  if (!header.empty()) return header;
+  auto parsed = common::ParseJson(body);
+  if (parsed.is_object() && parsed.contains("errorType") && parsed["errorType"].is_string()) {
+    return parsed["errorType"].get<std::string>();
+  }
+  return "Unhandled";
+}
+
+// How a streamed response ended, as its trailers tell.
+struct StreamError {
+  bool declared = false;  // the runtime reported an error
+  std::string type;
+  std::string body;  // the error document
+};
+
+// The trailers' error. cpp-httplib reads trailers from the version that has
+// Request::get_trailer_value; the one Debian 12 ships (0.11) refuses a chunked body that has
+// any: its read fails at the end, so a stream that declared the error trailers and failed
+// there ended with an error whose type and message cannot be read here.
+template <typename Request>
+StreamError TrailerError(const Request& req, bool complete) {
+  constexpr const char* kType = "Lambda-Runtime-Function-Error-Type";
+  constexpr const char* kBody = "Lambda-Runtime-Function-Error-Body";
+  StreamError error;
+  if constexpr (requires { req.get_trailer_value(kType); }) {
+    if (req.has_trailer(kType)) {
+      error.declared = true;
+      error.type = req.get_trailer_value(kType);
+      auto decoded = common::Base64Decode(req.get_trailer_value(kBody));
+      error.body = decoded && !decoded->empty() ? *decoded : ErrorBody(error.type, "");
+      return error;
+    }
+  }
+  if (!complete && req.get_header_value("Trailer").find(kType) != std::string::npos) {
+    error.declared = true;
+    error.type = "Unhandled";
+    error.body = ErrorBody(
+        "Unhandled",
+        "The function's runtime ended its streamed response with an error; this build's HTTP "
+        "library (cpp-httplib without trailer support) cannot read the error's type and message "
+        "from the stream's trailers: the function's log has them");
+  }
+  return error;
 }
 
 }  // namespace
@@ -90,23 +138,11 @@ void Environment::Routes() {
                              });
   });
 
-  auto answer = [this](const httplib::Request& req, httplib::Response& res, bool error,
-                       const std::string& body, bool too_large) {
+  // Settles the current invocation with `outcome` (its payload, kind and error type filled by
+  // the route; a too large payload becomes Function.ResponseSizeTooLarge).
+  auto answer = [this](const httplib::Request& req, httplib::Response& res,
+                       InvocationOutcome outcome, bool too_large) {
     const std::string id = req.matches[1].str();
-    InvocationOutcome outcome;
-    outcome.payload = body;
-    outcome.kind = error ? OutcomeKind::kFunctionError : OutcomeKind::kSuccess;
-    if (error) {
-      outcome.error_type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
-      if (outcome.error_type.empty()) {
-        auto parsed = common::ParseJson(body);
-        if (parsed.is_object() && parsed.contains("errorType") && parsed["errorType"].is_string()) {
-          outcome.error_type = parsed["errorType"].get<std::string>();
-        } else {
-          outcome.error_type = "Unhandled";
-        }
-      }
-    }
     auto pending = common::ParseJson(req.get_header_value("Offstage-Pending-Work"));
     if (pending.is_array()) {
       for (const auto& item : pending) {
@@ -144,26 +180,136 @@ void Environment::Routes() {
     state_ = *answered;
     cv_.notify_all();
   };
-  // The body is read in chunks: at most kMaxResponseBytes are kept, the rest is discarded.
-  auto streamed = [answer](bool error) {
-    return [answer, error](const httplib::Request& req, httplib::Response& res,
-                           const httplib::ContentReader& content) {
-      std::string body;
-      bool too_large = false;
-      content([&](const char* data, size_t length) {
-        if (!too_large && body.size() + length <= kMaxResponseBytes) {
-          body.append(data, length);
-        } else if (!too_large) {
-          too_large = true;
-          std::string().swap(body);
-        }
-        return true;
-      });
-      answer(req, res, error, body, too_large);
-    };
+  // A buffered answer (/response, /error): the body is read in chunks, at most
+  // kMaxResponseBytes are kept and the rest is discarded.
+  auto buffered = [this, answer](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& content, bool error) {
+    std::string body;
+    bool too_large = false;
+    content([&](const char* data, size_t length) {
+      if (!too_large && body.size() + length <= kMaxResponseBytes) {
+        body.append(data, length);
+      } else if (!too_large) {
+        too_large = true;
+        std::string().swap(body);
+      }
+      return true;
+    });
+    InvocationOutcome outcome;
+    outcome.kind = error ? OutcomeKind::kFunctionError : OutcomeKind::kSuccess;
+    if (error) {
+      outcome.error_type =
+          ErrorTypeOf(req.get_header_value("Lambda-Runtime-Function-Error-Type"), body);
+      // An /error while the invocation's response streams in: kept for the stream's end.
+      common::MutexLock lock(mu_);
+      if (!streaming_id_.empty() && streaming_id_ == req.matches[1].str()) {
+        stream_error_ = std::make_pair(outcome.error_type, std::move(body));
+        res.status = 202;
+        res.set_content("{\"status\":\"OK\"}", "application/json");
+        return;
+      }
+    }
+    outcome.payload = std::move(body);
+    answer(req, res, std::move(outcome), too_large);
   };
-  server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/response)", streamed(false));
-  server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/error)", streamed(true));
+  // A streamed answer (Lambda-Runtime-Function-Response-Mode: streaming, chunked): each chunk
+  // goes to the invocation's sink as it arrives (or is buffered into the payload when the
+  // caller has none, as Lambda's Invoke buffers a streaming function's answer). An error after
+  // the stream began comes in the trailers Lambda-Runtime-Function-Error-Type and
+  // Lambda-Runtime-Function-Error-Body (base64 of the error document), as AWS's clients send
+  // it, or (offstage's runtime clients) as an /error posted before the stream ends.
+  auto streamed = [this, answer](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& content) {
+    const std::string id = req.matches[1].str();
+    std::string content_type = req.get_header_value("Content-Type");
+    if (content_type.empty()) content_type = "application/octet-stream";
+    InvocationOutcome outcome;
+    outcome.kind = OutcomeKind::kSuccess;
+    outcome.streamed = true;
+    {
+      common::MutexLock lock(mu_);
+      if (current_id_ == id) {
+        streaming_id_ = id;
+        stream_error_.reset();
+      }
+    }
+    bool began = false;
+    bool too_large = false;
+    const bool complete = content([&](const char* data, size_t length) {
+      if (outcome.first_byte_ns == 0) outcome.first_byte_ns = clock_.NowNanos();
+      outcome.streamed_bytes += static_cast<int64_t>(length);
+      ResponseSink* sink = nullptr;
+      {
+        common::MutexLock lock(mu_);
+        if (current_id_ == id && sink_ != nullptr) {
+          sink = sink_;
+          ++sink_writers_;
+        }
+      }
+      if (sink != nullptr) {
+        if (!began) sink->Begin(content_type);
+        began = true;
+        sink->Write(std::string_view(data, length));
+        common::MutexLock lock(mu_);
+        --sink_writers_;
+        cv_.notify_all();
+      } else if (!too_large && outcome.payload.size() + length <= kMaxResponseBytes) {
+        outcome.payload.append(data, length);
+      } else if (!too_large) {
+        too_large = true;
+        std::string().swap(outcome.payload);
+      }
+      return true;
+    });
+    StreamError error = TrailerError(req, complete);
+    {
+      common::MutexLock lock(mu_);
+      if (streaming_id_ == id) {
+        streaming_id_.clear();
+        if (stream_error_ && complete) {
+          error = StreamError{true, stream_error_->first, stream_error_->second};
+        }
+        stream_error_.reset();
+      }
+    }
+    if (!complete && !error.declared) {
+      // The runtime's connection broke mid-stream: its exit (or the timeout) settles it.
+      Reply(res, 400, "InvalidRequest", "The streamed response ended before its last chunk");
+      return;
+    }
+    if (error.declared) {
+      outcome.kind = OutcomeKind::kFunctionError;
+      outcome.error_type = error.type;
+      outcome.payload = error.body;
+      too_large = false;
+    } else if (began) {
+      outcome.payload.clear();  // it went to the sink
+    }
+    answer(req, res, std::move(outcome), too_large);
+  };
+  server_->Post(
+      R"(/2018-06-01/runtime/invocation/([^/]+)/response)",
+      [answer, buffered, streamed](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& content) {
+        const std::string mode = req.get_header_value("Lambda-Runtime-Function-Response-Mode");
+        if (mode == "streaming") return streamed(req, res, content);
+        if (mode.empty()) return buffered(req, res, content, /*error=*/false);
+        // As the Runtime Interface Emulator: the invocation fails with the runtime's
+        // fault.
+        content([](const char*, size_t) { return true; });
+        InvocationOutcome outcome;
+        outcome.kind = OutcomeKind::kFunctionError;
+        outcome.error_type = "Runtime.InvalidResponseModeHeader";
+        outcome.payload = ErrorBody("Runtime.InvalidResponseModeHeader",
+                                    "Invalid Lambda-Runtime-Function-Response-Mode '" +
+                                        mode.substr(0, 64) + "': it may be 'streaming' or absent");
+        answer(req, res, std::move(outcome), /*too_large=*/false);
+      });
+  server_->Post(R"(/2018-06-01/runtime/invocation/([^/]+)/error)",
+                [buffered](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& content) {
+                  buffered(req, res, content, /*error=*/true);
+                });
   server_->Post("/2018-06-01/runtime/init/error",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   std::string type = req.get_header_value("Lambda-Runtime-Function-Error-Type");

@@ -179,6 +179,12 @@ std::string RenderText(const Trace& trace, const RenderOptions& options) {
     for (int c = init_from; c < from; ++c) bar[static_cast<size_t>(c)] = 'i';
     for (int c = std::min(from, bar_width - 1); c < to; ++c)
       bar[static_cast<size_t>(c)] = BarChar(node.kind);
+    // A streamed answer's first byte, inside the run.
+    if (auto fb = node.attrs.find("first_byte_ns");
+        fb != node.attrs.end() && fb->is_number_integer() && fb->get<int64_t>() >= s.start_ns &&
+        fb->get<int64_t>() <= end) {
+      bar[static_cast<size_t>(std::clamp(column(fb->get<int64_t>()), from, to - 1))] = '^';
+    }
     if (!s.end_ns) bar[static_cast<size_t>(bar_width - 1)] = '>';
     std::string duration = s.end_ns ? Ms(*s.end_ns - s.start_ns) : "running";
     duration =

@@ -137,6 +137,19 @@ TEST_CASE("RenderText draws the cold start (init) before the handler's run") {
   CHECK(bar == std::string(4, ' ') + std::string(14, 'i') + std::string(28, '#'));
 }
 
+TEST_CASE("RenderText marks a streamed answer's first byte inside the run") {
+  // The handler runs 0-1000 ms and its first byte left at 500 ms.
+  const json attrs = {{"streamed_bytes", 12}, {"first_byte_ns", kBase + 500 * kMs}};
+  const Trace trace = BuildTrace("1-stream", {Row("inv-s", "invocation", std::nullopt, "front", 0,
+                                                  1000 * kMs, "success", attrs)});
+  const auto lines = Lines(RenderText(trace, {100, false}));
+  const std::string& row = lines[2];
+  const std::string bar = row.substr(row.find('|') + 1, row.rfind('|') - row.find('|') - 1);
+  REQUIRE(bar.size() == 46);
+  // 46 columns for 1000 ms: 500 ms is column 23.
+  CHECK(bar == std::string(23, '#') + "^" + std::string(22, '#'));
+}
+
 TEST_CASE("RenderText shows PENDING-WORK for the seed example's un-awaited function") {
   // The one marker that says "this will stall on AWS" must not be cut off at the default
   // width (100, when no terminal width is known).

@@ -339,8 +339,9 @@ class RapidClient {
         if (err) {
           socket.destroy();
           if (this.socket === socket) this.socket = null;
-          // The daemon may have closed an idle keep-alive connection just as we reused it.
-          if (reused && !retried && received.length === 0) {
+          // The daemon may have closed an idle keep-alive connection just as we reused it (a
+          // streamed body cannot be sent twice).
+          if (reused && !retried && received.length === 0 && typeof body !== 'function') {
             resolve(this.exchange(method, urlPath, headers, body, true));
           } else {
             reject(err);
@@ -386,6 +387,23 @@ class RapidClient {
       socket.ref();
       let text = `${method} ${urlPath} HTTP/1.1\r\nHost: ${this.hostHeader}\r\n`;
       for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`;
+      if (typeof body === 'function') {
+        // A streamed body: chunked, then the trailers body() resolves to (or none).
+        socket.write(`${text}Transfer-Encoding: chunked\r\n\r\n`, 'latin1');
+        const writeChunk = (buf) => {
+          if (buf.length === 0) return true;
+          socket.write(`${buf.length.toString(16)}\r\n`, 'latin1');
+          socket.write(buf);
+          return socket.write('\r\n', 'latin1');
+        };
+        const drained = () => new Promise((resolve) => socket.once('drain', resolve));
+        body(writeChunk, drained).then((trailers) => {
+          let end = '0\r\n';
+          for (const [name, value] of Object.entries(trailers || {})) end += `${name}: ${value}\r\n`;
+          socket.write(`${end}\r\n`, 'latin1');
+        }, (err) => done(err));
+        return;
+      }
       if (body !== undefined) text += `Content-Length: ${body.length}\r\n`;
       text += '\r\n';
       socket.write(body === undefined || body.length === 0 ? text : Buffer.concat([Buffer.from(text, 'latin1'), body]));
@@ -422,6 +440,20 @@ class RapidClient {
     if (pending.length) headers['Offstage-Pending-Work'] = asciiJson(pending);
     if (handlerRun) headers['Offstage-Handler-Run'] = handlerRun;
     return this.post(`${API_PREFIX}/runtime/invocation/${encodeURIComponent(id)}/response`, body, headers);
+  }
+
+  // A streamed response (Lambda-Runtime-Function-Response-Mode: streaming): `feed(writeChunk,
+  // drained)` writes the chunks and resolves to the trailers (an error after the stream began:
+  // Lambda-Runtime-Function-Error-Type / -Body), as aws-lambda-ric's ResponseStream does.
+  async postStream(id, contentType, feed) {
+    const headers = {
+      'Content-Type': contentType || 'application/octet-stream',
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+    };
+    const res = await this.request('POST', `${API_PREFIX}/runtime/invocation/${encodeURIComponent(id)}/response`, headers, feed);
+    if (res.status >= 500) fatal(`POST streamed response returned ${res.status}: ${res.body.toString()}`);
+    return res;
   }
 
   postError(id, error, pending, handlerRun) {
@@ -812,22 +844,46 @@ async function handleOnce() {
   }
 }
 
-// Response streaming handlers (awslambda.streamifyResponse): the stream is buffered and
-// posted as one response when the handler's promise settles.
+// Response streaming handlers (awslambda.streamifyResponse): the handler's writes go to the
+// Runtime API as they happen, in one chunked POST (opened at the first write, so an error
+// before any byte is an ordinary /error; an error after it travels in the stream's trailers).
+let sideClient = null; // a second Runtime API connection, for a streamed response's error
+
 async function handleOnceStreaming(inv, next) {
   beforeExitListener = () => {
     if (!inv.reported) inv.fail(new NodeJsExit(NODEJS_EXIT_MESSAGE));
   };
-  const chunks = [];
   let contentType = 'application/octet-stream';
   let firstWrite = true;
+  // Set once the POST is open: writeChunk and drained from the client, and how it is closed.
+  let open = null;
+  let opening = null;
+  const openStream = () => {
+    if (!opening) {
+      opening = new Promise((ready) => {
+        const posted = client.postStream(inv.id, contentType, (writeChunk, drained) => new Promise((close) => {
+          open = { writeChunk, drained, close };
+          ready();
+        }));
+        inv.streamPosted = posted;
+      });
+    }
+    return opening;
+  };
   const stream = new Writable({
+    highWaterMark: handlerFunc[HANDLER_HIGHWATERMARK] || undefined,
     write(chunk, _enc, cb) {
-      chunks.push(Buffer.from(chunk));
-      cb();
+      openStream().then(() => {
+        if (open.writeChunk(Buffer.from(chunk))) cb();
+        else open.drained().then(() => cb());
+      }, cb);
+    },
+    final(cb) {
+      openStream().then(() => cb(), cb);
     },
   });
   stream.setContentType = (ct) => {
+    if (!firstWrite) throw new Error('Cannot set content-type, too late.');
     contentType = ct;
   };
   const origWrite = stream.write.bind(stream);
@@ -846,7 +902,42 @@ async function handleOnceStreaming(inv, next) {
     prelude();
     return origEnd(...args);
   };
-  const finished = new Promise((resolve) => stream.on('finish', resolve));
+  const finished = new Promise((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  // The outcome: a clean end closes the stream; an error before it opened is an /error, after
+  // it the trailers.
+  const settle = async (error) => {
+    if (!inv.endedNs) inv.endedNs = process.hrtime.bigint();
+    if (inv.reported) return;
+    if (error && !open) {
+      inv.fail(error);
+      return;
+    }
+    inv.reported = true;
+    beforeExitListener = NOOP;
+    if (error) {
+      // AWS's runtime client sends the error in the stream's trailers; the daemon's HTTP
+      // library may not read trailers (cpp-httplib 0.11), so this one posts it to /error on a
+      // second connection before it ends the stream, which offstage's Runtime API takes as the
+      // stream's error.
+      logError('Invoke Error', error);
+      try {
+        sideClient = sideClient || new RapidClient(env.AWS_LAMBDA_RUNTIME_API);
+        await sideClient.postError(inv.id, error, [], undefined);
+      } catch (err) {
+        fatal(`posting the streamed response's error failed: ${err.message}`);
+      }
+    }
+    open.close(null);
+    try {
+      await inv.streamPosted;
+    } catch (err) {
+      fatal(`posting the streamed response failed: ${err.message}`);
+    }
+    scheduleIteration();
+  };
   try {
     const event = JSON.parse(next.body.toString('utf8'));
     const context = attachEnvironmentData({ callbackWaitsForEmptyEventLoop: false }, next.headers);
@@ -854,19 +945,19 @@ async function handleOnceStreaming(inv, next) {
     inv.startedNs = process.hrtime.bigint();
     const result = handlerFunc(event, stream, context);
     if (!isPromise(result)) {
-      inv.fail(new Error('Streaming does not support non-async handlers.'));
+      await settle(new Error('Streaming does not support non-async handlers.'));
       return;
     }
     const value = await result;
     if (typeof value !== 'undefined') console.warn('Streaming handlers ignore return values.');
     if (!stream.writableEnded) {
-      inv.fail(new Error('Response stream is not finished.'));
+      await settle(new Error('Response stream is not finished.'));
       return;
     }
     await finished;
-    inv.succeed(Buffer.concat(chunks), contentType);
+    await settle(null);
   } catch (err) {
-    inv.fail(err);
+    await settle(err);
   }
 }
 

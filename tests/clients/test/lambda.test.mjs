@@ -19,6 +19,7 @@ import {
   GetAliasCommand,
   ListAliasesCommand,
   DeleteAliasCommand,
+  InvokeWithResponseStreamCommand,
   PublishLayerVersionCommand,
   GetLayerVersionCommand,
   GetLayerVersionByArnCommand,
@@ -321,5 +322,30 @@ describe('Lambda via @aws-sdk/client-lambda', () => {
     'InvalidParameterValueException', 400, `Layer version ${published.LayerArn}:9 does not exist.`);
     const deleted = await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 1 }));
     assert.equal(deleted.$metadata.httpStatusCode, 204);
+  });
+  it('streams a response with InvokeWithResponseStream (issue #17)', async () => {
+    const name = `js-stream-${process.pid}`;
+    await lambda.send(new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Timeout: 30,
+      Code: { ZipFile: zipEntries([{ name: 'index.js', data: `
+exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.write('one,');
+  stream.write('two');
+  stream.end();
+});
+` }]) },
+    }));
+    const out = await lambda.send(new InvokeWithResponseStreamCommand({
+      FunctionName: name, Payload: encode({}) }));
+    assert.equal(out.$metadata.httpStatusCode, 200);
+    assert.equal(out.ExecutedVersion, '$LATEST');
+    let text = '';
+    let complete = null;
+    for await (const event of out.EventStream) {
+      if (event.PayloadChunk) text += Buffer.from(event.PayloadChunk.Payload).toString();
+      if (event.InvokeComplete) complete = event.InvokeComplete;
+    }
+    assert.equal(text, 'one,two');
+    assert.deepEqual(complete, {});
   });
 });
