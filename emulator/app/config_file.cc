@@ -117,12 +117,169 @@ const json& GetArray(const json& j, const char* key, const std::string& path) {
   return *it;
 }
 
+std::optional<std::vector<std::string>> GetStringList(const json& j, const char* key,
+                                                      const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (!it->is_array()) throw ConfigError{where + "." + key + " must be a list of strings"};
+  std::vector<std::string> out;
+  for (const auto& item : *it) {
+    if (!item.is_string()) throw ConfigError{where + "." + key + " must be a list of strings"};
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// A directory named by the file, relative to it.
+fs::path Directory(const json& spec, const char* key, const std::string& where,
+                   const fs::path& base) {
+  fs::path dir = GetString(spec, key, where);
+  if (dir.is_relative()) dir = base / dir;
+  std::error_code ec;
+  return fs::weakly_canonical(dir, ec);
+}
+
+// layers[]: a layer whose content is a local directory. Publishing is idempotent: the layer's
+// newest version is reused while it has the same content and compatibility.
+common::Status ApplyLayer(const json& spec, const std::string& where, const fs::path& base,
+                          const common::RequestContext& ctx, lambda::LambdaService& lambda) {
+  if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+  CheckKeys(spec,
+            {"name", "code", "description", "compatibleRuntimes", "compatibleArchitectures",
+             "licenseInfo"},
+            where);
+  lambda::LayerInput in;
+  const std::string name = GetString(spec, "name", where);
+  in.s3_bucket = "hot-reload";
+  in.s3_key = Directory(spec, "code", where, base).string();
+  in.description = GetString(spec, "description", where, false, "");
+  in.compatible_runtimes = GetStringList(spec, "compatibleRuntimes", where);
+  in.compatible_architectures = GetStringList(spec, "compatibleArchitectures", where);
+  in.license_info = GetString(spec, "licenseInfo", where, false, "");
+  lambda::LayerFilter newest;
+  newest.max_items = 1;
+  if (auto page = lambda.ListLayerVersions(ctx, name, newest); page && !page->versions.empty()) {
+    const lambda::LayerVersion& v = page->versions.front().version;
+    if (v.code.local_dir && v.code.dir == *in.s3_key && v.description == in.description &&
+        v.license_info == in.license_info &&
+        v.compatible_runtimes == in.compatible_runtimes.value_or(std::vector<std::string>{}) &&
+        v.compatible_architectures ==
+            in.compatible_architectures.value_or(std::vector<std::string>{})) {
+      return {};
+    }
+  }
+  auto published = lambda.PublishLayerVersion(ctx, name, in);
+  if (!published) return common::Fail(published.error());
+  return {};
+}
+
+// functions[].layers: a layer of the file by name (its newest version), "name:N", or an ARN.
+std::vector<std::string> LayerArns(const std::vector<std::string>& names, const std::string& where,
+                                   const common::RequestContext& ctx,
+                                   lambda::LambdaService& lambda) {
+  std::vector<std::string> arns;
+  for (const std::string& name : names) {
+    if (name.starts_with("arn:")) {
+      arns.push_back(name);
+      continue;
+    }
+    const size_t colon = name.find(':');
+    if (colon != std::string::npos) {
+      arns.push_back("arn:aws:lambda:" + ctx.region + ":" + ctx.account + ":layer:" + name);
+      continue;
+    }
+    lambda::LayerFilter newest;
+    newest.max_items = 1;
+    auto page = lambda.ListLayerVersions(ctx, name, newest);
+    if (!page || page->versions.empty()) {
+      throw ConfigError{where + ".layers: the layer '" + name +
+                        "' does not exist (define it under layers)"};
+    }
+    arns.push_back(page->versions.front().version_arn);
+  }
+  return arns;
+}
+
+// functions[].aliases and .url, after the function (and its version, with "publish") is in
+// place: created, or updated to match the file.
+// `urls` gets "name URL" for the URL, said once the file is applied.
+common::Status ApplyAliasesAndUrl(const json& spec, const std::string& where,
+                                  const std::string& name, const std::string& published,
+                                  const common::RequestContext& ctx, lambda::LambdaService& lambda,
+                                  std::vector<std::string>& urls) {
+  int index = 0;
+  for (const auto& alias : GetArray(spec, "aliases", where)) {
+    const std::string at = where + ".aliases[" + std::to_string(index++) + "]";
+    if (!alias.is_object()) throw ConfigError{at + " must be an object"};
+    CheckKeys(alias, {"name", "version", "description", "weights"}, at);
+    lambda::AliasInput in;
+    const std::string alias_name = GetString(alias, "name", at);
+    in.function_version = GetString(alias, "version", at, false,
+                                    published.empty() ? std::string("$LATEST") : published);
+    in.description = GetString(alias, "description", at, false, "");
+    std::map<std::string, double> weights;
+    if (auto it = alias.find("weights"); it != alias.end()) {
+      if (!it->is_object()) throw ConfigError{at + ".weights must be an object"};
+      for (const auto& [version, weight] : it->items()) {
+        if (!weight.is_number()) throw ConfigError{at + ".weights values must be numbers"};
+        weights[version] = weight.get<double>();
+      }
+    }
+    in.weights = weights;
+    auto existing = lambda.GetAlias(ctx, name, alias_name);
+    auto done = existing ? lambda.UpdateAlias(ctx, name, alias_name, in)
+                         : lambda.CreateAlias(ctx, name, alias_name, in);
+    if (!done) throw ConfigError{at + ": " + done.error().message};
+  }
+  if (auto it = spec.find("url"); it != spec.end()) {
+    const std::string at = where + ".url";
+    if (!it->is_object()) throw ConfigError{at + " must be an object"};
+    CheckKeys(*it, {"authType", "invokeMode", "qualifier", "cors"}, at);
+    lambda::UrlConfigInput in;
+    in.auth_type = GetString(*it, "authType", at, false, "NONE");
+    in.invoke_mode = GetString(*it, "invokeMode", at, false, "BUFFERED");
+    const std::string qualifier = GetString(*it, "qualifier", at, false, "");
+    if (auto cors = it->find("cors"); cors != it->end()) {
+      if (!cors->is_object()) throw ConfigError{at + ".cors must be an object"};
+      CheckKeys(*cors,
+                {"allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge",
+                 "allowCredentials"},
+                at + ".cors");
+      lambda::UrlCors c;
+      c.allow_origins =
+          GetStringList(*cors, "allowOrigins", at + ".cors").value_or(std::vector<std::string>{});
+      c.allow_methods =
+          GetStringList(*cors, "allowMethods", at + ".cors").value_or(std::vector<std::string>{});
+      c.allow_headers =
+          GetStringList(*cors, "allowHeaders", at + ".cors").value_or(std::vector<std::string>{});
+      c.expose_headers =
+          GetStringList(*cors, "exposeHeaders", at + ".cors").value_or(std::vector<std::string>{});
+      c.max_age = GetInt(*cors, "maxAge", at + ".cors");
+      if (auto credentials = cors->find("allowCredentials"); credentials != cors->end()) {
+        if (!credentials->is_boolean()) {
+          throw ConfigError{at + ".cors.allowCredentials must be true or false"};
+        }
+        c.allow_credentials = credentials->get<bool>();
+      }
+      in.cors = c;
+    }
+    auto existing = lambda.GetFunctionUrlConfig(ctx, name, qualifier);
+    auto done = existing ? lambda.UpdateFunctionUrlConfig(ctx, name, qualifier, in)
+                         : lambda.CreateFunctionUrlConfig(ctx, name, qualifier, in);
+    if (!done) throw ConfigError{at + ": " + done.error().message};
+    urls.push_back(name + (qualifier.empty() ? "" : ":" + qualifier) + " " + done->function_url);
+  }
+  return {};
+}
+
 common::Status ApplyFunction(const json& spec, const std::string& where, const fs::path& base,
-                             const common::RequestContext& ctx, lambda::LambdaService& lambda) {
+                             const common::RequestContext& ctx, lambda::LambdaService& lambda,
+                             std::vector<std::string>& urls) {
   if (!spec.is_object()) throw ConfigError{where + " must be an object"};
   CheckKeys(spec,
             {"name", "runtime", "handler", "code", "environment", "timeout", "memory",
-             "reservedConcurrency", "role", "description", "deadLetterTarget"},
+             "reservedConcurrency", "role", "description", "deadLetterTarget", "layers", "publish",
+             "aliases", "url"},
             where);
   const std::string name = GetString(spec, "name", where);
   fs::path code = GetString(spec, "code", where);
@@ -142,6 +299,9 @@ common::Status ApplyFunction(const json& spec, const std::string& where, const f
   if (spec.contains("deadLetterTarget")) {
     config.dead_letter_target = GetString(spec, "deadLetterTarget", where);
   }
+  config.layers =
+      LayerArns(GetStringList(spec, "layers", where).value_or(std::vector<std::string>{}), where,
+                ctx, lambda);
   lambda::CodeInput code_input;
   code_input.s3_bucket = "hot-reload";
   code_input.s3_key = code.string();
@@ -171,7 +331,18 @@ common::Status ApplyFunction(const json& spec, const std::string& where, const f
   } else if (existing && existing->reserved_concurrency) {
     if (auto status = lambda.DeleteFunctionConcurrency(ctx, name); !status) return status;
   }
-  return {};
+  // publish: a version of what the file describes (publishing again with nothing changed
+  // answers the same version, so a restart adds none).
+  std::string published;
+  if (auto it = spec.find("publish"); it != spec.end()) {
+    if (!it->is_boolean()) throw ConfigError{where + ".publish must be true or false"};
+    if (it->get<bool>()) {
+      auto version = lambda.PublishVersion(ctx, name, std::nullopt, std::nullopt, std::nullopt);
+      if (!version) return common::Fail(version.error());
+      published = version->version;
+    }
+  }
+  return ApplyAliasesAndUrl(spec, where, name, published, ctx, lambda, urls);
 }
 
 }  // namespace
@@ -215,14 +386,22 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   const fs::path base = fs::absolute(path).parent_path();
   common::RequestContext ctx;
   ctx.request_id = "config";
+  std::vector<std::string> urls;
   try {
     ctx.region = GetString(root, "region", path, false, region);
     ctx.account = GetString(root, "account", path, false, account);
-    CheckKeys(root, {"region", "account", "functions", "topics", "subscriptions"}, path);
+    CheckKeys(root, {"region", "account", "layers", "functions", "topics", "subscriptions"}, path);
     int index = 0;
+    for (const auto& spec : GetArray(root, "layers", path)) {
+      const std::string where = path + ": layers[" + std::to_string(index++) + "]";
+      if (auto status = ApplyLayer(spec, where, base, ctx, lambda); !status) {
+        throw ConfigError{where + ": " + status.error().message};
+      }
+    }
+    index = 0;
     for (const auto& spec : GetArray(root, "functions", path)) {
       const std::string where = path + ": functions[" + std::to_string(index++) + "]";
-      if (auto status = ApplyFunction(spec, where, base, ctx, lambda); !status) {
+      if (auto status = ApplyFunction(spec, where, base, ctx, lambda, urls); !status) {
         throw ConfigError{where + ": " + status.error().message};
       }
     }
@@ -280,6 +459,7 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
     return common::Fail(common::Internal(error.message));
   }
   log.Info("offstage: applied " + path);
+  for (const std::string& url : urls) log.Info("offstage: function URL of " + url);
   return {};
 }
 

@@ -25,6 +25,29 @@ Function FromJsonValue(const json& in);
 
 }  // namespace
 
+std::string Function::Snapshot() const {
+  std::vector<std::string> layer_arns;
+  for (const LayerRef& layer : layers) layer_arns.push_back(layer.arn);
+  json out = {{"code", code.sha256},
+              {"runtime", runtime},
+              {"role", role},
+              {"handler", handler},
+              {"description", description},
+              {"timeout", timeout},
+              {"memory", memory},
+              {"ephemeral_storage", ephemeral_storage},
+              {"variables", variables},
+              {"tracing_mode", tracing_mode},
+              {"architectures", architectures},
+              {"package_type", package_type},
+              {"dead_letter_target", dead_letter_target.value_or("")},
+              {"log_format", log_format},
+              {"log_group", log_group},
+              {"kms_key_arn", kms_key_arn.value_or("")},
+              {"layers", layer_arns}};
+  return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+}
+
 std::string Function::ToJson() const {
   return ToJsonValue(*this).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
@@ -101,6 +124,7 @@ json ToJsonValue(const Function& f) {
     out["account"] = f.account;
     out["created_ns"] = f.created_ns;
     out["latest_revision"] = f.latest_revision;
+    out["latest_snapshot"] = f.latest_snapshot;
   }
   if (!f.versions.empty()) {
     json versions = json::array();
@@ -205,6 +229,7 @@ Function FromJsonValue(const json& in) {
       f.account = in.at("account");
       f.created_ns = in.at("created_ns");
       f.latest_revision = in.value("latest_revision", "");
+      f.latest_snapshot = in.value("latest_snapshot", "");
     }
     if (in.contains("versions")) {
       for (const json& v : in.at("versions")) {

@@ -116,6 +116,9 @@ struct Function {
   // On a version: $LATEST's RevisionId once it was published. While $LATEST still has it,
   // nothing changed, and publishing again answers this version.
   std::string latest_revision;
+  // On a version: $LATEST's code and configuration when it was published (Snapshot()). AWS
+  // publishes no new version while they are the same, whatever the updates in between.
+  std::string latest_snapshot;
   // On $LATEST only: its function URLs, by qualifier ("" for the unqualified one).
   std::map<std::string, UrlConfig> urls;
 
@@ -123,6 +126,10 @@ struct Function {
   std::string VersionArn() const { return version == "$LATEST" ? arn : arn + ":" + version; }
   // The published version `number`, or null.
   const Function* Version(const std::string& number) const;
+
+  // What a published version freezes of this function: its code digest and configuration, as
+  // one comparable string.
+  std::string Snapshot() const;
 
   std::string ToJson() const;
   static Result<Function> FromJson(const std::string& text);

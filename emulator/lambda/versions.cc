@@ -200,10 +200,16 @@ Result<Function> LambdaService::PublishVersion(const RequestContext& ctx, const 
           f->code.sha256 + "). Please try again with the CodeSHA256 in $LATEST.");
     }
     if (revision_id && *revision_id != f->revision_id) return RevisionMismatch();
-    if (!f->versions.empty() && f->versions.rbegin()->second->latest_revision == f->revision_id) {
-      // Nothing changed since the last version: AWS answers that version again.
-      published = *f->versions.rbegin()->second;
-      return false;
+    // Nothing changed since the last version (no update at all, or updates that left the code
+    // and configuration as they were): AWS answers that version again.
+    const std::string snapshot = f->Snapshot();
+    if (!f->versions.empty()) {
+      const Function& last = *f->versions.rbegin()->second;
+      if (last.latest_revision == f->revision_id ||
+          (!last.latest_snapshot.empty() && last.latest_snapshot == snapshot)) {
+        published = last;
+        return false;
+      }
     }
     Function version = *f;
     version.versions.clear();
@@ -225,6 +231,7 @@ Result<Function> LambdaService::PublishVersion(const RequestContext& ctx, const 
     f->last_version = number;
     f->revision_id = ids_.Uuid();  // publishing changes $LATEST's RevisionId, as on AWS
     version.latest_revision = f->revision_id;
+    version.latest_snapshot = snapshot;
     published = version;
     f->versions.emplace(number, std::make_shared<const Function>(std::move(version)));
     return true;

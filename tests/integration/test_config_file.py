@@ -1,13 +1,17 @@
-"""`offstage serve --config FILE` refusing a wrong file (docs/config.md): each mistake stops the
-daemon at start, non-zero, with a message that says where and what. Owned by the config file's
-maintainers; every test runs its own short-lived daemon process, one at a time.
+"""`offstage serve --config FILE` (docs/config.md): refusing a wrong file (each mistake stops the
+daemon at start, non-zero, with a message that says where and what), and declaring layers,
+published versions, aliases and function URLs, applied again after a restart without adding
+anything. Owned by the config file's maintainers; every test runs its own short-lived daemon
+process, one at a time.
 """
+import http.client
 import json
 import os
 import subprocess
 import unittest
+import urllib.parse
 
-from harness import BIN, temp_dir
+from harness import BIN, Daemon, boto3_client, temp_dir
 
 
 class ConfigFileErrorsTest(unittest.TestCase):
@@ -60,3 +64,67 @@ class ConfigFileErrorsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConfigFileLambdaDepthTest(unittest.TestCase):
+
+    def test_layers_versions_aliases_and_urls_are_declared_and_reapplied_idempotently(self):
+        root = temp_dir(self)
+        os.makedirs(os.path.join(root, "shared", "nodejs", "node_modules", "greeting"))
+        with open(os.path.join(root, "shared", "nodejs", "node_modules", "greeting",
+                               "index.js"), "w") as f:
+            f.write("module.exports = (who) => 'hello ' + who;\n")
+        os.makedirs(os.path.join(root, "front"))
+        with open(os.path.join(root, "front", "index.js"), "w") as f:
+            f.write("const greet = require('greeting');\n"
+                    "exports.handler = async (event) => ({ statusCode: 200, "
+                    "body: greet(event.rawPath || 'config') });\n")
+        config = {
+            "layers": [{"name": "shared", "code": "./shared",
+                        "compatibleRuntimes": ["nodejs20.x"]}],
+            "functions": [{
+                "name": "front", "runtime": "nodejs20.x", "handler": "index.handler",
+                "code": "./front", "layers": ["shared"], "publish": True,
+                "aliases": [{"name": "live"}],
+                "url": {"qualifier": "live", "cors": {"allowOrigins": ["http://app.test"]}},
+            }],
+        }
+        path = os.path.join(root, "offstage.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        data = os.path.join(root, "data")
+        for start in (1, 2):
+            with self.subTest(start=start), Daemon("--config", path, data_dir=data) as daemon:
+                lam = boto3_client("lambda", daemon.endpoint)
+                self.addCleanup(lam.close)
+                versions = lam.list_layer_versions(LayerName="shared")["LayerVersions"]
+                self.assertEqual([v["Version"] for v in versions], [1])  # none added on restart
+                fn = lam.get_function_configuration(FunctionName="front")
+                self.assertEqual([l["Arn"] for l in fn["Layers"]], [versions[0]["LayerVersionArn"]])
+                published = lam.list_versions_by_function(FunctionName="front")["Versions"]
+                self.assertEqual([v["Version"] for v in published], ["$LATEST", "1"])
+                alias = lam.get_alias(FunctionName="front", Name="live")
+                self.assertEqual(alias["FunctionVersion"], "1")
+                url = lam.get_function_url_config(FunctionName="front", Qualifier="live")
+                self.assertEqual(url["Cors"]["AllowOrigins"], ["http://app.test"])
+                self.assertIn("offstage: function URL of front:live " + url["FunctionUrl"],
+                              "".join(daemon.output))
+                parsed = urllib.parse.urlparse(url["FunctionUrl"])
+                conn = http.client.HTTPConnection("127.0.0.1", parsed.port, timeout=60)
+                conn.request("GET", "/ada", headers={"Host": parsed.netloc})
+                response = conn.getresponse()
+                self.assertEqual((response.status, response.read()), (200, b"hello /ada"))
+                conn.close()
+                lam.close()
+
+    def test_a_function_naming_an_undeclared_layer_is_an_error(self):
+        root = temp_dir(self)
+        path = os.path.join(root, "offstage.json")
+        with open(path, "w") as f:
+            json.dump({"functions": [{"name": "w", "runtime": "nodejs20.x", "handler": "i.h",
+                                      "code": ".", "layers": ["ghost"]}]}, f)
+        proc = subprocess.run([BIN, "serve", "--ephemeral", "--port", "0", "--config", path],
+                              capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("functions[0].layers: the layer 'ghost' does not exist (define it under "
+                      "layers)", proc.stdout + proc.stderr)

@@ -124,6 +124,18 @@ class LambdaVersionsTest(AwsClientsTestCase):
         self.assertClientError(self.lam.publish_version, "ResourceNotFoundException", 404,
                                FunctionName=self.unique("missing"))
 
+    def test_publish_after_updates_that_changed_nothing_answers_the_last_version(self):
+        # AWS publishes no version while the code and configuration are those of the last one,
+        # whatever updates came between (a deploy tool re-applying the same settings).
+        name = self.create("verkeep", "node-env", {"GREETING": "one"})
+        self.assertEqual(self.lam.publish_version(FunctionName=name)["Version"], "1")
+        self.set_variables(name, {"GREETING": "one"})  # the same again: a new RevisionId only
+        self.assertEqual(self.lam.publish_version(FunctionName=name)["Version"], "1")
+        self.set_variables(name, {"GREETING": "two"})
+        self.assertEqual(self.lam.publish_version(FunctionName=name)["Version"], "2")
+        self.set_variables(name, {"GREETING": "one"})  # back to version 1's settings: new again
+        self.assertEqual(self.lam.publish_version(FunctionName=name)["Version"], "3")
+
     def test_publish_on_create_and_on_code_update(self):
         name = self.unique("verpub")
         created = self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
