@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 
 #include "emulator/common/strings.h"
 #include "emulator/lambda/validation.h"
@@ -35,6 +36,14 @@ bool FitsFileSystem(const std::string& name) {
     if (part.size() > 255) return false;
   }
   return true;
+}
+
+// ".tmp.<random>": a temporary directory's suffix no other call shares.
+std::string TempSuffix() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ".tmp.%016llx", static_cast<unsigned long long>(engine()));
+  return buf;
 }
 
 // A relative path that stays inside the tree: no absolute path, no ".." component.
@@ -84,7 +93,9 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
   const std::string digest = common::Sha256Hex(zip_bytes).substr(0, 16);
   const fs::path final_dir = fs::path(root_) / function_name / digest;
   const fs::path function_dir = fs::path(root_) / function_name;
-  const fs::path temp_dir = function_dir / (digest + ".tmp");
+  // Its own temporary tree: two requests extracting the same archive at once must not build
+  // into one directory (one's cleanup would remove the other's progress).
+  const fs::path temp_dir = function_dir / (digest + TempSuffix());
   std::error_code ec;
   fs::remove_all(temp_dir, ec);
   fs::create_directories(temp_dir, ec);
@@ -190,7 +201,15 @@ common::Result<StoredCode> CodeStore::ExtractZip(const std::string& function_nam
     return code;
   }
   fs::rename(temp_dir, final_dir, ec);
-  if (ec) return fail_with(Fail(common::Internal("cannot move code into place: " + ec.message())));
+  if (ec) {
+    // Another extraction of the same archive got there first: the same files, kept.
+    if (fs::is_directory(final_dir)) {
+      fs::remove_all(temp_dir, ec);
+      code.dir = final_dir.string();
+      return code;
+    }
+    return fail_with(Fail(common::Internal("cannot move code into place: " + ec.message())));
+  }
   code.dir = final_dir.string();
   return code;
 }
@@ -222,8 +241,7 @@ common::Result<std::string> CodeStore::Merge(const std::vector<std::string>& dir
   const fs::path final_dir = fs::path(root_) / ".opt" / common::Sha256Hex(list).substr(0, 16);
   std::error_code ec;
   if (fs::is_directory(final_dir, ec)) return final_dir.string();
-  const fs::path temp_dir = final_dir.string() + ".tmp";
-  fs::remove_all(temp_dir, ec);
+  const fs::path temp_dir = final_dir.string() + TempSuffix();
   fs::create_directories(temp_dir, ec);
   auto fail = [&](const std::string& what) {
     std::error_code ignored;

@@ -218,6 +218,35 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   request.timeout_ns = static_cast<int64_t>(function.timeout) * 1'000'000'000;
   request.sink = sink;
   run.outcome = (*env)->Invoke(request);
+  if (run.outcome.never_taken) {
+    // The warm runtime exited between invocations (after its last answer): this event never
+    // reached it, so it runs in another environment, as Lambda starts a new one.
+    {
+      common::MutexLock lock(callers_mu_);
+      callers_.erase((*env)->access_key_id());
+    }
+    pool_.Release(*env, /*reusable=*/false, 0, 0);
+    env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1),
+                        /*prefer_warm=*/false);
+    if (!env) {
+      run.not_started = env.error().reason;
+      run.start_error = env.error().message;
+      record.end_ns = clock_.NowNanos();
+      record.status =
+          telemetry::SpanStatusName(run.not_started == runtime::AcquireError::kStartFailed
+                                        ? telemetry::SpanStatus::kError
+                                        : telemetry::SpanStatus::kThrottled);
+      attrs["error"] = run.start_error;
+      record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+      recorder_.Record(record);
+      return run;
+    }
+    {
+      common::MutexLock lock(callers_mu_);
+      callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
+    }
+    run.outcome = (*env)->Invoke(request);
+  }
   if (!run.outcome.reusable) {
     common::MutexLock lock(callers_mu_);
     callers_.erase((*env)->access_key_id());
@@ -308,10 +337,7 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   }
   out.payload = std::move(outcome.payload);
   out.streamed = outcome.streamed;
-  if (outcome.kind != runtime::OutcomeKind::kSuccess) {
-    out.function_error = "Unhandled";
-    out.error_type = outcome.error_type;
-  }
+  if (outcome.kind != runtime::OutcomeKind::kSuccess) out.function_error = "Unhandled";
   if (in.tail_log) {
     const size_t keep = 4096;
     out.log_tail =

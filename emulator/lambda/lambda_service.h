@@ -71,9 +71,8 @@ struct InvokeOutput {
   std::string executed_version = "$LATEST";
   std::string request_id;
   // The function streamed its answer (to InvokeInput::sink when there was one; else it was
-  // buffered into `payload`), and its error type when it failed ("Sandbox.Timedout", ...).
+  // buffered into `payload`).
   bool streamed = false;
-  std::string error_type;
 };
 
 struct LambdaOptions {
@@ -343,6 +342,8 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   // each existing and in the function's region, within the size limit with its code) and its
   // /opt directory to their merge.
   Status ResolveLayers(Function& f, const std::vector<std::string>& arns) const;
+  // Whether a function (any version) or a layer version uses the layer content in `dir`.
+  bool LayerDirInUse(const std::string& dir) const;
   // AWS's limit on a function's code and its layers, unzipped, together.
   static Status CombinedSize(const std::vector<LayerRef>& layers, int64_t code_unzipped);
   // A change of an existing function (FunctionStore::Update): `change` edits a copy (an error:

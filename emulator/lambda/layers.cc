@@ -7,6 +7,7 @@
 // AWS's errors and messages as recorded against AWS. Thread model: any HTTP worker thread;
 // changes through LayerStore::Update.
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/arn.h"
@@ -196,7 +197,9 @@ Result<LayerVersionView> LambdaService::PublishLayerVersion(const RequestContext
             "Please do not provide other LayerVersionContentInput parameters when providing a "
             "ZipFile.");
       }
-      return layer_code_.ExtractZip(parts.name, *in.zip_file);
+      // Under the layer's region and account too: the same name elsewhere is another layer.
+      return layer_code_.ExtractZip(parts.region + "/" + parts.account + "/" + parts.name,
+                                    *in.zip_file);
     }
     if (in.s3_bucket && *in.s3_bucket == "hot-reload" && in.s3_key) {
       return code_store_.LocalDirectory(*in.s3_key);
@@ -234,16 +237,8 @@ Result<LayerVersionView> LambdaService::PublishLayerVersion(const RequestContext
     return true;
   });
   if (!changed) {
-    // The archive's directory stays when another version holds the same content.
-    const bool in_use = layers_.Read([&](const std::map<std::string, Layer>& all) {
-      auto it = all.find(*arn);
-      if (it == all.end()) return false;
-      for (const auto& [n, v] : it->second.versions) {
-        if (v.code.dir == code->dir) return true;
-      }
-      return false;
-    });
-    if (!in_use) layer_code_.Remove(*code);
+    // The archive's directory stays when a version (or a function) holds the same content.
+    if (!code->local_dir && !LayerDirInUse(code->dir)) layer_code_.Remove(*code);
     return Fail(changed.error());
   }
   return *published;
@@ -302,21 +297,24 @@ Result<LambdaService::LayerVersionPage> LambdaService::ListLayerVersions(
       all.push_back(ViewOf(*layer, it->second));
     }
   }
-  size_t start = 0;
+  // The marker names the version the next page starts at (newest first), not a position: a
+  // version published or deleted between pages neither repeats nor hides one.
+  int from = std::numeric_limits<int>::max();
   if (!filter.marker.empty()) {
     auto decoded = common::Base64Decode(filter.marker);
     if (!decoded || !IsDigits(*decoded, 1, 9)) {
       return InvalidParameterValueError("Invalid Marker: " + filter.marker);
     }
-    start = std::stoul(*decoded);
+    from = std::stoi(*decoded);
   }
   const size_t size = static_cast<size_t>(limit->value_or(kPageSize));
-  for (size_t i = start; i < all.size(); ++i) {
+  for (auto& view : all) {
+    if (view.version.version > from) continue;
     if (page.versions.size() == size) {
-      page.next_marker = common::Base64Encode(std::to_string(i));
+      page.next_marker = common::Base64Encode(std::to_string(view.version.version));
       break;
     }
-    page.versions.push_back(std::move(all[i]));
+    page.versions.push_back(std::move(view));
   }
   return page;
 }
@@ -350,22 +348,24 @@ Result<LambdaService::LayerPage> LambdaService::ListLayers(const RequestContext&
         }
         return out;
       });
-  size_t start = 0;
+  // The marker names the layer the next page starts at (by ARN, the list's order).
+  std::string from;
   if (!filter.marker.empty()) {
     auto decoded = common::Base64Decode(filter.marker);
-    if (!decoded || !IsDigits(*decoded, 1, 9)) {
+    if (!decoded || !SplitLayerArn(*decoded, false)) {
       return InvalidParameterValueError("Invalid Marker: " + filter.marker);
     }
-    start = std::stoul(*decoded);
+    from = *decoded;
   }
   LayerPage page;
   const size_t size = static_cast<size_t>(limit->value_or(kPageSize));
-  for (size_t i = start; i < all.size(); ++i) {
+  for (auto& entry : all) {
+    if (entry.first.arn < from) continue;
     if (page.layers.size() == size) {
-      page.next_marker = common::Base64Encode(std::to_string(i));
+      page.next_marker = common::Base64Encode(entry.first.arn);
       break;
     }
-    page.layers.push_back(std::move(all[i]));
+    page.layers.push_back(std::move(entry));
   }
   return page;
 }
@@ -386,26 +386,36 @@ Status LambdaService::DeleteLayerVersion(const RequestContext& ctx, const std::s
     return true;  // the layer's row stays: its version numbers are never given again
   });
   if (!changed) return Fail(changed.error());
-  if (removed && !removed->code.local_dir) {
-    // Its content stays while a function (or another version) still runs it.
-    const std::string dir = removed->code.dir;
-    const bool in_use = functions_.Read([&](const std::map<std::string, Function>& functions) {
-      auto uses = [&](const Function& f) {
-        return std::any_of(f.layers.begin(), f.layers.end(),
-                           [&](const LayerRef& ref) { return ref.dir == dir; });
-      };
-      for (const auto& [a, f] : functions) {
-        if (uses(f)) return true;
-        for (const auto& [n, v] : f.versions) {
-          if (uses(*v)) return true;
-        }
-      }
-      return false;
-    }) || (*changed && std::any_of((*changed)->versions.begin(), (*changed)->versions.end(),
-                                   [&](const auto& v) { return v.second.code.dir == dir; }));
-    if (!in_use) layer_code_.Remove(removed->code);
+  // Its content stays while a function, or another layer version, still uses it.
+  if (removed && !removed->code.local_dir && !LayerDirInUse(removed->code.dir)) {
+    layer_code_.Remove(removed->code);
   }
   return {};
+}
+
+bool LambdaService::LayerDirInUse(const std::string& dir) const {
+  const bool by_function = functions_.Read([&](const std::map<std::string, Function>& functions) {
+    auto uses = [&](const Function& f) {
+      return std::any_of(f.layers.begin(), f.layers.end(),
+                         [&](const LayerRef& ref) { return ref.dir == dir; });
+    };
+    for (const auto& [arn, f] : functions) {
+      if (uses(f)) return true;
+      for (const auto& [number, version] : f.versions) {
+        if (uses(*version)) return true;
+      }
+    }
+    return false;
+  });
+  if (by_function) return true;
+  return layers_.Read([&](const std::map<std::string, Layer>& layers) {
+    for (const auto& [arn, layer] : layers) {
+      for (const auto& [number, version] : layer.versions) {
+        if (version.code.dir == dir) return true;
+      }
+    }
+    return false;
+  });
 }
 
 Result<std::pair<std::string, std::string>> LambdaService::AddLayerVersionPermission(

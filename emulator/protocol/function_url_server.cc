@@ -201,7 +201,8 @@ HttpResponse MapAnswer(const std::string& payload) {
   if (auto body = answer.find("body"); body != answer.end() && !body->is_null()) {
     response.body = body->is_string() ? body->get<std::string>()
                                       : body->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-    if (answer.value("isBase64Encoded", false)) {
+    if (auto b64 = answer.find("isBase64Encoded");
+        b64 != answer.end() && b64->is_boolean() && b64->get<bool>()) {
       auto decoded = common::Base64Decode(response.body);
       if (!decoded) return BadGateway();
       response.body = std::move(*decoded);
@@ -368,8 +369,10 @@ HttpResponse FunctionUrlServer::Handle(const HttpRequest& request, const UrlAddr
       in.sink = &sink;
       auto result = lambda_.Invoke(ctx, in);
       sink.Finish();
-      if (out.begun()) return HttpResponse{};
-      return settle(result);
+      if (!out.begun()) return settle(result);
+      // Failed after the head went out: the client must not take the body for complete.
+      if (!result || result->function_error) out.Abort();
+      return HttpResponse{};
     };
     return response;
   }

@@ -65,13 +65,16 @@ class ChunkedStream final : public ResponseStream {
     framed.body.clear();
     framed.stream = nullptr;
     for (const auto& header : extra_) framed.headers.push_back(header);
+    no_body_ = head.status == 204 || head.status == 304 || head.status < 200;
     ok_ = WriteAll(fd_, SerializeResponse(framed, close_, /*chunked=*/true), timeout_ms_);
     return ok_;
   }
   bool begun() const override { return begun_; }
+  void Abort() override { aborted_ = true; }
+  bool aborted() const { return aborted_; }
   bool Write(std::string_view bytes) override {
-    if (!begun_ || !ok_) return false;
-    if (bytes.empty()) return true;
+    if (!begun_ || !ok_ || aborted_) return false;
+    if (bytes.empty() || no_body_) return true;
     char size[32];
     const int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
     ok_ = WriteAll(fd_, std::string_view(size, static_cast<size_t>(n)), timeout_ms_) &&
@@ -80,7 +83,7 @@ class ChunkedStream final : public ResponseStream {
   }
   // The last chunk; whether the whole answer reached the socket.
   bool Finish() {
-    if (ok_) ok_ = WriteAll(fd_, "0\r\n\r\n", timeout_ms_);
+    if (ok_ && !no_body_) ok_ = WriteAll(fd_, "0\r\n\r\n", timeout_ms_);
     return ok_;
   }
 
@@ -91,6 +94,8 @@ class ChunkedStream final : public ResponseStream {
   const std::vector<std::pair<std::string, std::string>> extra_;
   bool begun_ = false;
   bool ok_ = true;
+  bool no_body_ = false;
+  bool aborted_ = false;
 };
 
 HttpResponse ErrorResponse(int status, const std::string& message) {
@@ -419,7 +424,8 @@ void HttpListener::Worker() {
         whole = ErrorResponse(500, std::string("Internal error: ") + e.what());
       }
       if (stream.begun()) {
-        written = stream.Finish();
+        // An aborted answer ends with the connection, without its last chunk.
+        written = !stream.aborted() && stream.Finish();
       } else {
         for (const auto& header : response.headers) whole.headers.push_back(header);
         written = WriteAll(task.fd, SerializeResponse(whole, close), timeout_ms);

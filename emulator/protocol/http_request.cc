@@ -407,7 +407,7 @@ std::string SerializeResponse(const HttpResponse& response, bool close, bool chu
   }
   const bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
-  if (chunked) {
+  if (chunked && !no_body) {
     out += "Transfer-Encoding: chunked\r\n";
   } else if (!no_body) {
     out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";

@@ -80,7 +80,8 @@ class RequestParser {
 
 // Serializes an answer: status line, headers, Content-Type, Content-Length, the body.
 // `chunked`: the head of a streamed answer (Transfer-Encoding: chunked; the body follows in
-// chunks, and `response.body` is not sent).
+// chunks, and `response.body` is not sent); a status without a body (1xx, 204, 304) gets a
+// plain head, and nothing may follow it.
 std::string SerializeResponse(const HttpResponse& response, bool close, bool chunked = false);
 
 }  // namespace offstage::protocol

@@ -24,8 +24,12 @@ class ResponseStream {
   // the answer itself carries (x-amzn-RequestId, CORS); once. false when the client is gone.
   virtual bool Begin(const HttpResponse& head) = 0;
   virtual bool begun() const = 0;
-  // One chunk of the body (after Begin). false when the client is gone.
+  // One chunk of the body (after Begin). false when the client is gone. (Dropped after a head
+  // whose status has no body: 1xx, 204, 304.)
   virtual bool Write(std::string_view bytes) = 0;
+  // The answer failed after its head was sent: the connection is closed without the last
+  // chunk, so the client sees a truncated body, not a complete one.
+  virtual void Abort() = 0;
 };
 
 struct HttpResponse {

@@ -365,6 +365,29 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   bool cold = false;
   {
     common::MutexLock lock(mu_);
+    // A warm runtime that answered and has not asked for the next event yet may be on its way
+    // out (a runtime client exits after reporting an uncaught exception): wait until it asks
+    // (not freezing it meanwhile) or exits. One that exits never took this event, which is
+    // then not this invocation's failure: the caller runs it elsewhere (never_taken).
+    if (invocations_ > 0 && state_ == State::kAnswered) {
+      incoming_ = true;
+      const int64_t limit = clock_.NowNanos() + request.timeout_ns;
+      while (state_ == State::kAnswered && !exited_ && !stopping_) {
+        const int64_t now = clock_.NowNanos();
+        if (now >= limit) break;
+        cv_.wait_for(lock.native(), std::chrono::nanoseconds(limit - now));
+      }
+      incoming_ = false;
+    }
+    if (invocations_ > 0 && (exited_ || state_ == State::kDead) && !stopping_) {
+      InvocationOutcome gone;
+      gone.kind = OutcomeKind::kPlatformError;
+      gone.never_taken = true;
+      gone.error_type = "Runtime.ExitError";
+      gone.payload = ErrorBody("Runtime.ExitError",
+                               "the environment's runtime exited before it took the event");
+      return gone;
+    }
     cold = invocations_++ == 0;
     log_.clear();
   }

@@ -128,6 +128,9 @@ struct InvocationOutcome {
   bool streamed = false;
   int64_t first_byte_ns = 0;
   int64_t streamed_bytes = 0;
+  // The warm runtime exited before it took the event (after answering the previous one):
+  // nothing of this event ran, and the caller may run it in another environment.
+  bool never_taken = false;
 };
 
 // {"errorMessage": message, "errorType": type}: the body of every error the runtime side reports
@@ -219,6 +222,7 @@ class Environment {
   int64_t first_next_ns_ GUARDED_BY(mu_) = 0;
   int64_t idle_since_ns_ GUARDED_BY(mu_) = 0;
   int invocations_ GUARDED_BY(mu_) = 0;
+  bool incoming_ GUARDED_BY(mu_) = false;  // an event waits for the runtime's next /next
   std::optional<InvocationRequest> pending_ GUARDED_BY(mu_);  // waiting for /next
   std::string current_id_ GUARDED_BY(mu_);                    // handed over, not yet answered
   std::string last_id_ GUARDED_BY(mu_);                       // for log lines after the answer

@@ -214,6 +214,26 @@ TEST_CASE("Environment: layers at /opt where a private mount is allowed, named w
   }
 }
 
+// Regression: a runtime that reported an error and exited before asking for the next event
+// (as runtime clients do after an uncaught exception) failed the next invocation with
+// Runtime.ExitError, although that event never reached it.
+TEST_CASE("Environment: an event a warm runtime never took is not failed by its exit") {
+  Fixture f([](const std::string&) {
+    return FakeAnswer{FakeAnswer::Kind::kErrorThenExit, R"({"errorType":"Error"})"};
+  });
+  Environment env(Spec(), f.supervisor, f.clock, f.ids, f.logs);
+  REQUIRE(env.Start().has_value());
+  const InvocationOutcome first = env.Invoke(Event("r1", "1"));
+  CHECK(first.kind == OutcomeKind::kFunctionError);
+  CHECK_FALSE(first.never_taken);
+  const InvocationOutcome second = env.Invoke(Event("r2", "2"));
+  CHECK(second.never_taken);
+  CHECK(second.kind == OutcomeKind::kPlatformError);
+  CHECK_FALSE(second.reusable);
+  // Nothing of it was logged: no START for an event that did not start.
+  CHECK(second.log.empty());
+}
+
 TEST_CASE("Environment: no layers, no layer paths and no mount") {
   Fixture f([](const std::string&) { return FakeAnswer{FakeAnswer::Kind::kResponse, "{}"}; });
   f.supervisor.opt_unavailable = "";

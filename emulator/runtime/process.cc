@@ -45,7 +45,13 @@ pid_t ForkWithOpt(const ProcessSpec& spec, int out, int err, char* const argv[],
   const OptPlan plan = PlanOpt(spec.opt_mount);
   const std::string program = FindProgram(spec.argv[0]);
   const pid_t pid = fork();
-  if (pid != 0) return pid;
+  if (pid > 0) {
+    // Both sides set the group (the usual pattern): a signal to the group right after the fork
+    // must reach the child even before it ran its own setpgid.
+    setpgid(pid, pid);
+    return pid;
+  }
+  if (pid < 0) return pid;
   setpgid(0, 0);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -53,8 +59,11 @@ pid_t ForkWithOpt(const ProcessSpec& spec, int out, int err, char* const argv[],
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
-  const int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDIN_FILENO);
+    if (null_fd != STDIN_FILENO) close(null_fd);
+  }
   dup2(out, STDOUT_FILENO);
   dup2(err, STDERR_FILENO);
   const char* step = "";

@@ -98,7 +98,7 @@ void Environment::Routes() {
     idle_since_ns_ = now;
     cv_.notify_all();
     // Faithful freeze: nothing to do until the next event, so no CPU at all.
-    if (!pending_ && spec_.freeze) Freeze();
+    if (!pending_ && !incoming_ && spec_.freeze) Freeze();
     cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return pending_.has_value() || stopping_; });
     const auto invoking = Transition(state_, SandboxEvent::kHandOver);
     if (stopping_ || !invoking) {
@@ -235,11 +235,12 @@ void Environment::Routes() {
     }
     bool began = false;
     bool too_large = false;
+    bool undeliverable = false;  // the sink threw: nothing more goes to it
     const bool complete = content([&](const char* data, size_t length) {
       if (outcome.first_byte_ns == 0) outcome.first_byte_ns = clock_.NowNanos();
       outcome.streamed_bytes += static_cast<int64_t>(length);
       ResponseSink* sink = nullptr;
-      {
+      if (!undeliverable) {
         common::MutexLock lock(mu_);
         if (current_id_ == id && sink_ != nullptr) {
           sink = sink_;
@@ -247,12 +248,24 @@ void Environment::Routes() {
         }
       }
       if (sink != nullptr) {
-        if (!began) sink->Begin(content_type);
-        began = true;
-        sink->Write(std::string_view(data, length));
-        common::MutexLock lock(mu_);
-        --sink_writers_;
-        cv_.notify_all();
+        // However the write ends (a throw included), the count comes down: Invoke waits for it.
+        struct Release {
+          Environment* env;
+          ~Release() {
+            common::MutexLock lock(env->mu_);
+            --env->sink_writers_;
+            env->cv_.notify_all();
+          }
+        } release{this};
+        try {
+          if (!began) sink->Begin(content_type);
+          began = true;
+          sink->Write(std::string_view(data, length));
+        } catch (const std::exception&) {
+          undeliverable = true;  // the rest is read and dropped; the runtime's answer settles it
+        }
+      } else if (undeliverable) {
+        // dropped
       } else if (!too_large && outcome.payload.size() + length <= kMaxResponseBytes) {
         outcome.payload.append(data, length);
       } else if (!too_large) {

@@ -859,6 +859,8 @@ async function handleOnceStreaming(inv, next) {
   let open = null;
   let opening = null;
   const openStream = () => {
+    // Settled already (an error before any byte went to /error): a late write opens nothing.
+    if (!opening && inv.reported) return Promise.reject(new Error('the invocation has ended'));
     if (!opening) {
       opening = new Promise((ready) => {
         const posted = client.postStream(inv.id, contentType, (writeChunk, drained) => new Promise((close) => {
@@ -906,13 +908,32 @@ async function handleOnceStreaming(inv, next) {
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
+  finished.catch(NOOP); // awaited on the success path only; an error settles it otherwise
   // The outcome: a clean end closes the stream; an error before it opened is an /error, after
   // it the trailers.
+  // The error of a stream that is open: posted on a second connection, then the stream ends.
+  const failOpenStream = async (error) => {
+    sideClient = sideClient || new RapidClient(env.AWS_LAMBDA_RUNTIME_API);
+    await sideClient.postError(inv.id, error, [], undefined);
+    open.close(null);
+    await inv.streamPosted;
+  };
+  // An uncaught exception or unhandled rejection while the stream is open ends it with that
+  // error before the runtime exits (the ordinary callbacks would queue behind the stream).
+  const exitOnError = (code) => (error) => reportAndExit(async () => {
+    if (!open || inv.reported) return client.postError(inv.id, error, []);
+    inv.reported = true;
+    logError('Invoke Error', error);
+    return failOpenStream(error);
+  }, code);
+  errorCallbacks.uncaughtException = exitOnError(129);
+  errorCallbacks.unhandledRejection = exitOnError(128);
   const settle = async (error) => {
     if (!inv.endedNs) inv.endedNs = process.hrtime.bigint();
     if (inv.reported) return;
     if (error && !open) {
       inv.fail(error);
+      stream.destroy();
       return;
     }
     inv.reported = true;
@@ -923,19 +944,18 @@ async function handleOnceStreaming(inv, next) {
       // second connection before it ends the stream, which offstage's Runtime API takes as the
       // stream's error.
       logError('Invoke Error', error);
-      try {
-        sideClient = sideClient || new RapidClient(env.AWS_LAMBDA_RUNTIME_API);
-        await sideClient.postError(inv.id, error, [], undefined);
-      } catch (err) {
-        fatal(`posting the streamed response's error failed: ${err.message}`);
-      }
     }
-    open.close(null);
     try {
-      await inv.streamPosted;
+      if (error) {
+        await failOpenStream(error);
+      } else {
+        open.close(null);
+        await inv.streamPosted;
+      }
     } catch (err) {
       fatal(`posting the streamed response failed: ${err.message}`);
     }
+    stream.destroy();
     scheduleIteration();
   };
   try {

@@ -3,6 +3,8 @@
 // for layers ("Lambda searches folders in the NODE_PATH environment variable when loading ES
 // modules"); plain Node ignores NODE_PATH for `import`. Registered by bootstrap.mjs only when
 // NODE_PATH is set. Runs on Node's hooks thread; stateless after initialize.
+import { pathToFileURL } from 'node:url';
+
 let dirs = [];
 
 export function initialize(data) {
@@ -20,7 +22,7 @@ export async function resolve(specifier, context, nextResolve) {
     for (const dir of dirs) {
       // A parent inside DIR resolves bare names from DIR itself (DIR is a node_modules).
       try {
-        return await nextResolve(specifier, { ...context, parentURL: `file://${dir}/index.mjs` });
+        return await nextResolve(specifier, { ...context, parentURL: pathToFileURL(`${dir}/index.mjs`).href });
       } catch {
         // not in this directory: the next one
       }

@@ -138,6 +138,35 @@ class LayerApiTest(AwsClientsTestCase):
         self.assertEqual(self.lam.list_layer_versions(
             LayerName=self.unique("never"))["LayerVersions"], [])
 
+    def test_pages_neither_repeat_nor_skip_when_versions_change_between_them(self):
+        name = self.unique("paged")
+        for _ in range(3):
+            self.publish(name)
+        first = self.lam.list_layer_versions(LayerName=name, MaxItems=2)
+        self.assertEqual([v["Version"] for v in first["LayerVersions"]], [3, 2])
+        # A version published and one deleted between the pages move no item across them.
+        self.publish(name)
+        self.lam.delete_layer_version(LayerName=name, VersionNumber=3)
+        rest = self.lam.list_layer_versions(LayerName=name, Marker=first["NextMarker"])
+        self.assertEqual([v["Version"] for v in rest["LayerVersions"]], [1])
+        self.assertNotIn("NextMarker", rest)
+        names = sorted(self.unique("pl") for _ in range(3))
+        for layer in names:
+            self.publish(layer)
+        seen = []
+        marker = None
+        while True:
+            kwargs = {"MaxItems": 1}
+            if marker:
+                kwargs["Marker"] = marker
+            page = self.lam.list_layers(**kwargs)
+            seen += [l["LayerName"] for l in page["Layers"]]
+            marker = page.get("NextMarker")
+            if not marker:
+                break
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertTrue(set(names) <= set(seen))
+
     def test_bad_input_gets_aws_errors(self):
         name = self.unique("layer")
         self.publish(name)

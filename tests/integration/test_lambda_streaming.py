@@ -30,6 +30,15 @@ const seen = async (path) => {
   throw new Error('the client never saw the first chunk');
 };
 exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  if (event.lateWrite) {
+    setTimeout(() => { try { responseStream.write('late'); } catch (e) {} }, 20);
+    throw new Error('failed, then wrote');
+  }
+  if (event.asyncThrow) {
+    responseStream.write('before|');
+    setTimeout(() => { throw new Error('thrown outside the handler'); }, 20);
+    return new Promise(() => {});
+  }
   if (event.failFirst) throw new Error('failed before any byte');
   responseStream.setContentType('text/plain');
   responseStream.write('first|');
@@ -43,7 +52,25 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
 URL_STREAMER = b"""
 const fs = require('fs');
 exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
-  const signal = event.queryStringParameters.signal;
+  const q = event.queryStringParameters || {};
+  if (q.mode === 'empty') {
+    const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 204 });
+    out.end();
+    return;
+  }
+  if (q.mode === 'oddflag') {
+    const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, isBase64Encoded: 'no' });
+    out.write('odd');
+    out.end();
+    return;
+  }
+  if (q.mode === 'break') {
+    const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });
+    out.write('partial|');
+    await new Promise((r) => setTimeout(r, 20));
+    throw new Error('broke after the head');
+  }
+  const signal = q.signal;
   const out = awslambda.HttpResponseStream.from(responseStream, {
     statusCode: 201, headers: { 'x-streamed': 'yes', 'content-type': 'text/plain' },
     cookies: ['kind=stream'],
@@ -207,6 +234,54 @@ class StreamingTest(AwsClientsTestCase):
         self.assertEqual(response.read(len("first|")), b"first|")  # before the handler goes on
         open(signal, "w").close()
         self.assertEqual(response.read(), b"second")
+
+    def test_errors_outside_the_handler_and_late_writes_do_not_wedge_the_runtime(self):
+        # An exception thrown from a timer while the stream is open ends it with that error.
+        events, _ = self.stream({"asyncThrow": True})
+        self.assertEqual(events[0], ("PayloadChunk", {"Payload": b"before|"}))
+        self.assertEqual(events[-1][0], "InvokeComplete")
+        self.assertEqual(json.loads(events[-1][1]["ErrorDetails"])["errorMessage"],
+                         "thrown outside the handler")
+        # An error before any byte, then a write from a timer: the error is the answer, and
+        # the late write opens no stream that would hold up the next invocation.
+        events, _ = self.stream({"lateWrite": True})
+        self.assertEqual(json.loads(events[-1][1]["ErrorDetails"])["errorMessage"],
+                         "failed, then wrote")
+        signal = self.signal_path()
+        events, _ = self.stream({"signal": signal})
+        self.assertEqual(events[-1], ("InvokeComplete", {}))
+
+    def url_request(self, name, path, conn=None):
+        url = self.lam.get_function_url_config(FunctionName=name)
+        parsed = urllib.parse.urlparse(url["FunctionUrl"])
+        conn = conn or http.client.HTTPConnection(
+            "127.0.0.1", urllib.parse.urlparse(self.endpoint).port, timeout=60)
+        conn.request("GET", path, headers={"Host": parsed.netloc})
+        return conn, conn.getresponse()
+
+    def test_response_stream_url_heads_without_bodies_failures_and_odd_preludes(self):
+        name = self.unique("url-modes")
+        self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                                 Handler="index.handler", Timeout=30,
+                                 Code={"ZipFile": zip_files({"index.js": URL_STREAMER})})
+        self.lam.create_function_url_config(FunctionName=name, AuthType="NONE",
+                                            InvokeMode="RESPONSE_STREAM")
+        # A 204 head has no body: the connection stays usable for the next request.
+        conn, response = self.url_request(name, "/?mode=empty")
+        self.addCleanup(conn.close)
+        self.assertEqual(response.status, 204)
+        self.assertEqual(response.read(), b"")
+        self.assertIsNone(response.getheader("transfer-encoding"))
+        _, again = self.url_request(name, "/?mode=oddflag", conn)
+        # A prelude flag of the wrong type is not a crash, nor a hang.
+        self.assertEqual((again.status, again.read()), (200, b"odd"))
+        # A failure after the head: the body is cut short, never complete.
+        broken_conn, broken = self.url_request(name, "/?mode=break")
+        self.addCleanup(broken_conn.close)
+        self.assertEqual(broken.status, 200)
+        with self.assertRaises(http.client.IncompleteRead) as caught:
+            broken.read()
+        self.assertEqual(caught.exception.partial, b"partial|")
 
     def test_a_buffered_function_behind_a_response_stream_url(self):
         url = self.lam.create_function_url_config(FunctionName=self.buffered, AuthType="NONE",

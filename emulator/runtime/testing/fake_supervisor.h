@@ -29,7 +29,9 @@ namespace offstage::runtime::testing {
 
 // What the scripted handler does with one event.
 struct FakeAnswer {
-  enum class Kind { kResponse, kError, kHang, kExit } kind = Kind::kResponse;
+  // kErrorThenExit: posts the error and exits before asking for the next event, as a runtime
+  // client does after an uncaught exception.
+  enum class Kind { kResponse, kError, kHang, kExit, kErrorThenExit } kind = Kind::kResponse;
   std::string body;   // kResponse: the response; kError: the error document
   int exit_code = 0;  // kExit
 };
@@ -122,9 +124,14 @@ class FakeChild final : public ChildProcess {
       const std::string base = "/2018-06-01/runtime/invocation/" + id;
       if (answer.kind == FakeAnswer::Kind::kResponse) {
         client.Post(base + "/response", answer.body, "application/json");
-      } else if (answer.kind == FakeAnswer::Kind::kError) {
+      } else if (answer.kind == FakeAnswer::Kind::kError ||
+                 answer.kind == FakeAnswer::Kind::kErrorThenExit) {
         httplib::Headers headers{{"Lambda-Runtime-Function-Error-Type", "Unhandled"}};
         client.Post(base + "/error", headers, answer.body, "application/json");
+        if (answer.kind == FakeAnswer::Kind::kErrorThenExit) {
+          Exit(1 << 8);
+          return;
+        }
       } else if (answer.kind == FakeAnswer::Kind::kHang) {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return killed_; });
