@@ -21,6 +21,7 @@ import sys
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from harness import HANG_S, BIN, REPO, AwsClientsTestCase, temp_dir
@@ -191,6 +192,42 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn(trace["verdict"], out.stdout)
         self.assertIn("front-offload returned", trace["verdict"])
+
+    def test_offload_front_behind_its_function_url_called_with_curl(self):
+        # The seed example's URL variant (issue #17): curl calls front-offload's function URL;
+        # the trace starts at the HTTP request and the front returned before the worker.
+        url = self.lam.get_function_url_config(FunctionName="front-offload")["FunctionUrl"]
+        parsed = urllib.parse.urlparse(url)
+        resolve = "%s:%d:127.0.0.1" % (parsed.hostname, parsed.port)
+        curl = ["curl", "-sS", "-i", "--max-time", "60", "--resolve", resolve]
+        for order in ("cold", "warm"):  # the first is a cold start; the second is measured
+            out = subprocess.run(curl + [url + "?order=" + order], capture_output=True,
+                                 text=True, timeout=90)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            head, _, body = out.stdout.replace("\r\n", "\n").partition("\n\n")
+            self.assertTrue(head.startswith("HTTP/1.1 200"), out.stdout)
+            request_id = [line.split(":", 1)[1].strip() for line in head.split("\n")
+                          if line.lower().startswith("x-amzn-requestid:")][0]
+            self.assertEqual(json.loads(body)["variant"], "offload")
+            trace = self.trace_of(request_id)
+        self.assertTrue(trace["offloaded"], trace["verdict"])
+        front = [s for s in trace["spans"] if s["id"] == request_id][0]
+        self.assertEqual(trace["root"]["name"], "front-offload")
+        # The root's time starts when the HTTP request reached the daemon.
+        self.assertEqual(front["begin_ns"], front["attrs"]["received_ns"])
+        self.assertLessEqual(front["begin_ns"], front["start_ns"])
+        self.assertEqual(trace["root"]["duration_ns"], front["end_ns"] - front["begin_ns"])
+        # The worker ran from the published event: the URL's JSON event, query included.
+        worker = [s for s in trace["spans"] if s["kind"] == "invocation" and s["name"] == "worker"]
+        self.assertEqual(len(worker), 1)
+        self.assertGreater(trace["margin_ns"], 0)
+        # A browser-shaped preflight is answered from the URL's CORS, without invoking.
+        preflight = subprocess.run(
+            curl + ["-X", "OPTIONS", "-H", "Origin: http://app.test",
+                    "-H", "Access-Control-Request-Method: POST", url],
+            capture_output=True, text=True, timeout=90)
+        self.assertIn("access-control-allow-origin: *", preflight.stdout.lower())
+        self.assertIn("access-control-allow-methods: get,post", preflight.stdout.lower())
 
     def test_timestamps_are_ordered_as_causality_requires(self):
         request_id, _ = self.invoke("front-offload", {"order": "causality"})
