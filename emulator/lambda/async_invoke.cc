@@ -94,11 +94,23 @@ Result<AsyncEvent> LambdaService::Stage(const RequestContext& ctx, const std::st
   return event;
 }
 
-std::optional<AsyncPolicy> LambdaService::PolicyFor(const std::string& function_arn) {
-  auto function = Find(function_arn);
+const EventInvokeConfig* LambdaService::InvokeConfigFor(const Function& latest,
+                                                        const std::string& invoked_arn) {
+  const std::string qualifier = QualifierOf(invoked_arn);
+  if (qualifier.empty() || qualifier == "$LATEST") {
+    return latest.event_invoke_config ? &*latest.event_invoke_config : nullptr;
+  }
+  // The invoked version's or alias's own (AWS applies no other: a config put on the function
+  // does not cover an invocation of its alias).
+  auto it = latest.qualified_invoke_configs.find(qualifier);
+  return it == latest.qualified_invoke_configs.end() ? nullptr : &it->second;
+}
+
+std::optional<AsyncPolicy> LambdaService::PolicyFor(const AsyncEvent& event) {
+  auto function = Find(event.function_arn);
   if (!function) return std::nullopt;
   AsyncPolicy policy;
-  if (const auto& config = function->event_invoke_config) {
+  if (const EventInvokeConfig* config = InvokeConfigFor(*function, event.invoked_arn)) {
     if (config->max_retry_attempts) policy.max_retry_attempts = *config->max_retry_attempts;
     if (config->max_event_age_seconds) {
       policy.max_event_age_ns = *config->max_event_age_seconds * kSecond;
@@ -233,7 +245,7 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
                                 ? "failed after " + std::to_string(event.attempts) + " attempt(s)"
                                 : "expired after " + std::to_string(event.attempts) + " attempt(s)";
 
-  const auto& config = function->event_invoke_config;
+  const EventInvokeConfig* config = InvokeConfigFor(*function, event.invoked_arn);
   const std::optional<std::string> destination = !config ? std::nullopt
                                                  : condition == Condition::kSuccess
                                                      ? config->on_success
@@ -298,9 +310,10 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
     const RequestContext& ctx, const std::string& name, const std::string& qualifier_param,
     const EventInvokeConfigInput& in, bool merge) {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
-  if (qualifier.empty()) qualifier = qualifier_param;
+  if (auto status = ValidateQualifier(qualifier); !status) return Fail(status.error());
+  if (qualifier == "$LATEST") qualifier.clear();
   // Both ranges are the request's constraints: AWS answers every violation in one
   // ValidationException, before it looks for the function.
   std::vector<std::string> violations;
@@ -318,9 +331,6 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
                                        : "Member must have value less than or equal to 21600"));
   }
   if (auto status = Violations(violations); !status) return Fail(status.error());
-  if (!qualifier.empty() && qualifier != "$LATEST") {
-    return FunctionNotFoundError(*arn, qualifier);
-  }
   for (const auto* destination : {&in.on_success, &in.on_failure}) {
     if (*destination && !(*destination)->empty()) {
       if (auto checked = CheckDestination(**destination); !checked) {
@@ -333,14 +343,23 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
     return InvalidParameterValueError(
         "You must specify at least one of error handling or destination setting.");
   }
-  auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
+  const std::string config_arn = *arn + ":" + (qualifier.empty() ? "$LATEST" : qualifier);
+  EventInvokeConfig result;
+  auto updated = functions_.Update(*arn, [&](std::optional<Function>& f) -> Result<bool> {
+    if (!f || (!qualifier.empty() && !CheckQualifier(*f, qualifier))) {
+      return Fail(ErrorCode::kLambdaResourceNotFound, "The function doesn't exist.");
+    }
+    std::optional<EventInvokeConfig>& unqualified = f->event_invoke_config;
+    auto qualified = f->qualified_invoke_configs.find(qualifier);
+    const bool exists = qualifier.empty() ? unqualified.has_value()
+                                          : qualified != f->qualified_invoke_configs.end();
     EventInvokeConfig config;
     if (merge) {
-      if (!f.event_invoke_config) {
+      if (!exists) {
         return Fail(ErrorCode::kLambdaResourceNotFound,
-                    "The function " + *arn + ":$LATEST doesn't have an EventInvokeConfig");
+                    "The function " + config_arn + " doesn't have an EventInvokeConfig");
       }
-      config = *f.event_invoke_config;
+      config = qualifier.empty() ? *unqualified : qualified->second;
     }
     if (in.max_retry_attempts) config.max_retry_attempts = in.max_retry_attempts;
     if (in.max_event_age_seconds) config.max_event_age_seconds = in.max_event_age_seconds;
@@ -355,46 +374,79 @@ Result<std::pair<std::string, EventInvokeConfig>> LambdaService::PutEventInvokeC
     set(config.on_success, in.on_success);
     set(config.on_failure, in.on_failure);
     config.last_modified_ns = clock_.NowNanos();
-    f.event_invoke_config = config;
-    return {};
+    result = config;
+    if (qualifier.empty()) {
+      unqualified = config;
+    } else {
+      f->qualified_invoke_configs[qualifier] = config;
+    }
+    return true;
   });
   if (!updated) return Fail(updated.error());
-  return std::make_pair(*arn + ":$LATEST", *updated->event_invoke_config);
+  return std::make_pair(config_arn, result);
 }
 
 Result<std::pair<std::string, EventInvokeConfig>> LambdaService::GetEventInvokeConfig(
     const RequestContext& ctx, const std::string& name, const std::string& qualifier_param) {
   std::string qualifier;
-  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
-  if (qualifier.empty()) qualifier = qualifier_param;
-  auto function = Find(*arn);
-  if (!function) return Fail(function.error());
-  if (!qualifier.empty() && qualifier != "$LATEST") {
-    return FunctionNotFoundError(*arn, qualifier);
-  }
-  if (!function->event_invoke_config) {
+  if (auto status = ValidateQualifier(qualifier); !status) return Fail(status.error());
+  if (qualifier == "$LATEST") qualifier.clear();
+  const std::string config_arn = *arn + ":" + (qualifier.empty() ? "$LATEST" : qualifier);
+  auto missing = [&] {
     return Fail(ErrorCode::kLambdaResourceNotFound,
-                "The function " + *arn + ":$LATEST doesn't have an EventInvokeConfig");
+                "The function " + config_arn + " doesn't have an EventInvokeConfig");
+  };
+  auto function = Find(*arn);
+  if (!function) return missing();
+  if (qualifier.empty()) {
+    if (!function->event_invoke_config) return missing();
+    return std::make_pair(config_arn, *function->event_invoke_config);
   }
-  return std::make_pair(*arn + ":$LATEST", *function->event_invoke_config);
+  auto it = function->qualified_invoke_configs.find(qualifier);
+  if (it == function->qualified_invoke_configs.end()) return missing();
+  return std::make_pair(config_arn, it->second);
 }
 
 Status LambdaService::DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
-                                              const std::string& qualifier) {
-  auto existing = GetEventInvokeConfig(ctx, name, qualifier);
+                                              const std::string& qualifier_param) {
+  auto existing = GetEventInvokeConfig(ctx, name, qualifier_param);
   if (!existing) return Fail(existing.error());
-  const std::string arn = existing->first.substr(0, existing->first.size() - 8);
-  auto updated = UpdateFunction(arn, [&](Function& f) -> Status {
-    if (!f.event_invoke_config) {  // deleted meanwhile
+  const std::string& config_arn = existing->first;
+  const std::string arn = UnqualifiedOf(config_arn);
+  const std::string qualifier = QualifierOf(config_arn);
+  auto updated = functions_.Update(arn, [&](std::optional<Function>& f) -> Result<bool> {
+    const bool removed = !f ? false
+                         : qualifier == "$LATEST"
+                             ? f->event_invoke_config.has_value()
+                             : f->qualified_invoke_configs.erase(qualifier) > 0;
+    if (!removed) {  // deleted meanwhile
       return Fail(ErrorCode::kLambdaResourceNotFound,
-                  "The function " + arn + ":$LATEST doesn't have an EventInvokeConfig");
+                  "The function " + config_arn + " doesn't have an EventInvokeConfig");
     }
-    f.event_invoke_config.reset();
-    return {};
+    if (qualifier == "$LATEST") f->event_invoke_config.reset();
+    return true;
   });
   if (!updated) return Fail(updated.error());
   return {};
+}
+
+Result<std::vector<std::pair<std::string, EventInvokeConfig>>>
+LambdaService::ListEventInvokeConfigs(const RequestContext& ctx, const std::string& name) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, "functionName", &qualifier);
+  if (!arn) return Fail(arn.error());
+  auto function = Find(*arn);
+  if (!function) return Fail(ErrorCode::kLambdaResourceNotFound, "The function doesn't exist.");
+  std::vector<std::pair<std::string, EventInvokeConfig>> configs;
+  if (function->event_invoke_config) {
+    configs.emplace_back(*arn + ":$LATEST", *function->event_invoke_config);
+  }
+  for (const auto& [q, config] : function->qualified_invoke_configs) {
+    configs.emplace_back(*arn + ":" + q, config);
+  }
+  return configs;
 }
 
 }  // namespace offstage::lambda

@@ -127,7 +127,7 @@ void AsyncQueue::Process(Queued queued) {
   if (queued.throttles > 0) throttled_waiting_.fetch_sub(1);
   AsyncEvent& event = queued.event;
   const int64_t dispatched = clock_.NowNanos();
-  auto policy = handler_->PolicyFor(event.function_arn);
+  auto policy = handler_->PolicyFor(event);
   auto finish = [&](storage::AsyncEventState state, Condition condition, const Attempt& last,
                     const std::optional<storage::AsyncAttemptRow>& attempt_row) {
     event.state = state;

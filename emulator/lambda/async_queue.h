@@ -64,7 +64,7 @@ class AsyncHandler {
  public:
   virtual ~AsyncHandler() = default;
   // nullopt when the function no longer exists.
-  virtual std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) = 0;
+  virtual std::optional<AsyncPolicy> PolicyFor(const AsyncEvent& event) = 0;
   // Completes the event's payload before anything delivers it (EventFinalizer). Called before
   // each attempt (and before an expiry's destinations), on the event as the last one left it:
   // it must be idempotent.

@@ -31,7 +31,7 @@ class ScriptedHandler final : public AsyncHandler {
   std::optional<AsyncPolicy> policy = AsyncPolicy{};
   std::deque<AttemptResult> script = {AttemptResult::kSuccess};
 
-  std::optional<AsyncPolicy> PolicyFor(const std::string&) override {
+  std::optional<AsyncPolicy> PolicyFor(const AsyncEvent&) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++asked_;
     cv_.notify_all();

@@ -23,6 +23,27 @@ namespace {
 json ToJsonValue(const Function& f);
 Function FromJsonValue(const json& in);
 
+json InvokeConfigJson(const EventInvokeConfig& c) {
+  json config = {{"last_modified_ns", c.last_modified_ns}};
+  if (c.max_retry_attempts) config["max_retry_attempts"] = *c.max_retry_attempts;
+  if (c.max_event_age_seconds) config["max_event_age_seconds"] = *c.max_event_age_seconds;
+  if (c.on_success) config["on_success"] = *c.on_success;
+  if (c.on_failure) config["on_failure"] = *c.on_failure;
+  return config;
+}
+
+EventInvokeConfig InvokeConfigFromJson(const json& e) {
+  EventInvokeConfig c;
+  c.last_modified_ns = e.value("last_modified_ns", int64_t{0});
+  if (e.contains("max_retry_attempts")) c.max_retry_attempts = e["max_retry_attempts"].get<int>();
+  if (e.contains("max_event_age_seconds")) {
+    c.max_event_age_seconds = e["max_event_age_seconds"].get<int>();
+  }
+  if (e.contains("on_success")) c.on_success = e["on_success"].get<std::string>();
+  if (e.contains("on_failure")) c.on_failure = e["on_failure"].get<std::string>();
+  return c;
+}
+
 }  // namespace
 
 std::string Function::Snapshot() const {
@@ -106,14 +127,20 @@ json ToJsonValue(const Function& f) {
   if (f.dead_letter_target) out["dead_letter_target"] = *f.dead_letter_target;
   if (f.kms_key_arn) out["kms_key_arn"] = *f.kms_key_arn;
   if (f.reserved_concurrency) out["reserved_concurrency"] = *f.reserved_concurrency;
-  if (f.event_invoke_config) {
-    json config = {{"last_modified_ns", f.event_invoke_config->last_modified_ns}};
-    const auto& c = *f.event_invoke_config;
-    if (c.max_retry_attempts) config["max_retry_attempts"] = *c.max_retry_attempts;
-    if (c.max_event_age_seconds) config["max_event_age_seconds"] = *c.max_event_age_seconds;
-    if (c.on_success) config["on_success"] = *c.on_success;
-    if (c.on_failure) config["on_failure"] = *c.on_failure;
-    out["event_invoke_config"] = config;
+  if (f.event_invoke_config) out["event_invoke_config"] = InvokeConfigJson(*f.event_invoke_config);
+  if (!f.qualified_invoke_configs.empty()) {
+    json configs = json::object();
+    for (const auto& [qualifier, c] : f.qualified_invoke_configs) {
+      configs[qualifier] = InvokeConfigJson(c);
+    }
+    out["qualified_invoke_configs"] = configs;
+  }
+  if (!f.qualified_policies.empty()) {
+    json policies = json::object();
+    for (const auto& [qualifier, p] : f.qualified_policies) {
+      policies[qualifier] = {{"statements", p.statements}, {"revision", p.revision}};
+    }
+    out["qualified_policies"] = policies;
   }
   if (f.version != "$LATEST") {
     // A version is stored inside its function's row: it carries its own identity.
@@ -209,17 +236,17 @@ Function FromJsonValue(const json& in) {
     if (in.contains("kms_key_arn")) f.kms_key_arn = in["kms_key_arn"];
     if (in.contains("reserved_concurrency")) f.reserved_concurrency = in["reserved_concurrency"];
     if (in.contains("event_invoke_config")) {
-      const json& config = in["event_invoke_config"];
-      EventInvokeConfig c;
-      c.last_modified_ns = config.value("last_modified_ns", int64_t{0});
-      if (config.contains("max_retry_attempts"))
-        c.max_retry_attempts = config["max_retry_attempts"];
-      if (config.contains("max_event_age_seconds")) {
-        c.max_event_age_seconds = config["max_event_age_seconds"];
+      f.event_invoke_config = InvokeConfigFromJson(in["event_invoke_config"]);
+    }
+    if (auto it = in.find("qualified_invoke_configs"); it != in.end()) {
+      for (const auto& [qualifier, config] : it->items()) {
+        f.qualified_invoke_configs[qualifier] = InvokeConfigFromJson(config);
       }
-      if (config.contains("on_success")) c.on_success = config["on_success"];
-      if (config.contains("on_failure")) c.on_failure = config["on_failure"];
-      f.event_invoke_config = c;
+    }
+    if (auto it = in.find("qualified_policies"); it != in.end()) {
+      for (const auto& [qualifier, policy] : it->items()) {
+        f.qualified_policies[qualifier] = {policy.at("statements"), policy.at("revision")};
+      }
     }
     f.version = in.value("version", "$LATEST");
     if (f.version != "$LATEST") {

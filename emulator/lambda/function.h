@@ -30,6 +30,12 @@ struct EventInvokeConfig {
   int64_t last_modified_ns = 0;
 };
 
+// A resource policy (AddPermission): its statements as a JSON array and its revision id.
+struct ResourcePolicy {
+  std::string statements;
+  std::string revision;
+};
+
 // An alias: a name for one published version (or $LATEST), optionally sending a share of the
 // invocations to one additional version (RoutingConfig.AdditionalVersionWeights).
 struct Alias {
@@ -121,6 +127,11 @@ struct Function {
   std::string latest_snapshot;
   // On $LATEST only: its function URLs, by qualifier ("" for the unqualified one).
   std::map<std::string, UrlConfig> urls;
+  // On $LATEST only: the resource policies and event invoke configs of its versions and
+  // aliases, by qualifier (a version number or an alias name). AWS keeps each apart from the
+  // function's own (policy_json, event_invoke_config) and from each other.
+  std::map<std::string, ResourcePolicy> qualified_policies;
+  std::map<std::string, EventInvokeConfig> qualified_invoke_configs;
 
   // The ARN of this version: unqualified for $LATEST, "<arn>:<number>" for a version.
   std::string VersionArn() const { return version == "$LATEST" ? arn : arn + ":" + version; }
@@ -181,6 +192,7 @@ struct PermissionInput {
   std::optional<std::string> event_source_token;
   std::optional<std::string> principal_org_id;
   std::optional<std::string> revision_id;
+  std::string qualifier;  // the Qualifier parameter: a version's or an alias's own policy
 };
 
 struct AccountSettings {

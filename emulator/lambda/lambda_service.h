@@ -269,11 +269,14 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
 
   Result<std::string> AddPermission(const RequestContext& ctx, const std::string& name,
                                     const PermissionInput& in);
+  // `qualifier`: the Qualifier parameter (a version's or an alias's own policy; "" the
+  // function's).
   Status RemovePermission(const RequestContext& ctx, const std::string& name,
-                          const std::string& statement_id);
+                          const std::string& statement_id, const std::string& qualifier);
   // The policy document and its revision id.
   Result<std::pair<std::string, std::string>> GetPolicy(const RequestContext& ctx,
-                                                        const std::string& name);
+                                                        const std::string& name,
+                                                        const std::string& qualifier);
 
   Status TagResource(const RequestContext& ctx, const std::string& arn,
                      const std::map<std::string, std::string>& tags);
@@ -306,6 +309,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
       const RequestContext& ctx, const std::string& name, const std::string& qualifier);
   Status DeleteEventInvokeConfig(const RequestContext& ctx, const std::string& name,
                                  const std::string& qualifier);
+  // Every event invoke config of the function: $LATEST's, then its versions' and aliases'.
+  Result<std::vector<std::pair<std::string, EventInvokeConfig>>> ListEventInvokeConfigs(
+      const RequestContext& ctx, const std::string& name);
 
   // AsyncIntake: SNS's deliveries. Stage also makes the events of Invoke, replays and
   // destinations, which LambdaService stores and activates itself.
@@ -342,6 +348,15 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   // each existing and in the function's region, within the size limit with its code) and its
   // /opt directory to their merge.
   Status ResolveLayers(Function& f, const std::vector<std::string>& arns) const;
+  // A Qualifier parameter's shape (botocore's pattern), as AWS's ValidationException.
+  static Status ValidateQualifier(const std::string& qualifier);
+  // `qualifier` names an existing version or alias of `f` ($LATEST), or AWS's
+  // ResourceNotFoundException ("Function not found: …", "Cannot find alias arn: …").
+  static Status CheckQualifier(const Function& f, const std::string& qualifier);
+  // The event invoke config that applies to an invocation of `invoked_arn` (the invoked
+  // version's or alias's own; $LATEST's when unqualified), or null.
+  static const EventInvokeConfig* InvokeConfigFor(const Function& latest,
+                                                  const std::string& invoked_arn);
   // Whether a function (any version) or a layer version uses the layer content in `dir`.
   bool LayerDirInUse(const std::string& dir) const;
   // AWS's limit on a function's code and its layers, unzipped, together.
@@ -403,7 +418,7 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   // Whether a version other than `except` of `f`, or $LATEST, runs the code in `dir`.
   static bool CodeInUse(const Function& f, const std::string& dir, const Function* except);
   // AsyncHandler:
-  std::optional<AsyncPolicy> PolicyFor(const std::string& function_arn) override;
+  std::optional<AsyncPolicy> PolicyFor(const AsyncEvent& event) override;
   void Prepare(AsyncEvent& event) override;
   // A recorded event's payload as it was delivered (replays send it again).
   std::string DeliveredPayload(const AsyncEvent& event);

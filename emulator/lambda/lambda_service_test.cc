@@ -383,21 +383,21 @@ TEST_CASE("Permission changes whose commit failed leave the policy as it was") {
   in.principal = "sns.amazonaws.com";
   f.BreakFunctions();
   CHECK_FALSE(f.service->AddPermission(f.ctx, "fn", in).has_value());
-  CHECK_FALSE(f.service->GetPolicy(f.ctx, "fn").has_value());  // still no policy
+  CHECK_FALSE(f.service->GetPolicy(f.ctx, "fn", "").has_value());  // still no policy
   f.Heal();
 
   REQUIRE(f.service->AddPermission(f.ctx, "fn", in).has_value());  // not "already exists"
-  const auto policy = f.service->GetPolicy(f.ctx, "fn");
+  const auto policy = f.service->GetPolicy(f.ctx, "fn", "");
   REQUIRE(policy.has_value());
   f.BreakFunctions();
-  CHECK_FALSE(f.service->RemovePermission(f.ctx, "fn", "sns").has_value());
-  const auto still = f.service->GetPolicy(f.ctx, "fn");
+  CHECK_FALSE(f.service->RemovePermission(f.ctx, "fn", "sns", "").has_value());
+  const auto still = f.service->GetPolicy(f.ctx, "fn", "");
   REQUIRE(still.has_value());
   CHECK(*still == *policy);  // the same document and revision
   f.Heal();
 
-  REQUIRE(f.service->RemovePermission(f.ctx, "fn", "sns").has_value());
-  CHECK_FALSE(f.service->GetPolicy(f.ctx, "fn").has_value());
+  REQUIRE(f.service->RemovePermission(f.ctx, "fn", "sns", "").has_value());
+  CHECK_FALSE(f.service->GetPolicy(f.ctx, "fn", "").has_value());
   CHECK(f.Reloaded("fn").policy_json.empty());
 }
 

@@ -80,14 +80,19 @@ Status LambdaService::DeleteFunctionConcurrency(const RequestContext& ctx,
 
 Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, const std::string& name,
                                                  const PermissionInput& in) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, in.qualifier, qualifier);
   if (!arn) return Fail(arn.error());
+  if (auto status = ValidateQualifier(qualifier); !status) return Fail(status.error());
   static const std::regex kSid{R"(([a-zA-Z0-9-_.]+))"};
   if (in.statement_id.size() > 100 || !std::regex_match(in.statement_id, kSid)) {
     return Fail(ErrorCode::kLambdaValidation,
                 "1 validation error detected: Value '" + in.statement_id +
                     "' at 'statementId' failed to satisfy constraint: Member must satisfy "
                     "regular expression pattern: ([a-zA-Z0-9-_.]+)");
+  }
+  if (qualifier == "$LATEST") {
+    return InvalidParameterValueError("We currently do not support adding policies for $LATEST.");
   }
   json principal;
   if (in.principal == "*") {
@@ -100,11 +105,13 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
   } else {
     principal = {{"AWS", in.principal}};
   }
-  nlohmann::ordered_json statement = {{"Sid", in.statement_id},
-                                      {"Effect", "Allow"},
-                                      {"Principal", principal},
-                                      {"Action", in.action},
-                                      {"Resource", *arn}};
+  // A version's or an alias's policy names its qualified ARN (AWS's recorded statements).
+  nlohmann::ordered_json statement = {
+      {"Sid", in.statement_id},
+      {"Effect", "Allow"},
+      {"Principal", principal},
+      {"Action", in.action},
+      {"Resource", qualifier.empty() ? *arn : *arn + ":" + qualifier}};
   nlohmann::ordered_json condition = nlohmann::ordered_json::object();
   if (in.source_arn) condition["ArnLike"] = {{"AWS:SourceArn", *in.source_arn}};
   if (in.source_account) condition["StringEquals"] = {{"AWS:SourceAccount", *in.source_account}};
@@ -116,25 +123,34 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
   }
   if (!condition.empty()) statement["Condition"] = condition;
   auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
-    if (in.revision_id && *in.revision_id != f.policy_revision && !f.policy_revision.empty()) {
+    if (!qualifier.empty()) {
+      if (auto status = CheckQualifier(f, qualifier); !status) return status;
+    }
+    ResourcePolicy unqualified{f.policy_json, f.policy_revision};
+    ResourcePolicy& policy = qualifier.empty() ? unqualified : f.qualified_policies[qualifier];
+    if (in.revision_id && *in.revision_id != policy.revision && !policy.revision.empty()) {
       return Fail(ErrorCode::kLambdaPreconditionFailed,
                   "The Revision Id provided does not match the latest Revision Id. Call the "
                   "GetPolicy API to retrieve the latest Revision Id");
     }
-    nlohmann::ordered_json statements = f.policy_json.empty()
+    nlohmann::ordered_json statements = policy.statements.empty()
                                             ? nlohmann::ordered_json::array()
-                                            : nlohmann::ordered_json::parse(f.policy_json);
+                                            : nlohmann::ordered_json::parse(policy.statements);
     for (const auto& existing : statements) {
       if (existing.value("Sid", "") == in.statement_id) {
         return Fail(ErrorCode::kLambdaResourceConflict,
                     "The statement id (" + in.statement_id +
-                        ") provided already exists. Please choose a new statement id, or remove "
-                        "the existing statement.");
+                        ") provided already exists. Please provide a new statement id, or "
+                        "remove the existing statement.");
       }
     }
     statements.push_back(statement);
-    f.policy_json = statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-    f.policy_revision = ids_.Uuid();
+    policy.statements = statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    policy.revision = ids_.Uuid();
+    if (qualifier.empty()) {
+      f.policy_json = policy.statements;
+      f.policy_revision = policy.revision;
+    }
     return {};
   });
   if (!updated) return Fail(updated.error());
@@ -142,15 +158,24 @@ Result<std::string> LambdaService::AddPermission(const RequestContext& ctx, cons
 }
 
 Status LambdaService::RemovePermission(const RequestContext& ctx, const std::string& name,
-                                       const std::string& statement_id) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+                                       const std::string& statement_id,
+                                       const std::string& qualifier_param) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
+  if (auto status = ValidateQualifier(qualifier); !status) return status;
+  if (qualifier == "$LATEST") qualifier.clear();
   auto updated = UpdateFunction(*arn, [&](Function& f) -> Status {
-    if (f.policy_json.empty()) {
+    if (!qualifier.empty()) {
+      if (auto status = CheckQualifier(f, qualifier); !status) return status;
+    }
+    ResourcePolicy unqualified{f.policy_json, f.policy_revision};
+    ResourcePolicy& policy = qualifier.empty() ? unqualified : f.qualified_policies[qualifier];
+    if (policy.statements.empty()) {
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "No policy is associated with the given resource.");
     }
-    nlohmann::ordered_json statements = nlohmann::ordered_json::parse(f.policy_json);
+    nlohmann::ordered_json statements = nlohmann::ordered_json::parse(policy.statements);
     const size_t before = statements.size();
     statements.erase(
         std::remove_if(statements.begin(), statements.end(),
@@ -160,30 +185,72 @@ Status LambdaService::RemovePermission(const RequestContext& ctx, const std::str
       return Fail(ErrorCode::kLambdaResourceNotFound,
                   "Statement " + statement_id + " is not found in resource policy.");
     }
-    f.policy_json =
+    policy.statements =
         statements.empty() ? "" : statements.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-    f.policy_revision = ids_.Uuid();
+    policy.revision = ids_.Uuid();
+    if (qualifier.empty()) {
+      f.policy_json = policy.statements;
+      f.policy_revision = policy.revision;
+    } else if (policy.statements.empty()) {
+      f.qualified_policies.erase(qualifier);
+    }
     return {};
   });
   if (!updated) return Fail(updated.error());
   return {};
 }
 
-Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(const RequestContext& ctx,
-                                                                     const std::string& name) {
-  auto arn = ResolveArn(ctx, name, "functionName", nullptr);
+Result<std::pair<std::string, std::string>> LambdaService::GetPolicy(
+    const RequestContext& ctx, const std::string& name, const std::string& qualifier_param) {
+  std::string qualifier;
+  auto arn = ResolveArn(ctx, name, qualifier_param, qualifier);
   if (!arn) return Fail(arn.error());
+  if (auto status = ValidateQualifier(qualifier); !status) return Fail(status.error());
+  if (qualifier == "$LATEST") qualifier.clear();
   auto function = Find(*arn);
   if (!function) return Fail(function.error());
-  if (function->policy_json.empty()) {
+  ResourcePolicy policy{function->policy_json, function->policy_revision};
+  if (!qualifier.empty()) {
+    auto it = function->qualified_policies.find(qualifier);
+    policy = it == function->qualified_policies.end() ? ResourcePolicy{} : it->second;
+  }
+  if (policy.statements.empty()) {
     return Fail(ErrorCode::kLambdaResourceNotFound, "The resource you requested does not exist.");
   }
-  nlohmann::ordered_json policy = {
+  nlohmann::ordered_json document = {
       {"Version", "2012-10-17"},
       {"Id", "default"},
-      {"Statement", nlohmann::ordered_json::parse(function->policy_json)}};
-  return std::make_pair(policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8),
-                        function->policy_revision);
+      {"Statement", nlohmann::ordered_json::parse(policy.statements)}};
+  return std::make_pair(document.dump(-1, ' ', false, common::kReplaceInvalidUtf8),
+                        policy.revision);
+}
+
+Status LambdaService::ValidateQualifier(const std::string& qualifier) {
+  // botocore's NumericLatestPublishedOrAliasQualifier: \$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+
+  bool ok = !qualifier.empty() && qualifier.size() <= 128;
+  for (char c : qualifier) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '$') {
+      ok = false;
+    }
+  }
+  if (qualifier.empty() || ok) return {};
+  return Fail(
+      ErrorCode::kLambdaValidation,
+      "1 validation error detected: " + Violation(qualifier.substr(0, 256), "qualifier",
+                                                  "Member must satisfy regular expression pattern: "
+                                                  "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"));
+}
+
+Status LambdaService::CheckQualifier(const Function& f, const std::string& qualifier) {
+  if (!qualifier.empty() && qualifier.find_first_not_of("0123456789") == std::string::npos) {
+    if (f.Version(qualifier) == nullptr) return FunctionNotFoundError(f.arn, qualifier);
+    return {};
+  }
+  if (f.aliases.count(qualifier) == 0) {
+    return Fail(ErrorCode::kLambdaResourceNotFound,
+                "Cannot find alias arn: " + f.arn + ":" + qualifier);
+  }
+  return {};
 }
 
 Status LambdaService::TagResource(const RequestContext& ctx, const std::string& arn,

@@ -221,6 +221,8 @@ Result<Function> LambdaService::PublishVersion(const RequestContext& ctx, const 
     version.policy_revision.clear();
     version.reserved_concurrency.reset();
     version.event_invoke_config.reset();
+    version.qualified_policies.clear();
+    version.qualified_invoke_configs.clear();
     const int number = f->last_version + 1;
     version.version = std::to_string(number);
     if (description) version.description = *description;
@@ -299,6 +301,8 @@ Status LambdaService::DeleteVersion(const std::string& arn, const std::string& n
         }
         removed = *version;
         f->versions.erase(std::stoi(number));
+        f->qualified_policies.erase(number);
+        f->qualified_invoke_configs.erase(number);
         return true;
       },
       [&](const Result<FunctionStore::Change>& settled) {
@@ -417,7 +421,9 @@ Status LambdaService::DeleteAlias(const RequestContext& ctx, const std::string& 
   auto changed = functions_.Update(*arn, [&](std::optional<Function>& f) -> Result<bool> {
     if (!f) return FunctionNotFoundError(*arn);
     if (f->aliases.erase(alias_name) == 0) return false;  // a missing alias: not an error
-    f->urls.erase(alias_name);  // its function URL goes with it, as on AWS
+    f->urls.erase(alias_name);                // its function URL goes with it, as on AWS
+    f->qualified_policies.erase(alias_name);  // and its resource policy and invoke config
+    f->qualified_invoke_configs.erase(alias_name);
     return true;
   });
   if (!changed) return Fail(changed.error());

@@ -340,6 +340,7 @@ HttpResponse AddPermission(const Call& c) {
   in.event_source_token = String(body, "EventSourceToken");
   in.principal_org_id = String(body, "PrincipalOrgID");
   in.revision_id = String(body, "RevisionId");
+  in.qualifier = Query(c.req, "Qualifier");
   auto statement = c.service.AddPermission(c.ctx, Name(c), in);
   if (!statement) return Error(statement.error());
   return Json(201,
@@ -347,13 +348,14 @@ HttpResponse AddPermission(const Call& c) {
 }
 
 HttpResponse RemovePermission(const Call& c) {
-  auto status = c.service.RemovePermission(c.ctx, Name(c), c.match[2].str());
+  auto status =
+      c.service.RemovePermission(c.ctx, Name(c), c.match[2].str(), Query(c.req, "Qualifier"));
   if (!status) return Error(status.error());
   return HttpResponse{204, "", "", {}};
 }
 
 HttpResponse GetPolicy(const Call& c) {
-  auto policy = c.service.GetPolicy(c.ctx, Name(c));
+  auto policy = c.service.GetPolicy(c.ctx, Name(c), Query(c.req, "Qualifier"));
   if (!policy) return Error(policy.error());
   return Json(200, json{{"Policy", policy->first}, {"RevisionId", policy->second}}.dump(
                        -1, ' ', false, common::kReplaceInvalidUtf8));
@@ -438,15 +440,12 @@ HttpResponse DeleteEventInvokeConfig(const Call& c) {
 }
 
 HttpResponse ListEventInvokeConfigs(const Call& c) {
-  ojson configs = ojson::array();
-  auto out = c.service.GetEventInvokeConfig(c.ctx, Name(c), "");
-  if (out) {
-    configs.push_back(EventInvokeConfigJson(out->first, out->second));
-  } else if (out.error().message.starts_with("Function not found")) {
-    return Error(out.error());
-  }
-  return Json(200, ojson{{"FunctionEventInvokeConfigs", configs}}.dump(
-                       -1, ' ', false, common::kReplaceInvalidUtf8));
+  auto configs = c.service.ListEventInvokeConfigs(c.ctx, Name(c));
+  if (!configs) return Error(configs.error());
+  ojson list = ojson::array();
+  for (const auto& [arn, config] : *configs) list.push_back(EventInvokeConfigJson(arn, config));
+  return Json(200, ojson{{"FunctionEventInvokeConfigs", list}}.dump(-1, ' ', false,
+                                                                    common::kReplaceInvalidUtf8));
 }
 
 using Handler = HttpResponse (*)(const Call&);

@@ -35,12 +35,28 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
     }
     FunctionEnvs& envs = functions_[spec.function_arn];
     if (spec.generation > envs.generation) envs.generation = spec.generation;
+    // Reserved concurrency is the function's, all its versions together (AWS: "Concurrency
+    // settings apply to the function as a whole, including all published versions").
+    auto function_busy = [&]() REQUIRES(mu_) {
+      const std::string unqualified =
+          spec.version == "$LATEST" || !spec.function_arn.ends_with(":" + spec.version)
+              ? spec.function_arn
+              : spec.function_arn.substr(0, spec.function_arn.size() - spec.version.size() - 1);
+      int busy = 0;
+      for (auto it = functions_.lower_bound(unqualified);
+           it != functions_.end() && it->first.starts_with(unqualified); ++it) {
+        if (it->first.size() == unqualified.size() || it->first[unqualified.size()] == ':') {
+          busy += it->second.busy;
+        }
+      }
+      return busy;
+    };
     // Before the function's first cold start has been measured, its cost is taken to be
     // kAssumedInitNs, and an unmeasured invocation as short.
     const int64_t init_ns = envs.init_ns > 0 ? envs.init_ns : kAssumedInitNs;
     // Only where a new environment could be started: otherwise the caller is throttled at once,
     // as before (its queue applies backoff and the event's maximum age).
-    if (prefer_warm && (reserved < 0 || envs.busy < reserved)) {
+    if (prefer_warm && (reserved < 0 || function_busy() < reserved)) {
       // Ski rental: wait as long as a cold start would take, then start one; but only one
       // starting at a time (each bounded wait re-checks, so a start that fails frees them).
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(init_ns);
@@ -68,7 +84,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
       --total_;
     }
     if (!warm) {
-      if (reserved >= 0 && envs.busy >= reserved) {
+      if (reserved >= 0 && function_busy() >= reserved) {
         throttled = AcquireError::kThrottledReserved;
       }
       if (!throttled && total_ >= options_.max_environments) {

@@ -120,6 +120,32 @@ TEST_CASE("Pool: a reserved-concurrency throttle stops the stale idle environmen
   pool.Release(*fresh, true);
 }
 
+// Regression: each version's environments were counted against the reserved concurrency apart,
+// so a function with 1 reserved ran its $LATEST and a version at once (AWS counts them
+// together).
+TEST_CASE("Pool: reserved concurrency counts every version of the function together") {
+  Fixture f;
+  Pool pool(Fixture::Options(), f.supervisor, f.clock, f.ids, f.logs);
+  const EnvironmentSpec latest = f.Spec("fn", 1);
+  EnvironmentSpec version = f.Spec("fn", 1);
+  version.function_arn += ":1";
+  version.version = "1";
+  EnvironmentSpec other = f.Spec("fn2", 1);  // a name the first one prefixes: another function
+  auto busy = pool.Acquire(latest, /*reserved=*/1);
+  REQUIRE(busy.has_value());
+  auto second = pool.Acquire(version, /*reserved=*/1);
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().reason == AcquireError::kThrottledReserved);
+  auto unrelated = pool.Acquire(other, /*reserved=*/1);
+  REQUIRE(unrelated.has_value());
+  pool.Release(*busy, true);
+  auto now_free = pool.Acquire(version, /*reserved=*/1);
+  REQUIRE(now_free.has_value());
+  pool.Release(*now_free, true);
+  pool.Release(*unrelated, true);
+  pool.StopAll();
+}
+
 TEST_CASE("Pool: at the account limit another function's idle environment makes room") {
   Fixture f;
   Pool pool(Fixture::Options(/*max_environments=*/1), f.supervisor, f.clock, f.ids, f.logs);

@@ -311,6 +311,52 @@ class AsyncInvokeTest(RecorderTestCase):
                                "ResourceNotFoundException", 404,
                                FunctionName=self.unique("missing"), MaximumRetryAttempts=1)
 
+    def test_an_alias_has_its_own_event_invoke_config(self):
+        # Configs are kept per qualifier ($LATEST, a version, an alias: AWS's recorded
+        # lifecycle), and an asynchronous invocation applies the invoked qualifier's own.
+        target, target_record = self.recorder("eicq-dst")
+        name, record = self.recorder("eicq-src")
+        arn = function_arn(name)
+        self.lam.publish_version(FunctionName=name)
+        self.lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+        self.assertClientError(self.lam.put_function_event_invoke_config,
+                               "ResourceNotFoundException", 404, "The function doesn't exist.",
+                               FunctionName=name, Qualifier="nosuchalias", MaximumRetryAttempts=1)
+        put = self.lam.put_function_event_invoke_config(
+            FunctionName=name, Qualifier="live",
+            DestinationConfig={"OnSuccess": {"Destination": function_arn(target)}})
+        self.assertEqual(put["FunctionArn"], arn + ":live")
+        latest = self.lam.put_function_event_invoke_config(FunctionName=name,
+                                                           MaximumRetryAttempts=0)
+        self.assertEqual(latest["FunctionArn"], arn + ":$LATEST")
+        by_version = self.lam.put_function_event_invoke_config(FunctionName=name + ":1",
+                                                               MaximumRetryAttempts=1)
+        self.assertEqual(by_version["FunctionArn"], arn + ":1")
+        listed = self.lam.list_function_event_invoke_configs(FunctionName=name)
+        self.assertEqual(sorted(c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]),
+                         [arn + ":$LATEST", arn + ":1", arn + ":live"])
+        self.assertEqual(self.lam.get_function_event_invoke_config(
+            FunctionName=name, Qualifier="live")["DestinationConfig"]["OnSuccess"],
+            {"Destination": function_arn(target)})
+        self.assertClientError(
+            self.lam.put_function_event_invoke_config, "InvalidParameterValueException", 400,
+            "The derived qualifier from the function name does not match the specified "
+            "qualifier.", FunctionName=name + ":1", Qualifier="live", MaximumRetryAttempts=1)
+        # The alias's invocation goes to its OnSuccess; the function's own config has none.
+        via_alias = self.event_invoke(name + ":live", {"via": "alias"})
+        delivered = target_record.wait_for(1)[0]["event"]
+        self.assertEqual(delivered["requestContext"]["requestId"], via_alias)
+        self.assertEqual(delivered["requestContext"]["functionArn"], arn + ":live")
+        unqualified = self.event_invoke(name, {"via": "function"})
+        record.wait_for(1, where=lambda r: r["requestId"] == unqualified)
+        self.assertEqual(target_record.count_after(1.0), 1)
+        # Deleting the alias deletes its config.
+        self.lam.delete_alias(FunctionName=name, Name="live")
+        self.assertClientError(self.lam.get_function_event_invoke_config,
+                               "ResourceNotFoundException", 404,
+                               "The function %s:live doesn't have an EventInvokeConfig" % arn,
+                               FunctionName=name, Qualifier="live")
+
     def test_event_invoke_config_validation(self):
         name, _ = self.recorder("eicbad")
         # botocore checks the model's minimum itself, before any request is sent ...

@@ -136,6 +136,67 @@ class LambdaVersionsTest(AwsClientsTestCase):
         self.set_variables(name, {"GREETING": "one"})  # back to version 1's settings: new again
         self.assertEqual(self.lam.publish_version(FunctionName=name)["Version"], "3")
 
+    def test_versions_and_aliases_have_their_own_resource_policies(self):
+        # AWS's recorded TestLambdaPermissions: a policy per qualifier, its statements naming
+        # the qualified ARN, each with its own revision.
+        name = self.create("verpol", "node-env")
+        arn = function_arn(name)
+        self.lam.publish_version(FunctionName=name)
+        self.lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+        self.assertClientError(self.lam.get_policy, "ResourceNotFoundException", 404,
+                               "The resource you requested does not exist.",
+                               FunctionName=name, Qualifier="1")
+        statements = {}
+        for qualifier in ("", "1", "live"):
+            kwargs = {"Qualifier": qualifier} if qualifier else {}
+            out = self.lam.add_permission(FunctionName=name, StatementId="s3",
+                                          Action="lambda:InvokeFunction",
+                                          Principal="s3.amazonaws.com", **kwargs)
+            statements[qualifier] = json.loads(out["Statement"])
+        self.assertEqual(statements[""]["Resource"], arn)
+        self.assertEqual(statements["1"]["Resource"], arn + ":1")
+        self.assertEqual(statements["live"]["Resource"], arn + ":live")
+        revisions = set()
+        for qualifier in ("", "1", "live"):
+            kwargs = {"Qualifier": qualifier} if qualifier else {}
+            policy = self.lam.get_policy(FunctionName=name, **kwargs)
+            document = json.loads(policy["Policy"])
+            self.assertEqual([s["Resource"] for s in document["Statement"]],
+                             [statements[qualifier]["Resource"]])
+            revisions.add(policy["RevisionId"])
+        self.assertEqual(len(revisions), 3)
+        self.assertClientError(
+            self.lam.add_permission, "ResourceConflictException", 409,
+            "The statement id (s3) provided already exists. Please provide a new statement id, "
+            "or remove the existing statement.", FunctionName=name, Qualifier="live",
+            StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        self.assertClientError(
+            self.lam.add_permission, "InvalidParameterValueException", 400,
+            "We currently do not support adding policies for $LATEST.",
+            FunctionName=name + ":$LATEST", Qualifier="$LATEST", StatementId="x",
+            Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        self.assertClientError(
+            self.lam.add_permission, "InvalidParameterValueException", 400,
+            "The derived qualifier from the function name does not match the specified "
+            "qualifier.", FunctionName=name + ":live", Qualifier="1", StatementId="x",
+            Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        self.assertClientError(
+            self.lam.add_permission, "ResourceNotFoundException", 404,
+            "Cannot find alias arn: %s:doesnotexist" % arn, FunctionName=name + ":doesnotexist",
+            StatementId="x", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        self.assertClientError(
+            self.lam.add_permission, "ResourceNotFoundException", 404,
+            "Function not found: %s:42" % arn, FunctionName=name, Qualifier="42",
+            StatementId="x", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+        # Removing from the alias leaves the function's and the version's.
+        self.lam.remove_permission(FunctionName=name, StatementId="s3", Qualifier="live")
+        self.assertClientError(self.lam.get_policy, "ResourceNotFoundException", 404,
+                               FunctionName=name, Qualifier="live")
+        self.assertEqual(len(json.loads(self.lam.get_policy(FunctionName=name)["Policy"])
+                             ["Statement"]), 1)
+        self.assertEqual(len(json.loads(self.lam.get_policy(FunctionName=name, Qualifier="1")
+                                        ["Policy"])["Statement"]), 1)
+
     def test_publish_on_create_and_on_code_update(self):
         name = self.unique("verpub")
         created = self.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
