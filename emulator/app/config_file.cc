@@ -349,7 +349,8 @@ common::Status ApplyFunction(const json& spec, const std::string& where, const f
 
 common::Status ApplyConfigFile(const std::string& path, const std::string& region,
                                const std::string& account, sns::SnsService& sns,
-                               lambda::LambdaService& lambda, common::Logger& log) {
+                               lambda::LambdaService& lambda, common::FaultInjector& faults,
+                               common::Logger& log) {
   std::ifstream file(path);
   if (!file) return common::Fail(common::Internal("cannot read the config file " + path));
   std::stringstream text;
@@ -390,7 +391,9 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
   try {
     ctx.region = GetString(root, "region", path, false, region);
     ctx.account = GetString(root, "account", path, false, account);
-    CheckKeys(root, {"region", "account", "layers", "functions", "topics", "subscriptions"}, path);
+    CheckKeys(root,
+              {"region", "account", "layers", "functions", "topics", "subscriptions", "faults"},
+              path);
     int index = 0;
     for (const auto& spec : GetArray(root, "layers", path)) {
       const std::string where = path + ": layers[" + std::to_string(index++) + "]";
@@ -454,6 +457,17 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
       if (auto sub = sns.Subscribe(ctx, in); !sub) {
         throw ConfigError{where + ": " + sub.error().message};
       }
+    }
+    // faults[]: rules as `offstage faults add` takes them (docs/faults.md), in place after the
+    // resources they target exist.
+    index = 0;
+    for (const auto& spec : GetArray(root, "faults", path)) {
+      const std::string where = path + ": faults[" + std::to_string(index++) + "]";
+      auto rule =
+          common::FaultRule::FromJson(spec.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+      if (!rule) throw ConfigError{where + ": " + rule.error().message};
+      const common::FaultRule added = faults.Add(*rule);
+      log.Warn("offstage: fault rule " + added.id + " in place: " + added.ToJson());
     }
   } catch (const ConfigError& error) {
     return common::Fail(common::Internal(error.message));

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "emulator/common/faults.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
@@ -15,6 +16,7 @@ namespace offstage::app {
 
 common::Status ApplyConfigFile(const std::string& path, const std::string& region,
                                const std::string& account, sns::SnsService& sns,
-                               lambda::LambdaService& lambda, common::Logger& log);
+                               lambda::LambdaService& lambda, common::FaultInjector& faults,
+                               common::Logger& log);
 
 }  // namespace offstage::app

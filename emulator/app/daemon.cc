@@ -145,10 +145,15 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   sns::HttpDelivererOptions http_options;
   http_options.insecure_tls = options.sns_insecure_tls;
   http_options.signer = daemon->signer_.get();
+  http_options.faults = &daemon->faults_;
+  for (const common::FaultRule& rule : options.faults) {
+    const common::FaultRule added = daemon->faults_.Add(rule);
+    daemon->log_.Warn("offstage: fault rule " + added.id + " in place: " + added.ToJson());
+  }
   daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
   daemon->fanout_queue_ = std::make_unique<sns::FanoutQueue>(daemon->clock_);
-  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns};
+  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns, &daemon->faults_};
   daemon->sns_ = std::make_unique<sns::SnsService>(
       sns::SnsPeers{*daemon->fanout_queue_, *daemon->http_deliverer_, *daemon->signer_, delivery},
       *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
@@ -197,6 +202,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.async.retry_delays_ns = options.async_retry_delays_ns;
   lambda_options.async.workers = options.max_environments;
   lambda_options.endpoint_url = base_url;
+  lambda_options.faults = &daemon->faults_;
   daemon->topic_publisher_ = std::make_unique<sns::SnsTopicPublisher>(*daemon->sns_);
   daemon->lambda_event_signer_ =
       std::make_unique<sns::LambdaEventSigner>(*daemon->signer_, daemon->log_);
@@ -238,7 +244,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       server_options, std::move(*socket),
       protocol::HttpServer::Backends{
           *daemon->sns_, *daemon->lambda_, *daemon->log_queries_, *daemon->trace_queries_,
-          *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_,
+          *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_, daemon->faults_,
           [self] { return self->HealthJson(); }, [self] { return self->signer_->CertificatePem(); },
           [self](common::RequestContext& ctx) { self->Attribute(ctx); },
           [self] { return self->PruneNow(); }},
@@ -256,7 +262,7 @@ common::Result<std::string> Daemon::Start() {
   fanout_->Start();  // the fan-outs owed since the last stop first
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
-                                      *sns_, *lambda_, log_);
+                                      *sns_, *lambda_, faults_, log_);
         !status) {
       return common::Fail(status.error());
     }

@@ -14,6 +14,7 @@
 #include "emulator/app/log_router.h"
 #include "emulator/app/scoped_paths.h"
 #include "emulator/common/clock.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
@@ -68,6 +69,8 @@ struct DaemonOptions {
   // --max-telemetry-rows: rows kept per telemetry table (0: no cap); unset, kEphemeralMaxRows
   // with --ephemeral (its database is in memory) and no cap on disk.
   std::optional<int64_t> max_telemetry_rows;
+  // --fault RULE: fault injection rules in place from the start (docs/faults.md).
+  std::vector<common::FaultRule> faults;
 };
 
 inline constexpr int64_t kEphemeralMaxRows = 50'000;
@@ -103,6 +106,7 @@ class Daemon {
   common::SystemClock clock_;
   common::RandomIds ids_{clock_};
   runtime::PosixSupervisor supervisor_;  // spawns the functions' processes
+  common::FaultInjector faults_;         // offstage faults: read by Lambda, SNS and the control API
   int64_t started_ns_ = 0;
   std::string endpoint_;
   std::unique_ptr<DataDirLock> lock_;  // none with --ephemeral

@@ -5,7 +5,9 @@
 
 #include "common/version.h"
 #include "emulator/cli/action_commands.h"
+#include "emulator/cli/faults_command.h"
 #include "emulator/cli/logs_command.h"
+#include "emulator/cli/report_command.h"
 #include "emulator/cli/runtimes_command.h"
 #include "emulator/cli/serve_command.h"
 #include "emulator/cli/trace_command.h"
@@ -30,6 +32,10 @@ int Run(int argc, char** argv) {
   runtimes.Register(app);
   UiCommand ui;
   ui.Register(app);
+  FaultsCommand faults;
+  faults.Register(app);
+  ReportCommand report;
+  report.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -41,8 +47,10 @@ int Run(int argc, char** argv) {
   if (logs.selected()) return logs.Run();
   if (trace.selected()) return trace.Run();
   if (ui.selected()) return ui.Run();
+  if (report.selected()) return report.Run();
   if (int code = actions.Run(); code >= 0) return code;
   if (int code = runtimes.Run(); code >= 0) return code;
+  if (int code = faults.Run(); code >= 0) return code;
   std::cout << app.help();
   return 0;
 }

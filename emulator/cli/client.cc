@@ -85,6 +85,18 @@ HttpResult DaemonClient::Post(const std::string& path, const std::string& json_b
   return HttpResult{response->status, response->body, ""};
 }
 
+HttpResult DaemonClient::Delete(const std::string& path,
+                                const std::map<std::string, std::string>& query) const {
+  httplib::Client client(endpoint_);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(60, 0);
+  httplib::Params params(query.begin(), query.end());
+  auto response =
+      client.Delete(httplib::append_query_params(path, params), ScopeHeaders(region_, account_));
+  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
+  return HttpResult{response->status, response->body, ""};
+}
+
 void DaemonClient::ReportUnreachable(const HttpResult& result) const {
   std::cerr << "offstage: no daemon answers at " << endpoint_ << " (" << result.error
             << "); start one with `offstage serve`, or point --endpoint / OFFSTAGE_ENDPOINT at "

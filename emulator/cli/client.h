@@ -42,6 +42,7 @@ class DaemonClient {
   explicit DaemonClient(const ClientOptions& options);
   HttpResult Get(const std::string& path, const std::map<std::string, std::string>& query) const;
   HttpResult Post(const std::string& path, const std::string& json_body) const;
+  HttpResult Delete(const std::string& path, const std::map<std::string, std::string>& query) const;
   const std::string& endpoint() const { return endpoint_; }
   // The region asked for, or "" (the daemon's default).
   const std::string& region() const { return region_; }

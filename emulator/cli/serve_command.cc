@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/version.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/strings.h"
 #include "emulator/runtime/runtimes.h"
 
@@ -141,6 +142,18 @@ void ServeCommand::Register(CLI::App& app) {
       },
       "Run a runtime on this interpreter, e.g. python3.12=/opt/python3.12/bin/python3 "
       "(repeatable)");
+  command_->add_option_function<std::vector<std::string>>(
+      "--fault",
+      [this](const std::vector<std::string>& items) {
+        for (const auto& item : items) {
+          auto rule = common::FaultRule::FromFlag(item);
+          if (!rule) throw CLI::ValidationError("--fault", rule.error().message);
+          options_.faults.push_back(*rule);
+        }
+      },
+      "Inject faults from the start: KEY=VALUE,... with function|topic|subscription=NAME, "
+      "kind=error|timeout|crash|throttle|http-failure|delay|duplicate, probability, count, "
+      "every, delay-ms, seed (repeatable; docs/faults.md)");
   command_->add_flag("--strict-runtimes", options_.strict_runtimes,
                      "Refuse deprecated runtimes after AWS's block dates, as AWS does "
                      "(default: accept them with a WARNING)");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 #include "emulator/telemetry/trace.h"
 
 namespace offstage::cli {
@@ -52,6 +53,18 @@ void TraceCommand::Register(CLI::App& app) {
   command_->add_flag("--allow-failures", allow_failures_,
                      "With --assert-offloaded: check timing only (the root returned before the "
                      "work it caused ended), whatever the work's outcome");
+  command_
+      ->add_option("--assert-max-critical-path", max_critical_path_,
+                   "Exit 1 unless the root's critical path (what its caller waited, cold "
+                   "start and queueing included) is at most this long, e.g. 50ms")
+      ->check([](const std::string& text) {
+        return common::ParseDurationNs(text) ? std::string()
+                                             : "'" + text + "' is not a duration like 50ms, 2s";
+      });
+  command_->add_flag("--assert-eventually-succeeded", eventually_succeeded_,
+                     "Exit 1 unless the root and every piece of background work it caused ended "
+                     "succeeded (after their retries: injected faults recovered), nothing still "
+                     "pending");
   AddClientOptions(*command_, client_, {"text", "json", "chrome", "html"});
 }
 
@@ -161,6 +174,36 @@ int TraceCommand::Run() {
     }
   }
 
+  int exit_code = 0;
+  if (!max_critical_path_.empty()) {
+    const int64_t limit = *common::ParseDurationNs(max_critical_path_);
+    if (trace.root_duration_ns > limit) {
+      char text[160];
+      std::snprintf(text, sizeof text, "critical path %.1f ms is longer than %s",
+                    static_cast<double>(trace.root_duration_ns) / 1e6, max_critical_path_.c_str());
+      std::cerr << "offstage trace: " << text << "\n";
+      exit_code = 1;
+    }
+  }
+  if (eventually_succeeded_) {
+    const telemetry::Assessment& a = trace.assessment;
+    std::vector<std::string> refusals;
+    if (!trace.quiescent) refusals.push_back("the trace is still busy (use --wait)");
+    if (!a.root_succeeded)
+      refusals.push_back(trace.root_name + " did not succeed: " + a.root_problem);
+    for (const telemetry::WorkItem& item : a.work) {
+      if (item.outcome == telemetry::WorkOutcome::kFailed) {
+        refusals.push_back(item.what + " failed: " + item.detail);
+      } else if (item.outcome == telemetry::WorkOutcome::kPending) {
+        refusals.push_back(item.what + " has not finished");
+      }
+    }
+    if (!lost_writes.empty()) refusals.push_back(lost_writes);
+    for (const auto& reason : refusals) {
+      std::cerr << "offstage trace: not eventually succeeded: " << reason << "\n";
+    }
+    if (!refusals.empty()) exit_code = 1;
+  }
   if (assert_offloaded_) {
     // Each reason on a line of its own: a CI log shows every one.
     auto refusals = allow_failures_ ? trace.assessment.timing_refusals : trace.assessment.refusals;
@@ -168,9 +211,9 @@ int TraceCommand::Run() {
     for (const auto& reason : refusals) {
       std::cerr << "offstage trace: not offloaded: " << reason << "\n";
     }
-    if (!refusals.empty()) return 1;
+    if (!refusals.empty()) exit_code = 1;
   }
-  return 0;
+  return exit_code;
 }
 
 }  // namespace offstage::cli

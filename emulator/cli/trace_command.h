@@ -27,6 +27,8 @@ class TraceCommand {
   int width_ = 0;
   bool assert_offloaded_ = false;
   bool allow_failures_ = false;
+  std::string max_critical_path_;  // --assert-max-critical-path DURATION
+  bool eventually_succeeded_ = false;
 };
 
 }  // namespace offstage::cli

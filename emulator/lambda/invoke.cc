@@ -190,6 +190,15 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   recorder_.Record(record);
 
+  // A fault injected into this invocation (offstage faults) replaces its run.
+  if (options_.faults != nullptr && !options_.faults->empty()) {
+    if (auto injection = options_.faults->Draw(
+            common::FaultTarget::kFunction, {function.name, function.arn, invoked_arn},
+            {common::FaultKind::kError, common::FaultKind::kTimeout, common::FaultKind::kCrash,
+             common::FaultKind::kThrottle})) {
+      return Injected(function, request_id, *injection, record, attrs);
+    }
+  }
   // Queued attempts (span.attempt > 0) may wait for a warm environment (Pool::Acquire).
   auto env = pool_.Acquire(SpecFor(function), function.reserved_concurrency.value_or(-1),
                            /*prefer_warm=*/span.attempt > 0);
@@ -285,6 +294,78 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
     attrs["handler_start_ns"] = o.handler_start_ns;
     attrs["handler_end_ns"] = o.handler_end_ns;
   }
+  record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  recorder_.Record(record);
+  return run;
+}
+
+LambdaService::Run LambdaService::Injected(const Function& function, const std::string& request_id,
+                                           const common::Injection& injection,
+                                           telemetry::Span& record, json& attrs) {
+  Run run;
+  const std::string what = injection.Describe();
+  attrs["injected"] = what;
+  // Said in the function's own log, as its runs are, and in the daemon's.
+  auto say = [&](const std::string& text) {
+    pool_.logs().Write(runtime::LogLine{function.name, request_id, runtime::LogStream::kPlatform,
+                                        clock_.NowNanos(), "offstage: INJECTED " + text});
+  };
+  log_.Warn("offstage: " + function.name + " " + request_id + ": " + what);
+  if (injection.kind == common::FaultKind::kThrottle) {
+    say(what + ": the invocation was throttled; the handler did not run");
+    run.not_started = runtime::AcquireError::kThrottledReserved;
+    run.start_error = "Rate Exceeded. (" + what + ")";
+    record.end_ns = clock_.NowNanos();
+    record.status = telemetry::SpanStatusName(telemetry::SpanStatus::kThrottled);
+    attrs["error"] = run.start_error;
+    record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    recorder_.Record(record);
+    return run;
+  }
+  runtime::InvocationOutcome& o = run.outcome;
+  o.handed_over_ns = clock_.NowNanos();
+  switch (injection.kind) {
+    case common::FaultKind::kTimeout: {
+      // A timeout takes the function's timeout, as a real one does (interrupted by a stop).
+      say(what + ": the handler did not run; the invocation times out after " +
+          std::to_string(function.timeout) + " s");
+      {
+        common::MutexLock lock(stop_mu_);
+        stop_cv_.wait_for(lock.native(), std::chrono::seconds(function.timeout),
+                          [this]() REQUIRES(stop_mu_) { return stopping_; });
+      }
+      o.kind = runtime::OutcomeKind::kTimeout;
+      o.error_type = "Sandbox.Timedout";
+      o.payload = ErrorBody("Sandbox.Timedout",
+                            "RequestId: " + request_id + " Error: Task timed out after " +
+                                std::to_string(function.timeout) + ".00 seconds (" + what + ")");
+      break;
+    }
+    case common::FaultKind::kCrash:
+      say(what + ": the handler did not run; the runtime 'exited'");
+      o.kind = runtime::OutcomeKind::kExited;
+      o.error_type = "Runtime.ExitError";
+      o.payload = ErrorBody("Runtime.ExitError", "RequestId: " + request_id +
+                                                     " Error: Runtime exited with error: exit "
+                                                     "status 1 (" +
+                                                     what + ")");
+      break;
+    default:
+      say(what + ": the handler did not run; the invocation failed");
+      o.kind = runtime::OutcomeKind::kFunctionError;
+      o.error_type = "Offstage.InjectedError";
+      o.payload = ErrorBody("Offstage.InjectedError", what);
+      break;
+  }
+  o.finished_ns = clock_.NowNanos();
+  o.duration_ms = static_cast<double>(o.finished_ns - o.handed_over_ns) / 1e6;
+  o.log = "offstage: INJECTED " + what + "\n";
+  record.start_ns = o.handed_over_ns;
+  record.end_ns = o.finished_ns;
+  record.status = telemetry::SpanStatusName(OutcomeStatus(o.kind));
+  attrs["error_type"] = o.error_type;
+  attrs["error_message"] = what;
+  attrs["duration_ms"] = o.duration_ms;
   record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   recorder_.Record(record);
   return run;

@@ -47,6 +47,11 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       queue_(options_.async, writer, recorder, clock, log) {}
 
 LambdaService::~LambdaService() {
+  {
+    common::MutexLock lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
   queue_.RequestStop();
   pool_.StopAll();
   queue_.Stop();

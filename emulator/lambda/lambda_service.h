@@ -13,12 +13,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "emulator/common/clock.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
@@ -87,6 +89,8 @@ struct LambdaOptions {
   // The daemon's own URL, given to environments as AWS_ENDPOINT_URL (its listener is bound
   // before any service is built).
   std::string endpoint_url;
+  // Fault injection rules (offstage faults; owned by the daemon; null: none).
+  common::FaultInjector* faults = nullptr;
 };
 
 // What Lambda reaches in other services, through interfaces lambda/ owns (DESIGN decision 10;
@@ -396,6 +400,10 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
               const std::string& invoked_arn, const SpanInfo& span,
               const std::optional<std::string>& client_context,
               runtime::ResponseSink* sink = nullptr);
+  // The run an injected fault makes of an invocation (the handler does not run): recorded as
+  // its span, marked `injected`, and said in the function's log.
+  Run Injected(const Function& function, const std::string& request_id,
+               const common::Injection& injection, telemetry::Span& record, nlohmann::json& attrs);
   Result<InvokeOutput> RunSync(const RequestContext& ctx, const Function& function,
                                const InvokeInput& in, const std::string& invoked_arn);
   std::string TraceOf(const RequestContext& ctx);
@@ -449,6 +457,10 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
 
   TopicPublisher& publisher_;
   EventFinalizer& finalizer_;
+  // An injected timeout waits here; the destructor ends the waits.
+  common::Mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ GUARDED_BY(stop_mu_) = false;
   AsyncQueue queue_;
 };
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "emulator/common/change_feed.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/request_context.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_types.h"
@@ -34,6 +35,7 @@ class ControlApi {
     const runtime::Pool& pool;    // the execution environments, for the Functions view
     sns::SnsService& sns;
     lambda::LambdaService& lambda;
+    common::FaultInjector& faults;
   };
   ControlApi(HealthProvider health, Sources sources)
       : health_(std::move(health)),
@@ -43,7 +45,8 @@ class ControlApi {
         changes_(sources.changes),
         pool_(sources.pool),
         sns_(sources.sns),
-        lambda_(sources.lambda) {}
+        lambda_(sources.lambda),
+        faults_(sources.faults) {}
 
   HttpResponse Health() const;
   // GET /_offstage/logs?function=NAME&since_ns=N&after=SEQ&limit=N&tail=1; 404 for a function
@@ -91,6 +94,12 @@ class ControlApi {
   // kMaxLongPolls wait at once; beyond that the answer is at once, with "busy": true (the
   // page then polls every two seconds instead).
   HttpResponse Changes(const std::map<std::string, std::string>& query) const;
+  // Fault injection (control_faults.cc; docs/faults.md). GET /_offstage/faults: {"faults": [rule]}
+  // with each rule's counts; POST /_offstage/faults with a rule's JSON: the rule as added (201),
+  // or 400 and why; DELETE /_offstage/faults[?id=f1]: {"cleared": N}.
+  HttpResponse Faults() const;
+  HttpResponse AddFault(const std::string& body) const;
+  HttpResponse ClearFaults(const std::map<std::string, std::string>& query) const;
   static constexpr int kMaxLongPolls = 16;
 
  private:
@@ -111,6 +120,7 @@ class ControlApi {
   const runtime::Pool& pool_;
   sns::SnsService& sns_;
   lambda::LambdaService& lambda_;
+  common::FaultInjector& faults_;
 };
 
 }  // namespace offstage::protocol

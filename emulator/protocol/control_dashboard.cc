@@ -58,7 +58,11 @@ HttpResponse ControlApi::TracesWithFigures(int limit) const {
   json out = json::array();
   for (const auto& trace : *traces) {
     std::set<std::string> names;
-    for (const auto& node : trace.spans) names.insert(node.span.name);
+    int injected = 0;  // spans with a fault injected on purpose (offstage faults)
+    for (const auto& node : trace.spans) {
+      names.insert(node.span.name);
+      if (node.attrs.is_object() && node.attrs.contains("injected")) ++injected;
+    }
     const telemetry::Assessment& a = trace.assessment;
     out.push_back({{"trace_id", trace.trace_id},
                    {"start_ns", trace.start_ns},
@@ -77,6 +81,7 @@ HttpResponse ControlApi::TracesWithFigures(int limit) const {
                      {"succeeded", a.succeeded},
                      {"failed", a.failed},
                      {"pending", a.pending}}},
+                   {"injected", injected},
                    {"names", names}});
   }
   return Reply(200, {{"traces", out}});

@@ -136,7 +136,7 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       control_(std::make_unique<ControlApi>(
           std::move(backends.health),
           ControlApi::Sources{backends.logs, backends.traces, backends.failures, backends.changes,
-                              backends.pool, backends.sns, backends.lambda})),
+                              backends.pool, backends.sns, backends.lambda, backends.faults})),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)),
@@ -332,6 +332,10 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
     if (path == "/_offstage/logs") {
       return control_->Logs(Context(req), SingleValued(req.QueryParams()));
     }
+    if (path == "/_offstage/faults") return control_->Faults();
+  }
+  if (method == "DELETE" && path == "/_offstage/faults") {
+    return control_->ClearFaults(SingleValued(req.QueryParams()));
   }
   if (method == "POST") {
     using Action =
@@ -346,6 +350,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
     if (auto it = actions.find(path); it != actions.end()) {
       return (control_.get()->*(it->second))(Context(req), req.body);
     }
+    if (path == "/_offstage/faults") return control_->AddFault(req.body);
     if (path == "/_offstage/prune") {
       auto done = prune_ ? prune_()
                          : common::Result<std::string>(

@@ -64,6 +64,7 @@ class HttpServer {
     telemetry::FailureQueries& failures;
     common::ChangeFeed& changes;
     const runtime::Pool& pool;
+    common::FaultInjector& faults;  // offstage faults (GET/POST/DELETE /_offstage/faults)
     HealthProvider health;
     // The PEM certificate that verifies SNS signatures (served at sns::kCertificatePath).
     std::function<common::Result<std::string>()> certificate;

@@ -76,6 +76,9 @@ class Pool {
   // its own are.
   uint64_t generation(const std::string& function_arn) const;
   int total() const;
+  // Where environments' log lines go (the lines the platform writes for an invocation that ran
+  // in no environment go there too: an injected fault's).
+  LogSink& logs() const { return logs_; }
 
  private:
   struct FunctionEnvs {

@@ -8,7 +8,8 @@
 namespace offstage::sns {
 
 telemetry::Span DeliverySpan(const storage::DeliveryRow& row, const std::string& trace_id,
-                             int64_t start_ns, std::optional<int64_t> end_ns) {
+                             int64_t start_ns, std::optional<int64_t> end_ns,
+                             const std::vector<std::string>& injected) {
   telemetry::Span span;
   span.id = row.id;
   span.kind = telemetry::SpanKindName(telemetry::SpanKind::kDelivery);
@@ -26,6 +27,11 @@ telemetry::Span DeliverySpan(const storage::DeliveryRow& row, const std::string&
   if (row.reason) attrs["reason"] = *row.reason;
   if (row.async_request_id) attrs["request_id"] = *row.async_request_id;
   if (row.attempts > 0) attrs["attempts"] = row.attempts;
+  if (!injected.empty()) {
+    std::string text;
+    for (const std::string& what : injected) text += (text.empty() ? "" : "; ") + what;
+    attrs["injected"] = text;
+  }
   span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   return span;
 }

@@ -38,7 +38,39 @@ void Fanout::Stop() { queue_.Stop(); }
 void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Planned& planned) {
   const int64_t now = clock_.NowNanos();
+  // Each target is planned once, or twice when a duplicate is injected (offstage faults).
+  std::vector<std::pair<const Target*, std::optional<common::Injection>>> plan;
   for (const Target& target : targets) {
+    std::optional<common::Injection> injection;
+    const bool delivered =
+        target.protocol == "lambda" || target.protocol == "http" || target.protocol == "https";
+    if (delivered && options_.faults != nullptr && !options_.faults->empty()) {
+      const std::initializer_list<common::FaultKind> kinds = {common::FaultKind::kDelay,
+                                                              common::FaultKind::kDuplicate};
+      injection = options_.faults->Draw(common::FaultTarget::kSubscription,
+                                        {target.subscription_arn}, kinds);
+      if (!injection) {
+        const std::string& topic = message.topic_arn;
+        injection = options_.faults->Draw(common::FaultTarget::kTopic,
+                                          {topic, topic.substr(topic.rfind(':') + 1)}, kinds);
+      }
+    }
+    plan.emplace_back(&target, injection);
+    if (injection && injection->kind == common::FaultKind::kDuplicate) {
+      plan.emplace_back(&target, injection);  // the second one is the injected duplicate
+    }
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const Target& target = *plan[i].first;
+    const std::optional<common::Injection>& injection = plan[i].second;
+    // The fault this delivery carries: a delay on it, or being the duplicate.
+    const bool duplicate = injection && injection->kind == common::FaultKind::kDuplicate && i > 0 &&
+                           plan[i - 1].first == plan[i].first;
+    const int64_t delay_ns = injection && injection->kind == common::FaultKind::kDelay
+                                 ? injection->delay_ms * 1'000'000
+                                 : 0;
+    std::string injected;
+    if (duplicate || delay_ns > 0) injected = injection->Describe();
     storage::DeliveryRow row;
     row.id = ids_.Uuid();
     row.message_id = message.message_id;
@@ -83,7 +115,9 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
         row.status = storage::DeliveryStatus::kInvoked;
         row.async_request_id = event->request_id;
         planned.events.push_back(std::move(*event));
+        planned.event_delays_ns.push_back(delay_ns);
       }
+      if (!injected.empty()) planned.injected[row.id] = injected;
       planned.rows.push_back(std::move(row));
       continue;
     }
@@ -104,8 +138,12 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
           target.http_plan ? target.http_plan->retry_delays_ns : RetryDelays(""));
       request.dead_letter_target = target.dead_letter_target;
       request.trace_id = ctx.trace_id;
+      if (!injected.empty()) {
+        request.injected.push_back(injected);
+        planned.injected[row.id] = injected;
+      }
       row.status = storage::DeliveryStatus::kPending;
-      row.next_attempt_ns = now;
+      row.next_attempt_ns = now + delay_ns;
       row.request = request.ToJson();
       planned.http.emplace_back(row, std::move(request));
       planned.rows.push_back(std::move(row));
@@ -142,13 +180,19 @@ void Fanout::Run(FanoutJob job) {
     return storage::FinishFanout(db, message_ids);
   });
   const int64_t now = clock_.NowNanos();
-  for (auto& event : planned.events) {
-    event.enqueued_ns = event.next_attempt_ns = now;
+  for (size_t i = 0; i < planned.events.size(); ++i) {
+    lambda::AsyncEvent& event = planned.events[i];
+    event.enqueued_ns = now;
+    event.next_attempt_ns = now + planned.event_delays_ns[i];  // an injected delay, if any
     lambda_.Activate(event);
   }
   for (auto& [row, request] : planned.http) http_.Enqueue(row, std::move(request));
   for (const auto& row : planned.rows) {
-    recorder_.Record(DeliverySpan(row, job.ctx.trace_id, now, now));
+    auto injected = planned.injected.find(row.id);
+    recorder_.Record(DeliverySpan(row, job.ctx.trace_id, now, now,
+                                  injected == planned.injected.end()
+                                      ? std::vector<std::string>{}
+                                      : std::vector<std::string>{injected->second}));
   }
 }
 

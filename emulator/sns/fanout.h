@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,6 +23,7 @@
 
 #include "emulator/common/clock.h"
 #include "emulator/common/delayed_queue.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
@@ -50,6 +52,7 @@ inline constexpr std::string_view kCertificatePath =
 struct DeliveryOptions {
   std::string base_url;
   std::optional<std::vector<int64_t>> http_retry_delays_ns;
+  common::FaultInjector* faults = nullptr;  // offstage faults (delay, duplicate); the daemon's
 };
 
 // A subscription as a message's fan-out sees it (copied out of SnsService under its mutex).
@@ -94,7 +97,9 @@ class Fanout {
   struct Planned {
     std::vector<storage::DeliveryRow> rows;
     std::vector<lambda::AsyncEvent> events;
+    std::vector<int64_t> event_delays_ns;  // one per event: an injected delay, or 0
     std::vector<std::pair<storage::DeliveryRow, HttpRequestSpec>> http;
+    std::map<std::string, std::string> injected;  // delivery id -> the fault injected into it
   };
   void Plan(const common::RequestContext& ctx, const MessageView& message,
             const std::vector<Target>& targets, Planned& planned);

@@ -28,6 +28,7 @@ std::string HttpRequestSpec::ToJson() const {
               {"trace_id", trace_id}};
   if (dead_letter_target) out["dead_letter_target"] = *dead_letter_target;
   if (sign) out["sign"] = true;
+  if (!injected.empty()) out["injected"] = injected;
   return out.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
@@ -42,6 +43,7 @@ std::optional<HttpRequestSpec> HttpRequestSpec::FromJson(const std::string& text
     if (in.contains("dead_letter_target")) spec.dead_letter_target = in["dead_letter_target"];
     spec.trace_id = in.value("trace_id", "");
     spec.sign = in.value("sign", false);
+    spec.injected = in.value("injected", std::vector<std::string>{});
     return spec;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -142,7 +144,32 @@ void HttpDeliverer::Send(Job job) {
     job.request.sign = false;  // retries send the signed body
   }
   std::string error;
-  const int status = Attempt(job.request, error);
+  std::optional<common::Injection> injection;
+  if (options_.faults != nullptr && !options_.faults->empty()) {
+    // A failure injected into this attempt (offstage faults): no request is sent, and the
+    // attempt counts as a 500 would.
+    std::string topic_arn;
+    for (const auto& [name, value] : job.request.headers) {
+      if (name == "x-amz-sns-topic-arn") topic_arn = value;
+    }
+    injection =
+        options_.faults->Draw(common::FaultTarget::kSubscription, {job.row.subscription_arn},
+                              {common::FaultKind::kHttpFailure});
+    if (!injection) {
+      injection = options_.faults->Draw(common::FaultTarget::kTopic,
+                                        {topic_arn, topic_arn.substr(topic_arn.rfind(':') + 1)},
+                                        {common::FaultKind::kHttpFailure});
+    }
+  }
+  int status = 0;
+  if (injection) {
+    status = 500;
+    job.request.injected.push_back(injection->Describe());
+    log_.Warn("offstage: delivery of " + job.row.message_id + " to " + job.row.endpoint + ": " +
+              injection->Describe());
+  } else {
+    status = Attempt(job.request, error);
+  }
   const int64_t now = clock_.NowNanos();
   storage::DeliveryRow& row = job.row;
   ++row.attempts;
@@ -156,10 +183,12 @@ void HttpDeliverer::Send(Job job) {
   } else if (retries_used < static_cast<int>(job.request.retry_delays_ns.size())) {
     row.status = storage::DeliveryStatus::kPending;
     row.reason = status == 0 ? error : "HTTP " + std::to_string(status);
+    if (injection) *row.reason += " (" + injection->Describe() + ")";
     row.next_attempt_ns = now + job.request.retry_delays_ns[static_cast<size_t>(retries_used)];
   } else {
     row.status = storage::DeliveryStatus::kFailed;
     row.reason = (status == 0 ? error : "HTTP " + std::to_string(status)) +
+                 (injection ? " (" + injection->Describe() + ")" : std::string()) +
                  "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
     if (job.request.dead_letter_target) {
       *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
@@ -171,7 +200,8 @@ void HttpDeliverer::Send(Job job) {
   }
   writer_.Post([row](storage::Database& db) { return storage::UpdateDelivery(db, row); });
   if (!job.request.trace_id.empty() && row.status != storage::DeliveryStatus::kPending) {
-    recorder_.Record(DeliverySpan(row, job.request.trace_id, row.created_ns, now));
+    recorder_.Record(
+        DeliverySpan(row, job.request.trace_id, row.created_ns, now, job.request.injected));
   }
   if (row.status == storage::DeliveryStatus::kPending)
     Enqueue(std::move(row), std::move(job.request));

@@ -15,6 +15,7 @@
 
 #include "emulator/common/clock.h"
 #include "emulator/common/delayed_queue.h"
+#include "emulator/common/faults.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
@@ -33,6 +34,8 @@ struct HttpRequestSpec {
   std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
   std::string trace_id;                           // of the message, for the delivery's span
   bool sign = false;  // a notification with an empty Signature, signed when it is sent
+  // Faults injected into this delivery so far (offstage faults), for its span.
+  std::vector<std::string> injected;
 
   std::string ToJson() const;
   static std::optional<HttpRequestSpec> FromJson(const std::string& text);
@@ -43,6 +46,7 @@ struct HttpDelivererOptions {
   int senders = 4;
   int64_t timeout_ns = 15'000'000'000;
   Signer* signer = nullptr;  // signs notifications as they are sent (SignHttpNotification)
+  common::FaultInjector* faults = nullptr;  // offstage faults (http-failure); owned by the daemon
 };
 
 class HttpDeliverer {

@@ -45,6 +45,8 @@ std::string Marker(const TraceSpan& node) {
   } else {
     out = s.status;
   }
+  // A fault offstage injected on purpose (offstage faults), never the code's own.
+  if (a.contains("injected")) out += " INJECTED";
   return out;
 }
 
