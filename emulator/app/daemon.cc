@@ -146,6 +146,15 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   http_options.insecure_tls = options.sns_insecure_tls;
   http_options.signer = daemon->signer_.get();
   http_options.faults = &daemon->faults_;
+  auto latency = common::LatencyProfile::Load(options.latency, options.latency_seed);
+  if (!latency) return common::Fail(latency.error());
+  daemon->latency_ = std::move(*latency);
+  if (daemon->latency_) {
+    daemon->log_.Warn("offstage: latency profile " + daemon->latency_->name() + " (seed " +
+                      std::to_string(options.latency_seed) +
+                      "): SNS deliveries, Event invokes and cold starts are delayed on purpose; "
+                      "each delay is a simulated span of its own (docs/realism.md)");
+  }
   for (const common::FaultRule& rule : options.faults) {
     const common::FaultRule added = daemon->faults_.Add(rule);
     daemon->log_.Warn("offstage: fault rule " + added.id + " in place: " + added.ToJson());
@@ -153,7 +162,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
   daemon->fanout_queue_ = std::make_unique<sns::FanoutQueue>(daemon->clock_);
-  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns, &daemon->faults_};
+  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns, &daemon->faults_,
+                                      daemon->latency_.get()};
   daemon->sns_ = std::make_unique<sns::SnsService>(
       sns::SnsPeers{*daemon->fanout_queue_, *daemon->http_deliverer_, *daemon->signer_, delivery},
       *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
@@ -203,6 +213,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   lambda_options.async.workers = options.max_environments;
   lambda_options.endpoint_url = base_url;
   lambda_options.faults = &daemon->faults_;
+  lambda_options.latency = daemon->latency_.get();
   daemon->topic_publisher_ = std::make_unique<sns::SnsTopicPublisher>(*daemon->sns_);
   daemon->lambda_event_signer_ =
       std::make_unique<sns::LambdaEventSigner>(*daemon->signer_, daemon->log_);
@@ -252,8 +263,12 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   return daemon;
 }
 
-// Destroying the members in reverse is the shutdown (daemon.h, docs/architecture.md).
-Daemon::~Daemon() = default;
+// Destroying the members in reverse is the shutdown (daemon.h, docs/architecture.md); first,
+// Lambda's waits that stand for time passing (an injected timeout) end, so the server's wait
+// for the requests in flight does not wait for them.
+Daemon::~Daemon() {
+  if (lambda_) lambda_->Interrupt();
+}
 
 common::Result<std::string> Daemon::Start() {
   http_deliverer_->Start();

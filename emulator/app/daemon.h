@@ -16,6 +16,7 @@
 #include "emulator/common/clock.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
+#include "emulator/common/latency.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
 #include "emulator/lambda/lambda_service.h"
@@ -71,6 +72,9 @@ struct DaemonOptions {
   std::optional<int64_t> max_telemetry_rows;
   // --fault RULE: fault injection rules in place from the start (docs/faults.md).
   std::vector<common::FaultRule> faults;
+  // --latency none|aws|FILE and --latency-seed: simulated AWS latency (docs/realism.md).
+  std::string latency = "none";
+  uint64_t latency_seed = 0;
 };
 
 inline constexpr int64_t kEphemeralMaxRows = 50'000;
@@ -107,6 +111,7 @@ class Daemon {
   common::RandomIds ids_{clock_};
   runtime::PosixSupervisor supervisor_;  // spawns the functions' processes
   common::FaultInjector faults_;         // offstage faults: read by Lambda, SNS and the control API
+  std::unique_ptr<common::LatencyProfile> latency_;  // serve --latency; null: none
   int64_t started_ns_ = 0;
   std::string endpoint_;
   std::unique_ptr<DataDirLock> lock_;  // none with --ephemeral

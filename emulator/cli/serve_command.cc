@@ -142,6 +142,14 @@ void ServeCommand::Register(CLI::App& app) {
       },
       "Run a runtime on this interpreter, e.g. python3.12=/opt/python3.12/bin/python3 "
       "(repeatable)");
+  command_
+      ->add_option("--latency", options_.latency,
+                   "Simulated AWS latency: none (default), aws (published figures: SNS "
+                   "deliveries, Event invokes, cold starts; docs/realism.md) or a JSON file "
+                   "of your own; each delay is recorded as a simulated span")
+      ->capture_default_str();
+  command_->add_option("--latency-seed", options_.latency_seed,
+                       "Seed of --latency's draws (the same calls get the same delays)");
   command_->add_option_function<std::vector<std::string>>(
       "--fault",
       [this](const std::vector<std::string>& items) {

@@ -65,6 +65,9 @@ void TraceCommand::Register(CLI::App& app) {
                      "Exit 1 unless the root and every piece of background work it caused ended "
                      "succeeded (after their retries: injected faults recovered), nothing still "
                      "pending");
+  command_->add_flag("--without-simulated", without_simulated_,
+                     "Read the trace as if serve --latency had added nothing: its simulated "
+                     "delays removed from the causal path (the figures and the assertions too)");
   AddClientOptions(*command_, client_, {"text", "json", "chrome", "html"});
 }
 
@@ -147,12 +150,16 @@ int TraceCommand::Run() {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   check_lost_writes();
-  const telemetry::Trace trace = telemetry::TraceFromJson(body);
+  const telemetry::Trace trace = without_simulated_
+                                     ? telemetry::WithoutSimulated(telemetry::TraceFromJson(body))
+                                     : telemetry::TraceFromJson(body);
 
   std::string rendered;
   const std::string& format = client_.format;
   if (format == "json") {
-    rendered = body.dump(2, ' ', false, common::kReplaceInvalidUtf8) + "\n";
+    rendered = (without_simulated_ ? telemetry::TraceToJson(trace) : body)
+                   .dump(2, ' ', false, common::kReplaceInvalidUtf8) +
+               "\n";
   } else if (format == "chrome") {
     rendered = telemetry::RenderChrome(trace) + "\n";
   } else if (format == "html") {
@@ -177,7 +184,11 @@ int TraceCommand::Run() {
   int exit_code = 0;
   if (!max_critical_path_.empty()) {
     const int64_t limit = *common::ParseDurationNs(max_critical_path_);
-    if (trace.root_duration_ns > limit) {
+    if (trace.spans.empty() || !trace.spans.front().span.end_ns) {
+      std::cerr << "offstage trace: the root has not finished: its critical path is not known "
+                   "yet (use --wait)\n";
+      exit_code = 1;
+    } else if (trace.root_duration_ns > limit) {
       char text[160];
       std::snprintf(text, sizeof text, "critical path %.1f ms is longer than %s",
                     static_cast<double>(trace.root_duration_ns) / 1e6, max_critical_path_.c_str());

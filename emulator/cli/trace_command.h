@@ -29,6 +29,7 @@ class TraceCommand {
   bool allow_failures_ = false;
   std::string max_critical_path_;  // --assert-max-critical-path DURATION
   bool eventually_succeeded_ = false;
+  bool without_simulated_ = false;
 };
 
 }  // namespace offstage::cli

@@ -215,19 +215,22 @@ bool FaultInjector::empty() const {
   return rules_.empty();
 }
 
-std::optional<Injection> FaultInjector::Draw(FaultTarget target,
-                                             const std::vector<std::string>& names,
-                                             std::initializer_list<FaultKind> kinds) {
+std::optional<Injection> FaultInjector::Draw(
+    const std::vector<std::pair<FaultTarget, std::vector<std::string>>>& targets,
+    std::initializer_list<FaultKind> kinds) {
   MutexLock lock(mu_);
   std::optional<Injection> fired;
   for (Entry& entry : rules_) {
     FaultRule& rule = entry.rule;
-    if (rule.target != target) continue;
     bool wanted = false;
     for (FaultKind kind : kinds) wanted = wanted || kind == rule.kind;
     if (!wanted) continue;
-    bool matches = rule.name == "*";
-    for (const std::string& name : names) matches = matches || name == rule.name;
+    bool matches = false;
+    for (const auto& [target, names] : targets) {
+      if (rule.target != target) continue;
+      matches = matches || rule.name == "*";
+      for (const std::string& name : names) matches = matches || name == rule.name;
+    }
     if (!matches) continue;
     ++rule.seen;
     if (rule.count && rule.injected >= *rule.count) continue;

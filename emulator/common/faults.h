@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "emulator/common/mutex.h"
@@ -84,7 +85,14 @@ class FaultInjector {
   // on this call, if any. Every matching rule counts the call as seen and draws, in order, so
   // a rule's draws do not depend on the others'.
   std::optional<Injection> Draw(FaultTarget target, const std::vector<std::string>& names,
-                                std::initializer_list<FaultKind> kinds) EXCLUDES(mu_);
+                                std::initializer_list<FaultKind> kinds) EXCLUDES(mu_) {
+    return Draw({{target, names}}, kinds);
+  }
+  // The same over several targets at once (a delivery: its subscription and its topic), in one
+  // pass: every rule that matches any of them counts the call.
+  std::optional<Injection> Draw(
+      const std::vector<std::pair<FaultTarget, std::vector<std::string>>>& targets,
+      std::initializer_list<FaultKind> kinds) EXCLUDES(mu_);
 
  private:
   struct Entry {

@@ -140,6 +140,16 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
     auto event = Stage(ctx, *arn, in.payload.empty() ? "{}" : in.payload, "invoke", ctx.request_id);
     if (!event) return Fail(event.error());
     event->invoked_arn = invoked_arn;
+    // A latency profile's queueing (serve --latency): the first attempt starts that much later,
+    // recorded as a simulated span under the event.
+    if (options_.latency != nullptr) {
+      if (auto delay = options_.latency->Sample(common::LatencyHop::kAsyncInvoke)) {
+        event->next_attempt_ns += *delay;
+        recorder_.Record(telemetry::SimulatedSpan(
+            event->request_id + "~latency", event->trace_id, event->request_id,
+            common::LatencyHopName(common::LatencyHop::kAsyncInvoke), clock_.NowNanos(), *delay));
+      }
+    }
     // Durable before the 202: committed (group commit) and then scheduled.
     if (auto status = queue_.Enqueue(*event); !status) return Fail(status.error());
     InvokeOutput out;
@@ -217,6 +227,25 @@ LambdaService::Run LambdaService::Execute(const Function& function, const std::s
   {
     common::MutexLock lock(callers_mu_);
     callers_[(*env)->access_key_id()] = Caller{span.id, span.trace_id};
+  }
+  // A latency profile's cold start (serve --latency): a new environment's first event waits
+  // that much more, as a simulated span before the invocation's, never inside it.
+  if (options_.latency != nullptr && (*env)->snapshot().invocations == 0) {
+    const common::LatencyHop hop =
+        common::StartsWith(function.runtime, "nodejs")   ? common::LatencyHop::kColdStartNode
+        : common::StartsWith(function.runtime, "python") ? common::LatencyHop::kColdStartPython
+                                                         : common::LatencyHop::kColdStartOther;
+    if (auto delay = options_.latency->Sample(hop)) {
+      const int64_t from = clock_.NowNanos();
+      {
+        common::MutexLock lock(stop_mu_);
+        stop_cv_.wait_for(lock.native(), std::chrono::nanoseconds(*delay),
+                          [this]() REQUIRES(stop_mu_) { return stopping_; });
+      }
+      recorder_.Record(telemetry::SimulatedSpan(span.id + "~latency", span.trace_id, span.id,
+                                                common::LatencyHopName(hop), from,
+                                                clock_.NowNanos() - from));
+    }
   }
   runtime::InvocationRequest request;
   request.request_id = request_id;
@@ -329,10 +358,21 @@ LambdaService::Run LambdaService::Injected(const Function& function, const std::
       // A timeout takes the function's timeout, as a real one does (interrupted by a stop).
       say(what + ": the handler did not run; the invocation times out after " +
           std::to_string(function.timeout) + " s");
+      bool stopped = false;
       {
         common::MutexLock lock(stop_mu_);
-        stop_cv_.wait_for(lock.native(), std::chrono::seconds(function.timeout),
-                          [this]() REQUIRES(stop_mu_) { return stopping_; });
+        stopped = stop_cv_.wait_for(lock.native(), std::chrono::seconds(function.timeout),
+                                    [this]() REQUIRES(stop_mu_) { return stopping_; });
+      }
+      if (stopped) {
+        // The daemon stops: not the function's timeout. A queued event stays queued.
+        run.not_started = runtime::AcquireError::kStopping;
+        run.start_error = "the daemon is stopping";
+        record.end_ns = clock_.NowNanos();
+        record.status = telemetry::SpanStatusName(telemetry::SpanStatus::kAborted);
+        record.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+        recorder_.Record(record);
+        return run;
       }
       o.kind = runtime::OutcomeKind::kTimeout;
       o.error_type = "Sandbox.Timedout";
@@ -373,8 +413,8 @@ LambdaService::Run LambdaService::Injected(const Function& function, const std::
 
 Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Function& function,
                                             const InvokeInput& in, const std::string& invoked_arn) {
-  auto throttled = [](const std::string& reason) {
-    common::ApiError error{ErrorCode::kLambdaTooManyRequests, "Rate Exceeded."};
+  auto throttled = [](const std::string& reason, const std::string& message = "Rate Exceeded.") {
+    common::ApiError error{ErrorCode::kLambdaTooManyRequests, message};
     error.reason = reason;
     return Fail(std::move(error));
   };
@@ -397,7 +437,11 @@ Result<InvokeOutput> LambdaService::RunSync(const RequestContext& ctx, const Fun
   if (run.not_started) {
     switch (*run.not_started) {
       case runtime::AcquireError::kThrottledReserved:
-        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+        // An injected throttle says so (offstage faults); a real one is AWS's text.
+        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded",
+                         run.start_error.find("injected") != std::string::npos
+                             ? run.start_error
+                             : std::string("Rate Exceeded."));
       case runtime::AcquireError::kThrottledAccount:
         return throttled("ConcurrentInvocationLimitExceeded");
       case runtime::AcquireError::kStopping:

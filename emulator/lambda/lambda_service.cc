@@ -46,12 +46,16 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       finalizer_(peers.finalizer),
       queue_(options_.async, writer, recorder, clock, log) {}
 
-LambdaService::~LambdaService() {
+void LambdaService::Interrupt() {
   {
     common::MutexLock lock(stop_mu_);
     stopping_ = true;
   }
   stop_cv_.notify_all();
+}
+
+LambdaService::~LambdaService() {
+  Interrupt();
   queue_.RequestStop();
   pool_.StopAll();
   queue_.Stop();

@@ -22,6 +22,7 @@
 #include "emulator/common/clock.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
+#include "emulator/common/latency.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/lambda/async_intake.h"
@@ -91,6 +92,9 @@ struct LambdaOptions {
   std::string endpoint_url;
   // Fault injection rules (offstage faults; owned by the daemon; null: none).
   common::FaultInjector* faults = nullptr;
+  // serve --latency: the simulated queueing of Event invokes and cold starts (owned by the
+  // daemon; null: none).
+  common::LatencyProfile* latency = nullptr;
 };
 
 // What Lambda reaches in other services, through interfaces lambda/ owns (DESIGN decision 10;
@@ -162,6 +166,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   ~LambdaService() override;
 
   Status Load();
+  // The daemon begins to stop: waits that stand for time passing (an injected timeout) end
+  // now, before the HTTP server waits for the requests in flight.
+  void Interrupt() EXCLUDES(stop_mu_);
   // Starts the asynchronous queue and resumes the invocations left unfinished (call once the
   // endpoint is known: handlers get it as AWS_ENDPOINT_URL).
   Status StartAsync();

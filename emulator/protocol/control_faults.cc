@@ -33,6 +33,11 @@ HttpResponse ControlApi::AddFault(const std::string& body) const {
 
 HttpResponse ControlApi::ClearFaults(const std::map<std::string, std::string>& query) const {
   auto it = query.find("id");
+  if (it != query.end() && it->second.empty()) {
+    return Reply(400, json{{"error",
+                            "id is empty: name a rule (f1), or leave id out to clear "
+                            "every rule"}});
+  }
   const int cleared = faults_.Clear(it == query.end() ? std::string() : it->second);
   return Reply(200, json{{"cleared", cleared}});
 }

@@ -76,6 +76,12 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
       envs.idle.pop_back();
       if (candidate->spec().generation == envs.generation &&
           candidate->state() != Environment::State::kDead) {
+        // A warm one counts against the reserved concurrency too (all versions together).
+        if (reserved >= 0 && function_busy() >= reserved) {
+          envs.idle.push_back(std::move(candidate));
+          throttled = AcquireError::kThrottledReserved;
+          break;
+        }
         warm = std::move(candidate);
         ++envs.busy;
         break;
@@ -83,7 +89,7 @@ std::expected<std::shared_ptr<Environment>, AcquireFailure> Pool::Acquire(
       to_stop.push_back(std::move(candidate));
       --total_;
     }
-    if (!warm) {
+    if (!warm && !throttled) {
       if (reserved >= 0 && function_busy() >= reserved) {
         throttled = AcquireError::kThrottledReserved;
       }

@@ -141,7 +141,15 @@ TEST_CASE("Pool: reserved concurrency counts every version of the function toget
   pool.Release(*busy, true);
   auto now_free = pool.Acquire(version, /*reserved=*/1);
   REQUIRE(now_free.has_value());
+  // $LATEST has a warm environment now: it may not take it while the version runs.
+  auto warm_but_over = pool.Acquire(latest, /*reserved=*/1);
+  REQUIRE_FALSE(warm_but_over.has_value());
+  CHECK(warm_but_over.error().reason == AcquireError::kThrottledReserved);
+  CHECK(pool.stats(latest.function_arn).idle == 1);  // still there for later
   pool.Release(*now_free, true);
+  auto warm = pool.Acquire(latest, /*reserved=*/1);
+  REQUIRE(warm.has_value());
+  pool.Release(*warm, true);
   pool.Release(*unrelated, true);
   pool.StopAll();
 }

@@ -38,39 +38,69 @@ void Fanout::Stop() { queue_.Stop(); }
 void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Planned& planned) {
   const int64_t now = clock_.NowNanos();
-  // Each target is planned once, or twice when a duplicate is injected (offstage faults).
-  std::vector<std::pair<const Target*, std::optional<common::Injection>>> plan;
+  // Each target is planned once (a filtered one here), or twice when a duplicate is injected
+  // (offstage faults): faults are drawn only for deliveries that will be made.
+  struct Delivery {
+    const Target* target;
+    std::optional<common::Injection> injection;
+    bool duplicate = false;  // the injected second one
+  };
+  std::vector<Delivery> plan;
   for (const Target& target : targets) {
+    if (target.filter) {
+      std::string refusal;
+      const bool match =
+          target.filter->scope() == FilterScope::kMessageBody
+              ? target.filter->MatchesBody(MessageFor(message, target.protocol), &refusal)
+              : target.filter->Matches(message.attributes);
+      if (!match) {
+        storage::DeliveryRow row;
+        row.id = ids_.Uuid();
+        row.message_id = message.message_id;
+        row.subscription_arn = target.subscription_arn;
+        row.protocol = target.protocol;
+        row.endpoint = target.endpoint;
+        row.created_ns = row.updated_ns = now;
+        row.status = storage::DeliveryStatus::kFiltered;
+        row.reason = refusal.empty() ? "the subscription's filter policy does not match" : refusal;
+        planned.rows.push_back(std::move(row));
+        continue;
+      }
+    }
     std::optional<common::Injection> injection;
     const bool delivered =
         target.protocol == "lambda" || target.protocol == "http" || target.protocol == "https";
     if (delivered && options_.faults != nullptr && !options_.faults->empty()) {
-      const std::initializer_list<common::FaultKind> kinds = {common::FaultKind::kDelay,
-                                                              common::FaultKind::kDuplicate};
-      injection = options_.faults->Draw(common::FaultTarget::kSubscription,
-                                        {target.subscription_arn}, kinds);
-      if (!injection) {
-        const std::string& topic = message.topic_arn;
-        injection = options_.faults->Draw(common::FaultTarget::kTopic,
-                                          {topic, topic.substr(topic.rfind(':') + 1)}, kinds);
-      }
+      const std::string& topic = message.topic_arn;
+      injection = options_.faults->Draw(
+          {{common::FaultTarget::kSubscription, {target.subscription_arn}},
+           {common::FaultTarget::kTopic, {topic, topic.substr(topic.rfind(':') + 1)}}},
+          {common::FaultKind::kDelay, common::FaultKind::kDuplicate});
     }
-    plan.emplace_back(&target, injection);
+    plan.push_back(Delivery{&target, injection, false});
     if (injection && injection->kind == common::FaultKind::kDuplicate) {
-      plan.emplace_back(&target, injection);  // the second one is the injected duplicate
+      plan.push_back(Delivery{&target, injection, true});
     }
   }
-  for (size_t i = 0; i < plan.size(); ++i) {
-    const Target& target = *plan[i].first;
-    const std::optional<common::Injection>& injection = plan[i].second;
+  for (const Delivery& delivery : plan) {
+    const Target& target = *delivery.target;
+    const std::optional<common::Injection>& injection = delivery.injection;
     // The fault this delivery carries: a delay on it, or being the duplicate.
-    const bool duplicate = injection && injection->kind == common::FaultKind::kDuplicate && i > 0 &&
-                           plan[i - 1].first == plan[i].first;
-    const int64_t delay_ns = injection && injection->kind == common::FaultKind::kDelay
-                                 ? injection->delay_ms * 1'000'000
-                                 : 0;
+    int64_t delay_ns = injection && injection->kind == common::FaultKind::kDelay
+                           ? injection->delay_ms * 1'000'000
+                           : 0;
     std::string injected;
-    if (duplicate || delay_ns > 0) injected = injection->Describe();
+    if (delivery.duplicate || delay_ns > 0) injected = injection->Describe();
+    // A latency profile's delay (serve --latency): recorded as its own simulated span.
+    int64_t simulated_ns = 0;
+    if (options_.latency != nullptr &&
+        (target.protocol == "lambda" || target.protocol == "http" || target.protocol == "https")) {
+      simulated_ns = options_.latency
+                         ->Sample(target.protocol == "lambda" ? common::LatencyHop::kSnsLambda
+                                                              : common::LatencyHop::kSnsHttp)
+                         .value_or(0);
+    }
+    delay_ns += simulated_ns;
     storage::DeliveryRow row;
     row.id = ids_.Uuid();
     row.message_id = message.message_id;
@@ -79,17 +109,11 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
     row.endpoint = target.endpoint;
     row.created_ns = row.updated_ns = now;
     const std::string text = MessageFor(message, target.protocol);
-    if (target.filter) {
-      std::string refusal;
-      const bool match = target.filter->scope() == FilterScope::kMessageBody
-                             ? target.filter->MatchesBody(text, &refusal)
-                             : target.filter->Matches(message.attributes);
-      if (!match) {
-        row.status = storage::DeliveryStatus::kFiltered;
-        row.reason = refusal.empty() ? "the subscription's filter policy does not match" : refusal;
-        planned.rows.push_back(std::move(row));
-        continue;
-      }
+    if (simulated_ns > 0) {
+      planned.simulated.push_back({row.id,
+                                   target.protocol == "lambda" ? common::LatencyHop::kSnsLambda
+                                                               : common::LatencyHop::kSnsHttp,
+                                   simulated_ns});
     }
     // Signed when delivered, off the Publish path: a Lambda event as it is dispatched
     // (LambdaEventSigner, Lambda's EventFinalizer), an HTTP notification as it is sent.
@@ -181,12 +205,18 @@ void Fanout::Run(FanoutJob job) {
   });
   const int64_t now = clock_.NowNanos();
   for (size_t i = 0; i < planned.events.size(); ++i) {
+    // An injected or simulated delay is the delivery's: Lambda gets the event after it, and
+    // its age (MaximumEventAgeInSeconds) counts from then, as on AWS.
     lambda::AsyncEvent& event = planned.events[i];
-    event.enqueued_ns = now;
-    event.next_attempt_ns = now + planned.event_delays_ns[i];  // an injected delay, if any
+    event.enqueued_ns = event.next_attempt_ns = now + planned.event_delays_ns[i];
     lambda_.Activate(event);
   }
   for (auto& [row, request] : planned.http) http_.Enqueue(row, std::move(request));
+  for (const auto& [delivery_id, hop, delay_ns] : planned.simulated) {
+    recorder_.Record(telemetry::SimulatedSpan(delivery_id + "~latency", job.ctx.trace_id,
+                                              delivery_id, common::LatencyHopName(hop), now,
+                                              delay_ns));
+  }
   for (const auto& row : planned.rows) {
     auto injected = planned.injected.find(row.id);
     recorder_.Record(DeliverySpan(row, job.ctx.trace_id, now, now,

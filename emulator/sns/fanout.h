@@ -25,6 +25,7 @@
 #include "emulator/common/delayed_queue.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
+#include "emulator/common/latency.h"
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/request_context.h"
@@ -52,7 +53,8 @@ inline constexpr std::string_view kCertificatePath =
 struct DeliveryOptions {
   std::string base_url;
   std::optional<std::vector<int64_t>> http_retry_delays_ns;
-  common::FaultInjector* faults = nullptr;  // offstage faults (delay, duplicate); the daemon's
+  common::FaultInjector* faults = nullptr;    // offstage faults (delay, duplicate); the daemon's
+  common::LatencyProfile* latency = nullptr;  // serve --latency; the daemon's (null: none)
 };
 
 // A subscription as a message's fan-out sees it (copied out of SnsService under its mutex).
@@ -100,6 +102,12 @@ class Fanout {
     std::vector<int64_t> event_delays_ns;  // one per event: an injected delay, or 0
     std::vector<std::pair<storage::DeliveryRow, HttpRequestSpec>> http;
     std::map<std::string, std::string> injected;  // delivery id -> the fault injected into it
+    struct Simulated {
+      std::string delivery_id;
+      common::LatencyHop hop;
+      int64_t delay_ns;
+    };
+    std::vector<Simulated> simulated;  // a latency profile's delays, one span each
   };
   void Plan(const common::RequestContext& ctx, const MessageView& message,
             const std::vector<Target>& targets, Planned& planned);

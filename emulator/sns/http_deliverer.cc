@@ -146,19 +146,19 @@ void HttpDeliverer::Send(Job job) {
   std::string error;
   std::optional<common::Injection> injection;
   if (options_.faults != nullptr && !options_.faults->empty()) {
-    // A failure injected into this attempt (offstage faults): no request is sent, and the
-    // attempt counts as a 500 would.
+    // A failure injected into this notification's attempt (offstage faults): no request is
+    // sent, and the attempt counts as a 500 would. Subscription confirmations are not touched.
     std::string topic_arn;
+    bool notification = false;
     for (const auto& [name, value] : job.request.headers) {
       if (name == "x-amz-sns-topic-arn") topic_arn = value;
+      if (name == "x-amz-sns-message-type") notification = value == "Notification";
     }
-    injection =
-        options_.faults->Draw(common::FaultTarget::kSubscription, {job.row.subscription_arn},
-                              {common::FaultKind::kHttpFailure});
-    if (!injection) {
-      injection = options_.faults->Draw(common::FaultTarget::kTopic,
-                                        {topic_arn, topic_arn.substr(topic_arn.rfind(':') + 1)},
-                                        {common::FaultKind::kHttpFailure});
+    if (notification) {
+      injection = options_.faults->Draw(
+          {{common::FaultTarget::kSubscription, {job.row.subscription_arn}},
+           {common::FaultTarget::kTopic, {topic_arn, topic_arn.substr(topic_arn.rfind(':') + 1)}}},
+          {common::FaultKind::kHttpFailure});
     }
   }
   int status = 0;

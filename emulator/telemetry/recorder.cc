@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
+#include "emulator/common/json.h"
 #include "emulator/telemetry/span_schema.h"
 
 namespace offstage::telemetry {
@@ -24,6 +26,22 @@ Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t 
   span.end_ns = now_ns;
   span.status = SpanStatusName(SpanStatus::kSent);
   span.attrs_json = std::move(attrs_json);
+  return span;
+}
+
+Span SimulatedSpan(std::string id, std::string trace_id, std::string parent, std::string_view hop,
+                   int64_t start_ns, int64_t delay_ns) {
+  Span span;
+  span.id = std::move(id);
+  span.kind = SpanKindName(SpanKind::kSimulated);
+  span.trace_id = std::move(trace_id);
+  if (!parent.empty()) span.parent_id = std::move(parent);
+  span.name = "simulated " + std::string(hop) + " latency";
+  span.start_ns = start_ns;
+  span.end_ns = start_ns + delay_ns;
+  span.status = SpanStatusName(SpanStatus::kSimulated);
+  span.attrs_json = nlohmann::json{{"hop", hop}, {"simulated_ns", delay_ns}}.dump(
+      -1, ' ', false, common::kReplaceInvalidUtf8);
   return span;
 }
 

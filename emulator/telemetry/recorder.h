@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "emulator/storage/span_store.h"
 #include "emulator/storage/writer.h"
@@ -28,6 +29,11 @@ class Recorder {
 // The root span of a replay's new trace (offstage replay), naming what it replays in `attrs`.
 Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t now_ns,
                 std::string attrs_json);
+
+// A delay of a latency profile (serve --latency), as its own span: kind and status
+// "simulated", a child of `parent`, from `start_ns` for `delay_ns`, named after its hop.
+Span SimulatedSpan(std::string id, std::string trace_id, std::string parent, std::string_view hop,
+                   int64_t start_ns, int64_t delay_ns);
 
 // A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>".
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex24);

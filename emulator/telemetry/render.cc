@@ -42,6 +42,8 @@ std::string Marker(const TraceSpan& node) {
     out = "async " + s.status;
   } else if (node.kind == SpanKind::kPublish) {
     out = "publish";
+  } else if (node.kind == SpanKind::kSimulated) {
+    out = "SIMULATED";
   } else {
     out = s.status;
   }
@@ -99,6 +101,8 @@ char BarChar(SpanKind kind) {
       return '.';
     case SpanKind::kPublish:
       return '=';
+    case SpanKind::kSimulated:
+      return 's';
     default:
       return '-';
   }

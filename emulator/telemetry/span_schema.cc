@@ -8,15 +8,16 @@
 namespace offstage::telemetry {
 namespace {
 
-constexpr std::array<std::pair<SpanKind, std::string_view>, 5> kKinds = {{
+constexpr std::array<std::pair<SpanKind, std::string_view>, 6> kKinds = {{
     {SpanKind::kInvocation, "invocation"},
     {SpanKind::kEvent, "event"},
     {SpanKind::kPublish, "publish"},
     {SpanKind::kDelivery, "delivery"},
     {SpanKind::kReplay, "replay"},
+    {SpanKind::kSimulated, "simulated"},
 }};
 
-constexpr std::array<std::pair<SpanStatus, std::string_view>, 19> kStatuses = {{
+constexpr std::array<std::pair<SpanStatus, std::string_view>, 20> kStatuses = {{
     {SpanStatus::kRunning, "running"},     {SpanStatus::kSuccess, "success"},
     {SpanStatus::kError, "error"},         {SpanStatus::kTimeout, "timeout"},
     {SpanStatus::kCrash, "crash"},         {SpanStatus::kAborted, "aborted"},
@@ -26,7 +27,7 @@ constexpr std::array<std::pair<SpanStatus, std::string_view>, 19> kStatuses = {{
     {SpanStatus::kCommitted, "committed"}, {SpanStatus::kPending, "pending"},
     {SpanStatus::kDelivered, "delivered"}, {SpanStatus::kFiltered, "filtered"},
     {SpanStatus::kInvoked, "invoked"},     {SpanStatus::kNotEmulated, "not_emulated"},
-    {SpanStatus::kSent, "sent"},
+    {SpanStatus::kSent, "sent"},           {SpanStatus::kSimulated, "simulated"},
 }};
 
 }  // namespace

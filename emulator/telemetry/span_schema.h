@@ -9,7 +9,9 @@
 
 namespace offstage::telemetry {
 
-enum class SpanKind { kInvocation, kEvent, kPublish, kDelivery, kReplay, kUnknown };
+// kSimulated: a delay a latency profile added on purpose (serve --latency; docs/realism.md),
+// never part of a measured span.
+enum class SpanKind { kInvocation, kEvent, kPublish, kDelivery, kReplay, kSimulated, kUnknown };
 
 enum class SpanStatus {
   // invocation
@@ -36,6 +38,8 @@ enum class SpanStatus {
   kNotEmulated,
   // replay
   kSent,
+  // simulated
+  kSimulated,
   kUnknown,
 };
 

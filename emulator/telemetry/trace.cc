@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "emulator/common/json.h"
 
@@ -124,6 +125,50 @@ Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows
   trace.margin_ns = trace.offloaded ? last_end - root_end : 0;
   trace.assessment = Assess(trace);
   return trace;
+}
+
+Trace WithoutSimulated(const Trace& trace) {
+  std::map<std::string, const storage::SpanRow*> by_id;
+  std::vector<const storage::SpanRow*> simulated;
+  for (const auto& node : trace.spans) {
+    by_id[node.span.id] = &node.span;
+    if (node.kind == SpanKind::kSimulated && node.span.end_ns) simulated.push_back(&node.span);
+  }
+  std::vector<storage::SpanRow> rows;
+  for (const auto& node : trace.spans) {
+    if (node.kind == SpanKind::kSimulated) continue;
+    // The simulated delays on this span's causal path: under itself or an ancestor.
+    std::set<std::string> path = {node.span.id};
+    for (auto parent = node.span.parent_id; parent && !path.count(*parent);) {
+      path.insert(*parent);
+      auto it = by_id.find(*parent);
+      parent = it == by_id.end() ? std::nullopt : it->second->parent_id;
+    }
+    std::vector<const storage::SpanRow*> delays;
+    for (const auto* x : simulated) {
+      if (x->parent_id && path.count(*x->parent_id)) delays.push_back(x);
+    }
+    auto shift = [&](int64_t t) {
+      int64_t moved = 0;
+      for (const auto* x : delays) {
+        if (*x->end_ns <= t) moved += *x->end_ns - x->start_ns;
+      }
+      return t - moved;
+    };
+    storage::SpanRow row = node.span;
+    row.start_ns = shift(row.start_ns);
+    if (row.end_ns) row.end_ns = shift(*row.end_ns);
+    json attrs = node.attrs.is_object() ? node.attrs : json::object();
+    for (const char* key : {"received_ns", "invoked_ns", "queued_ns", "handler_start_ns",
+                            "handler_end_ns", "first_byte_ns"}) {
+      if (auto it = attrs.find(key); it != attrs.end() && it->is_number_integer()) {
+        *it = shift(it->get<int64_t>());
+      }
+    }
+    row.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    rows.push_back(std::move(row));
+  }
+  return BuildTrace(trace.trace_id, std::move(rows));
 }
 
 namespace {

@@ -50,6 +50,10 @@ struct Trace {
 };
 
 Trace BuildTrace(const std::string& trace_id, std::vector<storage::SpanRow> rows);
+// The trace as it would be without the latency profile's simulated delays (trace
+// --without-simulated): the simulated spans removed, and every time after one of them, on the
+// causal path it delayed (its parent and the parent's descendants), moved earlier by its length.
+Trace WithoutSimulated(const Trace& trace);
 nlohmann::json TraceToJson(const Trace& trace);
 Trace TraceFromJson(const nlohmann::json& json);
 

@@ -58,6 +58,32 @@ TEST_CASE("BuildTrace figures of an offloaded trace: root duration, end to end, 
         "13.0 ms of 1000.0 ms)");
 }
 
+TEST_CASE("WithoutSimulated takes a simulated delay out of the causal path it delayed") {
+  // The delivery waited 100 ms (simulated) before its event, so everything after it under the
+  // delivery moves 100 ms earlier; the front and the publish are not on that path.
+  auto rows = OffloadedRows();
+  for (auto& row : rows) {
+    if (row.id == "evt-1" || row.id.starts_with("evt-1#")) {
+      row.start_ns += 100 * kMs;
+      *row.end_ns += 100 * kMs;
+    }
+  }
+  rows.push_back(Row("dlv-1~latency", "simulated", std::string("dlv-1"),
+                     "simulated sns-lambda latency", 6 * kMs, 106 * kMs, "simulated",
+                     {{"hop", "sns-lambda"}, {"simulated_ns", 100 * kMs}}));
+  const Trace trace = BuildTrace(kTraceId, rows);
+  CHECK(trace.margin_ns == 1087 * kMs);
+  const Trace plain = WithoutSimulated(trace);
+  CHECK(plain.descendants == 5);  // the simulated span is gone
+  CHECK(plain.root_duration_ns == 13 * kMs);
+  CHECK(plain.margin_ns == 987 * kMs);  // as if it had never been added
+  CHECK(plain.end_to_end_ns == 1000 * kMs);
+  for (const auto& node : plain.spans) CHECK(node.kind != SpanKind::kSimulated);
+  // The text waterfall draws it with 's' and marks it.
+  const std::string text = RenderText(trace, {120, false});
+  CHECK(text.find("SIMULATED") != std::string::npos);
+}
+
 TEST_CASE("BuildTrace: a root that covers the work it started is not offloaded") {
   std::vector<storage::SpanRow> rows = {
       Row("req-inline", "invocation", std::nullopt, "front-inline", 0, 1005 * kMs, "success",
