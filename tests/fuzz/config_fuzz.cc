@@ -16,7 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
+  // Its fault rules apply to nothing here; cleared so inputs do not pile them up.
+  static offstage::common::FaultInjector faults;
   (void)offstage::app::ApplyConfigFile(path, "us-east-1", "000000000000", *services.sns,
-                                       *services.lambda, services.log);
+                                       *services.lambda, faults, services.log);
+  faults.Clear();
   return 0;
 }

@@ -17,7 +17,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, HANG_S, Daemon, boto3_client, temp_dir
+from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir
 from lambda_fixtures import ROLE, function_arn, tail_log, zip_fixture
 from recorder import RecorderTestCase
 
@@ -253,6 +253,42 @@ class FaultInjectionTest(RecorderTestCase):
                     return spans[0]
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.1)
+
+
+class IdempotencyExampleTest(unittest.TestCase):
+    """examples/idempotency: a duplicate delivery fault exposes the ledger worker that is not
+    idempotent, and the one keyed by MessageId charges once."""
+
+    def test_a_duplicate_charges_the_non_idempotent_ledger_twice(self):
+        root = temp_dir(self)
+        example = os.path.join(REPO, "examples", "idempotency")
+        with open(os.path.join(example, "offstage.json")) as f:
+            config = json.load(f)
+        ledgers = {}
+        for function in config["functions"]:
+            function["code"] = os.path.join(example, function["code"])
+            ledgers[function["name"]] = os.path.join(root, function["name"] + ".jsonl")
+            function["environment"]["LEDGER_FILE"] = ledgers[function["name"]]
+        path = os.path.join(root, "offstage.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        with Daemon("--config", path, "--fault", "topic=orders,kind=duplicate") as daemon:
+            sns = boto3_client("sns", daemon.endpoint)
+            self.addCleanup(sns.close)
+            sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:orders",
+                        Message=json.dumps({"order": 7, "amount": 30}))
+            self.assertEqual(run_cli("trace", "--last", "--wait", "--endpoint",
+                                     daemon.endpoint).returncode, 0)
+
+            def charges(name):
+                try:
+                    with open(ledgers[name]) as f:
+                        return [json.loads(line) for line in f if line.strip()]
+                except FileNotFoundError:
+                    return []
+
+            self.assertEqual([c["order"] for c in charges("ledger")], [7, 7])
+            self.assertEqual([c["order"] for c in charges("ledger-idempotent")], [7])
 
 
 class FaultsFromTheStartTest(unittest.TestCase):
