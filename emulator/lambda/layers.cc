@@ -147,6 +147,24 @@ Status CheckCompatibility(const std::optional<std::vector<std::string>>& runtime
   return Violations(violations);
 }
 
+// The List actions' filter: its page size (MaxItems 1-50) once its runtime and architecture
+// are AWS's enum values.
+Result<std::optional<int>> CheckFilter(const LayerFilter& filter) {
+  auto limit = PageSize(filter.max_items);
+  if (!limit) return Fail(limit.error());
+  if (auto status = CheckCompatibility(
+          filter.runtime.empty() ? std::nullopt
+                                 : std::optional<std::vector<std::string>>({filter.runtime}),
+          filter.architecture.empty()
+              ? std::nullopt
+              : std::optional<std::vector<std::string>>({filter.architecture}),
+          /*plural=*/false);
+      !status) {
+    return Fail(status.error());
+  }
+  return limit;
+}
+
 bool Matches(const LayerVersion& v, const std::string& runtime, const std::string& architecture) {
   auto has = [](const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
@@ -274,18 +292,8 @@ Result<LayerVersionView> LambdaService::GetLayerVersionByArn(const RequestContex
 
 Result<LambdaService::LayerVersionPage> LambdaService::ListLayerVersions(
     const RequestContext& ctx, const std::string& name, const LayerFilter& filter) {
-  auto limit = PageSize(filter.max_items);
+  auto limit = CheckFilter(filter);
   if (!limit) return Fail(limit.error());
-  if (auto status = CheckCompatibility(
-          filter.runtime.empty() ? std::nullopt
-                                 : std::optional<std::vector<std::string>>({filter.runtime}),
-          filter.architecture.empty()
-              ? std::nullopt
-              : std::optional<std::vector<std::string>>({filter.architecture}),
-          /*plural=*/false);
-      !status) {
-    return Fail(status.error());
-  }
   auto arn = LayerArnOf(ctx, name);
   if (!arn) return Fail(arn.error());
   LayerVersionPage page;
@@ -321,18 +329,8 @@ Result<LambdaService::LayerVersionPage> LambdaService::ListLayerVersions(
 
 Result<LambdaService::LayerPage> LambdaService::ListLayers(const RequestContext& ctx,
                                                            const LayerFilter& filter) {
-  auto limit = PageSize(filter.max_items);
+  auto limit = CheckFilter(filter);
   if (!limit) return Fail(limit.error());
-  if (auto status = CheckCompatibility(
-          filter.runtime.empty() ? std::nullopt
-                                 : std::optional<std::vector<std::string>>({filter.runtime}),
-          filter.architecture.empty()
-              ? std::nullopt
-              : std::optional<std::vector<std::string>>({filter.architecture}),
-          /*plural=*/false);
-      !status) {
-    return Fail(status.error());
-  }
   std::vector<std::pair<Layer, LayerVersionView>> all =
       layers_.Read([&](const std::map<std::string, Layer>& layers) {
         std::vector<std::pair<Layer, LayerVersionView>> out;

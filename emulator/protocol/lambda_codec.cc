@@ -5,6 +5,7 @@
 
 #include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 
 #include "emulator/common/json.h"
@@ -145,40 +146,52 @@ HttpResponse DeleteFunction(const Call& c) {
   return HttpResponse{204, "", "", {}};
 }
 
-HttpResponse Invoke(const Call& c) {
-  lambda::InvokeInput in;
+// The request of Invoke (`streaming` false: RequestResponse, Event or DryRun) or
+// InvokeWithResponseStream (RequestResponse or DryRun): its name, qualifier, payload and
+// headers, checked as AWS checks them; the ValidationException or InvalidRequestContent
+// answer when they are not.
+std::optional<common::ApiError> ReadInvokeRequest(const Call& c, bool streaming,
+                                                  lambda::InvokeInput& in) {
   in.function_name = Name(c);
   in.qualifier = Query(c.req, "Qualifier");
   in.payload = c.req.body;
   const std::string type = Header(c.req, "x-amz-invocation-type");
   if (type.empty() || type == "RequestResponse") {
     in.type = lambda::InvocationType::kRequestResponse;
-  } else if (type == "Event") {
+  } else if (type == "Event" && !streaming) {
     in.type = lambda::InvocationType::kEvent;
   } else if (type == "DryRun") {
     in.type = lambda::InvocationType::kDryRun;
   } else {
-    return Error({ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + type +
-                      "' at 'invocationType' failed to satisfy constraint: Member must satisfy "
-                      "enum value set: [Event, RequestResponse, DryRun]"});
+    return common::ApiError{
+        ErrorCode::kLambdaValidation,
+        "1 validation error detected: Value '" + type +
+            "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value "
+            "set: " +
+            (streaming ? "[RequestResponse, DryRun]" : "[Event, RequestResponse, DryRun]")};
   }
   const std::string log_type = Header(c.req, "x-amz-log-type");
   if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
-    return Error({ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + log_type +
-                      "' at 'logType' failed to satisfy constraint: Member must satisfy enum "
-                      "value set: [Tail, None]"});
+    return common::ApiError{ErrorCode::kLambdaValidation,
+                            "1 validation error detected: Value '" + log_type +
+                                "' at 'logType' failed to satisfy constraint: Member must "
+                                "satisfy enum value set: [Tail, None]"};
   }
   in.tail_log = log_type == "Tail" && in.type == lambda::InvocationType::kRequestResponse;
   if (const std::string context = Header(c.req, "x-amz-client-context"); !context.empty()) {
     auto decoded = common::Base64Decode(context);
     if (!decoded || context.size() > 3583 || common::ParseJson<json>(*decoded).is_discarded()) {
-      return Error({ErrorCode::kLambdaInvalidRequestContent,
-                    "Client context must be a valid Base64-encoded JSON object."});
+      return common::ApiError{ErrorCode::kLambdaInvalidRequestContent,
+                              "Client context must be a valid Base64-encoded JSON object."};
     }
     in.client_context = std::move(*decoded);
   }
+  return std::nullopt;
+}
+
+HttpResponse Invoke(const Call& c) {
+  lambda::InvokeInput in;
+  if (auto refused = ReadInvokeRequest(c, /*streaming=*/false, in)) return Error(*refused);
   auto out = c.service.Invoke(c.ctx, in);
   if (!out) return Error(out.error());
   HttpResponse response{out->status, "application/json", std::move(out->payload), {}};
@@ -220,36 +233,7 @@ class EventStreamSink final : public lambda::InvokeSink {
 
 HttpResponse InvokeWithResponseStream(const Call& c) {
   lambda::InvokeInput in;
-  in.function_name = Name(c);
-  in.qualifier = Query(c.req, "Qualifier");
-  in.payload = c.req.body;
-  const std::string type = Header(c.req, "x-amz-invocation-type");
-  if (type.empty() || type == "RequestResponse") {
-    in.type = lambda::InvocationType::kRequestResponse;
-  } else if (type == "DryRun") {
-    in.type = lambda::InvocationType::kDryRun;
-  } else {
-    return Error({ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + type +
-                      "' at 'invocationType' failed to satisfy constraint: Member must satisfy "
-                      "enum value set: [RequestResponse, DryRun]"});
-  }
-  const std::string log_type = Header(c.req, "x-amz-log-type");
-  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
-    return Error({ErrorCode::kLambdaValidation,
-                  "1 validation error detected: Value '" + log_type +
-                      "' at 'logType' failed to satisfy constraint: Member must satisfy enum "
-                      "value set: [Tail, None]"});
-  }
-  in.tail_log = log_type == "Tail";
-  if (const std::string context = Header(c.req, "x-amz-client-context"); !context.empty()) {
-    auto decoded = common::Base64Decode(context);
-    if (!decoded || context.size() > 3583 || common::ParseJson<json>(*decoded).is_discarded()) {
-      return Error({ErrorCode::kLambdaInvalidRequestContent,
-                    "Client context must be a valid Base64-encoded JSON object."});
-    }
-    in.client_context = std::move(*decoded);
-  }
+  if (auto refused = ReadInvokeRequest(c, /*streaming=*/true, in)) return Error(*refused);
   if (in.type == lambda::InvocationType::kDryRun) {
     auto out = c.service.Invoke(c.ctx, in);
     if (!out) return Error(out.error());
