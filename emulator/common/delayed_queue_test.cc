@@ -108,4 +108,66 @@ TEST_CASE("DelayedQueue: nothing starts after RequestStop; Stop waits for runnin
   CHECK(queue.pending() == 1);
 }
 
+TEST_CASE("DelayedQueue starts workers as jobs wait for one and retires them when idle") {
+  SystemClock clock;
+  DelayedQueue<int> queue(clock);
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  bool release = false;
+  queue.Start(
+      3,
+      [&](int) {
+        std::unique_lock<std::mutex> lock(mu);
+        ++running;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+        --running;
+      },
+      std::chrono::milliseconds(50));
+  CHECK(queue.workers() == 1);  // one at the start, not the maximum
+  for (int i = 0; i < 5; ++i) queue.Add(clock.NowNanos(), i);
+  {
+    // Three jobs block their workers: three workers, no more than the maximum.
+    std::unique_lock<std::mutex> lock(mu);
+    CHECK(cv.wait_for(lock, std::chrono::seconds(30), [&] { return running == 3; }));
+  }
+  CHECK(queue.workers() == 3);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  CHECK(SettledPending(queue, 0) == 0);
+  // Idle past 50 ms, all but one retire; a new job is still run.
+  for (int i = 0; i < 1000 && queue.workers() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(queue.workers() == 1);
+  queue.Add(clock.NowNanos(), 9);
+  CHECK(SettledPending(queue, 0) == 0);
+  CHECK(queue.workers() == 1);
+}
+
+TEST_CASE("DelayedQueue: a job due later gets a worker to watch for it when every worker is busy") {
+  SystemClock clock;
+  DelayedQueue<int> queue(clock);
+  Ran ran;
+  std::promise<void> unblock;
+  std::shared_future<void> unblocked = unblock.get_future().share();
+  constexpr int kBlocker = 1, kLater = 2;
+  queue.Start(2, [&](int job) {
+    if (job == kBlocker) unblocked.wait();
+    ran.Add(job == kBlocker ? "blocker" : "later");
+  });
+  queue.Add(clock.NowNanos(), kBlocker);
+  for (int i = 0; i < 1000 && queue.pending() != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  queue.Add(clock.NowNanos() + 20 * kMs, kLater);
+  CHECK(ran.WaitFor(1) == std::vector<std::string>{"later"});  // while the blocker still runs
+  unblock.set_value();
+  CHECK(ran.WaitFor(2).size() == 2);
+}
+
 }  // namespace offstage::common

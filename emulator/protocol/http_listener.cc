@@ -142,9 +142,12 @@ HttpListener::HttpListener(ListenSocket socket, ListenerOptions options, Handler
 
 HttpListener::~HttpListener() {
   Stop();
-  for (auto& worker : workers_) {
-    if (worker.joinable()) worker.join();
+  {
+    std::lock_guard lock(mu_);
+    workers_stop_ = true;
   }
+  cv_.notify_all();
+  workers_.JoinAll();
   for (auto& [fd, conn] : connections_) ::close(fd);
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
@@ -154,6 +157,11 @@ HttpListener::~HttpListener() {
 void HttpListener::WaitUntilServing() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return serving_ || stopping_.load(); });
+}
+
+int HttpListener::workers() {
+  std::lock_guard lock(mu_);
+  return live_workers_;
 }
 
 void HttpListener::Stop() {
@@ -168,11 +176,9 @@ void HttpListener::Stop() {
 
 void HttpListener::Serve() {
   if (epoll_fd_ < 0) return;
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
-    workers_.emplace_back([this] { Worker(); });
-  }
   {
     std::lock_guard lock(mu_);
+    SpawnWorkerLocked();
     serving_ = true;
   }
   cv_.notify_all();
@@ -195,6 +201,9 @@ void HttpListener::Serve() {
     }
     if (!accepting && busy_ == 0) break;
     const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 250);
+    // Answers whose workers watch their connections again did not wake this thread: take them
+    // before the events, which may be those connections' next requests.
+    DrainFinished();
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == listen_fd_) {
@@ -220,8 +229,7 @@ void HttpListener::Serve() {
     workers_stop_ = true;
   }
   cv_.notify_all();
-  for (auto& worker : workers_) worker.join();
-  workers_.clear();
+  workers_.JoinAll();
   std::vector<int> left;
   for (const auto& [fd, conn] : connections_) left.push_back(fd);
   for (int fd : left) Close(fd);
@@ -349,7 +357,12 @@ void HttpListener::Advance(Connection& conn) {
       ++busy_;
       {
         std::lock_guard lock(mu_);
-        tasks_.push_back(Task{conn.fd, conn.generation, std::move(request), close});
+        const bool rearm = !close && conn.pos >= conn.in.size();
+        tasks_.push_back(Task{conn.fd, conn.generation, std::move(request), close, rearm});
+        if (static_cast<int>(tasks_.size()) > idle_workers_ &&
+            live_workers_ < std::max(1, options_.threads)) {
+          SpawnWorkerLocked();
+        }
       }
       cv_.notify_one();
       return;
@@ -394,13 +407,35 @@ void HttpListener::ExpireDeadlines() {
   }
 }
 
+void HttpListener::SpawnWorkerLocked() {
+  ++live_workers_;
+  workers_.Spawn([this] {
+    Worker();
+    workers_.Retire();
+  });
+}
+
 void HttpListener::Worker() {
+  const auto idle_retire = std::chrono::milliseconds(options_.idle_retire_ms);
   for (;;) {
     Task task{};
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return workers_stop_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
+      ++idle_workers_;
+      const auto idle_since = std::chrono::steady_clock::now();
+      while (!workers_stop_ && tasks_.empty()) {
+        if (live_workers_ <= 1) {
+          cv_.wait(lock);
+        } else if (cv_.wait_until(lock, idle_since + idle_retire) == std::cv_status::timeout &&
+                   tasks_.empty() && live_workers_ > 1) {
+          break;  // idle long enough, and another worker is left: retire
+        }
+      }
+      --idle_workers_;
+      if (tasks_.empty()) {
+        --live_workers_;
+        return;
+      }
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
@@ -433,32 +468,46 @@ void HttpListener::Worker() {
     } else {
       written = WriteAll(task.fd, SerializeResponse(response, close), timeout_ms);
     }
-    Finished(task.fd, task.generation, close || !written);
+    if (task.rearm && !close && written) {
+      // Watched first, then queued: until the answer is queued the connection is busy, so the
+      // event thread cannot close it (and its descriptor cannot be reused) under this ADD; an
+      // event that comes in between is skipped and, level-triggered, reported again.
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = task.fd;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, task.fd, &ev);
+      std::lock_guard lock(mu_);
+      finished_.push_back(Done{task.fd, task.generation, false, true});
+    } else {
+      Finished(task.fd, task.generation, close || !written);
+    }
   }
 }
 
 void HttpListener::Finished(int fd, uint64_t generation, bool close) {
   {
     std::lock_guard lock(mu_);
-    finished_.emplace_back(fd, generation, close);
+    finished_.push_back(Done{fd, generation, close, false});
   }
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
 void HttpListener::DrainFinished() {
-  std::vector<std::tuple<int, uint64_t, bool>> done;
+  std::vector<Done> done;
   {
     std::lock_guard lock(mu_);
+    if (finished_.empty()) return;
     done.swap(finished_);
   }
   const int64_t now = NowMs();
-  for (const auto& [fd, generation, close] : done) {
+  for (const auto& [fd, generation, close, watched] : done) {
     --busy_;
     auto it = connections_.find(fd);
     if (it == connections_.end() || it->second->generation != generation) continue;
     Connection& conn = *it->second;
     conn.busy = false;
+    conn.watched = watched;
     if (close || stopping_) {
       Close(fd);
       continue;

@@ -2,6 +2,8 @@
 // listener"). One event thread (epoll) accepts, reads and parses (with http_request.h's
 // RequestParser) every request head and body with deadlines and per-client connection limits;
 // only complete requests reach the worker pool, which runs the handler and writes the answer.
+// Workers start on demand (one at first, another when a request waits for none idle, up to
+// `threads`) and retire after `idle_retire_ms` idle while more than one is left.
 // Owned by HttpServer. Thread model: Serve() runs the event thread; handlers run concurrently on
 // the workers; Stop() is safe from any thread.
 #pragma once
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "emulator/common/result.h"
+#include "emulator/common/thread_set.h"
 #include "emulator/protocol/http_request.h"
 #include "emulator/protocol/http_types.h"
 #include "emulator/protocol/listen_socket.h"
@@ -28,7 +31,8 @@
 namespace offstage::protocol {
 
 struct ListenerOptions {
-  int threads = 64;
+  int threads = 64;  // the most workers
+  int64_t idle_retire_ms = 10'000;
   RequestParser::Limits limits;
   int64_t head_timeout_ms = 10'000;  // from the first byte of a request to its complete head
   int64_t body_timeout_ms = 10'000;  // longest wait for the next byte of a body
@@ -51,6 +55,8 @@ class HttpListener {
   void Serve();
   void WaitUntilServing();
   void Stop();
+  // Workers started and not retired.
+  int workers();
 
  private:
   struct Connection;
@@ -59,6 +65,15 @@ class HttpListener {
     uint64_t generation;
     HttpRequest request;
     bool close;
+    // Nothing else is buffered: once answered, the worker may watch the connection again
+    // itself, and the event thread learns of the answer when it next wakes, not by a wake-up.
+    bool rearm;
+  };
+  struct Done {
+    int fd;
+    uint64_t generation;
+    bool close;
+    bool watched;  // the worker already watches it again (Task::rearm)
   };
 
   void Accept();
@@ -70,6 +85,7 @@ class HttpListener {
   void Watch(Connection& conn, bool on);
   void ExpireDeadlines();
   void Worker();
+  void SpawnWorkerLocked();  // mu_ held
   void Finished(int fd, uint64_t generation, bool close);
   void DrainFinished();
 
@@ -91,8 +107,10 @@ class HttpListener {
   bool serving_ = false;
   bool workers_stop_ = false;
   std::deque<Task> tasks_;
-  std::vector<std::tuple<int, uint64_t, bool>> finished_;
-  std::vector<std::thread> workers_;
+  std::vector<Done> finished_;
+  int live_workers_ = 0;       // started and not retired
+  int idle_workers_ = 0;       // waiting for a task
+  common::ThreadSet workers_;  // last: destroyed (joined) before what its threads use
 };
 
 }  // namespace offstage::protocol

@@ -1,8 +1,20 @@
-#include <doctest/doctest.h>
+#include "emulator/protocol/http_listener.h"
 
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "emulator/protocol/http_request.h"
+#include "emulator/protocol/listen_socket.h"
 
 namespace offstage::protocol {
 namespace {
@@ -168,6 +180,66 @@ TEST_CASE("SerializeResponse frames the body and says when the connection closes
   HttpResponse empty;
   empty.status = 204;
   CHECK(SerializeResponse(empty, true) == "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+}
+
+TEST_CASE("HttpListener starts workers as requests wait and retires them when idle") {
+  auto socket = ListenSocket::Open("127.0.0.1", 0);
+  REQUIRE(socket.has_value());
+  const int port = socket->port();
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  bool release = false;
+  ListenerOptions options;
+  options.threads = 3;
+  options.idle_retire_ms = 50;
+  HttpListener listener(std::move(*socket), options, [&](const HttpRequest&) {
+    std::unique_lock<std::mutex> lock(mu);
+    ++running;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return HttpResponse{200, "text/plain", "ok", {}};
+  });
+  std::thread serving([&] { listener.Serve(); });
+  listener.WaitUntilServing();
+  CHECK(listener.workers() == 1);
+
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+    clients.push_back(fd);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    CHECK(cv.wait_for(lock, std::chrono::seconds(30), [&] { return running == 3; }));
+  }
+  CHECK(listener.workers() == 3);  // grown to the maximum, not past it
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (int fd : clients) {
+    std::string answer;
+    char buf[256];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) answer.append(buf, n);
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    ::close(fd);
+  }
+  CHECK(running == 5);
+  for (int i = 0; i < 1000 && listener.workers() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(listener.workers() == 1);
+  listener.Stop();
+  serving.join();
 }
 
 }  // namespace offstage::protocol

@@ -229,6 +229,9 @@ class Environment {
   int64_t handed_over_ns_ GUARDED_BY(mu_) = 0;                // /next took the event
   int64_t written_ns_ GUARDED_BY(mu_) = 0;   // ... and finished writing it to the runtime
   int64_t deadline_ns_ GUARDED_BY(mu_) = 0;  // 0 until the runtime has taken the event
+  // The time the waiting Invoke sleeps until (0: none waits): /next wakes it only to make it
+  // sooner.
+  int64_t invoke_wait_limit_ns_ GUARDED_BY(mu_) = 0;
   std::optional<InvocationOutcome> outcome_ GUARDED_BY(mu_);
   std::optional<std::pair<std::string, std::string>> init_error_ GUARDED_BY(mu_);
   std::string log_ GUARDED_BY(mu_);           // the current invocation's log lines

@@ -113,7 +113,9 @@ void Environment::Routes() {
     handed_over_ns_ = clock_.NowNanos();
     written_ns_ = 0;
     deadline_ns_ = handed_over_ns_ + request.timeout_ns;
-    cv_.notify_all();
+    // The waiting Invoke needs to know only if its deadline is now sooner than the one it
+    // sleeps until (a cold start's init allowance); a warm hand-over never makes it sooner.
+    if (deadline_ns_ < invoke_wait_limit_ns_) cv_.notify_all();
     res.set_header("Lambda-Runtime-Aws-Request-Id", request.request_id);
     res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(deadline_ns_ / 1'000'000));
     res.set_header("Lambda-Runtime-Invoked-Function-Arn", request.invoked_function_arn);
@@ -149,35 +151,39 @@ void Environment::Routes() {
         if (item.is_string()) outcome.pending_work.push_back(item.get<std::string>());
       }
     }
-    common::MutexLock lock(mu_);
-    const auto answered = Transition(state_, SandboxEvent::kAnswer);
-    if (!answered || current_id_.empty()) {
-      Reply(res, 403, "InvalidStateTransition",
-            "State transition is not allowed: no invocation is in progress");
-      return;
+    // Settled under the lock; the waiting Invoke is woken after it is released, so it does
+    // not wake only to block on the mutex this thread still holds.
+    {
+      common::MutexLock lock(mu_);
+      const auto answered = Transition(state_, SandboxEvent::kAnswer);
+      if (!answered || current_id_.empty()) {
+        Reply(res, 403, "InvalidStateTransition",
+              "State transition is not allowed: no invocation is in progress");
+        return;
+      }
+      if (id != current_id_) {
+        Reply(res, 400, "InvalidRequestID", "Invalid request ID");
+        return;
+      }
+      if (too_large) {
+        outcome.kind = OutcomeKind::kFunctionError;
+        outcome.error_type = "Function.ResponseSizeTooLarge";
+        outcome.payload = ErrorBody("Function.ResponseSizeTooLarge",
+                                    "Response payload size exceeded maximum allowed payload size "
+                                    "(6291556 bytes).");
+        Reply(res, 413, "RequestEntityTooLarge",
+              "Exceeded maximum allowed payload size (6291556 bytes).");
+      } else {
+        res.status = 202;
+        res.set_content("{\"status\":\"OK\"}", "application/json");
+      }
+      outcome.finished_ns = clock_.NowNanos();
+      outcome.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
+      HandlerRun(req.get_header_value("Offstage-Handler-Run"), handed_over_ns_, clock_, outcome);
+      outcome_ = std::move(outcome);
+      current_id_.clear();
+      state_ = *answered;
     }
-    if (id != current_id_) {
-      Reply(res, 400, "InvalidRequestID", "Invalid request ID");
-      return;
-    }
-    if (too_large) {
-      outcome.kind = OutcomeKind::kFunctionError;
-      outcome.error_type = "Function.ResponseSizeTooLarge";
-      outcome.payload = ErrorBody("Function.ResponseSizeTooLarge",
-                                  "Response payload size exceeded maximum allowed payload size "
-                                  "(6291556 bytes).");
-      Reply(res, 413, "RequestEntityTooLarge",
-            "Exceeded maximum allowed payload size (6291556 bytes).");
-    } else {
-      res.status = 202;
-      res.set_content("{\"status\":\"OK\"}", "application/json");
-    }
-    outcome.finished_ns = clock_.NowNanos();
-    outcome.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
-    HandlerRun(req.get_header_value("Offstage-Handler-Run"), handed_over_ns_, clock_, outcome);
-    outcome_ = std::move(outcome);
-    current_id_.clear();
-    state_ = *answered;
     cv_.notify_all();
   };
   // A buffered answer (/response, /error): the body is read in chunks, at most

@@ -1,10 +1,14 @@
 // Writer: the single thread that owns the Database while the daemon runs. Jobs from any
 // thread are queued and run in batches, one transaction per batch (group commit: concurrent
-// publishers share one COMMIT). Each job runs inside its own savepoint, so a failing job rolls
-// back alone. Owned by app::Daemon; Submit/Post/Call are safe on any thread and never do I/O on
-// the caller's thread; the queue mutex is a leaf (no call out while it is held).
+// publishers share one COMMIT). A Submit or a Query starts a batch at once; Posts (telemetry,
+// state nobody waits for) wait up to `post_delay` for company, so an invocation's spans, log
+// lines and payload share one transaction and one wake-up of this thread instead of one each
+// (docs/benchmarks.md, "Counting the work"). Each job runs inside its own savepoint, so a failing
+// job rolls back alone. Owned by app::Daemon; Submit/Post/Call are safe on any thread and never do
+// I/O on the caller's thread; the queue mutex is a leaf (no call out while it is held).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -30,7 +34,8 @@ class Writer {
   // never with mu_ held.
   using Warn = std::function<void(const std::string& line)>;
 
-  Writer(Database& db, const common::Clock& clock, Warn warn = nullptr, size_t max_batch = 2048);
+  Writer(Database& db, const common::Clock& clock, Warn warn = nullptr, size_t max_batch = 2048,
+         std::chrono::nanoseconds post_delay = std::chrono::milliseconds(2));
   ~Writer();  // Stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -64,7 +69,10 @@ class Writer {
   struct Pending {
     Job job;
     std::optional<std::promise<Result<int64_t>>> done;
+    std::chrono::steady_clock::time_point queued{};  // Posts: when (real time, not the Clock)
   };
+  // Waits until a batch is due: a Submit, a Query, stopping, or the oldest Post post_delay_ old.
+  void WaitForWork(common::MutexLock& lock) REQUIRES(mu_);
   void Run();
   // Runs and commits the batch. Once a batch has run for kBatchBudgetNs and a Submit is
   // waiting, the Posts not yet run are left in `batch` (in order) for the next one, so a
@@ -78,11 +86,13 @@ class Writer {
   Database& db_;
   const common::Clock& clock_;
   const size_t max_batch_;
+  const std::chrono::nanoseconds post_delay_;
   mutable common::Mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> urgent_ GUARDED_BY(mu_);  // Submit, Call
   std::deque<Pending> queue_ GUARDED_BY(mu_);   // Post, Query: in order
   bool stopping_ GUARDED_BY(mu_) = false;
+  int queries_ GUARDED_BY(mu_) = 0;  // Query calls waiting: their queue is due at once
   uint64_t failed_posts_ GUARDED_BY(mu_) = 0;
   std::string first_post_error_ GUARDED_BY(mu_);
   uint64_t untold_posts_ GUARDED_BY(mu_) = 0;  // lost since the last warning

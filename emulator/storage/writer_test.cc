@@ -243,4 +243,36 @@ TEST_CASE("Writer: the change feed moves after a batch that wrote, never after a
   CHECK(writer.changes().closed());
 }
 
+TEST_CASE(
+    "Writer: Posts wait for company, so a burst of them is one transaction; a Query does not "
+    "wait") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  // A long delay, so the burst below is surely inside it however slow the machine is.
+  Writer writer(*db, clock, nullptr, 2048, std::chrono::milliseconds(400));
+  const uint64_t start = writer.changes().version();
+  for (int i = 0; i < 5; ++i) {
+    writer.Post([i](Database& d) { return InsertMessage(d, Message("m" + std::to_string(i))); });
+  }
+  // One committed batch for the five, once the delay is over.
+  CHECK(writer.changes().WaitPast(start, std::chrono::seconds(30)) == start + 1);
+  CHECK(Count(writer) == 5);
+  // A Query behind a Post runs without waiting out the delay (a minute here) and sees it.
+  auto db2 = MemoryDb();
+  Writer patient(*db2, clock, nullptr, 2048, std::chrono::seconds(60));
+  patient.Post([](Database& d) { return InsertMessage(d, Message("m5")); });
+  const auto asked = std::chrono::steady_clock::now();
+  int64_t seen = -1;
+  REQUIRE(patient
+              .Query([&](Database& d) -> Status {
+                auto n = CountMessages(d);
+                if (!n) return common::Fail(n.error());
+                seen = *n;
+                return {};
+              })
+              .has_value());
+  CHECK(seen == 1);
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
+}
+
 }  // namespace offstage::storage

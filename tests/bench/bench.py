@@ -26,6 +26,7 @@ BUILD = os.path.join(REPO, "build")
 OFFSTAGE = os.path.join(BUILD, "offstage")
 LOADGEN = os.path.join(BUILD, "offstage_loadgen")
 PROBE = os.path.join(BUILD, "offstage_startup_probe")
+FLOOR = os.path.join(BUILD, "offstage_floor")
 FORM = "Content-Type: application/x-www-form-urlencoded"
 
 
@@ -36,13 +37,16 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, *args):
+    binary = OFFSTAGE  # --offstage
+
+    def __init__(self, *args, binary=None, ephemeral=False):
         self.dir = tempfile.mkdtemp(prefix="offstage-bench-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        store = ["--ephemeral"] if ephemeral else ["--data-dir", self.dir + "/data"]
         self.proc = subprocess.Popen(
-            [OFFSTAGE, "serve", "--port", str(self.port), "--data-dir", self.dir + "/data",
-             "--quiet", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [binary or Daemon.binary, "serve", "--port", str(self.port), *store, "--quiet", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.proc.stdout.readline()
 
     def post(self, path, body, content_type="application/x-www-form-urlencoded", headers=None):
@@ -144,11 +148,119 @@ def wait_quiet(daemon, expected_invocations, timeout):
 
 import urllib.parse  # noqa: E402  (used above)
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class Counters:
+    """The work a process did, from the kernel's accounting of it (docs/benchmarks.md, "Counting
+    the work"): CPU time (/proc/PID/stat: every thread, the exited ones included), context
+    switches (each live thread's /proc/PID/task/TID/status; a thread that exits between two
+    snapshots takes its switches since the first with it), and I/O (/proc/PID/io: every thread).
+    Handler processes are other processes and are not counted."""
+
+    def __init__(self, pid):
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        self.cpu_us = (int(fields[11]) + int(fields[12])) * 1e6 / CLOCK_TICKS
+        self.switches = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                    n = sum(int(line.split()[1]) for line in f
+                            if line.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+            except OSError:
+                continue  # exited meanwhile
+            self.switches[tid] = n
+        with open("/proc/%d/io" % pid) as f:
+            self.io = {k: int(v) for k, v in (line.split(":") for line in f)}
+
+    def since(self, before):
+        """What was done between `before` and this snapshot."""
+        return {
+            "cpu_us": self.cpu_us - before.cpu_us,
+            "switches": sum(n - before.switches.get(tid, 0) for tid, n in self.switches.items()),
+            "syscalls": (self.io["syscr"] + self.io["syscw"]) - (before.io["syscr"] + before.io["syscw"]),
+            "disk_bytes": self.io["write_bytes"] - before.io["write_bytes"],
+            "written_bytes": self.io["wchar"] - before.io["wchar"],
+        }
+
+
+def check_clean(run):
+    """A figure per operation counts answered operations only."""
+    if run["errors"] or run["non_2xx"]:
+        raise RuntimeError("%d errors and %d non-2xx answers in a counted run" %
+                           (run["errors"], run["non_2xx"]))
+
+
+def thread_count(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+def measure_counters(binary, secs, quick):
+    """The counter figures of one build: Publish at 5,000/s with a data dir (and the same with
+    --ephemeral, for the p99 ratio), a sync Invoke loop, and the threads left once idle."""
+    out = {}
+    arn = "arn:aws:sns:us-east-1:000000000000:bench"
+    for ephemeral in (False, True):
+        d = Daemon(binary=binary, ephemeral=ephemeral)
+        try:
+            d.sns(Action="CreateTopic", Name="bench")
+            loadgen(d.url, publish_body(arn), 1, connections=8, rate=1000)  # warm-up
+            before = Counters(d.proc.pid)
+            run = loadgen(d.url, publish_body(arn), secs, connections=8, rate=5000)
+            check_clean(run)
+            time.sleep(1)  # the checkpoints that follow the load are part of what it cost
+            work = Counters(d.proc.pid).since(before)
+            key = "ephemeral" if ephemeral else "durable"
+            out[key] = {"p99_ms": run["p99_ms"], "requests": run["requests"], **work}
+            if not ephemeral:
+                time.sleep(2 if quick else 12)  # workers started for the load retire when idle
+                out["threads_after_load"] = thread_count(d.proc.pid)
+        finally:
+            d.stop()
+            d.cleanup()
+    d = Daemon(binary=binary)
+    try:
+        d.lambda_create("noop", os.path.join(HERE, "functions", "noop"))
+        path = "/2015-03-31/functions/noop/invocations"
+        headers = ("Content-Type: application/json",)
+        # Warm, and a handler that runs (a function error is a 200 too).
+        answer = d.post(path, "{}", "application/json")
+        if answer != '{"ok":true}':
+            raise RuntimeError("the no-op handler did not run: %s" % answer[:300])
+        loadgen(d.url, "{}", 1, connections=1, headers=headers, path=path)
+        before = Counters(d.proc.pid)
+        run = loadgen(d.url, "{}", secs, connections=1, headers=headers, path=path)
+        check_clean(run)
+        out["invoke"] = {"requests": run["requests"], "p50_ms": run["p50_ms"],
+                         **Counters(d.proc.pid).since(before)}
+    finally:
+        d.stop()
+        d.cleanup()
+    return out
+
+
+def start_figures(binary, port, runs):
+    """exec to first health answer (ms), idle RSS, RssAnon, PSS (MiB) and threads: medians."""
+    cols = [[] for _ in range(5)]
+    for _ in range(runs):
+        out = subprocess.run([PROBE, binary, str(port), "--ephemeral"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        for i, v in enumerate(out):
+            cols[i].append(float(v))
+    ms, rss, anon, pss, threads = (statistics.median(c) for c in cols)
+    return ms, rss / 1024, anon / 1024, pss / 1024, threads
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--offstage", default=OFFSTAGE, help="the build to measure")
+    parser.add_argument("--before", help="an earlier build, measured beside it for the counter rows")
+    parser.add_argument("--counters-only", action="store_true",
+                        help="the floor, start and counter rows only; docs/benchmarks.md untouched")
     args = parser.parse_args()
+    Daemon.binary = args.offstage
     quick = args.quick
     secs = 1 if quick else 5
     rows = []  # (scenario, figure, value, target, pass)
@@ -157,21 +269,80 @@ def main():
         print("  %s: %s = %s" % (scenario, figure, value), file=sys.stderr, flush=True)
         rows.append((scenario, figure, value, target, "" if ok is None else ("pass" if ok else "MISS")))
 
-    # 1. Start-up and idle memory.
+    # 0. The floor: what this machine costs for the operations the figures are built from.
+    runs = 20 if quick else 200
+    version_ms = float(subprocess.run([FLOOR, "version", args.offstage, str(runs // 4)],
+                                      capture_output=True, text=True, check=True).stdout)
+    futex_us = float(subprocess.run([FLOOR, "futex", str(runs * 100)], capture_output=True,
+                                    text=True, check=True).stdout)
+    fsync_dir = tempfile.mkdtemp(prefix="offstage-bench-")  # where the daemons' data dirs go
+    fsync_us = float(subprocess.run([FLOOR, "fsync", fsync_dir, str(runs)], capture_output=True,
+                                    text=True, check=True).stdout)
+    os.rmdir(fsync_dir)
+    node_port = free_port()
+    node = subprocess.Popen(["node", os.path.join(HERE, "node_floor.js"), str(node_port)],
+                            stdout=subprocess.PIPE, text=True)
+    node.stdout.readline()
+    node_floor = loadgen("http://127.0.0.1:%d" % node_port, "{}", secs, connections=1,
+                         headers=("Content-Type: application/json",))
+    node.terminate()
+    row("floor", "plain Node HTTP server, no-op, round trip p50 (1 connection)",
+        "%.3f ms (%.0f/s)" % (node_floor["p50_ms"], node_floor["rps"]))
+    row("floor", "exec of `offstage --version` to its exit, p50", "%.2f ms" % version_ms)
+    row("floor", "4 KiB write + fsync in the data directories' filesystem, p50", "%.0f µs" % fsync_us)
+    row("floor", "futex ping-pong between two threads, round trip p50", "%.1f µs" % futex_us)
+
+    # 1. Start-up, idle memory and threads.
     port = free_port()
-    starts, rss, anon, pss = [], [], [], []
-    for _ in range(3 if quick else 15):
-        out = subprocess.run([PROBE, OFFSTAGE, str(port), "--ephemeral"], capture_output=True,
-                             text=True, check=True).stdout.split()
-        starts.append(float(out[0])), rss.append(int(out[1]) / 1024), anon.append(int(out[2]) / 1024)
-        pss.append(int(out[3]) / 1024)
-    row("start", "exec to first /_offstage/health, p50", "%.2f ms" % statistics.median(starts),
-        "<= 10 ms", statistics.median(starts) <= 10)
-    row("start", "idle RSS (shared library text included)", "%.1f MiB" % statistics.median(rss),
-        "<= 8 MiB", statistics.median(rss) <= 8)
-    row("start", "idle private memory (RssAnon)", "%.1f MiB" % statistics.median(anon))
-    row("start", "idle PSS (shared pages divided among their users)",
-        "%.1f MiB" % statistics.median(pss))
+    start_ms, rss, anon, pss, threads = start_figures(args.offstage, port, 3 if quick else 15)
+    row("start", "exec to first /_offstage/health, p50", "%.2f ms" % start_ms,
+        "<= 2x `--version` (%.2f ms)" % (2 * version_ms), start_ms <= 2 * version_ms)
+    row("start", "idle RSS (shared library text included)", "%.1f MiB" % rss, "<= 8 MiB", rss <= 8)
+    row("start", "idle private memory (RssAnon)", "%.1f MiB" % anon)
+    row("start", "idle PSS (shared pages divided among their users)", "%.1f MiB" % pss)
+    before_start = start_figures(args.before, port, 3 if quick else 15) if args.before else None
+
+    # 1b. The work per operation, counted beside the time (and for --before, the same counted
+    # for the earlier build, alternately: one run, one machine).
+    count_secs = 2 if quick else 5
+    now = measure_counters(args.offstage, count_secs, quick)
+    was = measure_counters(args.before, count_secs, quick) if args.before else None
+
+    def per(figures, key, what):
+        return figures[what][key] / max(figures[what]["requests"], 1)
+
+    def counter_row(figure, value, before, unit, fmt):
+        if before is None:
+            row("work", figure, fmt % value + unit, "<= half the build before (bench.py --before)")
+        else:
+            row("work", figure, (fmt + "%s (before: " + fmt + "%s)") % (value, unit, before, unit),
+                "<= %s%s" % (fmt % (before / 2), unit), value <= before / 2)
+
+    for figure, key, what, unit, fmt in (
+            ("CPU per Publish", "cpu_us", "durable", " µs", "%.1f"),
+            ("context switches per Publish", "switches", "durable", "", "%.2f"),
+            ("CPU per sync Invoke", "cpu_us", "invoke", " µs", "%.1f"),
+            ("context switches per sync Invoke", "switches", "invoke", "", "%.2f"),
+            ("disk bytes per Publish", "disk_bytes", "durable", " B", "%.0f")):
+        counter_row(figure, per(now, key, what), per(was, key, what) if was else None, unit, fmt)
+    for figure, key, unit, fmt in (("read/write syscalls per Publish", "syscalls", "", "%.2f"),
+                                   ("bytes passed to write calls per Publish", "written_bytes",
+                                    " B", "%.0f")):
+        value = per(now, key, "durable")
+        row("work", figure, fmt % value + unit + (
+            (" (before: " + fmt + unit + ")") % per(was, key, "durable") if was else ""))
+    row("work", "threads at idle", "%d%s" % (threads, " (before: %d)" % before_start[4]
+                                              if before_start else ""), "<= 16", threads <= 16)
+    row("work", "threads %d s after a Publish load ended" % (3 if quick else 13),
+        "%d%s" % (now["threads_after_load"], " (before: %d)" % was["threads_after_load"]
+                  if was else ""))
+    ratio = now["durable"]["p99_ms"] / max(now["ephemeral"]["p99_ms"], 1e-3)
+    row("work", "Publish p99 at 5,000/s: data dir / --ephemeral",
+        "%.2f / %.2f ms = %.2fx" % (now["durable"]["p99_ms"], now["ephemeral"]["p99_ms"], ratio),
+        "<= 2x", ratio <= 2)
+    if args.counters_only:
+        print("\n".join("| %s | %s | %s | %s | %s |" % r for r in rows))
+        return 0
 
     noop = os.path.join(HERE, "functions", "noop")
     slow = os.path.join(HERE, "functions", "slow")
@@ -305,18 +476,10 @@ def main():
         d.post("/2015-03-31/functions/noop/invocations", "{}", "application/json")
         invoke = loadgen(d.url, "{}", secs, connections=1, headers=("Content-Type: application/json",),
                          path="/2015-03-31/functions/noop/invocations")
-        node_port = free_port()
-        node = subprocess.Popen(["node", os.path.join(HERE, "node_floor.js"), str(node_port)],
-                                stdout=subprocess.PIPE, text=True)
-        node.stdout.readline()
-        floor = loadgen("http://127.0.0.1:%d" % node_port, "{}", secs, connections=1,
-                        headers=("Content-Type: application/json",))
-        node.terminate()
+        floor = node_floor
         ratio = invoke["p50_ms"] / floor["p50_ms"]
         row("invoke", "sync Invoke round trip p50 (no-op Node handler)",
             "%.3f ms (%.0f/s)" % (invoke["p50_ms"], invoke["rps"]))
-        row("invoke", "plain Node HTTP server, same no-op, p50",
-            "%.3f ms (%.0f/s)" % (floor["p50_ms"], floor["rps"]))
         row("invoke", "round trip / floor", "%.2fx" % ratio, "<= 2x", ratio <= 2)
 
         # 5. Cold start vs the floor of node starting and exiting.

@@ -1,5 +1,6 @@
 // startup_probe: starts `offstage serve` and measures the time from exec to the first answered
-// GET /_offstage/health, then the daemon's idle RSS. A benchmark tool, not a test: run it
+// GET /_offstage/health, then the daemon's idle RSS and threads (printed: ms, RSS, RssAnon and
+// Pss in KiB, threads). A benchmark tool, not a test: run it
 // through tests/bench/startup.sh, which prints the table.
 //   startup_probe OFFSTAGE_BIN PORT [serve args...]
 #include <arpa/inet.h>
@@ -102,9 +103,10 @@ int main(int argc, char** argv) {
   const long rss = StatusKiB(pid, "VmRSS:");
   const long anon = StatusKiB(pid, "RssAnon:");
   const long pss = StatusKiB(pid, "Pss:", "smaps_rollup");
+  const long threads = StatusKiB(pid, "Threads:");
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::printf("%.2f %ld %ld %ld\n", (answered - start) / 1e6, rss, anon, pss);
+  std::printf("%.2f %ld %ld %ld %ld\n", (answered - start) / 1e6, rss, anon, pss, threads);
   return 0;
 }
