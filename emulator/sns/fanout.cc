@@ -194,15 +194,23 @@ void Fanout::Run(FanoutJob job) {
   for (const auto& view : job.views) message_ids.push_back(view.message_id);
   // Not awaited: the writer runs Posts in order, so these rows are in before any update the
   // deliveries started below make, and a stop before the commit leaves the messages owing
-  // their fan-out (finished at the next start; at least once, as AWS delivers).
-  writer_.Post([message_ids, deliveries = planned.rows, events = planned.events,
-                &lambda = lambda_](storage::Database& db) -> common::Status {
+  // their fan-out (finished at the next start; at least once, as AWS delivers). With
+  // deliveries to make it is committed at once (PostNow), not after the Posts' delay: a
+  // delivery attempted before its row commits would be planned again, with new bytes, by a
+  // restart after a kill -9 (test_async_durability checks the retry is the same notification).
+  storage::Writer::Job write = [message_ids, deliveries = planned.rows, events = planned.events,
+                                &lambda = lambda_](storage::Database& db) -> common::Status {
     for (const auto& row : deliveries) {
       if (auto status = storage::InsertDelivery(db, row); !status) return status;
     }
     if (auto status = lambda.Write(db, events); !status) return status;
     return storage::FinishFanout(db, message_ids);
-  });
+  };
+  if (planned.rows.empty()) {
+    writer_.Post(std::move(write));
+  } else {
+    writer_.PostNow(std::move(write));
+  }
   const int64_t now = clock_.NowNanos();
   for (size_t i = 0; i < planned.events.size(); ++i) {
     // An injected or simulated delay is the delivery's: Lambda gets the event after it, and

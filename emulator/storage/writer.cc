@@ -80,13 +80,29 @@ void Writer::Post(Job job) {
   if (first) cv_.notify_one();
 }
 
+void Writer::PostNow(Job job) {
+  {
+    common::MutexLock lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(job), std::nullopt, std::chrono::steady_clock::now()});
+      flush_ = true;
+      job = nullptr;
+    }
+  }
+  if (job) {
+    NoteLostPosts(1, "written after the writer stopped", /*now=*/true);
+    return;
+  }
+  cv_.notify_one();
+}
+
 void Writer::WaitForWork(common::MutexLock& lock) {
   while (!stopping_ && urgent_.empty()) {
     if (queue_.empty()) {
       cv_.wait(lock.native());
       continue;
     }
-    if (queries_ > 0) return;
+    if (queries_ > 0 || flush_) return;
     const auto due = queue_.front().queued + post_delay_;
     if (std::chrono::steady_clock::now() >= due) return;
     cv_.wait_until(lock.native(), due);
@@ -165,6 +181,7 @@ void Writer::Run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (queue_.empty()) flush_ = false;
     }
     RunBatch(batch);
     if (!batch.empty()) {

@@ -47,6 +47,9 @@ class Writer {
   // Fire and forget (telemetry, state updates): run in order among themselves, after the
   // Submits; errors are counted.
   void Post(Job job);
+  // A Post that starts a batch at once, as a Submit does, without waiting for it: for rows
+  // whose effects someone outside may see before they commit (a delivery about to be made).
+  void PostNow(Job job);
   // Submit and wait: for writes whose caller must know the outcome.
   Status Call(Job job);
   // Waits for a read that must see everything Posted before it (logs, traces): queued behind
@@ -92,7 +95,8 @@ class Writer {
   std::deque<Pending> urgent_ GUARDED_BY(mu_);  // Submit, Call
   std::deque<Pending> queue_ GUARDED_BY(mu_);   // Post, Query: in order
   bool stopping_ GUARDED_BY(mu_) = false;
-  int queries_ GUARDED_BY(mu_) = 0;  // Query calls waiting: their queue is due at once
+  int queries_ GUARDED_BY(mu_) = 0;     // Query calls waiting: their queue is due at once
+  bool flush_ GUARDED_BY(mu_) = false;  // a PostNow waits in queue_: it is due at once
   uint64_t failed_posts_ GUARDED_BY(mu_) = 0;
   std::string first_post_error_ GUARDED_BY(mu_);
   uint64_t untold_posts_ GUARDED_BY(mu_) = 0;  // lost since the last warning

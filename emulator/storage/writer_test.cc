@@ -272,6 +272,11 @@ TEST_CASE(
               })
               .has_value());
   CHECK(seen == 1);
+  // PostNow does not wait out the delay either: its batch commits without a reader asking.
+  const uint64_t before_now = patient.changes().version();
+  patient.PostNow([](Database& d) { return InsertMessage(d, Message("m6")); });
+  CHECK(patient.changes().WaitPast(before_now, std::chrono::seconds(30)) > before_now);
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
   CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
 }
 
