@@ -5,17 +5,20 @@
 
 namespace offstage::common {
 
+namespace {
+thread_local bool lowered = false;
+}  // namespace
+
 void RunInBackground() {
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
+  lowered = true;
 }
 
 void RunInBackgroundOnce() {
-  thread_local bool lowered = false;
-  if (!lowered) {
-    RunInBackground();
-    lowered = true;
-  }
+  if (!lowered) RunInBackground();
 }
+
+bool InBackground() { return lowered; }
 
 void RunInBackground(pid_t pid) {
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(pid), kBackgroundNice);

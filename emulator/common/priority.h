@@ -14,6 +14,8 @@ inline constexpr int kBackgroundNice = 19;
 
 // Lowers the calling thread's priority to kBackgroundNice (Linux: nice is per thread).
 void RunInBackground();
+// Whether the calling thread lowered its priority (RunInBackground or RunInBackgroundOnce).
+bool InBackground();
 // The same, once per thread (for code that runs on threads it does not start).
 void RunInBackgroundOnce();
 // Lowers a process's priority (and so its future threads and children) to kBackgroundNice.

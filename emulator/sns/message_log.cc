@@ -132,15 +132,15 @@ common::Result<int64_t> MessageLog::Commit(std::vector<storage::MessageRow> rows
   if (admission.fifo && admission.fresh > 0) {
     sequence.emplace(admission.topic_arn, admission.sequence_after);
   }
-  return writer_
-      .Submit([rows = std::move(rows), sequence](storage::Database& db) -> common::Status {
+  // Commit, not Submit: the Publish's own thread runs the batch when none is running.
+  return writer_.Commit(
+      [rows = std::move(rows), sequence](storage::Database& db) -> common::Status {
         for (const auto& row : rows) {
           if (auto status = storage::InsertMessage(db, row); !status) return status;
         }
         if (sequence) return storage::SetTopicSequence(db, sequence->first, sequence->second);
         return {};
-      })
-      .get();
+      });
 }
 
 common::Result<std::optional<storage::MessageRow>> MessageLog::Find(const std::string& message_id) {

@@ -145,6 +145,12 @@ Status Database::Exec(std::string_view sql) {
   return {};
 }
 
+Status Database::ExecCached(std::string_view sql) {
+  auto stmt = Prepare(sql);
+  if (!stmt) return common::Fail(stmt.error());
+  return (*stmt)->Run();
+}
+
 Result<Statement*> Database::Prepare(std::string_view sql) {
   std::string key(sql);
   if (auto it = cache_.find(key); it != cache_.end()) {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "emulator/common/priority.h"
+
 namespace offstage::storage {
 namespace {
 
@@ -68,7 +70,9 @@ void Writer::Post(Job job) {
     if (!stopping_) {
       // Only the first Post of a quiet spell wakes the writer, which then sleeps until the
       // delay is over; the others join it without a wake-up.
-      first = queue_.empty() && urgent_.empty();
+      // Nor one the writer's timer will see anyway: it wakes at an earlier Post's due time,
+      // which is no later than this one's, and then sleeps on until this one is due.
+      first = queue_.empty() && urgent_.empty() && !timer_armed_;
       queue_.push_back(Pending{std::move(job), std::nullopt, std::chrono::steady_clock::now()});
       job = nullptr;
     }
@@ -96,17 +100,75 @@ void Writer::PostNow(Job job) {
   cv_.notify_one();
 }
 
+bool Writer::Due() {
+  if (stopping_ || !urgent_.empty() || restart_due_) return true;
+  if (queue_.empty()) return false;
+  return queries_ > 0 || flush_ ||
+         std::chrono::steady_clock::now() >= queue_.front().queued + post_delay_;
+}
+
 void Writer::WaitForWork(common::MutexLock& lock) {
-  while (!stopping_ && urgent_.empty()) {
-    if (queue_.empty()) {
-      cv_.wait(lock.native());
-      continue;
+  while (true) {
+    const bool due = Due();
+    if (due && !running_) return;
+    if (!due && !queue_.empty()) {
+      timer_armed_ = true;
+      cv_.wait_until(lock.native(), queue_.front().queued + post_delay_);
+      timer_armed_ = false;
+    } else {
+      cv_.wait(lock.native());  // for work, or for the leader running a batch to finish
     }
-    if (queries_ > 0 || flush_) return;
-    const auto due = queue_.front().queued + post_delay_;
-    if (std::chrono::steady_clock::now() >= due) return;
-    cv_.wait_until(lock.native(), due);
   }
+}
+
+void Writer::TakeBatch(std::deque<Pending>& batch) {
+  while (!urgent_.empty() && batch.size() < max_batch_) {
+    batch.push_back(std::move(urgent_.front()));
+    urgent_.pop_front();
+  }
+  while (!queue_.empty() && batch.size() < max_batch_) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  if (queue_.empty()) flush_ = false;
+}
+
+void Writer::Requeue(std::deque<Pending>& batch) {
+  while (!batch.empty()) {
+    queue_.push_front(std::move(batch.back()));
+    batch.pop_back();
+  }
+}
+
+Result<int64_t> Writer::Commit(Job job) {
+  if (common::InBackground()) return Submit(std::move(job)).get();
+  std::promise<Result<int64_t>> promise;
+  auto future = promise.get_future();
+  std::deque<Pending> batch;
+  {
+    common::MutexLock lock(mu_);
+    if (stopping_) return common::Fail(common::Internal("the daemon is shutting down"));
+    urgent_.push_back(Pending{std::move(job), std::move(promise)});
+    if (!running_) {
+      running_ = true;
+      TakeBatch(batch);
+    }
+  }
+  if (!batch.empty()) {
+    RunBatch(batch);
+    bool wake;
+    {
+      common::MutexLock lock(mu_);
+      Requeue(batch);
+      if (db_.WalFrames() > kWalRestartFrames) restart_due_ = true;  // the writer thread's job
+      running_ = false;
+      // The writer thread waits untimed while a batch runs: wake it if something is due now.
+      // Posts not yet due need nothing: the first of them already set its timer.
+      wake = Due();
+    }
+    if (wake) cv_.notify_all();
+  }
+  return future.get();
 }
 
 void Writer::NoteLostPosts(uint64_t lost, const std::string& error, bool now) {
@@ -168,34 +230,27 @@ std::string Writer::first_post_error() const {
 void Writer::Run() {
   std::deque<Pending> batch;
   while (true) {
+    bool restart = false;
     {
       common::MutexLock lock(mu_);
       WaitForWork(lock);
       if (queue_.empty() && urgent_.empty() && stopping_) return;
-      // Requests waiting on a commit go first; the backlog of Posts fills the rest.
-      while (!urgent_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(urgent_.front()));
-        urgent_.pop_front();
-      }
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      if (queue_.empty()) flush_ = false;
+      running_ = true;
+      restart = restart_due_;
+      restart_due_ = false;
+      TakeBatch(batch);
     }
-    RunBatch(batch);
-    if (!batch.empty()) {
-      // Posts the budget left for later go back to the front, still in order.
-      common::MutexLock lock(mu_);
-      while (!batch.empty()) {
-        queue_.push_front(std::move(batch.back()));
-        batch.pop_back();
-      }
-    }
+    if (!batch.empty()) RunBatch(batch);
     // Let the WAL start over once it is long (docs/architecture.md, Durability): the
     // Checkpointer has copied nearly all of it; this copies the rest and syncs the database
     // file, a few milliseconds.
-    if (db_.WalFrames() > kWalRestartFrames) (void)db_.CheckpointAll();
+    if (restart || db_.WalFrames() > kWalRestartFrames) (void)db_.CheckpointAll();
+    {
+      common::MutexLock lock(mu_);
+      Requeue(batch);
+      running_ = false;
+    }
+    cv_.notify_all();  // a Stop or nothing: leaders do not wait for this thread
   }
 }
 
@@ -209,7 +264,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   size_t run = batch.size();
   std::vector<std::optional<common::ApiError>> errors(batch.size());
   const int64_t changes_before = db_.TotalChanges();
-  Status begin = db_.Exec("BEGIN IMMEDIATE");
+  Status begin = db_.ExecCached("BEGIN IMMEDIATE");
   if (begin) {
     for (size_t i = 0; i < batch.size(); ++i) {
       if (i > 0 && !batch[i].done && clock_.NowNanos() - start_ns > kBatchBudgetNs &&
@@ -217,16 +272,16 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
         run = i;
         break;
       }
-      (void)db_.Exec("SAVEPOINT job");
+      (void)db_.ExecCached("SAVEPOINT job");
       Status status = batch[i].job(db_);
       if (!status) {
         errors[i] = status.error();
-        (void)db_.Exec("ROLLBACK TO job");
+        (void)db_.ExecCached("ROLLBACK TO job");
       }
-      (void)db_.Exec("RELEASE job");
+      (void)db_.ExecCached("RELEASE job");
     }
   }
-  Status commit = begin ? db_.Exec("COMMIT") : begin;
+  Status commit = begin ? db_.ExecCached("COMMIT") : begin;
   if (!commit) (void)db_.Exec("ROLLBACK");
   const int64_t commit_ns = clock_.NowNanos();
   if (commit && db_.TotalChanges() != changes_before) changes_.Bump();

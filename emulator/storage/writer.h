@@ -31,7 +31,7 @@ class Writer {
   // Stop): nobody waits on a Post, so this is the only word of it. At most one line per second
   // of the clock, counting what was lost since the last one and naming the first error; a
   // loss at Stop is told at once. Called on the writer thread, or on Post's caller after Stop,
-  // never with mu_ held.
+  // never with mu_ held. (A Commit's caller runs batches too: the same holds there.)
   using Warn = std::function<void(const std::string& line)>;
 
   Writer(Database& db, const common::Clock& clock, Warn warn = nullptr, size_t max_batch = 2048,
@@ -52,6 +52,12 @@ class Writer {
   void PostNow(Job job);
   // Submit and wait: for writes whose caller must know the outcome.
   Status Call(Job job);
+  // Submit and wait, for a request's own commit (Publish): when no batch is running, the
+  // calling thread runs the batch itself (its job first, then the Posts queued, as the writer
+  // thread would), so the request sleeps and wakes no other thread to commit (LevelDB's
+  // writers do the same). A background thread (common::InBackground) never leads: its batch
+  // would run at its low priority while requests wait; it Submits.
+  Result<int64_t> Commit(Job job);
   // Waits for a read that must see everything Posted before it (logs, traces): queued behind
   // the Posts, not ahead of them.
   Status Query(Job job);
@@ -74,8 +80,14 @@ class Writer {
     std::optional<std::promise<Result<int64_t>>> done;
     std::chrono::steady_clock::time_point queued{};  // Posts: when (real time, not the Clock)
   };
-  // Waits until a batch is due: a Submit, a Query, stopping, or the oldest Post post_delay_ old.
+  // Waits until a batch is due (a Submit, a Query, a PostNow, stopping, a WAL restart owed, or
+  // the oldest Post post_delay_ old) and no other thread runs one.
   void WaitForWork(common::MutexLock& lock) REQUIRES(mu_);
+  bool Due() REQUIRES(mu_);
+  // Moves the next batch out of the queues: the Submits first, then the Posts, in order.
+  void TakeBatch(std::deque<Pending>& batch) REQUIRES(mu_);
+  // Puts the Posts a batch's budget left back at the front, still in order.
+  void Requeue(std::deque<Pending>& batch) REQUIRES(mu_);
   void Run();
   // Runs and commits the batch. Once a batch has run for kBatchBudgetNs and a Submit is
   // waiting, the Posts not yet run are left in `batch` (in order) for the next one, so a
@@ -97,6 +109,11 @@ class Writer {
   bool stopping_ GUARDED_BY(mu_) = false;
   int queries_ GUARDED_BY(mu_) = 0;     // Query calls waiting: their queue is due at once
   bool flush_ GUARDED_BY(mu_) = false;  // a PostNow waits in queue_: it is due at once
+  // A batch is running, on the writer thread or a Commit's caller: the Database is theirs.
+  bool running_ GUARDED_BY(mu_) = false;
+  bool restart_due_ GUARDED_BY(mu_) = false;
+  bool timer_armed_ GUARDED_BY(mu_) = false;  // the writer sleeps until a Post falls due  // a
+                                              // leader saw the WAL past kWalRestartFrames
   uint64_t failed_posts_ GUARDED_BY(mu_) = 0;
   std::string first_post_error_ GUARDED_BY(mu_);
   uint64_t untold_posts_ GUARDED_BY(mu_) = 0;  // lost since the last warning

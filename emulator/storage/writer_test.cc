@@ -2,12 +2,15 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "emulator/common/priority.h"
 #include "emulator/common/testing/fakes.h"
 #include "emulator/storage/sns_store.h"
 
@@ -278,6 +281,66 @@ TEST_CASE(
   CHECK(patient.changes().WaitPast(before_now, std::chrono::seconds(30)) > before_now);
   CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
   CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
+}
+
+TEST_CASE(
+    "Writer::Commit runs the batch on its caller's thread when none runs; concurrent ones all "
+    "commit") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  Writer writer(*db, clock);
+  const auto caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  auto committed = writer.Commit([&](Database& d) {
+    ran_on = std::this_thread::get_id();
+    return InsertMessage(d, Message("lead"));
+  });
+  REQUIRE(committed.has_value());
+  CHECK(ran_on == caller);  // led: no hand-off to the writer thread
+  // A failing job fails alone and is rolled back.
+  auto failed =
+      writer.Commit([](Database&) -> Status { return common::Fail(common::Internal("refused")); });
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().message == "refused");
+  // Many threads at once, with Posts between them: each Commit's row is there when it returns.
+  std::vector<std::thread> threads;
+  std::atomic<int> missing{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
+        writer.Post([id](Database& d) { return InsertMessage(d, Message("p" + id)); });
+        if (!writer.Commit([id](Database& d) { return InsertMessage(d, Message(id)); })) {
+          ++missing;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(missing == 0);
+  writer.Stop();
+  auto n = CountMessages(*db);
+  REQUIRE(n.has_value());
+  CHECK(*n == 1 + 8 * 50 * 2);
+}
+
+TEST_CASE("Writer::Commit from a background thread is run by the writer thread") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  Writer writer(*db, clock);
+  std::thread::id caller, ran_on;
+  std::thread background([&] {
+    common::RunInBackground();
+    caller = std::this_thread::get_id();
+    REQUIRE(writer
+                .Commit([&](Database& d) {
+                  ran_on = std::this_thread::get_id();
+                  return InsertMessage(d, Message("bg"));
+                })
+                .has_value());
+  });
+  background.join();
+  CHECK(ran_on != caller);
 }
 
 }  // namespace offstage::storage
