@@ -8,7 +8,7 @@
 namespace offstage::storage {
 namespace {
 
-constexpr int kTruncateFrames = 65536;  // about 256 MiB of WAL
+constexpr int64_t kTruncateBytes = int64_t{256} << 20;  // of WAL (the writer restarts at 128)
 
 }  // namespace
 
@@ -45,6 +45,14 @@ void Checkpointer::Run() {
   // A connection learns the database is in WAL mode when it first reads it; until then a
   // checkpoint does nothing (it reports -1 frames).
   sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  int page_size = 4096;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) > 0) {
+    page_size = sqlite3_column_int(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  const int64_t truncate_frames = kTruncateBytes / page_size;
   int last_log_frames = -1;
   int wait_ms = idle_interval_ms_;
   while (true) {
@@ -58,7 +66,7 @@ void Checkpointer::Run() {
     int checkpointed = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                              &checkpointed);
-    if (rc == SQLITE_OK && log_frames > kTruncateFrames) {
+    if (rc == SQLITE_OK && log_frames > truncate_frames) {
       // The writer could not start the WAL over (a reader kept an old snapshot): make room once,
       // holding the writer for as long as it takes.
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);

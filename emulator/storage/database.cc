@@ -82,14 +82,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool a
   sqlite3_busy_timeout(raw, 5000);
   // WAL + synchronous=NORMAL: a commit is in the WAL (the OS's page cache) when COMMIT returns,
   // so kill -9 of the daemon loses nothing acknowledged; only a power loss could (DESIGN 3).
-  // 1 KiB pages for a new database (an existing one keeps its own): a commit writes each page
-  // it touched to the WAL whole, and a Publish touches about eight (two tables, six indexes),
-  // so the page size sets the bytes written per Publish: 32.5 KB at 4 KiB pages, 19.1 at 2 KiB,
-  // 11.9 at 1 KiB, with the same CPU (docs/benchmarks.md, "Counting the work"). A large
-  // payload costs more frames (and write calls) per byte instead.
-  for (const char* pragma :
-       {"PRAGMA page_size=1024", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-        "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
+  // The page size stays SQLite's 4 KiB. 1 KiB pages cut the bytes a Publish writes to the WAL
+  // from 32.5 to 11.9 KB (2 KiB: 19.1), but Publish's p99.9 at 5,000/s went from 9-12 ms to
+  // 17-26 ms in A/B runs (docs/benchmarks.md, "Counting the work"): a figure users see was not
+  // worth a counter.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
     if (auto status = db->Exec(pragma); !status) return common::Fail(status.error());
   }
   if (!auto_checkpoint) {
@@ -143,6 +141,15 @@ Status Database::Exec(std::string_view sql) {
     return common::Fail(common::Internal("database error: " + message));
   }
   return {};
+}
+
+int Database::PageSize() {
+  auto stmt = Prepare("PRAGMA page_size");
+  if (!stmt) return 4096;
+  auto row = (*stmt)->Step();
+  const int size = row && *row ? static_cast<int>((*stmt)->ColumnInt(0)) : 4096;
+  (*stmt)->Reset();
+  return size > 0 ? size : 4096;
 }
 
 Status Database::ExecCached(std::string_view sql) {

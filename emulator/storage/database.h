@@ -131,6 +131,8 @@ class Database {
   // With auto_checkpoint off: frames in the WAL after the last commit (0 before any, or once a
   // checkpoint found nothing left to copy, so the next commit starts the WAL over).
   int WalFrames() const { return wal_frames_; }
+  // The database's page size in bytes (a WAL frame holds one page).
+  int PageSize();
   // A PASSIVE checkpoint on this connection, between transactions: copies whatever the
   // Checkpointer has not yet copied, so the next transaction can start the WAL from its
   // beginning (SQLite restarts it only once every frame is in the database file; under

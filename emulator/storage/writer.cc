@@ -1,5 +1,6 @@
 #include "emulator/storage/writer.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "emulator/common/priority.h"
@@ -7,11 +8,12 @@
 namespace offstage::storage {
 namespace {
 
-// 32,768 frames: 32 MiB of WAL at 1 KiB pages (128 MiB in a database made with 4 KiB pages),
-// started over about every 0.6 s at 5,000 Publishes/s (~11 frames each). Below the database's
-// journal_size_limit, so starting over never truncates the file (an ftruncate of the WAL took 20-45
-// ms on the development machine).
-constexpr int kWalRestartFrames = 32768;
+// 128 MiB of WAL (32,768 frames at 4 KiB pages), started over about once a second at 5,000
+// Publishes/s (~8 frames each). Each start over holds the writer 2-6 ms, so the threshold is
+// in bytes, not frames (a database made with smaller pages starts over no more often). Below the
+// database's journal_size_limit, so starting over never truncates the file (an ftruncate of the WAL
+// took 20-45 ms on the development machine).
+constexpr int64_t kWalRestartBytes = int64_t{128} << 20;
 
 // How long a batch may run Posts while a Submit waits for the next commit.
 constexpr int64_t kBatchBudgetNs = 2'000'000;
@@ -24,6 +26,7 @@ Writer::Writer(Database& db, const common::Clock& clock, Warn warn, size_t max_b
       clock_(clock),
       max_batch_(max_batch),
       post_delay_(post_delay),
+      wal_restart_frames_(static_cast<int>(kWalRestartBytes / db.PageSize())),
       warn_(std::move(warn)),
       thread_([this] { Run(); }) {}
 
@@ -145,22 +148,30 @@ Result<int64_t> Writer::Commit(Job job) {
   std::promise<Result<int64_t>> promise;
   auto future = promise.get_future();
   std::deque<Pending> batch;
+  bool notify = false;
   {
     common::MutexLock lock(mu_);
     if (stopping_) return common::Fail(common::Internal("the daemon is shutting down"));
+    // Leads only when nothing runs and no other request waits: under load the writer thread's
+    // back-to-back batches commit more requests at once than leaders taking turns would (a
+    // closed loop of 16 connections ran 10-15% slower when every Commit could lead).
+    const bool lead = !running_ && urgent_.empty();
     urgent_.push_back(Pending{std::move(job), std::move(promise)});
-    if (!running_) {
+    if (lead) {
       running_ = true;
       TakeBatch(batch);
+    } else if (!running_) {
+      notify = true;  // the writer thread may be waiting for work
     }
   }
+  if (notify) cv_.notify_one();
   if (!batch.empty()) {
-    RunBatch(batch);
+    RunBatch(batch, /*led=*/true);
     bool wake;
     {
       common::MutexLock lock(mu_);
       Requeue(batch);
-      if (db_.WalFrames() > kWalRestartFrames) restart_due_ = true;  // the writer thread's job
+      if (db_.WalFrames() > wal_restart_frames_) restart_due_ = true;  // the writer thread's job
       running_ = false;
       // The writer thread waits untimed while a batch runs: wake it if something is due now.
       // Posts not yet due need nothing: the first of them already set its timer.
@@ -244,7 +255,7 @@ void Writer::Run() {
     // Let the WAL start over once it is long (docs/architecture.md, Durability): the
     // Checkpointer has copied nearly all of it; this copies the rest and syncs the database
     // file, a few milliseconds.
-    if (restart || db_.WalFrames() > kWalRestartFrames) (void)db_.CheckpointAll();
+    if (restart || db_.WalFrames() > wal_restart_frames_) (void)db_.CheckpointAll();
     {
       common::MutexLock lock(mu_);
       Requeue(batch);
@@ -259,7 +270,7 @@ bool Writer::UrgentWaiting() {
   return !urgent_.empty();
 }
 
-void Writer::RunBatch(std::deque<Pending>& batch) {
+void Writer::RunBatch(std::deque<Pending>& batch, bool led) {
   const int64_t start_ns = clock_.NowNanos();
   size_t run = batch.size();
   std::vector<std::optional<common::ApiError>> errors(batch.size());
@@ -268,7 +279,7 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
   if (begin) {
     for (size_t i = 0; i < batch.size(); ++i) {
       if (i > 0 && !batch[i].done && clock_.NowNanos() - start_ns > kBatchBudgetNs &&
-          UrgentWaiting()) {
+          (led || UrgentWaiting())) {
         run = i;
         break;
       }

@@ -1,11 +1,13 @@
-// Writer: the single thread that owns the Database while the daemon runs. Jobs from any
-// thread are queued and run in batches, one transaction per batch (group commit: concurrent
-// publishers share one COMMIT). A Submit or a Query starts a batch at once; Posts (telemetry,
-// state nobody waits for) wait up to `post_delay` for company, so an invocation's spans, log
-// lines and payload share one transaction and one wake-up of this thread instead of one each
-// (docs/benchmarks.md, "Counting the work"). Each job runs inside its own savepoint, so a failing
-// job rolls back alone. Owned by app::Daemon; Submit/Post/Call are safe on any thread and never do
-// I/O on the caller's thread; the queue mutex is a leaf (no call out while it is held).
+// Writer: the Database's only user while the daemon runs. Jobs from any thread are queued and
+// run in batches, one transaction per batch (group commit: concurrent publishers share one
+// COMMIT), one batch at a time: on the writer thread, or on the thread of a Commit that found
+// none running (it leads the batch itself, so a Publish needs no hand-off). A Submit or a Query
+// starts a batch at once; Posts (telemetry, state nobody waits for) wait up to `post_delay` for
+// company, so an invocation's spans, log lines and payload share one transaction and one wake-up of
+// this thread instead of one each (docs/benchmarks.md, "Counting the work"). Each job runs inside
+// its own savepoint, so a failing job rolls back alone. Owned by app::Daemon;
+// Submit/Post/Call/Query are safe on any thread and never do I/O on the caller's thread (Commit
+// may: it is the one that leads); the queue mutex is a leaf (no call out while it is held).
 #pragma once
 
 #include <chrono>
@@ -93,7 +95,9 @@ class Writer {
   // waiting, the Posts not yet run are left in `batch` (in order) for the next one, so a
   // backlog of heavy Posts (a fan-out to 50 subscriptions, a burst of invocations' telemetry)
   // does not hold a Publish's commit for tens of milliseconds.
-  void RunBatch(std::deque<Pending>& batch);
+  // A batch led by a Commit's caller (`led`) keeps to the budget whether or not another Submit
+  // waits: its own caller is waiting.
+  void RunBatch(std::deque<Pending>& batch, bool led = false);
   bool UrgentWaiting();
   // Counts `lost` Posts (the first with `error`) and tells warn_ if it is time to.
   void NoteLostPosts(uint64_t lost, const std::string& error, bool now) EXCLUDES(mu_);
@@ -102,6 +106,7 @@ class Writer {
   const common::Clock& clock_;
   const size_t max_batch_;
   const std::chrono::nanoseconds post_delay_;
+  const int wal_restart_frames_;  // kWalRestartBytes in this database's pages
   mutable common::Mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> urgent_ GUARDED_BY(mu_);  // Submit, Call
