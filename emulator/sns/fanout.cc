@@ -12,6 +12,14 @@ namespace {
 
 constexpr std::string_view kDefaultContentType = "text/plain; charset=UTF-8";
 
+// The latency hop of a protocol offstage delivers (lambda, http, https); nullopt for one it only
+// records. Also what decides whether faults are drawn for a delivery.
+std::optional<common::LatencyHop> HopFor(const std::string& protocol) {
+  if (protocol == "lambda") return common::LatencyHop::kSnsLambda;
+  if (protocol == "http" || protocol == "https") return common::LatencyHop::kSnsHttp;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Fanout::Fanout(FanoutQueue& queue, lambda::AsyncIntake& lambda, HttpDeliverer& http,
@@ -38,6 +46,17 @@ void Fanout::Stop() { queue_.Stop(); }
 void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
                   const std::vector<Target>& targets, Planned& planned) {
   const int64_t now = clock_.NowNanos();
+  // A delivery's row as planned: filtered, made, failed or not emulated, set by the caller.
+  auto NewRow = [&](const Target& target) {
+    storage::DeliveryRow row;
+    row.id = ids_.Uuid();
+    row.message_id = message.message_id;
+    row.subscription_arn = target.subscription_arn;
+    row.protocol = target.protocol;
+    row.endpoint = target.endpoint;
+    row.created_ns = row.updated_ns = now;
+    return row;
+  };
   // Each target is planned once (a filtered one here), or twice when a duplicate is injected
   // (offstage faults): faults are drawn only for deliveries that will be made.
   struct Delivery {
@@ -54,13 +73,7 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
               ? target.filter->MatchesBody(MessageFor(message, target.protocol), &refusal)
               : target.filter->Matches(message.attributes);
       if (!match) {
-        storage::DeliveryRow row;
-        row.id = ids_.Uuid();
-        row.message_id = message.message_id;
-        row.subscription_arn = target.subscription_arn;
-        row.protocol = target.protocol;
-        row.endpoint = target.endpoint;
-        row.created_ns = row.updated_ns = now;
+        storage::DeliveryRow row = NewRow(target);
         row.status = storage::DeliveryStatus::kFiltered;
         row.reason = refusal.empty() ? "the subscription's filter policy does not match" : refusal;
         planned.rows.push_back(std::move(row));
@@ -68,9 +81,7 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
       }
     }
     std::optional<common::Injection> injection;
-    const bool delivered =
-        target.protocol == "lambda" || target.protocol == "http" || target.protocol == "https";
-    if (delivered && options_.faults != nullptr && !options_.faults->empty()) {
+    if (HopFor(target.protocol) && options_.faults != nullptr && !options_.faults->empty()) {
       const std::string& topic = message.topic_arn;
       injection = options_.faults->Draw(
           {{common::FaultTarget::kSubscription, {target.subscription_arn}},
@@ -92,29 +103,15 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
     std::string injected;
     if (delivery.duplicate || delay_ns > 0) injected = injection->Describe();
     // A latency profile's delay (serve --latency): recorded as its own simulated span.
+    const std::optional<common::LatencyHop> hop = HopFor(target.protocol);
     int64_t simulated_ns = 0;
-    if (options_.latency != nullptr &&
-        (target.protocol == "lambda" || target.protocol == "http" || target.protocol == "https")) {
-      simulated_ns = options_.latency
-                         ->Sample(target.protocol == "lambda" ? common::LatencyHop::kSnsLambda
-                                                              : common::LatencyHop::kSnsHttp)
-                         .value_or(0);
+    if (options_.latency != nullptr && hop) {
+      simulated_ns = options_.latency->Sample(*hop).value_or(0);
     }
     delay_ns += simulated_ns;
-    storage::DeliveryRow row;
-    row.id = ids_.Uuid();
-    row.message_id = message.message_id;
-    row.subscription_arn = target.subscription_arn;
-    row.protocol = target.protocol;
-    row.endpoint = target.endpoint;
-    row.created_ns = row.updated_ns = now;
+    storage::DeliveryRow row = NewRow(target);
     const std::string text = MessageFor(message, target.protocol);
-    if (simulated_ns > 0) {
-      planned.simulated.push_back({row.id,
-                                   target.protocol == "lambda" ? common::LatencyHop::kSnsLambda
-                                                               : common::LatencyHop::kSnsHttp,
-                                   simulated_ns});
-    }
+    if (simulated_ns > 0) planned.simulated.push_back({row.id, *hop, simulated_ns});
     // Signed when delivered, off the Publish path: a Lambda event as it is dispatched
     // (LambdaEventSigner, Lambda's EventFinalizer), an HTTP notification as it is sent.
     const Signed sig{

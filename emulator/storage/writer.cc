@@ -66,33 +66,22 @@ Status Writer::Query(Job job) {
   return {};
 }
 
-void Writer::Post(Job job) {
-  bool first = false;
-  {
-    common::MutexLock lock(mu_);
-    if (!stopping_) {
-      // Only the first Post of a quiet spell wakes the writer, which then sleeps until the
-      // delay is over; the others join it without a wake-up.
-      // Nor one the writer's timer will see anyway: it wakes at an earlier Post's due time,
-      // which is no later than this one's, and then sleeps on until this one is due.
-      first = queue_.empty() && urgent_.empty() && !timer_armed_;
-      queue_.push_back(Pending{std::move(job), std::nullopt, std::chrono::steady_clock::now()});
-      job = nullptr;
-    }
-  }
-  if (job) {
-    NoteLostPosts(1, "written after the writer stopped", /*now=*/true);
-    return;
-  }
-  if (first) cv_.notify_one();
-}
+void Writer::Post(Job job) { Enqueue(std::move(job), /*now=*/false); }
 
-void Writer::PostNow(Job job) {
+void Writer::PostNow(Job job) { Enqueue(std::move(job), /*now=*/true); }
+
+void Writer::Enqueue(Job job, bool now) {
+  bool wake = false;
   {
     common::MutexLock lock(mu_);
     if (!stopping_) {
+      // A PostNow always wakes the writer. Of Posts, only the first of a quiet spell does (the
+      // writer then sleeps until the delay is over; the others join it without a wake-up), and
+      // not one the writer's timer will see anyway: it wakes at an earlier Post's due time,
+      // which is no later than this one's, and then sleeps on until this one is due.
+      wake = now || (queue_.empty() && urgent_.empty() && !timer_armed_);
+      if (now) flush_ = true;
       queue_.push_back(Pending{std::move(job), std::nullopt, std::chrono::steady_clock::now()});
-      flush_ = true;
       job = nullptr;
     }
   }
@@ -100,7 +89,7 @@ void Writer::PostNow(Job job) {
     NoteLostPosts(1, "written after the writer stopped", /*now=*/true);
     return;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 bool Writer::Due() {

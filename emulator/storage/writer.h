@@ -85,6 +85,8 @@ class Writer {
   // Waits until a batch is due (a Submit, a Query, a PostNow, stopping, a WAL restart owed, or
   // the oldest Post post_delay_ old) and no other thread runs one.
   void WaitForWork(common::MutexLock& lock) REQUIRES(mu_);
+  // Post (now = false) and PostNow (now = true).
+  void Enqueue(Job job, bool now) EXCLUDES(mu_);
   bool Due() REQUIRES(mu_);
   // Moves the next batch out of the queues: the Submits first, then the Posts, in order.
   void TakeBatch(std::deque<Pending>& batch) REQUIRES(mu_);
