@@ -251,6 +251,14 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->log_queries_ = std::make_unique<telemetry::LogQueries>(*daemon->writer_);
   daemon->trace_queries_ = std::make_unique<telemetry::TraceQueries>(*daemon->writer_);
   daemon->failure_queries_ = std::make_unique<telemetry::FailureQueries>(*daemon->writer_);
+  // Stacks: the deployer is a client of the public port (bound above), as CloudFormation is of
+  // the services' APIs; it is built before the server whose control API calls it.
+  daemon->aws_api_ = std::make_unique<iac::HttpAwsApi>(reachable, socket->port(), options.region);
+  daemon->deployer_ = std::make_unique<iac::Deployer>(
+      *daemon->aws_api_, *daemon->writer_, daemon->ids_, daemon->clock_, daemon->log_,
+      iac::Deployer::Options{options.region, options.account, daemon->code_root_->path(),
+                             options.verify_signatures});
+  if (auto status = daemon->deployer_->Load(); !status) return common::Fail(status.error());
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options, std::move(*socket),
       protocol::HttpServer::Backends{
@@ -258,8 +266,10 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
           *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_, daemon->faults_,
           [self] { return self->HealthJson(); }, [self] { return self->signer_->CertificatePem(); },
           [self](common::RequestContext& ctx) { self->Attribute(ctx); },
-          [self] { return self->PruneNow(); }},
+          [self] { return self->PruneNow(); }, StackHooks(*daemon->deployer_)},
       daemon->clock_, daemon->ids_, daemon->log_);
+  daemon->template_watcher_ =
+      std::make_unique<TemplateWatcher>(*daemon->deployer_, options.templates, daemon->log_);
   return daemon;
 }
 
@@ -284,6 +294,10 @@ common::Result<std::string> Daemon::Start() {
   }
   pruner_->Start();
   server_->Start();
+  // The templates of --template: deployed through the port that now serves (the stacks' own
+  // requests), before the ready line, then watched.
+  if (auto status = template_watcher_->DeployAll(); !status) return common::Fail(status.error());
+  template_watcher_->Start();
   return endpoint_;
 }
 

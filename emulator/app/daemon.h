@@ -13,12 +13,15 @@
 
 #include "emulator/app/log_router.h"
 #include "emulator/app/scoped_paths.h"
+#include "emulator/app/stack_control.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
 #include "emulator/common/latency.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
+#include "emulator/iac/aws_api.h"
+#include "emulator/iac/deployer.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_server.h"
 #include "emulator/runtime/pool.h"
@@ -75,6 +78,9 @@ struct DaemonOptions {
   // --latency none|aws|FILE and --latency-seed: simulated AWS latency (docs/realism.md).
   std::string latency = "none";
   uint64_t latency_seed = 0;
+  // --template FILE (repeatable) with --parameter K=V: stacks deployed at start, and again when
+  // their template changes (docs/iac.md).
+  std::vector<TemplateSpec> templates;
 };
 
 inline constexpr int64_t kEphemeralMaxRows = 50'000;
@@ -135,7 +141,10 @@ class Daemon {
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;
   std::unique_ptr<telemetry::FailureQueries> failure_queries_;
+  std::unique_ptr<iac::HttpAwsApi> aws_api_;  // the deployer's client of the public port
+  std::unique_ptr<iac::Deployer> deployer_;
   std::unique_ptr<protocol::HttpServer> server_;
+  std::unique_ptr<TemplateWatcher> template_watcher_;  // serve --template; stops before the server
 };
 
 }  // namespace offstage::app

@@ -10,6 +10,7 @@
 #include "emulator/cli/report_command.h"
 #include "emulator/cli/runtimes_command.h"
 #include "emulator/cli/serve_command.h"
+#include "emulator/cli/stack_commands.h"
 #include "emulator/cli/trace_command.h"
 #include "emulator/cli/ui_command.h"
 
@@ -36,6 +37,8 @@ int Run(int argc, char** argv) {
   faults.Register(app);
   ReportCommand report;
   report.Register(app);
+  StackCommands stacks;
+  stacks.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -51,6 +54,7 @@ int Run(int argc, char** argv) {
   if (int code = actions.Run(); code >= 0) return code;
   if (int code = runtimes.Run(); code >= 0) return code;
   if (int code = faults.Run(); code >= 0) return code;
+  if (int code = stacks.Run(); code >= 0) return code;
   std::cout << app.help();
   return 0;
 }

@@ -7,12 +7,14 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "common/version.h"
+#include "emulator/cli/stack_commands.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/strings.h"
 #include "emulator/runtime/runtimes.h"
@@ -123,6 +125,21 @@ void ServeCommand::Register(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000'000}));
   command_->add_flag("--sns-insecure-tls", options_.sns_insecure_tls,
                      "Deliver to https endpoints without verifying their certificates");
+  command_
+      ->add_option_function<std::vector<std::string>>(
+          "--template",
+          [this](const std::vector<std::string>& items) {
+            for (const auto& item : items) {
+              std::error_code ec;
+              options_.templates.push_back(
+                  app::TemplateSpec{std::filesystem::absolute(item, ec).string(), {}});
+            }
+          },
+          "Deploy this CloudFormation/SAM template (or its directory) at start, and again when it "
+          "changes (repeatable; docs/iac.md)")
+      ->check(CLI::ExistingPath);
+  command_->add_option("--parameter", template_parameters_,
+                       "A parameter of the --template stacks, KEY=VALUE (repeatable)");
   command_->add_option_function<std::vector<std::string>>(
       "--runtime-path",
       [this](const std::vector<std::string>& items) {
@@ -193,6 +210,13 @@ int ServeCommand::Run() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  try {
+    const auto parameters = ParseParameters("--parameter", template_parameters_);
+    for (auto& spec : options_.templates) spec.parameters = parameters;
+  } catch (const CLI::ValidationError& error) {
+    std::cerr << "offstage: " << error.what() << "\n";
+    return 2;
+  }
   auto daemon = app::Daemon::Create(options_);
   if (!daemon) {
     std::cerr << "offstage: " << daemon.error().message << "\n";

@@ -17,6 +17,7 @@ class ServeCommand {
  private:
   CLI::App* command_ = nullptr;
   app::DaemonOptions options_;
+  std::vector<std::string> template_parameters_;  // --parameter K=V
 };
 
 }  // namespace offstage::cli

@@ -140,6 +140,7 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)),
+      stacks_(std::move(backends.stacks)),
       guard_(BrowserPolicyFor(options_, socket.loopback())),
       function_urls_(std::make_unique<FunctionUrlServer>(backends.lambda)),
       changes_(backends.changes) {
@@ -245,6 +246,42 @@ std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool
   return ToApiError(*failure, api);
 }
 
+// /_offstage/stacks[/NAME]: the stacks' hooks (Backends::Stacks); nullopt for another path.
+std::optional<HttpResponse> HttpServer::Stacks(const HttpRequest& req) const {
+  const std::string_view path = req.path;
+  constexpr std::string_view kStacks = "/_offstage/stacks";
+  if (!path.starts_with(kStacks)) return std::nullopt;
+  std::string name;
+  if (path.size() > kStacks.size()) {
+    if (path[kStacks.size()] != '/') return std::nullopt;
+    name = std::string(path.substr(kStacks.size() + 1));  // already percent-decoded
+    if (name.empty()) return std::nullopt;
+  }
+  auto unavailable = [] {
+    return common::Result<std::string>(
+        common::Fail(common::Internal("stacks are not available in this daemon")));
+  };
+  common::Result<std::string> done = unavailable();
+  int ok = 200;
+  if (req.method == "GET") {
+    done = stacks_.get ? stacks_.get(name) : unavailable();
+  } else if (req.method == "POST" && name.empty()) {
+    done = stacks_.deploy ? stacks_.deploy(req.body) : unavailable();
+  } else if (req.method == "DELETE" && !name.empty()) {
+    done = stacks_.destroy ? stacks_.destroy(name) : unavailable();
+  } else {
+    return std::nullopt;
+  }
+  if (done) return Plain(ok, *done, "application/json");
+  const int status = done.error().code == common::ErrorCode::kNotFound        ? 404
+                     : done.error().code == common::ErrorCode::kInternalError ? 500
+                                                                              : 400;
+  return Plain(status,
+               nlohmann::json{{"error", done.error().message}}.dump(-1, ' ', false,
+                                                                    common::kReplaceInvalidUtf8),
+               "application/json");
+}
+
 HttpResponse HttpServer::Route(const HttpRequest& req) {
   const std::string& method = req.method;
   const std::string& path = req.path;
@@ -299,6 +336,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   }
 
   // The control API (/_offstage/...): JSON in, JSON out.
+  if (auto stack_reply = Stacks(req)) return std::move(*stack_reply);
   if (method == "GET") {
     if (path == "/_offstage" || path == "/_offstage/") return Dashboard("index.html");
     if (auto name = Segment(path, "/_offstage/ui/"); !name.empty()) return Dashboard(name);

@@ -72,6 +72,15 @@ class HttpServer {
     std::function<void(common::RequestContext&)> attribute;
     // One retention pass now: the retention JSON after it (POST /_offstage/prune).
     std::function<common::Result<std::string>()> prune;
+    // Stacks (offstage deploy / stacks / destroy; docs/iac.md), each answering JSON: deploy
+    // takes POST /_offstage/stacks's body, get a stack's name ("" for every stack), destroy
+    // DELETE /_offstage/stacks/NAME's name. A kNotFound error answers 404; other errors 400.
+    struct Stacks {
+      std::function<common::Result<std::string>(const std::string& body)> deploy;
+      std::function<common::Result<std::string>(const std::string& name)> get;
+      std::function<common::Result<std::string>(const std::string& name)> destroy;
+    };
+    Stacks stacks;
   };
   // Serves `socket`, opened by the caller before it built the backends.
   HttpServer(ServerOptions options, ListenSocket socket, Backends backends,
@@ -86,6 +95,7 @@ class HttpServer {
  private:
   HttpResponse Handle(const HttpRequest& request);
   HttpResponse Route(const HttpRequest& request);
+  std::optional<HttpResponse> Stacks(const HttpRequest& request) const;
   common::RequestContext Context(const HttpRequest& request) const;
   // With --verify-signatures: the error to answer when the request's signature does not verify
   // (lambda: made to the Lambda API, else SNS); nullopt to go on.
@@ -101,6 +111,7 @@ class HttpServer {
   std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;
   std::function<common::Result<std::string>()> prune_;
+  Backends::Stacks stacks_;
   const BrowserGuard guard_;  // its Host rule depends on the bound address
   std::unique_ptr<FunctionUrlServer> function_urls_;
   common::ChangeFeed& changes_;

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 9> kMigrations = {
+constexpr std::array<std::string_view, 10> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -180,6 +180,15 @@ CREATE TABLE layers (
   account TEXT NOT NULL,
   config TEXT NOT NULL,          -- JSON: versions (code, compatibility, policy), last_version
   created_ns INTEGER NOT NULL
+);
+)sql",
+    // 10: deployed stacks (offstage deploy, serve --template), one row per stack: its template,
+    // parameters, resources (logical id -> physical id, values, properties) and outputs as JSON.
+    R"sql(
+CREATE TABLE stacks (
+  name TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
 );
 )sql",
 };

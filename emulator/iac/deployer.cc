@@ -1,0 +1,553 @@
+// The deployer (deployer.h).
+#include "emulator/iac/deployer.h"
+
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "emulator/common/api_error.h"
+#include "emulator/common/json.h"
+#include "emulator/iac/intrinsics.h"
+#include "emulator/iac/plan.h"
+#include "emulator/iac/resource_types.h"
+#include "emulator/iac/sam.h"
+#include "emulator/iac/template.h"
+#include "emulator/iac/yaml_loader.h"
+#include "emulator/storage/stack_store.h"
+
+namespace offstage::iac {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+common::ApiError Invalid(const std::string& message) {
+  return common::ApiError{common::ErrorCode::kValidationError, message};
+}
+
+// The template file a path names: the file itself, or the one a directory holds.
+common::Result<fs::path> TemplateFile(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::absolute(path, ec);
+  if (fs::is_directory(p, ec)) {
+    for (const char* name : {"template.yaml", "template.yml", "template.json"}) {
+      if (fs::is_regular_file(p / name, ec)) return p / name;
+    }
+    return common::Fail(
+        Invalid(p.string() + " holds no template.yaml, template.yml or template.json"));
+  }
+  if (!fs::is_regular_file(p, ec)) {
+    return common::Fail(Invalid(p.string() + ": no such template file"));
+  }
+  return p;
+}
+
+common::Result<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return common::Fail(Invalid("cannot read " + path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A resource in a stack's record.
+json ResourceJson(const std::string& id, const std::string& type, const Current& c,
+                  const std::string& status, std::string_view note, bool retain) {
+  json out = {{"logical_id", id},
+              {"type", type},
+              {"physical_id", c.physical_id},
+              {"ref", c.values.ref},
+              {"attributes", c.values.attributes},
+              {"properties", c.properties},
+              {"state", c.state},
+              {"status", status}};
+  if (!note.empty()) out["note"] = std::string(note);
+  if (retain) out["retain"] = true;
+  return out;
+}
+
+Current CurrentOf(const json& resource) {
+  Current c;
+  c.physical_id = resource.value("physical_id", "");
+  c.values.ref = resource.value("ref", json());
+  c.values.attributes = resource.value("attributes", json::object());
+  c.properties = resource.value("properties", json::object());
+  c.state = resource.value("state", json::object());
+  return c;
+}
+
+std::string Line(const std::string& what, const std::string& id, const std::string& type,
+                 const std::string& detail) {
+  return what + "  " + id + "  " + type + (detail.empty() ? "" : "  " + detail);
+}
+
+}  // namespace
+
+Deployer::Deployer(AwsApi& api, storage::Writer& writer, common::IdGenerator& ids,
+                   const common::Clock& clock, common::Logger& log, Options options)
+    : api_(api),
+      writer_(writer),
+      ids_(ids),
+      clock_(clock),
+      log_(log),
+      options_(std::move(options)) {}
+
+common::Status Deployer::Load() {
+  std::vector<storage::StackRow> rows;
+  auto status = writer_.Query([&rows](storage::Database& db) -> common::Result<void> {
+    auto loaded = storage::LoadStacks(db);
+    if (!loaded) return common::Fail(loaded.error());
+    rows = std::move(*loaded);
+    return {};
+  });
+  if (!status) return status;
+  common::MutexLock lock(mu_);
+  for (const auto& row : rows) {
+    json doc = common::ParseJson(row.document);
+    if (!doc.is_object()) {
+      log_.Warn("offstage: the stack " + row.name + " could not be read; skipped");
+      continue;
+    }
+    stacks_[row.name] = std::move(doc);
+  }
+  return {};
+}
+
+common::Result<std::string> Deployer::TemplateFileOf(const std::string& path) {
+  auto file = TemplateFile(path);
+  if (!file) return common::Fail(file.error());
+  return file->string();
+}
+
+std::string Deployer::DefaultStackName(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);
+  std::string base =
+      fs::is_directory(p, ec) ? p.filename().string() : p.parent_path().filename().string();
+  if (base.empty() || base == "." || base == "cdk.out" || base == ".serverless") {
+    base = p.parent_path().filename().string();
+  }
+  std::string name;
+  for (char c : base) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+      name += c;
+    } else if (c == '_' || c == ' ' || c == '.') {
+      name += '-';
+    }
+  }
+  while (!name.empty() && !std::isalpha(static_cast<unsigned char>(name[0]))) name.erase(0, 1);
+  if (name.empty()) name = "stack";
+  return name.substr(0, 128);
+}
+
+common::Status Deployer::Save(const json& stack) {
+  storage::StackRow row{stack.value("name", ""),
+                        stack.dump(-1, ' ', false, common::kReplaceInvalidUtf8), clock_.NowNanos()};
+  return writer_.Call([row](storage::Database& db) { return storage::UpsertStack(db, row); });
+}
+
+std::optional<std::string> Deployer::ExportValue(const std::string& name,
+                                                 const std::string& except) const {
+  common::MutexLock lock(mu_);
+  for (const auto& [stack_name, stack] : stacks_) {
+    if (stack_name == except) continue;
+    for (const auto& output : stack.value("outputs", json::array())) {
+      if (output.value("export", "") == name) return output.value("value", "");
+    }
+  }
+  return std::nullopt;
+}
+
+common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
+  if (options_.signatures_required) {
+    return common::Fail(
+        Invalid("offstage deploy and serve --template do not yet work with "
+                "--verify-signatures (the deployer's own API requests are not "
+                "signed); start the daemon without it to deploy a template"));
+  }
+  common::MutexLock ops(ops_mu_);
+  return DeployLocked(request);
+}
+
+common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& request) {
+  const std::string name = request.stack.empty() ? DefaultStackName(request.path) : request.stack;
+  static const std::regex kStackName("[a-zA-Z][-a-zA-Z0-9]{0,127}");
+  if (!std::regex_match(name, kStackName)) {
+    return common::Fail(Invalid("1 validation error detected: Value '" + name +
+                                "' at 'stackName' failed to satisfy constraint: Member must "
+                                "satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"));
+  }
+  auto file = TemplateFile(request.path);
+  if (!file) return common::Fail(file.error());
+  auto text = ReadText(*file);
+  if (!text) return common::Fail(text.error());
+  auto document = LoadTemplateText(*text, file->string());
+  if (!document) return common::Fail(document.error());
+  std::vector<std::string> notes;
+  auto transformed = ApplyTransforms(*document, &notes);
+  if (!transformed) return common::Fail(transformed.error());
+  auto parsed = ParseTemplate(*transformed);
+  if (!parsed) return common::Fail(parsed.error());
+  const Template& t = *parsed;
+
+  std::optional<json> old;
+  {
+    common::MutexLock lock(mu_);
+    if (auto it = stacks_.find(name); it != stacks_.end()) old = it->second;
+  }
+  const std::string stack_id = old ? old->value("id", "")
+                                   : "arn:aws:cloudformation:" + options_.region + ":" +
+                                         options_.account + ":stack/" + name + "/" + ids_.Uuid();
+  std::map<std::string, std::string> previous;
+  if (old) {
+    const json old_parameters = old->value("parameters", json::object());
+    for (const auto& [k, v] : old_parameters.items()) {
+      if (v.is_string()) previous[k] = v;
+    }
+  }
+  auto plan = MakePlan(t, request.parameters, previous,
+                       PseudoParameters{options_.region, options_.account, name, stack_id});
+  if (!plan) return common::Fail(plan.error());
+
+  // Validate before acting: unknown properties, and every Fn::GetAtt against its type.
+  std::map<std::string, const ResourceSpec*> active;
+  for (const ResourceSpec* r : plan->order) active[r->logical_id] = r;
+  std::set<std::pair<std::string, std::string>> attributes;
+  for (const ResourceSpec* r : plan->order) {
+    const ResourceType* type = FindResourceType(r->type);
+    if (type && !type->properties.empty()) {
+      for (const auto& [key, value] : r->properties.items()) {
+        if (std::find(type->properties.begin(), type->properties.end(), key) ==
+            type->properties.end()) {
+          return common::Fail(Invalid(r->logical_id + " (" + r->type +
+                                      "): Encountered unsupported property " + key));
+        }
+      }
+    }
+    CollectAttributes(r->properties, attributes);
+  }
+  CollectAttributes(t.outputs, attributes);
+  for (const auto& [id, attribute] : attributes) {
+    auto it = active.find(id);
+    if (it == active.end()) {
+      return common::Fail(
+          Invalid("Template error: instance of Fn::GetAtt references undefined resource " + id));
+    }
+    const ResourceType* type = FindResourceType(it->second->type);
+    if (!type) {
+      return common::Fail(Invalid("Template error: resource " + id +
+                                  " does not support attribute type " + attribute +
+                                  " in Fn::GetAtt (offstage does not emulate " + it->second->type +
+                                  ", so it has no attributes)"));
+    }
+    if (std::find(type->attributes.begin(), type->attributes.end(), attribute) ==
+        type->attributes.end()) {
+      return common::Fail(Invalid("Template error: resource " + id +
+                                  " does not support attribute type " + attribute +
+                                  " in Fn::GetAtt"));
+    }
+  }
+
+  // The old stack's resources by logical id.
+  std::map<std::string, json> before;
+  std::vector<std::string> before_order;
+  if (old) {
+    for (const auto& r : old->value("resources", json::array())) {
+      before[r.value("logical_id", "")] = r;
+      before_order.push_back(r.value("logical_id", ""));
+    }
+  }
+
+  std::map<std::string, ResourceValues> values;
+  std::set<std::string> imports;
+  EvalContext ctx;
+  ctx.parameters = plan->values;
+  ctx.mappings = t.mappings;
+  ctx.conditions = plan->conditions;
+  ctx.region = options_.region;
+  ctx.resource = [&values](const std::string& id) -> const ResourceValues* {
+    auto it = values.find(id);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  ctx.import_value = [&](const std::string& export_name) {
+    imports.insert(export_name);
+    return ExportValue(export_name, name);
+  };
+
+  const fs::path code_dir = options_.code_root / "stacks" / name;
+  auto context_for = [&](const std::string& id) {
+    return ResourceContext{api_,   ids_, options_.region,     options_.account,
+                           name,   id,   file->parent_path(), code_dir,
+                           nullptr};
+  };
+
+  DeployOutcome outcome;
+  std::vector<std::function<void()>> undo;  // run in reverse when a later step fails
+  std::vector<json> to_delete;              // replaced resources, deleted after success
+  json resources = json::array();
+  auto rollback = [&](const std::string& failed) -> common::ApiError {
+    std::string undo_errors;
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    const std::string message =
+        failed + (old ? ". The stack was rolled back to its last deploy"
+                      : ". The stack was rolled back (nothing was created)");
+    log_.Warn("offstage: stack " + name + ": " + message);
+    return Invalid(message);
+  };
+
+  for (const ResourceSpec* r : plan->order) {
+    const std::string& id = r->logical_id;
+    auto props = Evaluate(r->properties, ctx, id + "/Properties");
+    if (!props) return common::Fail(rollback(props.error().message));
+    const json properties = props->value_or(json::object());
+    const ResourceType* type = FindResourceType(r->type);
+    auto prior = before.find(id);
+    const bool same_type = prior != before.end() && prior->second.value("type", "") == r->type;
+    if (!type) {
+      Current skipped;
+      skipped.physical_id = same_type ? prior->second.value("physical_id", "")
+                                      : resource::GeneratedName(context_for(id), 128);
+      skipped.values.ref = skipped.physical_id;
+      skipped.properties = properties;
+      values[id] = skipped.values;
+      resources.push_back(
+          ResourceJson(id, r->type, skipped, "skipped", "not emulated by offstage", r->retain));
+      outcome.events.push_back(Line("SKIPPED", id, r->type, "not emulated by offstage"));
+      continue;
+    }
+    const std::string status = type->support == Support::kAccepted ? "accepted" : "emulated";
+    const ResourceContext rctx = context_for(id);
+    if (same_type && prior->second.value("status", "") != "skipped") {
+      const Current was = CurrentOf(prior->second);
+      if (was.properties == properties) {
+        values[id] = was.values;
+        resources.push_back(ResourceJson(id, r->type, was, status, type->note, r->retain));
+        continue;
+      }
+      auto updated = type->update(rctx, was, properties);
+      if (!updated) {
+        return common::Fail(
+            rollback(id + " (" + r->type + "): UPDATE_FAILED: " + updated.error().message));
+      }
+      if (*updated) {
+        const Current now = **updated;
+        if (was.properties != properties) {
+          undo.push_back([type, rctx, now, was] { (void)type->update(rctx, now, was.properties); });
+          outcome.events.push_back(Line("UPDATE_COMPLETE", id, r->type, now.physical_id));
+        }
+        values[id] = now.values;
+        resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
+        continue;
+      }
+      auto created = type->create(rctx, properties);
+      if (!created) {
+        return common::Fail(rollback(id + " (" + r->type +
+                                     "): UPDATE_FAILED (replacement): " + created.error().message));
+      }
+      const Current now = *created;
+      if (now.physical_id != was.physical_id) {
+        undo.push_back([type, rctx, now] { (void)type->remove(rctx, now); });
+        if (!prior->second.value("retain", false)) to_delete.push_back(prior->second);
+      }
+      values[id] = now.values;
+      resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
+      outcome.events.push_back(
+          Line("UPDATE_COMPLETE", id, r->type, "replaced: " + now.physical_id));
+      continue;
+    }
+    auto created = type->create(rctx, properties);
+    if (!created) {
+      return common::Fail(
+          rollback(id + " (" + r->type + "): CREATE_FAILED: " + created.error().message));
+    }
+    const Current now = *created;
+    undo.push_back([type, rctx, now] { (void)type->remove(rctx, now); });
+    if (prior != before.end() && !prior->second.value("retain", false)) {
+      to_delete.push_back(prior->second);  // the same logical id with another type
+    }
+    values[id] = now.values;
+    resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
+    outcome.events.push_back(
+        Line(status == "accepted" ? "ACCEPTED" : "CREATE_COMPLETE", id, r->type,
+             status == "accepted" ? std::string(type->note) : now.physical_id));
+  }
+
+  // Outputs and exports.
+  json outputs = json::array();
+  std::set<std::string> exports;
+  for (const auto& [key, spec] : t.outputs.items()) {
+    if (auto c = spec.find("Condition"); c != spec.end() && c->is_string()) {
+      auto holds = plan->conditions.find(c->get<std::string>());
+      if (holds != plan->conditions.end() && !holds->second) continue;
+    }
+    auto value = Evaluate(spec["Value"], ctx, "Outputs/" + key);
+    if (!value) return common::Fail(rollback(value.error().message));
+    // An output is a string; a list of strings reads as they joined by commas.
+    const json raw = value->value_or(json(""));
+    std::string shown;
+    if (auto scalar = ScalarText(raw)) {
+      shown = *scalar;
+    } else if (raw.is_array()) {
+      for (const auto& item : raw) {
+        shown += (shown.empty() ? "" : ",") + ScalarText(item).value_or("");
+      }
+    } else {
+      shown = raw.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    }
+    json output = {{"key", key}, {"value", shown}};
+    if (auto d = spec.find("Description"); d != spec.end() && d->is_string())
+      output["description"] = *d;
+    if (auto e = spec.find("Export"); e != spec.end() && e->is_object() && e->contains("Name")) {
+      auto export_name = Evaluate((*e)["Name"], ctx, "Outputs/" + key + "/Export");
+      if (!export_name) return common::Fail(rollback(export_name.error().message));
+      const std::string n = ScalarText(export_name->value_or(json(""))).value_or("");
+      if (auto other = ExportValue(n, name); other || exports.contains(n)) {
+        return common::Fail(rollback("Export with name " + n + " is already exported"));
+      }
+      exports.insert(n);
+      output["export"] = n;
+    }
+    outputs.push_back(std::move(output));
+  }
+
+  // Deletions: what the template no longer has (in reverse of the old order), then what was
+  // replaced. A failed delete is reported; the deploy itself succeeded.
+  std::vector<json> removed;
+  for (auto it = before_order.rbegin(); it != before_order.rend(); ++it) {
+    if (!active.contains(*it)) removed.push_back(before.at(*it));
+  }
+  for (auto& r : to_delete) removed.push_back(r);
+
+  const int64_t now_ns = clock_.NowNanos();
+  json stack = {{"name", name},
+                {"id", stack_id},
+                {"status", old ? "UPDATE_COMPLETE" : "CREATE_COMPLETE"},
+                {"region", options_.region},
+                {"account", options_.account},
+                {"source", file->string()},
+                {"parameters", plan->parameters},
+                {"resources", resources},
+                {"outputs", outputs},
+                {"imports", imports},
+                {"notes", notes},
+                {"created_ns", old ? old->value("created_ns", now_ns) : now_ns},
+                {"updated_ns", now_ns}};
+  if (auto saved = Save(stack); !saved) {
+    return common::Fail(rollback("the stack could not be saved: " + saved.error().message));
+  }
+  {
+    common::MutexLock lock(mu_);
+    stacks_[name] = stack;
+  }
+  for (const json& r : removed) {
+    const std::string id = r.value("logical_id", "");
+    const std::string type_name = r.value("type", "");
+    const ResourceType* type = FindResourceType(type_name);
+    if (r.value("retain", false)) {
+      outcome.events.push_back(Line("DELETE_SKIPPED", id, type_name, "DeletionPolicy: Retain"));
+      continue;
+    }
+    if (!type || r.value("status", "") == "skipped") continue;
+    if (auto s = type->remove(context_for(id), CurrentOf(r)); !s) {
+      outcome.events.push_back(Line("DELETE_FAILED", id, type_name, s.error().message));
+      continue;
+    }
+    outcome.events.push_back(Line("DELETE_COMPLETE", id, type_name, r.value("physical_id", "")));
+  }
+  for (const std::string& note : notes) outcome.events.push_back(note);
+  for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
+  outcome.stack = stack;
+  return outcome;
+}
+
+common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
+  common::MutexLock ops(ops_mu_);
+  std::optional<json> stack;
+  std::string importer;
+  {
+    common::MutexLock lock(mu_);
+    if (auto it = stacks_.find(name); it != stacks_.end()) stack = it->second;
+    if (stack) {
+      for (const auto& output : stack->value("outputs", json::array())) {
+        const std::string export_name = output.value("export", "");
+        if (export_name.empty()) continue;
+        for (const auto& [other, doc] : stacks_) {
+          if (other == name) continue;
+          for (const auto& imported : doc.value("imports", json::array())) {
+            if (imported == export_name) {
+              importer = "Export " + export_name + " cannot be deleted as it is in use by " + other;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (!stack) return common::Fail(Invalid("Stack with id " + name + " does not exist"));
+  if (!importer.empty()) return common::Fail(Invalid(importer));
+  DeployOutcome outcome;
+  json kept = json::array();
+  const json resources = stack->value("resources", json::array());
+  for (auto it = resources.rbegin(); it != resources.rend(); ++it) {
+    const json& r = *it;
+    const std::string id = r.value("logical_id", "");
+    const std::string type_name = r.value("type", "");
+    if (r.value("retain", false)) {
+      outcome.events.push_back(Line("DELETE_SKIPPED", id, type_name, "DeletionPolicy: Retain"));
+      continue;
+    }
+    const ResourceType* type = FindResourceType(type_name);
+    if (!type || r.value("status", "") == "skipped") continue;
+    ResourceContext rctx{api_,   ids_, options_.region, options_.account,
+                         name,   id,   fs::path(),      options_.code_root / "stacks" / name,
+                         nullptr};
+    if (auto s = type->remove(rctx, CurrentOf(r)); !s) {
+      outcome.events.push_back(Line("DELETE_FAILED", id, type_name, s.error().message));
+      kept.insert(kept.begin(), r);
+      continue;
+    }
+    outcome.events.push_back(Line("DELETE_COMPLETE", id, type_name, r.value("physical_id", "")));
+  }
+  if (!kept.empty()) {
+    json failed = *stack;
+    failed["status"] = "DELETE_FAILED";
+    failed["resources"] = kept;
+    (void)Save(failed);
+    common::MutexLock lock(mu_);
+    stacks_[name] = failed;
+    std::string lines;
+    for (const auto& line : outcome.events) lines += "\n" + line;
+    return common::Fail(Invalid("The stack " + name + " could not be deleted:" + lines));
+  }
+  auto status =
+      writer_.Call([name](storage::Database& db) { return storage::DeleteStack(db, name); });
+  if (!status) return common::Fail(status.error());
+  {
+    common::MutexLock lock(mu_);
+    stacks_.erase(name);
+  }
+  std::error_code ec;
+  fs::remove_all(options_.code_root / "stacks" / name, ec);
+  for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
+  outcome.stack = *stack;
+  outcome.stack["status"] = "DELETE_COMPLETE";
+  return outcome;
+}
+
+json Deployer::List() const {
+  common::MutexLock lock(mu_);
+  json out = json::array();
+  for (const auto& [name, stack] : stacks_) out.push_back(stack);
+  return out;
+}
+
+std::optional<json> Deployer::Get(const std::string& name) const {
+  common::MutexLock lock(mu_);
+  auto it = stacks_.find(name);
+  if (it == stacks_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace offstage::iac

@@ -1,0 +1,88 @@
+// Deployer: CloudFormation's job for offstage. `Deploy` reads a template (a file, or a directory
+// holding template.yaml / template.yml / template.json), applies the SAM transform when the
+// template asks for it, validates everything it can before any change (the template's shape,
+// parameters, conditions, references, Fn::GetAtt attribute names, unknown properties, the
+// dependency order), then creates, updates or replaces each resource in dependency order
+// through the services' APIs (aws_api.h), deletes what the template no longer has, and keeps the
+// stack (resources, parameters, outputs and exports) in SQLite. A failure rolls back what this
+// deploy changed, in reverse, and leaves the stack as it was. `Destroy` deletes a stack's
+// resources in reverse order. Resource types it does not know are reported and skipped.
+//
+// Thread model: any thread. One stack operation runs at a time (ops_mu_, held across the
+// operation's API calls and its commit, as the stores' update mutexes are); the map of stacks
+// has its own leaf mutex, never held across I/O.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
+#include "emulator/common/log.h"
+#include "emulator/common/mutex.h"
+#include "emulator/common/result.h"
+#include "emulator/iac/aws_api.h"
+#include "emulator/storage/writer.h"
+
+namespace offstage::iac {
+
+struct DeployRequest {
+  std::string stack;  // empty: named after the template's directory
+  std::string path;   // a template file, or a directory holding one (absolute)
+  std::map<std::string, std::string> parameters;
+};
+
+struct DeployOutcome {
+  nlohmann::json stack;             // the stack as it is now (StackJson)
+  std::vector<std::string> events;  // what happened, one line per resource
+};
+
+class Deployer {
+ public:
+  struct Options {
+    std::string region;
+    std::string account;
+    std::filesystem::path code_root;  // inline code goes to <code_root>/stacks/<stack>/<id>
+    // serve --verify-signatures: the deployer's requests are not signed yet, so a deploy is
+    // refused with a message saying so instead of failing on its first request.
+    bool signatures_required = false;
+  };
+  Deployer(AwsApi& api, storage::Writer& writer, common::IdGenerator& ids,
+           const common::Clock& clock, common::Logger& log, Options options);
+
+  // Reads the committed stacks into memory.
+  common::Status Load() EXCLUDES(mu_);
+  common::Result<DeployOutcome> Deploy(const DeployRequest& request) EXCLUDES(ops_mu_, mu_);
+  common::Result<DeployOutcome> Destroy(const std::string& name) EXCLUDES(ops_mu_, mu_);
+  // Every stack, by name: name, status, outputs, resources.
+  nlohmann::json List() const EXCLUDES(mu_);
+  std::optional<nlohmann::json> Get(const std::string& name) const EXCLUDES(mu_);
+
+  // The stack name a template at `path` deploys as when none is given.
+  static std::string DefaultStackName(const std::string& path);
+  // The template file `path` names: itself, or the template.yaml / template.yml /
+  // template.json a directory holds.
+  static common::Result<std::string> TemplateFileOf(const std::string& path);
+
+ private:
+  common::Result<DeployOutcome> DeployLocked(const DeployRequest& request) REQUIRES(ops_mu_);
+  common::Status Save(const nlohmann::json& stack);
+  std::optional<std::string> ExportValue(const std::string& name, const std::string& except) const
+      EXCLUDES(mu_);
+
+  AwsApi& api_;
+  storage::Writer& writer_;
+  common::IdGenerator& ids_;
+  const common::Clock& clock_;
+  common::Logger& log_;
+  const Options options_;
+  common::Mutex ops_mu_;  // taken before mu_
+  mutable common::Mutex mu_;
+  std::map<std::string, nlohmann::json> stacks_ GUARDED_BY(mu_);
+};
+
+}  // namespace offstage::iac
