@@ -15,7 +15,7 @@ using nlohmann::json;
 namespace {
 
 std::string Answer(const iac::DeployOutcome& outcome) {
-  return json{{"stack", outcome.stack}, {"events", outcome.events}}.dump(
+  return json{{"stacks", outcome.stacks}, {"events", outcome.events}}.dump(
       -1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
@@ -108,8 +108,11 @@ common::Status TemplateWatcher::DeployAll() {
       return common::Fail(common::ErrorCode::kValidationError,
                           "--template " + spec.path + ": " + outcome.error().message);
     }
-    log_.Info("offstage: deployed " + spec.path + " as the stack " +
-              outcome->stack.value("name", ""));
+    std::string names;
+    for (const auto& stack : outcome->stacks) {
+      names += (names.empty() ? "" : ", ") + stack.value("name", "");
+    }
+    log_.Info("offstage: deployed " + spec.path + " as the stack " + names);
   }
   return {};
 }

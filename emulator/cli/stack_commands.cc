@@ -102,12 +102,13 @@ int StackCommands::Deploy() {
     std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
     return 0;
   }
-  const json stack = out.value("stack", json::object());
   for (const json& line : out.value("events", json::array())) {
     std::cout << line.get<std::string>() << "\n";
   }
-  std::cout << stack.value("status", "") << "  " << stack.value("name", "") << "\n";
-  PrintOutputs(stack);
+  for (const json& stack : out.value("stacks", json::array())) {
+    std::cout << stack.value("status", "") << "  " << stack.value("name", "") << "\n";
+    PrintOutputs(stack);
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
+#include "emulator/iac/cdk_assembly.h"
 #include "emulator/iac/intrinsics.h"
 #include "emulator/iac/plan.h"
 #include "emulator/iac/resource_types.h"
@@ -117,6 +118,7 @@ common::Status Deployer::Load() {
 }
 
 common::Result<std::string> Deployer::TemplateFileOf(const std::string& path) {
+  if (IsAssembly(path)) return (fs::absolute(path) / "manifest.json").string();
   auto file = TemplateFile(path);
   if (!file) return common::Fail(file.error());
   return file->string();
@@ -169,10 +171,32 @@ common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
                 "signed); start the daemon without it to deploy a template"));
   }
   common::MutexLock ops(ops_mu_);
-  return DeployLocked(request);
+  if (!IsAssembly(request.path)) return DeployLocked(request, {}, false);
+  // A CDK cloud assembly: each stack in order, as `cdk deploy --all` (a failure stops there;
+  // the stacks before it stay deployed).
+  auto assembly = ReadAssembly(request.path);
+  if (!assembly) return common::Fail(assembly.error());
+  if (!request.stack.empty() && assembly->stacks.size() != 1) {
+    return common::Fail(Invalid("--stack names one stack, and " + request.path + " holds " +
+                                std::to_string(assembly->stacks.size())));
+  }
+  DeployOutcome all;
+  for (const AssemblyStack& stack : assembly->stacks) {
+    DeployRequest one{request.stack.empty() ? stack.name : request.stack, stack.template_file,
+                      request.parameters};
+    auto outcome = DeployLocked(one, assembly->assets, true);
+    if (!outcome) {
+      return common::Fail(Invalid(one.stack + ": " + outcome.error().message));
+    }
+    for (auto& s : outcome->stacks) all.stacks.push_back(std::move(s));
+    for (auto& e : outcome->events) all.events.push_back(one.stack + ": " + e);
+  }
+  return all;
 }
 
-common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& request) {
+common::Result<DeployOutcome> Deployer::DeployLocked(
+    const DeployRequest& request, const std::map<std::string, std::string>& assets,
+    bool only_declared) {
   const std::string name = request.stack.empty() ? DefaultStackName(request.path) : request.stack;
   static const std::regex kStackName("[a-zA-Z][-a-zA-Z0-9]{0,127}");
   if (!std::regex_match(name, kStackName)) {
@@ -192,6 +216,9 @@ common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& reques
   auto parsed = ParseTemplate(*transformed);
   if (!parsed) return common::Fail(parsed.error());
   const Template& t = *parsed;
+  if (t.has_rules) {
+    notes.push_back("NOTE  the template's Rules (assertions about parameters) are not evaluated");
+  }
 
   std::optional<json> old;
   {
@@ -208,7 +235,14 @@ common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& reques
       if (v.is_string()) previous[k] = v;
     }
   }
-  auto plan = MakePlan(t, request.parameters, previous,
+  std::map<std::string, std::string> given = request.parameters;
+  if (only_declared) {
+    std::erase_if(given, [&t](const auto& entry) {
+      return std::none_of(t.parameters.begin(), t.parameters.end(),
+                          [&](const ParameterSpec& p) { return p.name == entry.first; });
+    });
+  }
+  auto plan = MakePlan(t, given, previous,
                        PseudoParameters{options_.region, options_.account, name, stack_id});
   if (!plan) return common::Fail(plan.error());
 
@@ -279,9 +313,20 @@ common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& reques
 
   const fs::path code_dir = options_.code_root / "stacks" / name;
   auto context_for = [&](const std::string& id) {
-    return ResourceContext{api_,   ids_, options_.region,     options_.account,
-                           name,   id,   file->parent_path(), code_dir,
-                           nullptr};
+    return ResourceContext{
+        api_,
+        ids_,
+        options_.region,
+        options_.account,
+        name,
+        id,
+        file->parent_path(),
+        code_dir,
+        [&assets](const std::string&, const std::string& key) -> std::optional<std::string> {
+          auto it = assets.find(key);
+          if (it == assets.end()) return std::nullopt;
+          return it->second;
+        }};
   };
 
   DeployOutcome outcome;
@@ -459,7 +504,7 @@ common::Result<DeployOutcome> Deployer::DeployLocked(const DeployRequest& reques
   }
   for (const std::string& note : notes) outcome.events.push_back(note);
   for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
-  outcome.stack = stack;
+  outcome.stacks.push_back(stack);
   return outcome;
 }
 
@@ -531,8 +576,9 @@ common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
   std::error_code ec;
   fs::remove_all(options_.code_root / "stacks" / name, ec);
   for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
-  outcome.stack = *stack;
-  outcome.stack["status"] = "DELETE_COMPLETE";
+  json gone = *stack;
+  gone["status"] = "DELETE_COMPLETE";
+  outcome.stacks.push_back(std::move(gone));
   return outcome;
 }
 

@@ -1,10 +1,11 @@
-// Deployer: CloudFormation's job for offstage. `Deploy` reads a template (a file, or a directory
-// holding template.yaml / template.yml / template.json), applies the SAM transform when the
-// template asks for it, validates everything it can before any change (the template's shape,
-// parameters, conditions, references, Fn::GetAtt attribute names, unknown properties, the
-// dependency order), then creates, updates or replaces each resource in dependency order
-// through the services' APIs (aws_api.h), deletes what the template no longer has, and keeps the
-// stack (resources, parameters, outputs and exports) in SQLite. A failure rolls back what this
+// Deployer: CloudFormation's job for offstage. `Deploy` reads a template (a file, a directory
+// holding template.yaml / template.yml / template.json, or a CDK cloud assembly: each of its
+// stacks in dependency order, with their assets as local code; cdk_assembly.h), applies the SAM
+// transform when the template asks for it, validates everything it can before any change (the
+// template's shape, parameters, conditions, references, Fn::GetAtt attribute names, unknown
+// properties, the dependency order), then creates, updates or replaces each resource in dependency
+// order through the services' APIs (aws_api.h), deletes what the template no longer has, and keeps
+// the stack (resources, parameters, outputs and exports) in SQLite. A failure rolls back what this
 // deploy changed, in reverse, and leaves the stack as it was. `Destroy` deletes a stack's
 // resources in reverse order. Resource types it does not know are reported and skipped.
 //
@@ -31,14 +32,15 @@
 namespace offstage::iac {
 
 struct DeployRequest {
-  std::string stack;  // empty: named after the template's directory
-  std::string path;   // a template file, or a directory holding one (absolute)
+  std::string stack;  // empty: named after the template's directory (or the CDK stack's name)
+  // A template file, a directory holding one, or a CDK cloud assembly (cdk.out); absolute.
+  std::string path;
   std::map<std::string, std::string> parameters;
 };
 
 struct DeployOutcome {
-  nlohmann::json stack;             // the stack as it is now (StackJson)
-  std::vector<std::string> events;  // what happened, one line per resource
+  std::vector<nlohmann::json> stacks;  // each stack deployed, as it is now
+  std::vector<std::string> events;     // what happened, one line per resource
 };
 
 class Deployer {
@@ -64,12 +66,16 @@ class Deployer {
 
   // The stack name a template at `path` deploys as when none is given.
   static std::string DefaultStackName(const std::string& path);
-  // The template file `path` names: itself, or the template.yaml / template.yml /
-  // template.json a directory holds.
+  // The file to watch for `path`: itself, the template.yaml / template.yml / template.json a
+  // directory holds, or a cloud assembly's manifest.json.
   static common::Result<std::string> TemplateFileOf(const std::string& path);
 
  private:
-  common::Result<DeployOutcome> DeployLocked(const DeployRequest& request) REQUIRES(ops_mu_);
+  // One stack from one template file; `assets` maps S3 object keys to local paths (CDK);
+  // `only_declared`: parameters the template does not declare are left out, not refused.
+  common::Result<DeployOutcome> DeployLocked(const DeployRequest& request,
+                                             const std::map<std::string, std::string>& assets,
+                                             bool only_declared) REQUIRES(ops_mu_);
   common::Status Save(const nlohmann::json& stack);
   std::optional<std::string> ExportValue(const std::string& name, const std::string& except) const
       EXCLUDES(mu_);

@@ -134,14 +134,14 @@ TEST_CASE(
   CHECK(
       f.Called("Subscribe arn:aws:sns:us-east-1:000000000000:jobs "
                "arn:aws:lambda:us-east-1:000000000000:function:a"));
-  CHECK(first->stack["status"] == "CREATE_COMPLETE");
-  CHECK(first->stack["outputs"][0]["value"] == "arn:aws:sns:us-east-1:000000000000:jobs");
+  CHECK(first->stacks.at(0)["status"] == "CREATE_COMPLETE");
+  CHECK(first->stacks.at(0)["outputs"][0]["value"] == "arn:aws:sns:us-east-1:000000000000:jobs");
 
   // Unchanged: nothing is called.
   auto same = f.Deploy(kTwoWorkers);
   REQUIRE(same.has_value());
   CHECK(f.api.calls.empty());
-  CHECK(same->stack["status"] == "UPDATE_COMPLETE");
+  CHECK(same->stacks.at(0)["status"] == "UPDATE_COMPLETE");
 
   // The filter policy changes in place; B and its subscription go.
   std::string next = kTwoWorkers;

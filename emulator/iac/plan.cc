@@ -106,6 +106,10 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     } else {
       value = p.default_value;
     }
+    if (p.FromParameterStore() && !given.contains(p.name) && !previous.contains(p.name)) {
+      plan.from_parameter_store.insert(p.name);
+      continue;
+    }
     if (!value) {
       missing.push_back(p.name);
       continue;
@@ -192,6 +196,12 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     std::set<std::string>& deps = plan.dependencies[id];
     for (const std::string& ref : refs) {
       if (plan.values.contains(ref)) continue;
+      if (plan.from_parameter_store.contains(ref)) {
+        return common::Fail(Invalid(id + " reads the parameter " + ref +
+                                    ", whose value comes from SSM Parameter Store; offstage does "
+                                    "not emulate it: pass --parameter " +
+                                    ref + "=VALUE"));
+      }
       if (!active.contains(ref)) {
         unresolved.push_back(ref);
         continue;

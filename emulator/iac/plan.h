@@ -33,6 +33,9 @@ struct Plan {
   std::vector<const ResourceSpec*> order;
   // Each resource's dependencies among them.
   std::map<std::string, std::set<std::string>> dependencies;
+  // Parameters read from SSM Parameter Store and not given: an error only where referenced
+  // (the CDK declares BootstrapVersion so, for a Rule offstage does not run).
+  std::set<std::string> from_parameter_store;
 };
 
 common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std::string>& given,

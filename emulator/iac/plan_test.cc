@@ -89,6 +89,30 @@ Resources:
   CHECK(unknown.error().message == "Parameters: [Nope] do not exist in the template");
 }
 
+TEST_CASE("A Parameter Store parameter is an error only where a resource reads it") {
+  const Template unused = Parse(R"(Parameters:
+  BootstrapVersion: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /cdk-bootstrap/version}
+Resources:
+  A: {Type: X}
+)");
+  auto plan = MakePlan(unused, {}, {}, kPseudo);
+  REQUIRE(plan.has_value());
+  CHECK(plan->from_parameter_store.contains("BootstrapVersion"));
+  const Template used = Parse(R"(Parameters:
+  Size: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /app/size}
+Resources:
+  A: {Type: X, Properties: {P: !Ref Size}}
+)");
+  auto refused = MakePlan(used, {}, {}, kPseudo);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message ==
+        "A reads the parameter Size, whose value comes from SSM Parameter Store; offstage does "
+        "not emulate it: pass --parameter Size=VALUE");
+  auto given = MakePlan(used, {{"Size", "3"}}, {}, kPseudo);
+  REQUIRE(given.has_value());
+  CHECK(given->values.at("Size") == "3");
+}
+
 TEST_CASE("Conditions: a resource whose condition is false is left out, refs follow Fn::If") {
   const Template t = Parse(R"(Parameters:
   Stage: {Type: String, Default: dev}

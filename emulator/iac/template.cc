@@ -72,11 +72,6 @@ common::Result<Template> ParseTemplate(const json& document) {
           !p.type.starts_with("List<AWS::")) {
         return common::Fail(FormatError("Unrecognized parameter type: " + p.type));
       }
-      if (p.type.starts_with("AWS::SSM::Parameter")) {
-        return common::Fail(FormatError("Parameter " + name + ": the type " + p.type +
-                                        " reads SSM Parameter Store, which offstage does not "
-                                        "emulate; pass the value with --parameter"));
-      }
       if (auto d = spec.find("Default"); d != spec.end()) {
         if (d->is_array()) {
           std::string joined;
@@ -111,6 +106,7 @@ common::Result<Template> ParseTemplate(const json& document) {
       t.parameters.push_back(std::move(p));
     }
   }
+  t.has_rules = document.contains("Rules");
   if (auto it = document.find("Mappings"); it != document.end()) {
     if (!it->is_object()) return common::Fail(FormatError("Mappings must be an object"));
     t.mappings = *it;

@@ -23,6 +23,9 @@ struct ParameterSpec {
   std::optional<double> min_value, max_value;
   std::optional<std::string> constraint_description;
   bool IsList() const;
+  // AWS::SSM::Parameter::Value<...>: the value is read from Parameter Store, which offstage
+  // does not emulate; its Default is a parameter's name, not a value.
+  bool FromParameterStore() const { return type.starts_with("AWS::SSM::Parameter::Value"); }
 };
 
 struct ResourceSpec {
@@ -41,6 +44,7 @@ struct Template {
   std::vector<ResourceSpec> resources;  // by logical id
   nlohmann::json outputs = nlohmann::json::object();
   std::string description;
+  bool has_rules = false;  // Rules (stack-level assertions) are read, not evaluated
 };
 
 // Errors use CloudFormation's "Template format error: ..." wording.

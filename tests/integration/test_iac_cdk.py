@@ -1,0 +1,93 @@
+"""A real CDK app (tests/iac/cdk-app: a topic, a Node worker subscribed with a filter policy, a
+Python auditor, a queue), synthesized in the test by the real `cdk` CLI (aws-cdk from npm,
+offline), deployed from its cloud assembly with `offstage deploy cdk.out`: the assets become
+local code, both runtimes run on a publish, the filter policy holds, and a redeploy of the app
+with another allowlist updates the subscription in place. Owned by the IaC maintainers.
+"""
+import json
+import os
+import re
+import subprocess
+import time
+import unittest
+
+from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir
+
+APP = os.path.join(REPO, "tests", "iac", "cdk-app")
+CDK = os.path.join(APP, "node_modules", ".bin", "cdk")
+
+
+def synth(out, kinds):
+    env = dict(os.environ, CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="true",
+               WORKER_KINDS=kinds)
+    proc = subprocess.run([CDK, "synth", "--app", "node app.js", "-o", out, "--no-notices", "-q"],
+                          cwd=APP, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def run(*args):
+    proc = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+class CdkAppTest(unittest.TestCase):
+
+    def logs(self, endpoint, function, text):
+        deadline = time.monotonic() + HANG_S
+        out = ""
+        while time.monotonic() < deadline and text not in out:
+            time.sleep(0.2)
+            _, out, _ = run("logs", function, "--endpoint", endpoint)
+        return out
+
+    def test_a_synthesized_cdk_app_deploys_runs_and_redeploys(self):
+        assembly = synth(os.path.join(temp_dir(self), "cdk.out"), "order")
+        with Daemon() as daemon:
+            code, out, err = run("deploy", assembly, "--endpoint", daemon.endpoint)
+            self.assertEqual(code, 0, out + err)
+            self.assertRegex(out, r"CdkOrders: CREATE_COMPLETE  Worker[0-9A-F]{8}  "
+                                  r"AWS::Lambda::Function  cdk-worker")
+            self.assertRegex(out, r"CdkOrders: CREATE_COMPLETE  Auditor[0-9A-F]{8}  "
+                                  r"AWS::Lambda::Function  cdk-auditor")
+            self.assertRegex(out, r"CdkOrders: ACCEPTED  Jobs[0-9A-F]{8}  AWS::SQS::Queue  SQS is "
+                                  r"not emulated yet")
+            self.assertIn("CREATE_COMPLETE  CdkOrders", out)
+            self.assertIn("TopicArn = arn:aws:sns:us-east-1:000000000000:cdk-orders", out)
+
+            sns = boto3_client("sns", daemon.endpoint)
+            try:
+                topic = "arn:aws:sns:us-east-1:000000000000:cdk-orders"
+                sns.publish(TopicArn=topic, Message="first", MessageAttributes={
+                    "kind": {"DataType": "String", "StringValue": "order"}})
+                self.assertIn("cdk worker: hello from cdk: first",
+                              self.logs(daemon.endpoint, "cdk-worker", "first"))
+                self.assertIn("cdk auditor: first",
+                              self.logs(daemon.endpoint, "cdk-auditor", "first"))
+
+                # The app changes its allowlist; synthesized and deployed again.
+                synth(assembly, "refund")
+                code, out, err = run("deploy", assembly, "--endpoint", daemon.endpoint)
+                self.assertEqual(code, 0, out + err)
+                self.assertRegex(out, r"CdkOrders: UPDATE_COMPLETE  WorkerOrders[0-9A-F]{8}  "
+                                      r"AWS::SNS::Subscription")
+                self.assertNotRegex(out, r"(CREATE|DELETE)_COMPLETE")
+                subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+                worker = [s for s in subs if s["Endpoint"].endswith(":cdk-worker")]
+                self.assertEqual(len(worker), 1, subs)
+                policy = sns.get_subscription_attributes(
+                    SubscriptionArn=worker[0]["SubscriptionArn"])["Attributes"]["FilterPolicy"]
+                self.assertEqual(json.loads(policy), {"kind": ["refund"]})
+
+                sns.publish(TopicArn=topic, Message="second", MessageAttributes={
+                    "kind": {"DataType": "String", "StringValue": "order"}})
+                self.assertIn("cdk auditor: second",
+                              self.logs(daemon.endpoint, "cdk-auditor", "second"))
+                _, worker_logs, _ = run("logs", "cdk-worker", "--endpoint", daemon.endpoint)
+                self.assertNotIn("second", worker_logs)
+            finally:
+                sns.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
