@@ -4,6 +4,7 @@
 #include "emulator/iac/deployer.h"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -59,7 +60,10 @@ class FakeApi final : public AwsApi {
 
 struct Fixture {
   Fixture() : db(clock) {
-    dir = fs::temp_directory_path() / ("offstage-deployer-test-" + ids.Hex(4));
+    // Unique per process: ctest runs each test case as its own process, two at a time.
+    std::string pattern = (fs::temp_directory_path() / "offstage-deployer-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    dir = pattern;
     fs::create_directories(dir / "src");
     Reopen();
   }
