@@ -69,8 +69,9 @@ if [[ $want_test -eq 1 ]]; then
   # npm packages for the tests, exactly as the committed lockfiles say: the AWS SDK v3 clients,
   # AWS's runtime interface client (its install script builds a native addon, ~1-4 min), and
   # playwright-core for the dashboard's browser test, and the CDK (aws-cdk-lib and the cdk CLI)
-  # for the CDK app the IaC tests synthesize.
-  for dir in tests/clients tests/ric tests/browser examples/seed-pattern tests/iac/cdk-app; do
+  # for the CDK app the IaC tests synthesize, and the Serverless Framework v3 for their service.
+  for dir in tests/clients tests/ric tests/browser examples/seed-pattern tests/iac/cdk-app \
+             tests/iac/sls-app; do
     stamp=$dir/node_modules/.offstage-lock
     if [[ ! -f $stamp ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
       echo "installing npm packages in $dir"

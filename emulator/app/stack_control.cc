@@ -45,6 +45,16 @@ protocol::HttpServer::Backends::Stacks StackHooks(iac::Deployer& deployer) {
         request.parameters[key] = value;
       }
     }
+    if (auto it = in.find("environment"); it != in.end()) {
+      if (!it->is_object()) {
+        return common::Fail(common::ErrorCode::kValidationError, "environment is an object");
+      }
+      std::map<std::string, std::string> environment;
+      for (const auto& [key, value] : it->items()) {
+        if (value.is_string()) environment[key] = value;
+      }
+      request.environment = std::move(environment);
+    }
     auto outcome = deployer.Deploy(request);
     if (!outcome) return common::Fail(outcome.error());
     return Answer(*outcome);
@@ -103,7 +113,8 @@ common::Status TemplateWatcher::DeployAll() {
     }
     files_.push_back(*file);
     stamps_.push_back(Stamp(*file));
-    auto outcome = deployer_.Deploy(iac::DeployRequest{"", spec.path, spec.parameters});
+    auto outcome =
+        deployer_.Deploy(iac::DeployRequest{"", spec.path, spec.parameters, std::nullopt});
     if (!outcome) {
       return common::Fail(common::ErrorCode::kValidationError,
                           "--template " + spec.path + ": " + outcome.error().message);
@@ -135,8 +146,8 @@ void TemplateWatcher::Loop() {
       if (stamp == stamps_[i] || stamp == "missing") continue;
       stamps_[i] = stamp;
       log_.Info("offstage: " + templates_[i].path + " changed; deploying it again");
-      auto outcome =
-          deployer_.Deploy(iac::DeployRequest{"", templates_[i].path, templates_[i].parameters});
+      auto outcome = deployer_.Deploy(
+          iac::DeployRequest{"", templates_[i].path, templates_[i].parameters, std::nullopt});
       if (!outcome) {
         log_.Warn("offstage: " + templates_[i].path +
                   " was not deployed again (the stack is as it was): " + outcome.error().message);

@@ -1,7 +1,10 @@
 // Stack commands (stack_commands.h): each is one control API call; the daemon reads the
 // template and its code from the path given (absolute), so it must see the same files (in a
-// container: the project mounted at the same path).
+// container: the project mounted at the same path). For a Serverless Framework project the
+// command also sends its environment, which the project's ${env:...} variables read.
 #include "emulator/cli/stack_commands.h"
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -90,6 +93,21 @@ int StackCommands::Deploy() {
   std::error_code ec;
   json body = {{"path", std::filesystem::absolute(path_, ec).string()}, {"parameters", parameters}};
   if (!stack_.empty()) body["stack"] = stack_;
+  // A serverless.yml's ${env:...} are this shell's variables, as `serverless deploy` reads them.
+  const std::filesystem::path target = std::filesystem::absolute(path_, ec);
+  const bool serverless = target.filename().string().starts_with("serverless.") ||
+                          std::filesystem::exists(target / "serverless.yml", ec) ||
+                          std::filesystem::exists(target / "serverless.yaml", ec) ||
+                          std::filesystem::exists(target / "serverless.json", ec);
+  if (serverless) {
+    json environment = json::object();
+    for (char** e = environ; *e; ++e) {
+      const std::string entry = *e;
+      const size_t eq = entry.find('=');
+      if (eq != std::string::npos) environment[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    body["environment"] = environment;
+  }
   DaemonClient client(client_);
   json out;
   if (int code = Answer(

@@ -1,6 +1,8 @@
 // The deployer (deployer.h).
 #include "emulator/iac/deployer.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <functional>
 #include <regex>
@@ -14,6 +16,7 @@
 #include "emulator/iac/plan.h"
 #include "emulator/iac/resource_types.h"
 #include "emulator/iac/sam.h"
+#include "emulator/iac/serverless.h"
 #include "emulator/iac/template.h"
 #include "emulator/iac/yaml_loader.h"
 #include "emulator/storage/stack_store.h"
@@ -52,6 +55,12 @@ common::Result<std::string> ReadText(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+common::Result<json> ReadTemplate(const fs::path& file) {
+  auto text = ReadText(file);
+  if (!text) return common::Fail(text.error());
+  return LoadTemplateText(*text, file.string());
 }
 
 // A resource in a stack's record.
@@ -119,6 +128,7 @@ common::Status Deployer::Load() {
 
 common::Result<std::string> Deployer::TemplateFileOf(const std::string& path) {
   if (IsAssembly(path)) return (fs::absolute(path) / "manifest.json").string();
+  if (auto file = ServerlessFile(path)) return file->string();
   auto file = TemplateFile(path);
   if (!file) return common::Fail(file.error());
   return file->string();
@@ -171,7 +181,36 @@ common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
                 "signed); start the daemon without it to deploy a template"));
   }
   common::MutexLock ops(ops_mu_);
-  if (!IsAssembly(request.path)) return DeployLocked(request, {}, false);
+  if (ServerlessFile(request.path)) {
+    VariableSources sources;
+    sources.options = request.parameters;
+    sources.region = options_.region;
+    sources.account = options_.account;
+    if (request.environment) {
+      sources.env = *request.environment;
+    } else {
+      for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const size_t eq = entry.find('=');
+        if (eq != std::string::npos) sources.env[entry.substr(0, eq)] = entry.substr(eq + 1);
+      }
+    }
+    auto project = ReadServerless(request.path, sources);
+    if (!project) return common::Fail(project.error());
+    Source source{project->file, project->base_dir, project->document, project->assets,
+                  true,          project->notes};
+    return DeployLocked(request.stack.empty() ? project->stack_name : request.stack, source,
+                        request.parameters);
+  }
+  if (!IsAssembly(request.path)) {
+    auto file = TemplateFile(request.path);
+    if (!file) return common::Fail(file.error());
+    auto document = ReadTemplate(*file);
+    if (!document) return common::Fail(document.error());
+    return DeployLocked(request.stack.empty() ? DefaultStackName(request.path) : request.stack,
+                        Source{*file, file->parent_path(), *document, {}, false, {}},
+                        request.parameters);
+  }
   // A CDK cloud assembly: each stack in order, as `cdk deploy --all` (a failure stops there;
   // the stacks before it stay deployed).
   auto assembly = ReadAssembly(request.path);
@@ -182,36 +221,31 @@ common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
   }
   DeployOutcome all;
   for (const AssemblyStack& stack : assembly->stacks) {
-    DeployRequest one{request.stack.empty() ? stack.name : request.stack, stack.template_file,
-                      request.parameters};
-    auto outcome = DeployLocked(one, assembly->assets, true);
-    if (!outcome) {
-      return common::Fail(Invalid(one.stack + ": " + outcome.error().message));
-    }
+    const std::string name = request.stack.empty() ? stack.name : request.stack;
+    const fs::path file = stack.template_file;
+    auto document = ReadTemplate(file);
+    if (!document) return common::Fail(Invalid(name + ": " + document.error().message));
+    auto outcome =
+        DeployLocked(name, Source{file, file.parent_path(), *document, assembly->assets, true, {}},
+                     request.parameters);
+    if (!outcome) return common::Fail(Invalid(name + ": " + outcome.error().message));
     for (auto& s : outcome->stacks) all.stacks.push_back(std::move(s));
-    for (auto& e : outcome->events) all.events.push_back(one.stack + ": " + e);
+    for (auto& e : outcome->events) all.events.push_back(name + ": " + e);
   }
   return all;
 }
 
 common::Result<DeployOutcome> Deployer::DeployLocked(
-    const DeployRequest& request, const std::map<std::string, std::string>& assets,
-    bool only_declared) {
-  const std::string name = request.stack.empty() ? DefaultStackName(request.path) : request.stack;
+    const std::string& name, const Source& source,
+    const std::map<std::string, std::string>& parameters) {
   static const std::regex kStackName("[a-zA-Z][-a-zA-Z0-9]{0,127}");
   if (!std::regex_match(name, kStackName)) {
     return common::Fail(Invalid("1 validation error detected: Value '" + name +
                                 "' at 'stackName' failed to satisfy constraint: Member must "
                                 "satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"));
   }
-  auto file = TemplateFile(request.path);
-  if (!file) return common::Fail(file.error());
-  auto text = ReadText(*file);
-  if (!text) return common::Fail(text.error());
-  auto document = LoadTemplateText(*text, file->string());
-  if (!document) return common::Fail(document.error());
-  std::vector<std::string> notes;
-  auto transformed = ApplyTransforms(*document, &notes);
+  std::vector<std::string> notes = source.notes;
+  auto transformed = ApplyTransforms(source.document, &notes);
   if (!transformed) return common::Fail(transformed.error());
   auto parsed = ParseTemplate(*transformed);
   if (!parsed) return common::Fail(parsed.error());
@@ -235,8 +269,8 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
       if (v.is_string()) previous[k] = v;
     }
   }
-  std::map<std::string, std::string> given = request.parameters;
-  if (only_declared) {
+  std::map<std::string, std::string> given = parameters;
+  if (source.only_declared) {
     std::erase_if(given, [&t](const auto& entry) {
       return std::none_of(t.parameters.begin(), t.parameters.end(),
                           [&](const ParameterSpec& p) { return p.name == entry.first; });
@@ -320,9 +354,10 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
         options_.account,
         name,
         id,
-        file->parent_path(),
+        source.base_dir,
         code_dir,
-        [&assets](const std::string&, const std::string& key) -> std::optional<std::string> {
+        [&assets = source.assets](const std::string&,
+                                  const std::string& key) -> std::optional<std::string> {
           auto it = assets.find(key);
           if (it == assets.end()) return std::nullopt;
           return it->second;
@@ -472,7 +507,7 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
                 {"status", old ? "UPDATE_COMPLETE" : "CREATE_COMPLETE"},
                 {"region", options_.region},
                 {"account", options_.account},
-                {"source", file->string()},
+                {"source", source.file.string()},
                 {"parameters", plan->parameters},
                 {"resources", resources},
                 {"outputs", outputs},

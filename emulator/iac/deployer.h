@@ -1,6 +1,7 @@
 // Deployer: CloudFormation's job for offstage. `Deploy` reads a template (a file, a directory
-// holding template.yaml / template.yml / template.json, or a CDK cloud assembly: each of its
-// stacks in dependency order, with their assets as local code; cdk_assembly.h), applies the SAM
+// holding template.yaml / template.yml / template.json, a CDK cloud assembly: each of its
+// stacks in dependency order, with their assets as local code; cdk_assembly.h, or a Serverless
+// Framework project: serverless.h), applies the SAM
 // transform when the template asks for it, validates everything it can before any change (the
 // template's shape, parameters, conditions, references, Fn::GetAtt attribute names, unknown
 // properties, the dependency order), then creates, updates or replaces each resource in dependency
@@ -36,6 +37,8 @@ struct DeployRequest {
   // A template file, a directory holding one, or a CDK cloud assembly (cdk.out); absolute.
   std::string path;
   std::map<std::string, std::string> parameters;
+  // A serverless.yml's ${env:} values (the deploying shell's); nullopt: the daemon's own.
+  std::optional<std::map<std::string, std::string>> environment;
 };
 
 struct DeployOutcome {
@@ -71,11 +74,21 @@ class Deployer {
   static common::Result<std::string> TemplateFileOf(const std::string& path);
 
  private:
-  // One stack from one template file; `assets` maps S3 object keys to local paths (CDK);
-  // `only_declared`: parameters the template does not declare are left out, not refused.
-  common::Result<DeployOutcome> DeployLocked(const DeployRequest& request,
-                                             const std::map<std::string, std::string>& assets,
-                                             bool only_declared) REQUIRES(ops_mu_);
+  // What one stack is deployed from: the template as read (before transforms), where it came
+  // from (shown, and relative code paths start at base_dir), S3 keys that stand for local files
+  // (CDK assets, serverless packages), and whether parameters the template does not declare are
+  // left out (the command's --parameter values serve a whole assembly, or serverless options).
+  struct Source {
+    std::filesystem::path file;
+    std::filesystem::path base_dir;
+    nlohmann::json document;
+    std::map<std::string, std::string> assets;
+    bool only_declared = false;
+    std::vector<std::string> notes;
+  };
+  common::Result<DeployOutcome> DeployLocked(const std::string& name, const Source& source,
+                                             const std::map<std::string, std::string>& parameters)
+      REQUIRES(ops_mu_);
   common::Status Save(const nlohmann::json& stack);
   std::optional<std::string> ExportValue(const std::string& name, const std::string& except) const
       EXCLUDES(mu_);

@@ -81,7 +81,8 @@ struct Fixture {
                                        std::map<std::string, std::string> parameters = {}) {
     std::ofstream(dir / "template.yaml") << text;
     api.calls.clear();
-    return deployer->Deploy(DeployRequest{stack, (dir / "template.yaml").string(), parameters});
+    return deployer->Deploy(
+        DeployRequest{stack, (dir / "template.yaml").string(), parameters, std::nullopt});
   }
   bool Called(const std::string& prefix) const {
     for (const auto& call : api.calls) {
