@@ -106,7 +106,7 @@ common::Status TemplateWatcher::DeployAll() {
   stamps_.clear();
   files_.clear();
   for (const TemplateSpec& spec : templates_) {
-    auto file = iac::Deployer::TemplateFileOf(spec.path);
+    auto file = iac::WatchedFile(spec.path);
     if (!file) {
       return common::Fail(common::ErrorCode::kValidationError,
                           "--template " + spec.path + ": " + file.error().message);

@@ -40,7 +40,19 @@ bool IsAssembly(const std::string& dir) {
   return fs::is_directory(dir, ec) && fs::is_regular_file(fs::path(dir) / "manifest.json", ec);
 }
 
+common::Result<Assembly> ReadAssemblyOrThrow(const std::string& dir);
+
 common::Result<Assembly> ReadAssembly(const std::string& dir) {
+  try {
+    return ReadAssemblyOrThrow(dir);
+  } catch (const json::exception& error) {
+    return common::Fail(common::ErrorCode::kValidationError,
+                        dir + ": the cloud assembly is not what cdk synth writes (" +
+                            std::string(error.what()) + ")");
+  }
+}
+
+common::Result<Assembly> ReadAssemblyOrThrow(const std::string& dir) {
   const fs::path root = fs::absolute(dir);
   auto manifest = ReadJson(root / "manifest.json");
   if (!manifest) return common::Fail(manifest.error());

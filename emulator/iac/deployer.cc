@@ -11,14 +11,12 @@
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
-#include "emulator/iac/cdk_assembly.h"
 #include "emulator/iac/intrinsics.h"
 #include "emulator/iac/plan.h"
 #include "emulator/iac/resource_types.h"
 #include "emulator/iac/sam.h"
-#include "emulator/iac/serverless.h"
+#include "emulator/iac/stack_source.h"
 #include "emulator/iac/template.h"
-#include "emulator/iac/yaml_loader.h"
 #include "emulator/storage/stack_store.h"
 
 namespace offstage::iac {
@@ -30,37 +28,6 @@ namespace {
 
 common::ApiError Invalid(const std::string& message) {
   return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
-// The template file a path names: the file itself, or the one a directory holds.
-common::Result<fs::path> TemplateFile(const std::string& path) {
-  std::error_code ec;
-  const fs::path p = fs::absolute(path, ec);
-  if (fs::is_directory(p, ec)) {
-    for (const char* name : {"template.yaml", "template.yml", "template.json"}) {
-      if (fs::is_regular_file(p / name, ec)) return p / name;
-    }
-    return common::Fail(
-        Invalid(p.string() + " holds no template.yaml, template.yml or template.json"));
-  }
-  if (!fs::is_regular_file(p, ec)) {
-    return common::Fail(Invalid(p.string() + ": no such template file"));
-  }
-  return p;
-}
-
-common::Result<std::string> ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Fail(Invalid("cannot read " + path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-common::Result<json> ReadTemplate(const fs::path& file) {
-  auto text = ReadText(file);
-  if (!text) return common::Fail(text.error());
-  return LoadTemplateText(*text, file.string());
 }
 
 // A resource in a stack's record.
@@ -126,35 +93,6 @@ common::Status Deployer::Load() {
   return {};
 }
 
-common::Result<std::string> Deployer::TemplateFileOf(const std::string& path) {
-  if (IsAssembly(path)) return (fs::absolute(path) / "manifest.json").string();
-  if (auto file = ServerlessFile(path)) return file->string();
-  auto file = TemplateFile(path);
-  if (!file) return common::Fail(file.error());
-  return file->string();
-}
-
-std::string Deployer::DefaultStackName(const std::string& path) {
-  std::error_code ec;
-  fs::path p = fs::absolute(path, ec);
-  std::string base =
-      fs::is_directory(p, ec) ? p.filename().string() : p.parent_path().filename().string();
-  if (base.empty() || base == "." || base == "cdk.out" || base == ".serverless") {
-    base = p.parent_path().filename().string();
-  }
-  std::string name;
-  for (char c : base) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
-      name += c;
-    } else if (c == '_' || c == ' ' || c == '.') {
-      name += '-';
-    }
-  }
-  while (!name.empty() && !std::isalpha(static_cast<unsigned char>(name[0]))) name.erase(0, 1);
-  if (name.empty()) name = "stack";
-  return name.substr(0, 128);
-}
-
 common::Status Deployer::Save(const json& stack) {
   storage::StackRow row{stack.value("name", ""),
                         stack.dump(-1, ' ', false, common::kReplaceInvalidUtf8), clock_.NowNanos()};
@@ -174,70 +112,57 @@ std::optional<std::string> Deployer::ExportValue(const std::string& name,
 }
 
 common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
+  try {
+    return DeployChecked(request);
+  } catch (const json::exception& error) {
+    // The readers and transforms check the shapes they read; a JSON type error that still
+    // escapes one is this deploy's error, never the end of the daemon.
+    return common::Fail(Invalid("the template has a value of another type than expected (" +
+                                std::string(error.what()) + ")"));
+  }
+}
+
+common::Result<DeployOutcome> Deployer::DeployChecked(const DeployRequest& request) {
   if (options_.signatures_required) {
     return common::Fail(
         Invalid("offstage deploy and serve --template do not yet work with "
                 "--verify-signatures (the deployer's own API requests are not "
                 "signed); start the daemon without it to deploy a template"));
   }
-  common::MutexLock ops(ops_mu_);
-  if (ServerlessFile(request.path)) {
-    VariableSources sources;
-    sources.options = request.parameters;
-    sources.region = options_.region;
-    sources.account = options_.account;
-    if (request.environment) {
-      sources.env = *request.environment;
-    } else {
-      for (char** e = environ; *e; ++e) {
-        const std::string entry = *e;
-        const size_t eq = entry.find('=');
-        if (eq != std::string::npos) sources.env[entry.substr(0, eq)] = entry.substr(eq + 1);
-      }
+  SourceRequest read{request.path, request.stack,   request.parameters,
+                     {},           options_.region, options_.account};
+  if (request.environment) {
+    read.environment = *request.environment;
+  } else {
+    for (char** e = environ; *e; ++e) {
+      const std::string entry = *e;
+      const size_t eq = entry.find('=');
+      if (eq != std::string::npos) read.environment[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    auto project = ReadServerless(request.path, sources);
-    if (!project) return common::Fail(project.error());
-    Source source{project->file, project->base_dir, project->document, project->assets,
-                  true,          project->notes};
-    return DeployLocked(request.stack.empty() ? project->stack_name : request.stack, source,
-                        request.parameters);
   }
-  if (!IsAssembly(request.path)) {
-    auto file = TemplateFile(request.path);
-    if (!file) return common::Fail(file.error());
-    auto document = ReadTemplate(*file);
-    if (!document) return common::Fail(document.error());
-    return DeployLocked(request.stack.empty() ? DefaultStackName(request.path) : request.stack,
-                        Source{*file, file->parent_path(), *document, {}, false, {}},
-                        request.parameters);
-  }
-  // A CDK cloud assembly: each stack in order, as `cdk deploy --all` (a failure stops there;
-  // the stacks before it stay deployed).
-  auto assembly = ReadAssembly(request.path);
-  if (!assembly) return common::Fail(assembly.error());
-  if (!request.stack.empty() && assembly->stacks.size() != 1) {
-    return common::Fail(Invalid("--stack names one stack, and " + request.path + " holds " +
-                                std::to_string(assembly->stacks.size())));
-  }
+  auto sources = ReadStackSources(read);
+  if (!sources) return common::Fail(sources.error());
+  common::MutexLock ops(ops_mu_);
+  // Each stack in order; a cloud assembly's, as `cdk deploy --all` (a failure stops there, the
+  // stacks before it stay deployed).
   DeployOutcome all;
-  for (const AssemblyStack& stack : assembly->stacks) {
-    const std::string name = request.stack.empty() ? stack.name : request.stack;
-    const fs::path file = stack.template_file;
-    auto document = ReadTemplate(file);
-    if (!document) return common::Fail(Invalid(name + ": " + document.error().message));
-    auto outcome =
-        DeployLocked(name, Source{file, file.parent_path(), *document, assembly->assets, true, {}},
-                     request.parameters);
-    if (!outcome) return common::Fail(Invalid(name + ": " + outcome.error().message));
-    for (auto& s : outcome->stacks) all.stacks.push_back(std::move(s));
-    for (auto& e : outcome->events) all.events.push_back(name + ": " + e);
+  for (const StackSource& source : *sources) {
+    auto outcome = DeployLocked(source, request.parameters);
+    if (!outcome) {
+      if (!source.in_assembly) return common::Fail(outcome.error());
+      return common::Fail(Invalid(source.name + ": " + outcome.error().message));
+    }
+    for (auto& stack : outcome->stacks) all.stacks.push_back(std::move(stack));
+    for (auto& event : outcome->events) {
+      all.events.push_back(source.in_assembly ? source.name + ": " + event : event);
+    }
   }
   return all;
 }
 
 common::Result<DeployOutcome> Deployer::DeployLocked(
-    const std::string& name, const Source& source,
-    const std::map<std::string, std::string>& parameters) {
+    const StackSource& source, const std::map<std::string, std::string>& parameters) {
+  const std::string& name = source.name;
   static const std::regex kStackName("[a-zA-Z][-a-zA-Z0-9]{0,127}");
   if (!std::regex_match(name, kStackName)) {
     return common::Fail(Invalid("1 validation error detected: Value '" + name +

@@ -1,7 +1,5 @@
-// Deployer: CloudFormation's job for offstage. `Deploy` reads a template (a file, a directory
-// holding template.yaml / template.yml / template.json, a CDK cloud assembly: each of its
-// stacks in dependency order, with their assets as local code; cdk_assembly.h, or a Serverless
-// Framework project: serverless.h), applies the SAM
+// Deployer: CloudFormation's job for offstage. `Deploy` reads what its path holds (a template,
+// a CDK cloud assembly's stacks, a Serverless Framework service: stack_source.h), applies the SAM
 // transform when the template asks for it, validates everything it can before any change (the
 // template's shape, parameters, conditions, references, Fn::GetAtt attribute names, unknown
 // properties, the dependency order), then creates, updates or replaces each resource in dependency
@@ -28,6 +26,7 @@
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 #include "emulator/iac/aws_api.h"
+#include "emulator/iac/stack_source.h"
 #include "emulator/storage/writer.h"
 
 namespace offstage::iac {
@@ -67,26 +66,10 @@ class Deployer {
   nlohmann::json List() const EXCLUDES(mu_);
   std::optional<nlohmann::json> Get(const std::string& name) const EXCLUDES(mu_);
 
-  // The stack name a template at `path` deploys as when none is given.
-  static std::string DefaultStackName(const std::string& path);
-  // The file to watch for `path`: itself, the template.yaml / template.yml / template.json a
-  // directory holds, or a cloud assembly's manifest.json.
-  static common::Result<std::string> TemplateFileOf(const std::string& path);
-
  private:
-  // What one stack is deployed from: the template as read (before transforms), where it came
-  // from (shown, and relative code paths start at base_dir), S3 keys that stand for local files
-  // (CDK assets, serverless packages), and whether parameters the template does not declare are
-  // left out (the command's --parameter values serve a whole assembly, or serverless options).
-  struct Source {
-    std::filesystem::path file;
-    std::filesystem::path base_dir;
-    nlohmann::json document;
-    std::map<std::string, std::string> assets;
-    bool only_declared = false;
-    std::vector<std::string> notes;
-  };
-  common::Result<DeployOutcome> DeployLocked(const std::string& name, const Source& source,
+  common::Result<DeployOutcome> DeployChecked(const DeployRequest& request) EXCLUDES(ops_mu_, mu_);
+  // One stack, under ops_mu_.
+  common::Result<DeployOutcome> DeployLocked(const StackSource& source,
                                              const std::map<std::string, std::string>& parameters)
       REQUIRES(ops_mu_);
   common::Status Save(const nlohmann::json& stack);

@@ -75,8 +75,10 @@ class SamTransform {
 
   json Run() {
     json globals = doc_.value("Globals", json::object());
+    if (!globals.is_object()) Fail("Globals", "'Globals' must be a map.");
     doc_.erase("Globals");
     const json function_globals = globals.value("Function", json::object());
+    if (!function_globals.is_object()) Fail("Globals", "'Globals.Function' must be a map.");
     for (const auto& [section, value] : globals.items()) {
       if (section != "Function" && section != "LayerVersion") {
         Note("Globals." + section + " applies to resources offstage does not emulate; ignored");
@@ -84,8 +86,18 @@ class SamTransform {
     }
     json resources = doc_.value("Resources", json::object());
     out_ = json::object();
+    if (!resources.is_object()) return doc_;  // the template's shape check says what is wrong
     for (const auto& [id, spec] : resources.items()) {
-      const std::string type = spec.value("Type", "");
+      if (!spec.is_object() || !spec.contains("Type") || !spec["Type"].is_string()) {
+        out_[id] = spec;  // likewise
+        continue;
+      }
+      const std::string type = spec["Type"];
+      const json properties = spec.value("Properties", json::object());
+      if ((type == "AWS::Serverless::Function" || type == "AWS::Serverless::LayerVersion") &&
+          !properties.is_object()) {
+        Fail(id, "'Properties' must be a map.");
+      }
       if (type == "AWS::Serverless::Function") {
         json merged = spec;
         merged["Properties"] = Merge(function_globals, spec.value("Properties", json::object()));
@@ -256,7 +268,11 @@ class SamTransform {
       }
     }
     const json events = props.value("Events", json::object());
+    if (!events.is_object()) Fail(id, "'Events' must be a map.");
     for (const auto& [event, value] : events.items()) {
+      if (!value.is_object() || !value.value("Properties", json::object()).is_object()) {
+        Fail(id, "Event '" + event + "' must be a map with Type and Properties.");
+      }
       const std::string type = value.value("Type", "");
       const json ep = value.value("Properties", json::object());
       if (type == "SNS") {
@@ -393,6 +409,13 @@ common::Result<json> ApplyTransforms(const json& document, std::vector<std::stri
     return SamTransform(std::move(out), notes).Run();
   } catch (const TransformError& error) {
     return common::Fail(common::ErrorCode::kValidationError, error.message);
+  } catch (const json::exception& error) {
+    // A member of another type than SAM reads (a list where a map goes): an error, not the end
+    // of the daemon (the template fuzzer found one).
+    return common::Fail(common::ErrorCode::kValidationError,
+                        "Transform AWS::Serverless-2016-10-31 failed: a property has a type SAM "
+                        "does not read there (" +
+                            std::string(error.what()) + ")");
   }
 }
 

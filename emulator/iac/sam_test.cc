@@ -107,6 +107,29 @@ Resources:
   CHECK(notes[0].find("event Http of type Api is not emulated") != std::string::npos);
 }
 
+TEST_CASE("A resource, its properties or an event of the wrong type is an error, not a crash") {
+  // The template fuzzer's find: `spec.value()` on a resource that is not a map threw out of
+  // the transform (the end of `serve --template`).
+  std::vector<std::string> notes;
+  auto scalar = ApplyTransforms(
+      *LoadTemplateText("Transform: AWS::Serverless-2016-10-31\nResources:\n  A: x\n", "t"),
+      &notes);
+  REQUIRE(scalar.has_value());  // passed on: the template's shape check names it
+  CHECK(scalar->at("Resources").at("A") == "x");
+  for (const char* text :
+       {"Transform: AWS::Serverless-2016-10-31\nResources:\n  F: {Type: "
+        "AWS::Serverless::Function, Properties: [1]}\n",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F: {Type: "
+        "AWS::Serverless::Function, Properties: {CodeUri: ., Events: {E: 3}}}\n",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F: {Type: "
+        "AWS::Serverless::Function, Properties: {CodeUri: ., AutoPublishAlias: live, "
+        "AutoPublishAliasAllProperties: [x]}}\n",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals: [1]\nResources: {A: {Type: X}}\n"}) {
+    auto refused = ApplyTransforms(*LoadTemplateText(text, "t"), &notes);
+    CHECK_FALSE(refused.has_value());
+  }
+}
+
 TEST_CASE("A transform offstage does not run, or a function without code, is refused") {
   auto doc = LoadTemplateText("Transform: AWS::Include\nResources: {A: {Type: X}}\n", "t");
   std::vector<std::string> notes;

@@ -71,10 +71,10 @@ class Translator {
   json Run(std::string* stack_name) {
     const json service = config_.value("service", json());
     service_ = service.is_object() ? Text(service.value("name", json(""))) : Text(service);
-    if (service_.empty()) throw TranslateError{"serverless.yml: service is required"};
+    if (service_.empty()) throw TranslateError{"service is required"};
     const json provider = config_.value("provider", json::object());
     if (Text(provider.value("name", json("aws"))) != "aws") {
-      throw TranslateError{"serverless.yml: provider.name must be aws"};
+      throw TranslateError{"provider.name must be aws"};
     }
     stage_ = Text(provider.value("stage", json("dev")));
     *stack_name =
@@ -100,7 +100,7 @@ class Translator {
       role_ = {{"Fn::GetAtt", json::array({"IamRoleLambdaExecution", "Arn"})}};
     }
     const json functions = config_.value("functions", json::object());
-    if (!functions.is_object()) throw TranslateError{"serverless.yml: functions is a map"};
+    if (!functions.is_object()) throw TranslateError{"functions is a map"};
     for (const auto& [key, fn] : functions.items()) Function(key, fn, provider);
 
     json document = {
@@ -329,7 +329,20 @@ fs::file_time_type Modified(const fs::path& path) {
   return ec ? fs::file_time_type::min() : t;
 }
 
+common::Result<ServerlessStack> ReadPackageOrThrow(const fs::path& dir);
+
 common::Result<ServerlessStack> ReadPackage(const fs::path& dir) {
+  try {
+    return ReadPackageOrThrow(dir);
+  } catch (const json::exception& error) {
+    return common::Fail(Invalid(dir.string() +
+                                ": the package is not what serverless package "
+                                "writes (" +
+                                std::string(error.what()) + ")"));
+  }
+}
+
+common::Result<ServerlessStack> ReadPackageOrThrow(const fs::path& dir) {
   ServerlessStack out;
   out.file = dir / kPackageTemplate;
   out.base_dir = dir.parent_path();
@@ -402,13 +415,22 @@ common::Result<ServerlessStack> ReadServerless(const std::string& path,
   if (!config) return common::Fail(config.error());
   auto resolved = ResolveServerlessVariables(*config, sources);
   if (!resolved) return common::Fail(Invalid(file->string() + ": " + resolved.error().message));
+  auto out = TranslateServerless(*resolved);
+  if (!out) return common::Fail(Invalid(file->string() + ": " + out.error().message));
+  out->file = *file;
+  out->base_dir = file->parent_path();
+  return out;
+}
+
+common::Result<ServerlessStack> TranslateServerless(const json& config) {
   ServerlessStack out;
-  out.file = *file;
-  out.base_dir = file->parent_path();
   try {
-    out.document = Translator(*resolved, &out.notes).Run(&out.stack_name);
+    out.document = Translator(config, &out.notes).Run(&out.stack_name);
   } catch (const TranslateError& error) {
-    return common::Fail(Invalid(file->string() + ": " + error.message));
+    return common::Fail(Invalid(error.message));
+  } catch (const json::exception& error) {
+    return common::Fail(Invalid("a setting has a type the framework does not read there (" +
+                                std::string(error.what()) + ")"));
   }
   return out;
 }
