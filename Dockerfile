@@ -15,7 +15,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # The packages scripts/install-deps.sh lists, less clang-format, and ccache.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config libcpp-httplib-dev \
-      nlohmann-json3-dev libsqlite3-dev libcli11-dev doctest-dev libssl-dev libzip-dev zlib1g-dev libyaml-cpp-dev ccache \
+      nlohmann-json3-dev libsqlite3-dev libcli11-dev doctest-dev libssl-dev libzip-dev zlib1g-dev libyaml-cpp-dev libre2-dev ccache \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
@@ -253,11 +255,21 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->failure_queries_ = std::make_unique<telemetry::FailureQueries>(*daemon->writer_);
   // Stacks: the deployer is a client of the public port (bound above), as CloudFormation is of
   // the services' APIs; it is built before the server whose control API calls it.
-  daemon->aws_api_ = std::make_unique<iac::HttpAwsApi>(reachable, socket->port(), options.region);
+  // With --verify-signatures its requests are signed as an execution environment's are (a
+  // temporary key the verifier accepts with the environments' secret and session token).
+  std::optional<iac::SigningKey> deploy_key;
+  if (options.verify_signatures) {
+    std::string id = "ASIA" + daemon->ids_.Hex(8);
+    std::transform(id.begin(), id.end(), id.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    deploy_key =
+        iac::SigningKey{id, runtime::kEnvironmentSecret, runtime::kEnvironmentSessionToken};
+  }
+  daemon->aws_api_ =
+      std::make_unique<iac::HttpAwsApi>(reachable, socket->port(), options.region, deploy_key);
   daemon->deployer_ = std::make_unique<iac::Deployer>(
       *daemon->aws_api_, *daemon->writer_, daemon->ids_, daemon->clock_, daemon->log_,
-      iac::Deployer::Options{options.region, options.account, daemon->code_root_->path(),
-                             options.verify_signatures});
+      iac::Deployer::Options{options.region, options.account, daemon->code_root_->path()});
   if (auto status = daemon->deployer_->Load(); !status) return common::Fail(status.error());
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options, std::move(*socket),

@@ -58,6 +58,12 @@ httplib::Headers ScopeHeaders(const std::string& region, const std::string& acco
   return headers;
 }
 
+// Nothing answered: `connected` when the daemon took the request and the answer did not come.
+HttpResult Unanswered(httplib::Error error) {
+  const bool connected = error == httplib::Error::Read || error == httplib::Error::Write;
+  return HttpResult{0, "", httplib::to_string(error), connected};
+}
+
 }  // namespace
 
 HttpResult DaemonClient::Get(const std::string& path,
@@ -72,8 +78,8 @@ HttpResult DaemonClient::Get(const std::string& path,
     sep = '&';
   }
   auto response = client.Get(target, ScopeHeaders(region_, account_));
-  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
-  return HttpResult{response->status, response->body, ""};
+  if (!response) return Unanswered(response.error());
+  return HttpResult{response->status, response->body, "", true};
 }
 
 HttpResult DaemonClient::Post(const std::string& path, const std::string& json_body) const {
@@ -81,23 +87,29 @@ HttpResult DaemonClient::Post(const std::string& path, const std::string& json_b
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(960, 0);  // a synchronous invoke may run up to 900 s
   auto response = client.Post(path, ScopeHeaders(region_, account_), json_body, "application/json");
-  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
-  return HttpResult{response->status, response->body, ""};
+  if (!response) return Unanswered(response.error());
+  return HttpResult{response->status, response->body, "", true};
 }
 
 HttpResult DaemonClient::Delete(const std::string& path,
                                 const std::map<std::string, std::string>& query) const {
   httplib::Client client(endpoint_);
   client.set_connection_timeout(2, 0);
-  client.set_read_timeout(60, 0);
+  client.set_read_timeout(960, 0);  // destroying a stack may wait for a deploy in progress
   httplib::Params params(query.begin(), query.end());
   auto response =
       client.Delete(httplib::append_query_params(path, params), ScopeHeaders(region_, account_));
-  if (!response) return HttpResult{0, "", httplib::to_string(response.error())};
-  return HttpResult{response->status, response->body, ""};
+  if (!response) return Unanswered(response.error());
+  return HttpResult{response->status, response->body, "", true};
 }
 
 void DaemonClient::ReportUnreachable(const HttpResult& result) const {
+  if (result.connected) {
+    std::cerr << "offstage: the daemon at " << endpoint_
+              << " took the request but its answer did not come (" << result.error
+              << "); it may still be carrying it out\n";
+    return;
+  }
   std::cerr << "offstage: no daemon answers at " << endpoint_ << " (" << result.error
             << "); start one with `offstage serve`, or point --endpoint / OFFSTAGE_ENDPOINT at "
                "it\n";

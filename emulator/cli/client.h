@@ -31,7 +31,8 @@ std::optional<int64_t> SinceNs(const std::string& since);
 struct HttpResult {
   int status = 0;  // 0: nothing answered
   std::string body;
-  std::string error;  // why nothing answered
+  std::string error;       // why nothing answered
+  bool connected = false;  // nothing answered, but the daemon took the request
 };
 
 class DaemonClient {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 
 namespace offstage::cli {
 namespace {
@@ -24,6 +25,11 @@ int Answer(const DaemonClient& client, const HttpResult& result, const char* com
     return 2;
   }
   out = json::parse(result.body, nullptr, false);
+  if (result.status == 200 && !out.is_object()) {
+    std::cerr << "offstage " << command << ": " << client.endpoint()
+              << " answered something other than offstage's JSON (is --endpoint offstage?)\n";
+    return 2;
+  }
   if (result.status != 200) {
     std::cerr << "offstage " << command << ": "
               << (out.is_object() && out.contains("error") && out["error"].is_string()
@@ -133,7 +139,8 @@ int StackCommands::Deploy() {
 int StackCommands::Stacks() {
   DaemonClient client(client_);
   json out;
-  const std::string path = stack_.empty() ? "/_offstage/stacks" : "/_offstage/stacks/" + stack_;
+  const std::string path =
+      stack_.empty() ? "/_offstage/stacks" : "/_offstage/stacks/" + common::PercentEncode(stack_);
   if (int code = Answer(client, client.Get(path, {}), "stacks", out)) return code;
   if (client_.format == "json") {
     std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
@@ -164,7 +171,9 @@ int StackCommands::Stacks() {
 int StackCommands::Destroy() {
   DaemonClient client(client_);
   json out;
-  if (int code = Answer(client, client.Delete("/_offstage/stacks/" + stack_, {}), "destroy", out)) {
+  if (int code =
+          Answer(client, client.Delete("/_offstage/stacks/" + common::PercentEncode(stack_), {}),
+                 "destroy", out)) {
     return code;
   }
   for (const json& line : out.value("events", json::array())) {

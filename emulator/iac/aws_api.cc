@@ -2,6 +2,10 @@
 #include "emulator/iac/aws_api.h"
 
 #include <httplib.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <ctime>
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
@@ -58,14 +62,115 @@ std::string XmlText(std::string_view xml, std::string_view tag) {
   return out;
 }
 
-HttpAwsApi::HttpAwsApi(std::string host, int port, std::string region)
-    : host_(std::move(host)), port_(port), region_(std::move(region)) {}
+HttpAwsApi::HttpAwsApi(std::string host, int port, std::string region,
+                       std::optional<SigningKey> key)
+    : host_(std::move(host)), port_(port), region_(std::move(region)), key_(std::move(key)) {}
 
-std::string HttpAwsApi::Authorization(std::string_view service) const {
-  // Unsigned (the daemon checks signatures only with --verify-signatures); the scope carries
-  // the stack's region.
-  return "AWS4-HMAC-SHA256 Credential=offstage-deploy/20260101/" + region_ + "/" +
-         std::string(service) + "/aws4_request, SignedHeaders=host, Signature=0";
+namespace {
+
+std::string Hmac(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+// SigV4's canonical URI for these services: each segment of the path as sent, encoded again.
+std::string CanonicalUri(std::string_view path) {
+  if (path.empty()) return "/";
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    const size_t slash = path.find('/', start);
+    out += common::PercentEncode(path.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    out.push_back('/');
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The query's parameters decoded, encoded as SigV4 encodes them, sorted.
+std::string CanonicalQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (std::string_view pair : common::Split(query, '&')) {
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    const auto name = common::PercentDecode(pair.substr(0, eq)).value_or("");
+    const auto value = common::PercentDecode(eq == std::string_view::npos ? std::string_view()
+                                                                          : pair.substr(eq + 1))
+                           .value_or("");
+    params.emplace_back(common::PercentEncode(name), common::PercentEncode(value));
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [name, value] : params) out += (out.empty() ? "" : "&") + name + "=" + value;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> HttpAwsApi::Authenticate(
+    std::string_view service, std::string_view method, const std::string& target,
+    std::string_view body) const {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  const std::string amz_date = stamp;
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = date + "/" + region_ + "/" + std::string(service) + "/aws4_request";
+  if (!key_) {
+    // Unsigned (the daemon checks signatures only with --verify-signatures); the scope carries
+    // the stack's region.
+    return {{"Authorization", "AWS4-HMAC-SHA256 Credential=offstage-deploy/" + scope +
+                                  ", SignedHeaders=host, Signature=0"}};
+  }
+  const std::string host = host_ + ":" + std::to_string(port_);
+  const size_t question = target.find('?');
+  const std::string_view path = std::string_view(target).substr(0, question);
+  const std::string_view query = question == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(target).substr(question + 1);
+  std::vector<std::pair<std::string, std::string>> headers = {{"host", host},
+                                                              {"x-amz-date", amz_date}};
+  if (!key_->session_token.empty())
+    headers.emplace_back("x-amz-security-token", key_->session_token);
+  std::string canonical_headers;
+  std::string signed_headers;
+  for (const auto& [name, value] : headers) {
+    canonical_headers += name + ":" + value + "\n";
+    signed_headers += (signed_headers.empty() ? "" : ";") + name;
+  }
+  const std::string canonical = std::string(method) + "\n" + CanonicalUri(path) + "\n" +
+                                CanonicalQuery(query) + "\n" + canonical_headers + "\n" +
+                                signed_headers + "\n" + common::Sha256Hex(body);
+  const std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + common::Sha256Hex(canonical);
+  std::string signing_key = Hmac("AWS4" + key_->secret, date);
+  signing_key = Hmac(signing_key, region_);
+  signing_key = Hmac(signing_key, service);
+  signing_key = Hmac(signing_key, "aws4_request");
+  const std::string signature = Hex(Hmac(signing_key, to_sign));
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"Host", host},
+      {"X-Amz-Date", amz_date},
+      {"Authorization", "AWS4-HMAC-SHA256 Credential=" + key_->access_key_id + "/" + scope +
+                            ", SignedHeaders=" + signed_headers + ", Signature=" + signature}};
+  if (!key_->session_token.empty()) out.emplace_back("X-Amz-Security-Token", key_->session_token);
+  return out;
 }
 
 common::Result<std::string> HttpAwsApi::Sns(const FormParams& params) {
@@ -75,7 +180,8 @@ common::Result<std::string> HttpAwsApi::Sns(const FormParams& params) {
     body += common::PercentEncode(key) + "=" + common::PercentEncode(value);
   }
   auto client = Connect(host_, port_);
-  httplib::Headers headers = {{"Authorization", Authorization("sns")}};
+  httplib::Headers headers;
+  for (auto& [name, value] : Authenticate("sns", "POST", "/", body)) headers.emplace(name, value);
   auto res = client->Post("/", headers, body, "application/x-www-form-urlencoded");
   if (!res) {
     return common::Fail(
@@ -89,9 +195,12 @@ common::Result<std::string> HttpAwsApi::Sns(const FormParams& params) {
 common::Result<json> HttpAwsApi::Lambda(std::string_view method, const std::string& path,
                                         const json& body) {
   auto client = Connect(host_, port_);
-  httplib::Headers headers = {{"Authorization", Authorization("lambda")}};
   const std::string text =
       body.is_null() ? std::string() : body.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  httplib::Headers headers;
+  for (auto& [name, value] : Authenticate("lambda", method, path, text)) {
+    headers.emplace(name, value);
+  }
   httplib::Result res{nullptr, httplib::Error::Unknown};
   if (method == "GET") {
     res = client->Get(path, headers);

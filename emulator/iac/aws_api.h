@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,20 +31,34 @@ class AwsApi {
                                                 const nlohmann::json& body) = 0;
 };
 
+// Keys the deployer signs its requests with (serve --verify-signatures checks every request).
+struct SigningKey {
+  std::string access_key_id;
+  std::string secret;
+  std::string session_token;  // sent as X-Amz-Security-Token when set
+};
+
 class HttpAwsApi final : public AwsApi {
  public:
   // `host`:`port` is the daemon's public listener; `region` goes in each request's SigV4
-  // credential scope (the daemon reads the region from there).
-  HttpAwsApi(std::string host, int port, std::string region);
+  // credential scope (the daemon reads the region from there). With `key`, each request is
+  // signed with SigV4 as an SDK signs it; without, it carries the scope only.
+  HttpAwsApi(std::string host, int port, std::string region,
+             std::optional<SigningKey> key = std::nullopt);
   common::Result<std::string> Sns(const FormParams& params) override;
   common::Result<nlohmann::json> Lambda(std::string_view method, const std::string& path,
                                         const nlohmann::json& body) override;
 
  private:
-  std::string Authorization(std::string_view service) const;
+  // The headers that authenticate a request: the scope only, or a SigV4 signature.
+  std::vector<std::pair<std::string, std::string>> Authenticate(std::string_view service,
+                                                                std::string_view method,
+                                                                const std::string& target,
+                                                                std::string_view body) const;
   const std::string host_;
   const int port_;
   const std::string region_;
+  const std::optional<SigningKey> key_;
 };
 
 // The text of the first <tag>...</tag> in `xml`, XML entities decoded; empty when absent.

@@ -12,9 +12,11 @@
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
 #include "emulator/iac/intrinsics.h"
+#include "emulator/iac/lambda_code.h"
 #include "emulator/iac/plan.h"
 #include "emulator/iac/resource_types.h"
 #include "emulator/iac/sam.h"
+#include "emulator/iac/stack_record.h"
 #include "emulator/iac/stack_source.h"
 #include "emulator/iac/template.h"
 #include "emulator/storage/stack_store.h"
@@ -30,35 +32,12 @@ common::ApiError Invalid(const std::string& message) {
   return common::ApiError{common::ErrorCode::kValidationError, message};
 }
 
-// A resource in a stack's record.
-json ResourceJson(const std::string& id, const std::string& type, const Current& c,
-                  const std::string& status, std::string_view note, bool retain) {
-  json out = {{"logical_id", id},
-              {"type", type},
-              {"physical_id", c.physical_id},
-              {"ref", c.values.ref},
-              {"attributes", c.values.attributes},
-              {"properties", c.properties},
-              {"state", c.state},
-              {"status", status}};
-  if (!note.empty()) out["note"] = std::string(note);
-  if (retain) out["retain"] = true;
-  return out;
-}
-
-Current CurrentOf(const json& resource) {
-  Current c;
-  c.physical_id = resource.value("physical_id", "");
-  c.values.ref = resource.value("ref", json());
-  c.values.attributes = resource.value("attributes", json::object());
-  c.properties = resource.value("properties", json::object());
-  c.state = resource.value("state", json::object());
-  return c;
-}
-
-std::string Line(const std::string& what, const std::string& id, const std::string& type,
-                 const std::string& detail) {
-  return what + "  " + id + "  " + type + (detail.empty() ? "" : "  " + detail);
+// Whether an output's Condition (if any) holds.
+bool OutputHolds(const json& spec, const std::map<std::string, bool>& conditions) {
+  auto c = spec.find("Condition");
+  if (c == spec.end() || !c->is_string()) return true;
+  auto holds = conditions.find(c->get<std::string>());
+  return holds == conditions.end() || holds->second;
 }
 
 }  // namespace
@@ -123,12 +102,6 @@ common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
 }
 
 common::Result<DeployOutcome> Deployer::DeployChecked(const DeployRequest& request) {
-  if (options_.signatures_required) {
-    return common::Fail(
-        Invalid("offstage deploy and serve --template do not yet work with "
-                "--verify-signatures (the deployer's own API requests are not "
-                "signed); start the daemon without it to deploy a template"));
-  }
   SourceRequest read{request.path, request.stack,   request.parameters,
                      {},           options_.region, options_.account};
   if (request.environment) {
@@ -220,9 +193,11 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
         }
       }
     }
-    CollectAttributes(r->properties, attributes);
+    CollectAttributes(r->properties, plan->conditions, attributes);
   }
-  CollectAttributes(t.outputs, attributes);
+  for (const auto& [key, spec] : t.outputs.items()) {
+    if (OutputHolds(spec, plan->conditions)) CollectAttributes(spec, plan->conditions, attributes);
+  }
   for (const auto& [id, attribute] : attributes) {
     auto it = active.find(id);
     if (it == active.end()) {
@@ -286,136 +261,199 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
           auto it = assets.find(key);
           if (it == assets.end()) return std::nullopt;
           return it->second;
-        }};
+        },
+        nullptr};
   };
 
   DeployOutcome outcome;
-  std::vector<std::function<void()>> undo;  // run in reverse when a later step fails
+  // Run in reverse when a later step fails; each answers what went wrong ("" when nothing).
+  std::vector<std::function<std::string()>> undo;
+  std::map<std::string, Current> restored;  // updated resources as their undo left them
   std::vector<json> to_delete;              // replaced resources, deleted after success
   json resources = json::array();
   auto rollback = [&](const std::string& failed) -> common::ApiError {
     std::string undo_errors;
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
-    const std::string message =
-        failed + (old ? ". The stack was rolled back to its last deploy"
-                      : ". The stack was rolled back (nothing was created)");
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+      if (std::string error = (*it)(); !error.empty()) {
+        undo_errors += (undo_errors.empty() ? "" : "; ") + error;
+      }
+    }
+    if (old && !restored.empty()) {
+      // An undone update may leave a resource other than it was (a topic's inline
+      // subscriptions are new ones): the record says what is there now.
+      json record = *old;
+      for (auto& r : record["resources"]) {
+        auto it = restored.find(r.value("logical_id", ""));
+        if (it == restored.end()) continue;
+        const json fingerprint = r.value("state", json::object()).value("fingerprint", json());
+        r["physical_id"] = it->second.physical_id;
+        r["ref"] = it->second.values.ref;
+        r["attributes"] = it->second.values.attributes;
+        r["state"] = it->second.state;
+        r["state"]["fingerprint"] = fingerprint;
+      }
+      if (auto saved = Save(record); saved) {
+        common::MutexLock lock(mu_);
+        stacks_[name] = record;
+      } else {
+        undo_errors += (undo_errors.empty() ? "" : "; ") +
+                       std::string("the stack's record could not be saved: ") +
+                       saved.error().message;
+      }
+    }
+    std::string message = failed;
+    if (!undo_errors.empty()) {
+      message += ". ROLLBACK_FAILED: undoing this deploy failed too (" + undo_errors +
+                 "); check the resources named there";
+    } else {
+      message += old ? ". The stack was rolled back to its last deploy"
+                     : ". The stack was rolled back (nothing was created)";
+    }
     log_.Warn("offstage: stack " + name + ": " + message);
     return Invalid(message);
   };
+  auto undo_remove = [](const ResourceType* type, const ResourceContext& rctx, const Current& now,
+                        const std::string& id) {
+    return [type, rctx, now, id]() -> std::string {
+      auto removed = type->remove(rctx, now);
+      return removed ? std::string() : id + ": " + removed.error().message;
+    };
+  };
+  // Sets a resource back to `properties` from `now`, noting what it became.
+  auto undo_update = [&restored](const ResourceType* type, const ResourceContext& rctx,
+                                 const Current& now, const json& properties,
+                                 const std::string& id) {
+    return [type, rctx, now, properties, id, &restored]() -> std::string {
+      auto back = type->update(rctx, now, properties);
+      if (!back) return id + ": " + back.error().message;
+      if (!*back) return id + ": it cannot be set back without a replacement";
+      restored[id] = **back;
+      return {};
+    };
+  };
 
-  for (const ResourceSpec* r : plan->order) {
-    const std::string& id = r->logical_id;
-    auto props = Evaluate(r->properties, ctx, id + "/Properties");
-    if (!props) return common::Fail(rollback(props.error().message));
-    const json properties = props->value_or(json::object());
-    const ResourceType* type = FindResourceType(r->type);
-    auto prior = before.find(id);
-    const bool same_type = prior != before.end() && prior->second.value("type", "") == r->type;
-    if (!type) {
-      Current skipped;
-      skipped.physical_id = same_type ? prior->second.value("physical_id", "")
-                                      : resource::GeneratedName(context_for(id), 128);
-      skipped.values.ref = skipped.physical_id;
-      skipped.properties = properties;
-      values[id] = skipped.values;
-      resources.push_back(
-          ResourceJson(id, r->type, skipped, "skipped", "not emulated by offstage", r->retain));
-      outcome.events.push_back(Line("SKIPPED", id, r->type, "not emulated by offstage"));
-      continue;
-    }
-    const std::string status = type->support == Support::kAccepted ? "accepted" : "emulated";
-    const ResourceContext rctx = context_for(id);
-    if (same_type && prior->second.value("status", "") != "skipped") {
-      const Current was = CurrentOf(prior->second);
-      if (was.properties == properties) {
-        values[id] = was.values;
-        resources.push_back(ResourceJson(id, r->type, was, status, type->note, r->retain));
+  json outputs = json::array();
+  try {
+    for (const ResourceSpec* r : plan->order) {
+      const std::string& id = r->logical_id;
+      auto props = Evaluate(r->properties, ctx, id + "/Properties");
+      if (!props) return common::Fail(rollback(props.error().message));
+      const json properties = props->value_or(json::object());
+      const ResourceType* type = FindResourceType(r->type);
+      auto prior = before.find(id);
+      const bool same_type = prior != before.end() && prior->second.value("type", "") == r->type;
+      if (prior != before.end() && !same_type && !prior->second.value("retain", false)) {
+        to_delete.push_back(prior->second);  // the same logical id with another type
+      }
+      if (!type) {
+        Current skipped;
+        skipped.physical_id = same_type ? prior->second.value("physical_id", "")
+                                        : resource::GeneratedName(context_for(id), 128);
+        skipped.values.ref = skipped.physical_id;
+        skipped.properties = properties;
+        values[id] = skipped.values;
+        resources.push_back(
+            ResourceJson(id, r->type, skipped, "skipped", "not emulated by offstage", r->retain));
+        outcome.events.push_back(Line("SKIPPED", id, r->type, "not emulated by offstage"));
         continue;
       }
-      auto updated = type->update(rctx, was, properties);
-      if (!updated) {
-        return common::Fail(
-            rollback(id + " (" + r->type + "): UPDATE_FAILED: " + updated.error().message));
-      }
-      if (*updated) {
-        const Current now = **updated;
-        if (was.properties != properties) {
-          undo.push_back([type, rctx, now, was] { (void)type->update(rctx, now, was.properties); });
-          outcome.events.push_back(Line("UPDATE_COMPLETE", id, r->type, now.physical_id));
-        }
+      const std::string status = type->support == Support::kAccepted ? "accepted" : "emulated";
+      ResourceContext rctx = context_for(id);
+      rctx.fingerprint = ResourceFingerprint(r->type, rctx, properties);
+      auto keep = [&](Current now) {
+        now.state["fingerprint"] = rctx.fingerprint;
         values[id] = now.values;
         resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
+      };
+      if (same_type && prior->second.value("status", "") != "skipped") {
+        const Current was = CurrentOf(prior->second);
+        const bool code_moved = was.state.value("fingerprint", json()) != rctx.fingerprint;
+        if (was.properties == properties && !code_moved) {
+          keep(was);
+          continue;
+        }
+        auto updated = type->update(rctx, was, properties);
+        if (!updated) {
+          // Whatever part of the update was made is set back first (best effort).
+          Current partly = was;
+          partly.properties = properties;
+          undo.push_back(undo_update(type, rctx, partly, was.properties, id));
+          return common::Fail(
+              rollback(id + " (" + r->type + "): UPDATE_FAILED: " + updated.error().message));
+        }
+        if (*updated) {
+          const Current now = **updated;
+          undo.push_back(undo_update(type, rctx, now, was.properties, id));
+          outcome.events.push_back(Line("UPDATE_COMPLETE", id, r->type, now.physical_id));
+          keep(now);
+          continue;
+        }
+        auto created = type->create(rctx, properties);
+        if (!created) {
+          return common::Fail(rollback(
+              id + " (" + r->type + "): UPDATE_FAILED (replacement): " + created.error().message));
+        }
+        const Current now = *created;
+        if (now.physical_id != was.physical_id) {
+          undo.push_back(undo_remove(type, rctx, now, id));
+          if (!prior->second.value("retain", false)) to_delete.push_back(prior->second);
+        }
+        outcome.events.push_back(
+            Line("UPDATE_COMPLETE", id, r->type, "replaced: " + now.physical_id));
+        keep(now);
         continue;
       }
       auto created = type->create(rctx, properties);
       if (!created) {
-        return common::Fail(rollback(id + " (" + r->type +
-                                     "): UPDATE_FAILED (replacement): " + created.error().message));
+        return common::Fail(
+            rollback(id + " (" + r->type + "): CREATE_FAILED: " + created.error().message));
       }
       const Current now = *created;
-      if (now.physical_id != was.physical_id) {
-        undo.push_back([type, rctx, now] { (void)type->remove(rctx, now); });
-        if (!prior->second.value("retain", false)) to_delete.push_back(prior->second);
-      }
-      values[id] = now.values;
-      resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
+      undo.push_back(undo_remove(type, rctx, now, id));
       outcome.events.push_back(
-          Line("UPDATE_COMPLETE", id, r->type, "replaced: " + now.physical_id));
-      continue;
+          Line(status == "accepted" ? "ACCEPTED" : "CREATE_COMPLETE", id, r->type,
+               status == "accepted" ? std::string(type->note) : now.physical_id));
+      keep(now);
     }
-    auto created = type->create(rctx, properties);
-    if (!created) {
-      return common::Fail(
-          rollback(id + " (" + r->type + "): CREATE_FAILED: " + created.error().message));
-    }
-    const Current now = *created;
-    undo.push_back([type, rctx, now] { (void)type->remove(rctx, now); });
-    if (prior != before.end() && !prior->second.value("retain", false)) {
-      to_delete.push_back(prior->second);  // the same logical id with another type
-    }
-    values[id] = now.values;
-    resources.push_back(ResourceJson(id, r->type, now, status, type->note, r->retain));
-    outcome.events.push_back(
-        Line(status == "accepted" ? "ACCEPTED" : "CREATE_COMPLETE", id, r->type,
-             status == "accepted" ? std::string(type->note) : now.physical_id));
-  }
 
-  // Outputs and exports.
-  json outputs = json::array();
-  std::set<std::string> exports;
-  for (const auto& [key, spec] : t.outputs.items()) {
-    if (auto c = spec.find("Condition"); c != spec.end() && c->is_string()) {
-      auto holds = plan->conditions.find(c->get<std::string>());
-      if (holds != plan->conditions.end() && !holds->second) continue;
-    }
-    auto value = Evaluate(spec["Value"], ctx, "Outputs/" + key);
-    if (!value) return common::Fail(rollback(value.error().message));
-    // An output is a string; a list of strings reads as they joined by commas.
-    const json raw = value->value_or(json(""));
-    std::string shown;
-    if (auto scalar = ScalarText(raw)) {
-      shown = *scalar;
-    } else if (raw.is_array()) {
-      for (const auto& item : raw) {
-        shown += (shown.empty() ? "" : ",") + ScalarText(item).value_or("");
+    // Outputs and exports.
+    std::set<std::string> exports;
+    for (const auto& [key, spec] : t.outputs.items()) {
+      if (!OutputHolds(spec, plan->conditions)) continue;
+      auto value = Evaluate(spec["Value"], ctx, "Outputs/" + key);
+      if (!value) return common::Fail(rollback(value.error().message));
+      // An output is a string; a list of strings reads as they joined by commas.
+      const json raw = value->value_or(json(""));
+      std::string shown;
+      if (auto scalar = ScalarText(raw)) {
+        shown = *scalar;
+      } else if (raw.is_array()) {
+        for (const auto& item : raw) {
+          shown += (shown.empty() ? "" : ",") + ScalarText(item).value_or("");
+        }
+      } else {
+        shown = raw.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
       }
-    } else {
-      shown = raw.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-    }
-    json output = {{"key", key}, {"value", shown}};
-    if (auto d = spec.find("Description"); d != spec.end() && d->is_string())
-      output["description"] = *d;
-    if (auto e = spec.find("Export"); e != spec.end() && e->is_object() && e->contains("Name")) {
-      auto export_name = Evaluate((*e)["Name"], ctx, "Outputs/" + key + "/Export");
-      if (!export_name) return common::Fail(rollback(export_name.error().message));
-      const std::string n = ScalarText(export_name->value_or(json(""))).value_or("");
-      if (auto other = ExportValue(n, name); other || exports.contains(n)) {
-        return common::Fail(rollback("Export with name " + n + " is already exported"));
+      json output = {{"key", key}, {"value", shown}};
+      if (auto d = spec.find("Description"); d != spec.end() && d->is_string()) {
+        output["description"] = *d;
       }
-      exports.insert(n);
-      output["export"] = n;
+      if (auto e = spec.find("Export"); e != spec.end() && e->is_object() && e->contains("Name")) {
+        auto export_name = Evaluate((*e)["Name"], ctx, "Outputs/" + key + "/Export");
+        if (!export_name) return common::Fail(rollback(export_name.error().message));
+        const std::string n = ScalarText(export_name->value_or(json(""))).value_or("");
+        if (auto other = ExportValue(n, name); other || exports.contains(n)) {
+          return common::Fail(rollback("Export with name " + n + " is already exported"));
+        }
+        exports.insert(n);
+        output["export"] = n;
+      }
+      outputs.push_back(std::move(output));
     }
-    outputs.push_back(std::move(output));
+  } catch (const json::exception& error) {
+    // A value of a type a handler did not expect: this deploy's error, rolled back like any.
+    return common::Fail(rollback("a property has a type that was not expected (" +
+                                 std::string(error.what()) + ")"));
   }
 
   // Deletions: what the template no longer has (in reverse of the old order), then what was
@@ -462,83 +500,14 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
     }
     outcome.events.push_back(Line("DELETE_COMPLETE", id, type_name, r.value("physical_id", "")));
   }
+  std::vector<json> running(resources.begin(), resources.end());
+  for (const json& r : removed) {
+    if (r.value("retain", false)) running.push_back(r);
+  }
+  SweepInlineCode(code_dir, running);
   for (const std::string& note : notes) outcome.events.push_back(note);
   for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
   outcome.stacks.push_back(stack);
-  return outcome;
-}
-
-common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
-  common::MutexLock ops(ops_mu_);
-  std::optional<json> stack;
-  std::string importer;
-  {
-    common::MutexLock lock(mu_);
-    if (auto it = stacks_.find(name); it != stacks_.end()) stack = it->second;
-    if (stack) {
-      for (const auto& output : stack->value("outputs", json::array())) {
-        const std::string export_name = output.value("export", "");
-        if (export_name.empty()) continue;
-        for (const auto& [other, doc] : stacks_) {
-          if (other == name) continue;
-          for (const auto& imported : doc.value("imports", json::array())) {
-            if (imported == export_name) {
-              importer = "Export " + export_name + " cannot be deleted as it is in use by " + other;
-            }
-          }
-        }
-      }
-    }
-  }
-  if (!stack) return common::Fail(Invalid("Stack with id " + name + " does not exist"));
-  if (!importer.empty()) return common::Fail(Invalid(importer));
-  DeployOutcome outcome;
-  json kept = json::array();
-  const json resources = stack->value("resources", json::array());
-  for (auto it = resources.rbegin(); it != resources.rend(); ++it) {
-    const json& r = *it;
-    const std::string id = r.value("logical_id", "");
-    const std::string type_name = r.value("type", "");
-    if (r.value("retain", false)) {
-      outcome.events.push_back(Line("DELETE_SKIPPED", id, type_name, "DeletionPolicy: Retain"));
-      continue;
-    }
-    const ResourceType* type = FindResourceType(type_name);
-    if (!type || r.value("status", "") == "skipped") continue;
-    ResourceContext rctx{api_,   ids_, options_.region, options_.account,
-                         name,   id,   fs::path(),      options_.code_root / "stacks" / name,
-                         nullptr};
-    if (auto s = type->remove(rctx, CurrentOf(r)); !s) {
-      outcome.events.push_back(Line("DELETE_FAILED", id, type_name, s.error().message));
-      kept.insert(kept.begin(), r);
-      continue;
-    }
-    outcome.events.push_back(Line("DELETE_COMPLETE", id, type_name, r.value("physical_id", "")));
-  }
-  if (!kept.empty()) {
-    json failed = *stack;
-    failed["status"] = "DELETE_FAILED";
-    failed["resources"] = kept;
-    (void)Save(failed);
-    common::MutexLock lock(mu_);
-    stacks_[name] = failed;
-    std::string lines;
-    for (const auto& line : outcome.events) lines += "\n" + line;
-    return common::Fail(Invalid("The stack " + name + " could not be deleted:" + lines));
-  }
-  auto status =
-      writer_.Call([name](storage::Database& db) { return storage::DeleteStack(db, name); });
-  if (!status) return common::Fail(status.error());
-  {
-    common::MutexLock lock(mu_);
-    stacks_.erase(name);
-  }
-  std::error_code ec;
-  fs::remove_all(options_.code_root / "stacks" / name, ec);
-  for (const std::string& line : outcome.events) log_.Info("offstage: stack " + name + ": " + line);
-  json gone = *stack;
-  gone["status"] = "DELETE_COMPLETE";
-  outcome.stacks.push_back(std::move(gone));
   return outcome;
 }
 

@@ -51,9 +51,6 @@ class Deployer {
     std::string region;
     std::string account;
     std::filesystem::path code_root;  // inline code goes to <code_root>/stacks/<stack>/<id>
-    // serve --verify-signatures: the deployer's requests are not signed yet, so a deploy is
-    // refused with a message saying so instead of failing on its first request.
-    bool signatures_required = false;
   };
   Deployer(AwsApi& api, storage::Writer& writer, common::IdGenerator& ids,
            const common::Clock& clock, common::Logger& log, Options options);

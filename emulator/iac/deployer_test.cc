@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/testing/fakes.h"
@@ -26,8 +27,13 @@ class FakeApi final : public AwsApi {
   common::Result<std::string> Sns(const FormParams& params) override {
     std::map<std::string, std::string> p(params.begin(), params.end());
     const std::string action = p["Action"];
+    if (action == "GetTopicAttributes") {
+      if (topics.contains(p["TopicArn"])) return "<Attributes/>";
+      return common::Fail(common::ErrorCode::kValidationError, "NotFound: Topic does not exist");
+    }
     if (action == "CreateTopic") {
       calls.push_back("CreateTopic " + p["Name"]);
+      topics.insert("arn:aws:sns:us-east-1:000000000000:" + p["Name"]);
       return "<TopicArn>arn:aws:sns:us-east-1:000000000000:" + p["Name"] + "</TopicArn>";
     }
     if (action == "Subscribe") {
@@ -40,7 +46,10 @@ class FakeApi final : public AwsApi {
                       p["AttributeValue"]);
       return "<ok/>";
     }
-    if (action == "DeleteTopic") calls.push_back("DeleteTopic " + p["TopicArn"]);
+    if (action == "DeleteTopic") {
+      calls.push_back("DeleteTopic " + p["TopicArn"]);
+      topics.erase(p["TopicArn"]);
+    }
     if (action == "Unsubscribe") calls.push_back("Unsubscribe " + p["SubscriptionArn"]);
     return "<ok/>";
   }
@@ -48,6 +57,9 @@ class FakeApi final : public AwsApi {
                               const json& body) override {
     const std::string name = body.is_object() ? body.value("FunctionName", "") : "";
     calls.push_back(std::string(method) + " " + path + (name.empty() ? "" : " " + name));
+    if (method == "DELETE" && fail_deletes) {
+      return common::Fail(common::ErrorCode::kValidationError, "ServiceException: disk full");
+    }
     if (name.find("bad") != std::string::npos) {
       return common::Fail(common::ErrorCode::kValidationError,
                           "InvalidParameterValueException: the runtime is not supported");
@@ -55,6 +67,8 @@ class FakeApi final : public AwsApi {
     return json::object();
   }
   std::vector<std::string> calls;
+  std::set<std::string> topics;  // ARNs of the topics that exist
+  bool fail_deletes = false;
   int subs = 0;
 };
 
@@ -232,6 +246,84 @@ TEST_CASE("A type offstage does not know is reported and skipped; the rest deplo
   CHECK(f.Called("CreateTopic app-T-"));
 }
 
+TEST_CASE("A GetAtt of a resource whose condition is false, under the same condition, deploys") {
+  Fixture f;
+  auto deployed = f.Deploy(R"(Parameters:
+  WithTopic: {Type: String, Default: 'no'}
+Conditions:
+  HasTopic: !Equals [!Ref WithTopic, 'yes']
+Resources:
+  Topic: {Type: AWS::SNS::Topic, Condition: HasTopic}
+  Other:
+    Type: AWS::SNS::Topic
+    Properties: {DisplayName: !If [HasTopic, !GetAtt Topic.TopicName, !Ref 'AWS::NoValue']}
+Outputs:
+  TopicName: {Condition: HasTopic, Value: !GetAtt Topic.TopicName}
+)");
+  REQUIRE_MESSAGE(deployed.has_value(), (deployed ? "" : deployed.error().message));
+  CHECK(deployed->stacks.at(0)["outputs"].empty());
+}
+
+TEST_CASE("A rollback whose own steps fail says ROLLBACK_FAILED, not rolled back") {
+  Fixture f;
+  f.api.fail_deletes = true;  // the undo of the function created first cannot delete it
+  auto failed = f.Deploy(R"(Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: good, Runtime: nodejs20.x, Handler: i.h, Code: src, Role: r}
+  Bad:
+    Type: AWS::Lambda::Function
+    DependsOn: Fn
+    Properties: {FunctionName: bad, Runtime: nodejs20.x, Handler: i.h, Code: src, Role: r}
+)");
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().message.find("ROLLBACK_FAILED: undoing this deploy failed too (Fn: "
+                                    "ServiceException: disk full)") != std::string::npos);
+  CHECK(failed.error().message.find("rolled back") == std::string::npos);
+}
+
+TEST_CASE("A named topic that already exists is refused, not taken over") {
+  Fixture f;
+  f.api.topics.insert("arn:aws:sns:us-east-1:000000000000:taken");
+  auto refused =
+      f.Deploy("Resources:\n  T: {Type: AWS::SNS::Topic, Properties: {TopicName: taken}}\n");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("Resource of type 'AWS::SNS::Topic' with identifier 'taken' "
+                                     "already exists.") != std::string::npos);
+  CHECK_FALSE(f.Called("CreateTopic"));
+}
+
+TEST_CASE("A logical id whose type became one offstage does not emulate deletes the old one") {
+  Fixture f;
+  REQUIRE(f.Deploy("Resources:\n  Q: {Type: AWS::SNS::Topic, Properties: {TopicName: q}}\n"));
+  auto changed = f.Deploy("Resources:\n  Q: {Type: AWS::DynamoDB::Table}\n");
+  REQUIRE(changed.has_value());
+  CHECK(f.Called("DeleteTopic arn:aws:sns:us-east-1:000000000000:q"));
+}
+
+TEST_CASE("A rebuilt .zip at the same path is new code: the function's code is updated") {
+  Fixture f;
+  auto write_zip = [&](const std::string& bytes) {
+    std::ofstream(f.dir / "fn.zip", std::ios::binary | std::ios::trunc) << bytes;
+  };
+  const std::string text = R"(Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: zipped, Runtime: nodejs20.x, Handler: i.h, Code: fn.zip, Role: r}
+)";
+  write_zip("PK first build");
+  REQUIRE(f.Deploy(text));
+  auto same = f.Deploy(text);
+  REQUIRE(same.has_value());
+  CHECK(f.api.calls.empty());
+  write_zip("PK second build");
+  auto rebuilt = f.Deploy(text);
+  REQUIRE(rebuilt.has_value());
+  CHECK(f.Called("PUT /2015-03-31/functions/zipped/code"));
+  // The stack keeps the archive's digest, not its bytes.
+  CHECK(rebuilt->stacks.at(0)["resources"][0]["state"]["code"].contains("ZipFileSha256"));
+}
+
 TEST_CASE("Stacks are kept in SQLite; exports are unique and an imported one cannot go") {
   Fixture f;
   REQUIRE(f.Deploy(kTwoWorkers, "producer"));
@@ -245,7 +337,12 @@ TEST_CASE("Stacks are kept in SQLite; exports are unique and an imported one can
   auto refused = f.deployer->Destroy("producer");
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message == "Export jobs-arn cannot be deleted as it is in use by consumer");
-  auto twice = f.Deploy(kTwoWorkers, "other");
+  auto twice = f.Deploy(R"(Resources:
+  T: {Type: AWS::SNS::Topic}
+Outputs:
+  Same: {Value: !Ref T, Export: {Name: jobs-arn}}
+)",
+                        "other");
   REQUIRE_FALSE(twice.has_value());
   CHECK(twice.error().message.find("Export with name jobs-arn is already exported") == 0);
   REQUIRE(f.deployer->Destroy("consumer").has_value());

@@ -439,8 +439,9 @@ void CollectReferences(const json& value, const std::map<std::string, bool>& con
   Collect(value, conditions, &out, nullptr, 0);
 }
 
-void CollectAttributes(const json& value, std::set<std::pair<std::string, std::string>>& out) {
-  Collect(value, {}, nullptr, &out, 0);
+void CollectAttributes(const json& value, const std::map<std::string, bool>& conditions,
+                       std::set<std::pair<std::string, std::string>>& out) {
+  Collect(value, conditions, nullptr, &out, 0);
 }
 
 }  // namespace offstage::iac

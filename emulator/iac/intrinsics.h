@@ -54,8 +54,9 @@ common::Result<bool> EvaluateCondition(const nlohmann::json& value, const EvalCo
 void CollectReferences(const nlohmann::json& value, const std::map<std::string, bool>& conditions,
                        std::set<std::string>& out);
 
-// Each (logical id, attribute) `value` reads with Fn::GetAtt (or ${Id.Attribute} in Fn::Sub).
-void CollectAttributes(const nlohmann::json& value,
+// Each (logical id, attribute) `value` reads with Fn::GetAtt (or ${Id.Attribute} in Fn::Sub),
+// following only the branch of each Fn::If its condition takes.
+void CollectAttributes(const nlohmann::json& value, const std::map<std::string, bool>& conditions,
                        std::set<std::pair<std::string, std::string>>& out);
 
 // A scalar as CloudFormation turns it into a string (numbers and booleans as written).

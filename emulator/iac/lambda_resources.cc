@@ -1,9 +1,6 @@
 // Lambda's resource types (resource_types.h): AWS::Lambda::Function, ::Permission, ::Version,
-// ::Alias, ::Url, ::EventInvokeConfig and ::LayerVersion, made through Lambda's REST API. A
-// function's or layer's code is a local directory (run in place, hot-reloaded: the Lambda API's
-// Code.S3Bucket=hot-reload), a local .zip (sent as ZipFile), inline ZipFile source (written to
-// the stack's code directory as index.js / index.py, as CloudFormation names it), or an S3
-// location a CDK or serverless asset maps to a local path.
+// ::Alias, ::Url, ::EventInvokeConfig and ::LayerVersion, made through Lambda's REST API; code
+// and layer content as lambda_code.h reads them.
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -11,6 +8,7 @@
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
+#include "emulator/iac/lambda_code.h"
 #include "emulator/iac/resource_types.h"
 
 namespace offstage::iac {
@@ -45,74 +43,6 @@ std::string QualifierQuery(const std::string& qualifier) {
   return qualifier.empty() ? "" : "?Qualifier=" + common::PercentEncode(qualifier);
 }
 
-common::Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Fail(common::Internal("cannot read " + path.string()));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-// Code (or a layer's Content) as the Lambda API takes it.
-common::Result<json> CodeFor(const ResourceContext& ctx, const json& code, const json& props,
-                             const char* property) {
-  auto local = [&](const std::string& where) -> common::Result<json> {
-    fs::path path = where;
-    if (path.is_relative()) path = ctx.base_dir / path;
-    std::error_code ec;
-    path = fs::weakly_canonical(path, ec);
-    if (fs::is_directory(path, ec)) {
-      return json{{"S3Bucket", "hot-reload"}, {"S3Key", path.string()}};
-    }
-    if (fs::is_regular_file(path, ec) && path.extension() == ".zip") {
-      auto bytes = ReadFile(path);
-      if (!bytes) return common::Fail(bytes.error());
-      return json{{"ZipFile", common::Base64Encode(*bytes)}};
-    }
-    return common::Fail(resource::Invalid(
-        ctx, std::string(property) + ": " + path.string() +
-                 " is not a directory or a .zip file (offstage runs code from local paths)"));
-  };
-  if (code.is_string()) return local(code.get<std::string>());
-  if (!code.is_object()) {
-    return common::Fail(
-        resource::Invalid(ctx, std::string("#/") + property + ": expected type: JSONObject"));
-  }
-  if (auto zip = Text(code, "ZipFile")) {
-    // Inline source: CloudFormation writes it as index.js or index.py.
-    const std::string runtime = Text(props, "Runtime").value_or("");
-    const std::string file = runtime.starts_with("python") ? "index.py" : "index.js";
-    const fs::path dir = ctx.code_dir / ctx.logical_id;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    std::ofstream out(dir / file, std::ios::binary | std::ios::trunc);
-    out << *zip;
-    if (!out)
-      return common::Fail(common::Internal("cannot write inline code into " + dir.string()));
-    return json{{"S3Bucket", "hot-reload"}, {"S3Key", dir.string()}};
-  }
-  auto bucket = Text(code, "S3Bucket");
-  auto key = Text(code, "S3Key");
-  if (bucket && key) {
-    if (*bucket == "hot-reload") return json{{"S3Bucket", *bucket}, {"S3Key", *key}};
-    if (ctx.asset) {
-      if (auto path = ctx.asset(*bucket, *key)) return local(*path);
-    }
-    return common::Fail(resource::Invalid(
-        ctx, std::string(property) + ": s3://" + *bucket + "/" + *key +
-                 " is not a local asset; offstage has no S3: give a local path, or deploy the "
-                 "CDK cloud assembly (cdk.out) or the serverless package, whose assets map to "
-                 "local files (docs/iac.md)"));
-  }
-  if (code.contains("ImageUri")) {
-    return common::Fail(resource::Invalid(
-        ctx, std::string(property) + ".ImageUri: container images are not emulated; give a "
-                                     "local code path (docs/iac.md)"));
-  }
-  return common::Fail(resource::Invalid(
-      ctx, std::string("#/") + property + ": ZipFile, S3Bucket and S3Key, or a local path"));
-}
-
 const std::vector<std::string_view> kConfigKeys = {
     "Runtime",       "Handler",       "Role",          "Timeout",
     "MemorySize",    "Environment",   "Layers",        "DeadLetterConfig",
@@ -140,7 +70,7 @@ Current FunctionValues(const ResourceContext& ctx, const std::string& name, cons
   c.values.attributes = {
       {"Arn", "arn:aws:lambda:" + ctx.region + ":" + ctx.account + ":function:" + name}};
   c.properties = props;
-  c.state = {{"code", code}};
+  c.state = {{"code", CodeKey(code)}};
   return c;
 }
 
@@ -195,17 +125,15 @@ common::Result<std::optional<Current>> UpdateFunction(const ResourceContext& ctx
   if (Text(old.properties, "FunctionName") != Text(props, "FunctionName")) return std::nullopt;
   const std::string& name = old.physical_id;
   const std::string base = "/2015-03-31/functions/" + common::PercentEncode(name);
+  // The code as it is now (a rebuilt .zip at the same path is new code), against what was
+  // last sent.
   json code = old.state.value("code", json());
-  if (old.properties.value("Code", json()) != props.value("Code", json()) ||
-      props.value("Code", json()).contains("ZipFile")) {
-    auto next = CodeFor(ctx, props.value("Code", json()), props, "Code");
-    if (!next) return common::Fail(next.error());
-    if (*next != code) {
-      json body = *next;
-      auto r = ctx.api.Lambda("PUT", base + "/code", body);
-      if (!r) return common::Fail(r.error());
-      code = *next;
-    }
+  auto next = CodeFor(ctx, props.value("Code", json()), props, "Code");
+  if (!next) return common::Fail(next.error());
+  if (CodeKey(*next) != code) {
+    auto r = ctx.api.Lambda("PUT", base + "/code", *next);
+    if (!r) return common::Fail(r.error());
+    code = CodeKey(*next);
   }
   json config = json::object();
   for (std::string_view key : kConfigKeys) {
@@ -256,9 +184,11 @@ common::Status DeleteFunction(const ResourceContext& ctx, const Current& current
 }
 
 // Resources whose every property change is a replacement.
-common::Result<std::optional<Current>> Replace(const ResourceContext&, const Current& old,
+common::Result<std::optional<Current>> Replace(const ResourceContext& ctx, const Current& old,
                                                const json& props) {
-  if (old.properties == props) return old;
+  if (old.properties == props && old.state.value("fingerprint", json()) == ctx.fingerprint) {
+    return old;
+  }
   return std::nullopt;
 }
 
@@ -323,7 +253,9 @@ json AliasBody(const json& props) {
   json body = resource::Pick(props, {"FunctionVersion", "Description"});
   if (auto routing = props.find("RoutingConfig"); routing != props.end() && routing->is_object()) {
     json weights = json::object();
-    for (const auto& w : routing->value("AdditionalVersionWeights", json::array())) {
+    const json list = routing->value("AdditionalVersionWeights", json::array());
+    for (const auto& w : list.is_array() ? list : json::array()) {
+      if (!w.is_object()) continue;  // the Lambda API refuses the weights that are left
       weights[Text(w, "FunctionVersion").value_or("")] = w.value("FunctionWeight", json(0.0));
     }
     body["RoutingConfig"] = {{"AdditionalVersionWeights", weights}};

@@ -1,8 +1,9 @@
 // A deploy's plan (plan.h).
 #include "emulator/iac/plan.h"
 
+#include <re2/re2.h>
+
 #include <cmath>
-#include <regex>
 
 #include "emulator/common/api_error.h"
 #include "emulator/iac/intrinsics.h"
@@ -17,7 +18,14 @@ common::ApiError Invalid(const std::string& message) {
   return common::ApiError{common::ErrorCode::kValidationError, message};
 }
 
+// CloudFormation's limit on a parameter's value.
+constexpr size_t kMaxParameterBytes = 4096;
+
 common::Status CheckConstraints(const ParameterSpec& p, const std::string& value) {
+  if (value.size() > kMaxParameterBytes) {
+    return common::Fail(Invalid("Parameter '" + p.name + "' is longer than " +
+                                std::to_string(kMaxParameterBytes) + " bytes"));
+  }
   const std::string refused = p.constraint_description ? *p.constraint_description : std::string();
   auto fail = [&](const std::string& what) {
     return common::Fail(Invalid("Parameter '" + p.name + "' " + what +
@@ -57,14 +65,19 @@ common::Status CheckConstraints(const ParameterSpec& p, const std::string& value
     return fail("cannot contain more than " + std::to_string(*p.max_length) + " characters");
   }
   if (p.allowed_pattern) {
-    try {
-      if (!std::regex_match(value, std::regex(*p.allowed_pattern, std::regex::ECMAScript))) {
-        return fail("must match pattern " + *p.allowed_pattern);
-      }
-    } catch (const std::regex_error&) {
+    // RE2 (Debian's libre2): matching takes time linear in the value, where std::regex
+    // recursed once per character (a long value overflowed the stack) and backtracked without
+    // limit ((a+)+b). Its syntax is Java's for what templates use; lookarounds and
+    // backreferences are refused as an invalid pattern.
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 pattern(*p.allowed_pattern, options);
+    if (!pattern.ok()) {
       return common::Fail(Invalid("Parameter '" + p.name + "': AllowedPattern " +
-                                  *p.allowed_pattern + " is not a valid pattern"));
+                                  *p.allowed_pattern + " is not a valid pattern (" +
+                                  pattern.error() + ")"));
     }
+    if (!RE2::FullMatch(value, pattern)) return fail("must match pattern " + *p.allowed_pattern);
   }
   return {};
 }

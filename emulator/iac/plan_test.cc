@@ -89,6 +89,31 @@ Resources:
   CHECK(unknown.error().message == "Parameters: [Nope] do not exist in the template");
 }
 
+TEST_CASE("AllowedPattern matches in linear time; a value over 4096 bytes is refused") {
+  // std::regex backtracked without limit on (a+)+b (a hang holding every stack operation) and
+  // recursed once per character (a long value overflowed the stack).
+  const Template t = Parse(R"(Parameters:
+  P: {Type: String, AllowedPattern: '(a+)+b'}
+  Q: {Type: String, AllowedPattern: '[a-z]*'}
+Resources:
+  A: {Type: X}
+)");
+  auto hang = MakePlan(t, {{"P", std::string(40, 'a')}, {"Q", "ok"}}, {}, kPseudo);
+  REQUIRE_FALSE(hang.has_value());
+  CHECK(hang.error().message == "Parameter 'P' must match pattern (a+)+b");
+  auto long_value = MakePlan(t, {{"P", "ab"}, {"Q", std::string(200000, 'a')}}, {}, kPseudo);
+  REQUIRE_FALSE(long_value.has_value());
+  CHECK(long_value.error().message == "Parameter 'Q' is longer than 4096 bytes");
+  auto ok = MakePlan(t, {{"P", "aab"}, {"Q", std::string(4096, 'a')}}, {}, kPseudo);
+  CHECK(ok.has_value());
+  const Template bad = Parse(
+      "Parameters:\n  P: {Type: String, AllowedPattern: '(?=a)'}\n"
+      "Resources:\n  A: {Type: X}\n");
+  auto refused = MakePlan(bad, {{"P", "a"}}, {}, kPseudo);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("is not a valid pattern") != std::string::npos);
+}
+
 TEST_CASE("A Parameter Store parameter is an error only where a resource reads it") {
   const Template unused = Parse(R"(Parameters:
   BootstrapVersion: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /cdk-bootstrap/version}

@@ -35,6 +35,8 @@ struct ResourceContext {
   // A CDK or serverless asset: the local path an S3 location stands for (nullopt: unknown).
   std::function<std::optional<std::string>(const std::string& bucket, const std::string& key)>
       asset;
+  // The resource's code fingerprint for this deploy (lambda_code.h ResourceFingerprint).
+  nlohmann::json fingerprint = nullptr;
 };
 
 // A resource as it is: its physical id, what Ref and Fn::GetAtt answer, the properties last

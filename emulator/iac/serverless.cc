@@ -68,7 +68,7 @@ class Translator {
   Translator(const json& config, std::vector<std::string>* notes)
       : config_(config), notes_(notes) {}
 
-  json Run(std::string* stack_name) {
+  json Run(std::string* stack_name, const std::string& stage_option) {
     const json service = config_.value("service", json());
     service_ = service.is_object() ? Text(service.value("name", json(""))) : Text(service);
     if (service_.empty()) throw TranslateError{"service is required"};
@@ -76,7 +76,7 @@ class Translator {
     if (Text(provider.value("name", json("aws"))) != "aws") {
       throw TranslateError{"provider.name must be aws"};
     }
-    stage_ = Text(provider.value("stage", json("dev")));
+    stage_ = stage_option.empty() ? Text(provider.value("stage", json("dev"))) : stage_option;
     *stack_name =
         provider.contains("stackName") ? Text(provider["stackName"]) : service_ + "-" + stage_;
     resources_ = json::object();
@@ -415,17 +415,18 @@ common::Result<ServerlessStack> ReadServerless(const std::string& path,
   if (!config) return common::Fail(config.error());
   auto resolved = ResolveServerlessVariables(*config, sources);
   if (!resolved) return common::Fail(Invalid(file->string() + ": " + resolved.error().message));
-  auto out = TranslateServerless(*resolved);
+  auto stage = sources.options.find("stage");
+  auto out = TranslateServerless(*resolved, stage == sources.options.end() ? "" : stage->second);
   if (!out) return common::Fail(Invalid(file->string() + ": " + out.error().message));
   out->file = *file;
   out->base_dir = file->parent_path();
   return out;
 }
 
-common::Result<ServerlessStack> TranslateServerless(const json& config) {
+common::Result<ServerlessStack> TranslateServerless(const json& config, const std::string& stage) {
   ServerlessStack out;
   try {
-    out.document = Translator(config, &out.notes).Run(&out.stack_name);
+    out.document = Translator(config, &out.notes).Run(&out.stack_name, stage);
   } catch (const TranslateError& error) {
     return common::Fail(Invalid(error.message));
   } catch (const json::exception& error) {

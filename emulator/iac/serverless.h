@@ -34,7 +34,9 @@ std::optional<std::filesystem::path> ServerlessFile(const std::string& path);
 
 // A serverless.yml whose variables are resolved, as the framework's template (document,
 // stack_name and notes set).
-common::Result<ServerlessStack> TranslateServerless(const nlohmann::json& config);
+// `stage`: the --stage option (`--parameter stage=...`), which wins over provider.stage.
+common::Result<ServerlessStack> TranslateServerless(const nlohmann::json& config,
+                                                    const std::string& stage = "");
 
 // Reads the project at `path`: the package in `.serverless/` when `path` is that directory, or
 // when it is the service's directory and the package is newer than serverless.yml; else

@@ -77,6 +77,35 @@ TEST_CASE("Variables: a missing value, an unsupported source and a loop are erro
   CHECK(loop.error().message.find("refers to itself") != std::string::npos);
 }
 
+TEST_CASE("Variables that double at each step stop at a bound instead of growing 2^40") {
+  std::string text = "custom:\n";
+  for (int i = 0; i < 40; ++i) {
+    text += "  v" + std::to_string(i) + ": ${self:custom.v" + std::to_string(i + 1) +
+            "}${self:custom.v" + std::to_string(i + 1) + "}\n";
+  }
+  text += "  v40: ab\n";
+  auto refused = ResolveServerlessVariables(*LoadTemplateText(text, "s"), VariableSources{});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("grows past 1048576 bytes") != std::string::npos);
+}
+
+TEST_CASE("--stage (--parameter stage=...) names the stack and functions over provider.stage") {
+  auto config = LoadTemplateText(R"(service: shop
+provider: {name: aws, runtime: nodejs20.x, stage: dev}
+functions: {w: {handler: a.b}}
+)",
+                                 "s");
+  REQUIRE(config.has_value());
+  auto prod = TranslateServerless(*config, "prod");
+  REQUIRE(prod.has_value());
+  CHECK(prod->stack_name == "shop-prod");
+  CHECK(prod->document["Resources"]["WLambdaFunction"]["Properties"]["FunctionName"] ==
+        "shop-prod-w");
+  auto dev = TranslateServerless(*config);
+  REQUIRE(dev.has_value());
+  CHECK(dev->stack_name == "shop-dev");
+}
+
 TEST_CASE("serverless.yml becomes the framework's template: names, logical ids, sns events") {
   std::string pattern = (fs::temp_directory_path() / "offstage-sls-test-XXXXXX").string();
   REQUIRE(::mkdtemp(pattern.data()) != nullptr);

@@ -51,6 +51,12 @@ class Resolver {
 
   json Resolve(const json& value, const std::string& at, int depth) {
     if (depth > 64) throw VariableError{"Cannot resolve variable at \"" + at + "\": too deep"};
+    if (++steps_ > kMaxSteps) {
+      throw VariableError{"Cannot resolve variable at \"" + at +
+                          "\": the variables expand to "
+                          "more than " +
+                          std::to_string(kMaxSteps) + " values"};
+    }
     if (value.is_string()) return String(value.get<std::string>(), at, depth);
     if (value.is_object()) {
       json out = json::object();
@@ -101,6 +107,10 @@ class Resolver {
                             "} is an object or a list inside a string"};
       }
       text = text.substr(0, open) + *scalar + text.substr(close + 1);
+      if (text.size() > kMaxText) {
+        throw VariableError{"Cannot resolve variable at \"" + at + "\": the value grows past " +
+                            std::to_string(kMaxText) + " bytes"};
+      }
       search = text.size();
     }
     throw VariableError{"Cannot resolve variable at \"" + at + "\": too many variables"};
@@ -181,12 +191,16 @@ class Resolver {
         if (dot == std::string::npos) break;
         start = dot + 1;
       }
+      if (auto cached = resolved_.find(address); cached != resolved_.end()) {
+        return cached->second;  // each address once: ${self:a}${self:a} chains stay linear
+      }
       if (!visiting_.insert(address).second) {
         throw VariableError{"Cannot resolve variable at \"" + at + "\": ${self:" + address +
                             "} refers to itself"};
       }
       json value = Resolve(*node, address, depth + 1);
       visiting_.erase(address);
+      resolved_[address] = value;
       return value;
     }
     throw VariableError{"Cannot resolve variable at \"" + at +
@@ -208,9 +222,15 @@ class Resolver {
     return "dev";
   }
 
+  // Bounds on what a serverless.yml may expand to.
+  static constexpr size_t kMaxSteps = 1'000'000;
+  static constexpr size_t kMaxText = 1 << 20;
+
   const json& root_;
   const VariableSources& sources_;
   std::set<std::string> visiting_;
+  std::map<std::string, json> resolved_;  // ${self:} addresses already resolved
+  size_t steps_ = 0;
 };
 
 }  // namespace

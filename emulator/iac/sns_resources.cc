@@ -56,6 +56,7 @@ std::map<std::string, std::string> TopicAttributes(const json& props) {
 // What an attribute left out of the properties is set back to.
 std::string TopicDefault(const std::string& name) {
   if (name == "ContentBasedDeduplication") return "false";
+  if (name == "FifoThroughputScope") return "Topic";
   if (name == "SignatureVersion") return "1";
   if (name == "TracingConfig") return "PassThrough";
   return "";
@@ -137,7 +138,18 @@ Current TopicValues(const std::string& arn, const json& props, json state) {
 
 common::Result<Current> CreateTopic(const ResourceContext& ctx, const json& props) {
   std::string name = Text(props, "TopicName").value_or("");
-  if (name.empty()) name = resource::GeneratedName(ctx, 256, IsFifo(props) ? ".fifo" : "");
+  if (name.empty()) {
+    name = resource::GeneratedName(ctx, 256, IsFifo(props) ? ".fifo" : "");
+  } else {
+    // SNS's CreateTopic answers an existing topic of that name as if it made it; a stack must
+    // not take over (and later delete) a topic it did not make, so, as CloudFormation, refuse.
+    const std::string arn = "arn:aws:sns:" + ctx.region + ":" + ctx.account + ":" + name;
+    if (Call(ctx, {{"Action", "GetTopicAttributes"}, {"TopicArn", arn}})) {
+      return common::Fail(common::ApiError{
+          common::ErrorCode::kValidationError,
+          "Resource of type 'AWS::SNS::Topic' with identifier '" + name + "' already exists."});
+    }
+  }
   FormParams params = {{"Action", "CreateTopic"}, {"Name", name}};
   auto attributes = TopicAttributes(props);
   if (IsFifo(props)) attributes["FifoTopic"] = "true";
@@ -235,7 +247,8 @@ common::Result<Current> CreateSubscription(const ResourceContext& ctx, const jso
 
 common::Result<std::optional<Current>> UpdateSubscription(const ResourceContext& ctx,
                                                           const Current& old, const json& props) {
-  for (const char* key : {"TopicArn", "Protocol", "Endpoint", "Region"}) {
+  // These make another subscription (SubscriptionRoleArn too: SNS refuses to set it empty).
+  for (const char* key : {"TopicArn", "Protocol", "Endpoint", "Region", "SubscriptionRoleArn"}) {
     if (Text(old.properties, key) != Text(props, key)) return std::nullopt;
   }
   const auto before = SubscriptionAttributes(old.properties);

@@ -32,7 +32,9 @@ common::Result<fs::path> TemplateFile(const std::string& path) {
         Invalid(p.string() + " holds no template.yaml, template.yml or template.json"));
   }
   if (!fs::is_regular_file(p, ec)) {
-    return common::Fail(Invalid(p.string() + ": no such template file"));
+    return common::Fail(Invalid(p.string() +
+                                ": no such template file (the daemon reads it: in a container, "
+                                "mount the project at the same path)"));
   }
   return p;
 }

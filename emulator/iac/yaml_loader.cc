@@ -70,10 +70,19 @@ json PlainScalar(const std::string& s) {
   return s;
 }
 
-json Convert(const YAML::Node& node, std::string_view name, int depth);
+// Values a document may expand to: YAML aliases repeat a node wherever they appear, so ten
+// anchors of ten aliases each are 10^10 values from a few lines (a "billion laughs").
+constexpr size_t kMaxNodes = 1'000'000;
+
+struct Budget {
+  size_t nodes = 0;
+};
+
+json Convert(const YAML::Node& node, std::string_view name, int depth, Budget& budget);
 
 // The node's value without its tag (a tagged scalar is always a string).
-json Untagged(const YAML::Node& node, std::string_view name, int depth, bool tagged) {
+json Untagged(const YAML::Node& node, std::string_view name, int depth, bool tagged,
+              Budget& budget) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -83,7 +92,7 @@ json Untagged(const YAML::Node& node, std::string_view name, int depth, bool tag
       return PlainScalar(node.Scalar());
     case YAML::NodeType::Sequence: {
       json out = json::array();
-      for (const auto& item : node) out.push_back(Convert(item, name, depth + 1));
+      for (const auto& item : node) out.push_back(Convert(item, name, depth + 1, budget));
       return out;
     }
     case YAML::NodeType::Map: {
@@ -98,7 +107,7 @@ json Untagged(const YAML::Node& node, std::string_view name, int depth, bool tag
           throw LoadError{Where(name, entry.first.Mark()) + ": the key " + key +
                           " is given twice in one map"};
         }
-        out[key] = Convert(entry.second, name, depth + 1);
+        out[key] = Convert(entry.second, name, depth + 1, budget);
       }
       return out;
     }
@@ -106,20 +115,24 @@ json Untagged(const YAML::Node& node, std::string_view name, int depth, bool tag
   return nullptr;
 }
 
-json Convert(const YAML::Node& node, std::string_view name, int depth) {
+json Convert(const YAML::Node& node, std::string_view name, int depth, Budget& budget) {
   if (depth > 200) {
     throw LoadError{Where(name, node.Mark()) + ": the document is nested more than 200 deep"};
   }
+  if (++budget.nodes > kMaxNodes) {
+    throw LoadError{std::string(name) + ": the document expands to more than " +
+                    std::to_string(kMaxNodes) + " values (its aliases repeat too much)"};
+  }
   const std::string& tag = node.Tag();
   if (tag.empty() || tag == "?" || tag == "!" || tag.starts_with("tag:yaml.org,2002:")) {
-    return Untagged(node, name, depth, false);
+    return Untagged(node, name, depth, false, budget);
   }
   static const std::set<std::string> kFunctions = {
       "Base64", "Cidr",  "FindInMap", "GetAZs",       "ImportValue", "Join",
       "Select", "Split", "Sub",       "Transform",    "If",          "Equals",
       "And",    "Or",    "Not",       "ToJsonString", "Length"};
   const std::string short_name = tag.substr(1);
-  json value = Untagged(node, name, depth, true);
+  json value = Untagged(node, name, depth, true, budget);
   if (short_name == "Ref") return json{{"Ref", value}};
   if (short_name == "Condition") return json{{"Condition", value}};
   if (short_name == "GetAtt") {
@@ -156,7 +169,8 @@ common::Result<nlohmann::json> LoadTemplateText(std::string_view text, std::stri
   }
   try {
     const YAML::Node root = YAML::Load(std::string(text));
-    json out = Convert(root, name, 0);
+    Budget budget;
+    json out = Convert(root, name, 0, budget);
     if (!out.is_object()) {
       return common::Fail(common::ErrorCode::kValidationError,
                           std::string(name) + ": a template is a map (of sections)");

@@ -93,6 +93,21 @@ TEST_CASE("Errors name the line and column: syntax, unknown tags, keys given twi
   CHECK(json_bad.error().message.find("t.json: not valid JSON") == 0);
 }
 
+TEST_CASE("Aliases that expand past a million values are refused, not expanded") {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int j = 1; j < 10; ++j) text += ", " + prev;
+    text += "]\n";
+  }
+  text += "Resources: {A: {Type: X}}\n";
+  auto refused = LoadTemplateText(text, "t.yaml");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message ==
+        "t.yaml: the document expands to more than 1000000 values (its aliases repeat too much)");
+}
+
 TEST_CASE("A document nested deeper than 200 levels is refused, not a stack overflow") {
   std::string deep;
   for (int i = 0; i < 300; ++i) deep += "[";

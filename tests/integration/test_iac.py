@@ -252,6 +252,39 @@ Resources:
         self.assertNotIn("arn:aws:sns:us-east-1:000000000000:rollback-demo", self.topics())
 
 
+class VerifiedSignaturesTest(unittest.TestCase):
+
+    def test_a_daemon_that_checks_signatures_deploys_a_template(self):
+        # The deployer's own requests are signed (they were refused before: unsigned).
+        root = write(temp_dir(self), """\
+Resources:
+  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: signed-topic}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: signed-fn
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Role: arn:aws:iam::000000000000:role/r
+      Code: {ZipFile: "exports.handler = async () => 'signed';"}
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref Topic, Protocol: lambda, Endpoint: !GetAtt Fn.Arn}
+""")
+        with Daemon("--verify-signatures", "--access-key", "AKIDOFFSTAGETEST:s3cret",
+                    "--template", root) as daemon:
+            output = "".join(daemon.output)
+            self.assertIn("CREATE_COMPLETE  Sub  AWS::SNS::Subscription", output)
+            code, out, err = run("deploy", root, "--stack", "second", "--endpoint",
+                                 daemon.endpoint)
+            # The same names again, from another stack: refused as CloudFormation refuses them
+            # (the function comes first in the order), and nothing is left half-made.
+            self.assertEqual(code, 1, out + err)
+            self.assertIn("Fn (AWS::Lambda::Function): CREATE_FAILED: ResourceConflictException: "
+                          "Function already exist: signed-fn. The stack was rolled back (nothing "
+                          "was created)", err)
+
+
 class StackRestartTest(unittest.TestCase):
 
     def test_a_stack_survives_a_restart_and_a_changed_template_is_deployed_again(self):

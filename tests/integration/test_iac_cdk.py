@@ -64,6 +64,15 @@ class CdkAppTest(unittest.TestCase):
                               self.logs(daemon.endpoint, "cdk-worker", "first"))
                 self.assertIn("cdk auditor: first",
                               self.logs(daemon.endpoint, "cdk-auditor", "first"))
+                # The waterfall of that publish: both functions ran under it.
+                code, out, err = run("trace", "--last", "--wait", "--timeout", str(int(HANG_S)),
+                                     "--width", "120", "--endpoint", daemon.endpoint)
+                self.assertEqual(code, 0, out + err)
+                self.assertIn("cdk-orders  publish", out)
+                self.assertIn("cdk-worker  async succeeded", out)
+                self.assertIn("cdk-auditor  async succeeded", out)
+                self.assertRegex(out, r"cdk-orders returned [0-9.]+ ms before the background "
+                                      r"work finished")
 
                 # The app changes its allowlist; synthesized and deployed again.
                 synth(assembly, "refund")

@@ -53,6 +53,13 @@ class ServerlessTest(unittest.TestCase):
                       self.logs(endpoint, "sls-orders-%s-auditor" % stage, "a refund"))
         _, out, _ = run("logs", worker, "--endpoint", endpoint)
         self.assertNotIn("a refund", out)
+        # The waterfall of the refund: the auditor ran under it, the worker's delivery filtered.
+        code, out, err = run("trace", "--last", "--wait", "--timeout", str(int(HANG_S)),
+                             "--width", "120", "--endpoint", endpoint)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("sls-orders-%s-orders  publish" % stage, out)
+        self.assertIn("sls-orders-%s-auditor  async succeeded" % stage, out)
+        self.assertIn("lambda sls-orders-%s-worker  filtered" % stage, out)
 
     def test_serverless_yml_read_directly(self):
         root = self.service()
