@@ -108,6 +108,9 @@ class SamTransform {
         out_[id] = spec;
       }
     }
+    for (const auto& [implicit_id, implicit_type] : implicit_) {
+      if (!out_.contains(implicit_id)) out_[implicit_id] = {{"Type", implicit_type}};
+    }
     doc_["Resources"] = out_;
     RewriteRefs(doc_);
     return doc_;
@@ -307,6 +310,15 @@ class SamTransform {
       } else {
         Note(id + ": event " + event + " of type " + type +
              " is not emulated by offstage; skipped (invoke the function yourself)");
+        // An Api or HttpApi event without an API of its own makes SAM's implicit API, which
+        // templates name in their outputs (${ServerlessRestApi}): it is there, reported as a
+        // type offstage does not emulate, rather than an unresolved reference.
+        if (type == "Api" && !ep.contains("RestApiId")) {
+          implicit_["ServerlessRestApi"] = "AWS::ApiGateway::RestApi";
+        }
+        if (type == "HttpApi" && !ep.contains("ApiId")) {
+          implicit_["ServerlessHttpApi"] = "AWS::ApiGatewayV2::Api";
+        }
       }
     }
   }
@@ -360,6 +372,7 @@ class SamTransform {
   json out_;
   std::vector<std::string>* notes_;
   std::map<std::string, std::string> aliases_;
+  std::map<std::string, std::string> implicit_;  // SAM's implicit APIs: logical id -> type
   std::map<std::string, std::string> versions_;
 };
 

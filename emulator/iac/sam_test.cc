@@ -103,6 +103,9 @@ Resources:
   CHECK(t["Resources"]["Fn"]["Properties"]["Code"] ==
         json{{"ZipFile", "exports.handler = async () => 1"}});
   CHECK(t["Resources"]["FnQueue"]["Type"] == "AWS::Lambda::EventSourceMapping");
+  // SAM's implicit API, which `sam init`'s outputs name (${ServerlessRestApi}): present, so the
+  // template deploys (the deployer reports it as not emulated).
+  CHECK(t["Resources"]["ServerlessRestApi"]["Type"] == "AWS::ApiGateway::RestApi");
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("event Http of type Api is not emulated") != std::string::npos);
 }

@@ -6,6 +6,7 @@ function processes, against a real daemon. Owned by the IaC maintainers.
 """
 import json
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -199,6 +200,45 @@ Resources:
         self.assertEqual(code, 0, err)
         self.assertIn("Table  AWS::DynamoDB::Table", out)
         self.assertIn("(skipped)", out)
+
+    def test_sam_inits_hello_world_deploys_with_its_api_reported(self):
+        # `sam init`'s template: an Api event and outputs that name SAM's implicit API.
+        root = write(temp_dir(self), """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 3
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.lambdaHandler = async () => ({statusCode: 200, body: 'hello world'});"
+      Handler: index.lambdaHandler
+      Runtime: nodejs20.x
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+Outputs:
+  HelloWorldApi:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunction:
+    Value: !GetAtt HelloWorldFunction.Arn
+""")
+        code, out, err = self.deploy(root, "--stack", "hello")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("SKIPPED  ServerlessRestApi  AWS::ApiGateway::RestApi  not emulated by "
+                      "offstage", out)
+        self.assertIn("NOTE  HelloWorldFunction: event HelloWorld of type Api is not emulated",
+                      out)
+        self.assertIn("HelloWorldFunction = arn:aws:lambda:us-east-1:000000000000:function:"
+                      "hello-HelloWorldFunction-", out)
+        name = re.search(r"function:(hello-HelloWorldFunction-\w+)", out).group(1)
+        answer = self.lam.invoke(FunctionName=name)
+        self.assertEqual(json.loads(answer["Payload"].read())["body"], "hello world")
 
     def test_template_errors_are_cloudformations_and_create_nothing(self):
         cases = [
