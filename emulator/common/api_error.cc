@@ -70,6 +70,10 @@ ApiError InvalidParameter(std::string message) {
   return ApiError{ErrorCode::kInvalidParameter, std::move(message)};
 }
 
+ApiError ValidationError(std::string message) {
+  return ApiError{ErrorCode::kValidationError, std::move(message)};
+}
+
 ApiError Internal(std::string message) {
   return ApiError{ErrorCode::kInternalError, std::move(message)};
 }

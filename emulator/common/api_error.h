@@ -83,6 +83,7 @@ struct ApiError {
 
 // Shorthands for the most common errors.
 ApiError InvalidParameter(std::string message);
+ApiError ValidationError(std::string message);
 ApiError Internal(std::string message);
 
 }  // namespace offstage::common

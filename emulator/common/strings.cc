@@ -179,6 +179,16 @@ std::string Sha256Hex(std::string_view bytes) {
 
 std::string Sha256Base64(std::string_view bytes) { return Base64Encode(Sha256Raw(bytes)); }
 
+std::string_view TrimSpace(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
 std::vector<std::string_view> Split(std::string_view text, char sep) {
   std::vector<std::string_view> parts;
   size_t start = 0;

@@ -31,6 +31,8 @@ std::string Sha256Hex(std::string_view bytes);
 std::string Sha256Base64(std::string_view bytes);
 
 std::vector<std::string_view> Split(std::string_view text, char sep);
+// `text` without leading and trailing whitespace (isspace).
+std::string_view TrimSpace(std::string_view text);
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 std::string ToLower(std::string_view text);

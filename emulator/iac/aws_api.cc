@@ -2,13 +2,13 @@
 #include "emulator/iac/aws_api.h"
 
 #include <httplib.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <ctime>
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
+#include "emulator/common/sigv4_canonical.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::iac {
@@ -66,61 +66,6 @@ HttpAwsApi::HttpAwsApi(std::string host, int port, std::string region,
                        std::optional<SigningKey> key)
     : host_(std::move(host)), port_(port), region_(std::move(region)), key_(std::move(key)) {}
 
-namespace {
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
-  }
-  return out;
-}
-
-// SigV4's canonical URI for these services: each segment of the path as sent, encoded again.
-std::string CanonicalUri(std::string_view path) {
-  if (path.empty()) return "/";
-  std::string out;
-  size_t start = 0;
-  while (true) {
-    const size_t slash = path.find('/', start);
-    out += common::PercentEncode(path.substr(start, slash - start));
-    if (slash == std::string_view::npos) break;
-    out.push_back('/');
-    start = slash + 1;
-  }
-  return out;
-}
-
-// The query's parameters decoded, encoded as SigV4 encodes them, sorted.
-std::string CanonicalQuery(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (std::string_view pair : common::Split(query, '&')) {
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    const auto name = common::PercentDecode(pair.substr(0, eq)).value_or("");
-    const auto value = common::PercentDecode(eq == std::string_view::npos ? std::string_view()
-                                                                          : pair.substr(eq + 1))
-                           .value_or("");
-    params.emplace_back(common::PercentEncode(name), common::PercentEncode(value));
-  }
-  std::sort(params.begin(), params.end());
-  std::string out;
-  for (const auto& [name, value] : params) out += (out.empty() ? "" : "&") + name + "=" + value;
-  return out;
-}
-
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> HttpAwsApi::Authenticate(
     std::string_view service, std::string_view method, const std::string& target,
     std::string_view body) const {
@@ -154,16 +99,14 @@ std::vector<std::pair<std::string, std::string>> HttpAwsApi::Authenticate(
     canonical_headers += name + ":" + value + "\n";
     signed_headers += (signed_headers.empty() ? "" : ";") + name;
   }
-  const std::string canonical = std::string(method) + "\n" + CanonicalUri(path) + "\n" +
-                                CanonicalQuery(query) + "\n" + canonical_headers + "\n" +
-                                signed_headers + "\n" + common::Sha256Hex(body);
+  const std::string canonical = std::string(method) + "\n" +
+                                common::sigv4::CanonicalUri(path, /*single_encode=*/false) + "\n" +
+                                common::sigv4::CanonicalQuery(query) + "\n" + canonical_headers +
+                                "\n" + signed_headers + "\n" + common::Sha256Hex(body);
   const std::string to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + common::Sha256Hex(canonical);
-  std::string signing_key = Hmac("AWS4" + key_->secret, date);
-  signing_key = Hmac(signing_key, region_);
-  signing_key = Hmac(signing_key, service);
-  signing_key = Hmac(signing_key, "aws4_request");
-  const std::string signature = Hex(Hmac(signing_key, to_sign));
+  const std::string signature =
+      common::sigv4::Signature(key_->secret, date, region_, service, to_sign);
   std::vector<std::pair<std::string, std::string>> out = {
       {"Host", host},
       {"X-Amz-Date", amz_date},

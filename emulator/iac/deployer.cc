@@ -28,10 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-common::ApiError Invalid(const std::string& message) {
-  return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
 // Whether an output's Condition (if any) holds.
 bool OutputHolds(const json& spec, const std::map<std::string, bool>& conditions) {
   auto c = spec.find("Condition");
@@ -96,7 +92,8 @@ common::Result<DeployOutcome> Deployer::Deploy(const DeployRequest& request) {
   } catch (const json::exception& error) {
     // The readers and transforms check the shapes they read; a JSON type error that still
     // escapes one is this deploy's error, never the end of the daemon.
-    return common::Fail(Invalid("the template has a value of another type than expected (" +
+    return common::Fail(
+        common::ValidationError("the template has a value of another type than expected (" +
                                 std::string(error.what()) + ")"));
   }
 }
@@ -123,7 +120,7 @@ common::Result<DeployOutcome> Deployer::DeployChecked(const DeployRequest& reque
     auto outcome = DeployLocked(source, request.parameters);
     if (!outcome) {
       if (!source.in_assembly) return common::Fail(outcome.error());
-      return common::Fail(Invalid(source.name + ": " + outcome.error().message));
+      return common::Fail(common::ValidationError(source.name + ": " + outcome.error().message));
     }
     for (auto& stack : outcome->stacks) all.stacks.push_back(std::move(stack));
     for (auto& event : outcome->events) {
@@ -138,7 +135,8 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
   const std::string& name = source.name;
   static const std::regex kStackName("[a-zA-Z][-a-zA-Z0-9]{0,127}");
   if (!std::regex_match(name, kStackName)) {
-    return common::Fail(Invalid("1 validation error detected: Value '" + name +
+    return common::Fail(
+        common::ValidationError("1 validation error detected: Value '" + name +
                                 "' at 'stackName' failed to satisfy constraint: Member must "
                                 "satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"));
   }
@@ -188,8 +186,8 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
       for (const auto& [key, value] : r->properties.items()) {
         if (std::find(type->properties.begin(), type->properties.end(), key) ==
             type->properties.end()) {
-          return common::Fail(Invalid(r->logical_id + " (" + r->type +
-                                      "): Encountered unsupported property " + key));
+          return common::Fail(common::ValidationError(
+              r->logical_id + " (" + r->type + "): Encountered unsupported property " + key));
         }
       }
     }
@@ -201,21 +199,21 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
   for (const auto& [id, attribute] : attributes) {
     auto it = active.find(id);
     if (it == active.end()) {
-      return common::Fail(
-          Invalid("Template error: instance of Fn::GetAtt references undefined resource " + id));
+      return common::Fail(common::ValidationError(
+          "Template error: instance of Fn::GetAtt references undefined resource " + id));
     }
     const ResourceType* type = FindResourceType(it->second->type);
     if (!type) {
-      return common::Fail(Invalid("Template error: resource " + id +
-                                  " does not support attribute type " + attribute +
-                                  " in Fn::GetAtt (offstage does not emulate " + it->second->type +
-                                  ", so it has no attributes)"));
+      return common::Fail(common::ValidationError("Template error: resource " + id +
+                                                  " does not support attribute type " + attribute +
+                                                  " in Fn::GetAtt (offstage does not emulate " +
+                                                  it->second->type + ", so it has no attributes)"));
     }
     if (std::find(type->attributes.begin(), type->attributes.end(), attribute) ==
         type->attributes.end()) {
-      return common::Fail(Invalid("Template error: resource " + id +
-                                  " does not support attribute type " + attribute +
-                                  " in Fn::GetAtt"));
+      return common::Fail(common::ValidationError("Template error: resource " + id +
+                                                  " does not support attribute type " + attribute +
+                                                  " in Fn::GetAtt"));
     }
   }
 
@@ -310,7 +308,7 @@ common::Result<DeployOutcome> Deployer::DeployLocked(
                      : ". The stack was rolled back (nothing was created)";
     }
     log_.Warn("offstage: stack " + name + ": " + message);
-    return Invalid(message);
+    return common::ValidationError(message);
   };
   auto undo_remove = [](const ResourceType* type, const ResourceContext& rctx, const Current& now,
                         const std::string& id) {

@@ -11,14 +11,6 @@ namespace offstage::iac {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
-common::ApiError Invalid(const std::string& message) {
-  return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
-}  // namespace
-
 common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
   common::MutexLock ops(ops_mu_);
   std::optional<json> stack;
@@ -41,8 +33,9 @@ common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
       }
     }
   }
-  if (!stack) return common::Fail(Invalid("Stack with id " + name + " does not exist"));
-  if (!importer.empty()) return common::Fail(Invalid(importer));
+  if (!stack)
+    return common::Fail(common::ValidationError("Stack with id " + name + " does not exist"));
+  if (!importer.empty()) return common::Fail(common::ValidationError(importer));
   DeployOutcome outcome;
   json kept = json::array();
   const json resources = stack->value("resources", json::array());
@@ -75,7 +68,8 @@ common::Result<DeployOutcome> Deployer::Destroy(const std::string& name) {
     stacks_[name] = failed;
     std::string lines;
     for (const auto& line : outcome.events) lines += "\n" + line;
-    return common::Fail(Invalid("The stack " + name + " could not be deleted:" + lines));
+    return common::Fail(
+        common::ValidationError("The stack " + name + " could not be deleted:" + lines));
   }
   auto status =
       writer_.Call([name](storage::Database& db) { return storage::DeleteStack(db, name); });

@@ -10,17 +10,13 @@
 namespace offstage::iac {
 namespace {
 
+std::string Trimmed(std::string_view text) { return std::string(common::TrimSpace(text)); }
+
 using nlohmann::json;
 
 struct EvalError {
   std::string message;
 };
-
-std::string Trim(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 [[noreturn]] void Throw(std::string_view where, const std::string& message) {
   throw EvalError{std::string(where) + ": " + message};
@@ -175,7 +171,7 @@ class Evaluator {
         out += "${" + name.substr(1) + "}";
         continue;
       }
-      name = Trim(name);
+      name = Trimmed(name);
       if (variables.is_object() && variables.contains(name)) {
         out += Text(variables[name], depth, "Fn::Sub");
         continue;
@@ -373,7 +369,7 @@ void Collect(const json& value, const std::map<std::string, bool>& conditions,
     for (size_t i = 0; (i = text.find("${", i)) != std::string::npos;) {
       const size_t close = text.find('}', i + 2);
       if (close == std::string::npos) break;
-      std::string name = Trim(text.substr(i + 2, close - i - 2));
+      std::string name = Trimmed(text.substr(i + 2, close - i - 2));
       i = close + 1;
       if (name.empty() || name.starts_with("!") || name.starts_with("AWS::")) continue;
       if (variables.is_object() && variables.contains(name)) continue;

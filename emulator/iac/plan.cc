@@ -14,22 +14,18 @@ using nlohmann::json;
 
 namespace {
 
-common::ApiError Invalid(const std::string& message) {
-  return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
 // CloudFormation's limit on a parameter's value.
 constexpr size_t kMaxParameterBytes = 4096;
 
 common::Status CheckConstraints(const ParameterSpec& p, const std::string& value) {
   if (value.size() > kMaxParameterBytes) {
-    return common::Fail(Invalid("Parameter '" + p.name + "' is longer than " +
-                                std::to_string(kMaxParameterBytes) + " bytes"));
+    return common::Fail(common::ValidationError("Parameter '" + p.name + "' is longer than " +
+                                                std::to_string(kMaxParameterBytes) + " bytes"));
   }
   const std::string refused = p.constraint_description ? *p.constraint_description : std::string();
   auto fail = [&](const std::string& what) {
-    return common::Fail(Invalid("Parameter '" + p.name + "' " + what +
-                                (refused.empty() ? "" : " (" + refused + ")")));
+    return common::Fail(common::ValidationError("Parameter '" + p.name + "' " + what +
+                                                (refused.empty() ? "" : " (" + refused + ")")));
   };
   std::vector<std::string> items;
   if (p.IsList()) {
@@ -73,9 +69,9 @@ common::Status CheckConstraints(const ParameterSpec& p, const std::string& value
     options.set_log_errors(false);
     const RE2 pattern(*p.allowed_pattern, options);
     if (!pattern.ok()) {
-      return common::Fail(Invalid("Parameter '" + p.name + "': AllowedPattern " +
-                                  *p.allowed_pattern + " is not a valid pattern (" +
-                                  pattern.error() + ")"));
+      return common::Fail(common::ValidationError("Parameter '" + p.name + "': AllowedPattern " +
+                                                  *p.allowed_pattern + " is not a valid pattern (" +
+                                                  pattern.error() + ")"));
     }
     if (!RE2::FullMatch(value, pattern)) return fail("must match pattern " + *p.allowed_pattern);
   }
@@ -138,12 +134,13 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
   if (!unknown.empty()) {
     std::string list;
     for (const auto& name : unknown) list += (list.empty() ? "" : ", ") + name;
-    return common::Fail(Invalid("Parameters: [" + list + "] do not exist in the template"));
+    return common::Fail(
+        common::ValidationError("Parameters: [" + list + "] do not exist in the template"));
   }
   if (!missing.empty()) {
     std::string list;
     for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
-    return common::Fail(Invalid("Parameters: [" + list + "] must have values"));
+    return common::Fail(common::ValidationError("Parameters: [" + list + "] must have values"));
   }
 
   // Conditions may name each other: evaluate each once, depth first, refusing a cycle.
@@ -156,15 +153,16 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
       [&](const std::string& name) -> common::Status {
     if (plan.conditions.contains(name)) return {};
     if (!t.conditions.contains(name)) {
-      return common::Fail(Invalid("Template format error: Unresolved dependencies [" + name +
+      return common::Fail(
+          common::ValidationError("Template format error: Unresolved dependencies [" + name +
                                   "]. Cannot reference resources in the Conditions block of the "
                                   "template"));
     }
     if (!visiting.insert(name).second) {
       return common::Fail(
-          Invalid("Template format error: Circular dependency between "
-                  "conditions: [" +
-                  name + "]"));
+          common::ValidationError("Template format error: Circular dependency between "
+                                  "conditions: [" +
+                                  name + "]"));
     }
     // The conditions this one names, first.
     std::function<common::Status(const json&)> names = [&](const json& v) -> common::Status {
@@ -210,7 +208,8 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     for (const std::string& ref : refs) {
       if (plan.values.contains(ref)) continue;
       if (plan.from_parameter_store.contains(ref)) {
-        return common::Fail(Invalid(id + " reads the parameter " + ref +
+        return common::Fail(
+            common::ValidationError(id + " reads the parameter " + ref +
                                     ", whose value comes from SSM Parameter Store; offstage does "
                                     "not emulate it: pass --parameter " +
                                     ref + "=VALUE"));
@@ -223,7 +222,8 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     }
     for (const std::string& dep : r->depends_on) {
       if (!all_ids.contains(dep)) {
-        return common::Fail(Invalid("Template format error: Unresolved resource dependencies [" +
+        return common::Fail(
+            common::ValidationError("Template format error: Unresolved resource dependencies [" +
                                     dep + "] in the Resources block of the template"));
       }
       if (active.contains(dep)) deps.insert(dep);
@@ -234,7 +234,8 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     unresolved.erase(std::unique(unresolved.begin(), unresolved.end()), unresolved.end());
     std::string list;
     for (const auto& name : unresolved) list += (list.empty() ? "" : ", ") + name;
-    return common::Fail(Invalid("Template format error: Unresolved resource dependencies [" + list +
+    return common::Fail(
+        common::ValidationError("Template format error: Unresolved resource dependencies [" + list +
                                 "] in the Resources block of the template"));
   }
   // Kahn's algorithm, ties broken by logical id.
@@ -257,7 +258,8 @@ common::Result<Plan> MakePlan(const Template& t, const std::map<std::string, std
     for (const auto& [id, n] : waiting) {
       if (n > 0) list += (list.empty() ? "" : ", ") + id;
     }
-    return common::Fail(Invalid("Circular dependency between resources: [" + list + "]"));
+    return common::Fail(
+        common::ValidationError("Circular dependency between resources: [" + list + "]"));
   }
   return plan;
 }

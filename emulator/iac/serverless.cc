@@ -23,13 +23,9 @@ struct TranslateError {
   std::string message;
 };
 
-common::ApiError Invalid(const std::string& message) {
-  return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
 common::Result<std::string> ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Fail(Invalid("cannot read " + path.string()));
+  if (!in) return common::Fail(common::ValidationError("cannot read " + path.string()));
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -335,10 +331,10 @@ common::Result<ServerlessStack> ReadPackage(const fs::path& dir) {
   try {
     return ReadPackageOrThrow(dir);
   } catch (const json::exception& error) {
-    return common::Fail(Invalid(dir.string() +
-                                ": the package is not what serverless package "
-                                "writes (" +
-                                std::string(error.what()) + ")"));
+    return common::Fail(common::ValidationError(dir.string() +
+                                                ": the package is not what serverless package "
+                                                "writes (" +
+                                                std::string(error.what()) + ")"));
   }
 }
 
@@ -349,7 +345,8 @@ common::Result<ServerlessStack> ReadPackageOrThrow(const fs::path& dir) {
   auto text = ReadText(out.file);
   if (!text) return common::Fail(text.error());
   out.document = common::ParseJson(*text);
-  if (!out.document.is_object()) return common::Fail(Invalid(out.file.string() + " is not JSON"));
+  if (!out.document.is_object())
+    return common::Fail(common::ValidationError(out.file.string() + " is not JSON"));
   auto state_text = ReadText(dir / "serverless-state.json");
   if (!state_text) return common::Fail(state_text.error());
   const json state = common::ParseJson(*state_text);
@@ -400,7 +397,8 @@ std::optional<fs::path> ServerlessFile(const std::string& path) {
 common::Result<ServerlessStack> ReadServerless(const std::string& path,
                                                const VariableSources& sources) {
   auto file = ServerlessFile(path);
-  if (!file) return common::Fail(Invalid(path + " is not a Serverless Framework project"));
+  if (!file)
+    return common::Fail(common::ValidationError(path + " is not a Serverless Framework project"));
   if (file->filename() == kPackageTemplate) return ReadPackage(file->parent_path());
   const fs::path package = file->parent_path() / ".serverless";
   std::error_code ec;
@@ -414,10 +412,12 @@ common::Result<ServerlessStack> ReadServerless(const std::string& path,
   auto config = LoadTemplateText(*text, file->string());
   if (!config) return common::Fail(config.error());
   auto resolved = ResolveServerlessVariables(*config, sources);
-  if (!resolved) return common::Fail(Invalid(file->string() + ": " + resolved.error().message));
+  if (!resolved)
+    return common::Fail(common::ValidationError(file->string() + ": " + resolved.error().message));
   auto stage = sources.options.find("stage");
   auto out = TranslateServerless(*resolved, stage == sources.options.end() ? "" : stage->second);
-  if (!out) return common::Fail(Invalid(file->string() + ": " + out.error().message));
+  if (!out)
+    return common::Fail(common::ValidationError(file->string() + ": " + out.error().message));
   out->file = *file;
   out->base_dir = file->parent_path();
   return out;
@@ -428,9 +428,10 @@ common::Result<ServerlessStack> TranslateServerless(const json& config, const st
   try {
     out.document = Translator(config, &out.notes).Run(&out.stack_name, stage);
   } catch (const TranslateError& error) {
-    return common::Fail(Invalid(error.message));
+    return common::Fail(common::ValidationError(error.message));
   } catch (const json::exception& error) {
-    return common::Fail(Invalid("a setting has a type the framework does not read there (" +
+    return common::Fail(
+        common::ValidationError("a setting has a type the framework does not read there (" +
                                 std::string(error.what()) + ")"));
   }
   return out;

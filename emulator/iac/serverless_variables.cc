@@ -5,22 +5,19 @@
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
+#include "emulator/common/strings.h"
 #include "emulator/iac/intrinsics.h"
 
 namespace offstage::iac {
 namespace {
+
+std::string Trimmed(std::string_view text) { return std::string(common::TrimSpace(text)); }
 
 using nlohmann::json;
 
 struct VariableError {
   std::string message;
 };
-
-std::string Trim(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 // "a, 'b, c', d" -> ["a", "'b, c'", "d"] (commas inside quotes do not split).
 std::vector<std::string> SplitTopLevel(const std::string& text) {
@@ -35,13 +32,13 @@ std::vector<std::string> SplitTopLevel(const std::string& text) {
       quote = c;
       current += c;
     } else if (c == ',') {
-      out.push_back(Trim(current));
+      out.push_back(Trimmed(current));
       current.clear();
     } else {
       current += c;
     }
   }
-  out.push_back(Trim(current));
+  out.push_back(Trimmed(current));
   return out;
 }
 
@@ -119,7 +116,7 @@ class Resolver {
   // "source:address" (a source name, one colon) or a quoted literal; not CloudFormation's
   // ${AWS::Region} or ${Logical.Attribute}.
   static bool IsVariable(const std::string& inner) {
-    const std::string first = Trim(inner);
+    const std::string first = Trimmed(inner);
     if (first.empty()) return false;
     if (first.front() == '\'' || first.front() == '"') return true;
     size_t i = 0;
@@ -145,7 +142,7 @@ class Resolver {
                             inner + "}"};
       }
       const std::string source = choice.substr(0, colon);
-      const std::string address = Trim(choice.substr(colon + 1));
+      const std::string address = Trimmed(choice.substr(colon + 1));
       if (auto value = Lookup(source, address, at, depth)) return *value;
       if (i + 1 == choices.size()) {
         throw VariableError{"Cannot resolve variable at \"" + at + "\": Value not found at \"" +

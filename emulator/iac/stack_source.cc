@@ -16,10 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-common::ApiError Invalid(const std::string& message) {
-  return common::ApiError{common::ErrorCode::kValidationError, message};
-}
-
 // The template file a path names: the file itself, or the one a directory holds.
 common::Result<fs::path> TemplateFile(const std::string& path) {
   std::error_code ec;
@@ -28,11 +24,12 @@ common::Result<fs::path> TemplateFile(const std::string& path) {
     for (const char* name : {"template.yaml", "template.yml", "template.json"}) {
       if (fs::is_regular_file(p / name, ec)) return p / name;
     }
-    return common::Fail(
-        Invalid(p.string() + " holds no template.yaml, template.yml or template.json"));
+    return common::Fail(common::ValidationError(
+        p.string() + " holds no template.yaml, template.yml or template.json"));
   }
   if (!fs::is_regular_file(p, ec)) {
-    return common::Fail(Invalid(p.string() +
+    return common::Fail(
+        common::ValidationError(p.string() +
                                 ": no such template file (the daemon reads it: in a container, "
                                 "mount the project at the same path)"));
   }
@@ -41,7 +38,7 @@ common::Result<fs::path> TemplateFile(const std::string& path) {
 
 common::Result<json> ReadTemplate(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return common::Fail(Invalid("cannot read " + file.string()));
+  if (!in) return common::Fail(common::ValidationError("cannot read " + file.string()));
   std::stringstream text;
   text << in.rdbuf();
   return LoadTemplateText(text.str(), file.string());
@@ -80,14 +77,16 @@ common::Result<std::vector<StackSource>> ReadStackSources(const SourceRequest& r
   auto assembly = ReadAssembly(request.path);
   if (!assembly) return common::Fail(assembly.error());
   if (!request.stack.empty() && assembly->stacks.size() != 1) {
-    return common::Fail(Invalid("--stack names one stack, and " + request.path + " holds " +
-                                std::to_string(assembly->stacks.size())));
+    return common::Fail(common::ValidationError("--stack names one stack, and " + request.path +
+                                                " holds " +
+                                                std::to_string(assembly->stacks.size())));
   }
   for (const AssemblyStack& stack : assembly->stacks) {
     const std::string name = request.stack.empty() ? stack.name : request.stack;
     const fs::path file = stack.template_file;
     auto document = ReadTemplate(file);
-    if (!document) return common::Fail(Invalid(name + ": " + document.error().message));
+    if (!document)
+      return common::Fail(common::ValidationError(name + ": " + document.error().message));
     out.push_back(
         StackSource{name, file, file.parent_path(), *document, assembly->assets, true, true, {}});
   }

@@ -1,11 +1,11 @@
 #include "emulator/protocol/sigv4.h"
 
-#include <openssl/hmac.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cctype>
 
+#include "emulator/common/sigv4_canonical.h"
 #include "emulator/common/strings.h"
 
 namespace offstage::protocol {
@@ -14,35 +14,6 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr int64_t kNanos = 1'000'000'000;
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
-  }
-  return out;
-}
 
 // Constant-time comparison of two signatures.
 bool SameSignature(std::string_view a, std::string_view b) {
@@ -153,81 +124,6 @@ std::optional<CredentialScope> ParseCredentialScope(std::string_view authorizati
                          std::string(parts[3])};
 }
 
-std::string CanonicalUri(std::string_view wire_path, bool single_encode) {
-  if (wire_path.empty()) return "/";
-  if (single_encode) return std::string(wire_path);
-  std::string out;
-  out.reserve(wire_path.size() + 16);
-  size_t start = 0;
-  while (true) {
-    const size_t slash = wire_path.find('/', start);
-    out += common::PercentEncode(wire_path.substr(start, slash - start));
-    if (slash == std::string_view::npos) break;
-    out.push_back('/');
-    start = slash + 1;
-  }
-  return out;
-}
-
-std::string CanonicalQuery(std::string_view raw_query, std::string_view skip) {
-  std::vector<std::pair<std::string, std::string>> params;
-  if (!raw_query.empty()) {
-    for (std::string_view pair : common::Split(raw_query, '&')) {
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      const std::string_view raw_name = pair.substr(0, eq);
-      const std::string_view raw_value =
-          eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      auto name = common::PercentDecode(raw_name);
-      auto value = common::PercentDecode(raw_value);
-      // An undecodable escape is signed as sent (the client encoded it that way).
-      std::string encoded_name = name ? common::PercentEncode(*name) : std::string(raw_name);
-      if (!skip.empty() && name && *name == skip) continue;
-      params.emplace_back(std::move(encoded_name),
-                          value ? common::PercentEncode(*value) : std::string(raw_value));
-    }
-  }
-  std::sort(params.begin(), params.end());
-  std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out.push_back('&');
-    out += name;
-    out.push_back('=');
-    out += value;
-  }
-  return out;
-}
-
-std::string CanonicalHeaderValue(std::string_view value) {
-  value = Trim(value);
-  std::string out;
-  out.reserve(value.size());
-  bool in_space = false;
-  for (char c : value) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (!in_space) out.push_back(' ');
-      in_space = true;
-    } else {
-      out.push_back(c);
-      in_space = false;
-    }
-  }
-  return out;
-}
-
-std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                       std::string_view service) {
-  const std::string k_date = Hmac("AWS4" + std::string(secret), date);
-  const std::string k_region = Hmac(k_date, region);
-  const std::string k_service = Hmac(k_region, service);
-  return Hmac(k_service, "aws4_request");
-}
-
-std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
-                      std::string_view service, std::string_view string_to_sign) {
-  return Hex(Hmac(SigningKey(secret, date, region, service), string_to_sign));
-}
-
 VerifyRules RulesFor(SignedApi api) {
   // SNS allows 15 minutes of clock skew; Lambda's API answers "... - 5 min." (docs/security.md).
   if (api == SignedApi::kLambda) return VerifyRules{"lambda", 5LL * 60 * kNanos};
@@ -290,28 +186,29 @@ std::optional<AuthError> SigV4Verifier::Verify(const SignedRequest& request,
     return AuthError{AuthFailure::kMissing, "Request is missing Authentication Token"};
   }
   if (authorization != nullptr) {
-    std::string_view text = Trim(*authorization);
+    std::string_view text = common::TrimSpace(*authorization);
     const size_t space = text.find(' ');
     const std::string_view algorithm = text.substr(0, space);
     if (algorithm == kAlgorithm && space != std::string_view::npos) {
       for (std::string_view item : common::Split(text.substr(space + 1), ',')) {
-        item = Trim(item);
+        item = common::TrimSpace(item);
         const size_t eq = item.find('=');
         if (eq == std::string_view::npos) continue;
         const std::string_view key = item.substr(0, eq);
-        const std::string value(Trim(item.substr(eq + 1)));
+        const std::string value(common::TrimSpace(item.substr(eq + 1)));
         if (key == "Credential") parts.credential = value;
         if (key == "SignedHeaders") parts.signed_headers = value;
         if (key == "Signature") parts.signature = value;
       }
     }
     if (const std::string* date = FindHeader(request.headers, "x-amz-date")) {
-      parts.date = Trim(*date);
+      parts.date = common::TrimSpace(*date);
     } else if (const std::string* http_date = FindHeader(request.headers, "date")) {
-      if (auto seconds = ParseHttpDate(Trim(*http_date))) parts.date = FormatAmzDate(*seconds);
+      if (auto seconds = ParseHttpDate(common::TrimSpace(*http_date)))
+        parts.date = FormatAmzDate(*seconds);
     }
     if (const std::string* token = FindHeader(request.headers, "x-amz-security-token")) {
-      parts.token = Trim(*token);
+      parts.token = common::TrimSpace(*token);
     }
     if (algorithm != kAlgorithm || parts.credential.empty() || parts.signature.empty() ||
         parts.signed_headers.empty() || parts.date.empty()) {
@@ -437,7 +334,7 @@ std::optional<AuthError> SigV4Verifier::Verify(const SignedRequest& request,
   const std::string body_hash = common::Sha256Hex(request.body);
   std::vector<std::string> payload_hashes;
   if (const std::string* declared = FindHeader(request.headers, "x-amz-content-sha256")) {
-    const std::string value(Trim(*declared));
+    const std::string value(common::TrimSpace(*declared));
     const bool literal = value == kUnsignedPayload || common::StartsWith(value, "STREAMING-");
     if (!literal && value != body_hash) {
       return AuthError{AuthFailure::kMismatch,

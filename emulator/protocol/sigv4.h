@@ -17,6 +17,7 @@
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/clock.h"
+#include "emulator/common/sigv4_canonical.h"
 
 namespace offstage::protocol {
 
@@ -93,19 +94,12 @@ VerifyRules RulesFor(SignedApi api);
 // UnrecognizedClientException, InvalidSignatureException, RequestExpired).
 common::ApiError ToApiError(const AuthError& error, SignedApi api);
 
-// The pieces of the algorithm, exposed for tests and for signing in tests.
-// Canonical URI: non-S3 services encode each segment of the wire path again (double
-// encoding); S3 (single_encode) uses the wire path as it is.
-std::string CanonicalUri(std::string_view wire_path, bool single_encode);
-// Canonical query: decoded, re-encoded (RFC 3986), sorted by name then value; `skip` (the
-// presigned X-Amz-Signature) left out.
-std::string CanonicalQuery(std::string_view raw_query, std::string_view skip = {});
-// Trimmed, inner whitespace runs folded to one space.
-std::string CanonicalHeaderValue(std::string_view value);
-std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                       std::string_view service);
-// Hex HMAC-SHA256 of string_to_sign under the derived signing key.
-std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
-                      std::string_view service, std::string_view string_to_sign);
+// The pieces of the algorithm (common/sigv4_canonical.h, shared with the deployer's signer),
+// by their names here for the verifier's tests.
+using common::sigv4::CanonicalHeaderValue;
+using common::sigv4::CanonicalQuery;
+using common::sigv4::CanonicalUri;
+using common::sigv4::Signature;
+using common::sigv4::SigningKey;
 
 }  // namespace offstage::protocol

@@ -186,6 +186,17 @@ class AwsClientsTestCase(DaemonTestCase):
         return err
 
 
+def wait_for_logs(endpoint, function, text):
+    """The output of `offstage logs FUNCTION` once it holds `text` (or after HANG_S)."""
+    deadline = time.monotonic() + HANG_S
+    out = ""
+    while time.monotonic() < deadline and text not in out:
+        time.sleep(0.2)
+        out = subprocess.run([BIN, "logs", function, "--endpoint", endpoint],
+                             capture_output=True, text=True, timeout=60).stdout
+    return out
+
+
 def temp_dir(test):
     path = tempfile.mkdtemp(prefix="offstage-test-")
     test.addCleanup(shutil.rmtree, path, ignore_errors=True)

@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir
+from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir, wait_for_logs
 
 SEED = os.path.join(REPO, "examples", "seed-pattern")
 
@@ -160,11 +160,7 @@ class DeployTest(unittest.TestCase):
             "kind": {"DataType": "String", "StringValue": "order"}})
         self.sns.publish(TopicArn=topic, Message="a refund", MessageAttributes={
             "kind": {"DataType": "String", "StringValue": "refund"}})
-        deadline = time.monotonic() + HANG_S
-        logs = ""
-        while time.monotonic() < deadline and "worker-a got a refund" not in logs:
-            time.sleep(0.2)
-            _, logs, _ = run("logs", "workers-a", "--endpoint", self.endpoint)
+        logs = wait_for_logs(self.endpoint, "workers-a", "worker-a got a refund")
         self.assertIn("worker-a got a refund", logs)
         self.assertNotIn("worker-a got an order", logs)
 

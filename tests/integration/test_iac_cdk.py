@@ -8,10 +8,9 @@ import json
 import os
 import re
 import subprocess
-import time
 import unittest
 
-from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir
+from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir, wait_for_logs
 
 APP = os.path.join(REPO, "tests", "iac", "cdk-app")
 CDK = os.path.join(APP, "node_modules", ".bin", "cdk")
@@ -33,14 +32,6 @@ def run(*args):
 
 class CdkAppTest(unittest.TestCase):
 
-    def logs(self, endpoint, function, text):
-        deadline = time.monotonic() + HANG_S
-        out = ""
-        while time.monotonic() < deadline and text not in out:
-            time.sleep(0.2)
-            _, out, _ = run("logs", function, "--endpoint", endpoint)
-        return out
-
     def test_a_synthesized_cdk_app_deploys_runs_and_redeploys(self):
         assembly = synth(os.path.join(temp_dir(self), "cdk.out"), "order")
         with Daemon() as daemon:
@@ -61,9 +52,9 @@ class CdkAppTest(unittest.TestCase):
                 sns.publish(TopicArn=topic, Message="first", MessageAttributes={
                     "kind": {"DataType": "String", "StringValue": "order"}})
                 self.assertIn("cdk worker: hello from cdk: first",
-                              self.logs(daemon.endpoint, "cdk-worker", "first"))
+                              wait_for_logs(daemon.endpoint, "cdk-worker", "first"))
                 self.assertIn("cdk auditor: first",
-                              self.logs(daemon.endpoint, "cdk-auditor", "first"))
+                              wait_for_logs(daemon.endpoint, "cdk-auditor", "first"))
                 # The waterfall of that publish: both functions ran under it.
                 code, out, err = run("trace", "--last", "--wait", "--timeout", str(int(HANG_S)),
                                      "--width", "120", "--endpoint", daemon.endpoint)
@@ -91,7 +82,7 @@ class CdkAppTest(unittest.TestCase):
                 sns.publish(TopicArn=topic, Message="second", MessageAttributes={
                     "kind": {"DataType": "String", "StringValue": "order"}})
                 self.assertIn("cdk auditor: second",
-                              self.logs(daemon.endpoint, "cdk-auditor", "second"))
+                              wait_for_logs(daemon.endpoint, "cdk-auditor", "second"))
                 _, worker_logs, _ = run("logs", "cdk-worker", "--endpoint", daemon.endpoint)
                 self.assertNotIn("second", worker_logs)
             finally:

@@ -7,10 +7,9 @@ publish reaches both runtimes and the filter policy holds. Owned by the IaC main
 import os
 import shutil
 import subprocess
-import time
 import unittest
 
-from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir
+from harness import BIN, HANG_S, REPO, Daemon, boto3_client, temp_dir, wait_for_logs
 
 APP = os.path.join(REPO, "tests", "iac", "sls-app")
 SLS = os.path.join(APP, "node_modules", ".bin", "serverless")
@@ -28,14 +27,6 @@ class ServerlessTest(unittest.TestCase):
         shutil.copytree(os.path.join(APP, "service"), root)
         return root
 
-    def logs(self, endpoint, function, text):
-        deadline = time.monotonic() + HANG_S
-        out = ""
-        while time.monotonic() < deadline and text not in out:
-            time.sleep(0.2)
-            _, out, _ = run("logs", function, "--endpoint", endpoint)
-        return out
-
     def publish_and_check(self, endpoint, stage, greeting):
         topic = "arn:aws:sns:us-east-1:000000000000:sls-orders-%s-orders" % stage
         sns = boto3_client("sns", endpoint)
@@ -48,9 +39,9 @@ class ServerlessTest(unittest.TestCase):
             sns.close()
         worker = "sls-orders-%s-worker" % stage
         self.assertIn("sls worker (%s): %s: an order" % (stage, greeting),
-                      self.logs(endpoint, worker, "an order"))
+                      wait_for_logs(endpoint, worker, "an order"))
         self.assertIn("sls auditor: a refund",
-                      self.logs(endpoint, "sls-orders-%s-auditor" % stage, "a refund"))
+                      wait_for_logs(endpoint, "sls-orders-%s-auditor" % stage, "a refund"))
         _, out, _ = run("logs", worker, "--endpoint", endpoint)
         self.assertNotIn("a refund", out)
         # The waterfall of the refund: the auditor ran under it, the worker's delivery filtered.
