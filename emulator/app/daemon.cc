@@ -140,6 +140,9 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   retention.max_rows =
       options.max_telemetry_rows.value_or(options.ephemeral ? kEphemeralMaxRows : 0);
   daemon->pruner_ = std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, retention);
+  daemon->sqs_ = std::make_unique<sqs::SqsService>(*daemon->writer_, daemon->clock_, daemon->ids_,
+                                                   daemon->log_);
+  if (auto status = daemon->sqs_->Load(); !status) return common::Fail(status.error());
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
   // A damaged key stops the daemon here: replacing it would change the certificate.
@@ -164,8 +167,9 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->http_deliverer_ = std::make_unique<sns::HttpDeliverer>(
       http_options, *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->log_);
   daemon->fanout_queue_ = std::make_unique<sns::FanoutQueue>(daemon->clock_);
-  const sns::DeliveryOptions delivery{base_url, options.sns_retry_delays_ns, &daemon->faults_,
-                                      daemon->latency_.get()};
+  const sns::DeliveryOptions delivery{base_url,           options.sns_retry_delays_ns,
+                                      &daemon->faults_,   daemon->latency_.get(),
+                                      daemon->sqs_.get(), daemon->signer_.get()};
   daemon->sns_ = std::make_unique<sns::SnsService>(
       sns::SnsPeers{*daemon->fanout_queue_, *daemon->http_deliverer_, *daemon->signer_, delivery},
       *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
@@ -220,7 +224,9 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->lambda_event_signer_ =
       std::make_unique<sns::LambdaEventSigner>(*daemon->signer_, daemon->log_);
   daemon->lambda_ = std::make_unique<lambda::LambdaService>(
-      lambda_options, lambda::LambdaPeers{*daemon->topic_publisher_, *daemon->lambda_event_signer_},
+      lambda_options,
+      lambda::LambdaPeers{*daemon->topic_publisher_, *daemon->lambda_event_signer_,
+                          daemon->sqs_.get()},
       *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_, daemon->ids_,
       daemon->log_);
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
@@ -274,9 +280,10 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options, std::move(*socket),
       protocol::HttpServer::Backends{
-          *daemon->sns_, *daemon->lambda_, *daemon->log_queries_, *daemon->trace_queries_,
-          *daemon->failure_queries_, daemon->writer_->changes(), *daemon->pool_, daemon->faults_,
-          [self] { return self->HealthJson(); }, [self] { return self->signer_->CertificatePem(); },
+          *daemon->sns_, *daemon->lambda_, *daemon->sqs_, *daemon->log_queries_,
+          *daemon->trace_queries_, *daemon->failure_queries_, daemon->writer_->changes(),
+          *daemon->pool_, daemon->faults_, [self] { return self->HealthJson(); },
+          [self] { return self->signer_->CertificatePem(); },
           [self](common::RequestContext& ctx) { self->Attribute(ctx); },
           [self] { return self->PruneNow(); }, StackHooks(*daemon->deployer_)},
       daemon->clock_, daemon->ids_, daemon->log_);
@@ -290,6 +297,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
 // for the requests in flight does not wait for them.
 Daemon::~Daemon() {
   if (lambda_) lambda_->Interrupt();
+  if (sqs_) sqs_->Interrupt();  // long polls answer now
 }
 
 common::Result<std::string> Daemon::Start() {

@@ -30,6 +30,7 @@
 #include "emulator/sns/lambda_event_signer.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/sns/topic_publisher.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/storage/checkpointer.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/pruner.h"
@@ -126,6 +127,7 @@ class Daemon {
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<telemetry::Recorder> recorder_;
   std::unique_ptr<storage::Pruner> pruner_;
+  std::unique_ptr<sqs::SqsService> sqs_;
   std::unique_ptr<sns::Signer> signer_;
   std::unique_ptr<sns::HttpDeliverer> http_deliverer_;
   std::unique_ptr<sns::FanoutQueue> fanout_queue_;

@@ -59,8 +59,38 @@ constexpr std::array kTable = {
     ErrorInfo{"IncompleteSignatureException", 403, Fault::kSender},
     ErrorInfo{"UnrecognizedClientException", 403, Fault::kSender},
     ErrorInfo{"InvalidSignatureException", 403, Fault::kSender},
+    // SQS: the awsQuery code, then the JSON protocol's __type.
+    ErrorInfo{"AWS.SimpleQueueService.NonExistentQueue", 400, Fault::kSender, "message",
+              "QueueDoesNotExist"},
+    ErrorInfo{"QueueAlreadyExists", 400, Fault::kSender, "message", "QueueNameExists"},
+    ErrorInfo{"InvalidAttributeName", 400, Fault::kSender, "message", "InvalidAttributeName"},
+    ErrorInfo{"InvalidAttributeValue", 400, Fault::kSender, "message", "InvalidAttributeValue"},
+    ErrorInfo{"InvalidParameterValue", 400, Fault::kSender, "message",
+              "InvalidParameterValueException"},
+    ErrorInfo{"MissingParameter", 400, Fault::kSender, "message",
+              "MissingRequiredParameterException"},
+    ErrorInfo{"ReceiptHandleIsInvalid", 400, Fault::kSender, "message", "ReceiptHandleIsInvalid"},
+    ErrorInfo{"AWS.SimpleQueueService.MessageNotInflight", 400, Fault::kSender, "message",
+              "MessageNotInflight"},
+    ErrorInfo{"InvalidMessageContents", 400, Fault::kSender, "message", "InvalidMessageContents"},
+    ErrorInfo{"AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400, Fault::kSender, "message",
+              "TooManyEntriesInBatchRequest"},
+    ErrorInfo{"AWS.SimpleQueueService.EmptyBatchRequest", 400, Fault::kSender, "message",
+              "EmptyBatchRequest"},
+    ErrorInfo{"AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400, Fault::kSender, "message",
+              "BatchEntryIdsNotDistinct"},
+    ErrorInfo{"AWS.SimpleQueueService.InvalidBatchEntryId", 400, Fault::kSender, "message",
+              "InvalidBatchEntryId"},
+    ErrorInfo{"AWS.SimpleQueueService.BatchRequestTooLong", 400, Fault::kSender, "message",
+              "BatchRequestTooLong"},
+    ErrorInfo{"AWS.SimpleQueueService.PurgeQueueInProgress", 403, Fault::kSender, "message",
+              "PurgeQueueInProgress"},
+    ErrorInfo{"AWS.SimpleQueueService.UnsupportedOperation", 400, Fault::kSender, "message",
+              "UnsupportedOperation"},
+    ErrorInfo{"InvalidAction", 400, Fault::kSender, "message", "UnknownOperationException"},
+    ErrorInfo{"OverLimit", 403, Fault::kSender, "message", "OverLimit"},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kLambdaInvalidSignature) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kSqsOverLimit) + 1);
 
 }  // namespace
 

@@ -57,6 +57,26 @@ enum class ErrorCode {
   kLambdaIncompleteSignature,
   kLambdaUnrecognizedClient,
   kLambdaInvalidSignature,
+  // SQS (docs/compatibility.md, SQS): aws_code is the awsQuery code, json_type the JSON
+  // protocol's __type (which answers the awsQuery code in x-amzn-query-error too).
+  kSqsQueueDoesNotExist,
+  kSqsQueueNameExists,
+  kSqsInvalidAttributeName,
+  kSqsInvalidAttributeValue,
+  kSqsInvalidParameterValue,
+  kSqsMissingParameter,
+  kSqsReceiptHandleIsInvalid,
+  kSqsMessageNotInflight,
+  kSqsInvalidMessageContents,
+  kSqsTooManyEntriesInBatchRequest,
+  kSqsEmptyBatchRequest,
+  kSqsBatchEntryIdsNotDistinct,
+  kSqsInvalidBatchEntryId,
+  kSqsBatchRequestTooLong,
+  kSqsPurgeQueueInProgress,
+  kSqsUnsupportedOperation,
+  kSqsInvalidAction,
+  kSqsOverLimit,
 };
 
 enum class Fault { kSender, kReceiver };
@@ -68,6 +88,9 @@ struct ErrorInfo {
   // Lambda's JSON error bodies spell the member "Message" for some exceptions and "message"
   // for most (§4.1 of the wire reference).
   std::string_view message_key = "message";
+  // SQS's JSON protocol names its errors apart from their awsQuery codes (QueueDoesNotExist
+  // for AWS.SimpleQueueService.NonExistentQueue); empty for the others.
+  std::string_view json_type = {};
 };
 
 const ErrorInfo& Info(ErrorCode code);

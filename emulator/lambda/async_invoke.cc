@@ -196,6 +196,30 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   return attempt;
 }
 
+Result<std::string> LambdaService::SendToQueue(const std::string& arn, const std::string& body,
+                                               const sqs::MessageAttributes& attributes,
+                                               const AsyncEvent& event) {
+  auto parsed = common::ParseArn(arn);
+  if (!parsed) return Fail(common::InvalidParameter(arn + " is not an ARN"));
+  RequestContext ctx;
+  ctx.request_id = event.request_id;
+  ctx.region = parsed->region;
+  ctx.account = parsed->account;
+  ctx.trace_id = event.trace_id;
+  ctx.parent_span = event.request_id;  // the message is caused by the event
+  ctx.received_ns = clock_.NowNanos();
+  sqs::SendEntry entry;
+  entry.body = body;
+  entry.attributes = attributes;
+  if (arn.ends_with(".fifo")) {  // AWS allows no FIFO queue here; refused by the queue's rules
+    entry.group_id = event.function_arn;
+    entry.dedup_id = event.request_id;
+  }
+  auto sent = queues_->SendMessage(ctx, arn, std::move(entry));
+  if (!sent) return Fail(sent.error());
+  return sent->id;
+}
+
 std::string LambdaService::Deliver(const std::string& destination, const std::string& record,
                                    const AsyncEvent& event) {
   auto arn = common::ParseArn(destination);
@@ -229,6 +253,15 @@ std::string LambdaService::Deliver(const std::string& destination, const std::st
       return "not delivered to " + destination + ": " + status.error().message;
     }
     return "delivered to " + destination + " as invocation " + next->request_id;
+  }
+  if (arn->service == "sqs" && queues_ != nullptr) {
+    auto sent = SendToQueue(destination, record, {}, event);
+    if (!sent) {
+      log_.Warn("offstage: could not deliver the result of " + event.request_id + " to " +
+                destination + ": " + sent.error().message);
+      return "not delivered to " + destination + ": " + sent.error().message;
+    }
+    return "delivered to " + destination + " as message " + *sent;
   }
   log_.Warn("offstage: the destination " + destination + " of " + event.function_arn +
             " is not emulated (" + arn->service + "); the record of " + event.request_id +
@@ -285,11 +318,22 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
       disposition += published
                          ? "; sent to the DLQ " + target + " as message " + *published
                          : "; not sent to the DLQ " + target + ": " + published.error().message;
+    } else if (arn && arn->service == "sqs" && queues_ != nullptr) {
+      // AWS's SQS dead-letter message: the event, with the same three attributes.
+      sqs::MessageAttributes attributes = {
+          {"RequestID", sqs::MessageAttribute{"String", event.request_id, false}},
+          {"ErrorCode", sqs::MessageAttribute{"Number", "200", false}}};
+      if (!message.empty()) {
+        attributes["ErrorMessage"] = sqs::MessageAttribute{"String", message, false};
+      }
+      auto sent = SendToQueue(target, event.payload, attributes, event);
+      disposition += sent ? "; sent to the DLQ " + target + " as message " + *sent
+                          : "; not sent to the DLQ " + target + ": " + sent.error().message;
     } else {
       log_.Warn("offstage: the dead-letter queue " + target + " of " + function->name +
                 " is not emulated; the failed event " + event.request_id +
                 " is kept in the trace only");
-      disposition += "; not sent to the DLQ " + target + ": SQS is not emulated";
+      disposition += "; not sent to the DLQ " + target + ": its service is not emulated here";
     }
   }
   return disposition;

@@ -43,6 +43,7 @@ LambdaService::LambdaService(LambdaOptions options, LambdaPeers peers, storage::
       layers_(writer, log),
       hot_reload_(clock),
       publisher_(peers.topics),
+      queues_(peers.queues),
       finalizer_(peers.finalizer),
       queue_(options_.async, writer, recorder, clock, log) {}
 

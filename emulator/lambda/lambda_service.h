@@ -38,6 +38,7 @@
 #include "emulator/lambda/validation.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/runtime/runtimes.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
 
@@ -104,6 +105,8 @@ struct LambdaPeers {
   TopicPublisher& topics;
   // What completes the payloads other services queue (SNS signs its deliveries).
   EventFinalizer& finalizer;
+  // Where SQS destinations and dead-letter queues send (null: recorded as not delivered).
+  sqs::SqsService* queues = nullptr;
 };
 
 // Input of CreateAlias (every member but the version optional) and UpdateAlias (absent members
@@ -439,6 +442,11 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   std::string DeliveredPayload(const AsyncEvent& event);
   Attempt RunAttempt(const AsyncEvent& event) override;
   std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
+  // Sends `body` (with `attributes`) to the SQS queue `arn` as the event's consequence: the
+  // message id, or the error.
+  Result<std::string> SendToQueue(const std::string& arn, const std::string& body,
+                                  const sqs::MessageAttributes& attributes,
+                                  const AsyncEvent& event);
   std::string Deliver(const std::string& destination, const std::string& record,
                       const AsyncEvent& event);
   // The function at `arn` for an invocation, after hot reload's look at its local code
@@ -463,6 +471,7 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   std::map<std::string, Caller> callers_ GUARDED_BY(callers_mu_);  // by access key id
 
   TopicPublisher& publisher_;
+  sqs::SqsService* const queues_;
   EventFinalizer& finalizer_;
   // An injected timeout waits here; the destructor ends the waits.
   common::Mutex stop_mu_;

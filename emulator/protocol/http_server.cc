@@ -16,6 +16,8 @@
 #include "emulator/protocol/lambda_codec.h"
 #include "emulator/protocol/sigv4.h"
 #include "emulator/protocol/sns_codec.h"
+#include "emulator/protocol/sqs_codec.h"
+#include "emulator/protocol/sqs_query.h"
 
 namespace offstage::protocol {
 namespace {
@@ -133,6 +135,7 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       log_(log),
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
       lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
+      sqs_codec_(std::make_unique<SqsCodec>(backends.sqs)),
       control_(std::make_unique<ControlApi>(
           std::move(backends.health),
           ControlApi::Sources{backends.logs, backends.traces, backends.failures, backends.changes,
@@ -196,7 +199,7 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
     try {
       return function_urls_->Handle(request, *address, Context(request),
                                     [this](const HttpRequest& signed_request) {
-                                      return !Refusal(signed_request, /*lambda=*/true);
+                                      return !Refusal(signed_request, SignedApi::kLambda);
                                     });
     } catch (const std::exception& e) {
       log_.Error(std::string("internal error while serving a function URL: ") + e.what());
@@ -219,7 +222,8 @@ HttpResponse HttpServer::Handle(const HttpRequest& request) {
   return reply;
 }
 
-std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool lambda) const {
+std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, SignedApi api) const {
+  const bool lambda = api == SignedApi::kLambda;
   // The region names every ARN the request creates: one no SDK would send (IsRegionName; say,
   // bytes that are not UTF-8, or quotes) is refused as AWS refuses a scope it does not serve,
   // signature checks or not.
@@ -240,10 +244,51 @@ std::optional<common::ApiError> HttpServer::Refusal(const HttpRequest& req, bool
   if (q != std::string_view::npos) signed_request.query = target.substr(q + 1);
   signed_request.headers.assign(req.headers.begin(), req.headers.end());
   signed_request.body = req.method == "GET" ? std::string_view() : std::string_view(req.body);
-  const SignedApi api = lambda ? SignedApi::kLambda : SignedApi::kSns;
   auto failure = options_.verifier->Verify(signed_request, RulesFor(api));
   if (!failure) return std::nullopt;
   return ToApiError(*failure, api);
+}
+
+std::optional<HttpResponse> HttpServer::Sqs(const HttpRequest& req) {
+  if (req.method != "POST" && req.method != "GET") return std::nullopt;
+  SqsCall call;
+  const std::string target = req.Header("x-amz-target");
+  if (req.method == "POST" && target.starts_with("AmazonSQS.")) {
+    call.wire = SqsWire::kJson;
+    call.action = target.substr(std::string_view("AmazonSQS.").size());
+    call.input = req.body.empty() ? nlohmann::json::object() : common::ParseJson(req.body);
+  } else {
+    if (req.path.starts_with("/_offstage") || req.path.starts_with("/2015-03-31/")) {
+      return std::nullopt;
+    }
+    const std::string_view form =
+        req.method == "POST" ? std::string_view(req.body) : std::string_view(req.query);
+    auto params = FormParams::Parse(form);
+    if (!params) return std::nullopt;
+    const auto action = params->Get("Action");
+    if (!action || !SqsCodec::IsAction(*action)) return std::nullopt;
+    // AddPermission and RemovePermission are SNS actions too: a request to POST / is SQS's
+    // when it was signed for sqs (an SDK signs for the service it calls).
+    const auto scope = ParseCredentialScope(req.Header("authorization"));
+    const bool both = *action == "AddPermission" || *action == "RemovePermission";
+    if (req.path == "/" && both && !(scope && scope->service == "sqs")) return std::nullopt;
+    call.wire = SqsWire::kQuery;
+    call.action = *action;
+    call.input = SqsQueryInput(*params);
+  }
+  call.host = req.Header("host");
+  call.path = req.path;
+  const common::RequestContext ctx = Context(req);
+  if (auto refused = Refusal(req, SignedApi::kSqs)) {
+    return Stamp(SqsCodec::RenderError(*refused, call.wire, ctx.request_id), ctx.request_id);
+  }
+  if (call.input.is_discarded()) {
+    return Stamp(SqsCodec::RenderError({common::ErrorCode::kSqsInvalidParameterValue,
+                                        "The request body is not valid JSON."},
+                                       call.wire, ctx.request_id),
+                 ctx.request_id);
+  }
+  return Stamp(sqs_codec_->Handle(ctx, call), ctx.request_id);
 }
 
 // /_offstage/stacks[/NAME]: the stacks' hooks (Backends::Stacks); nullopt for another path.
@@ -294,6 +339,8 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
         302, "text/plain", "the dashboard is at /_offstage/\n", {{"Location", "/_offstage/"}}};
   }
 
+  if (auto sqs_reply = Sqs(req)) return std::move(*sqs_reply);
+
   // SNS awsQuery: a form body on POST /; old clients and the SubscribeURL/UnsubscribeURL links
   // send the query in the URL of GET /.
   if (path == "/" && (method == "POST" || method == "GET")) {
@@ -306,7 +353,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
         !params->Has("X-Amz-Algorithm") &&
         (params->Get("Action") == std::optional<std::string>("ConfirmSubscription") ||
          params->Get("Action") == std::optional<std::string>("Unsubscribe"));
-    if (auto refused = sns_link ? std::nullopt : Refusal(req, false)) {
+    if (auto refused = sns_link ? std::nullopt : Refusal(req, SignedApi::kSns)) {
       return Stamp(SnsCodec::RenderError(*refused, ctx.request_id), ctx.request_id);
     }
     return Stamp(params ? sns_codec_->Handle(ctx, *params)
@@ -318,7 +365,7 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
   if (IsLambdaPath(path) &&
       (method == "GET" || method == "POST" || method == "PUT" || method == "DELETE")) {
     const sns::RequestContext ctx = Context(req);
-    if (auto refused = Refusal(req, true)) {
+    if (auto refused = Refusal(req, SignedApi::kLambda)) {
       return Stamp(LambdaCodec::RenderError(*refused), ctx.request_id);
     }
     LambdaRequest request;

@@ -27,8 +27,10 @@
 #include "emulator/protocol/function_url_server.h"
 #include "emulator/protocol/http_listener.h"
 #include "emulator/protocol/listen_socket.h"
+#include "emulator/protocol/sigv4.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/telemetry/failure_queries.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
@@ -50,6 +52,7 @@ struct ServerOptions {
 
 class SnsCodec;
 class LambdaCodec;
+class SqsCodec;
 class ControlApi;
 
 class HttpServer {
@@ -59,6 +62,7 @@ class HttpServer {
   struct Backends {
     sns::SnsService& sns;
     lambda::LambdaService& lambda;
+    sqs::SqsService& sqs;
     telemetry::LogQueries& logs;
     telemetry::TraceQueries& traces;
     telemetry::FailureQueries& failures;
@@ -98,8 +102,11 @@ class HttpServer {
   std::optional<HttpResponse> Stacks(const HttpRequest& request) const;
   common::RequestContext Context(const HttpRequest& request) const;
   // With --verify-signatures: the error to answer when the request's signature does not verify
-  // (lambda: made to the Lambda API, else SNS); nullopt to go on.
-  std::optional<common::ApiError> Refusal(const HttpRequest& req, bool lambda) const;
+  // for `api`; nullopt to go on.
+  std::optional<common::ApiError> Refusal(const HttpRequest& req, SignedApi api) const;
+  // SQS: a JSON 1.0 request (X-Amz-Target: AmazonSQS.*) or an awsQuery form of an SQS action;
+  // nullopt when the request is not SQS's.
+  std::optional<HttpResponse> Sqs(const HttpRequest& req);
 
   const ServerOptions options_;
   const common::Clock& clock_;
@@ -107,6 +114,7 @@ class HttpServer {
   common::Logger& log_;
   std::unique_ptr<SnsCodec> sns_codec_;
   std::unique_ptr<LambdaCodec> lambda_codec_;
+  std::unique_ptr<SqsCodec> sqs_codec_;
   std::unique_ptr<ControlApi> control_;
   std::function<common::Result<std::string>()> certificate_;
   std::function<void(common::RequestContext&)> attribute_;

@@ -127,6 +127,7 @@ std::optional<CredentialScope> ParseCredentialScope(std::string_view authorizati
 VerifyRules RulesFor(SignedApi api) {
   // SNS allows 15 minutes of clock skew; Lambda's API answers "... - 5 min." (docs/security.md).
   if (api == SignedApi::kLambda) return VerifyRules{"lambda", 5LL * 60 * kNanos};
+  if (api == SignedApi::kSqs) return VerifyRules{"sqs", 15LL * 60 * kNanos};
   return VerifyRules{"sns", 15LL * 60 * kNanos};
 }
 

@@ -86,7 +86,7 @@ class SigV4Verifier {
 };
 
 // The API the refused request was made to decides the error's code, status and window.
-enum class SignedApi { kSns, kLambda };
+enum class SignedApi { kSns, kLambda, kSqs };
 VerifyRules RulesFor(SignedApi api);
 // AWS's answer to a refused request: SNS's awsQuery codes (MissingAuthenticationToken,
 // IncompleteSignature, InvalidClientTokenId, SignatureDoesNotMatch, RequestExpired) or Lambda's

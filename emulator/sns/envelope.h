@@ -22,6 +22,8 @@ struct MessageView {
   std::string timestamp;  // ISO-8601 with milliseconds
   std::optional<std::string> sequence_number;
   std::string signature_version = "1";
+  std::optional<std::string> group_id;  // FIFO topics: an SQS FIFO subscriber's group
+  std::optional<std::string> dedup_id;  // FIFO topics (content-based: the body's SHA-256)
 };
 
 // The `Message` a subscriber of `protocol` receives: with MessageStructure=json, that

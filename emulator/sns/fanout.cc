@@ -170,6 +170,12 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
       planned.rows.push_back(std::move(row));
       continue;
     }
+    if (target.protocol == "sqs" && options_.sqs != nullptr) {
+      DeliverToQueue(ctx, message, target, text, sig, row);
+      if (!injected.empty()) planned.injected[row.id] = injected;
+      planned.rows.push_back(std::move(row));
+      continue;
+    }
     row.status = storage::DeliveryStatus::kNotEmulated;
     row.reason = target.protocol + " delivery is not emulated by offstage";
     {
@@ -181,6 +187,58 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
       }
     }
     planned.rows.push_back(std::move(row));
+  }
+}
+
+// An SQS subscriber: the message is sent to its queue now, on this thread (committed before
+// the delivery's row says "delivered"; a stop in between sends it again at the next start, at
+// least once, as AWS delivers). Raw: the message itself, its attributes as the SQS message's;
+// otherwise the notification an HTTP subscriber gets, signed. A FIFO topic's group and
+// deduplication id go with it.
+void Fanout::DeliverToQueue(const common::RequestContext& ctx, const MessageView& message,
+                            const Target& target, const std::string& text, const Signed& sig,
+                            storage::DeliveryRow& row) {
+  sqs::SendEntry entry;
+  if (target.raw) {
+    entry.body = text;
+    for (const auto& [name, value] : message.attributes) {
+      sqs::MessageAttribute attribute;
+      attribute.data_type = value.data_type;
+      attribute.binary = value.binary_value.has_value();
+      attribute.value = attribute.binary ? *value.binary_value : value.string_value.value_or("");
+      entry.attributes.emplace(name, std::move(attribute));
+    }
+  } else {
+    entry.body = HttpNotification(message, text, sig);
+    if (options_.signer != nullptr) {
+      std::string error;
+      entry.body = SignHttpNotification(std::move(entry.body), *options_.signer, error);
+      if (!error.empty()) log_.Warn("offstage: an SQS notification went unsigned: " + error);
+    }
+  }
+  if (target.endpoint.ends_with(".fifo")) {
+    entry.group_id = message.group_id;
+    entry.dedup_id = message.dedup_id;
+  }
+  common::RequestContext send_ctx = ctx;
+  send_ctx.parent_span = row.id;  // the queued message is caused by this delivery
+  send_ctx.access_key_id.clear();
+  auto arn = common::ParseArn(target.endpoint);
+  if (arn) {
+    send_ctx.region = arn->region;
+    send_ctx.account = arn->account;
+  }
+  auto sent = options_.sqs->SendMessage(send_ctx, target.endpoint, std::move(entry));
+  if (sent) {
+    row.status = storage::DeliveryStatus::kDelivered;
+    return;
+  }
+  row.status = storage::DeliveryStatus::kFailed;
+  row.reason = "SQS queue " + target.endpoint + ": " + sent.error().message;
+  common::MutexLock lock(mu_);
+  if (warned_.insert(target.subscription_arn).second) {
+    log_.Warn("offstage: sqs subscription " + target.subscription_arn + " receives nothing: " +
+              *row.reason + " (each message is recorded as a failed delivery)");
   }
 }
 

@@ -1,8 +1,9 @@
 // Fanout: SNS's dispatcher. A committed Publish (or PublishBatch, or a replay, or a fan-out
 // owed since the last stop) becomes a FanoutJob on the FanoutQueue; the Fanout's one worker
-// plans each message's deliveries (filter policies; a Lambda event, an HTTP notification, or a
-// record that the protocol is not emulated), commits them with the mark that nothing is owed
-// any more, and starts them (§3, §6.1; docs/architecture.md, Durability).
+// plans each message's deliveries (filter policies; a Lambda event, an HTTP notification, a
+// message sent to an SQS queue, or a record that the protocol is not emulated), commits them with
+// the mark that nothing is owed any more, and starts them (§3, §6.1; docs/architecture.md,
+// Durability).
 //
 // SnsService (the provider) fills the queue and the Fanout (the dispatcher) drains it. The
 // queue is built first and the Fanout after Lambda, so the SNS -> Lambda -> SNS cycle
@@ -34,6 +35,8 @@
 #include "emulator/sns/envelope.h"
 #include "emulator/sns/filter_policy.h"
 #include "emulator/sns/http_deliverer.h"
+#include "emulator/sns/signer.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/storage/delivery_store.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
@@ -55,6 +58,10 @@ struct DeliveryOptions {
   std::optional<std::vector<int64_t>> http_retry_delays_ns;
   common::FaultInjector* faults = nullptr;    // offstage faults (delay, duplicate); the daemon's
   common::LatencyProfile* latency = nullptr;  // serve --latency; the daemon's (null: none)
+  // SQS subscribers' queues (null: sqs deliveries are recorded as not emulated), and the
+  // signer of the notifications they receive (null: unsigned).
+  sqs::SqsService* sqs = nullptr;
+  Signer* signer = nullptr;
 };
 
 // A subscription as a message's fan-out sees it (copied out of SnsService under its mutex).
@@ -111,6 +118,9 @@ class Fanout {
   };
   void Plan(const common::RequestContext& ctx, const MessageView& message,
             const std::vector<Target>& targets, Planned& planned);
+  void DeliverToQueue(const common::RequestContext& ctx, const MessageView& message,
+                      const Target& target, const std::string& text, const Signed& sig,
+                      storage::DeliveryRow& row) EXCLUDES(mu_);
 
   FanoutQueue& queue_;
   lambda::AsyncIntake& lambda_;
@@ -122,7 +132,7 @@ class Fanout {
   common::IdGenerator& ids_;
   common::Logger& log_;
   common::Mutex mu_;
-  std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not emulated
+  std::set<std::string> warned_ GUARDED_BY(mu_);  // subscriptions warned as not delivered to
 };
 
 }  // namespace offstage::sns

@@ -192,7 +192,7 @@ void HttpDeliverer::Send(Job job) {
                  "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
     if (job.request.dead_letter_target) {
       *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
-                     " not delivered (SQS is not emulated)";
+                     " not delivered (SNS's redrive to a dead-letter queue is not emulated yet)";
     }
     row.next_attempt_ns.reset();
     log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +

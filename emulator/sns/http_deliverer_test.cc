@@ -215,7 +215,8 @@ TEST_CASE("HttpDeliverer: retries run out; the RedrivePolicy is named as not del
   CHECK(stored.attempts == 2);
   CHECK(stored.reason ==
         "HTTP 500; retries exhausted after 2 attempt(s); RedrivePolicy "
-        "arn:aws:sqs:us-east-1:000000000000:dlq not delivered (SQS is not emulated)");
+        "arn:aws:sqs:us-east-1:000000000000:dlq not delivered (SNS's redrive to a dead-letter "
+        "queue is not emulated yet)");
   CHECK(endpoint.received() == 2);
   CHECK(span.status == "failed");
 }

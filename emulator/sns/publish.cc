@@ -141,6 +141,8 @@ MessageView SnsService::ViewOf(const RequestContext& ctx, const Prepared& messag
   view.timestamp = common::IsoMillis(ctx.received_ns);
   view.sequence_number = out.sequence_number;
   view.signature_version = signature_version;
+  view.group_id = message.group_id;
+  view.dedup_id = message.dedup_id;
   return view;
 }
 

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 10> kMigrations = {
+constexpr std::array<std::string_view, 11> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -190,6 +190,31 @@ CREATE TABLE stacks (
   document TEXT NOT NULL,
   updated_ns INTEGER NOT NULL
 );
+)sql",
+    // 11: SQS queues (one JSON document each: attributes, tags, times) and their messages, in
+    // each queue's send order, with the state of their current receipt.
+    R"sql(
+CREATE TABLE sqs_queues (
+  arn TEXT PRIMARY KEY,
+  document TEXT NOT NULL
+);
+CREATE TABLE sqs_messages (
+  queue_arn TEXT NOT NULL,
+  seq INTEGER NOT NULL,           -- the queue's send order
+  message_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attributes TEXT NOT NULL,       -- JSON object name -> {DataType, StringValue | BinaryValue}
+  system TEXT NOT NULL,           -- JSON: AWSTraceHeader, SenderId, trace and span
+  group_id TEXT,
+  dedup_id TEXT,
+  sequence_number TEXT,
+  sent_ns INTEGER NOT NULL,
+  visible_ns INTEGER NOT NULL,    -- when it can next be received (delay, visibility timeout)
+  receive_count INTEGER NOT NULL,
+  first_receive_ns INTEGER NOT NULL,
+  receipt TEXT,                   -- the nonce of its newest receipt handle, NULL before any
+  PRIMARY KEY (queue_arn, seq)
+) WITHOUT ROWID;
 )sql",
 };
 

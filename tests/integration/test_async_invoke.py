@@ -403,8 +403,43 @@ class AsyncInvokeTest(RecorderTestCase):
         self.assertClientError(self.lam.get_function_event_invoke_config,
                                "ResourceNotFoundException", 404, FunctionName=name)
 
-    def test_sqs_destination_is_accepted_and_reported_not_delivered(self):
+    def test_sqs_destinations_and_dead_letter_queue_receive_for_real(self):
+        sqs = boto3_client("sqs", self.endpoint)
+        self.addCleanup(sqs.close)
+        queue = sqs.create_queue(QueueName=self.unique("dst"))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(
+            QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         name, record = self.recorder("sqsdst")
+        self.lam.put_function_event_invoke_config(
+            FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": queue_arn}})
+        request_id = self.event_invoke(name, {"to": "sqs"})
+        self.assertEqual(record.wait_for(1)[0]["requestId"], request_id)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=20)["Messages"]
+        result = json.loads(got[0]["Body"])
+        self.assertRecordHeader(result, request_id, name, "Success", 1)
+        self.assertEqual(result["requestPayload"], {"to": "sqs"})
+
+        dlq = sqs.create_queue(QueueName=self.unique("dlq"))["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        failing, _ = self.recorder("sqsdlq", env={"FAIL": "1"},
+                                   DeadLetterConfig={"TargetArn": dlq_arn})
+        self.lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=0)
+        payload = '{"order":8,"why":"dlq"}'
+        failed_id = self.lam.invoke(FunctionName=failing, InvocationType="Event",
+                                    Payload=payload.encode())["ResponseMetadata"]["RequestId"]
+        dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=20,
+                                   MessageAttributeNames=["All"])["Messages"][0]
+        self.assertEqual(dead["Body"], payload)  # the original event, unchanged
+        self.assertEqual(dead["MessageAttributes"]["RequestID"],
+                         {"DataType": "String", "StringValue": failed_id})
+        self.assertEqual(dead["MessageAttributes"]["ErrorCode"],
+                         {"DataType": "Number", "StringValue": "200"})
+        self.assertEqual(dead["MessageAttributes"]["ErrorMessage"]["StringValue"],
+                         "recorder failing on purpose: " + failed_id)
+
+    def test_sqs_destination_that_does_not_exist_is_reported_not_delivered(self):
+        name, record = self.recorder("sqsmissing")
         put = self.lam.put_function_event_invoke_config(
             FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": SQS_ARN},
                                                   "OnFailure": {"Destination": SQS_ARN}})
@@ -418,7 +453,8 @@ class AsyncInvokeTest(RecorderTestCase):
                        if SQS_ARN in line and request_id in line]
             time.sleep(0.05)
         self.assertTrue(warning, "no warning about the SQS destination in the daemon's output")
-        self.assertTrue(re.search(r"not (emulated|delivered)", warning[0]), warning[0])
+        self.assertIn("could not deliver", warning[0])
+        self.assertIn("The specified queue does not exist.", warning[0])
         # The daemon is still serving.
         out = self.lam.invoke(FunctionName=name, Payload=b"{}")
         self.assertEqual(out["StatusCode"], 200)

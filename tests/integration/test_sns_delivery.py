@@ -618,9 +618,9 @@ class SnsDeliveryTest(DaemonTestCase):
         time.sleep(1.0)
         self.assertEqual(self.http.received(path, "Notification"), [])
 
-    # ---- protocols offstage does not deliver ----
+    # ---- deliveries that cannot be made ----
 
-    def test_sqs_and_email_subscriptions_do_not_break_publishing(self):
+    def test_a_missing_queue_and_an_email_subscription_do_not_break_publishing(self):
         topic = self.topic()
         queue = "arn:aws:sqs:us-east-1:000000000000:" + self.unique("q")
         sqs_sub = self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue,

@@ -169,13 +169,22 @@ class VerdictTest(AwsClientsTestCase):
 
     def test_a_protocol_that_is_not_emulated(self):
         topic = self.topic()
-        queue = self.unique("q")
-        self.sns.subscribe(TopicArn=topic, Protocol="sqs",
-                           Endpoint="arn:aws:sqs:us-east-1:000000000000:" + queue)
+        self.sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550100")
         request_id = self.run_front(self.front_for(topic))
         trace = self.assert_refused(request_id, "no background work ran",
-                                    "background work failed: sqs %s, not delivered: sqs delivery "
-                                    "is not emulated by offstage" % queue)
+                                    "background work failed: sms +15555550100, not delivered: sms "
+                                    "delivery is not emulated by offstage")
+        self.assertEqual(len(trace["outcome"]["refusals"]), 2, trace["outcome"]["refusals"])
+
+    def test_a_queue_that_does_not_exist(self):
+        topic = self.topic()
+        queue = self.unique("q")
+        arn = "arn:aws:sqs:us-east-1:000000000000:" + queue
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        request_id = self.run_front(self.front_for(topic))
+        trace = self.assert_refused(request_id, "no background work ran",
+                                    "background work failed: sqs %s, SQS queue %s: The specified "
+                                    "queue does not exist." % (queue, arn))
         self.assertEqual(len(trace["outcome"]["refusals"]), 2, trace["outcome"]["refusals"])
 
     def test_an_event_invoke_from_outside_is_judged_by_its_run(self):

@@ -1,0 +1,396 @@
+// MessageStore: sends, receives, receipts and the long poll (message_store.h).
+#include "emulator/sqs/message_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <set>
+
+#include "emulator/common/strings.h"
+#include "emulator/storage/sqs_store.h"
+
+namespace offstage::sqs {
+namespace {
+
+using common::ErrorCode;
+using common::Fail;
+
+constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kDedupWindowNs = 5 * 60 * kSecond;
+
+std::string SequenceNumber(int64_t n) {
+  std::string digits = std::to_string(n);
+  return std::string(20 - std::min<size_t>(20, digits.size()), '0') + digits;
+}
+
+common::ApiError InvalidHandle(const std::string& handle) {
+  return {ErrorCode::kSqsReceiptHandleIsInvalid, "The input receipt handle \"" +
+                                                     common::ShortenUtf8(handle, 1024) +
+                                                     "\" is not a valid receipt handle."};
+}
+
+}  // namespace
+
+Status MessageStore::Load() {
+  std::vector<storage::SqsMessageRow> rows;
+  auto status = writer_.Query([&](storage::Database& db) -> Status {
+    auto loaded = storage::LoadSqsMessages(db);
+    if (!loaded) return Fail(loaded.error());
+    rows = std::move(*loaded);
+    return {};
+  });
+  if (!status) return status;
+  const int64_t now = clock_.NowNanos();
+  common::MutexLock lock(mu_);
+  for (const auto& row : rows) {
+    auto message = Message::FromRow(row);
+    if (!message) {
+      log_.Warn("skipping SQS message " + row.message_id + ": " + message.error().message);
+      continue;
+    }
+    QueueMessages& queue = Messages(row.queue_arn);
+    queue.next_seq = std::max(queue.next_seq, message->seq + 1);
+    if (!message->sequence_number.empty()) {
+      const int64_t number = std::strtoll(message->sequence_number.c_str(), nullptr, 10);
+      queue.next_fifo_number = std::max(queue.next_fifo_number, number + 1);
+    }
+    if (!message->dedup_id.empty() && message->sent_ns + kDedupWindowNs > now) {
+      // The scope is not stored with the message: the queue-wide key serves both scopes' reads
+      // until the window passes (docs/compatibility.md).
+      queue.dedup[message->dedup_id] =
+          Dedup{message->sent_ns + kDedupWindowNs, Sent{message->id, message->sequence_number}};
+    }
+    queue.by_seq.emplace(message->seq, std::move(*message));
+  }
+  return {};
+}
+
+MessageStore::QueueMessages& MessageStore::Messages(const std::string& arn) { return queues_[arn]; }
+
+Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
+                                                           std::vector<NewMessage> messages) {
+  const bool fifo = queue.fifo();
+  std::optional<common::MutexLock> ordered;
+  if (fifo) ordered.emplace(fifo_send_mu_);
+  const int64_t now = clock_.NowNanos();
+  std::vector<Sent> sent(messages.size());
+  std::vector<Message> accepted;
+  const bool group_scope = [&] {
+    auto it = queue.attributes.find("DeduplicationScope");
+    return it != queue.attributes.end() && it->second == "messageGroup";
+  }();
+  {
+    common::MutexLock lock(mu_);
+    QueueMessages& q = Messages(queue.arn);
+    for (auto it = q.dedup.begin(); it != q.dedup.end();) {
+      it = it->second.expires_ns <= now ? q.dedup.erase(it) : std::next(it);
+    }
+    std::map<std::string, size_t> batch_dedup;  // a duplicate inside this very batch
+    for (size_t i = 0; i < messages.size(); ++i) {
+      NewMessage& m = messages[i];
+      std::string key;
+      if (fifo) {
+        key = group_scope ? m.group_id + "\n" + m.dedup_id : m.dedup_id;
+        if (auto d = q.dedup.find(key); d != q.dedup.end()) {
+          sent[i] = d->second.sent;
+          continue;
+        }
+        if (auto b = batch_dedup.find(key); b != batch_dedup.end()) {
+          sent[i] = sent[b->second];
+          continue;
+        }
+      }
+      Message message;
+      message.queue_arn = queue.arn;
+      message.seq = q.next_seq++;
+      message.id = ids_.Uuid();
+      message.body = std::move(m.body);
+      message.attributes = std::move(m.attributes);
+      message.system_attributes = std::move(m.system_attributes);
+      message.sender_id = std::move(m.sender_id);
+      message.group_id = std::move(m.group_id);
+      message.sent_ns = now;
+      message.visible_ns = now + m.delay_s.value_or(queue.delay_s()) * kSecond;
+      message.trace_id = std::move(m.trace_id);
+      message.span_id = std::move(m.span_id);
+      if (fifo) {
+        message.dedup_id = m.dedup_id;
+        message.sequence_number = SequenceNumber(q.next_fifo_number++);
+        batch_dedup.emplace(key, i);
+      }
+      sent[i] = Sent{message.id, message.sequence_number};
+      accepted.push_back(std::move(message));
+    }
+  }
+  if (!accepted.empty()) {
+    std::vector<storage::SqsMessageRow> rows;
+    rows.reserve(accepted.size());
+    for (const Message& m : accepted) rows.push_back(m.ToRow());
+    auto committed = writer_.Commit([rows = std::move(rows)](storage::Database& db) -> Status {
+      for (const auto& row : rows) {
+        if (auto status = storage::InsertSqsMessage(db, row); !status) return status;
+      }
+      return {};
+    });
+    if (!committed) return Fail(committed.error());
+  }
+  {
+    common::MutexLock lock(mu_);
+    auto found = queues_.find(queue.arn);
+    if (found == queues_.end()) return sent;  // deleted meanwhile: its rows went with it
+    QueueMessages& q = found->second;
+    for (Message& m : accepted) {
+      if (fifo) {
+        const std::string key = group_scope ? m.group_id + "\n" + m.dedup_id : m.dedup_id;
+        q.dedup[key] = Dedup{now + kDedupWindowNs, Sent{m.id, m.sequence_number}};
+      }
+      const int64_t seq = m.seq;
+      q.by_seq.emplace(seq, std::move(m));
+    }
+  }
+  cv_.notify_all();
+  return sent;
+}
+
+void MessageStore::Expire(const Queue& queue, QueueMessages& messages, int64_t now_ns) {
+  const int64_t limit = now_ns - queue.retention_s() * kSecond;
+  std::vector<int64_t> gone;
+  for (auto it = messages.by_seq.begin(); it != messages.by_seq.end();) {
+    if (it->second.sent_ns <= limit) {
+      gone.push_back(it->first);
+      it = messages.by_seq.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (gone.empty()) return;
+  writer_.Post([arn = queue.arn, gone](storage::Database& db) -> Status {
+    for (int64_t seq : gone) {
+      if (auto status = storage::DeleteSqsMessage(db, arn, seq); !status) return status;
+    }
+    return {};
+  });
+}
+
+std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
+                                                       const ReceiveOptions& options,
+                                                       const FindQueue& find_queue,
+                                                       int64_t now_ns) {
+  std::vector<Received> out;
+  QueueMessages& q = Messages(queue.arn);
+  Expire(queue, q, now_ns);
+  const bool fifo = queue.fifo();
+  const auto redrive = queue.redrive();
+  std::optional<Queue> dead_letter;
+  if (redrive) dead_letter = find_queue(redrive->dead_letter_target_arn);
+  const int64_t visibility_ns =
+      options.visibility_s.value_or(queue.visibility_timeout_s()) * kSecond;
+  std::set<std::string> blocked;  // FIFO groups with an earlier message not receivable now
+  std::vector<storage::SqsMessageRow> received_rows;
+  std::vector<int64_t> moved_seqs;
+  std::vector<storage::SqsMessageRow> moved_rows;
+  for (auto it = q.by_seq.begin();
+       it != q.by_seq.end() && out.size() < static_cast<size_t>(options.max_messages);) {
+    Message& m = it->second;
+    if (fifo && blocked.contains(m.group_id)) {
+      ++it;
+      continue;
+    }
+    if (m.visible_ns > now_ns) {
+      if (fifo) blocked.insert(m.group_id);
+      ++it;
+      continue;
+    }
+    if (redrive && dead_letter && m.receive_count >= redrive->max_receive_count &&
+        dead_letter->arn != queue.arn) {
+      // To the dead-letter queue: same id, body, attributes and send time; a new place there.
+      QueueMessages& dlq = Messages(dead_letter->arn);
+      Message moved = std::move(m);
+      moved_seqs.push_back(it->first);
+      it = q.by_seq.erase(it);
+      moved.queue_arn = dead_letter->arn;
+      moved.seq = dlq.next_seq++;
+      moved.visible_ns = now_ns;
+      moved.receipt.clear();
+      moved.sequence_number =
+          dead_letter->fifo() ? SequenceNumber(dlq.next_fifo_number++) : std::string();
+      if (!dead_letter->fifo()) moved.group_id.clear();
+      moved_rows.push_back(moved.ToRow());
+      const int64_t seq = moved.seq;
+      dlq.by_seq.emplace(seq, std::move(moved));
+      continue;
+    }
+    m.receive_count += 1;
+    if (m.first_receive_ns == 0) m.first_receive_ns = now_ns;
+    m.receipt = ids_.Hex(8);
+    m.visible_ns = now_ns + visibility_ns;
+    received_rows.push_back(m.ToRow());
+    const std::string plain = queue.arn + "\n" + std::to_string(m.seq) + "\n" + m.receipt;
+    out.push_back(Received{m, common::Base64Encode(plain)});
+    ++it;
+  }
+  if (!received_rows.empty() || !moved_rows.empty()) {
+    writer_.Post([received = std::move(received_rows), arn = queue.arn,
+                  moved_seqs = std::move(moved_seqs),
+                  moved = std::move(moved_rows)](storage::Database& db) -> Status {
+      for (const auto& r : received) {
+        if (auto status = storage::UpdateSqsReceipt(db, r.queue_arn, r.seq, r.visible_ns,
+                                                    r.receive_count, r.first_receive_ns, r.receipt);
+            !status) {
+          return status;
+        }
+      }
+      for (int64_t seq : moved_seqs) {
+        if (auto status = storage::DeleteSqsMessage(db, arn, seq); !status) return status;
+      }
+      for (const auto& row : moved) {
+        if (auto status = storage::InsertSqsMessage(db, row); !status) return status;
+      }
+      return {};
+    });
+  }
+  if (!moved_rows.empty()) cv_.notify_all();  // a receiver of the dead-letter queue
+  return out;
+}
+
+int64_t MessageStore::NextVisible(const std::string& arn) {
+  int64_t next = INT64_MAX;
+  auto it = queues_.find(arn);
+  if (it == queues_.end()) return next;
+  for (const auto& [seq, m] : it->second.by_seq) next = std::min(next, m.visible_ns);
+  return next;
+}
+
+std::vector<MessageStore::Received> MessageStore::Receive(const Queue& queue,
+                                                          const ReceiveOptions& options,
+                                                          const FindQueue& find_queue) {
+  const int64_t deadline = clock_.NowNanos() + options.wait_ns;
+  common::MutexLock lock(mu_);
+  while (true) {
+    const int64_t now = clock_.NowNanos();
+    auto got = Take(queue, options, find_queue, now);
+    if (!got.empty() || now >= deadline || interrupted_) return got;
+    if (queues_.find(queue.arn) == queues_.end()) return got;
+    const int64_t until = std::min(deadline, NextVisible(queue.arn));
+    const int64_t wait = std::max<int64_t>(until - now, 1'000'000);  // at least 1 ms
+    cv_.wait_for(lock.native(), std::chrono::nanoseconds(std::min(wait, 20 * kSecond)));
+  }
+}
+
+Result<MessageStore::Receipt> MessageStore::ParseReceiptHandle(const Queue& queue,
+                                                               const std::string& handle) {
+  auto plain = common::Base64Decode(handle);
+  if (!plain) return Fail(InvalidHandle(handle));
+  auto parts = common::Split(*plain, '\n');
+  if (parts.size() != 3 || parts[0] != queue.arn || parts[1].empty() || parts[1].size() > 18 ||
+      parts[2].size() != 16) {
+    return Fail(InvalidHandle(handle));
+  }
+  Receipt receipt;
+  for (char c : parts[1]) {
+    if (c < '0' || c > '9') return Fail(InvalidHandle(handle));
+    receipt.seq = receipt.seq * 10 + (c - '0');
+  }
+  receipt.nonce = std::string(parts[2]);
+  return receipt;
+}
+
+Status MessageStore::Delete(const Queue& queue, const std::string& handle) {
+  auto receipt = ParseReceiptHandle(queue, handle);
+  if (!receipt) return Fail(receipt.error());
+  // Out of memory first (no receive can take it meanwhile), then committed; a failed commit
+  // puts it back as it was.
+  std::optional<Message> taken;
+  {
+    common::MutexLock lock(mu_);
+    QueueMessages& q = Messages(queue.arn);
+    auto it = q.by_seq.find(receipt->seq);
+    if (it == q.by_seq.end() || it->second.receipt != receipt->nonce) return {};
+    taken = std::move(it->second);
+    q.by_seq.erase(it);
+  }
+  auto committed = writer_.Commit([arn = queue.arn, seq = receipt->seq](storage::Database& db) {
+    return storage::DeleteSqsMessage(db, arn, seq);
+  });
+  if (!committed) {
+    common::MutexLock lock(mu_);
+    if (auto it = queues_.find(queue.arn); it != queues_.end()) {
+      it->second.by_seq.emplace(receipt->seq, std::move(*taken));
+    }
+    return Fail(committed.error());
+  }
+  cv_.notify_all();  // a FIFO group may be free now
+  return {};
+}
+
+Status MessageStore::ChangeVisibility(const Queue& queue, const std::string& handle,
+                                      int64_t timeout_s) {
+  auto receipt = ParseReceiptHandle(queue, handle);
+  if (!receipt) return Fail(receipt.error());
+  storage::SqsMessageRow row;
+  {
+    common::MutexLock lock(mu_);
+    const int64_t now = clock_.NowNanos();
+    QueueMessages& q = Messages(queue.arn);
+    auto it = q.by_seq.find(receipt->seq);
+    if (it == q.by_seq.end() || it->second.receipt != receipt->nonce ||
+        it->second.visible_ns <= now) {
+      return Fail(ErrorCode::kSqsMessageNotInflight,
+                  "Message does not exist or is not available for visibility timeout change.");
+    }
+    it->second.visible_ns = now + timeout_s * kSecond;
+    row = it->second.ToRow();
+  }
+  cv_.notify_all();
+  writer_.Post([row](storage::Database& db) {
+    return storage::UpdateSqsReceipt(db, row.queue_arn, row.seq, row.visible_ns, row.receive_count,
+                                     row.first_receive_ns, row.receipt);
+  });
+  return {};
+}
+
+Status MessageStore::Purge(const Queue& queue) {
+  auto committed = writer_.Commit(
+      [arn = queue.arn](storage::Database& db) { return storage::PurgeSqsMessages(db, arn); });
+  if (!committed) return Fail(committed.error());
+  common::MutexLock lock(mu_);
+  auto it = queues_.find(queue.arn);
+  if (it != queues_.end()) it->second.by_seq.clear();
+  return {};
+}
+
+void MessageStore::Drop(const std::string& queue_arn) {
+  {
+    common::MutexLock lock(mu_);
+    queues_.erase(queue_arn);
+  }
+  cv_.notify_all();
+}
+
+MessageStore::Counts MessageStore::CountsOf(const Queue& queue) {
+  Counts counts;
+  common::MutexLock lock(mu_);
+  const int64_t now = clock_.NowNanos();
+  QueueMessages& q = Messages(queue.arn);
+  Expire(queue, q, now);
+  for (const auto& [seq, m] : q.by_seq) {
+    if (m.visible_ns <= now) {
+      ++counts.visible;
+    } else if (m.receive_count > 0) {
+      ++counts.in_flight;
+    } else {
+      ++counts.delayed;
+    }
+  }
+  return counts;
+}
+
+void MessageStore::Interrupt() {
+  {
+    common::MutexLock lock(mu_);
+    interrupted_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace offstage::sqs

@@ -1,0 +1,311 @@
+// Unit tests of SqsService over its stores (issue #18): visibility timeouts and receipt handles,
+// FIFO message groups and deduplication, redrive into a dead-letter queue, what survives a
+// reload from the database, the long poll (woken by a send, ended by Interrupt), a failed
+// commit, and AWS's errors for batches and missing queues. An in-memory database behind a real
+// storage::Writer and a FakeClock: time moves only when a test advances it.
+#include "emulator/sqs/sqs_service.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "emulator/common/testing/fakes.h"
+#include "emulator/storage/testing/test_database.h"
+
+namespace offstage::sqs {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+struct Fixture {
+  common::testing::FakeClock clock;
+  common::testing::SequentialIds ids;
+  common::Logger log{common::LogLevel::kError};
+  storage::testing::TestDatabase db{clock};
+  std::unique_ptr<SqsService> service = Make();
+  common::RequestContext ctx = [] {
+    common::RequestContext c;
+    c.region = "us-east-1";
+    c.account = "000000000000";
+    c.access_key_id = "AKIDEXAMPLE";
+    return c;
+  }();
+
+  std::unique_ptr<SqsService> Make() {
+    auto made = std::make_unique<SqsService>(*db.writer, clock, ids, log);
+    REQUIRE(made->Load().has_value());
+    return made;
+  }
+  std::string Create(const std::string& name, std::map<std::string, std::string> attributes = {}) {
+    auto queue = service->CreateQueue(ctx, name, attributes, {});
+    REQUIRE(queue.has_value());
+    return queue->arn;
+  }
+  SendResult Send(const std::string& arn, const std::string& body, std::string group = "",
+                  std::string dedup = "") {
+    SendEntry entry;
+    entry.body = body;
+    if (!group.empty()) entry.group_id = group;
+    if (!dedup.empty()) entry.dedup_id = dedup;
+    auto sent = service->SendMessage(ctx, arn, entry);
+    REQUIRE(sent.has_value());
+    return *sent;
+  }
+  std::vector<ReceivedMessage> Receive(const std::string& arn, int64_t max = 10) {
+    ReceiveRequest request;
+    request.max_messages = max;
+    request.attribute_names = {"All"};
+    auto got = service->ReceiveMessage(arn, request);
+    REQUIRE(got.has_value());
+    return *got;
+  }
+  void Flush() {
+    REQUIRE(db.writer->Query([](storage::Database&) { return common::Status(); }).has_value());
+  }
+};
+
+TEST_CASE("a received message is invisible for its visibility timeout, then received again") {
+  Fixture f;
+  const std::string q = f.Create("work", {{"VisibilityTimeout", "30"}});
+  const SendResult sent = f.Send(q, "job");
+  CHECK(sent.md5_body == Md5Hex("job"));
+  auto first = f.Receive(q);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].id == sent.id);
+  CHECK(first[0].attributes.at("ApproximateReceiveCount") == "1");
+  CHECK(first[0].attributes.at("SenderId") == "AKIDEXAMPLE");
+  CHECK(f.Receive(q).empty());
+  auto counts = f.service->CountsOf(*f.service->Find(q));
+  CHECK(counts.in_flight == 1);
+  CHECK(counts.visible == 0);
+  f.clock.Advance(31 * kSecond);
+  auto second = f.Receive(q);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].attributes.at("ApproximateReceiveCount") == "2");
+  CHECK(second[0].receipt_handle != first[0].receipt_handle);
+  // The older handle no longer deletes it (AWS: the request succeeds, nothing is deleted).
+  CHECK(f.service->DeleteMessage(q, first[0].receipt_handle).has_value());
+  f.clock.Advance(31 * kSecond);
+  auto third = f.Receive(q);
+  REQUIRE(third.size() == 1);
+  CHECK(f.service->DeleteMessage(q, third[0].receipt_handle).has_value());
+  f.clock.Advance(31 * kSecond);
+  CHECK(f.Receive(q).empty());
+  auto bogus = f.service->DeleteMessage(q, "not-a-handle");
+  REQUIRE_FALSE(bogus.has_value());
+  CHECK(bogus.error().code == common::ErrorCode::kSqsReceiptHandleIsInvalid);
+}
+
+TEST_CASE("ChangeMessageVisibility: 0 makes a message visible now; a stale handle is refused") {
+  Fixture f;
+  const std::string q = f.Create("work");
+  f.Send(q, "job");
+  auto got = f.Receive(q);
+  REQUIRE(got.size() == 1);
+  REQUIRE(f.service->ChangeMessageVisibility(q, got[0].receipt_handle, 0).has_value());
+  auto again = f.Receive(q);
+  REQUIRE(again.size() == 1);
+  auto stale = f.service->ChangeMessageVisibility(q, got[0].receipt_handle, 10);
+  REQUIRE_FALSE(stale.has_value());
+  CHECK(stale.error().code == common::ErrorCode::kSqsMessageNotInflight);
+  auto range = f.service->ChangeMessageVisibility(q, again[0].receipt_handle, 43201);
+  REQUIRE_FALSE(range.has_value());
+  CHECK(range.error().code == common::ErrorCode::kSqsInvalidParameterValue);
+}
+
+TEST_CASE("FIFO: a group's next message waits for the one in flight; groups are independent") {
+  Fixture f;
+  const std::string q =
+      f.Create("orders.fifo", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}});
+  const SendResult a = f.Send(q, "a", "g1");
+  const SendResult b = f.Send(q, "b", "g1");
+  const SendResult c = f.Send(q, "c", "g2");
+  CHECK(a.sequence_number < b.sequence_number);
+  CHECK(b.sequence_number < c.sequence_number);
+  auto first = f.Receive(q, 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].body == "a");
+  auto next = f.Receive(q);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].body == "c");  // g1 is held by "a"
+  REQUIRE(f.service->DeleteMessage(q, first[0].receipt_handle).has_value());
+  auto then = f.Receive(q);
+  REQUIRE(then.size() == 1);
+  CHECK(then[0].body == "b");
+  CHECK(then[0].attributes.at("MessageGroupId") == "g1");
+  CHECK(then[0].attributes.at("SequenceNumber") == b.sequence_number);
+}
+
+TEST_CASE("FIFO: a duplicate within five minutes answers the first id and is not queued") {
+  Fixture f;
+  const std::string q = f.Create("d.fifo", {{"FifoQueue", "true"}});
+  const SendResult one = f.Send(q, "x", "g", "id-1");
+  const SendResult two = f.Send(q, "other body", "g", "id-1");
+  CHECK(two.id == one.id);
+  CHECK(f.service->CountsOf(*f.service->Find(q)).visible == 1);
+  f.clock.Advance(301 * kSecond);
+  const SendResult three = f.Send(q, "x", "g", "id-1");
+  CHECK(three.id != one.id);
+  CHECK(f.service->CountsOf(*f.service->Find(q)).visible == 2);
+  // Without content-based deduplication a dedup id is required.
+  SendEntry bare;
+  bare.body = "y";
+  bare.group_id = "g";
+  auto refused = f.service->SendMessage(f.ctx, q, bare);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message ==
+        "The queue should either have ContentBasedDeduplication enabled or "
+        "MessageDeduplicationId provided explicitly");
+  bare.group_id.reset();
+  bare.dedup_id = "z";
+  auto no_group = f.service->SendMessage(f.ctx, q, bare);
+  REQUIRE_FALSE(no_group.has_value());
+  CHECK(no_group.error().code == common::ErrorCode::kSqsMissingParameter);
+}
+
+TEST_CASE("redrive: received maxReceiveCount times, a message moves to the dead-letter queue") {
+  Fixture f;
+  const std::string dlq = f.Create("dlq");
+  const std::string q = f.Create("src", {{"VisibilityTimeout", "10"},
+                                         {"RedrivePolicy", R"({"deadLetterTargetArn":")" + dlq +
+                                                               R"(","maxReceiveCount":2})"}});
+  const SendResult sent = f.Send(q, "poison");
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(f.Receive(q).size() == 1);
+    f.clock.Advance(11 * kSecond);
+  }
+  CHECK(f.Receive(q).empty());
+  auto dead = f.Receive(dlq);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].id == sent.id);
+  CHECK(dead[0].body == "poison");
+  auto sources = f.service->ListDeadLetterSourceQueues(dlq);
+  REQUIRE(sources.has_value());
+  REQUIRE(sources->size() == 1);
+  CHECK((*sources)[0].arn == q);
+  // A RedrivePolicy naming a queue that does not exist is refused.
+  auto missing = f.service->SetQueueAttributes(
+      q,
+      {{"RedrivePolicy",
+        R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":2})"}});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == common::ErrorCode::kSqsInvalidParameterValue);
+}
+
+TEST_CASE("a reload keeps queues, messages and what is in flight") {
+  Fixture f;
+  const std::string q = f.Create("keep", {{"VisibilityTimeout", "60"}});
+  f.Send(q, "one");
+  f.Send(q, "two");
+  auto got = f.Receive(q, 1);
+  REQUIRE(got.size() == 1);
+  f.Flush();
+  f.service = f.Make();
+  auto queue = f.service->Find(q);
+  REQUIRE(queue.has_value());
+  CHECK(queue->visibility_timeout_s() == 60);
+  auto counts = f.service->CountsOf(*queue);
+  CHECK(counts.visible == 1);
+  CHECK(counts.in_flight == 1);
+  // The receipt handle from before the reload still deletes its message.
+  REQUIRE(f.service->DeleteMessage(q, got[0].receipt_handle).has_value());
+  CHECK(f.service->CountsOf(*queue).in_flight == 0);
+  REQUIRE(f.service->DeleteQueue(q).has_value());
+  f.service = f.Make();
+  CHECK_FALSE(f.service->Find(q).has_value());
+}
+
+TEST_CASE("a send whose commit fails is refused and leaves nothing to receive") {
+  Fixture f;
+  const std::string q = f.Create("full");
+  f.db.Break("sqs_messages", "INSERT");
+  SendEntry entry;
+  entry.body = "lost?";
+  auto sent = f.service->SendMessage(f.ctx, q, entry);
+  REQUIRE_FALSE(sent.has_value());
+  CHECK(sent.error().code == common::ErrorCode::kInternalError);
+  f.db.Heal();
+  CHECK(f.Receive(q).empty());
+}
+
+TEST_CASE("the long poll: woken by a send, ended by Interrupt") {
+  Fixture f;
+  const std::string q = f.Create("poll");
+  ReceiveRequest request;
+  request.wait_s = 20;
+  auto waiting =
+      std::async(std::launch::async, [&] { return f.service->ReceiveMessage(q, request); });
+  CHECK(waiting.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
+  f.Send(q, "wake");
+  REQUIRE(waiting.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  auto got = waiting.get();
+  REQUIRE(got.has_value());
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].body == "wake");
+
+  auto ended =
+      std::async(std::launch::async, [&] { return f.service->ReceiveMessage(q, request); });
+  CHECK(ended.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
+  f.service->Interrupt();
+  REQUIRE(ended.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(ended.get()->empty());
+}
+
+TEST_CASE("AWS's errors: missing queue, existing name with other attributes, batch rules") {
+  Fixture f;
+  const std::string q = f.Create("q", {{"VisibilityTimeout", "5"}});
+  auto missing = f.service->ReceiveMessage("arn:aws:sqs:us-east-1:000000000000:nope", {});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == common::ErrorCode::kSqsQueueDoesNotExist);
+  CHECK(missing.error().message == "The specified queue does not exist.");
+  auto same = f.service->CreateQueue(f.ctx, "q", {{"VisibilityTimeout", "5"}}, {});
+  REQUIRE(same.has_value());
+  auto other = f.service->CreateQueue(f.ctx, "q", {{"VisibilityTimeout", "6"}}, {});
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().code == common::ErrorCode::kSqsQueueNameExists);
+  CHECK(f.service->SendMessageBatch(f.ctx, q, {}).error().code ==
+        common::ErrorCode::kSqsEmptyBatchRequest);
+  std::vector<SendEntry> eleven(11);
+  for (size_t i = 0; i < eleven.size(); ++i) {
+    eleven[i].id = "e" + std::to_string(i);
+    eleven[i].body = "b";
+  }
+  auto too_many = f.service->SendMessageBatch(f.ctx, q, eleven);
+  REQUIRE_FALSE(too_many.has_value());
+  CHECK(too_many.error().message ==
+        "Maximum number of entries per request are 10. You have sent 11.");
+  std::vector<SendEntry> twice(2);
+  twice[0].id = twice[1].id = "same";
+  twice[0].body = twice[1].body = "b";
+  CHECK(f.service->SendMessageBatch(f.ctx, q, twice).error().code ==
+        common::ErrorCode::kSqsBatchEntryIdsNotDistinct);
+  std::vector<SendEntry> bad_id(1);
+  bad_id[0].id = "no spaces";
+  bad_id[0].body = "b";
+  CHECK(f.service->SendMessageBatch(f.ctx, q, bad_id).error().code ==
+        common::ErrorCode::kSqsInvalidBatchEntryId);
+  // One bad entry fails alone.
+  std::vector<SendEntry> mixed(2);
+  mixed[0].id = "good";
+  mixed[0].body = "b";
+  mixed[1].id = "late";
+  mixed[1].body = "b";
+  mixed[1].delay_s = 901;
+  auto result = f.service->SendMessageBatch(f.ctx, q, mixed);
+  REQUIRE(result.has_value());
+  REQUIRE(result->successful.size() == 1);
+  REQUIRE(result->failed.size() == 1);
+  CHECK(result->failed[0].id == "late");
+  CHECK(result->failed[0].code == "InvalidParameterValue");
+  SendEntry big;
+  big.body = std::string(262145, 'x');
+  auto too_big = f.service->SendMessage(f.ctx, q, big);
+  REQUIRE_FALSE(too_big.has_value());
+  CHECK(too_big.error().message ==
+        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
+}
+
+}  // namespace
+}  // namespace offstage::sqs
