@@ -140,8 +140,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   retention.max_rows =
       options.max_telemetry_rows.value_or(options.ephemeral ? kEphemeralMaxRows : 0);
   daemon->pruner_ = std::make_unique<storage::Pruner>(*daemon->writer_, daemon->clock_, retention);
-  daemon->sqs_ = std::make_unique<sqs::SqsService>(*daemon->writer_, daemon->clock_, daemon->ids_,
-                                                   daemon->log_);
+  daemon->sqs_ = std::make_unique<sqs::SqsService>(*daemon->writer_, *daemon->recorder_,
+                                                   daemon->clock_, daemon->ids_, daemon->log_);
   if (auto status = daemon->sqs_->Load(); !status) return common::Fail(status.error());
   daemon->signer_ = std::make_unique<sns::Signer>(
       options.ephemeral ? std::string() : options.data_dir + "/sns-signing.pem");
@@ -230,6 +230,10 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       *daemon->writer_, *daemon->pool_, *daemon->recorder_, daemon->clock_, daemon->ids_,
       daemon->log_);
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
+  daemon->mappings_ = std::make_unique<lambda::EventSourceMappings>(
+      *daemon->lambda_, *daemon->sqs_, *daemon->writer_, daemon->clock_, daemon->ids_,
+      daemon->log_);
+  if (auto status = daemon->mappings_->Load(); !status) return common::Fail(status.error());
   daemon->fanout_ = std::make_unique<sns::Fanout>(
       *daemon->fanout_queue_, *daemon->lambda_, *daemon->http_deliverer_, delivery,
       *daemon->writer_, *daemon->recorder_, daemon->clock_, daemon->ids_, daemon->log_);
@@ -280,7 +284,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   daemon->server_ = std::make_unique<protocol::HttpServer>(
       server_options, std::move(*socket),
       protocol::HttpServer::Backends{
-          *daemon->sns_, *daemon->lambda_, *daemon->sqs_, *daemon->log_queries_,
+          *daemon->sns_, *daemon->lambda_, *daemon->sqs_, *daemon->mappings_, *daemon->log_queries_,
           *daemon->trace_queries_, *daemon->failure_queries_, daemon->writer_->changes(),
           *daemon->pool_, daemon->faults_, [self] { return self->HealthJson(); },
           [self] { return self->signer_->CertificatePem(); },
@@ -297,13 +301,15 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
 // for the requests in flight does not wait for them.
 Daemon::~Daemon() {
   if (lambda_) lambda_->Interrupt();
-  if (sqs_) sqs_->Interrupt();  // long polls answer now
+  if (sqs_) sqs_->Interrupt();       // long polls answer now
+  if (mappings_) mappings_->Stop();  // each poller finishes the batch it holds
 }
 
 common::Result<std::string> Daemon::Start() {
   http_deliverer_->Start();
   if (auto status = http_deliverer_->Load(); !status) return common::Fail(status.error());
   if (auto status = lambda_->StartAsync(); !status) return common::Fail(status.error());
+  mappings_->Start();
   fanout_->Start();  // the fan-outs owed since the last stop first
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,

@@ -22,6 +22,7 @@
 #include "emulator/common/result.h"
 #include "emulator/iac/aws_api.h"
 #include "emulator/iac/deployer.h"
+#include "emulator/lambda/event_source_mappings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_server.h"
 #include "emulator/runtime/pool.h"
@@ -139,6 +140,7 @@ class Daemon {
   std::unique_ptr<sns::SnsTopicPublisher> topic_publisher_;
   std::unique_ptr<sns::LambdaEventSigner> lambda_event_signer_;
   std::unique_ptr<lambda::LambdaService> lambda_;
+  std::unique_ptr<lambda::EventSourceMappings> mappings_;  // SQS pollers: stopped before Lambda
   std::unique_ptr<sns::Fanout> fanout_;
   std::unique_ptr<telemetry::LogQueries> log_queries_;
   std::unique_ptr<telemetry::TraceQueries> trace_queries_;

@@ -134,7 +134,7 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       ids_(ids),
       log_(log),
       sns_codec_(std::make_unique<SnsCodec>(backends.sns)),
-      lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda)),
+      lambda_codec_(std::make_unique<LambdaCodec>(backends.lambda, backends.mappings)),
       sqs_codec_(std::make_unique<SqsCodec>(backends.sqs)),
       control_(std::make_unique<ControlApi>(
           std::move(backends.health),

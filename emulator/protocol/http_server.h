@@ -22,6 +22,7 @@
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/result.h"
+#include "emulator/lambda/event_source_mappings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/browser_guard.h"
 #include "emulator/protocol/function_url_server.h"
@@ -63,6 +64,7 @@ class HttpServer {
     sns::SnsService& sns;
     lambda::LambdaService& lambda;
     sqs::SqsService& sqs;
+    lambda::EventSourceMappings& mappings;
     telemetry::LogQueries& logs;
     telemetry::TraceQueries& traces;
     telemetry::FailureQueries& failures;

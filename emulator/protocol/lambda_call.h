@@ -1,7 +1,8 @@
 // What every Lambda codec handler is given (one request, its route's match, the service) and
 // the small helpers they share; the handlers are in lambda_codec.cc (functions, invoke,
 // concurrency, permissions, tags, event invoke configs), lambda_versions_codec.cc (versions
-// and aliases), lambda_urls_codec.cc (function URL configs) and lambda_layers_codec.cc (layers).
+// and aliases), lambda_urls_codec.cc (function URL configs), lambda_layers_codec.cc (layers) and
+// lambda_mappings_codec.cc (event source mappings).
 // Internal to protocol/. Stateless; safe on any thread.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "emulator/common/request_context.h"
+#include "emulator/lambda/event_source_mappings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_types.h"
 #include "emulator/protocol/lambda_codec.h"
@@ -21,6 +23,7 @@ struct Call {
   const LambdaRequest& req;
   const std::smatch& match;
   lambda::LambdaService& service;
+  lambda::EventSourceMappings& mappings;
 };
 
 inline HttpResponse Json(int status, const std::string& body) {
@@ -74,6 +77,13 @@ HttpResponse ListLayers(const Call& c);  // and GetLayerVersionByArn (?find=Laye
 HttpResponse AddLayerVersionPermission(const Call& c);
 HttpResponse RemoveLayerVersionPermission(const Call& c);
 HttpResponse GetLayerVersionPolicy(const Call& c);
+
+// The event source mapping handlers (lambda_mappings_codec.cc).
+HttpResponse CreateEventSourceMapping(const Call& c);
+HttpResponse GetEventSourceMapping(const Call& c);
+HttpResponse UpdateEventSourceMapping(const Call& c);
+HttpResponse DeleteEventSourceMapping(const Call& c);
+HttpResponse ListEventSourceMappings(const Call& c);
 
 // The function URL handlers (lambda_urls_codec.cc).
 HttpResponse CreateFunctionUrlConfig(const Call& c);

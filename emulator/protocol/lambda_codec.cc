@@ -509,6 +509,12 @@ const std::vector<Route>& Routes() {
     r.push_back({"GET", std::regex(eic + "/?"), GetEventInvokeConfig});
     r.push_back({"DELETE", std::regex(eic + "/?"), DeleteEventInvokeConfig});
     r.push_back({"GET", std::regex(eic + "/list/?"), ListEventInvokeConfigs});
+    const std::string esm = "/2015-03-31/event-source-mappings";
+    r.push_back({"POST", std::regex(esm + "/?"), lambda_codec::CreateEventSourceMapping});
+    r.push_back({"GET", std::regex(esm + "/?"), lambda_codec::ListEventSourceMappings});
+    r.push_back({"GET", std::regex(esm + "/([^/]+)/?"), lambda_codec::GetEventSourceMapping});
+    r.push_back({"PUT", std::regex(esm + "/([^/]+)/?"), lambda_codec::UpdateEventSourceMapping});
+    r.push_back({"DELETE", std::regex(esm + "/([^/]+)/?"), lambda_codec::DeleteEventSourceMapping});
     return r;
   }();
   return kRoutes;
@@ -525,8 +531,6 @@ const std::vector<Unsupported>& UnsupportedRoutes() {
   static const std::vector<Unsupported> kRoutes = [] {
     const std::string fn = std::string("/20[0-9-]+/functions/") + kName;
     std::vector<Unsupported> r;
-    r.push_back(
-        {"*", std::regex("/20[0-9-]+/event-source-mappings.*"), "EventSourceMapping operations"});
     r.push_back({"*", std::regex(fn + "/provisioned-concurrency/?"),
                  "ProvisionedConcurrencyConfig operations"});
     r.push_back(
@@ -593,7 +597,7 @@ HttpResponse LambdaCodec::Handle(const common::RequestContext& ctx,
       if (request.method != route.method || !std::regex_match(request.path, match, route.pattern)) {
         continue;
       }
-      return route.handler(Call{ctx, request, match, service_});
+      return route.handler(Call{ctx, request, match, service_, mappings_});
     }
     for (const Unsupported& route : UnsupportedRoutes()) {
       if (std::string_view(route.method) != "*" && request.method != route.method) continue;

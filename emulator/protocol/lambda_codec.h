@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulator/common/request_context.h"
+#include "emulator/lambda/event_source_mappings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/protocol/http_types.h"
 
@@ -25,13 +26,15 @@ struct LambdaRequest {
 
 class LambdaCodec {
  public:
-  explicit LambdaCodec(lambda::LambdaService& service) : service_(service) {}
+  LambdaCodec(lambda::LambdaService& service, lambda::EventSourceMappings& mappings)
+      : service_(service), mappings_(mappings) {}
 
   HttpResponse Handle(const common::RequestContext& ctx, const LambdaRequest& request) const;
   static HttpResponse RenderError(const common::ApiError& error);
 
  private:
   lambda::LambdaService& service_;
+  lambda::EventSourceMappings& mappings_;
 };
 
 // True for paths that belong to the Lambda API (a date segment first).

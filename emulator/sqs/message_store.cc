@@ -6,8 +6,10 @@
 #include <climits>
 #include <set>
 
+#include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/storage/sqs_store.h"
+#include "emulator/telemetry/span_schema.h"
 
 namespace offstage::sqs {
 namespace {
@@ -30,6 +32,31 @@ common::ApiError InvalidHandle(const std::string& handle) {
 }
 
 }  // namespace
+
+std::string MessageStore::SpanIdOf(const Message& message) {
+  return message.id + "@" + message.queue_arn.substr(message.queue_arn.rfind(':') + 1);
+}
+
+void MessageStore::RecordSpan(const Message& m, storage::AsyncEventState state, int64_t end_ns,
+                              const std::string& disposition) {
+  if (m.trace_id.empty()) return;
+  telemetry::Span span;
+  span.id = SpanIdOf(m);
+  span.kind = telemetry::SpanKindName(telemetry::SpanKind::kEvent);
+  span.trace_id = m.trace_id;
+  if (!m.span_id.empty()) span.parent_id = m.span_id;
+  span.name = "sqs " + m.queue_arn.substr(m.queue_arn.rfind(':') + 1);
+  span.start_ns = m.sent_ns;
+  if (end_ns > 0) span.end_ns = end_ns;
+  span.status = storage::AsyncEventStateName(state);
+  nlohmann::json attrs = {{"message_id", m.id},
+                          {"queue_arn", m.queue_arn},
+                          {"source", "sqs"},
+                          {"attempts", m.receive_count}};
+  if (!disposition.empty()) attrs["disposition"] = disposition;
+  span.attrs_json = attrs.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  recorder_.Record(std::move(span));
+}
 
 Status MessageStore::Load() {
   std::vector<storage::SqsMessageRow> rows;
@@ -140,6 +167,7 @@ Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
     if (found == queues_.end()) return sent;  // deleted meanwhile: its rows went with it
     QueueMessages& q = found->second;
     for (Message& m : accepted) {
+      RecordSpan(m, storage::AsyncEventState::kQueued, 0, "");
       if (fifo) {
         const std::string key = group_scope ? m.group_id + "\n" + m.dedup_id : m.dedup_id;
         q.dedup[key] = Dedup{now + kDedupWindowNs, Sent{m.id, m.sequence_number}};
@@ -157,6 +185,8 @@ void MessageStore::Expire(const Queue& queue, QueueMessages& messages, int64_t n
   std::vector<int64_t> gone;
   for (auto it = messages.by_seq.begin(); it != messages.by_seq.end();) {
     if (it->second.sent_ns <= limit) {
+      RecordSpan(it->second, storage::AsyncEventState::kExpired, now_ns,
+                 "dropped after the queue's MessageRetentionPeriod");
       gone.push_back(it->first);
       it = messages.by_seq.erase(it);
     } else {
@@ -205,7 +235,12 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
         dead_letter->arn != queue.arn) {
       // To the dead-letter queue: same id, body, attributes and send time; a new place there.
       QueueMessages& dlq = Messages(dead_letter->arn);
+      RecordSpan(m, storage::AsyncEventState::kFailed, now_ns,
+                 "received " + std::to_string(m.receive_count) +
+                     " times; moved to the dead-letter queue " + dead_letter->arn);
       Message moved = std::move(m);
+      moved.trace_id.clear();  // its failure is the source's span; the copy is not new work
+      moved.span_id.clear();
       moved_seqs.push_back(it->first);
       it = q.by_seq.erase(it);
       moved.queue_arn = dead_letter->arn;
@@ -319,6 +354,7 @@ Status MessageStore::Delete(const Queue& queue, const std::string& handle) {
     }
     return Fail(committed.error());
   }
+  RecordSpan(*taken, storage::AsyncEventState::kSucceeded, clock_.NowNanos(), "deleted");
   cv_.notify_all();  // a FIFO group may be free now
   return {};
 }
@@ -355,14 +391,26 @@ Status MessageStore::Purge(const Queue& queue) {
   if (!committed) return Fail(committed.error());
   common::MutexLock lock(mu_);
   auto it = queues_.find(queue.arn);
-  if (it != queues_.end()) it->second.by_seq.clear();
+  if (it == queues_.end()) return {};
+  const int64_t now = clock_.NowNanos();
+  for (const auto& [seq, m] : it->second.by_seq) {
+    RecordSpan(m, storage::AsyncEventState::kFailed, now, "purged (PurgeQueue)");
+  }
+  it->second.by_seq.clear();
   return {};
 }
 
 void MessageStore::Drop(const std::string& queue_arn) {
   {
     common::MutexLock lock(mu_);
-    queues_.erase(queue_arn);
+    auto it = queues_.find(queue_arn);
+    if (it != queues_.end()) {
+      const int64_t now = clock_.NowNanos();
+      for (const auto& [seq, m] : it->second.by_seq) {
+        RecordSpan(m, storage::AsyncEventState::kFailed, now, "its queue was deleted");
+      }
+      queues_.erase(it);
+    }
   }
   cv_.notify_all();
 }

@@ -30,15 +30,23 @@
 #include "emulator/common/mutex.h"
 #include "emulator/sqs/message.h"
 #include "emulator/sqs/queue.h"
+#include "emulator/storage/async_store.h"
 #include "emulator/storage/writer.h"
+#include "emulator/telemetry/recorder.h"
 
 namespace offstage::sqs {
 
 class MessageStore {
  public:
-  MessageStore(storage::Writer& writer, const common::Clock& clock, common::IdGenerator& ids,
-               common::Logger& log)
-      : writer_(writer), clock_(clock), ids_(ids), log_(log) {}
+  MessageStore(storage::Writer& writer, telemetry::Recorder& recorder, const common::Clock& clock,
+               common::IdGenerator& ids, common::Logger& log)
+      : writer_(writer), recorder_(recorder), clock_(clock), ids_(ids), log_(log) {}
+
+  // A traced message's span: queued work, as an asynchronous event is (kind "event", status
+  // queued until the message is deleted: succeeded; moved to a dead-letter queue, purged or
+  // dropped with its queue: failed; past its retention: expired). Its consumers' invocations
+  // are its children, its attempts. The id is the message's id at its queue.
+  static std::string SpanIdOf(const Message& message);
 
   // Reads the committed messages. Call once, before serving.
   Status Load() EXCLUDES(mu_);
@@ -129,7 +137,11 @@ class MessageStore {
   // When the queue's next not-visible message becomes visible (INT64_MAX: none).
   int64_t NextVisible(const std::string& arn) REQUIRES(mu_);
 
+  void RecordSpan(const Message& m, storage::AsyncEventState state, int64_t end_ns,
+                  const std::string& disposition);
+
   storage::Writer& writer_;
+  telemetry::Recorder& recorder_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   common::Logger& log_;

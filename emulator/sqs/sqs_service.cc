@@ -104,9 +104,12 @@ std::string Seconds(int64_t ns) { return std::to_string(ns / kSecond); }
 
 }  // namespace
 
-SqsService::SqsService(storage::Writer& writer, const common::Clock& clock,
-                       common::IdGenerator& ids, common::Logger& log)
-    : clock_(clock), log_(log), queues_(writer, log), messages_(writer, clock, ids, log) {}
+SqsService::SqsService(storage::Writer& writer, telemetry::Recorder& recorder,
+                       const common::Clock& clock, common::IdGenerator& ids, common::Logger& log)
+    : clock_(clock),
+      log_(log),
+      queues_(writer, log),
+      messages_(writer, recorder, clock, ids, log) {}
 
 Status SqsService::Load() {
   if (auto status = queues_.Load(); !status) return status;
@@ -570,6 +573,8 @@ Result<std::vector<ReceivedMessage>> SqsService::ReceiveMessage(const std::strin
     one.receipt_handle = r.receipt_handle;
     one.body = m.body;
     one.md5_body = Md5Hex(m.body);
+    one.trace_id = m.trace_id;
+    if (!m.trace_id.empty()) one.span_id = MessageStore::SpanIdOf(m);
     const auto& names = request.attribute_names;
     auto add = [&](std::string_view name, const std::string& value) {
       if (Wants(names, name)) one.attributes.emplace(std::string(name), value);

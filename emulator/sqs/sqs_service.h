@@ -64,6 +64,10 @@ struct ReceivedMessage {
   std::string md5_attributes;                     // of the attributes answered
   std::map<std::string, std::string> attributes;  // system attributes asked for
   MessageAttributes message_attributes;           // message attributes asked for
+  // Causality (not on the wire): the message's trace and its own span (MessageStore::SpanIdOf;
+  // empty when untraced), the parent an event source mapping's invocation takes.
+  std::string trace_id;
+  std::string span_id;
 };
 
 struct BatchHandle {
@@ -79,8 +83,8 @@ struct BatchOutcome {
 
 class SqsService {
  public:
-  SqsService(storage::Writer& writer, const common::Clock& clock, common::IdGenerator& ids,
-             common::Logger& log);
+  SqsService(storage::Writer& writer, telemetry::Recorder& recorder, const common::Clock& clock,
+             common::IdGenerator& ids, common::Logger& log);
 
   Status Load();
   // Long polls answer at once from now on (shutdown).

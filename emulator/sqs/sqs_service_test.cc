@@ -24,6 +24,7 @@ struct Fixture {
   common::testing::SequentialIds ids;
   common::Logger log{common::LogLevel::kError};
   storage::testing::TestDatabase db{clock};
+  telemetry::Recorder recorder{*db.writer};
   std::unique_ptr<SqsService> service = Make();
   common::RequestContext ctx = [] {
     common::RequestContext c;
@@ -34,7 +35,7 @@ struct Fixture {
   }();
 
   std::unique_ptr<SqsService> Make() {
-    auto made = std::make_unique<SqsService>(*db.writer, clock, ids, log);
+    auto made = std::make_unique<SqsService>(*db.writer, recorder, clock, ids, log);
     REQUIRE(made->Load().has_value());
     return made;
   }

@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 11> kMigrations = {
+constexpr std::array<std::string_view, 12> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -215,6 +215,13 @@ CREATE TABLE sqs_messages (
   receipt TEXT,                   -- the nonce of its newest receipt handle, NULL before any
   PRIMARY KEY (queue_arn, seq)
 ) WITHOUT ROWID;
+)sql",
+    // 12: Lambda's event source mappings (SQS -> Lambda), one JSON document each.
+    R"sql(
+CREATE TABLE event_source_mappings (
+  uuid TEXT PRIMARY KEY,
+  document TEXT NOT NULL
+);
 )sql",
 };
 

@@ -1,9 +1,10 @@
-// Fuzz fixture: the SNS and Lambda services over an in-memory database, built once per fuzz
-// process as app::Daemon builds them, minus the HTTP server, the HTTP deliveries (the deliverer
-// is never started: nothing is sent) and the asynchronous queue. The fan-out runs, into an
-// intake that refuses every function, so each message's deliveries are planned and recorded
-// (failed) and nothing piles up in memory. Owned by the fuzz targets in tests/fuzz; called from
-// LLVMFuzzerTestOneInput only (the Writer and the fan-out have their own threads).
+// Fuzz fixture: the SNS, SQS and Lambda services (event source mappings not started) over an
+// in-memory database, built once per fuzz process as app::Daemon builds them, minus the HTTP
+// server, the HTTP deliveries (the deliverer is never started: nothing is sent) and the
+// asynchronous queue. The fan-out runs, into an intake that refuses every function, so each
+// message's deliveries are planned and recorded (failed) and nothing piles up in memory. Owned by
+// the fuzz targets in tests/fuzz; called from LLVMFuzzerTestOneInput only (the Writer and the
+// fan-out have their own threads).
 #pragma once
 
 #include <cstdlib>
@@ -17,12 +18,14 @@
 #include "emulator/common/ids.h"
 #include "emulator/common/log.h"
 #include "emulator/common/request_context.h"
+#include "emulator/lambda/event_source_mappings.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/sns/fanout.h"
 #include "emulator/sns/lambda_event_signer.h"
 #include "emulator/sns/sns_service.h"
 #include "emulator/sns/topic_publisher.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/storage/database.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
@@ -75,11 +78,17 @@ struct Services {
                                                      lambda::LambdaPeers{*topics, *lambda_signer},
                                                      *writer, *pool, *recorder, clock, ids, log);
     if (!lambda->Load()) std::abort();
+    queues = std::make_unique<sqs::SqsService>(*writer, *recorder, clock, ids, log);
+    if (!queues->Load()) std::abort();
+    mappings =
+        std::make_unique<lambda::EventSourceMappings>(*lambda, *queues, *writer, clock, ids, log);
+    if (!mappings->Load()) std::abort();  // not started: no poller runs
     ctx.region = "us-east-1";
     ctx.account = "000000000000";
     ctx.request_id = "fuzz";
   }
   ~Services() {
+    mappings.reset();
     lambda.reset();
     pool.reset();
     fanout.reset();
@@ -111,6 +120,8 @@ struct Services {
   runtime::PosixSupervisor supervisor;  // never asked: invocations are skipped
   std::unique_ptr<runtime::Pool> pool;
   std::unique_ptr<lambda::LambdaService> lambda;
+  std::unique_ptr<sqs::SqsService> queues;
+  std::unique_ptr<lambda::EventSourceMappings> mappings;
   common::RequestContext ctx;
 };
 

@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   request.body = std::string(rest);
   auto& services = offstage::fuzz::TheServices();
-  const offstage::protocol::LambdaCodec codec(*services.lambda);
+  const offstage::protocol::LambdaCodec codec(*services.lambda, *services.mappings);
   (void)codec.Handle(services.ctx, request);
   return 0;
 }
