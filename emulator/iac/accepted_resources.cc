@@ -69,22 +69,6 @@ common::Result<Current> CreateLogGroup(const ResourceContext& ctx, const json& p
   return c;
 }
 
-common::Result<Current> CreateQueue(const ResourceContext& ctx, const json& props) {
-  std::string name = Text(props, "QueueName").value_or("");
-  const bool fifo = Text(props, "FifoQueue").value_or("false") == "true";
-  if (name.empty()) name = resource::GeneratedName(ctx, 80, fifo ? ".fifo" : "");
-  const std::string url =
-      "https://sqs." + ctx.region + ".amazonaws.com/" + ctx.account + "/" + name;
-  Current c;
-  c.physical_id = url;
-  c.values.ref = url;
-  c.values.attributes = {{"Arn", "arn:aws:sqs:" + ctx.region + ":" + ctx.account + ":" + name},
-                         {"QueueName", name},
-                         {"QueueUrl", url}};
-  c.properties = props;
-  return c;
-}
-
 // A change of the name (or path) gives a new resource, as on AWS; anything else is kept.
 template <const char* kNameKey>
 common::Result<std::optional<Current>> KeepUnlessRenamed(const ResourceContext&, const Current& old,
@@ -105,7 +89,6 @@ constexpr char kRoleName[] = "RoleName";
 constexpr char kPolicyName[] = "ManagedPolicyName";
 constexpr char kNoName[] = "-";
 constexpr char kLogGroupName[] = "LogGroupName";
-constexpr char kQueueName[] = "QueueName";
 
 }  // namespace
 
@@ -148,23 +131,6 @@ std::vector<ResourceType> AcceptedResourceTypes() {
        "the CDK's usage metadata",
        {},
        {},
-       CreateNamed,
-       KeepUnlessRenamed<kNoName>,
-       Nothing},
-      {"AWS::SQS::Queue",
-       Support::kAccepted,
-       "SQS is not emulated yet (issue #18): no queue exists; its URL and ARN are computed so "
-       "the rest deploys",
-       {},
-       {"Arn", "QueueName", "QueueUrl"},
-       CreateQueue,
-       KeepUnlessRenamed<kQueueName>,
-       Nothing},
-      {"AWS::SQS::QueuePolicy",
-       Support::kAccepted,
-       "SQS is not emulated yet (issue #18)",
-       {},
-       {"Id"},
        CreateNamed,
        KeepUnlessRenamed<kNoName>,
        Nothing},

@@ -175,4 +175,29 @@ common::Result<json> HttpAwsApi::Lambda(std::string_view method, const std::stri
   return answer;
 }
 
+common::Result<json> HttpAwsApi::Sqs(std::string_view action, const json& input) {
+  auto client = Connect(host_, port_);
+  const std::string text = input.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  httplib::Headers headers;
+  for (auto& [name, value] : Authenticate("sqs", "POST", "/", text)) headers.emplace(name, value);
+  headers.emplace("X-Amz-Target", "AmazonSQS." + std::string(action));
+  auto res = client->Post("/", headers, text, "application/x-amz-json-1.0");
+  if (!res) {
+    return common::Fail(
+        common::Internal("the SQS API did not answer: " + httplib::to_string(res.error())));
+  }
+  json answer = res->body.empty() ? json::object() : common::ParseJson(res->body);
+  if (res->status >= 300) {
+    std::string code = res->get_header_value("x-amzn-query-error");
+    if (size_t semicolon = code.find(';'); semicolon != std::string::npos) code.resize(semicolon);
+    std::string message;
+    if (answer.is_object() && answer.contains("message") && answer["message"].is_string()) {
+      message = answer["message"];
+    }
+    return common::Fail(Refused(code, message.empty() ? res->body : message));
+  }
+  if (answer.is_discarded()) answer = json::object();
+  return answer;
+}
+
 }  // namespace offstage::iac

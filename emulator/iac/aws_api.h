@@ -1,5 +1,6 @@
 // AwsApi: how a stack's resources are made. As on AWS, where CloudFormation is a client of the
-// services' own APIs, the deployer calls offstage's SNS (awsQuery) and Lambda (REST JSON) APIs,
+// services' own APIs, the deployer calls offstage's SNS (awsQuery), SQS (JSON 1.0) and Lambda
+// (REST JSON) APIs,
 // so a resource gets the same validation, defaults and error wording as the CLI or an SDK would.
 // HttpAwsApi sends each call to the daemon's own public port over loopback (the port is bound
 // before anything is built, so there is no wiring cycle between the server and the deployer);
@@ -29,6 +30,10 @@ class AwsApi {
   // for an empty one); `body` null sends none.
   virtual common::Result<nlohmann::json> Lambda(std::string_view method, const std::string& path,
                                                 const nlohmann::json& body) = 0;
+  // An SQS action in the AWS JSON 1.0 protocol (X-Amz-Target: AmazonSQS.<action>): the JSON
+  // answer; an error becomes "Code: Message" with SQS's awsQuery code.
+  virtual common::Result<nlohmann::json> Sqs(std::string_view action,
+                                             const nlohmann::json& input) = 0;
 };
 
 // Keys the deployer signs its requests with (serve --verify-signatures checks every request).
@@ -48,6 +53,7 @@ class HttpAwsApi final : public AwsApi {
   common::Result<std::string> Sns(const FormParams& params) override;
   common::Result<nlohmann::json> Lambda(std::string_view method, const std::string& path,
                                         const nlohmann::json& body) override;
+  common::Result<nlohmann::json> Sqs(std::string_view action, const nlohmann::json& input) override;
 
  private:
   // The headers that authenticate a request: the scope only, or a SigV4 signature.

@@ -53,6 +53,10 @@ class FakeApi final : public AwsApi {
     if (action == "Unsubscribe") calls.push_back("Unsubscribe " + p["SubscriptionArn"]);
     return "<ok/>";
   }
+  common::Result<json> Sqs(std::string_view action, const json&) override {
+    calls.push_back("SQS " + std::string(action));
+    return json::object();
+  }
   common::Result<json> Lambda(std::string_view method, const std::string& path,
                               const json& body) override {
     const std::string name = body.is_object() ? body.value("FunctionName", "") : "";

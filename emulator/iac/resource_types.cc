@@ -13,6 +13,7 @@ const ResourceType* FindResourceType(std::string_view type) {
   static const std::vector<ResourceType> kTypes = [] {
     std::vector<ResourceType> all = SnsResourceTypes();
     for (auto& t : LambdaResourceTypes()) all.push_back(std::move(t));
+    for (auto& t : SqsResourceTypes()) all.push_back(std::move(t));
     for (auto& t : AcceptedResourceTypes()) all.push_back(std::move(t));
     return all;
   }();
@@ -50,7 +51,8 @@ std::optional<std::string> Text(const nlohmann::json& props, const char* key) {
 
 bool Gone(const common::ApiError& error) {
   return error.message.starts_with("NotFound:") ||
-         error.message.starts_with("ResourceNotFoundException:");
+         error.message.starts_with("ResourceNotFoundException:") ||
+         error.message.starts_with("AWS.SimpleQueueService.NonExistentQueue:");
 }
 
 common::ApiError Invalid(const ResourceContext& ctx, const std::string& message) {

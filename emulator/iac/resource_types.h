@@ -75,6 +75,7 @@ const ResourceType* FindResourceType(std::string_view type);
 // The tables of each family, in their own files.
 std::vector<ResourceType> SnsResourceTypes();
 std::vector<ResourceType> LambdaResourceTypes();
+std::vector<ResourceType> SqsResourceTypes();
 std::vector<ResourceType> AcceptedResourceTypes();
 
 // Shared by the handlers.

@@ -283,8 +283,9 @@ class SamTransform {
         if (ep.contains("SqsSubscription") && ep["SqsSubscription"] != json(false)) {
           Note(id + ": event " + event +
                " asks for an SQS queue between the topic and the "
-               "function (SqsSubscription); SQS is not emulated yet (issue #18), so the "
-               "event is skipped");
+               "function (SqsSubscription); offstage's SAM transform does not make that queue "
+               "yet, so the event is skipped (declare the queue, its subscription and an SQS "
+               "event instead)");
           continue;
         }
         json sub = {{"Protocol", "lambda"}, {"Endpoint", target}, {"TopicArn", ep["Topic"]}};

@@ -278,8 +278,9 @@ class Translator {
           redrive = {{"deadLetterTargetArn", (*r)["deadLetterTargetArn"]}};
         } else {
           Note(
-              "an sns event's redrivePolicy names its queue by reference; SQS is not emulated "
-              "yet (issue #18), so it is left out");
+              "an sns event's redrivePolicy names its queue by reference, which offstage does "
+              "not translate yet (SNS's redrive to a dead-letter queue is not emulated), so it "
+              "is left out");
         }
       }
     }

@@ -57,7 +57,7 @@ lambda::MappingInput Decode(const json& body) {
         "DestinationConfig", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
         "MaximumRetryAttempts", "TumblingWindowInSeconds", "Topics", "Queues",
         "SourceAccessConfigurations", "SelfManagedEventSource", "DocumentDBEventSourceConfig",
-        "KMSKeyArn", "MetricsConfig", "ProvisionedPollerConfig"}) {
+        "KMSKeyArn", "MetricsConfig", "ProvisionedPollerConfig", "Tags"}) {
     if (body.contains(name) && !body[name].is_null()) in.refused.emplace_back(name);
   }
   return in;

@@ -197,6 +197,67 @@ Resources:
         self.assertIn("Table  AWS::DynamoDB::Table", out)
         self.assertIn("(skipped)", out)
 
+    def test_a_sam_sqs_event_consumes_a_queue_the_topic_feeds(self):
+        root = write(temp_dir(self), """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: queued-jobs}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 20
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
+  Dead:
+    Type: AWS::SQS::Queue
+  Feed:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Topic
+      Protocol: sqs
+      Endpoint: !GetAtt Jobs.Arn
+      RawMessageDelivery: true
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: queued-consumer
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async (event) => {
+          for (const r of event.Records) console.log('consumer got ' + r.body);
+        };
+      Events:
+        Queue:
+          Type: SQS
+          Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 5}
+Outputs:
+  JobsUrl:
+    Value: !Ref Jobs
+""")
+        code, out, err = self.deploy(root, "--stack", "queued")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("CREATE_COMPLETE  Jobs  AWS::SQS::Queue", out)
+        self.assertIn("CREATE_COMPLETE  ConsumerQueue  AWS::Lambda::EventSourceMapping", out)
+        self.assertRegex(out, r"JobsUrl = http://\S+/000000000000/queued-Jobs-")
+        sqs = boto3_client("sqs", self.endpoint)
+        self.addCleanup(sqs.close)
+        jobs = [u for u in sqs.list_queues(QueueNamePrefix="queued-Jobs-")["QueueUrls"]]
+        self.assertEqual(len(jobs), 1)
+        redrive = json.loads(sqs.get_queue_attributes(
+            QueueUrl=jobs[0], AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"])
+        self.assertEqual(redrive["maxReceiveCount"], 3)
+        self.sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:queued-jobs",
+                         Message="through the queue")
+        self.assertIn("consumer got through the queue",
+                      wait_for_logs(self.endpoint, "queued-consumer", "through the queue"))
+        # Destroyed with its stack: the queues and the mapping go too.
+        code, out, err = run("destroy", "queued", "--endpoint", self.endpoint)
+        self.assertEqual(code, 0, out + err)
+        self.assertNotIn("QueueUrls", sqs.list_queues(QueueNamePrefix="queued-"))
+        self.assertEqual(self.lam.list_event_source_mappings()["EventSourceMappings"], [])
+
     def test_sam_inits_hello_world_deploys_with_its_api_reported(self):
         # `sam init`'s template: an Api event and outputs that name SAM's implicit API.
         root = write(temp_dir(self), """\

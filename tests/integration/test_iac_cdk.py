@@ -1,7 +1,8 @@
 """A real CDK app (tests/iac/cdk-app: a topic, a Node worker subscribed with a filter policy, a
-Python auditor, a queue), synthesized in the test by the real `cdk` CLI (aws-cdk from npm,
+Python auditor, a queue subscribed with raw delivery and consumed by a third function through an
+SQS event source), synthesized in the test by the real `cdk` CLI (aws-cdk from npm,
 offline), deployed from its cloud assembly with `offstage deploy cdk.out`: the assets become
-local code, both runtimes run on a publish, the filter policy holds, and a redeploy of the app
+local code, both runtimes run on a publish (the queue's consumer too), the filter policy holds, and a redeploy of the app
 with another allowlist updates the subscription in place. Owned by the IaC maintainers.
 """
 import json
@@ -41,8 +42,10 @@ class CdkAppTest(unittest.TestCase):
                                   r"AWS::Lambda::Function  cdk-worker")
             self.assertRegex(out, r"CdkOrders: CREATE_COMPLETE  Auditor[0-9A-F]{8}  "
                                   r"AWS::Lambda::Function  cdk-auditor")
-            self.assertRegex(out, r"CdkOrders: ACCEPTED  Jobs[0-9A-F]{8}  AWS::SQS::Queue  SQS is "
-                                  r"not emulated yet")
+            self.assertRegex(out, r"CdkOrders: CREATE_COMPLETE  Jobs[0-9A-F]{8}  AWS::SQS::Queue  ")
+            self.assertRegex(out, r"CdkOrders: CREATE_COMPLETE  QueueWorkerSqsEventSource"
+                                  r"CdkOrdersJobs[0-9A-F]{8}[0-9A-F]{8}  "
+                                  r"AWS::Lambda::EventSourceMapping  ")
             self.assertIn("CREATE_COMPLETE  CdkOrders", out)
             self.assertIn("TopicArn = arn:aws:sns:us-east-1:000000000000:cdk-orders", out)
 
@@ -55,6 +58,9 @@ class CdkAppTest(unittest.TestCase):
                               wait_for_logs(daemon.endpoint, "cdk-worker", "first"))
                 self.assertIn("cdk auditor: first",
                               wait_for_logs(daemon.endpoint, "cdk-auditor", "first"))
+                # Through the queue: topic -> queue (raw) -> the event source mapping.
+                self.assertIn("cdk queue worker: first",
+                              wait_for_logs(daemon.endpoint, "cdk-queue-worker", "first"))
                 # The waterfall of that publish: both functions ran under it.
                 code, out, err = run("trace", "--last", "--wait", "--timeout", str(int(HANG_S)),
                                      "--width", "120", "--endpoint", daemon.endpoint)
@@ -62,6 +68,7 @@ class CdkAppTest(unittest.TestCase):
                 self.assertIn("cdk-orders  publish", out)
                 self.assertIn("cdk-worker  async succeeded", out)
                 self.assertIn("cdk-auditor  async succeeded", out)
+                self.assertIn("cdk-queue-worker", out)
                 self.assertRegex(out, r"cdk-orders returned [0-9.]+ ms before the background "
                                       r"work finished")
 
