@@ -49,12 +49,7 @@ common::Result<Current> CreateManagedPolicy(const ResourceContext& ctx, const js
 }
 
 common::Result<Current> CreateNamed(const ResourceContext& ctx, const json& props) {
-  Current c;
-  c.physical_id = resource::GeneratedName(ctx, 128);
-  c.values.ref = c.physical_id;
-  c.values.attributes = {{"Id", c.physical_id}};
-  c.properties = props;
-  return c;
+  return resource::Generated(ctx, props);
 }
 
 common::Result<Current> CreateLogGroup(const ResourceContext& ctx, const json& props) {

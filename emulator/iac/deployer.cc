@@ -48,16 +48,10 @@ Deployer::Deployer(AwsApi& api, storage::Writer& writer, common::IdGenerator& id
       options_(std::move(options)) {}
 
 common::Status Deployer::Load() {
-  std::vector<storage::StackRow> rows;
-  auto status = writer_.Query([&rows](storage::Database& db) -> common::Result<void> {
-    auto loaded = storage::LoadStacks(db);
-    if (!loaded) return common::Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadStacks);
+  if (!rows) return common::Fail(rows.error());
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     json doc = common::ParseJson(row.document);
     if (!doc.is_object()) {
       log_.Warn("offstage: the stack " + row.name + " could not be read; skipped");

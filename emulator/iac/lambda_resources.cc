@@ -377,11 +377,7 @@ common::Result<Current> PutInvokeConfig(const ResourceContext& ctx, const json& 
                           resource::Pick(props, {"MaximumEventAgeInSeconds", "MaximumRetryAttempts",
                                                  "DestinationConfig"}));
   if (!r) return common::Fail(r.error());
-  Current c;
-  c.physical_id = resource::GeneratedName(ctx, 128);
-  c.values.ref = c.physical_id;
-  c.properties = props;
-  return c;
+  return resource::Generated(ctx, props);
 }
 
 common::Result<std::optional<Current>> UpdateInvokeConfig(const ResourceContext& ctx,

@@ -49,6 +49,15 @@ std::optional<std::string> Text(const nlohmann::json& props, const char* key) {
   return it->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
+Current Generated(const ResourceContext& ctx, const nlohmann::json& props, size_t max) {
+  Current c;
+  c.physical_id = GeneratedName(ctx, max);
+  c.values.ref = c.physical_id;
+  c.values.attributes = {{"Id", c.physical_id}};
+  c.properties = props;
+  return c;
+}
+
 bool Gone(const common::ApiError& error) {
   return error.message.starts_with("NotFound:") ||
          error.message.starts_with("ResourceNotFoundException:") ||

@@ -84,6 +84,9 @@ namespace resource {
 // CloudFormation's generated physical name: "{stack}-{logical}-{12 random}", cut to `max`
 // characters (the stack and logical id shortened, the random part and `suffix` kept).
 std::string GeneratedName(const ResourceContext& ctx, size_t max, std::string_view suffix = "");
+// A resource that is only a name: its physical id (and Ref, and `Id`) a generated name of at
+// most `max` characters, its properties `props`.
+Current Generated(const ResourceContext& ctx, const nlohmann::json& props, size_t max = 128);
 // The property as a string (numbers and booleans as written; objects as JSON), if present.
 std::optional<std::string> Text(const nlohmann::json& props, const char* key);
 // Whether an API error says the thing is already gone (NotFound, ResourceNotFoundException).

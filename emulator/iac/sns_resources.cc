@@ -310,12 +310,7 @@ common::Result<Current> CreateTopicPolicy(const ResourceContext& ctx, const json
     return common::Fail(resource::Invalid(ctx, "#: required key [PolicyDocument] not found"));
   }
   if (auto s = SetPolicies(ctx, props); !s) return common::Fail(s.error());
-  Current c;
-  c.physical_id = resource::GeneratedName(ctx, 256);
-  c.values.ref = c.physical_id;
-  c.values.attributes = {{"Id", c.physical_id}};
-  c.properties = props;
-  return c;
+  return resource::Generated(ctx, props, 256);
 }
 
 common::Result<std::optional<Current>> UpdateTopicPolicy(const ResourceContext& ctx,

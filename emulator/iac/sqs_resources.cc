@@ -151,12 +151,7 @@ common::Result<Current> CreateQueuePolicy(const ResourceContext& ctx, const json
   if (auto s = SetPolicies(ctx, props["Queues"], Text(props, "PolicyDocument").value_or("")); !s) {
     return common::Fail(s.error());
   }
-  Current c;
-  c.physical_id = resource::GeneratedName(ctx, 128);
-  c.values.ref = c.physical_id;
-  c.values.attributes = {{"Id", c.physical_id}};
-  c.properties = props;
-  return c;
+  return resource::Generated(ctx, props);
 }
 
 common::Result<std::optional<Current>> UpdateQueuePolicy(const ResourceContext& ctx,

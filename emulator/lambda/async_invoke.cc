@@ -196,26 +196,26 @@ Attempt LambdaService::RunAttempt(const AsyncEvent& event) {
   return attempt;
 }
 
+RequestContext LambdaService::CausedBy(const AsyncEvent& event, const common::Arn& target) const {
+  RequestContext ctx;
+  ctx.request_id = event.request_id;
+  ctx.region = target.region;
+  ctx.account = target.account;
+  ctx.trace_id = event.trace_id;
+  ctx.parent_span = event.request_id;  // caused by the event
+  ctx.received_ns = clock_.NowNanos();
+  return ctx;
+}
+
 Result<std::string> LambdaService::SendToQueue(const std::string& arn, const std::string& body,
                                                const sqs::MessageAttributes& attributes,
                                                const AsyncEvent& event) {
   auto parsed = common::ParseArn(arn);
   if (!parsed) return Fail(common::InvalidParameter(arn + " is not an ARN"));
-  RequestContext ctx;
-  ctx.request_id = event.request_id;
-  ctx.region = parsed->region;
-  ctx.account = parsed->account;
-  ctx.trace_id = event.trace_id;
-  ctx.parent_span = event.request_id;  // the message is caused by the event
-  ctx.received_ns = clock_.NowNanos();
-  sqs::SendEntry entry;
+  sqs::SendEntry entry;  // no group id: a FIFO queue refuses it, as AWS takes none here
   entry.body = body;
   entry.attributes = attributes;
-  if (arn.ends_with(".fifo")) {  // AWS allows no FIFO queue here; refused by the queue's rules
-    entry.group_id = event.function_arn;
-    entry.dedup_id = event.request_id;
-  }
-  auto sent = queues_->SendMessage(ctx, arn, std::move(entry));
+  auto sent = queues_->SendMessage(CausedBy(event, *parsed), arn, std::move(entry));
   if (!sent) return Fail(sent.error());
   return sent->id;
 }
@@ -224,13 +224,7 @@ std::string LambdaService::Deliver(const std::string& destination, const std::st
                                    const AsyncEvent& event) {
   auto arn = common::ParseArn(destination);
   if (!arn) return "not delivered to " + destination + ": not an ARN";
-  RequestContext ctx;
-  ctx.request_id = event.request_id;
-  ctx.region = arn->region;
-  ctx.account = arn->account;
-  ctx.trace_id = event.trace_id;
-  ctx.parent_span = event.request_id;  // the destination is caused by the event
-  ctx.received_ns = clock_.NowNanos();
+  const RequestContext ctx = CausedBy(event, *arn);
   if (arn->service == "sns") {
     auto published = publisher_.PublishToTopic(ctx, destination, record, {});
     if (!published) {
@@ -304,13 +298,7 @@ std::string LambdaService::Finish(const AsyncEvent& event, Condition condition,
     }
     if (message.size() > 1024) message.resize(1024);
     if (arn && arn->service == "sns") {
-      RequestContext ctx;
-      ctx.request_id = event.request_id;
-      ctx.region = arn->region;
-      ctx.account = arn->account;
-      ctx.trace_id = event.trace_id;
-      ctx.parent_span = event.request_id;
-      ctx.received_ns = clock_.NowNanos();
+      const RequestContext ctx = CausedBy(event, *arn);
       std::map<std::string, std::pair<std::string, std::string>> attributes = {
           {"RequestID", {"String", event.request_id}}, {"ErrorCode", {"Number", "200"}}};
       if (!message.empty()) attributes["ErrorMessage"] = {"String", message};

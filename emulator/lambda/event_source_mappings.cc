@@ -36,16 +36,10 @@ EventSourceMappings::~EventSourceMappings() { Stop(); }
 
 Status EventSourceMappings::Load() {
   common::MutexLock update(update_mu_);
-  std::vector<storage::MappingRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto loaded = storage::LoadMappings(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadMappings);
+  if (!rows) return common::Fail(rows.error());
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     auto mapping = EventSourceMapping::FromDocument(row.document);
     if (!mapping) {
       log_.Warn("skipping event source mapping " + row.uuid + ": " + mapping.error().message);

@@ -11,16 +11,10 @@ using common::Fail;
 
 Status FunctionStore::Load() {
   common::MutexLock update(update_mu_);
-  std::vector<storage::FunctionRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto loaded = storage::LoadFunctions(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadFunctions);
+  if (!rows) return common::Fail(rows.error());
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     auto function = Function::FromJson(row.config_json);
     if (!function) {
       log_.Warn("skipping function " + row.arn + ": " + function.error().message);

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/common/arn.h"
 #include "emulator/common/clock.h"
 #include "emulator/common/faults.h"
 #include "emulator/common/ids.h"
@@ -442,6 +443,9 @@ class LambdaService final : public AsyncIntake, private AsyncHandler {
   std::string DeliveredPayload(const AsyncEvent& event);
   Attempt RunAttempt(const AsyncEvent& event) override;
   std::string Finish(const AsyncEvent& event, Condition condition, const Attempt& last) override;
+  // The context of a call the event makes to `target` (a destination, a dead-letter target):
+  // its trace, and the event as its cause.
+  RequestContext CausedBy(const AsyncEvent& event, const common::Arn& target) const;
   // Sends `body` (with `attributes`) to the SQS queue `arn` as the event's consequence: the
   // message id, or the error.
   Result<std::string> SendToQueue(const std::string& arn, const std::string& body,

@@ -10,16 +10,10 @@ using common::Fail;
 
 common::Status LayerStore::Load() {
   common::MutexLock update(update_mu_);
-  std::vector<storage::LayerRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> common::Status {
-    auto loaded = storage::LoadLayers(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadLayers);
+  if (!rows) return common::Fail(rows.error());
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     auto layer = Layer::FromJson(row.config_json);
     if (!layer) {
       log_.Warn("skipping layer " + row.arn + ": " + layer.error().message);

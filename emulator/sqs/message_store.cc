@@ -59,17 +59,11 @@ void MessageStore::RecordSpan(const Message& m, storage::AsyncEventState state, 
 }
 
 Status MessageStore::Load() {
-  std::vector<storage::SqsMessageRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto loaded = storage::LoadSqsMessages(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadSqsMessages);
+  if (!rows) return common::Fail(rows.error());
   const int64_t now = clock_.NowNanos();
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     auto message = Message::FromRow(row);
     if (!message) {
       log_.Warn("skipping SQS message " + row.message_id + ": " + message.error().message);

@@ -9,16 +9,10 @@ using common::Fail;
 
 Status QueueStore::Load() {
   common::MutexLock update(update_mu_);
-  std::vector<storage::SqsQueueRow> rows;
-  auto status = writer_.Query([&](storage::Database& db) -> Status {
-    auto loaded = storage::LoadSqsQueues(db);
-    if (!loaded) return Fail(loaded.error());
-    rows = std::move(*loaded);
-    return {};
-  });
-  if (!status) return status;
+  auto rows = writer_.QueryValue(storage::LoadSqsQueues);
+  if (!rows) return common::Fail(rows.error());
   common::MutexLock lock(mu_);
-  for (const auto& row : rows) {
+  for (const auto& row : *rows) {
     auto queue = Queue::FromDocument(row.document);
     if (!queue) {
       log_.Warn("skipping queue " + row.arn + ": " + queue.error().message);

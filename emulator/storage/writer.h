@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "emulator/common/change_feed.h"
 #include "emulator/common/clock.h"
@@ -63,6 +64,17 @@ class Writer {
   // Waits for a read that must see everything Posted before it (logs, traces): queued behind
   // the Posts, not ahead of them.
   Status Query(Job job);
+  // A Query whose job reads a value: `read(db)` returns a Result<T>, answered as it came.
+  template <typename Read>
+  auto QueryValue(Read read) -> std::invoke_result_t<Read, Database&> {
+    std::optional<std::invoke_result_t<Read, Database&>> out;
+    auto status = Query([&](Database& db) -> Status {
+      out.emplace(read(db));
+      return *out ? Status() : Status(std::unexpected((*out).error()));
+    });
+    if (!status) return std::unexpected(status.error());
+    return std::move(*out);
+  }
 
   // Runs every queued job, commits, and joins the thread. Idempotent. Jobs submitted after
   // Stop fail with InternalError.

@@ -175,15 +175,21 @@ class AwsClientsTestCase(DaemonTestCase):
 
     def assertClientError(self, call, code, status, message=None, **kwargs):
         """`call(**kwargs)` fails with AWS error `code`, HTTP `status` (and `message`)."""
-        import botocore.exceptions
-        with self.assertRaises(botocore.exceptions.ClientError) as caught:
-            call(**kwargs)
-        err = caught.exception.response
-        self.assertEqual(err["Error"]["Code"], code, err)
-        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
-        if message is not None:
-            self.assertEqual(err["Error"]["Message"], message)
-        return err
+        return assert_client_error(self, call, code, status, message, **kwargs)
+
+
+def assert_client_error(test, call, code, status, message=None, **kwargs):
+    """In `test`: `call(**kwargs)` fails with AWS error `code`, HTTP `status` (and `message`);
+    the error response."""
+    import botocore.exceptions
+    with test.assertRaises(botocore.exceptions.ClientError) as caught:
+        call(**kwargs)
+    err = caught.exception.response
+    test.assertEqual(err["Error"]["Code"], code, err)
+    test.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
+    if message is not None:
+        test.assertEqual(err["Error"]["Message"], message)
+    return err
 
 
 def wait_for_logs(endpoint, function, text):

@@ -87,14 +87,7 @@ class SqsProtocolTests:
             QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def assertError(self, call, code, message=None, status=400, **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as caught:
-            call(**kwargs)
-        err = caught.exception.response
-        self.assertEqual(err["Error"]["Code"], code, err)
-        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
-        if message is not None:
-            self.assertEqual(err["Error"]["Message"], message)
-        return err
+        return harness.assert_client_error(self, call, code, status, message, **kwargs)
 
     def test_queue_lifecycle(self):
         name = self.name("life")

@@ -55,6 +55,15 @@ class EventSourceMappingTest(AwsClientsTestCase):
         create_recorder(self.lam, name, record, runtime=runtime, env=env, **extra)
         return name, record
 
+    def front_for(self, topic_arn):
+        """The seed pattern's front function, publishing to `topic_arn`."""
+        front = self.unique("front")
+        self.lam.create_function(
+            FunctionName=front, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
+            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
+            Environment={"Variables": {"JOBS_TOPIC_ARN": topic_arn}})
+        return front
+
     def map(self, queue_arn, function, **kwargs):
         out = self.lam.create_event_source_mapping(EventSourceArn=queue_arn,
                                                    FunctionName=function, **kwargs)
@@ -122,11 +131,7 @@ class EventSourceMappingTest(AwsClientsTestCase):
                            Attributes={"RawMessageDelivery": "true"})
         worker, record = self.recorder("worker", env={"SLEEP_MS": "300"})
         self.map(queue_arn, worker, BatchSize=1)
-        front = self.unique("front")
-        self.lam.create_function(
-            FunctionName=front, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
-            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
-            Environment={"Variables": {"JOBS_TOPIC_ARN": topic}})
+        front = self.front_for(topic)
         out = self.lam.invoke(FunctionName=front, Payload=b'{"order": 1}')
         self.assertNotIn("FunctionError", out)
         request_id = out["ResponseMetadata"]["RequestId"]
@@ -151,11 +156,7 @@ class EventSourceMappingTest(AwsClientsTestCase):
                            Attributes={"RawMessageDelivery": "true"})
         worker, record = self.recorder("broken", env={"FAIL": "1"})
         self.map(queue_arn, worker, BatchSize=1)
-        front = self.unique("front")
-        self.lam.create_function(
-            FunctionName=front, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
-            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
-            Environment={"Variables": {"JOBS_TOPIC_ARN": topic}})
+        front = self.front_for(topic)
         out = self.lam.invoke(FunctionName=front, Payload=b'{"order": 2}')
         request_id = out["ResponseMetadata"]["RequestId"]
         record.wait_for(2)
