@@ -3,6 +3,7 @@
 #include "emulator/protocol/sqs_codec.h"
 
 #include <array>
+#include <charconv>
 #include <functional>
 
 #include "emulator/common/strings.h"
@@ -69,11 +70,11 @@ class Input {
     if (it == from.end() || it->is_null()) return std::nullopt;
     if (it->is_number_integer()) return it->get<int64_t>();
     if (it->is_string()) {
-      const std::string text = it->get<std::string>();
-      if (!text.empty() && text.size() <= 12 &&
-          text.find_first_not_of("-0123456789") == std::string::npos && text != "-") {
-        return std::stoll(text);
-      }
+      const std::string& text = it->get_ref<const std::string&>();
+      int64_t value = 0;
+      const char* end = text.data() + text.size();
+      auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      if (ec == std::errc() && ptr == end && !text.empty()) return value;
     }
     return Fail(Invalid(name,
                         it->is_string() ? it->get<std::string>()

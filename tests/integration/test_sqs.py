@@ -13,6 +13,9 @@ import struct
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import boto3
 import botocore.exceptions
@@ -330,3 +333,42 @@ class SqsSignatureTest(harness.DaemonTestCase):
                              protocol)
             self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
             bad.close()
+
+
+class SqsRawRequestTest(harness.DaemonTestCase):
+    """Requests no SDK would send, answered with AWS's error shape (never a 500)."""
+
+    def post(self, body, headers):
+        request = urllib.request.Request(self.endpoint + "/", data=body.encode(), headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), err.read().decode()
+
+    def json_call(self, action, body):
+        return self.post(body, {"X-Amz-Target": "AmazonSQS." + action,
+                                "Content-Type": "application/x-amz-json-1.0"})
+
+    def test_malformed_numbers_bodies_and_actions(self):
+        status, _, body = self.json_call("CreateQueue", '{"QueueName":"raw"}')
+        self.assertEqual(status, 200, body)
+        url = json.loads(body)["QueueUrl"]
+        # A sign-only "number" once escaped as an exception (500); now AWS's 400.
+        for value in ("--1", "1-2", "", "99999999999999999999"):
+            status, headers, body = self.json_call(
+                "ReceiveMessage", json.dumps({"QueueUrl": url, "MaxNumberOfMessages": value}))
+            self.assertEqual(status, 400, (value, body))
+            self.assertEqual(headers.get("x-amzn-query-error"), "InvalidParameterValue;Sender")
+        status, _, body = self.post(
+            "Action=ReceiveMessage&QueueUrl=" + urllib.parse.quote(url, safe="") +
+            "&MaxNumberOfMessages=--1", {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 400, body)
+        self.assertIn("<Code>InvalidParameterValue</Code>", body)
+        status, _, body = self.json_call("SendMessage", '{"QueueUrl": [')
+        self.assertEqual(status, 400, body)
+        status, _, body = self.json_call("NoSuchAction", "{}")
+        self.assertEqual(status, 400, body)
+        self.assertIn("UnknownOperationException", body)
+        status, _, body = self.json_call("SendMessage", '["not an object"]')
+        self.assertEqual(status, 400, body)
