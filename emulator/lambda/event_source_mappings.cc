@@ -65,10 +65,10 @@ void EventSourceMappings::Stop() {
     stopping_ = true;
     for (auto& [uuid, pollers] : running_) {
       pollers.stop->store(true);
-      for (auto& t : pollers.threads) threads.push_back(std::move(t));
+      for (auto& p : pollers.threads) threads.push_back(std::move(p.thread));
     }
     running_.clear();
-    for (auto& t : retired_) threads.push_back(std::move(t));
+    for (auto& p : retired_) threads.push_back(std::move(p.thread));
     retired_.clear();
   }
   for (auto& t : threads) {
@@ -81,8 +81,31 @@ void EventSourceMappings::StartPollers(const EventSourceMapping& mapping) {
   Pollers& pollers = running_[mapping.uuid];
   const int count = std::clamp(mapping.maximum_concurrency.value_or(kMaxPollers), 1, kMaxPollers);
   for (int i = 0; i < count; ++i) {
-    pollers.threads.emplace_back(
-        [this, uuid = mapping.uuid, stop = pollers.stop] { Poll(uuid, stop); });
+    Poller poller;
+    poller.thread =
+        std::thread([this, uuid = mapping.uuid, stop = pollers.stop, done = poller.done] {
+          Poll(uuid, stop);
+          done->store(true);
+        });
+    pollers.threads.push_back(std::move(poller));
+  }
+}
+
+void EventSourceMappings::Reap() {
+  std::vector<std::thread> finished;
+  {
+    common::MutexLock lock(mu_);
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if (it->done->load()) {
+        finished.push_back(std::move(it->thread));
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& t : finished) {
+    if (t.joinable()) t.join();
   }
 }
 
@@ -90,7 +113,7 @@ void EventSourceMappings::StopPollers(const std::string& uuid) {
   auto it = running_.find(uuid);
   if (it == running_.end()) return;
   it->second.stop->store(true);
-  for (auto& t : it->second.threads) retired_.push_back(std::move(t));
+  for (auto& p : it->second.threads) retired_.push_back(std::move(p));
   running_.erase(it);
 }
 
@@ -156,6 +179,14 @@ Status EventSourceMappings::Apply(const common::RequestContext& ctx, const Mappi
     auto resolved = lambda_.GetFunctionAt(ctx, *in.function_name, "");
     if (!resolved) return Fail(resolved.error());
     m.function_arn = resolved->arn;
+    // AWS's rule: a batch must stay invisible while the function may still be running it.
+    if (auto queue = queues_.Find(m.event_source_arn);
+        queue && queue->visibility_timeout_s() < resolved->function.timeout) {
+      return InvalidParameterValueError(
+          "Queue visibility timeout: " + std::to_string(queue->visibility_timeout_s()) +
+          " seconds is less than Function timeout: " + std::to_string(resolved->function.timeout) +
+          " seconds");
+    }
   }
   if (in.batch_size) m.batch_size = static_cast<int>(*in.batch_size);
   if (in.max_batching_window_s)
@@ -197,6 +228,7 @@ Result<MappingView> EventSourceMappings::Create(const common::RequestContext& ct
   if (!in.function_name || in.function_name->empty()) {
     return InvalidParameterValueError("FunctionName is required.");
   }
+  Reap();
   common::MutexLock update(update_mu_);
   EventSourceMapping m;
   m.uuid = ids_.Uuid();
@@ -233,6 +265,7 @@ Result<MappingView> EventSourceMappings::Get(const std::string& uuid) const {
 
 Result<MappingView> EventSourceMappings::Update(const common::RequestContext& ctx,
                                                 const std::string& uuid, const MappingInput& in) {
+  Reap();
   common::MutexLock update(update_mu_);
   std::optional<EventSourceMapping> copy;
   {
@@ -256,6 +289,7 @@ Result<MappingView> EventSourceMappings::Update(const common::RequestContext& ct
 }
 
 Result<MappingView> EventSourceMappings::Delete(const std::string& uuid) {
+  Reap();
   common::MutexLock update(update_mu_);
   std::optional<EventSourceMapping> existing;
   {
@@ -346,6 +380,7 @@ bool EventSourceMappings::RunBatch(const EventSourceMapping& mapping,
     request.wait_s = 1;
     request.attribute_names = {"All"};
     request.message_attribute_names = {"All"};
+    request.from_client = false;
     auto got = queues_.ReceiveMessage(mapping.event_source_arn, request);
     if (!got) break;
     if (!got->empty() && batch.empty()) first_ns = clock_.NowNanos();

@@ -82,9 +82,14 @@ class EventSourceMappings {
                     std::optional<int64_t> max_items) const EXCLUDES(mu_);
 
  private:
+  // A poller thread, and whether it has returned (then joining it does not wait).
+  struct Poller {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
+  };
   struct Pollers {
     std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
-    std::vector<std::thread> threads;
+    std::vector<Poller> threads;
   };
 
   // The settings of `in` checked and applied to `mapping` (a copy).
@@ -93,6 +98,8 @@ class EventSourceMappings {
   Status Commit(const std::optional<EventSourceMapping>& mapping, const std::string& uuid);
   void StartPollers(const EventSourceMapping& mapping) REQUIRES(mu_);
   void StopPollers(const std::string& uuid) REQUIRES(mu_);
+  // Joins the retired pollers that have returned (after a change: their number stays bounded).
+  void Reap() EXCLUDES(mu_);
   void Poll(std::string uuid, std::shared_ptr<std::atomic<bool>> stop);
   // One batch: received, invoked, and what succeeded deleted. false when nothing was received.
   bool RunBatch(const EventSourceMapping& mapping, const std::atomic<bool>& stop);
@@ -108,7 +115,8 @@ class EventSourceMappings {
   mutable common::Mutex mu_;
   std::map<std::string, EventSourceMapping> mappings_ GUARDED_BY(mu_);  // by UUID
   std::map<std::string, Pollers> running_ GUARDED_BY(mu_);
-  std::vector<std::thread> retired_ GUARDED_BY(mu_);  // pollers told to stop, joined by Stop
+  // Pollers told to stop: joined once they returned (Reap) or by Stop.
+  std::vector<Poller> retired_ GUARDED_BY(mu_);
   bool started_ GUARDED_BY(mu_) = false;
   bool stopping_ GUARDED_BY(mu_) = false;
 };

@@ -258,7 +258,7 @@ std::optional<HttpResponse> HttpServer::Sqs(const HttpRequest& req) {
     call.action = target.substr(std::string_view("AmazonSQS.").size());
     call.input = req.body.empty() ? nlohmann::json::object() : common::ParseJson(req.body);
   } else {
-    if (req.path.starts_with("/_offstage") || req.path.starts_with("/2015-03-31/")) {
+    if (req.path.starts_with("/_offstage") || IsLambdaPath(req.path)) {
       return std::nullopt;
     }
     const std::string_view form =

@@ -28,6 +28,7 @@ ojson MappingJson(const lambda::MappingView& view) {
   if (m.maximum_concurrency) {
     out["ScalingConfig"] = {{"MaximumConcurrency", *m.maximum_concurrency}};
   }
+  out["LastProcessingResult"] = m.last_processing_result;
   out["EventSourceMappingArn"] = m.arn();
   return out;
 }

@@ -124,7 +124,13 @@ class Input {
         return Fail(Invalid(name, value.dump(-1, ' ', false, common::kReplaceInvalidUtf8),
                             "Must be a structure."));
       sqs::MessageAttribute attribute;
-      attribute.data_type = value.value("DataType", "");
+      if (auto type = value.find("DataType"); type != value.end()) {
+        if (!type->is_string()) {
+          return Fail(Invalid(name, type->dump(-1, ' ', false, common::kReplaceInvalidUtf8),
+                              "DataType must be a string."));
+        }
+        attribute.data_type = type->get<std::string>();
+      }
       auto binary = value.find("BinaryValue");
       auto text = value.find("StringValue");
       if (binary != value.end() && binary->is_string()) {

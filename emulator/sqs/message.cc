@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
@@ -223,11 +224,11 @@ Status CheckMessageAttributes(const MessageAttributes& attributes) {
                   "Message (user) attribute '" + name + "' value contains invalid characters.");
     }
     if (base == "Number") {
+      // A decimal number as AWS reads one: sign, digits, fraction, exponent; no spaces, hex,
+      // nan or inf (which strtod would take).
+      static const std::regex kNumber(R"(^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$)");
       const std::string& v = attribute.value;
-      char* end = nullptr;
-      errno = 0;
-      std::strtod(v.c_str(), &end);
-      if (end != v.c_str() + v.size() || v.size() > 40) {
+      if (v.size() > 40 || !std::regex_match(v, kNumber)) {
         return Fail(ErrorCode::kSqsInvalidParameterValue,
                     "Can't cast the value of message (user) attribute '" + name + "' to a number.");
       }

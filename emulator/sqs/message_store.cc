@@ -58,12 +58,19 @@ void MessageStore::RecordSpan(const Message& m, storage::AsyncEventState state, 
   recorder_.Record(std::move(span));
 }
 
-Status MessageStore::Load() {
+Status MessageStore::Load(const std::set<std::string>& queue_arns) {
   auto rows = writer_.QueryValue(storage::LoadSqsMessages);
   if (!rows) return common::Fail(rows.error());
   const int64_t now = clock_.NowNanos();
+  std::set<std::string> orphaned;
   common::MutexLock lock(mu_);
   for (const auto& row : *rows) {
+    if (!queue_arns.contains(row.queue_arn)) {
+      // Sent while its queue was being deleted: never to be received, so gone now (a queue
+      // made again under that name must not inherit them).
+      orphaned.insert(row.queue_arn);
+      continue;
+    }
     auto message = Message::FromRow(row);
     if (!message) {
       log_.Warn("skipping SQS message " + row.message_id + ": " + message.error().message);
@@ -76,12 +83,22 @@ Status MessageStore::Load() {
       queue.next_fifo_number = std::max(queue.next_fifo_number, number + 1);
     }
     if (!message->dedup_id.empty() && message->sent_ns + kDedupWindowNs > now) {
-      // The scope is not stored with the message: the queue-wide key serves both scopes' reads
-      // until the window passes (docs/compatibility.md).
-      queue.dedup[message->dedup_id] =
-          Dedup{message->sent_ns + kDedupWindowNs, Sent{message->id, message->sequence_number}};
+      // The scope is the queue's, not the message's: both keys are kept, and each scope looks
+      // up only its own.
+      const Dedup dedup{message->sent_ns + kDedupWindowNs,
+                        Sent{message->id, message->sequence_number}};
+      queue.dedup[message->dedup_id] = dedup;
+      queue.dedup[message->group_id + "\n" + message->dedup_id] = dedup;
     }
     queue.by_seq.emplace(message->seq, std::move(*message));
+  }
+  if (!orphaned.empty()) {
+    writer_.Post([orphaned](storage::Database& db) -> Status {
+      for (const auto& arn : orphaned) {
+        if (auto status = storage::PurgeSqsMessages(db, arn); !status) return status;
+      }
+      return {};
+    });
   }
   return {};
 }
@@ -136,6 +153,8 @@ Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
       message.span_id = std::move(m.span_id);
       if (fifo) {
         message.dedup_id = m.dedup_id;
+        // Numbers only grow, across restarts too (the clock seeds them; AWS's are as long).
+        q.next_fifo_number = std::max(q.next_fifo_number, now);
         message.sequence_number = SequenceNumber(q.next_fifo_number++);
         batch_dedup.emplace(key, i);
       }
@@ -241,6 +260,7 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
       moved.seq = dlq.next_seq++;
       moved.visible_ns = now_ns;
       moved.receipt.clear();
+      dlq.next_fifo_number = std::max(dlq.next_fifo_number, now_ns);
       moved.sequence_number =
           dead_letter->fifo() ? SequenceNumber(dlq.next_fifo_number++) : std::string();
       if (!dead_letter->fifo()) moved.group_id.clear();
@@ -259,9 +279,10 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
     ++it;
   }
   if (!received_rows.empty() || !moved_rows.empty()) {
-    writer_.Post([received = std::move(received_rows), arn = queue.arn,
-                  moved_seqs = std::move(moved_seqs),
-                  moved = std::move(moved_rows)](storage::Database& db) -> Status {
+    const bool moves = !moved_rows.empty();
+    storage::Writer::Job job = [received = std::move(received_rows), arn = queue.arn,
+                                moved_seqs = std::move(moved_seqs),
+                                moved = std::move(moved_rows)](storage::Database& db) -> Status {
       for (const auto& r : received) {
         if (auto status = storage::UpdateSqsReceipt(db, r.queue_arn, r.seq, r.visible_ns,
                                                     r.receive_count, r.first_receive_ns, r.receipt);
@@ -276,17 +297,29 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
         if (auto status = storage::InsertSqsMessage(db, row); !status) return status;
       }
       return {};
-    });
+    };
+    // A move into a dead-letter queue goes in the writer's urgent queue (not awaited): a
+    // consumer of that queue may delete the message at once, and its Commit must come after
+    // this INSERT, not before it (Posts wait behind Commits).
+    if (moves) {
+      (void)writer_.Submit(std::move(job));
+    } else {
+      writer_.Post(std::move(job));
+    }
   }
   if (!moved_rows.empty()) cv_.notify_all();  // a receiver of the dead-letter queue
   return out;
 }
 
-int64_t MessageStore::NextVisible(const std::string& arn) {
+int64_t MessageStore::NextVisible(const std::string& arn, int64_t now_ns) {
+  // Only what becomes visible later: a visible message held back by its FIFO group's message
+  // in flight is woken by that message's delete or visibility change (cv_), not by time.
   int64_t next = INT64_MAX;
   auto it = queues_.find(arn);
   if (it == queues_.end()) return next;
-  for (const auto& [seq, m] : it->second.by_seq) next = std::min(next, m.visible_ns);
+  for (const auto& [seq, m] : it->second.by_seq) {
+    if (m.visible_ns > now_ns) next = std::min(next, m.visible_ns);
+  }
   return next;
 }
 
@@ -300,7 +333,7 @@ std::vector<MessageStore::Received> MessageStore::Receive(const Queue& queue,
     auto got = Take(queue, options, find_queue, now);
     if (!got.empty() || now >= deadline || interrupted_) return got;
     if (queues_.find(queue.arn) == queues_.end()) return got;
-    const int64_t until = std::min(deadline, NextVisible(queue.arn));
+    const int64_t until = std::min(deadline, NextVisible(queue.arn, now));
     const int64_t wait = std::max<int64_t>(until - now, 1'000'000);  // at least 1 ms
     cv_.wait_for(lock.native(), std::chrono::nanoseconds(std::min(wait, 20 * kSecond)));
   }

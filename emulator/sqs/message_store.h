@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,9 @@ class MessageStore {
   // are its children, its attempts. The id is the message's id at its queue.
   static std::string SpanIdOf(const Message& message);
 
-  // Reads the committed messages. Call once, before serving.
-  Status Load() EXCLUDES(mu_);
+  // Reads the committed messages of `queue_arns` (the queues that exist); rows of any other
+  // queue are deleted. Call once, before serving.
+  Status Load(const std::set<std::string>& queue_arns) EXCLUDES(mu_);
 
   struct NewMessage {
     std::string body;
@@ -134,8 +136,8 @@ class MessageStore {
   void Expire(const Queue& queue, QueueMessages& messages, int64_t now_ns) REQUIRES(mu_);
   std::vector<Received> Take(const Queue& queue, const ReceiveOptions& options,
                              const FindQueue& find_queue, int64_t now_ns) REQUIRES(mu_);
-  // When the queue's next not-visible message becomes visible (INT64_MAX: none).
-  int64_t NextVisible(const std::string& arn) REQUIRES(mu_);
+  // When the queue's next message not visible at `now_ns` becomes visible (INT64_MAX: none).
+  int64_t NextVisible(const std::string& arn, int64_t now_ns) REQUIRES(mu_);
 
   void RecordSpan(const Message& m, storage::AsyncEventState state, int64_t end_ns,
                   const std::string& disposition);

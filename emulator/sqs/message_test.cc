@@ -62,6 +62,13 @@ TEST_CASE("message attributes: names, types, values and the limit of ten") {
         common::ErrorCode::kSqsInvalidParameterValue);
   CHECK(CodeOf(CheckMessageAttributes({{"t", Text("Binary", "v")}})) ==
         common::ErrorCode::kSqsInvalidParameterValue);
+  // Numbers as AWS reads them: no hex, nan, inf or spaces (strtod took those).
+  for (const char* ok : {"-2", "1.5e3", ".5", "+7", "3."}) {
+    CHECK_MESSAGE(CheckMessageAttributes({{"n", Text("Number", ok)}}).has_value(), ok);
+  }
+  for (const char* bad : {"nan", "inf", "0x1A", " 1", "1 ", "1e", "--1", "."}) {
+    CHECK_MESSAGE(!CheckMessageAttributes({{"n", Text("Number", bad)}}).has_value(), bad);
+  }
   MessageAttributes eleven;
   for (int i = 0; i < 11; ++i) eleven.emplace("a" + std::to_string(i), Text("String", "v"));
   auto refused = CheckMessageAttributes(eleven);

@@ -99,6 +99,13 @@ bool WantsMessageAttribute(const std::vector<std::string>& names, const std::str
   return false;
 }
 
+// A policy statement whose Sid is `label` (a statement of another shape is not).
+bool IsSid(const nlohmann::json& statement, const std::string& label) {
+  if (!statement.is_object()) return false;
+  auto sid = statement.find("Sid");
+  return sid != statement.end() && sid->is_string() && sid->get_ref<const std::string&>() == label;
+}
+
 std::string Millis(int64_t ns) { return std::to_string(ns / 1'000'000); }
 std::string Seconds(int64_t ns) { return std::to_string(ns / kSecond); }
 
@@ -113,7 +120,12 @@ SqsService::SqsService(storage::Writer& writer, telemetry::Recorder& recorder,
 
 Status SqsService::Load() {
   if (auto status = queues_.Load(); !status) return status;
-  return messages_.Load();
+  std::set<std::string> arns = queues_.Read([](const std::map<std::string, Queue>& all) {
+    std::set<std::string> out;
+    for (const auto& [arn, queue] : all) out.insert(arn);
+    return out;
+  });
+  return messages_.Load(arns);
 }
 
 Result<Queue> SqsService::Find(const std::string& arn) const {
@@ -343,7 +355,7 @@ Status SqsService::AddPermission(const std::string& arn, const std::string& labe
       }
     }
     for (const auto& statement : policy["Statement"]) {
-      if (statement.is_object() && statement.value("Sid", "") == label) {
+      if (IsSid(statement, label)) {
         return Fail(InvalidValue("Label", label, "Already exists."));
       }
     }
@@ -373,7 +385,7 @@ Status SqsService::RemovePermission(const std::string& arn, const std::string& l
     if (policy.is_object() && policy.contains("Statement") && policy["Statement"].is_array()) {
       auto& statements = policy["Statement"];
       for (auto s = statements.begin(); s != statements.end(); ++s) {
-        if (s->is_object() && s->value("Sid", "") == label) {
+        if (IsSid(*s, label)) {
           statements.erase(s);
           removed = true;
           break;
@@ -561,9 +573,19 @@ Result<std::vector<ReceivedMessage>> SqsService::ReceiveMessage(const std::strin
     }
     wait_s = *request.wait_s;
   }
+  bool counted = false;
+  if (wait_s > 0 && request.from_client) {
+    if (waiting_receives_.fetch_add(1) < kMaxWaitingReceives) {
+      counted = true;
+    } else {
+      waiting_receives_.fetch_sub(1);
+      wait_s = 0;  // every slot taken: a short poll
+    }
+  }
   options.wait_ns = wait_s * kSecond;
   auto received = messages_.Receive(
       *queue, options, [this](const std::string& target) { return queues_.Find(target); });
+  if (counted) waiting_receives_.fetch_sub(1);
   std::vector<ReceivedMessage> out;
   out.reserve(received.size());
   for (const auto& r : received) {

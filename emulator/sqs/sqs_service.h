@@ -5,6 +5,7 @@
 // calling thread for up to 20 s, or until Interrupt.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,7 +55,15 @@ struct ReceiveRequest {
   std::optional<int64_t> wait_s;
   std::vector<std::string> attribute_names;          // system attributes asked for ("All")
   std::vector<std::string> message_attribute_names;  // "All", ".*" suffixes, names
+  // A client's request (on an HTTP worker): counted against kMaxWaitingReceives. An event
+  // source mapping's poller (a thread of its own) is not.
+  bool from_client = true;
 };
+
+// Long polls that may wait at once on the daemon's HTTP workers (64 by default): past this,
+// a ReceiveMessage answers at once as if WaitTimeSeconds were 0, so waiting clients can never
+// hold every worker (docs/compatibility.md).
+inline constexpr int kMaxWaitingReceives = 32;
 
 struct ReceivedMessage {
   std::string id;
@@ -142,6 +151,7 @@ class SqsService {
   common::Logger& log_;
   QueueStore queues_;
   MessageStore messages_;
+  std::atomic<int> waiting_receives_{0};
 };
 
 }  // namespace offstage::sqs

@@ -338,8 +338,8 @@ class SqsSignatureTest(harness.DaemonTestCase):
 class SqsRawRequestTest(harness.DaemonTestCase):
     """Requests no SDK would send, answered with AWS's error shape (never a 500)."""
 
-    def post(self, body, headers):
-        request = urllib.request.Request(self.endpoint + "/", data=body.encode(), headers=headers)
+    def post(self, body, headers, path="/"):
+        request = urllib.request.Request(self.endpoint + path, data=body.encode(), headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, dict(response.headers), response.read().decode()
@@ -372,3 +372,24 @@ class SqsRawRequestTest(harness.DaemonTestCase):
         self.assertIn("UnknownOperationException", body)
         status, _, body = self.json_call("SendMessage", '["not an object"]')
         self.assertEqual(status, 400, body)
+        # Wrongly typed members are 400s too (a number DataType threw before: 500).
+        status, _, body = self.json_call("SendMessage", json.dumps({
+            "QueueUrl": url, "MessageBody": "x",
+            "MessageAttributes": {"a": {"DataType": 5, "StringValue": "1"}}}))
+        self.assertEqual(status, 400, body)
+        status, _, body = self.json_call("SetQueueAttributes", json.dumps({
+            "QueueUrl": url, "Attributes": {"Policy": json.dumps({"Statement": [{"Sid": 1}]})}}))
+        self.assertEqual(status, 200, body)
+        status, _, body = self.json_call("AddPermission", json.dumps({
+            "QueueUrl": url, "Label": "l", "AWSAccountIds": ["111111111111"],
+            "Actions": ["SendMessage"]}))
+        self.assertEqual(status, 200, body)
+
+    def test_a_form_to_a_lambda_path_is_lambdas(self):
+        # Lambda's other dated paths (InvokeAsync here) are never read as an SQS form.
+        status, _, body = self.post(
+            "Action=CreateQueue&QueueName=not-from-lambda",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            path="/2014-11-13/functions/nope/invoke-async/")
+        self.assertEqual(status, 404, body)
+        self.assertIn("Function not found", body)

@@ -88,6 +88,7 @@ class EventSourceMappingTest(AwsClientsTestCase):
         uuid = made["UUID"]
         got = self.lam.get_event_source_mapping(UUID=uuid)
         self.assertEqual(got["State"], "Disabled")
+        self.assertEqual(got["LastProcessingResult"], "No records processed")
         self.assertEqual(got["EventSourceMappingArn"],
                          "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:" + uuid)
         updated = self.lam.update_event_source_mapping(
@@ -104,6 +105,10 @@ class EventSourceMappingTest(AwsClientsTestCase):
 
         self.assertClientError(self.map, "ResourceConflictException", 409, queue_arn=arn,
                                function=name)
+        slow, _ = self.recorder("slowfn", Timeout=60)
+        self.assertClientError(self.map, "InvalidParameterValueException", 400,
+                               "Queue visibility timeout: 30 seconds is less than Function "
+                               "timeout: 60 seconds", queue_arn=arn, function=slow)
         self.assertClientError(self.map, "ResourceNotFoundException", 404, queue_arn=arn,
                                function=self.unique("nofn"))
         err = self.assertClientError(self.map, "InvalidParameterValueException", 400,
