@@ -49,6 +49,21 @@ std::optional<std::string> Text(const nlohmann::json& props, const char* key) {
   return it->dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
+std::map<std::string, std::string> AttributeChanges(
+    const std::map<std::string, std::string>& before,
+    const std::map<std::string, std::string>& after,
+    std::string (*default_of)(const std::string& name)) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : after) {
+    auto b = before.find(name);
+    if (b == before.end() || b->second != value) out[name] = value;
+  }
+  for (const auto& [name, value] : before) {
+    if (!after.contains(name)) out[name] = default_of(name);
+  }
+  return out;
+}
+
 Current Generated(const ResourceContext& ctx, const nlohmann::json& props, size_t max) {
   Current c;
   c.physical_id = GeneratedName(ctx, max);

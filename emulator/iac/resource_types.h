@@ -95,6 +95,12 @@ bool Gone(const common::ApiError& error);
 common::ApiError Invalid(const ResourceContext& ctx, const std::string& message);
 // JSON object → "a=b" pairs: tags as CloudFormation lists them ([{Key, Value}]).
 std::map<std::string, std::string> Tags(const nlohmann::json& props);
+// The attributes an update sets, by name: each one whose value differs between `before` and
+// `after`, at its new value, or at `default_of(name)` when `after` leaves it out.
+std::map<std::string, std::string> AttributeChanges(
+    const std::map<std::string, std::string>& before,
+    const std::map<std::string, std::string>& after,
+    std::string (*default_of)(const std::string& name));
 // Only the members of `props` named in `keys`.
 nlohmann::json Pick(const nlohmann::json& props, const std::vector<std::string_view>& keys);
 

@@ -181,16 +181,8 @@ common::Result<std::optional<Current>> UpdateTopic(const ResourceContext& ctx, c
     return std::nullopt;
   }
   const std::string& arn = old.physical_id;
-  const auto before = TopicAttributes(old.properties);
-  const auto after = TopicAttributes(props);
-  std::set<std::string> names;
-  for (const auto& [k, v] : before) names.insert(k);
-  for (const auto& [k, v] : after) names.insert(k);
-  for (const std::string& name : names) {
-    auto b = before.find(name);
-    auto a = after.find(name);
-    if (b != before.end() && a != after.end() && b->second == a->second) continue;
-    const std::string value = a != after.end() ? a->second : TopicDefault(name);
+  for (const auto& [name, value] : resource::AttributeChanges(
+           TopicAttributes(old.properties), TopicAttributes(props), TopicDefault)) {
     auto r = Call(ctx, {{"Action", "SetTopicAttributes"},
                         {"TopicArn", arn},
                         {"AttributeName", name},

@@ -2,7 +2,6 @@
 // through SQS's JSON API. A queue's Ref is its URL (the daemon's address), its attributes Arn,
 // QueueName and QueueUrl.
 #include <algorithm>
-#include <set>
 
 #include "emulator/common/api_error.h"
 #include "emulator/common/json.h"
@@ -89,18 +88,8 @@ common::Result<std::optional<Current>> UpdateQueue(const ResourceContext& ctx, c
     return std::nullopt;
   }
   const std::string& url = old.physical_id;
-  const auto before = QueueAttributes(old.properties);
-  const auto after = QueueAttributes(props);
-  json changed = json::object();
-  std::set<std::string> names;
-  for (const auto& [k, v] : before) names.insert(k);
-  for (const auto& [k, v] : after) names.insert(k);
-  for (const std::string& name : names) {
-    auto b = before.find(name);
-    auto a = after.find(name);
-    if (b != before.end() && a != after.end() && b->second == a->second) continue;
-    changed[name] = a != after.end() ? a->second : QueueDefault(name);
-  }
+  const auto changed = resource::AttributeChanges(QueueAttributes(old.properties),
+                                                  QueueAttributes(props), QueueDefault);
   if (!changed.empty()) {
     auto r = ctx.api.Sqs("SetQueueAttributes", {{"QueueUrl", url}, {"Attributes", changed}});
     if (!r) return common::Fail(r.error());

@@ -13,7 +13,7 @@ from harness import HANG_S, AwsClientsTestCase, boto3_client, temp_dir
 from lambda_fixtures import ROLE, function_arn, zip_files
 from recorder import RecordFile, create_recorder
 from test_traces import run_cli
-from test_verdicts import FRONT_CODE
+from test_verdicts import create_front
 
 # A Python worker that records each batch and reports the records whose body starts with "bad"
 # as failed (ReportBatchItemFailures).
@@ -57,12 +57,7 @@ class EventSourceMappingTest(AwsClientsTestCase):
 
     def front_for(self, topic_arn):
         """The seed pattern's front function, publishing to `topic_arn`."""
-        front = self.unique("front")
-        self.lam.create_function(
-            FunctionName=front, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
-            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
-            Environment={"Variables": {"JOBS_TOPIC_ARN": topic_arn}})
-        return front
+        return create_front(self.lam, self.unique("front"), topic_arn)
 
     def map(self, queue_arn, function, **kwargs):
         out = self.lam.create_event_source_mapping(EventSourceArn=queue_arn,

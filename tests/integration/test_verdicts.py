@@ -24,6 +24,15 @@ from test_traces import run_cli
 FRONT_CODE = os.path.join(REPO, "examples", "seed-pattern", "front-offload")
 
 
+def create_front(lam, name, topic_arn):
+    """The seed pattern's front-offload function `name`, publishing to `topic_arn`."""
+    lam.create_function(
+        FunctionName=name, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
+        Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
+        Environment={"Variables": {"JOBS_TOPIC_ARN": topic_arn}})
+    return name
+
+
 class AnswersWith:
     """An HTTP subscriber that confirms its subscription and answers every notification with
     `status`; counts the notifications."""
@@ -64,12 +73,7 @@ class VerdictTest(AwsClientsTestCase):
 
     def front_for(self, topic_arn):
         """A front-offload function publishing to `topic_arn`."""
-        name = self.unique("front")
-        self.lam.create_function(
-            FunctionName=name, Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
-            Code={"S3Bucket": "hot-reload", "S3Key": FRONT_CODE}, Timeout=10,
-            Environment={"Variables": {"JOBS_TOPIC_ARN": topic_arn}})
-        return name
+        return create_front(self.lam, self.unique("front"), topic_arn)
 
     def worker(self, fixture="node-throws", **extra):
         name = self.unique("worker")
