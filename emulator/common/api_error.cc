@@ -89,8 +89,10 @@ constexpr std::array kTable = {
               "UnsupportedOperation"},
     ErrorInfo{"InvalidAction", 400, Fault::kSender, "message", "UnknownOperationException"},
     ErrorInfo{"OverLimit", 403, Fault::kSender, "message", "OverLimit"},
+    ErrorInfo{"ResourceNotFoundException", 404, Fault::kSender, "message",
+              "ResourceNotFoundException"},
 };
-static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kSqsOverLimit) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorCode::kSqsResourceNotFound) + 1);
 
 }  // namespace
 

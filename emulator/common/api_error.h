@@ -77,6 +77,7 @@ enum class ErrorCode {
   kSqsUnsupportedOperation,
   kSqsInvalidAction,
   kSqsOverLimit,
+  kSqsResourceNotFound,  // message move tasks
 };
 
 enum class Fault { kSender, kReceiver };

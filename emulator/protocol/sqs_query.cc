@@ -139,6 +139,7 @@ void RenderMember(XmlWriter& xml, std::string_view action, const std::string& na
     if (name == "Messages") element = "Message";
     if (name == "Successful") element = std::string(action) + "ResultEntry";
     if (name == "Failed") element = "BatchResultErrorEntry";
+    if (name == "Results") element = "ListMessageMoveTasksResultEntry";
     for (const auto& item : value) {
       if (item.is_object()) {
         xml.Open(element);

@@ -71,12 +71,12 @@ storage::SqsMessageRow Message::ToRow() const {
   row.message_id = id;
   row.body = body;
   row.attributes = AttributesJson(attributes).dump(-1, ' ', false, common::kReplaceInvalidUtf8);
-  row.system = nlohmann::json{
-      {"attributes", AttributesJson(system_attributes)},
-      {"sender_id", sender_id},
-      {"trace_id", trace_id},
-      {"span_id",
-       span_id}}.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+  row.system = nlohmann::json{{"attributes", AttributesJson(system_attributes)},
+                              {"sender_id", sender_id},
+                              {"trace_id", trace_id},
+                              {"span_id", span_id},
+                              {"dead_letter_source_arn", dead_letter_source_arn}}
+                   .dump(-1, ' ', false, common::kReplaceInvalidUtf8);
   if (!group_id.empty()) row.group_id = group_id;
   if (!dedup_id.empty()) row.dedup_id = dedup_id;
   if (!sequence_number.empty()) row.sequence_number = sequence_number;
@@ -108,6 +108,7 @@ Result<Message> Message::FromRow(const storage::SqsMessageRow& row) {
   m.sender_id = system.value("sender_id", "");
   m.trace_id = system.value("trace_id", "");
   m.span_id = system.value("span_id", "");
+  m.dead_letter_source_arn = system.value("dead_letter_source_arn", "");
   m.group_id = row.group_id.value_or("");
   m.dedup_id = row.dedup_id.value_or("");
   m.sequence_number = row.sequence_number.value_or("");

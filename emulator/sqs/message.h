@@ -40,6 +40,9 @@ struct Message {
   int receive_count = 0;
   int64_t first_receive_ns = 0;
   std::string receipt;  // nonce of the newest receipt handle; empty: never received
+  // In a dead-letter queue: the queue it was redriven from (DeadLetterQueueSourceArn; where a
+  // message move task without a DestinationArn returns it). Empty: sent there directly.
+  std::string dead_letter_source_arn;
   // Causality: the span of the send (or of the delivery that sent it), and its trace.
   std::string trace_id;
   std::string span_id;

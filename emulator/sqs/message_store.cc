@@ -256,6 +256,7 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
       moved.span_id.clear();
       moved_seqs.push_back(it->first);
       it = q.by_seq.erase(it);
+      moved.dead_letter_source_arn = queue.arn;
       moved.queue_arn = dead_letter->arn;
       moved.seq = dlq.next_seq++;
       moved.visible_ns = now_ns;
@@ -264,6 +265,9 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
       moved.sequence_number =
           dead_letter->fifo() ? SequenceNumber(dlq.next_fifo_number++) : std::string();
       if (!dead_letter->fifo()) moved.group_id.clear();
+      // AWS: a FIFO message moved to a FIFO dead-letter queue takes its message id as its
+      // deduplication id, so two messages that shared one are both kept there.
+      if (dead_letter->fifo()) moved.dedup_id = moved.id;
       moved_rows.push_back(moved.ToRow());
       const int64_t seq = moved.seq;
       dlq.by_seq.emplace(seq, std::move(moved));
@@ -425,6 +429,110 @@ Status MessageStore::Purge(const Queue& queue) {
   }
   it->second.by_seq.clear();
   return {};
+}
+
+MessageStore::MoveStep MessageStore::Move(const Queue& source, int64_t until_seq, int limit,
+                                          const DestinationOf& destination_of) {
+  MoveStep step;
+  const int64_t now = clock_.NowNanos();
+  std::vector<Message> taken;
+  std::vector<Queue> targets;
+  {
+    common::MutexLock lock(mu_);
+    auto found = queues_.find(source.arn);
+    if (found == queues_.end()) return step;
+    QueueMessages& q = found->second;
+    Expire(source, q, now);
+    for (auto it = q.by_seq.begin(); it != q.by_seq.end() && it->first <= until_seq &&
+                                     static_cast<int>(taken.size()) < limit;) {
+      if (it->second.visible_ns > now) {
+        ++it;  // in flight (or delayed): not moved
+        continue;
+      }
+      auto target = destination_of(it->second);
+      if (!target) {
+        step.failure = target.error();
+        break;
+      }
+      targets.push_back(std::move(*target));
+      taken.push_back(std::move(it->second));
+      it = q.by_seq.erase(it);
+    }
+  }
+  if (taken.empty()) return step;
+  // The new messages, placed in their queues only once committed (as a Send's).
+  std::vector<Message> made;
+  {
+    common::MutexLock lock(mu_);
+    for (size_t i = 0; i < taken.size(); ++i) {
+      const Message& old = taken[i];
+      const Queue& target = targets[i];
+      QueueMessages& dest = Messages(target.arn);
+      Message m;
+      m.queue_arn = target.arn;
+      m.seq = dest.next_seq++;
+      m.id = ids_.Uuid();
+      m.body = old.body;
+      m.attributes = old.attributes;
+      m.system_attributes = old.system_attributes;
+      m.sender_id = old.sender_id;
+      m.sent_ns = now;
+      m.visible_ns = now + target.delay_s() * kSecond;
+      if (target.fifo()) {
+        m.group_id = old.group_id.empty() ? old.id : old.group_id;
+        m.dedup_id = old.dedup_id.empty() ? old.id : old.dedup_id;
+        dest.next_fifo_number = std::max(dest.next_fifo_number, now);
+        m.sequence_number = SequenceNumber(dest.next_fifo_number++);
+      }
+      made.push_back(std::move(m));
+    }
+  }
+  std::vector<int64_t> gone;
+  std::vector<storage::SqsMessageRow> rows;
+  for (const Message& m : taken) gone.push_back(m.seq);
+  for (const Message& m : made) rows.push_back(m.ToRow());
+  auto committed = writer_.Commit(
+      [arn = source.arn, gone, rows = std::move(rows)](storage::Database& db) -> Status {
+        for (int64_t seq : gone) {
+          if (auto status = storage::DeleteSqsMessage(db, arn, seq); !status) return status;
+        }
+        for (const auto& row : rows) {
+          if (auto status = storage::InsertSqsMessage(db, row); !status) return status;
+        }
+        return {};
+      });
+  {
+    common::MutexLock lock(mu_);
+    if (!committed) {
+      // Nothing changed on disk: the messages go back where they were.
+      auto found = queues_.find(source.arn);
+      if (found != queues_.end()) {
+        for (Message& m : taken) found->second.by_seq.emplace(m.seq, std::move(m));
+      }
+      step.failure = committed.error();
+      return step;
+    }
+    for (Message& m : made) {
+      auto found = queues_.find(m.queue_arn);
+      if (found == queues_.end()) continue;  // deleted meanwhile: its rows went with it
+      const int64_t seq = m.seq;
+      found->second.by_seq.emplace(seq, std::move(m));
+    }
+  }
+  step.moved = static_cast<int>(taken.size());
+  cv_.notify_all();
+  return step;
+}
+
+std::pair<int64_t, int64_t> MessageStore::Movable(const Queue& queue) {
+  common::MutexLock lock(mu_);
+  const int64_t now = clock_.NowNanos();
+  QueueMessages& q = Messages(queue.arn);
+  Expire(queue, q, now);
+  if (q.by_seq.empty()) return {0, 0};
+  int64_t visible = 0;
+  for (const auto& [seq, m] : q.by_seq) visible += m.visible_ns <= now ? 1 : 0;
+  return {q.by_seq.rbegin()->first, visible};
 }
 
 void MessageStore::Drop(const std::string& queue_arn) {

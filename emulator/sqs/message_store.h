@@ -106,6 +106,23 @@ class MessageStore {
   Status ChangeVisibility(const Queue& queue, const std::string& handle, int64_t timeout_s)
       EXCLUDES(mu_);
   Status Purge(const Queue& queue) EXCLUDES(mu_);
+
+  // A message move task's step (StartMessageMoveTask, move_tasks.h): up to `limit` of
+  // `source`'s messages visible now and not newer than `until_seq`, oldest first, each sent to
+  // the queue `destination_of` names for it as a new message there (a new id, sent now, never
+  // received: AWS's redrive). One transaction, committed before this returns: a message is in
+  // exactly one of the two queues, across a kill -9 too. The first message `destination_of`
+  // refuses ends the step: its error is `failure`, with what was moved before it.
+  using DestinationOf = std::function<Result<Queue>(const Message& message)>;
+  struct MoveStep {
+    int moved = 0;
+    std::optional<common::ApiError> failure;
+  };
+  MoveStep Move(const Queue& source, int64_t until_seq, int limit,
+                const DestinationOf& destination_of) EXCLUDES(mu_);
+  // The newest message's place in the queue (0: empty), and how many messages up to it are
+  // visible now: what a move task started now has to move.
+  std::pair<int64_t, int64_t> Movable(const Queue& queue) EXCLUDES(mu_);
   // The queue was deleted (its rows with it): forget its messages.
   void Drop(const std::string& queue_arn) EXCLUDES(mu_);
 

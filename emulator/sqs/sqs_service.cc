@@ -116,7 +116,8 @@ SqsService::SqsService(storage::Writer& writer, telemetry::Recorder& recorder,
     : clock_(clock),
       log_(log),
       queues_(writer, log),
-      messages_(writer, recorder, clock, ids, log) {}
+      messages_(writer, recorder, clock, ids, log),
+      move_tasks_(queues_, messages_, clock, ids, log) {}
 
 Status SqsService::Load() {
   if (auto status = queues_.Load(); !status) return status;
@@ -330,6 +331,74 @@ Result<std::vector<Queue>> SqsService::ListDeadLetterSourceQueues(const std::str
     }
     return out;
   });
+}
+
+Result<std::string> SqsService::StartMessageMoveTask(const std::string& source_arn,
+                                                     const std::string& destination_arn,
+                                                     std::optional<int64_t> max_per_second) {
+  if (source_arn.empty()) {
+    return Fail(ErrorCode::kSqsMissingParameter,
+                "The request must contain the parameter SourceArn.");
+  }
+  auto source = queues_.Find(source_arn);
+  if (!source) {
+    return Fail(ErrorCode::kSqsResourceNotFound,
+                "The resource that you specified for the SourceArn parameter doesn't exist.");
+  }
+  auto sources = ListDeadLetterSourceQueues(source_arn);
+  if (!sources) return Fail(sources.error());
+  if (sources->empty()) {
+    return Fail(ErrorCode::kSqsInvalidParameterValue,
+                "Source queue must be configured as a Dead Letter Queue.");
+  }
+  if (max_per_second && (*max_per_second < 1 || *max_per_second > 500)) {
+    return Fail(InvalidValue("MaxNumberOfMessagesPerSecond", std::to_string(*max_per_second),
+                             "Must be between 1 and 500, if provided."));
+  }
+  if (!destination_arn.empty()) {
+    auto destination = queues_.Find(destination_arn);
+    if (!destination) {
+      return Fail(ErrorCode::kSqsResourceNotFound,
+                  "The resource that you specified for the DestinationArn parameter doesn't "
+                  "exist.");
+    }
+    if (destination->arn == source->arn) {
+      return Fail(ErrorCode::kSqsInvalidParameterValue,
+                  "Source queue arn and destination queue arn cannot be the same.");
+    }
+    if (destination->fifo() != source->fifo()) {
+      return Fail(ErrorCode::kSqsInvalidParameterValue,
+                  "The source queue and the destination queue must be of the same type: both "
+                  "standard or both FIFO.");
+    }
+  }
+  return move_tasks_.Start(*source, destination_arn, max_per_second);
+}
+
+Result<std::vector<MoveTask>> SqsService::ListMessageMoveTasks(
+    const std::string& source_arn, std::optional<int64_t> max_results) const {
+  if (source_arn.empty()) {
+    return Fail(ErrorCode::kSqsMissingParameter,
+                "The request must contain the parameter SourceArn.");
+  }
+  if (!queues_.Find(source_arn)) {
+    return Fail(ErrorCode::kSqsResourceNotFound,
+                "The resource that you specified for the SourceArn parameter doesn't exist.");
+  }
+  const int64_t max = max_results.value_or(1);
+  if (max < 1 || max > 10) {
+    return Fail(
+        InvalidValue("MaxResults", std::to_string(max), "Must be between 1 and 10, if provided."));
+  }
+  return move_tasks_.List(source_arn, static_cast<int>(max));
+}
+
+Result<int64_t> SqsService::CancelMessageMoveTask(const std::string& handle) {
+  if (handle.empty()) {
+    return Fail(ErrorCode::kSqsMissingParameter,
+                "The request must contain the parameter TaskHandle.");
+  }
+  return move_tasks_.Cancel(handle);
 }
 
 Status SqsService::AddPermission(const std::string& arn, const std::string& label,
@@ -610,6 +679,9 @@ Result<std::vector<ReceivedMessage>> SqsService::ReceiveMessage(const std::strin
       add("AWSTraceHeader", trace->second.value);
     }
     if (!m.group_id.empty()) add("MessageGroupId", m.group_id);
+    if (!m.dead_letter_source_arn.empty()) {
+      add("DeadLetterQueueSourceArn", m.dead_letter_source_arn);
+    }
     if (queue->fifo()) {
       add("MessageDeduplicationId", m.dedup_id);
       add("SequenceNumber", m.sequence_number);

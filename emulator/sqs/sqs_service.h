@@ -15,6 +15,7 @@
 #include "emulator/common/log.h"
 #include "emulator/common/request_context.h"
 #include "emulator/sqs/message_store.h"
+#include "emulator/sqs/move_tasks.h"
 #include "emulator/sqs/queue_store.h"
 
 namespace offstage::sqs {
@@ -96,8 +97,11 @@ class SqsService {
              common::IdGenerator& ids, common::Logger& log);
 
   Status Load();
-  // Long polls answer at once from now on (shutdown).
-  void Interrupt() { messages_.Interrupt(); }
+  // Long polls answer at once from now on, and message move tasks end (shutdown).
+  void Interrupt() {
+    messages_.Interrupt();
+    move_tasks_.Stop();
+  }
 
   // The ARN of a queue named in a request (region and account from its URL).
   Result<Queue> Find(const std::string& arn) const;
@@ -139,6 +143,17 @@ class SqsService {
   Result<BatchOutcome> ChangeMessageVisibilityBatch(const std::string& arn,
                                                     const std::vector<BatchHandle>& entries);
 
+  // Message move tasks (move_tasks.h): a dead-letter queue's redrive. Start checks the
+  // request as AWS does: the source exists and is some queue's dead-letter queue, the
+  // destination (empty: each message's source queue) exists, is another queue and is of the
+  // source's type, the rate is 1 to 500.
+  Result<std::string> StartMessageMoveTask(const std::string& source_arn,
+                                           const std::string& destination_arn,
+                                           std::optional<int64_t> max_per_second);
+  Result<std::vector<MoveTask>> ListMessageMoveTasks(const std::string& source_arn,
+                                                     std::optional<int64_t> max_results) const;
+  Result<int64_t> CancelMessageMoveTask(const std::string& handle);
+
   MessageStore::Counts CountsOf(const Queue& queue) { return messages_.CountsOf(queue); }
 
  private:
@@ -151,6 +166,7 @@ class SqsService {
   common::Logger& log_;
   QueueStore queues_;
   MessageStore messages_;
+  MoveTasks move_tasks_;  // after the stores: its threads use them, and it stops first
   std::atomic<int> waiting_receives_{0};
 };
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "emulator/common/testing/fakes.h"
@@ -350,6 +351,173 @@ TEST_CASE("a reload drops the messages of a queue that no longer exists") {
   f.Flush();
   f.service = f.Make();
   CHECK(f.Receive(q).empty());  // and its row is gone, not waiting for the next restart
+}
+
+// Message move tasks run on a thread of their own: wait (real time, bounded) for the task to
+// leave RUNNING, and answer it.
+MoveTask AwaitTask(Fixture& f, const std::string& source) {
+  for (int i = 0; i < 500; ++i) {
+    auto tasks = f.service->ListMessageMoveTasks(source, 1);
+    REQUIRE(tasks.has_value());
+    REQUIRE(tasks->size() == 1);
+    if ((*tasks)[0].status != "RUNNING" && (*tasks)[0].status != "CANCELLING") return (*tasks)[0];
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL("the move task did not end");
+  return {};
+}
+
+// A source queue with maxReceiveCount 1 and its dead-letter queue holding `bodies`.
+std::pair<std::string, std::string> DeadLettered(Fixture& f,
+                                                 const std::vector<std::string>& bodies) {
+  const std::string dlq = f.Create("dead");
+  const std::string q = f.Create("work", {{"VisibilityTimeout", "10"},
+                                          {"RedrivePolicy", R"({"deadLetterTargetArn":")" + dlq +
+                                                                R"(","maxReceiveCount":1})"}});
+  for (const auto& body : bodies) f.Send(q, body);
+  for (size_t i = 0; i < bodies.size(); ++i) REQUIRE(f.Receive(q, 1).size() == 1);
+  f.clock.Advance(11 * kSecond);
+  CHECK(f.Receive(q).empty());  // each received once already: to the dead-letter queue
+  return {q, dlq};
+}
+
+TEST_CASE("a move task returns dead letters to their source queue as new messages, once") {
+  Fixture f;
+  auto [q, dlq] = DeadLettered(f, {"one", "two", "three"});
+  auto dead = f.Receive(dlq);
+  REQUIRE(dead.size() == 3);
+  CHECK(dead[0].attributes.at("DeadLetterQueueSourceArn") == q);
+  f.clock.Advance(31 * kSecond);  // the dead-letter queue's own visibility timeout (30 s)
+
+  auto handle = f.service->StartMessageMoveTask(dlq, "", std::nullopt);
+  REQUIRE(handle.has_value());
+  const MoveTask done = AwaitTask(f, dlq);
+  CHECK(done.status == "COMPLETED");
+  CHECK(done.moved == 3);
+  CHECK(done.to_move == 3);
+  CHECK(done.destination_arn.empty());
+  CHECK(f.Receive(dlq).empty());
+  auto back = f.Receive(q);
+  REQUIRE(back.size() == 3);
+  std::set<std::string> bodies;
+  for (const auto& m : back) {
+    bodies.insert(m.body);
+    CHECK(m.attributes.at("ApproximateReceiveCount") == "1");  // a new message
+    CHECK_FALSE(m.attributes.contains("DeadLetterQueueSourceArn"));
+    for (const auto& d : dead) CHECK(m.id != d.id);  // new ids, as AWS's redrive
+  }
+  CHECK(bodies == std::set<std::string>{"one", "two", "three"});
+  // Committed: a reload sees them in the source queue, none in the dead-letter queue.
+  f.Flush();
+  f.service = f.Make();
+  auto source = f.service->Find(q);
+  REQUIRE(source.has_value());
+  CHECK(f.service->CountsOf(*source).in_flight == 3);
+  CHECK(f.service->CountsOf(*f.service->Find(dlq)).visible == 0);
+}
+
+TEST_CASE("move tasks: AWS's errors, one task at a time, cancel, no source to return to") {
+  Fixture f;
+  auto [q, dlq] = DeadLettered(f, {"a", "b", "c"});
+  const std::string other = f.Create("other");
+  using common::ErrorCode;
+  auto code = [](const auto& result) { return result.error().code; };
+  auto missing = f.service->StartMessageMoveTask(q + "-nope", "", std::nullopt);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(code(missing) == ErrorCode::kSqsResourceNotFound);
+  auto not_dlq = f.service->StartMessageMoveTask(other, "", std::nullopt);
+  REQUIRE_FALSE(not_dlq.has_value());
+  CHECK(code(not_dlq) == ErrorCode::kSqsInvalidParameterValue);
+  CHECK(not_dlq.error().message == "Source queue must be configured as a Dead Letter Queue.");
+  auto same = f.service->StartMessageMoveTask(dlq, dlq, std::nullopt);
+  REQUIRE_FALSE(same.has_value());
+  CHECK(code(same) == ErrorCode::kSqsInvalidParameterValue);
+  auto fifo = f.service->StartMessageMoveTask(dlq, f.Create("f.fifo", {{"FifoQueue", "true"}}),
+                                              std::nullopt);
+  REQUIRE_FALSE(fifo.has_value());
+  CHECK(code(fifo) == ErrorCode::kSqsInvalidParameterValue);
+  for (int64_t rate : {0, 501}) {
+    auto bad = f.service->StartMessageMoveTask(dlq, "", rate);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(code(bad) == ErrorCode::kSqsInvalidParameterValue);
+  }
+  auto too_many = f.service->ListMessageMoveTasks(dlq, 11);
+  REQUIRE_FALSE(too_many.has_value());
+  CHECK(code(too_many) == ErrorCode::kSqsInvalidParameterValue);
+  REQUIRE(f.service->ListMessageMoveTasks(dlq, std::nullopt)->empty());
+
+  // One message a second: the first step moves one, then the task waits; a second task on the
+  // same source is refused meanwhile, and a cancel ends it after its current step.
+  f.clock.Advance(31 * kSecond);
+  auto handle = f.service->StartMessageMoveTask(dlq, other, 1);
+  REQUIRE(handle.has_value());
+  auto again = f.service->StartMessageMoveTask(dlq, "", std::nullopt);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(code(again) == ErrorCode::kSqsUnsupportedOperation);
+  auto listed = f.service->ListMessageMoveTasks(dlq, 10);
+  REQUIRE(listed->size() == 1);
+  CHECK((*listed)[0].max_per_second == 1);
+  CHECK((*listed)[0].destination_arn == other);
+  for (int i = 0; i < 500 && f.service->ListMessageMoveTasks(dlq, 1)->front().moved == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // its first step
+  }
+  REQUIRE(f.service->CancelMessageMoveTask(*handle).has_value());
+  const MoveTask cancelled = AwaitTask(f, dlq);
+  CHECK(cancelled.status == "CANCELLED");
+  CHECK(cancelled.moved >= 1);
+  CHECK(cancelled.moved < 3);
+  // Nothing lost, nothing doubled: every message is in exactly one of the two queues.
+  const int in_other = static_cast<int>(f.Receive(other).size());
+  const int in_dlq = static_cast<int>(f.Receive(dlq).size());
+  CHECK(in_other == cancelled.moved);
+  CHECK(in_other + in_dlq == 3);
+  auto twice = f.service->CancelMessageMoveTask(*handle);
+  REQUIRE_FALSE(twice.has_value());
+  CHECK(code(twice) == ErrorCode::kSqsUnsupportedOperation);
+  CHECK(code(f.service->CancelMessageMoveTask("bogus")) == ErrorCode::kSqsResourceNotFound);
+
+  // A message sent to the dead-letter queue directly has no source queue to return to.
+  f.clock.Advance(31 * kSecond);
+  f.Send(dlq, "stray");
+  REQUIRE(f.service->StartMessageMoveTask(dlq, "", std::nullopt).has_value());
+  const MoveTask failed = AwaitTask(f, dlq);
+  CHECK(failed.status == "FAILED");
+  CHECK(failed.failure_reason.find("no source queue") != std::string::npos);
+  CHECK(f.service->ListMessageMoveTasks(dlq, 10)->size() == 2);
+}
+
+TEST_CASE("a move whose commit fails leaves the messages in the dead-letter queue") {
+  Fixture f;
+  auto [q, dlq] = DeadLettered(f, {"keep me"});
+  f.Flush();
+  f.db.Break("sqs_messages", "INSERT");
+  REQUIRE(f.service->StartMessageMoveTask(dlq, "", std::nullopt).has_value());
+  const MoveTask failed = AwaitTask(f, dlq);
+  f.db.Heal();
+  CHECK(failed.status == "FAILED");
+  CHECK(failed.moved == 0);
+  auto still = f.Receive(dlq);
+  REQUIRE(still.size() == 1);
+  CHECK(still[0].body == "keep me");
+  CHECK(f.Receive(q).empty());
+}
+
+TEST_CASE("FIFO: a message moved to a FIFO dead-letter queue takes its id as deduplication id") {
+  Fixture f;
+  const std::string dlq = f.Create("dead.fifo", {{"FifoQueue", "true"}});
+  const std::string q = f.Create(
+      "work.fifo",
+      {{"FifoQueue", "true"},
+       {"VisibilityTimeout", "10"},
+       {"RedrivePolicy", R"({"deadLetterTargetArn":")" + dlq + R"(","maxReceiveCount":1})"}});
+  const SendResult sent = f.Send(q, "x", "g", "shared-dedup-id");
+  REQUIRE(f.Receive(q).size() == 1);
+  f.clock.Advance(11 * kSecond);
+  CHECK(f.Receive(q).empty());
+  auto dead = f.Receive(dlq);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].attributes.at("MessageDeduplicationId") == sent.id);
+  CHECK(dead[0].attributes.at("MessageGroupId") == "g");
 }
 
 }  // namespace
