@@ -15,7 +15,10 @@
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
 #include "emulator/lambda/async_queue.h"
+#include "emulator/lambda/event_source_mapping.h"
 #include "emulator/sns/envelope.h"
+#include "emulator/sqs/message.h"
+#include "emulator/sqs/sqs_service.h"
 
 namespace offstage::cli {
 namespace {
@@ -120,7 +123,14 @@ void ActionCommands::Register(CLI::App& app) {
   replay_file_->add_flag("--async", async_, "Invoke as Event invocations");
   replay_file_->add_option("--rate", rate_, "At most this many per second, e.g. 50/s");
   replay_file_->add_flag("--stop-on-error", stop_on_error_, "Stop at the first failing line");
-  for (CLI::App* command : {replay_message_, replay_invocation_, replay_failed_, replay_file_}) {
+  replay_dlq_ = replay->add_subcommand(
+      "dlq",
+      "Move a dead-letter queue's messages back to their source queues (a message move task)");
+  replay_dlq_->add_option("QUEUE", queue_, "The dead-letter queue: name, ARN or URL")->required();
+  replay_dlq_->add_option("--to", to_, "Move them to this queue instead");
+  replay_dlq_->add_option("--rate", dlq_rate_, "At most this many messages a second (1-500)");
+  for (CLI::App* command :
+       {replay_message_, replay_invocation_, replay_failed_, replay_file_, replay_dlq_}) {
     command->add_flag("--dry-run", dry_run_, "Say what would be sent; send nothing");
     AddClientOptions(*command, client_);
   }
@@ -131,7 +141,7 @@ void ActionCommands::Register(CLI::App& app) {
   CLI::App* generate = generate_;
   generate->require_subcommand(0, 1);
   // A type that is none of the subcommands lands here, to be named with the known ones.
-  generate->add_option("TYPE", event_type_, "sns, sns-http or destination");
+  generate->add_option("TYPE", event_type_, "sns, sns-http, sqs or destination");
   generate_sns_ = generate->add_subcommand("sns", "The event SNS sends to a Lambda function");
   generate_sns_->add_option("--message", message_, "Message")->capture_default_str();
   generate_sns_->add_option("--subject", subject_, "Subject (default: none)");
@@ -143,6 +153,11 @@ void ActionCommands::Register(CLI::App& app) {
   generate_sns_http_->add_option("--subject", subject_, "Subject (default: none)");
   generate_sns_http_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
   generate_sns_http_->add_option("--topic-arn", topic_arn_, "TopicArn")->capture_default_str();
+  generate_sqs_ = generate->add_subcommand(
+      "sqs", "The event an SQS event source mapping sends to a Lambda function");
+  generate_sqs_->add_option("--body", body_, "The message body")->capture_default_str();
+  generate_sqs_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
+  generate_sqs_->add_option("--queue-arn", queue_arn_, "eventSourceARN")->capture_default_str();
   generate_destination_ = generate->add_subcommand(
       "destination", "The record an OnSuccess / OnFailure destination receives");
   generate_destination_
@@ -172,6 +187,25 @@ void ActionCommands::Register(CLI::App& app) {
   AddClientOptions(*topics_, client_);
   functions_ = app.add_subcommand("functions", "List functions");
   AddClientOptions(*functions_, client_);
+
+  queues_ = app.add_subcommand("queues", "List SQS queues and their messages");
+  AddClientOptions(*queues_, client_);
+  send_ = app.add_subcommand("send", "Send a message to an SQS queue");
+  send_->add_option("QUEUE", queue_, "Queue name, ARN or URL")->required();
+  send_->add_option("MESSAGE", message_, "Message body")->required();
+  send_->add_option("--attribute", attributes_, "NAME=VALUE[:TYPE], repeatable");
+  send_->add_option("--group-id", group_id_, "MessageGroupId (FIFO)");
+  send_->add_option("--dedup-id", dedup_id_, "MessageDeduplicationId (FIFO)");
+  send_->add_option("--delay", delay_, "DelaySeconds (0-900)");
+  AddClientOptions(*send_, client_);
+  receive_ = app.add_subcommand(
+      "receive", "Receive messages from an SQS queue (as ReceiveMessage: they become in flight)");
+  receive_->add_option("QUEUE", queue_, "Queue name, ARN or URL")->required();
+  receive_->add_option("--max", max_, "At most this many messages (1-10)")->capture_default_str();
+  receive_->add_option("--wait", wait_, "Long-poll up to this many seconds (0-20)")
+      ->capture_default_str();
+  receive_->add_flag("--delete", delete_, "Delete each message received");
+  AddClientOptions(*receive_, client_);
 }
 
 int ActionCommands::Run() {
@@ -182,17 +216,22 @@ int ActionCommands::Run() {
   if (generate_sns_->parsed()) return GenerateSns(false);
   if (generate_sns_http_->parsed()) return GenerateSns(true);
   if (generate_destination_->parsed()) return GenerateDestination();
+  if (generate_sqs_->parsed()) return GenerateSqs();
   if (generate_->parsed()) {
     std::cerr << "offstage events generate: "
               << (event_type_.empty() ? "give an event type"
                                       : "unknown event type '" + event_type_ + "'")
-              << "; the known types are sns, sns-http, destination\n";
+              << "; the known types are sns, sns-http, sqs, destination\n";
     return 2;
   }
   if (publish_->parsed()) return Publish();
   if (invoke_->parsed()) return Invoke();
   if (topics_->parsed()) return Topics();
   if (functions_->parsed()) return Functions();
+  if (queues_->parsed()) return Queues();
+  if (send_->parsed()) return Send();
+  if (receive_->parsed()) return Receive();
+  if (replay_dlq_->parsed()) return ReplayDlq();
   return -1;
 }
 
@@ -568,6 +607,163 @@ int ActionCommands::Functions() {
       std::cout << "  WARNING: " << warning << "\n";
     }
   });
+}
+
+int ActionCommands::Queues() {
+  return PrintList(client_, "/_offstage/queues", "queues", [](const json& q) {
+    std::cout << q["name"].get<std::string>() << "  " << q["visible"].get<int64_t>() << " visible, "
+              << q["in_flight"].get<int64_t>() << " in flight, " << q["delayed"].get<int64_t>()
+              << " delayed";
+    if (q.contains("dead_letter_queue")) {
+      const std::string dlq = q["dead_letter_queue"].get<std::string>();
+      std::cout << "  dead letters after " << q["max_receive_count"].get<int>() << " receive(s) -> "
+                << dlq.substr(dlq.rfind(':') + 1);
+    }
+    std::cout << "\n";
+  });
+}
+
+int ActionCommands::Send() {
+  DaemonClient client(client_);
+  json body = {{"queue", queue_}, {"message", message_}};
+  json attributes = json::object();
+  for (const auto& text : attributes_) {
+    auto parsed = ParseAttribute(text);
+    if (!parsed) {
+      std::cerr << "offstage send: --attribute takes NAME=VALUE[:TYPE], not '" << text << "'\n";
+      return 2;
+    }
+    attributes[parsed->first] = parsed->second;
+  }
+  if (!attributes.empty()) body["attributes"] = attributes;
+  if (!group_id_.empty()) body["message_group_id"] = group_id_;
+  if (!dedup_id_.empty()) body["message_deduplication_id"] = dedup_id_;
+  if (delay_ >= 0) body["delay_seconds"] = delay_;
+  json out;
+  if (int code = Call(client, "/_offstage/send", body, out, "send")) return code;
+  if (client_.format == "json") {
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+  } else {
+    std::cout << out["message_id"].get<std::string>()
+              << (out.contains("sequence_number")
+                      ? "  (sequence number " + out["sequence_number"].get<std::string>() + ")"
+                      : "")
+              << "\n";
+  }
+  return 0;
+}
+
+int ActionCommands::Receive() {
+  DaemonClient client(client_);
+  json out;
+  if (int code =
+          Call(client, "/_offstage/receive",
+               {{"queue", queue_}, {"max", max_}, {"wait_seconds", wait_}, {"delete", delete_}},
+               out, "receive")) {
+    return code;
+  }
+  if (client_.format == "json") {
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+    return 0;
+  }
+  const json& messages = out["messages"];
+  std::cerr << messages.size() << " message(s)" << (delete_ ? ", deleted" : "") << "\n";
+  for (const auto& m : messages) {
+    std::cerr << m["message_id"].get<std::string>() << "  received "
+              << m["attributes"].value("ApproximateReceiveCount", "?") << " time(s)";
+    for (const auto& [name, value] : m["message_attributes"].items()) {
+      std::cerr << "  " << name << "=" << value.value("StringValue", "(binary)");
+    }
+    std::cerr << "\n";
+    std::cout << m["body"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+// Starts a message move task on the dead-letter queue and follows it to its end: each message
+// moved once (one transaction each step), as StartMessageMoveTask moves them.
+int ActionCommands::ReplayDlq() {
+  DaemonClient client(client_);
+  json body = {{"queue", queue_}, {"dry_run", dry_run_}};
+  if (!to_.empty()) body["to"] = to_;
+  if (dlq_rate_ != 0) body["rate"] = dlq_rate_;
+  json out;
+  if (int code = Call(client, "/_offstage/replay/dlq", body, out, "replay dlq")) return code;
+  const std::string where = to_.empty() ? std::string("their source queues") : to_;
+  if (dry_run_) {
+    if (client_.format == "json") {
+      std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+    } else {
+      std::cout << "would move " << out["to_move"].get<int64_t>() << " message(s) from " << queue_
+                << " to " << where << "\n";
+    }
+    return 0;
+  }
+  while (out.value("status", "") == "RUNNING" || out.value("status", "") == "CANCELLING") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto polled = client.Get("/_offstage/replay/dlq", {{"queue", queue_}});
+    if (polled.status == 0) {
+      client.ReportUnreachable(polled);
+      return 2;
+    }
+    json next = json::parse(polled.body, nullptr, false);
+    if (polled.status != 200 || !next.is_object()) {
+      std::cerr << "offstage replay dlq: the daemon answered " << polled.status << ": "
+                << polled.body << "\n";
+      return 2;
+    }
+    out = std::move(next);
+  }
+  const bool completed = out.value("status", "") == "COMPLETED";
+  if (client_.format == "json") {
+    std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+  } else {
+    std::cout << "moved " << out["moved"].get<int64_t>() << " of " << out["to_move"].get<int64_t>()
+              << " message(s) from " << queue_ << " to " << where << ": "
+              << out["status"].get<std::string>() << "\n";
+    if (!completed) {
+      std::cerr << "offstage replay dlq: "
+                << out.value("failure_reason", "the task did not complete") << "\n";
+    }
+  }
+  return completed ? 0 : 1;
+}
+
+// The event a mapping delivers, from the daemon's own builder (lambda/event_source_mapping.h).
+int ActionCommands::GenerateSqs() {
+  sqs::ReceivedMessage message;
+  message.id = "059f36b4-87a3-44ab-83d2-661975830a7d";
+  message.receipt_handle = "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...";
+  message.body = body_;
+  message.md5_body = sqs::Md5Hex(body_);
+  message.attributes = {{"ApproximateReceiveCount", "1"},
+                        {"SentTimestamp", "1545082649183"},
+                        {"SenderId", "AIDAIENQZJOLO23YVJ4VO"},
+                        {"ApproximateFirstReceiveTimestamp", "1545082649185"}};
+  for (const auto& text : attributes_) {
+    auto parsed = ParseAttribute(text);
+    if (!parsed) {
+      std::cerr << "offstage events generate: --attribute takes NAME=VALUE[:TYPE], not '" << text
+                << "'\n";
+      return 2;
+    }
+    message.message_attributes[parsed->first] =
+        sqs::MessageAttribute{(*parsed).second["DataType"].get<std::string>(),
+                              (*parsed).second["StringValue"].get<std::string>(), false};
+  }
+  message.md5_attributes = sqs::AttributesMd5(message.message_attributes);
+  const std::string region = [&] {
+    // arn:aws:sqs:<region>:...
+    std::string rest = queue_arn_;
+    for (int i = 0; i < 3 && rest.find(':') != std::string::npos; ++i) {
+      rest = rest.substr(rest.find(':') + 1);
+    }
+    return rest.substr(0, rest.find(':'));
+  }();
+  std::cout << nlohmann::ordered_json::parse(lambda::SqsEvent({message}, queue_arn_, region))
+                   .dump(2, ' ', false, common::kReplaceInvalidUtf8)
+            << "\n";
+  return 0;
 }
 
 }  // namespace offstage::cli

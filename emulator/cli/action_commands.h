@@ -3,6 +3,8 @@
 //   offstage events generate sns ...
 //   offstage publish TOPIC MESSAGE ..., offstage invoke FUNCTION [PAYLOAD|@file] ...
 //   offstage topics, offstage functions
+//   offstage queues, offstage send QUEUE MESSAGE ..., offstage receive QUEUE ...,
+//   offstage replay dlq QUEUE ..., offstage events generate sqs ...
 // Main thread only.
 #pragma once
 
@@ -31,6 +33,11 @@ class ActionCommands {
   int Invoke();
   int Topics();
   int Functions();
+  int Queues();
+  int Send();
+  int Receive();
+  int ReplayDlq();
+  int GenerateSqs();
 
   ClientOptions client_;
   CLI::App* replay_message_ = nullptr;
@@ -49,6 +56,22 @@ class ActionCommands {
   CLI::App* invoke_ = nullptr;
   CLI::App* topics_ = nullptr;
   CLI::App* functions_ = nullptr;
+  CLI::App* queues_ = nullptr;
+  CLI::App* send_ = nullptr;
+  CLI::App* receive_ = nullptr;
+  CLI::App* replay_dlq_ = nullptr;
+  CLI::App* generate_sqs_ = nullptr;
+  std::string queue_;
+  std::string to_;
+  std::string group_id_;
+  std::string dedup_id_;
+  int delay_ = -1;
+  int max_ = 1;
+  int wait_ = 0;
+  int dlq_rate_ = 0;
+  bool delete_ = false;
+  std::string body_ = "Hello from SQS!";
+  std::string queue_arn_ = "arn:aws:sqs:us-east-1:123456789012:my-queue";
 
   std::string id_;
   std::string subscription_;

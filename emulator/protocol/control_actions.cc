@@ -297,3 +297,174 @@ HttpResponse ControlApi::Functions(const common::RequestContext& ctx,
 }
 
 }  // namespace offstage::protocol
+
+namespace offstage::protocol {
+namespace {
+
+// A queue named by name (the default region and account), ARN, or URL (".../<account>/<name>").
+std::string QueueArnOf(const common::RequestContext& ctx, const std::string& queue) {
+  if (queue.starts_with("arn:")) return queue;
+  if (queue.find('/') != std::string::npos) {
+    std::string_view rest = queue;
+    while (rest.ends_with('/')) rest.remove_suffix(1);
+    const std::string_view name = rest.substr(rest.rfind('/') + 1);
+    rest = rest.substr(0, rest.rfind('/'));
+    const std::string_view account = rest.substr(rest.rfind('/') + 1);
+    return sqs::QueueArn(ctx.region, std::string(account), std::string(name));
+  }
+  return sqs::QueueArn(ctx.region, ctx.account, queue);
+}
+
+json MoveTaskJson(const sqs::MoveTask& task) {
+  json out = {{"status", task.status},
+              {"source_arn", task.source_arn},
+              {"destination_arn", task.destination_arn},
+              {"moved", task.moved},
+              {"to_move", task.to_move},
+              {"started_ms", task.started_ms}};
+  if (!task.failure_reason.empty()) out["failure_reason"] = task.failure_reason;
+  return out;
+}
+
+}  // namespace
+
+HttpResponse ControlApi::Queues(const common::RequestContext& ctx) const {
+  json queues = json::array();
+  for (const sqs::Queue& queue : sqs_.ListQueues(ctx.region, ctx.account, "")) {
+    const auto counts = sqs_.CountsOf(queue);
+    json one = {{"name", queue.name},
+                {"arn", queue.arn},
+                {"fifo", queue.fifo()},
+                {"visible", counts.visible},
+                {"in_flight", counts.in_flight},
+                {"delayed", counts.delayed}};
+    if (auto redrive = queue.redrive()) {
+      one["dead_letter_queue"] = redrive->dead_letter_target_arn;
+      one["max_receive_count"] = redrive->max_receive_count;
+    }
+    queues.push_back(std::move(one));
+  }
+  return Reply(200, {{"region", ctx.region}, {"account", ctx.account}, {"queues", queues}});
+}
+
+HttpResponse ControlApi::Send(const common::RequestContext& ctx, const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto queue = String(*body, "queue");
+  if (!queue) return BadRequest("queue is required");
+  auto message = String(*body, "message");
+  if (!message) return BadRequest("message is required");
+  sqs::SendEntry entry;
+  entry.body = *message;
+  entry.group_id = String(*body, "message_group_id");
+  entry.dedup_id = String(*body, "message_deduplication_id");
+  if (auto it = body->find("delay_seconds"); it != body->end()) {
+    if (!it->is_number_integer()) return BadRequest("delay_seconds must be an integer");
+    entry.delay_s = it->get<int64_t>();
+  }
+  if (auto it = body->find("attributes"); it != body->end() && it->is_object()) {
+    for (auto& [name, value] : it->items()) {
+      auto type = value.is_object() ? String(value, "DataType") : std::nullopt;
+      auto string_value = value.is_object() ? String(value, "StringValue") : std::nullopt;
+      if (!type || !string_value) {
+        return BadRequest("attributes." + name + " must be {\"DataType\", \"StringValue\"}");
+      }
+      entry.attributes[name] = sqs::MessageAttribute{*type, *string_value, false};
+    }
+  }
+  auto sent = sqs_.SendMessage(ctx, QueueArnOf(ctx, *queue), std::move(entry));
+  if (!sent) return Error(sent.error());
+  json reply = {{"message_id", sent->id}, {"md5_of_body", sent->md5_body}};
+  if (!sent->sequence_number.empty()) reply["sequence_number"] = sent->sequence_number;
+  return Reply(200, reply);
+}
+
+HttpResponse ControlApi::Receive(const common::RequestContext& ctx, const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto queue = String(*body, "queue");
+  if (!queue) return BadRequest("queue is required");
+  sqs::ReceiveRequest request;
+  for (const char* key : {"max", "wait_seconds"}) {
+    if (auto it = body->find(key); it != body->end()) {
+      if (!it->is_number_integer()) return BadRequest(std::string(key) + " must be an integer");
+      (std::string_view(key) == "max" ? request.max_messages : request.wait_s) = it->get<int64_t>();
+    }
+  }
+  request.attribute_names = {"All"};
+  request.message_attribute_names = {"All"};
+  const std::string arn = QueueArnOf(ctx, *queue);
+  auto got = sqs_.ReceiveMessage(arn, request);
+  if (!got) return Error(got.error());
+  json messages = json::array();
+  for (const auto& m : *got) {
+    json attributes = json::object();
+    for (const auto& [name, attribute] : m.message_attributes) {
+      attributes[name] = {
+          {"DataType", attribute.data_type},
+          {attribute.binary ? "BinaryValue" : "StringValue",
+           attribute.binary ? common::Base64Encode(attribute.value) : attribute.value}};
+    }
+    json one = {{"message_id", m.id},
+                {"body", m.body},
+                {"attributes", m.attributes},
+                {"message_attributes", attributes},
+                {"receipt_handle", m.receipt_handle}};
+    if (Flag(*body, "delete")) {
+      // Answered only once deleted: a message printed is a message gone.
+      if (auto deleted = sqs_.DeleteMessage(arn, m.receipt_handle); !deleted) {
+        return Error(deleted.error());
+      }
+      one["deleted"] = true;
+    }
+    messages.push_back(std::move(one));
+  }
+  return Reply(200, {{"queue_arn", arn}, {"messages", messages}});
+}
+
+HttpResponse ControlApi::ReplayDlq(const common::RequestContext& ctx,
+                                   const std::string& text) const {
+  auto body = Body(text);
+  if (!body) return BadRequest("the body must be a JSON object");
+  auto queue = String(*body, "queue");
+  if (!queue) return BadRequest("queue is required");
+  const std::string source = QueueArnOf(ctx, *queue);
+  std::string destination;
+  if (auto to = String(*body, "to")) destination = QueueArnOf(ctx, *to);
+  std::optional<int64_t> rate;
+  if (auto it = body->find("rate"); it != body->end()) {
+    if (!it->is_number_integer()) return BadRequest("rate must be an integer");
+    rate = it->get<int64_t>();
+  }
+  if (Flag(*body, "dry_run")) {
+    // What a task started now would move, and where to; nothing is moved.
+    auto found = sqs_.Find(source);
+    if (!found) return Error(found.error());
+    auto sources = sqs_.ListDeadLetterSourceQueues(source);
+    if (!sources) return Error(sources.error());
+    json names = json::array();
+    for (const auto& q : *sources) names.push_back(q.arn);
+    return Reply(200, {{"dry_run", true},
+                       {"source_arn", source},
+                       {"destination_arn", destination},
+                       {"source_queues", names},
+                       {"to_move", sqs_.CountsOf(*found).visible}});
+  }
+  auto handle = sqs_.StartMessageMoveTask(source, destination, rate);
+  if (!handle) return Error(handle.error());
+  auto tasks = sqs_.ListMessageMoveTasks(source, 1);
+  if (!tasks || tasks->empty()) return Reply(200, {{"source_arn", source}});
+  return Reply(200, MoveTaskJson(tasks->front()));
+}
+
+HttpResponse ControlApi::DlqReplayStatus(const common::RequestContext& ctx,
+                                         const std::map<std::string, std::string>& query) const {
+  auto queue = query.find("queue");
+  if (queue == query.end()) return BadRequest("queue is required");
+  auto tasks = sqs_.ListMessageMoveTasks(QueueArnOf(ctx, queue->second), 1);
+  if (!tasks) return Error(tasks.error());
+  if (tasks->empty()) return Reply(404, {{"error", "no message move task on " + queue->second}});
+  return Reply(200, MoveTaskJson(tasks->front()));
+}
+
+}  // namespace offstage::protocol

@@ -18,6 +18,7 @@
 #include "emulator/protocol/http_types.h"
 #include "emulator/runtime/pool.h"
 #include "emulator/sns/sns_service.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/telemetry/failure_queries.h"
 #include "emulator/telemetry/log_queries.h"
 #include "emulator/telemetry/trace_queries.h"
@@ -35,6 +36,7 @@ class ControlApi {
     const runtime::Pool& pool;    // the execution environments, for the Functions view
     sns::SnsService& sns;
     lambda::LambdaService& lambda;
+    sqs::SqsService& sqs;
     common::FaultInjector& faults;
   };
   ControlApi(HealthProvider health, Sources sources)
@@ -46,6 +48,7 @@ class ControlApi {
         pool_(sources.pool),
         sns_(sources.sns),
         lambda_(sources.lambda),
+        sqs_(sources.sqs),
         faults_(sources.faults) {}
 
   HttpResponse Health() const;
@@ -78,6 +81,22 @@ class ControlApi {
   HttpResponse Publish(const common::RequestContext& ctx, const std::string& body) const;
   // POST /_offstage/invoke {"function", "payload"?, "async"?}
   HttpResponse Invoke(const common::RequestContext& ctx, const std::string& body) const;
+  // SQS for the CLI. A queue is named by name (the default region and account), ARN or URL.
+  // GET /_offstage/queues: each queue's messages (visible, in flight, delayed) and its
+  // dead-letter queue.
+  HttpResponse Queues(const common::RequestContext& ctx) const;
+  // POST /_offstage/send {"queue", "message", "attributes"?, "message_group_id"?,
+  //                      "message_deduplication_id"?, "delay_seconds"?}
+  HttpResponse Send(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/receive {"queue", "max"?, "wait_seconds"?, "delete"?}: received as
+  // ReceiveMessage receives (the receive count grows); with delete, deleted once answered.
+  HttpResponse Receive(const common::RequestContext& ctx, const std::string& body) const;
+  // POST /_offstage/replay/dlq {"queue", "to"?, "rate"?, "dry_run"?}: starts a message move
+  // task (StartMessageMoveTask) on the dead-letter queue; GET /_offstage/replay/dlq?queue=Q:
+  // its newest task (ListMessageMoveTasks), which the CLI polls until it ends.
+  HttpResponse ReplayDlq(const common::RequestContext& ctx, const std::string& body) const;
+  HttpResponse DlqReplayStatus(const common::RequestContext& ctx,
+                               const std::map<std::string, std::string>& query) const;
   // GET /_offstage/topics, GET /_offstage/functions. With detail=1: each topic's subscriptions
   // (filter policies, and the last five minutes' deliveries by status); each function's
   // environments and the figures of its last five minutes of invocations.
@@ -120,6 +139,7 @@ class ControlApi {
   const runtime::Pool& pool_;
   sns::SnsService& sns_;
   lambda::LambdaService& lambda_;
+  sqs::SqsService& sqs_;
   common::FaultInjector& faults_;
 };
 

@@ -139,7 +139,8 @@ HttpServer::HttpServer(ServerOptions options, ListenSocket socket, Backends back
       control_(std::make_unique<ControlApi>(
           std::move(backends.health),
           ControlApi::Sources{backends.logs, backends.traces, backends.failures, backends.changes,
-                              backends.pool, backends.sns, backends.lambda, backends.faults})),
+                              backends.pool, backends.sns, backends.lambda, backends.sqs,
+                              backends.faults})),
       certificate_(std::move(backends.certificate)),
       attribute_(std::move(backends.attribute)),
       prune_(std::move(backends.prune)),
@@ -417,6 +418,10 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
     if (path == "/_offstage/logs") {
       return control_->Logs(Context(req), SingleValued(req.QueryParams()));
     }
+    if (path == "/_offstage/queues") return control_->Queues(Context(req));
+    if (path == "/_offstage/replay/dlq") {
+      return control_->DlqReplayStatus(Context(req), SingleValued(req.QueryParams()));
+    }
     if (path == "/_offstage/faults") return control_->Faults();
   }
   if (method == "DELETE" && path == "/_offstage/faults") {
@@ -431,6 +436,9 @@ HttpResponse HttpServer::Route(const HttpRequest& req) {
         {"/_offstage/replay/failed", &ControlApi::ReplayFailed},
         {"/_offstage/publish", &ControlApi::Publish},
         {"/_offstage/invoke", &ControlApi::Invoke},
+        {"/_offstage/send", &ControlApi::Send},
+        {"/_offstage/receive", &ControlApi::Receive},
+        {"/_offstage/replay/dlq", &ControlApi::ReplayDlq},
     };
     if (auto it = actions.find(path); it != actions.end()) {
       return (control_.get()->*(it->second))(Context(req), req.body);

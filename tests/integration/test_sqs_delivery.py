@@ -1,12 +1,11 @@
 """SQS beyond its own API: SNS delivering to SQS subscribers (the signed notification, raw
 delivery with attributes, filter policies, FIFO topic -> FIFO queue order), durability across
-kill -9 (acknowledged sends survive; a message in flight returns after its visibility timeout),
-and the AWS CLI's sqs commands.
+kill -9 (acknowledged sends survive; a message in flight returns after its visibility timeout).
+The AWS CLI's sqs commands are test_sqs_cli.py's.
 """
 import base64
 import json
 import os
-import subprocess
 import threading
 import time
 import unittest
@@ -17,7 +16,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 import harness
-from test_sns_cli import cli_major_version
 from test_sns_delivery import string_to_sign
 
 
@@ -176,35 +174,6 @@ class SqsDurabilityTest(unittest.TestCase):
         again = seen[in_flight["MessageId"]]
         self.assertEqual(again["Body"], "in flight")
         self.assertEqual(again["Attributes"]["ApproximateReceiveCount"], "2")
-
-
-class SqsCliTest(harness.DaemonTestCase):
-    def cli(self, *args):
-        cmd = ["aws", "sqs", *args, "--output", "json", "--endpoint-url", self.endpoint]
-        return subprocess.run(cmd, env=harness.client_env(self.endpoint), capture_output=True,
-                              text=True, timeout=60)
-
-    def test_cli_round_trip_and_errors(self):
-        made = self.cli("create-queue", "--queue-name", "cli-q")
-        self.assertEqual(made.returncode, 0, made.stderr)
-        url = json.loads(made.stdout)["QueueUrl"]
-        sent = self.cli("send-message", "--queue-url", url, "--message-body", "from the cli",
-                        "--message-attributes", '{"k":{"DataType":"String","StringValue":"v"}}')
-        self.assertEqual(sent.returncode, 0, sent.stderr)
-        got = self.cli("receive-message", "--queue-url", url, "--message-attribute-names", "All")
-        self.assertEqual(got.returncode, 0, got.stderr)
-        message = json.loads(got.stdout)["Messages"][0]
-        self.assertEqual(message["Body"], "from the cli")
-        self.assertEqual(message["MessageAttributes"]["k"]["StringValue"], "v")
-        deleted = self.cli("delete-message", "--queue-url", url, "--receipt-handle",
-                           message["ReceiptHandle"])
-        self.assertEqual(deleted.returncode, 0, deleted.stderr)
-        listed = self.cli("list-queues")
-        self.assertIn(url, json.loads(listed.stdout)["QueueUrls"])
-        missing = self.cli("get-queue-url", "--queue-name", "cli-nope")
-        self.assertEqual(missing.returncode, 255 if cli_major_version() == 1 else 254)
-        self.assertIn("AWS.SimpleQueueService.NonExistentQueue", missing.stderr)
-        self.assertIn("The specified queue does not exist.", missing.stderr)
 
 
 if __name__ == "__main__":
