@@ -345,11 +345,100 @@ common::Status ApplyFunction(const json& spec, const std::string& where, const f
   return ApplyAliasesAndUrl(spec, where, name, published, ctx, lambda, urls);
 }
 
+// queues[]: {"name", "attributes"?, "tags"?}: created, or brought in line with the file. A
+// RedrivePolicy may be an object, and its deadLetterTargetArn a queue name.
+common::Status ApplyQueue(const json& spec, const std::string& where,
+                          const common::RequestContext& ctx, sqs::SqsService& sqs) {
+  if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+  CheckKeys(spec, {"name", "attributes", "tags"}, where);
+  const std::string name = GetString(spec, "name", where);
+  std::map<std::string, std::string> attributes = GetStringMap(spec, "attributes", where);
+  if (auto redrive = attributes.find("RedrivePolicy"); redrive != attributes.end()) {
+    json policy = common::ParseJson<json>(redrive->second);
+    if (policy.is_object() && policy.contains("deadLetterTargetArn") &&
+        policy["deadLetterTargetArn"].is_string() &&
+        !policy["deadLetterTargetArn"].get<std::string>().starts_with("arn:")) {
+      policy["deadLetterTargetArn"] =
+          sqs::QueueArn(ctx.region, ctx.account, policy["deadLetterTargetArn"].get<std::string>());
+      redrive->second = policy.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    }
+  }
+  const std::map<std::string, std::string> tags = GetStringMap(spec, "tags", where);
+  auto made = sqs.CreateQueue(ctx, name, attributes, tags);
+  if (made) return {};
+  if (made.error().code != common::ErrorCode::kSqsQueueNameExists)
+    return common::Fail(made.error());
+  // It exists with other attributes (kept in the data directory): bring it in line.
+  const std::string arn = sqs::QueueArn(ctx.region, ctx.account, name);
+  attributes.erase("FifoQueue");
+  if (auto status = sqs.SetQueueAttributes(arn, attributes); !status) return status;
+  if (!tags.empty()) return sqs.TagQueue(arn, tags);
+  return {};
+}
+
+// eventSourceMappings[]: {"queue", "function", "batchSize"?, "maximumBatchingWindow"?,
+// "reportBatchItemFailures"?, "maximumConcurrency"?, "enabled"?}: created, or the mapping of
+// that queue and function updated to match.
+common::Status ApplyMapping(const json& spec, const std::string& where,
+                            const common::RequestContext& ctx, sqs::SqsService& sqs,
+                            lambda::EventSourceMappings& mappings) {
+  if (!spec.is_object()) throw ConfigError{where + " must be an object"};
+  CheckKeys(spec,
+            {"queue", "function", "batchSize", "maximumBatchingWindow", "reportBatchItemFailures",
+             "maximumConcurrency", "enabled"},
+            where);
+  std::string queue = GetString(spec, "queue", where);
+  if (!queue.starts_with("arn:")) queue = sqs::QueueArn(ctx.region, ctx.account, queue);
+  if (!sqs.Find(queue)) {
+    throw ConfigError{where + ": the queue " + queue + " does not exist (define it under queues)"};
+  }
+  std::string function = GetString(spec, "function", where);
+  if (!function.starts_with("arn:")) {
+    function = common::FunctionArn(ctx.region, ctx.account, function);
+  }
+  auto integer = [&](const char* key) -> std::optional<int64_t> {
+    auto it = spec.find(key);
+    if (it == spec.end()) return std::nullopt;
+    if (!it->is_number_integer()) throw ConfigError{where + "." + key + " must be an integer"};
+    return it->get<int64_t>();
+  };
+  lambda::MappingInput in;
+  in.event_source_arn = queue;
+  in.function_name = function;
+  in.batch_size = integer("batchSize");
+  in.max_batching_window_s = integer("maximumBatchingWindow");
+  in.maximum_concurrency = integer("maximumConcurrency");
+  in.scaling_config_given = in.maximum_concurrency.has_value();
+  if (auto it = spec.find("reportBatchItemFailures"); it != spec.end()) {
+    if (!it->is_boolean()) throw ConfigError{where + ".reportBatchItemFailures must be a boolean"};
+    in.function_response_types = it->get<bool>()
+                                     ? std::vector<std::string>{"ReportBatchItemFailures"}
+                                     : std::vector<std::string>{};
+  }
+  if (auto it = spec.find("enabled"); it != spec.end()) {
+    if (!it->is_boolean()) throw ConfigError{where + ".enabled must be a boolean"};
+    in.enabled = it->get<bool>();
+  }
+  auto existing = mappings.List(ctx, queue, function, std::nullopt, std::nullopt);
+  if (!existing) return common::Fail(existing.error());
+  if (!existing->mappings.empty()) {
+    lambda::MappingInput update = in;
+    update.event_source_arn.reset();  // not changeable, and the same
+    auto done = mappings.Update(ctx, existing->mappings.front().mapping.uuid, update);
+    if (!done) return common::Fail(done.error());
+    return {};
+  }
+  auto made = mappings.Create(ctx, in);
+  if (!made) return common::Fail(made.error());
+  return {};
+}
+
 }  // namespace
 
 common::Status ApplyConfigFile(const std::string& path, const std::string& region,
                                const std::string& account, sns::SnsService& sns,
-                               lambda::LambdaService& lambda, common::FaultInjector& faults,
+                               lambda::LambdaService& lambda, sqs::SqsService& sqs,
+                               lambda::EventSourceMappings& mappings, common::FaultInjector& faults,
                                common::Logger& log) {
   std::ifstream file(path);
   if (!file) return common::Fail(common::Internal("cannot read the config file " + path));
@@ -392,7 +481,8 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
     ctx.region = GetString(root, "region", path, false, region);
     ctx.account = GetString(root, "account", path, false, account);
     CheckKeys(root,
-              {"region", "account", "layers", "functions", "topics", "subscriptions", "faults"},
+              {"region", "account", "layers", "functions", "topics", "queues", "subscriptions",
+               "eventSourceMappings", "faults"},
               path);
     int index = 0;
     for (const auto& spec : GetArray(root, "layers", path)) {
@@ -433,6 +523,13 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
       }
     }
     index = 0;
+    for (const auto& spec : GetArray(root, "queues", path)) {
+      const std::string where = path + ": queues[" + std::to_string(index++) + "]";
+      if (auto status = ApplyQueue(spec, where, ctx, sqs); !status) {
+        throw ConfigError{where + ": " + status.error().message};
+      }
+    }
+    index = 0;
     for (const auto& spec : GetArray(root, "subscriptions", path)) {
       const std::string where = path + ": subscriptions[" + std::to_string(index++) + "]";
       if (!spec.is_object()) throw ConfigError{where + " must be an object"};
@@ -443,6 +540,13 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
       std::string endpoint = GetString(spec, "endpoint", where);
       if (protocol == "lambda" && !endpoint.starts_with("arn:")) {
         endpoint = common::FunctionArn(ctx.region, ctx.account, endpoint);
+      }
+      if (protocol == "sqs" && !endpoint.starts_with("arn:")) {
+        endpoint = sqs::QueueArn(ctx.region, ctx.account, endpoint);
+      }
+      if (protocol == "sqs" && !sqs.Find(endpoint)) {
+        throw ConfigError{where + ": the queue " + endpoint +
+                          " does not exist (define it under queues)"};
       }
       // SNS accepts a subscription to any function ARN; a file that names a function it does
       // not define (nor the data directory holds) is a mistake, said at start.
@@ -456,6 +560,13 @@ common::Status ApplyConfigFile(const std::string& path, const std::string& regio
       }
       if (auto sub = sns.Subscribe(ctx, in); !sub) {
         throw ConfigError{where + ": " + sub.error().message};
+      }
+    }
+    index = 0;
+    for (const auto& spec : GetArray(root, "eventSourceMappings", path)) {
+      const std::string where = path + ": eventSourceMappings[" + std::to_string(index++) + "]";
+      if (auto status = ApplyMapping(spec, where, ctx, sqs, mappings); !status) {
+        throw ConfigError{where + ": " + status.error().message};
       }
     }
     // faults[]: rules as `offstage faults add` takes them (docs/faults.md), in place after the

@@ -313,7 +313,7 @@ common::Result<std::string> Daemon::Start() {
   fanout_->Start();  // the fan-outs owed since the last stop first
   if (!options_.config_file.empty()) {
     if (auto status = ApplyConfigFile(options_.config_file, options_.region, options_.account,
-                                      *sns_, *lambda_, faults_, log_);
+                                      *sns_, *lambda_, *sqs_, *mappings_, faults_, log_);
         !status) {
       return common::Fail(status.error());
     }

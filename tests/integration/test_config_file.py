@@ -1,13 +1,14 @@
 """`offstage serve --config FILE` (docs/config.md): refusing a wrong file (each mistake stops the
 daemon at start, non-zero, with a message that says where and what), and declaring layers,
-published versions, aliases and function URLs, applied again after a restart without adding
-anything. Owned by the config file's maintainers; every test runs its own short-lived daemon
-process, one at a time.
+published versions, aliases and function URLs, and SQS queues, sqs subscriptions and event
+source mappings, applied again after a restart without adding anything. Owned by the config
+file's maintainers; every test runs its own short-lived daemon process, one at a time.
 """
 import http.client
 import json
 import os
 import subprocess
+import time
 import unittest
 import urllib.parse
 
@@ -61,9 +62,6 @@ class ConfigFileErrorsTest(unittest.TestCase):
                       "arn:aws:lambda:us-east-1:000000000000:function:ghost does not exist",
                       output)
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class ConfigFileLambdaDepthTest(unittest.TestCase):
@@ -128,3 +126,84 @@ class ConfigFileLambdaDepthTest(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("functions[0].layers: the layer 'ghost' does not exist (define it under "
                       "layers)", proc.stdout + proc.stderr)
+
+
+class ConfigFileSqsTest(unittest.TestCase):
+
+    def test_queues_sqs_subscriptions_and_mappings_are_declared_and_reapplied(self):
+        root = temp_dir(self)
+        os.makedirs(os.path.join(root, "worker"))
+        record = os.path.join(root, "seen.txt")
+        with open(os.path.join(root, "worker", "app.py"), "w") as f:
+            f.write("import os\n"
+                    "def handler(event, context):\n"
+                    "    with open(os.environ['RECORD'], 'a') as f:\n"
+                    "        for r in event['Records']:\n"
+                    "            f.write(r['body'] + '\\n')\n")
+        config = {
+            "functions": [{"name": "worker", "runtime": "python3.12", "handler": "app.handler",
+                           "code": "./worker", "environment": {"RECORD": record}}],
+            "topics": [{"name": "jobs"}],
+            "queues": [
+                {"name": "jobs-dlq"},
+                {"name": "jobs", "attributes": {
+                    "VisibilityTimeout": "30",
+                    "RedrivePolicy": {"deadLetterTargetArn": "jobs-dlq", "maxReceiveCount": 3}},
+                 "tags": {"team": "a"}},
+            ],
+            "subscriptions": [{"topic": "jobs", "protocol": "sqs", "endpoint": "jobs",
+                               "attributes": {"RawMessageDelivery": "true"}}],
+            "eventSourceMappings": [{"queue": "jobs", "function": "worker", "batchSize": 5,
+                                     "reportBatchItemFailures": True}],
+        }
+        path = os.path.join(root, "offstage.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        data = os.path.join(root, "data")
+        for start in (1, 2):
+            with self.subTest(start=start), Daemon("--config", path, data_dir=data) as daemon:
+                sqs = boto3_client("sqs", daemon.endpoint)
+                sns = boto3_client("sns", daemon.endpoint)
+                lam = boto3_client("lambda", daemon.endpoint)
+                for client in (sqs, sns, lam):
+                    self.addCleanup(client.close)
+                url = sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
+                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                self.assertEqual(json.loads(attrs["RedrivePolicy"]), {
+                    "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:jobs-dlq",
+                    "maxReceiveCount": 3})
+                self.assertEqual(sqs.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a"})
+                subs = sns.list_subscriptions()["Subscriptions"]
+                self.assertEqual([s["Endpoint"] for s in subs], [attrs["QueueArn"]])  # once
+                mappings = lam.list_event_source_mappings(FunctionName="worker")
+                self.assertEqual(len(mappings["EventSourceMappings"]), 1)
+                self.assertEqual(mappings["EventSourceMappings"][0]["BatchSize"], 5)
+                self.assertEqual(mappings["EventSourceMappings"][0]["FunctionResponseTypes"],
+                                 ["ReportBatchItemFailures"])
+                topic = sns.list_topics()["Topics"][0]["TopicArn"]
+                sns.publish(TopicArn=topic, Message="job %d" % start)
+                deadline = time.monotonic() + 60
+                seen = ""
+                while "job %d" % start not in seen and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    if os.path.exists(record):
+                        with open(record) as f:
+                            seen = f.read()
+                self.assertIn("job %d" % start, seen)
+
+    def test_a_subscription_or_mapping_to_an_undeclared_queue_is_an_error(self):
+        for config, where in (
+                ({"topics": [{"name": "t"}],
+                  "subscriptions": [{"topic": "t", "protocol": "sqs", "endpoint": "ghost"}]},
+                 "subscriptions[0]"),
+                ({"eventSourceMappings": [{"queue": "ghost", "function": "w"}]},
+                 "eventSourceMappings[0]")):
+            with self.subTest(where=where):
+                code, output = ConfigFileErrorsTest.serve(self, config)
+                self.assertNotEqual(code, 0, output)
+                self.assertIn(where + ": the queue arn:aws:sqs:us-east-1:000000000000:ghost "
+                              "does not exist (define it under queues)", output)
+
+
+if __name__ == "__main__":
+    unittest.main()
