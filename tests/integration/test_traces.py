@@ -193,6 +193,34 @@ class SeedPatternTraceTest(TraceTestCase):
         self.assertIn(trace["verdict"], out.stdout)
         self.assertIn("front-offload returned", trace["verdict"])
 
+    def test_queued_front_returns_before_the_worker_behind_the_queue(self):
+        # The seed pattern through a queue: front-queued -> jobs-queued -> jobs (SQS) ->
+        # worker-queued, the worker's invocation a descendant of the front through the message.
+        cold_id, _ = self.invoke("front-queued", {"order": "cold"})
+        self.trace_of(cold_id)
+        request_id, body = self.invoke("front-queued", {"order": "warm"})
+        trace = self.trace_of(request_id)
+        self.assertTrue(trace["quiescent"])
+        self.assertTrue(trace["offloaded"], trace["verdict"])
+        front = trace["spans"][0]
+        publish = self.only_child(trace, front["id"], "publish")
+        delivery = self.only_child(trace, publish["id"], "delivery")
+        message = self.only_child(trace, delivery["id"], "event")
+        attempt = self.only_child(trace, message["id"], "invocation")
+        self.assertCausalChain(trace, [front, publish, delivery, message, attempt], [
+            ("invocation", "front-queued", 0), ("publish", "jobs-queued", 1),
+            ("delivery", "sqs jobs", 2), ("event", "sqs jobs", 3),
+            ("invocation", "worker-queued", 4)])
+        self.assertEqual(publish["id"], body["messageId"])
+        self.assertEqual(message["attrs"]["source"], "sqs")
+        self.assertEqual(message["status"], "succeeded")  # deleted after the batch succeeded
+        self.assertGreaterEqual(duration_ms(attempt), WORK_MS - 2)
+        self.assertLess(front["end_ns"], attempt["end_ns"])
+        out = self.cli("trace", "--request-id", request_id, "--wait", "--assert-offloaded",
+                       "--width", "120")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("front-queued returned", trace["verdict"])
+
     def test_offload_front_behind_its_function_url_called_with_curl(self):
         # The seed example's URL variant (issue #17): curl calls front-offload's function URL;
         # the trace starts at the HTTP request and the front returned before the worker.
