@@ -377,15 +377,15 @@ common::Status ApplyQueue(const json& spec, const std::string& where,
 }
 
 // eventSourceMappings[]: {"queue", "function", "batchSize"?, "maximumBatchingWindow"?,
-// "reportBatchItemFailures"?, "maximumConcurrency"?, "enabled"?}: created, or the mapping of
-// that queue and function updated to match.
+// "reportBatchItemFailures"?, "maximumConcurrency"?, "enabled"?, "filters"?}: created, or the
+// mapping of that queue and function updated to match.
 common::Status ApplyMapping(const json& spec, const std::string& where,
                             const common::RequestContext& ctx, sqs::SqsService& sqs,
                             lambda::EventSourceMappings& mappings) {
   if (!spec.is_object()) throw ConfigError{where + " must be an object"};
   CheckKeys(spec,
             {"queue", "function", "batchSize", "maximumBatchingWindow", "reportBatchItemFailures",
-             "maximumConcurrency", "enabled"},
+             "maximumConcurrency", "enabled", "filters"},
             where);
   std::string queue = GetString(spec, "queue", where);
   if (!queue.starts_with("arn:")) queue = sqs::QueueArn(ctx.region, ctx.account, queue);
@@ -418,6 +418,19 @@ common::Status ApplyMapping(const json& spec, const std::string& where,
   if (auto it = spec.find("enabled"); it != spec.end()) {
     if (!it->is_boolean()) throw ConfigError{where + ".enabled must be a boolean"};
     in.enabled = it->get<bool>();
+  }
+  // filters: FilterCriteria's patterns, each a JSON object (or its text).
+  if (auto it = spec.find("filters"); it != spec.end()) {
+    if (!it->is_array()) throw ConfigError{where + ".filters must be an array of patterns"};
+    std::vector<std::string> patterns;
+    for (const auto& pattern : *it) {
+      patterns.push_back(pattern.is_string()
+                             ? pattern.get<std::string>()
+                             : pattern.dump(-1, ' ', false, common::kReplaceInvalidUtf8));
+    }
+    in.filter_patterns = std::move(patterns);
+  } else {
+    in.filter_patterns = std::vector<std::string>{};  // the file is the whole truth
   }
   auto existing = mappings.List(ctx, queue, function, std::nullopt, std::nullopt);
   if (!existing) return common::Fail(existing.error());

@@ -17,6 +17,7 @@
 #include "emulator/app/credentials_file.h"
 #include "emulator/common/json.h"
 #include "emulator/protocol/sigv4.h"
+#include "emulator/sns/filter_policy.h"
 
 namespace offstage::app {
 namespace {
@@ -93,6 +94,28 @@ nlohmann::json RetentionJson(const storage::Pruner* pruner) {
       {"invocations_kept", stats.invocations},
       {"deleted", stats.deleted},
   };
+}
+
+// Event source mappings' FilterCriteria through SNS's filter engine: a Lambda pattern is an
+// SNS filter policy in MessageBody scope matched against the record (the same syntax; the
+// engine's operators and limits are SNS's: docs/compatibility.md).
+class SnsEventFilter final : public lambda::EventFilter {
+ public:
+  explicit SnsEventFilter(sns::FilterPolicy policy) : policy_(std::move(policy)) {}
+  bool Matches(std::string_view record_json) const override {
+    return policy_.MatchesBody(record_json);
+  }
+
+ private:
+  sns::FilterPolicy policy_;
+};
+
+common::Result<std::shared_ptr<const lambda::EventFilter>> ParseEventFilter(
+    std::string_view pattern) {
+  auto policy = sns::FilterPolicy::Parse(pattern, sns::FilterScope::kMessageBody);
+  if (!policy) return common::Fail(policy.error());
+  return std::shared_ptr<const lambda::EventFilter>(
+      std::make_shared<SnsEventFilter>(std::move(*policy)));
 }
 
 }  // namespace
@@ -231,8 +254,8 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
       daemon->log_);
   if (auto status = daemon->lambda_->Load(); !status) return common::Fail(status.error());
   daemon->mappings_ = std::make_unique<lambda::EventSourceMappings>(
-      *daemon->lambda_, *daemon->sqs_, *daemon->writer_, daemon->clock_, daemon->ids_,
-      daemon->log_);
+      *daemon->lambda_, *daemon->sqs_, *daemon->writer_, daemon->clock_, daemon->ids_, daemon->log_,
+      ParseEventFilter);
   if (auto status = daemon->mappings_->Load(); !status) return common::Fail(status.error());
   daemon->fanout_ = std::make_unique<sns::Fanout>(
       *daemon->fanout_queue_, *daemon->lambda_, *daemon->http_deliverer_, delivery,

@@ -23,6 +23,7 @@ std::string EventSourceMapping::ToDocument() const {
                         {"report_batch_item_failures", report_batch_item_failures},
                         {"last_modified_ns", last_modified_ns}};
   if (maximum_concurrency) doc["maximum_concurrency"] = *maximum_concurrency;
+  if (!filter_patterns.empty()) doc["filter_patterns"] = filter_patterns;
   return doc.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
 }
 
@@ -43,6 +44,9 @@ common::Result<EventSourceMapping> EventSourceMapping::FromDocument(const std::s
     m.last_modified_ns = doc.at("last_modified_ns").get<int64_t>();
     if (doc.contains("maximum_concurrency")) {
       m.maximum_concurrency = doc["maximum_concurrency"].get<int>();
+    }
+    if (doc.contains("filter_patterns")) {
+      m.filter_patterns = doc["filter_patterns"].get<std::vector<std::string>>();
     }
     return m;
   } catch (const nlohmann::json::exception& e) {

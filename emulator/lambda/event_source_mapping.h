@@ -27,6 +27,9 @@ struct EventSourceMapping {
   bool enabled = true;
   bool report_batch_item_failures = false;  // FunctionResponseTypes
   std::optional<int> maximum_concurrency;   // ScalingConfig
+  // FilterCriteria.Filters[].Pattern, as given (ORed: a record matching one is delivered;
+  // one matching none is deleted from the queue unseen, as AWS does).
+  std::vector<std::string> filter_patterns;
   int64_t last_modified_ns = 0;
   // What the last poll said when it could not invoke (the function is gone, ...): AWS's
   // LastProcessingResult. "OK" once a batch ran.

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "emulator/common/arn.h"
+#include "emulator/common/json.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/mapping_store.h"
 
@@ -29,8 +30,15 @@ std::string Violation(const std::string& value, const std::string& member,
 
 EventSourceMappings::EventSourceMappings(LambdaService& lambda, sqs::SqsService& queues,
                                          storage::Writer& writer, const common::Clock& clock,
-                                         common::IdGenerator& ids, common::Logger& log)
-    : lambda_(lambda), queues_(queues), writer_(writer), clock_(clock), ids_(ids), log_(log) {}
+                                         common::IdGenerator& ids, common::Logger& log,
+                                         EventFilterParser filters)
+    : lambda_(lambda),
+      queues_(queues),
+      writer_(writer),
+      clock_(clock),
+      ids_(ids),
+      log_(log),
+      filters_(std::move(filters)) {}
 
 EventSourceMappings::~EventSourceMappings() { Stop(); }
 
@@ -119,6 +127,7 @@ void EventSourceMappings::StopPollers(const std::string& uuid) {
 
 Status EventSourceMappings::Apply(const common::RequestContext& ctx, const MappingInput& in,
                                   EventSourceMapping& m, bool creating) const {
+  if (in.malformed) return InvalidParameterValueError(*in.malformed);
   if (!in.refused.empty()) {
     std::string names;
     for (const auto& name : in.refused) names += (names.empty() ? "" : ", ") + name;
@@ -156,6 +165,22 @@ Status EventSourceMappings::Apply(const common::RequestContext& ctx, const Mappi
                                     : "Member must have value less than or equal to 1000"));
   }
   if (auto status = Violations(violations); !status) return status;
+  if (in.filter_patterns) {
+    if (!in.filter_patterns->empty() && !filters_) {
+      return InvalidParameterValueError("offstage cannot apply FilterCriteria here");
+    }
+    if (in.filter_patterns->size() > kMaxFilters) {
+      return InvalidParameterValueError(
+          "FilterCriteria has " + std::to_string(in.filter_patterns->size()) +
+          " filters; the limit is " + std::to_string(kMaxFilters) + " per event source mapping.");
+    }
+    for (const auto& pattern : *in.filter_patterns) {
+      if (auto parsed = filters_(pattern); !parsed) {
+        return InvalidParameterValueError("Invalid filter pattern definition. " +
+                                          parsed.error().message);
+      }
+    }
+  }
 
   if (creating) {
     if (!in.event_source_arn || in.event_source_arn->empty()) {
@@ -195,6 +220,7 @@ Status EventSourceMappings::Apply(const common::RequestContext& ctx, const Mappi
   if (in.function_response_types) {
     m.report_batch_item_failures = !in.function_response_types->empty();
   }
+  if (in.filter_patterns) m.filter_patterns = *in.filter_patterns;
   if (in.scaling_config_given) {
     m.maximum_concurrency.reset();
     if (in.maximum_concurrency) m.maximum_concurrency = static_cast<int>(*in.maximum_concurrency);
@@ -367,6 +393,60 @@ void EventSourceMappings::Poll(std::string uuid, std::shared_ptr<std::atomic<boo
   }
 }
 
+void EventSourceMappings::Cut(const EventSourceMapping& mapping,
+                              std::vector<sqs::ReceivedMessage>& batch) {
+  // Each record's share of the event: its own event's size less the envelope around it
+  // ({"Records":[...]}), plus the comma between records.
+  const size_t envelope = SqsEvent({}, mapping.event_source_arn, mapping.region).size();
+  size_t total = envelope;
+  size_t keep = 0;
+  for (; keep < batch.size(); ++keep) {
+    const size_t record = SqsEvent({batch[keep]}, mapping.event_source_arn, mapping.region).size() -
+                          envelope + (keep > 0 ? 1 : 0);
+    if (keep > 0 && total + record > kMaxBatchPayload) break;
+    total += record;
+  }
+  // The rest go back to the queue at once, for the next batch (not after a visibility timeout).
+  for (size_t i = keep; i < batch.size(); ++i) {
+    if (auto status =
+            queues_.ChangeMessageVisibility(mapping.event_source_arn, batch[i].receipt_handle, 0);
+        !status) {
+      log_.Warn("offstage: event source mapping " + mapping.uuid + " could not return " +
+                batch[i].id + " to the queue: " + status.error().message);
+    }
+  }
+  batch.resize(keep);
+}
+
+void EventSourceMappings::Filter(const EventSourceMapping& mapping,
+                                 std::vector<sqs::ReceivedMessage>& batch) {
+  if (mapping.filter_patterns.empty() || !filters_) return;
+  std::vector<std::shared_ptr<const EventFilter>> filters;
+  for (const auto& pattern : mapping.filter_patterns) {
+    if (auto parsed = filters_(pattern)) filters.push_back(std::move(*parsed));
+  }
+  std::vector<sqs::ReceivedMessage> kept;
+  for (auto& m : batch) {
+    // The record as the function would receive it, its body parsed when it is JSON (AWS
+    // matches a JSON pattern on body against a JSON body; a plain-text body only matches a
+    // pattern on body that is itself plain values).
+    auto record = common::ParseJson(SqsEvent({m}, mapping.event_source_arn, mapping.region));
+    nlohmann::json one = record["Records"][0];
+    if (auto body = common::ParseJson(m.body); !body.is_discarded()) one["body"] = body;
+    const std::string text = one.dump(-1, ' ', false, common::kReplaceInvalidUtf8);
+    bool matched = false;
+    for (const auto& filter : filters) matched = matched || filter->Matches(text);
+    if (matched) {
+      kept.push_back(std::move(m));
+    } else if (auto status = queues_.DeleteMessage(mapping.event_source_arn, m.receipt_handle);
+               !status) {
+      log_.Warn("offstage: event source mapping " + mapping.uuid + " could not delete " + m.id +
+                " (filtered out): " + status.error().message);
+    }
+  }
+  batch = std::move(kept);
+}
+
 bool EventSourceMappings::RunBatch(const EventSourceMapping& mapping,
                                    const std::atomic<bool>& stop) {
   // Gather: the first receive waits up to a second (so a stop or a change is seen soon); with
@@ -389,6 +469,12 @@ bool EventSourceMappings::RunBatch(const EventSourceMapping& mapping,
     if (window_ns == 0 || clock_.NowNanos() - first_ns >= window_ns) break;
   }
   if (batch.empty()) return false;
+  Cut(mapping, batch);
+  Filter(mapping, batch);
+  if (batch.empty()) {
+    Note(mapping.uuid, "OK");
+    return true;  // every record filtered out (and deleted): no invocation, as AWS
+  }
 
   common::RequestContext ctx;
   ctx.request_id = ids_.Uuid();

@@ -27,6 +27,7 @@
 #include "emulator/common/log.h"
 #include "emulator/common/mutex.h"
 #include "emulator/common/request_context.h"
+#include "emulator/lambda/event_filter.h"
 #include "emulator/lambda/event_source_mapping.h"
 #include "emulator/lambda/lambda_service.h"
 #include "emulator/sqs/sqs_service.h"
@@ -44,6 +45,10 @@ struct MappingInput {
   std::optional<std::vector<std::string>> function_response_types;
   std::optional<int64_t> maximum_concurrency;
   bool scaling_config_given = false;  // ScalingConfig present (empty: removes the limit)
+  // FilterCriteria.Filters[].Pattern (an empty list removes the filters).
+  std::optional<std::vector<std::string>> filter_patterns;
+  // A member that is not of its shape (the codec's finding), answered as the error.
+  std::optional<std::string> malformed;
   // Parameters offstage does not apply to an SQS mapping; named in the error.
   std::vector<std::string> refused;
 };
@@ -55,8 +60,15 @@ struct MappingView {
 
 class EventSourceMappings {
  public:
+  // `filters` parses FilterCriteria patterns (event_filter.h); without one, a mapping with
+  // FilterCriteria is refused.
   EventSourceMappings(LambdaService& lambda, sqs::SqsService& queues, storage::Writer& writer,
-                      const common::Clock& clock, common::IdGenerator& ids, common::Logger& log);
+                      const common::Clock& clock, common::IdGenerator& ids, common::Logger& log,
+                      EventFilterParser filters = {});
+  // AWS's default quota of filters per mapping.
+  static constexpr size_t kMaxFilters = 5;
+  // A batch's event stays within a synchronous invocation's payload (6 MB), as AWS cuts it.
+  static constexpr size_t kMaxBatchPayload = 6 * 1024 * 1024;
   ~EventSourceMappings();  // Stop()
 
   Status Load() EXCLUDES(update_mu_, mu_);
@@ -105,12 +117,20 @@ class EventSourceMappings {
   bool RunBatch(const EventSourceMapping& mapping, const std::atomic<bool>& stop);
   void Note(const std::string& uuid, const std::string& result) EXCLUDES(mu_);
 
+  // Cuts a batch whose event would pass kMaxBatchPayload: the messages past the cut are made
+  // visible again at once, for the next batch.
+  void Cut(const EventSourceMapping& mapping, std::vector<sqs::ReceivedMessage>& batch);
+  // Splits a batch by the mapping's filters: what is delivered stays in `batch`, what matches
+  // none is deleted from the queue (AWS: filtered-out messages are removed).
+  void Filter(const EventSourceMapping& mapping, std::vector<sqs::ReceivedMessage>& batch);
+
   LambdaService& lambda_;
   sqs::SqsService& queues_;
   storage::Writer& writer_;
   const common::Clock& clock_;
   common::IdGenerator& ids_;
   common::Logger& log_;
+  const EventFilterParser filters_;
   common::Mutex update_mu_;  // taken before mu_
   mutable common::Mutex mu_;
   std::map<std::string, EventSourceMapping> mappings_ GUARDED_BY(mu_);  // by UUID

@@ -28,6 +28,11 @@ ojson MappingJson(const lambda::MappingView& view) {
   if (m.maximum_concurrency) {
     out["ScalingConfig"] = {{"MaximumConcurrency", *m.maximum_concurrency}};
   }
+  if (!m.filter_patterns.empty()) {
+    ojson filters = ojson::array();
+    for (const auto& pattern : m.filter_patterns) filters.push_back({{"Pattern", pattern}});
+    out["FilterCriteria"] = {{"Filters", std::move(filters)}};
+  }
   out["LastProcessingResult"] = m.last_processing_result;
   out["EventSourceMappingArn"] = m.arn();
   return out;
@@ -52,9 +57,27 @@ lambda::MappingInput Decode(const json& body) {
       in.maximum_concurrency = *v;
     }
   }
+  // FilterCriteria {"Filters": [{"Pattern": "..."}]}; {} or no Filters removes them.
+  if (auto it = body.find("FilterCriteria"); it != body.end() && !it->is_null()) {
+    std::vector<std::string> patterns;
+    const json filters = it->is_object() ? it->value("Filters", json::array()) : json();
+    if (!filters.is_array()) {
+      in.malformed = "FilterCriteria must be {\"Filters\": [{\"Pattern\": \"...\"}]}.";
+    } else {
+      for (const auto& filter : filters) {
+        auto pattern = filter.is_object() ? filter.find("Pattern") : filter.end();
+        if (!filter.is_object() || pattern == filter.end() || !pattern->is_string()) {
+          in.malformed = "Each of FilterCriteria.Filters must be {\"Pattern\": \"...\"}.";
+          break;
+        }
+        patterns.push_back(pattern->get<std::string>());
+      }
+    }
+    in.filter_patterns = std::move(patterns);
+  }
   // What an SQS mapping does not take (or offstage does not apply yet), named in the error.
   for (const char* name :
-       {"FilterCriteria", "StartingPosition", "StartingPositionTimestamp", "ParallelizationFactor",
+       {"StartingPosition", "StartingPositionTimestamp", "ParallelizationFactor",
         "DestinationConfig", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
         "MaximumRetryAttempts", "TumblingWindowInSeconds", "Topics", "Queues",
         "SourceAccessConfigurations", "SelfManagedEventSource", "DocumentDBEventSourceConfig",

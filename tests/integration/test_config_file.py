@@ -154,7 +154,8 @@ class ConfigFileSqsTest(unittest.TestCase):
             "subscriptions": [{"topic": "jobs", "protocol": "sqs", "endpoint": "jobs",
                                "attributes": {"RawMessageDelivery": "true"}}],
             "eventSourceMappings": [{"queue": "jobs", "function": "worker", "batchSize": 5,
-                                     "reportBatchItemFailures": True}],
+                                     "reportBatchItemFailures": True,
+                                     "filters": [{"body": [{"prefix": "job"}]}]}],
         }
         path = os.path.join(root, "offstage.json")
         with open(path, "w") as f:
@@ -180,6 +181,8 @@ class ConfigFileSqsTest(unittest.TestCase):
                 self.assertEqual(mappings["EventSourceMappings"][0]["BatchSize"], 5)
                 self.assertEqual(mappings["EventSourceMappings"][0]["FunctionResponseTypes"],
                                  ["ReportBatchItemFailures"])
+                self.assertEqual(mappings["EventSourceMappings"][0]["FilterCriteria"],
+                                 {"Filters": [{"Pattern": '{"body":[{"prefix":"job"}]}'}]})
                 topic = sns.list_topics()["Topics"][0]["TopicArn"]
                 sns.publish(TopicArn=topic, Message="job %d" % start)
                 deadline = time.monotonic() + 60

@@ -28,6 +28,17 @@ def handler(event, context):
 '''
 
 
+# A Python worker that records, for each batch, its event's size and its message ids.
+SIZES = r'''
+import json, os
+
+def handler(event, context):
+    with open(os.environ["RECORD_FILE"], "a") as f:
+        f.write(json.dumps({"size": len(json.dumps(event)),
+                            "ids": [r["messageId"] for r in event["Records"]]}) + "\n")
+'''
+
+
 class EventSourceMappingTest(AwsClientsTestCase):
     @classmethod
     def setUpClass(cls):
@@ -118,11 +129,76 @@ class EventSourceMappingTest(AwsClientsTestCase):
                                UUID=uuid, BatchSize=10001)
         err = self.assertClientError(self.lam.update_event_source_mapping,
                                      "InvalidParameterValueException", 400, UUID=uuid,
-                                     FilterCriteria={"Filters": [{"Pattern": "{}"}]})
-        self.assertIn("FilterCriteria", err["Error"]["Message"])
+                                     FilterCriteria={"Filters": [{"Pattern": "not json"}]})
+        self.assertIn("Invalid filter pattern definition.", err["Error"]["Message"])
+        err = self.assertClientError(
+            self.lam.update_event_source_mapping, "InvalidParameterValueException", 400, UUID=uuid,
+            FilterCriteria={"Filters": [{"Pattern": '{"body": {"k": ["%d"]}}' % i}
+                                        for i in range(6)]})
+        self.assertIn("the limit is 5", err["Error"]["Message"])
+        err = self.assertClientError(self.lam.update_event_source_mapping,
+                                     "InvalidParameterValueException", 400, UUID=uuid,
+                                     ParallelizationFactor=2)
+        self.assertIn("ParallelizationFactor", err["Error"]["Message"])
         self.assertEqual(self.lam.delete_event_source_mapping(UUID=uuid)["State"], "Deleting")
         self.assertClientError(self.lam.get_event_source_mapping, "ResourceNotFoundException", 404,
                                UUID=uuid)
+
+    def test_filter_criteria_deliver_matches_and_delete_the_rest(self):
+        url, arn = self.queue("filtered")
+        worker, record = self.recorder("filtered")
+        criteria = {"Filters": [{"Pattern": json.dumps({"body": {"kind": ["keep"]}})},
+                                {"Pattern": json.dumps({"body": [{"prefix": "plain-"}]})}]}
+        made = self.map(arn, worker, BatchSize=10, MaximumBatchingWindowInSeconds=1,
+                        FilterCriteria=criteria)
+        self.assertEqual(made["FilterCriteria"], criteria)
+        self.assertEqual(self.lam.get_event_source_mapping(UUID=made["UUID"])["FilterCriteria"],
+                         criteria)
+        for body in (json.dumps({"kind": "keep", "n": 1}), json.dumps({"kind": "drop"}),
+                     "plain-text", "other text", json.dumps({"kind": "keep", "n": 2})):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body)
+        deadline = time.monotonic() + HANG_S
+        bodies = []
+        while len(bodies) < 3 and time.monotonic() < deadline:
+            bodies = [r["body"] for line in record.records() for r in line["event"]["Records"]]
+            time.sleep(0.1)
+        self.assertEqual(sorted(bodies), sorted([json.dumps({"kind": "keep", "n": 1}),
+                                                 json.dumps({"kind": "keep", "n": 2}),
+                                                 "plain-text"]))
+        # The records that matched no filter were deleted, not left to redrive (AWS's rule).
+        while time.monotonic() < deadline:
+            attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            if attrs["ApproximateNumberOfMessages"] == attrs["ApproximateNumberOfMessagesNotVisible"] == "0":
+                break
+            time.sleep(0.1)
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
+        self.assertEqual(attrs["ApproximateNumberOfMessagesNotVisible"], "0")
+        # An empty FilterCriteria removes the filters.
+        cleared = self.lam.update_event_source_mapping(UUID=made["UUID"], FilterCriteria={})
+        self.assertNotIn("FilterCriteria", cleared)
+
+    def test_a_batch_is_cut_to_lambdas_6_mb_payload(self):
+        # Eight messages of 900 KB ask for a 7.2 MB event: the batch is cut under 6 MB and the
+        # rest come in the next one (before, the whole batch failed to invoke, again and again).
+        url, arn = self.queue("big", MaximumMessageSize="1048576")
+        name = self.unique("sizes")
+        record = RecordFile(self.dir, name)
+        self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": zip_files({"app.py": SIZES})},
+                                 Environment={"Variables": {"RECORD_FILE": record.path}})
+        sent = set()
+        for i in range(8):
+            sent.add(self.sqs.send_message(QueueUrl=url, MessageBody=str(i) * 900_000)["MessageId"])
+        self.map(arn, name, BatchSize=10)
+        deadline = time.monotonic() + HANG_S
+        batches = []
+        while sum(len(b["ids"]) for b in batches) < 8 and time.monotonic() < deadline:
+            batches = record.records()
+            time.sleep(0.1)
+        self.assertEqual(sorted(i for b in batches for i in b["ids"]), sorted(sent))
+        self.assertGreater(len(batches), 1)
+        for batch in batches:
+            self.assertLessEqual(batch["size"], 6 * 1024 * 1024, batch["ids"])
 
     def test_front_topic_queue_worker_is_one_offloaded_trace(self):
         topic = self.sns.create_topic(Name=self.unique("jobs"))["TopicArn"]
