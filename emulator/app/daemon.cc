@@ -174,6 +174,7 @@ common::Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& opti
   http_options.insecure_tls = options.sns_insecure_tls;
   http_options.signer = daemon->signer_.get();
   http_options.faults = &daemon->faults_;
+  http_options.sqs = daemon->sqs_.get();
   auto latency = common::LatencyProfile::Load(options.latency, options.latency_seed);
   if (!latency) return common::Fail(latency.error());
   daemon->latency_ = std::move(*latency);

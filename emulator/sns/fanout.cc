@@ -130,8 +130,16 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
                                  LambdaEvent(message, target.subscription_arn, text, sig),
                                  std::string(kLambdaEventSource), message.message_id);
       if (!event) {
+        // SNS could not hand the event to Lambda (the function is gone, ...): a failure SNS
+        // owns, so the subscription's RedrivePolicy takes the message.
         row.status = storage::DeliveryStatus::kFailed;
         row.reason = event.error().message;
+        if (target.dead_letter_target) {
+          *row.reason += SendDeadLetter(
+              options_.sqs, DeadLetterOf(ctx, message, target, row,
+                                         LambdaEvent(message, target.subscription_arn, text, sig),
+                                         std::string(event.error().info().aws_code)));
+        }
       } else {
         row.status = storage::DeliveryStatus::kInvoked;
         row.async_request_id = event->request_id;
@@ -190,6 +198,22 @@ void Fanout::Plan(const common::RequestContext& ctx, const MessageView& message,
   }
 }
 
+DeadLetter Fanout::DeadLetterOf(const common::RequestContext& ctx, const MessageView& message,
+                                const Target& target, const storage::DeliveryRow& row,
+                                std::string body, std::string error_code) {
+  DeadLetter letter;
+  letter.queue_arn = *target.dead_letter_target;
+  letter.body = std::move(body);
+  letter.error_code = std::move(error_code);
+  letter.error_message = row.reason.value_or("");
+  letter.message_id = message.message_id;
+  letter.group_id = message.group_id;
+  letter.dedup_id = message.dedup_id;
+  letter.trace_id = ctx.trace_id;
+  letter.parent_span = row.id;
+  return letter;
+}
+
 // An SQS subscriber: the message is sent to its queue now, on this thread (committed before
 // the delivery's row says "delivered"; a stop in between sends it again at the next start, at
 // least once, as AWS delivers). Raw: the message itself, its attributes as the SQS message's;
@@ -235,6 +259,12 @@ void Fanout::DeliverToQueue(const common::RequestContext& ctx, const MessageView
   }
   row.status = storage::DeliveryStatus::kFailed;
   row.reason = "SQS queue " + target.endpoint + ": " + sent.error().message;
+  if (target.dead_letter_target && *target.dead_letter_target != target.endpoint) {
+    *row.reason += SendDeadLetter(
+        options_.sqs, DeadLetterOf(ctx, message, target, row,
+                                   target.raw ? text : HttpNotification(message, text, sig),
+                                   std::string(sent.error().info().aws_code)));
+  }
   common::MutexLock lock(mu_);
   if (warned_.insert(target.subscription_arn).second) {
     log_.Warn("offstage: sqs subscription " + target.subscription_arn + " receives nothing: " +

@@ -31,6 +31,7 @@
 #include "emulator/common/mutex.h"
 #include "emulator/common/request_context.h"
 #include "emulator/lambda/async_intake.h"
+#include "emulator/sns/dead_letter.h"
 #include "emulator/sns/delivery_policy.h"
 #include "emulator/sns/envelope.h"
 #include "emulator/sns/filter_policy.h"
@@ -121,6 +122,10 @@ class Fanout {
   void DeliverToQueue(const common::RequestContext& ctx, const MessageView& message,
                       const Target& target, const std::string& text, const Signed& sig,
                       storage::DeliveryRow& row) EXCLUDES(mu_);
+  // What a delivery that failed for good sends to the target's RedrivePolicy queue.
+  static DeadLetter DeadLetterOf(const common::RequestContext& ctx, const MessageView& message,
+                                 const Target& target, const storage::DeliveryRow& row,
+                                 std::string body, std::string error_code);
 
   FanoutQueue& queue_;
   lambda::AsyncIntake& lambda_;

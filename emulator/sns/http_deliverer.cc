@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/common/json.h"
+#include "emulator/sns/dead_letter.h"
 #include "emulator/sns/delivery_span.h"
 #include "emulator/sns/envelope.h"
 
@@ -191,8 +192,15 @@ void HttpDeliverer::Send(Job job) {
                  (injection ? " (" + injection->Describe() + ")" : std::string()) +
                  "; retries exhausted after " + std::to_string(row.attempts) + " attempt(s)";
     if (job.request.dead_letter_target) {
-      *row.reason += "; RedrivePolicy " + *job.request.dead_letter_target +
-                     " not delivered (SNS's redrive to a dead-letter queue is not emulated yet)";
+      DeadLetter letter;
+      letter.queue_arn = *job.request.dead_letter_target;
+      letter.body = job.request.body;
+      letter.error_code = status == 0 ? "ClientError" : "HTTP " + std::to_string(status);
+      letter.error_message = *row.reason;
+      letter.message_id = row.message_id;
+      letter.trace_id = job.request.trace_id;
+      letter.parent_span = row.id;
+      *row.reason += SendDeadLetter(options_.sqs, letter);
     }
     row.next_attempt_ns.reset();
     log_.Warn("offstage: delivery of " + row.message_id + " to " + row.endpoint +

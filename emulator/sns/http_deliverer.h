@@ -20,6 +20,7 @@
 #include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 #include "emulator/sns/signer.h"
+#include "emulator/sqs/sqs_service.h"
 #include "emulator/storage/delivery_store.h"
 #include "emulator/storage/writer.h"
 #include "emulator/telemetry/recorder.h"
@@ -31,7 +32,7 @@ struct HttpRequestSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<int64_t> retry_delays_ns;           // one per retry
-  std::optional<std::string> dead_letter_target;  // RedrivePolicy, recorded on exhaustion
+  std::optional<std::string> dead_letter_target;  // RedrivePolicy: sent there on exhaustion
   std::string trace_id;                           // of the message, for the delivery's span
   bool sign = false;  // a notification with an empty Signature, signed when it is sent
   // Faults injected into this delivery so far (offstage faults), for its span.
@@ -47,6 +48,9 @@ struct HttpDelivererOptions {
   int64_t timeout_ns = 15'000'000'000;
   Signer* signer = nullptr;  // signs notifications as they are sent (SignHttpNotification)
   common::FaultInjector* faults = nullptr;  // offstage faults (http-failure); owned by the daemon
+  // Where a delivery whose retries ran out goes when its subscription has a RedrivePolicy
+  // (dead_letter.h); null: recorded as not sent.
+  sqs::SqsService* sqs = nullptr;
 };
 
 class HttpDeliverer {

@@ -203,7 +203,7 @@ TEST_CASE("HttpDeliverer: a 4xx counts as delivered and is not retried (AWS: 200
   CHECK(endpoint.received() == 1);
 }
 
-TEST_CASE("HttpDeliverer: retries run out; the RedrivePolicy is named as not delivered") {
+TEST_CASE("HttpDeliverer: retries run out; without SQS the RedrivePolicy is named as not sent") {
   ScriptedEndpoint endpoint({500});
   Fixture f;
   f.deliverer->Start();
@@ -215,8 +215,7 @@ TEST_CASE("HttpDeliverer: retries run out; the RedrivePolicy is named as not del
   CHECK(stored.attempts == 2);
   CHECK(stored.reason ==
         "HTTP 500; retries exhausted after 2 attempt(s); RedrivePolicy "
-        "arn:aws:sqs:us-east-1:000000000000:dlq not delivered (SNS's redrive to a dead-letter "
-        "queue is not emulated yet)");
+        "arn:aws:sqs:us-east-1:000000000000:dlq: not sent (SQS is not running)");
   CHECK(endpoint.received() == 2);
   CHECK(span.status == "failed");
 }

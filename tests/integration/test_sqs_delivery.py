@@ -4,6 +4,7 @@ kill -9 (acknowledged sends survive; a message in flight returns after its visib
 The AWS CLI's sqs commands are test_sqs_cli.py's.
 """
 import base64
+import http.server
 import json
 import os
 import threading
@@ -115,6 +116,73 @@ class SnsToSqsTest(harness.DaemonTestCase):
             out = self.daemon.get("/_offstage/failures")[1]
         self.assertIn("never-made", out)
         self.assertIn("The specified queue does not exist.", out)
+
+
+class ConfirmThenFail(http.server.BaseHTTPRequestHandler):
+    """An HTTP subscriber that confirms its subscription, then answers 500 to notifications."""
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body.get("Type") == "SubscriptionConfirmation":
+            urllib.request.urlopen(body["SubscribeURL"], timeout=30).read()
+            self.send_response(200)
+        else:
+            self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class SnsRedriveTest(harness.DaemonTestCase):
+    """A subscription's RedrivePolicy: deliveries that fail for good go to its SQS queue."""
+
+    daemon_args = ("--sns-retry-delays", "10ms,10ms")
+
+    def test_failed_deliveries_of_each_protocol_go_to_the_dead_letter_queue(self):
+        sqs = harness.boto3_client("sqs", self.endpoint)
+        sns = harness.boto3_client("sns", self.endpoint)
+        self.addCleanup(sqs.close)
+        self.addCleanup(sns.close)
+        dlq = sqs.create_queue(QueueName="sns-dlq")["QueueUrl"]
+        dlq_arn = "arn:aws:sqs:us-east-1:000000000000:sns-dlq"
+        topic = sns.create_topic(Name="redriven")["TopicArn"]
+        policy = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})}
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ConfirmThenFail)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        endpoints = {
+            "http": "http://127.0.0.1:%d/hook" % server.server_address[1],
+            "lambda": "arn:aws:lambda:us-east-1:000000000000:function:never-made",
+            "sqs": "arn:aws:sqs:us-east-1:000000000000:never-made",
+        }
+        for protocol, endpoint in endpoints.items():
+            attributes = dict(policy, RawMessageDelivery="true") if protocol == "sqs" else policy
+            sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint,
+                          Attributes=attributes, ReturnSubscriptionArn=True)
+        deadline = time.monotonic() + harness.HANG_S
+        while time.monotonic() < deadline and any(
+                s["SubscriptionArn"] == "PendingConfirmation"
+                for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]):
+            time.sleep(0.05)  # the HTTP endpoint confirms
+        sns.publish(TopicArn=topic, Message="undeliverable")
+        got = receive_all(sqs, dlq, 3, MessageAttributeNames=["All"])
+        self.assertEqual(len(got), 3, got)
+        bodies = sorted(m["Body"] for m in got)
+        self.assertIn("undeliverable", bodies)  # the raw sqs delivery
+        notifications = [json.loads(b) for b in bodies if b != "undeliverable"]
+        # The HTTP subscriber's notification and the Lambda subscriber's event.
+        self.assertTrue(any(n.get("Type") == "Notification" and n["Message"] == "undeliverable"
+                            for n in notifications), notifications)
+        self.assertTrue(any("Records" in n and n["Records"][0]["Sns"]["Message"] == "undeliverable"
+                            for n in notifications), notifications)
+        for m in got:
+            attributes = m["MessageAttributes"]
+            self.assertEqual(set(attributes), {"ErrorCode", "ErrorMessage", "RequestID"})
+        # The failure says where the message went.
+        out = self.daemon.get("/_offstage/failures")[1]
+        self.assertIn("sent to the dead-letter queue " + dlq_arn, out)
 
 
 class SqsDurabilityTest(unittest.TestCase):
