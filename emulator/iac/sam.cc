@@ -281,11 +281,7 @@ class SamTransform {
       if (type == "SNS") {
         if (!ep.contains("Topic")) Fail(id, "Event '" + event + "': 'Topic' is required.");
         if (ep.contains("SqsSubscription") && ep["SqsSubscription"] != json(false)) {
-          Note(id + ": event " + event +
-               " asks for an SQS queue between the topic and the "
-               "function (SqsSubscription); offstage's SAM transform does not make that queue "
-               "yet, so the event is skipped (declare the queue, its subscription and an SQS "
-               "event instead)");
+          SqsSubscription(id, event, ep, target_name, with_condition);
           continue;
         }
         json sub = {{"Protocol", "lambda"}, {"Endpoint", target}, {"TopicArn", ep["Topic"]}};
@@ -322,6 +318,59 @@ class SamTransform {
         }
       }
     }
+  }
+
+  // An SNS event with SqsSubscription: SAM puts a queue between the topic and the function.
+  // As SAM makes it: {Fn}{Event}Queue (unless SqsSubscription names QueueArn and QueueUrl),
+  // {Fn}{Event}QueuePolicy (or QueuePolicyLogicalId) letting the topic send to it, the sqs
+  // subscription {Fn}{Event}, and the mapping {Fn}{Event}EventSourceMapping (BatchSize,
+  // Enabled).
+  template <typename WithCondition>
+  void SqsSubscription(const std::string& id, const std::string& event, const json& ep,
+                       const json& target_name, const WithCondition& with_condition) {
+    const json given = ep["SqsSubscription"];
+    if (!given.is_boolean() && !given.is_object()) {
+      Fail(id, "Event '" + event + "': 'SqsSubscription' must be a boolean or a map.");
+    }
+    const json options = given.is_object() ? given : json::object();
+    const std::string base = id + event;
+    json queue_arn;
+    json queue_url;
+    if (options.contains("QueueArn")) {
+      if (!options.contains("QueueUrl")) {
+        Fail(id, "Event '" + event + "': No 'QueueUrl' or 'QueueArn' property specified.");
+      }
+      queue_arn = options["QueueArn"];
+      queue_url = options["QueueUrl"];
+    } else {
+      Add(base + "Queue",
+          with_condition({{"Type", "AWS::SQS::Queue"}, {"Properties", json::object()}}));
+      queue_arn = {{"Fn::GetAtt", {base + "Queue", "Arn"}}};
+      queue_url = {{"Ref", base + "Queue"}};
+    }
+    const json statement = {{"Effect", "Allow"},
+                            {"Principal", {{"Service", "sns.amazonaws.com"}}},
+                            {"Action", "sqs:SendMessage"},
+                            {"Resource", queue_arn},
+                            {"Condition", {{"ArnEquals", {{"aws:SourceArn", ep["Topic"]}}}}}};
+    Add(options.value("QueuePolicyLogicalId", base + "QueuePolicy"),
+        with_condition(
+            {{"Type", "AWS::SQS::QueuePolicy"},
+             {"Properties",
+              {{"Queues", json::array({queue_url})},
+               {"PolicyDocument",
+                {{"Version", "2012-10-17"}, {"Statement", json::array({statement})}}}}}}));
+    json sub = {{"Protocol", "sqs"}, {"Endpoint", queue_arn}, {"TopicArn", ep["Topic"]}};
+    for (const char* key : {"FilterPolicy", "FilterPolicyScope", "Region", "RedrivePolicy"}) {
+      if (ep.contains(key)) sub[key] = ep[key];
+    }
+    Add(base, with_condition({{"Type", "AWS::SNS::Subscription"}, {"Properties", sub}}));
+    json mapping = {{"FunctionName", target_name},
+                    {"EventSourceArn", queue_arn},
+                    {"BatchSize", options.value("BatchSize", json(10))}};
+    if (options.contains("Enabled")) mapping["Enabled"] = options["Enabled"];
+    Add(base + "EventSourceMapping",
+        with_condition({{"Type", "AWS::Lambda::EventSourceMapping"}, {"Properties", mapping}}));
   }
 
   void Layer(const std::string& id, const json& spec) {

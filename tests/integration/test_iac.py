@@ -258,6 +258,50 @@ Outputs:
         self.assertNotIn("QueueUrls", sqs.list_queues(QueueNamePrefix="queued-"))
         self.assertEqual(self.lam.list_event_source_mappings()["EventSourceMappings"], [])
 
+    def test_a_sam_sns_event_with_sqs_subscription_gets_its_queue(self):
+        # SqsSubscription: true makes the queue, its policy, the sqs subscription and the
+        # mapping SAM makes, under SAM's logical ids; the worker gets SNS's notification.
+        root = write(temp_dir(self), """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: buffered-jobs}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: buffered-worker
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async (event) => {
+          for (const r of event.Records) console.log('buffered got ' + JSON.parse(r.body).Message);
+        };
+      Events:
+        Jobs:
+          Type: SNS
+          Properties:
+            Topic: !Ref Topic
+            SqsSubscription: true
+            FilterPolicy: {kind: [job]}
+""")
+        code, out, err = self.deploy(root, "--stack", "buffered")
+        self.assertEqual(code, 0, out + err)
+        for logical, kind in (("WorkerJobsQueue", "AWS::SQS::Queue"),
+                              ("WorkerJobsQueuePolicy", "AWS::SQS::QueuePolicy"),
+                              ("WorkerJobs", "AWS::SNS::Subscription"),
+                              ("WorkerJobsEventSourceMapping", "AWS::Lambda::EventSourceMapping")):
+            self.assertIn("CREATE_COMPLETE  %s  %s" % (logical, kind), out)
+        self.assertNotIn("NOTE", out)
+        topic = "arn:aws:sns:us-east-1:000000000000:buffered-jobs"
+        self.sns.publish(TopicArn=topic, Message="filtered out",
+                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "other"}})
+        self.sns.publish(TopicArn=topic, Message="through SAM's queue",
+                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "job"}})
+        logs = wait_for_logs(self.endpoint, "buffered-worker", "through SAM's queue")
+        self.assertIn("buffered got through SAM's queue", logs)
+        self.assertNotIn("filtered out", logs)
+
     def test_sam_inits_hello_world_deploys_with_its_api_reported(self):
         # `sam init`'s template: an Api event and outputs that name SAM's implicit API.
         root = write(temp_dir(self), """\
