@@ -417,9 +417,26 @@ Status MessageStore::ChangeVisibility(const Queue& queue, const std::string& han
 }
 
 Status MessageStore::Purge(const Queue& queue) {
+  int64_t previous = 0;
+  {
+    common::MutexLock lock(mu_);
+    QueueMessages& q = Messages(queue.arn);
+    const int64_t now = clock_.NowNanos();
+    if (q.last_purge_ns != 0 && now - q.last_purge_ns < 60 * kSecond) {
+      return Fail(
+          ErrorCode::kSqsPurgeQueueInProgress,
+          "Only one PurgeQueue operation on " + queue.name + " is allowed every 60 seconds.");
+    }
+    previous = q.last_purge_ns;
+    q.last_purge_ns = now;
+  }
   auto committed = writer_.Commit(
       [arn = queue.arn](storage::Database& db) { return storage::PurgeSqsMessages(db, arn); });
-  if (!committed) return Fail(committed.error());
+  if (!committed) {
+    common::MutexLock lock(mu_);
+    if (auto it = queues_.find(queue.arn); it != queues_.end()) it->second.last_purge_ns = previous;
+    return Fail(committed.error());
+  }
   common::MutexLock lock(mu_);
   auto it = queues_.find(queue.arn);
   if (it == queues_.end()) return {};

@@ -105,6 +105,8 @@ class MessageStore {
   // flight under this handle).
   Status ChangeVisibility(const Queue& queue, const std::string& handle, int64_t timeout_s)
       EXCLUDES(mu_);
+  // Deletes every message. A second purge of the queue within 60 s is refused
+  // (kSqsPurgeQueueInProgress, as AWS).
   Status Purge(const Queue& queue) EXCLUDES(mu_);
 
   // A message move task's step (StartMessageMoveTask, move_tasks.h): up to `limit` of
@@ -146,6 +148,7 @@ class MessageStore {
     int64_t next_seq = 1;
     int64_t next_fifo_number = 1;
     std::map<std::string, Dedup> dedup;  // FIFO: by scope key
+    int64_t last_purge_ns = 0;           // AWS allows one PurgeQueue a minute
   };
 
   QueueMessages& Messages(const std::string& arn) REQUIRES(mu_);

@@ -520,5 +520,23 @@ TEST_CASE("FIFO: a message moved to a FIFO dead-letter queue takes its id as ded
   CHECK(dead[0].attributes.at("MessageGroupId") == "g");
 }
 
+TEST_CASE("PurgeQueue: one a minute per queue, as AWS") {
+  Fixture f;
+  const std::string q = f.Create("purged");
+  f.Send(q, "a");
+  REQUIRE(f.service->PurgeQueue(q).has_value());
+  f.Send(q, "b");
+  f.clock.Advance(59 * kSecond);
+  auto again = f.service->PurgeQueue(q);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == common::ErrorCode::kSqsPurgeQueueInProgress);
+  CHECK(again.error().message ==
+        "Only one PurgeQueue operation on purged is allowed every 60 seconds.");
+  CHECK(f.Receive(q).size() == 1);  // the refused purge deleted nothing
+  f.clock.Advance(2 * kSecond);
+  REQUIRE(f.service->PurgeQueue(q).has_value());
+  CHECK(f.Receive(q).empty());
+}
+
 }  // namespace
 }  // namespace offstage::sqs
