@@ -267,10 +267,13 @@ std::optional<HttpResponse> HttpServer::Sqs(const HttpRequest& req) {
     auto params = FormParams::Parse(form);
     if (!params) return std::nullopt;
     const auto action = params->Get("Action");
-    if (!action || !SqsCodec::IsAction(*action)) return std::nullopt;
+    if (!action) return std::nullopt;
+    const auto scope = ParseCredentialScope(req.Header("authorization"));
+    // An action SQS does not have is SNS's to answer, unless an SQS client sent it (signed
+    // for sqs): then SQS's error (InvalidAction, in SQS's XML), not SNS's.
+    if (!SqsCodec::IsAction(*action) && !(scope && scope->service == "sqs")) return std::nullopt;
     // AddPermission and RemovePermission are SNS actions too: a request to POST / is SQS's
     // when it was signed for sqs (an SDK signs for the service it calls).
-    const auto scope = ParseCredentialScope(req.Header("authorization"));
     const bool both = *action == "AddPermission" || *action == "RemovePermission";
     if (req.path == "/" && both && !(scope && scope->service == "sqs")) return std::nullopt;
     call.wire = SqsWire::kQuery;

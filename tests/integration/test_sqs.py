@@ -472,6 +472,17 @@ class SqsRawRequestTest(harness.DaemonTestCase):
         self.assertEqual(status, 404, body)
         self.assertIn("Function not found", body)
 
+    def test_an_unknown_action_from_an_sqs_client_gets_sqs_s_error(self):
+        # Signed for sqs: SQS's InvalidAction in SQS's XML (it was SNS's error before).
+        status, _, body = self.post("Action=NoSuchSqsAction&Version=2012-11-05", {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/"
+                             "aws4_request, SignedHeaders=host, Signature=x"})
+        self.assertEqual(status, 400, body)
+        self.assertIn("<Code>InvalidAction</Code>", body)
+        self.assertIn("queue.amazonaws.com/doc/2012-11-05", body)
+        self.assertNotIn("sns.amazonaws.com", body)
+
     def test_message_move_tasks_in_the_query_protocol(self):
         # The awsQuery model predates the move tasks, so no SDK here sends them as a form; an
         # older SDK would: the XML is AWS's (ListMessageMoveTasksResultEntry, flattened).
