@@ -42,6 +42,22 @@ std::optional<std::pair<std::string, json>> ParseAttribute(const std::string& te
   return std::make_pair(text.substr(0, eq), json{{"DataType", type}, {"StringValue", value}});
 }
 
+// Every --attribute as {"NAME": {"DataType", "StringValue"}}; nullopt (said on stderr, for
+// `command`) when one is not NAME=VALUE[:TYPE].
+std::optional<json> ParseAttributes(const std::vector<std::string>& texts, const char* command) {
+  json attributes = json::object();
+  for (const auto& text : texts) {
+    auto parsed = ParseAttribute(text);
+    if (!parsed) {
+      std::cerr << "offstage " << command << ": --attribute takes NAME=VALUE[:TYPE], not '" << text
+                << "'\n";
+      return std::nullopt;
+    }
+    attributes[parsed->first] = parsed->second;
+  }
+  return attributes;
+}
+
 // Posts a control action; prints the daemon's error and returns 2 on failure: usage, not
 // found and no daemon are all 2 (1 is kept for a function that failed or a failed check).
 int Call(const DaemonClient& client, const std::string& path, const json& body, json& out,
@@ -520,16 +536,9 @@ int ActionCommands::Publish() {
   DaemonClient client(client_);
   json body = {{"topic", topic_}, {"message", message_}};
   if (!subject_.empty()) body["subject"] = subject_;
-  json attributes = json::object();
-  for (const auto& text : attributes_) {
-    auto parsed = ParseAttribute(text);
-    if (!parsed) {
-      std::cerr << "offstage publish: --attribute takes NAME=VALUE[:TYPE], not '" << text << "'\n";
-      return 2;
-    }
-    attributes[parsed->first] = parsed->second;
-  }
-  if (!attributes.empty()) body["attributes"] = attributes;
+  auto attributes = ParseAttributes(attributes_, "publish");
+  if (!attributes) return 2;
+  if (!attributes->empty()) body["attributes"] = *attributes;
   json out;
   if (int code = Call(client, "/_offstage/publish", body, out, "publish")) return code;
   if (client_.format == "json") {
@@ -626,16 +635,9 @@ int ActionCommands::Queues() {
 int ActionCommands::Send() {
   DaemonClient client(client_);
   json body = {{"queue", queue_}, {"message", message_}};
-  json attributes = json::object();
-  for (const auto& text : attributes_) {
-    auto parsed = ParseAttribute(text);
-    if (!parsed) {
-      std::cerr << "offstage send: --attribute takes NAME=VALUE[:TYPE], not '" << text << "'\n";
-      return 2;
-    }
-    attributes[parsed->first] = parsed->second;
-  }
-  if (!attributes.empty()) body["attributes"] = attributes;
+  auto attributes = ParseAttributes(attributes_, "send");
+  if (!attributes) return 2;
+  if (!attributes->empty()) body["attributes"] = *attributes;
   if (!group_id_.empty()) body["message_group_id"] = group_id_;
   if (!dedup_id_.empty()) body["message_deduplication_id"] = dedup_id_;
   if (delay_ >= 0) body["delay_seconds"] = delay_;
