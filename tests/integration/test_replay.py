@@ -390,10 +390,10 @@ class ReplayTest(RecorderTestCase):
         out = self.cli("events", "generate", "kinesis")
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
         self.assertIn("unknown event type 'kinesis'", out.stderr)
-        self.assertIn("sns, sns-http, destination", out.stderr)
+        self.assertIn("sns, sns-http, sqs, destination", out.stderr)
         out = self.cli("events", "generate")
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
-        self.assertIn("sns, sns-http, destination", out.stderr)
+        self.assertIn("sns, sns-http, sqs, destination", out.stderr)
 
     def test_logs_of_a_function_that_does_not_exist(self):
         for extra in ((), ("-f",)):
