@@ -90,7 +90,7 @@ Status MessageStore::Load(const std::set<std::string>& queue_arns) {
       queue.dedup[message->dedup_id] = dedup;
       queue.dedup[message->group_id + "\n" + message->dedup_id] = dedup;
     }
-    queue.by_seq.emplace(message->seq, std::move(*message));
+    Place(queue, std::move(*message));
   }
   if (!orphaned.empty()) {
     writer_.Post([orphaned](storage::Database& db) -> Status {
@@ -104,6 +104,12 @@ Status MessageStore::Load(const std::set<std::string>& queue_arns) {
 }
 
 MessageStore::QueueMessages& MessageStore::Messages(const std::string& arn) { return queues_[arn]; }
+
+void MessageStore::Place(QueueMessages& queue, Message message) {
+  queue.oldest_sent_ns = std::min(queue.oldest_sent_ns, message.sent_ns);
+  const int64_t seq = message.seq;
+  queue.by_seq.emplace(seq, std::move(message));
+}
 
 Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
                                                            std::vector<NewMessage> messages) {
@@ -185,8 +191,7 @@ Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
         const std::string key = group_scope ? m.group_id + "\n" + m.dedup_id : m.dedup_id;
         q.dedup[key] = Dedup{now + kDedupWindowNs, Sent{m.id, m.sequence_number}};
       }
-      const int64_t seq = m.seq;
-      q.by_seq.emplace(seq, std::move(m));
+      Place(q, std::move(m));
     }
   }
   cv_.notify_all();
@@ -195,8 +200,13 @@ Result<std::vector<MessageStore::Sent>> MessageStore::Send(const Queue& queue,
 
 void MessageStore::Expire(const Queue& queue, QueueMessages& messages, int64_t now_ns) {
   const int64_t limit = now_ns - queue.retention_s() * kSecond;
+  if (messages.oldest_sent_ns > limit) return;  // nothing can have expired: no scan
   std::vector<int64_t> gone;
+  messages.oldest_sent_ns = INT64_MAX;
   for (auto it = messages.by_seq.begin(); it != messages.by_seq.end();) {
+    if (it->second.sent_ns > limit) {
+      messages.oldest_sent_ns = std::min(messages.oldest_sent_ns, it->second.sent_ns);
+    }
     if (it->second.sent_ns <= limit) {
       RecordSpan(it->second, storage::AsyncEventState::kExpired, now_ns,
                  "dropped after the queue's MessageRetentionPeriod");
@@ -269,8 +279,7 @@ std::vector<MessageStore::Received> MessageStore::Take(const Queue& queue,
       // deduplication id, so two messages that shared one are both kept there.
       if (dead_letter->fifo()) moved.dedup_id = moved.id;
       moved_rows.push_back(moved.ToRow());
-      const int64_t seq = moved.seq;
-      dlq.by_seq.emplace(seq, std::move(moved));
+      Place(dlq, std::move(moved));
       continue;
     }
     m.receive_count += 1;
@@ -381,7 +390,7 @@ Status MessageStore::Delete(const Queue& queue, const std::string& handle) {
   if (!committed) {
     common::MutexLock lock(mu_);
     if (auto it = queues_.find(queue.arn); it != queues_.end()) {
-      it->second.by_seq.emplace(receipt->seq, std::move(*taken));
+      Place(it->second, std::move(*taken));
     }
     return Fail(committed.error());
   }
@@ -524,7 +533,7 @@ MessageStore::MoveStep MessageStore::Move(const Queue& source, int64_t until_seq
       // Nothing changed on disk: the messages go back where they were.
       auto found = queues_.find(source.arn);
       if (found != queues_.end()) {
-        for (Message& m : taken) found->second.by_seq.emplace(m.seq, std::move(m));
+        for (Message& m : taken) Place(found->second, std::move(m));
       }
       step.failure = committed.error();
       return step;
@@ -532,8 +541,7 @@ MessageStore::MoveStep MessageStore::Move(const Queue& source, int64_t until_seq
     for (Message& m : made) {
       auto found = queues_.find(m.queue_arn);
       if (found == queues_.end()) continue;  // deleted meanwhile: its rows went with it
-      const int64_t seq = m.seq;
-      found->second.by_seq.emplace(seq, std::move(m));
+      Place(found->second, std::move(m));
     }
   }
   step.moved = static_cast<int>(taken.size());

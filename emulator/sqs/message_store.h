@@ -16,6 +16,7 @@
 // Interrupt) for at most its wait time.
 #pragma once
 
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -149,10 +150,16 @@ class MessageStore {
     int64_t next_fifo_number = 1;
     std::map<std::string, Dedup> dedup;  // FIFO: by scope key
     int64_t last_purge_ns = 0;           // AWS allows one PurgeQueue a minute
+    // No message is older than this (it may be older than the oldest: Expire then scans and
+    // sets it again). A dead letter keeps its send time, so send order is not age order.
+    int64_t oldest_sent_ns = INT64_MAX;
   };
 
   QueueMessages& Messages(const std::string& arn) REQUIRES(mu_);
-  // Drops the messages past the queue's retention period (their deletion posted).
+  // Puts a message in its queue's map (every insertion goes through here: oldest_sent_ns).
+  static void Place(QueueMessages& queue, Message message);
+  // Drops the messages past the queue's retention period (their deletion posted); scans the
+  // queue only when its oldest message may have expired.
   void Expire(const Queue& queue, QueueMessages& messages, int64_t now_ns) REQUIRES(mu_);
   std::vector<Received> Take(const Queue& queue, const ReceiveOptions& options,
                              const FindQueue& find_queue, int64_t now_ns) REQUIRES(mu_);

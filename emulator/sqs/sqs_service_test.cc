@@ -538,5 +538,29 @@ TEST_CASE("PurgeQueue: one a minute per queue, as AWS") {
   CHECK(f.Receive(q).empty());
 }
 
+TEST_CASE("retention: each message expires on its own send time, a dead letter's too") {
+  Fixture f;
+  const std::string dlq = f.Create("old-dead", {{"MessageRetentionPeriod", "60"}});
+  const std::string q = f.Create(
+      "old-work",
+      {{"MessageRetentionPeriod", "60"},
+       {"VisibilityTimeout", "10"},
+       {"RedrivePolicy", R"({"deadLetterTargetArn":")" + dlq + R"(","maxReceiveCount":1})"}});
+  f.Send(q, "first");  // t = 0
+  REQUIRE(f.Receive(q).size() == 1);
+  f.clock.Advance(30 * kSecond);
+  f.Send(q, "second");                         // t = 30
+  f.Send(dlq, "direct");                       // t = 30, in the dead-letter queue from the start
+  CHECK(f.Receive(q, 1)[0].body == "second");  // "first" moved to the DLQ, keeping t = 0
+  f.clock.Advance(31 * kSecond);               // t = 61: "first" is past 60 s, wherever it is
+  auto dead = f.Receive(dlq);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].body == "direct");
+  f.clock.Advance(30 * kSecond);  // t = 91: "second" and "direct" too
+  CHECK(f.Receive(q).empty());
+  CHECK(f.Receive(dlq).empty());
+  CHECK(f.service->CountsOf(*f.service->Find(q)).in_flight == 0);
+}
+
 }  // namespace
 }  // namespace offstage::sqs
