@@ -664,22 +664,30 @@ int ActionCommands::Receive() {
                out, "receive")) {
     return code;
   }
+  const json& messages = out["messages"];
   if (client_.format == "json") {
     std::cout << out.dump(-1, ' ', false, common::kReplaceInvalidUtf8) << "\n";
+    for (const auto& m : messages) {
+      if (delete_ && !m.value("deleted", false)) return 1;
+    }
     return 0;
   }
-  const json& messages = out["messages"];
   std::cerr << messages.size() << " message(s)" << (delete_ ? ", deleted" : "") << "\n";
+  int undeleted = 0;
   for (const auto& m : messages) {
     std::cerr << m["message_id"].get<std::string>() << "  received "
               << m["attributes"].value("ApproximateReceiveCount", "?") << " time(s)";
+    if (delete_ && !m.value("deleted", false)) {
+      ++undeleted;
+      std::cerr << "  NOT deleted: " << m.value("delete_error", std::string("?"));
+    }
     for (const auto& [name, value] : m["message_attributes"].items()) {
       std::cerr << "  " << name << "=" << value.value("StringValue", "(binary)");
     }
     std::cerr << "\n";
     std::cout << m["body"].get<std::string>() << "\n";
   }
-  return 0;
+  return undeleted > 0 ? 1 : 0;
 }
 
 // Starts a message move task on the dead-letter queue and follows it to its end: each message
@@ -688,7 +696,7 @@ int ActionCommands::ReplayDlq() {
   DaemonClient client(client_);
   json body = {{"queue", queue_}, {"dry_run", dry_run_}};
   if (!to_.empty()) body["to"] = to_;
-  if (dlq_rate_ != 0) body["rate"] = dlq_rate_;
+  if (replay_dlq_->get_option("--rate")->count() > 0) body["rate"] = dlq_rate_;
   json out;
   if (int code = Call(client, "/_offstage/replay/dlq", body, out, "replay dlq")) return code;
   const std::string where = to_.empty() ? std::string("their source queues") : to_;

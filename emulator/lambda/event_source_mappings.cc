@@ -406,10 +406,10 @@ void EventSourceMappings::Cut(const EventSourceMapping& mapping,
     if (keep > 0 && total + record > kMaxBatchPayload) break;
     total += record;
   }
-  // The rest go back to the queue at once, for the next batch (not after a visibility timeout).
+  // The rest go back to the queue at once, for the next batch, as if never received (their
+  // receive count is not spent: a cut must not push a message toward its RedrivePolicy).
   for (size_t i = keep; i < batch.size(); ++i) {
-    if (auto status =
-            queues_.ChangeMessageVisibility(mapping.event_source_arn, batch[i].receipt_handle, 0);
+    if (auto status = queues_.ReleaseMessage(mapping.event_source_arn, batch[i].receipt_handle);
         !status) {
       log_.Warn("offstage: event source mapping " + mapping.uuid + " could not return " +
                 batch[i].id + " to the queue: " + status.error().message);
@@ -423,7 +423,15 @@ void EventSourceMappings::Filter(const EventSourceMapping& mapping,
   if (mapping.filter_patterns.empty() || !filters_) return;
   std::vector<std::shared_ptr<const EventFilter>> filters;
   for (const auto& pattern : mapping.filter_patterns) {
-    if (auto parsed = filters_(pattern)) filters.push_back(std::move(*parsed));
+    auto parsed = filters_(pattern);
+    if (!parsed) {
+      // Checked when it was set, so only a data directory of another version gets here:
+      // deliver rather than delete what a filter can no longer say.
+      log_.Warn("offstage: event source mapping " + mapping.uuid + " has a filter pattern " +
+                "that no longer parses (" + parsed.error().message + "); filtering is off");
+      return;
+    }
+    filters.push_back(std::move(*parsed));
   }
   std::vector<sqs::ReceivedMessage> kept;
   for (auto& m : batch) {

@@ -117,8 +117,8 @@ class EventSourceMappings {
   bool RunBatch(const EventSourceMapping& mapping, const std::atomic<bool>& stop);
   void Note(const std::string& uuid, const std::string& result) EXCLUDES(mu_);
 
-  // Cuts a batch whose event would pass kMaxBatchPayload: the messages past the cut are made
-  // visible again at once, for the next batch.
+  // Cuts a batch whose event would pass kMaxBatchPayload: the messages past the cut are
+  // released (sqs::SqsService::ReleaseMessage) for the next batch, their receive not counted.
   void Cut(const EventSourceMapping& mapping, std::vector<sqs::ReceivedMessage>& batch);
   // Splits a batch by the mapping's filters: what is delivered stays in `batch`, what matches
   // none is deleted from the queue (AWS: filtered-out messages are removed).

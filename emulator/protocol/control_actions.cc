@@ -411,11 +411,11 @@ HttpResponse ControlApi::Receive(const common::RequestContext& ctx, const std::s
                 {"message_attributes", attributes},
                 {"receipt_handle", m.receipt_handle}};
     if (Flag(*body, "delete")) {
-      // Answered only once deleted: a message printed is a message gone.
-      if (auto deleted = sqs_.DeleteMessage(arn, m.receipt_handle); !deleted) {
-        return Error(deleted.error());
-      }
-      one["deleted"] = true;
+      // Each message says whether it was deleted: one that could not be is still answered
+      // (in flight, with its handle), never dropped from the answer.
+      auto deleted = sqs_.DeleteMessage(arn, m.receipt_handle);
+      one["deleted"] = deleted.has_value();
+      if (!deleted) one["delete_error"] = deleted.error().message;
     }
     messages.push_back(std::move(one));
   }

@@ -252,6 +252,7 @@ void Fanout::DeliverToQueue(const common::RequestContext& ctx, const MessageView
     send_ctx.region = arn->region;
     send_ctx.account = arn->account;
   }
+  const std::string body = entry.body;  // the dead letter's too, signed alike
   auto sent = options_.sqs->SendMessage(send_ctx, target.endpoint, std::move(entry));
   if (sent) {
     row.status = storage::DeliveryStatus::kDelivered;
@@ -261,9 +262,8 @@ void Fanout::DeliverToQueue(const common::RequestContext& ctx, const MessageView
   row.reason = "SQS queue " + target.endpoint + ": " + sent.error().message;
   if (target.dead_letter_target && *target.dead_letter_target != target.endpoint) {
     *row.reason += SendDeadLetter(
-        options_.sqs, DeadLetterOf(ctx, message, target, row,
-                                   target.raw ? text : HttpNotification(message, text, sig),
-                                   std::string(sent.error().info().aws_code)));
+        options_.sqs,
+        DeadLetterOf(ctx, message, target, row, body, std::string(sent.error().info().aws_code)));
   }
   common::MutexLock lock(mu_);
   if (warned_.insert(target.subscription_arn).second) {

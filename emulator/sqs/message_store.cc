@@ -425,6 +425,30 @@ Status MessageStore::ChangeVisibility(const Queue& queue, const std::string& han
   return {};
 }
 
+Status MessageStore::Release(const Queue& queue, const std::string& handle) {
+  auto receipt = ParseReceiptHandle(queue, handle);
+  if (!receipt) return Fail(receipt.error());
+  storage::SqsMessageRow row;
+  {
+    common::MutexLock lock(mu_);
+    QueueMessages& q = Messages(queue.arn);
+    auto it = q.by_seq.find(receipt->seq);
+    if (it == q.by_seq.end() || it->second.receipt != receipt->nonce) return {};
+    Message& m = it->second;
+    m.visible_ns = clock_.NowNanos();
+    m.receive_count = std::max(0, m.receive_count - 1);
+    if (m.receive_count == 0) m.first_receive_ns = 0;
+    m.receipt.clear();
+    row = m.ToRow();
+  }
+  cv_.notify_all();
+  writer_.Post([row](storage::Database& db) {
+    return storage::UpdateSqsReceipt(db, row.queue_arn, row.seq, row.visible_ns, row.receive_count,
+                                     row.first_receive_ns, row.receipt);
+  });
+  return {};
+}
+
 Status MessageStore::Purge(const Queue& queue) {
   int64_t previous = 0;
   {
@@ -460,6 +484,8 @@ Status MessageStore::Purge(const Queue& queue) {
 MessageStore::MoveStep MessageStore::Move(const Queue& source, int64_t until_seq, int limit,
                                           const DestinationOf& destination_of) {
   MoveStep step;
+  std::optional<common::MutexLock> ordered;
+  if (source.fifo()) ordered.emplace(fifo_send_mu_);  // its destinations are FIFO too
   const int64_t now = clock_.NowNanos();
   std::vector<Message> taken;
   std::vector<Queue> targets;

@@ -106,6 +106,10 @@ class MessageStore {
   // flight under this handle).
   Status ChangeVisibility(const Queue& queue, const std::string& handle, int64_t timeout_s)
       EXCLUDES(mu_);
+  // Puts a received message back as if it had not been received (an event source mapping's
+  // batch cut: the function never saw it): visible now, its receive count and first receive
+  // time as before the receive, its receipt handle void. A stale handle does nothing.
+  Status Release(const Queue& queue, const std::string& handle) EXCLUDES(mu_);
   // Deletes every message. A second purge of the queue within 60 s is refused
   // (kSqsPurgeQueueInProgress, as AWS).
   Status Purge(const Queue& queue) EXCLUDES(mu_);
@@ -121,8 +125,10 @@ class MessageStore {
     int moved = 0;
     std::optional<common::ApiError> failure;
   };
+  // Into a FIFO queue, holds fifo_send_mu_ across its commit, as Send does: sequence numbers
+  // stay in commit order, so a group's order holds.
   MoveStep Move(const Queue& source, int64_t until_seq, int limit,
-                const DestinationOf& destination_of) EXCLUDES(mu_);
+                const DestinationOf& destination_of) EXCLUDES(mu_, fifo_send_mu_);
   // The newest message's place in the queue (0: empty), and how many messages up to it are
   // visible now: what a move task started now has to move.
   std::pair<int64_t, int64_t> Movable(const Queue& queue) EXCLUDES(mu_);

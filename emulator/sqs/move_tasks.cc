@@ -124,6 +124,7 @@ void MoveTasks::Run(const std::string& handle) {
         current->failure_reason = "the daemon stopped";
         return;
       }
+      if (current->status != "RUNNING" && current->status != "CANCELLING") return;
       if (current->status == "CANCELLING") {
         current->status = "CANCELLED";
         log_.Info("message move task on " + QueueName(task.source_arn) + " CANCELLED after " +
@@ -133,9 +134,8 @@ void MoveTasks::Run(const std::string& handle) {
     }
     auto source = queues_.Find(task.source_arn);
     if (!source) return Finish(handle, "FAILED", "The source queue was deleted.");
-    const int limit = task.max_per_second
-                          ? static_cast<int>(std::min<int64_t>(*task.max_per_second, kStep))
-                          : kStep;
+    // Paced: a step of the rate's messages (at most 500) a second; else steps of kStep.
+    const int limit = task.max_per_second ? static_cast<int>(*task.max_per_second) : kStep;
     auto step = messages_.Move(*source, task.until_seq, limit, destination_of);
     {
       common::MutexLock lock(mu_);
@@ -175,6 +175,15 @@ Result<int64_t> MoveTasks::Cancel(const std::string& handle) {
   task->status = "CANCELLING";
   cv_.notify_all();
   return task->moved;
+}
+
+void MoveTasks::Forget(const std::string& source_arn) {
+  common::MutexLock lock(mu_);
+  auto it = tasks_.find(source_arn);
+  if (it == tasks_.end()) return;
+  for (const MoveTask& task : it->second) sources_.erase(task.handle);
+  tasks_.erase(it);  // a running task finds itself gone at its next step and returns
+  cv_.notify_all();
 }
 
 void MoveTasks::Stop() {

@@ -50,7 +50,8 @@ struct MoveTask {
 
 class MoveTasks {
  public:
-  // Steps move at most this many messages (one transaction each).
+  // Unpaced steps move at most this many messages (one transaction each); a paced step moves
+  // the rate's (at most 500).
   static constexpr int kStep = 100;
 
   MoveTasks(QueueStore& queues, MessageStore& messages, const common::Clock& clock,
@@ -68,6 +69,9 @@ class MoveTasks {
   std::vector<MoveTask> List(const std::string& source_arn, int max) const EXCLUDES(mu_);
   // Asks a running task to stop after its current step; answers what it has moved.
   Result<int64_t> Cancel(const std::string& handle) EXCLUDES(mu_);
+  // The source queue was deleted: its tasks end and are forgotten (a queue made again under
+  // its name starts with none).
+  void Forget(const std::string& source_arn) EXCLUDES(mu_);
   // Ends every task and joins their threads. Idempotent.
   void Stop() EXCLUDES(mu_);
 

@@ -210,6 +210,7 @@ Status SqsService::DeleteQueue(const std::string& arn) {
     return true;
   });
   if (!status) return status;
+  move_tasks_.Forget(arn);
   messages_.Drop(arn);
   return {};
 }
@@ -723,6 +724,12 @@ Result<BatchOutcome> SqsService::DeleteMessageBatch(const std::string& arn,
     }
   }
   return outcome;
+}
+
+Status SqsService::ReleaseMessage(const std::string& arn, const std::string& receipt_handle) {
+  auto queue = Find(arn);
+  if (!queue) return Fail(queue.error());
+  return messages_.Release(*queue, receipt_handle);
 }
 
 Status SqsService::ChangeMessageVisibility(const std::string& arn,

@@ -154,6 +154,10 @@ class SqsService {
                                                      std::optional<int64_t> max_results) const;
   Result<int64_t> CancelMessageMoveTask(const std::string& handle);
 
+  // Not an SQS action: an event source mapping gives back messages it received and did not
+  // hand to its function (MessageStore::Release).
+  Status ReleaseMessage(const std::string& arn, const std::string& receipt_handle);
+
   MessageStore::Counts CountsOf(const Queue& queue) { return messages_.CountsOf(queue); }
 
  private:

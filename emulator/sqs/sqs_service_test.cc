@@ -562,5 +562,51 @@ TEST_CASE("retention: each message expires on its own send time, a dead letter's
   CHECK(f.service->CountsOf(*f.service->Find(q)).in_flight == 0);
 }
 
+TEST_CASE("move tasks: a paced step moves the rate's messages, up to 500 a second") {
+  Fixture f;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 300; ++i) bodies.push_back("m" + std::to_string(i));
+  auto [q, dlq] = DeadLettered(f, bodies);
+  f.clock.Advance(31 * kSecond);
+  REQUIRE(f.service->StartMessageMoveTask(dlq, "", 500).has_value());
+  // The first step's count, as soon as it is there (each step's moves land at once).
+  int64_t moved = 0;
+  for (int i = 0; i < 500 && moved == 0; ++i) {
+    moved = f.service->ListMessageMoveTasks(dlq, 1)->front().moved;
+    if (moved == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(moved == 300);  // was 100: steps were capped at 100 a second whatever the rate
+  CHECK(AwaitTask(f, dlq).status == "COMPLETED");
+}
+
+TEST_CASE("move tasks: a deleted source queue takes its tasks with it") {
+  Fixture f;
+  auto [q, dlq] = DeadLettered(f, {"a", "b", "c"});
+  f.clock.Advance(31 * kSecond);
+  REQUIRE(f.service->StartMessageMoveTask(dlq, "", 1).has_value());
+  REQUIRE(f.service->DeleteQueue(dlq).has_value());
+  const std::string again = f.Create("dead");  // the same name, so the same ARN
+  REQUIRE(again == dlq);
+  // The queue made again has no task, running or ended; a task can start on it at once.
+  CHECK(f.service->ListMessageMoveTasks(dlq, 10)->empty());
+  REQUIRE(f.service->StartMessageMoveTask(dlq, "", std::nullopt).has_value());
+  CHECK(AwaitTask(f, dlq).status == "COMPLETED");
+}
+
+TEST_CASE("Release: a received message goes back as if never received") {
+  Fixture f;
+  const std::string q = f.Create("released", {{"VisibilityTimeout", "60"}});
+  f.Send(q, "x");
+  auto got = f.Receive(q);
+  REQUIRE(got.size() == 1);
+  REQUIRE(f.service->ReleaseMessage(q, got[0].receipt_handle).has_value());
+  auto again = f.Receive(q);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attributes.at("ApproximateReceiveCount") == "1");
+  // The released handle is void: deleting with it deletes nothing.
+  REQUIRE(f.service->DeleteMessage(q, got[0].receipt_handle).has_value());
+  CHECK(f.service->CountsOf(*f.service->Find(q)).in_flight == 1);
+}
+
 }  // namespace
 }  // namespace offstage::sqs

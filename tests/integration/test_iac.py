@@ -301,6 +301,12 @@ Resources:
         logs = wait_for_logs(self.endpoint, "buffered-worker", "through SAM's queue")
         self.assertIn("buffered got through SAM's queue", logs)
         self.assertNotIn("filtered out", logs)
+        # Destroyed with its stack (the class's daemon is shared: nothing left behind).
+        code, out, err = run("destroy", "buffered", "--endpoint", self.endpoint)
+        self.assertEqual(code, 0, out + err)
+        sqs = boto3_client("sqs", self.endpoint)
+        self.addCleanup(sqs.close)
+        self.assertNotIn("QueueUrls", sqs.list_queues(QueueNamePrefix="buffered-"))
 
     def test_sam_inits_hello_world_deploys_with_its_api_reported(self):
         # `sam init`'s template: an Api event and outputs that name SAM's implicit API.

@@ -239,6 +239,9 @@ class OffstageQueueCommandsTest(harness.DaemonTestCase):
         again = self.offstage("replay", "dlq", "own-dlq")
         self.assertEqual(again.stdout,
                          "moved 0 of 0 message(s) from own-dlq to their source queues: COMPLETED\n")
+        zero = self.offstage("replay", "dlq", "own-dlq", "--rate", "0")
+        self.assertEqual(zero.returncode, 2)  # refused, not taken as "no rate"
+        self.assertIn("MaxNumberOfMessagesPerSecond", zero.stderr)
         not_dlq = self.offstage("replay", "dlq", "own-src")
         self.assertEqual(not_dlq.returncode, 2)
         self.assertIn("Source queue must be configured as a Dead Letter Queue.", not_dlq.stderr)

@@ -156,10 +156,11 @@ class SnsRedriveTest(harness.DaemonTestCase):
             "http": "http://127.0.0.1:%d/hook" % server.server_address[1],
             "lambda": "arn:aws:lambda:us-east-1:000000000000:function:never-made",
             "sqs": "arn:aws:sqs:us-east-1:000000000000:never-made",
+            "sqs-envelope": "arn:aws:sqs:us-east-1:000000000000:never-made-either",
         }
         for protocol, endpoint in endpoints.items():
             attributes = dict(policy, RawMessageDelivery="true") if protocol == "sqs" else policy
-            sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint,
+            sns.subscribe(TopicArn=topic, Protocol=protocol.split("-")[0], Endpoint=endpoint,
                           Attributes=attributes, ReturnSubscriptionArn=True)
         deadline = time.monotonic() + harness.HANG_S
         while time.monotonic() < deadline and any(
@@ -167,14 +168,17 @@ class SnsRedriveTest(harness.DaemonTestCase):
                 for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]):
             time.sleep(0.05)  # the HTTP endpoint confirms
         sns.publish(TopicArn=topic, Message="undeliverable")
-        got = receive_all(sqs, dlq, 3, MessageAttributeNames=["All"])
-        self.assertEqual(len(got), 3, got)
+        got = receive_all(sqs, dlq, 4, MessageAttributeNames=["All"])
+        self.assertEqual(len(got), 4, got)
         bodies = sorted(m["Body"] for m in got)
         self.assertIn("undeliverable", bodies)  # the raw sqs delivery
         notifications = [json.loads(b) for b in bodies if b != "undeliverable"]
         # The HTTP subscriber's notification and the Lambda subscriber's event.
-        self.assertTrue(any(n.get("Type") == "Notification" and n["Message"] == "undeliverable"
-                            for n in notifications), notifications)
+        envelopes = [n for n in notifications if n.get("Type") == "Notification"]
+        self.assertEqual(len(envelopes), 2, notifications)  # the HTTP one and the SQS one
+        for n in envelopes:
+            self.assertEqual(n["Message"], "undeliverable")
+            self.assertTrue(n["Signature"], n)  # signed, as the delivery would have been
         self.assertTrue(any("Records" in n and n["Records"][0]["Sns"]["Message"] == "undeliverable"
                             for n in notifications), notifications)
         for m in got:

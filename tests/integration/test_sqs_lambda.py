@@ -180,7 +180,11 @@ class EventSourceMappingTest(AwsClientsTestCase):
     def test_a_batch_is_cut_to_lambdas_6_mb_payload(self):
         # Eight messages of 900 KB ask for a 7.2 MB event: the batch is cut under 6 MB and the
         # rest come in the next one (before, the whole batch failed to invoke, again and again).
-        url, arn = self.queue("big", MaximumMessageSize="1048576")
+        # maxReceiveCount 1: a message cut from a batch must not have spent its receive (the
+        # function never saw it), or it would be dead-lettered unseen.
+        dlq_url, dlq_arn = self.queue("bigdlq")
+        url, arn = self.queue("big", MaximumMessageSize="1048576", RedrivePolicy=json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}))
         name = self.unique("sizes")
         record = RecordFile(self.dir, name)
         self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
@@ -199,6 +203,7 @@ class EventSourceMappingTest(AwsClientsTestCase):
         self.assertGreater(len(batches), 1)
         for batch in batches:
             self.assertLessEqual(batch["size"], 6 * 1024 * 1024, batch["ids"])
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=dlq_url))
 
     def test_front_topic_queue_worker_is_one_offloaded_trace(self):
         topic = self.sns.create_topic(Name=self.unique("jobs"))["TopicArn"]
