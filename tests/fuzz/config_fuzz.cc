@@ -1,6 +1,7 @@
-// Fuzz target (tests/fuzz): the --config file (app::ApplyConfigFile) applied to real SNS and
-// Lambda services. The input is written to a temporary file first. State carries over between
-// inputs, as repeated starts would. Single-threaded.
+// Fuzz target (tests/fuzz): the --config file (app::ApplyConfigFile) applied to real SNS, SQS
+// and Lambda services (event source mappings not started). The input is written to a
+// temporary file first. State carries over between inputs, as repeated starts would.
+// Single-threaded.
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -19,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Its fault rules apply to nothing here; cleared so inputs do not pile them up.
   static offstage::common::FaultInjector faults;
   (void)offstage::app::ApplyConfigFile(path, "us-east-1", "000000000000", *services.sns,
-                                       *services.lambda, faults, services.log);
+                                       *services.lambda, *services.queues, *services.mappings,
+                                       faults, services.log);
   faults.Clear();
   return 0;
 }
