@@ -243,7 +243,11 @@ MessageAttributes MessageAttributesFromJson(const std::string& json_text) {
   for (auto& [name, value] : attributes.items()) {
     if (!value.is_object()) continue;
     MessageAttributeValue attribute;
-    attribute.data_type = value.value("DataType", "String");
+    // Only a string is a DataType: value("DataType", ...) threw type_error 302 on a number
+    // (found by tests/fuzz/filter_policy_fuzz).
+    auto type = value.find("DataType");
+    attribute.data_type =
+        type != value.end() && type->is_string() ? type->get<std::string>() : std::string("String");
     if (value.contains("StringValue") && value["StringValue"].is_string()) {
       attribute.string_value = value["StringValue"].get<std::string>();
     }

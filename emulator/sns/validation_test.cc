@@ -161,4 +161,16 @@ TEST_CASE("Message attributes that are not UTF-8 serialise without throwing") {
   CHECK(MessageAttributesFromJson(text).contains("k"));
 }
 
+// Regression (found by tests/fuzz/filter_policy_fuzz): a stored DataType that is not a string
+// made MessageAttributesFromJson throw type_error 302 (it reads stored rows at load).
+TEST_CASE("Stored message attributes whose DataType is not a string read without throwing") {
+  MessageAttributes read;
+  CHECK_NOTHROW(
+      read = MessageAttributesFromJson(
+          R"({"k":{"DataType":66666666600000,"StringValue":"v"},"n":{"DataType":null}})"));
+  REQUIRE(read.contains("k"));
+  CHECK(read["k"].data_type == "String");
+  CHECK(read["k"].string_value == "v");
+}
+
 }  // namespace offstage::sns
