@@ -483,17 +483,13 @@ int ActionCommands::GenerateSns(bool http) {
   if (!subject_.empty()) message.subject = subject_;
   message.body = message_;
   message.timestamp = "2019-01-02T12:45:07.000Z";
-  for (const auto& text : attributes_) {
-    auto parsed = ParseAttribute(text);
-    if (!parsed) {
-      std::cerr << "offstage events generate: --attribute takes NAME=VALUE[:TYPE], not '" << text
-                << "'\n";
-      return 2;
-    }
+  auto attributes = ParseAttributes(attributes_, "events generate");
+  if (!attributes) return 2;
+  for (const auto& [name, parsed] : attributes->items()) {
     sns::MessageAttributeValue value;
-    value.data_type = (*parsed).second["DataType"].get<std::string>();
-    value.string_value = (*parsed).second["StringValue"].get<std::string>();
-    message.attributes[parsed->first] = value;
+    value.data_type = parsed["DataType"].get<std::string>();
+    value.string_value = parsed["StringValue"].get<std::string>();
+    message.attributes[name] = value;
   }
   const std::string subscription = topic_arn_ + ":2bcfbf39-05c3-41de-beaa-fcfcc21c8f55";
   sns::Signed sig{
@@ -750,16 +746,11 @@ int ActionCommands::GenerateSqs() {
                         {"SentTimestamp", "1545082649183"},
                         {"SenderId", "AIDAIENQZJOLO23YVJ4VO"},
                         {"ApproximateFirstReceiveTimestamp", "1545082649185"}};
-  for (const auto& text : attributes_) {
-    auto parsed = ParseAttribute(text);
-    if (!parsed) {
-      std::cerr << "offstage events generate: --attribute takes NAME=VALUE[:TYPE], not '" << text
-                << "'\n";
-      return 2;
-    }
-    message.message_attributes[parsed->first] =
-        sqs::MessageAttribute{(*parsed).second["DataType"].get<std::string>(),
-                              (*parsed).second["StringValue"].get<std::string>(), false};
+  auto attributes = ParseAttributes(attributes_, "events generate");
+  if (!attributes) return 2;
+  for (const auto& [name, parsed] : attributes->items()) {
+    message.message_attributes[name] = sqs::MessageAttribute{
+        parsed["DataType"].get<std::string>(), parsed["StringValue"].get<std::string>(), false};
   }
   message.md5_attributes = sqs::AttributesMd5(message.message_attributes);
   const std::string region = [&] {
