@@ -41,8 +41,11 @@ struct TraceSummaryRow {
 Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit);
 // Its read of the newest roots (?1: how many), answered from the index spans_roots.
 std::string_view RecentRootsSql();
-// Spans of `kind` that started at or after `since_ns`, the newest first, at most `limit`.
+// Spans of `kind` that started at or after `since_ns`, the newest first, at most `limit`. Only
+// "invocation" and "delivery" spans are indexed by start (migration 13); another kind is refused.
 Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
                                               int limit);
+// Its read (?1: since, ?2: limit), answered from the kind's partial index.
+std::string SpansOfKindSinceSql(std::string_view kind);
 
 }  // namespace offstage::storage

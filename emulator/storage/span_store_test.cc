@@ -1,5 +1,6 @@
 // Unit tests of span_store's trace listing: the newest traces by their root spans, a trace with
-// several roots listed once, and the read answered from the partial index spans_roots.
+// several roots listed once, and the reads answered from the partial indexes (spans_roots, the
+// kinds' by start).
 #include "emulator/storage/span_store.h"
 
 #include <doctest/doctest.h>
@@ -91,6 +92,37 @@ TEST_CASE("the newest roots are read from the index spans_roots, not the whole t
   REQUIRE(details.has_value());
   REQUIRE(details->size() == 1);
   CHECK((*details)[0] == "SCAN spans USING INDEX spans_roots");
+}
+
+TEST_CASE("spans by kind and start are read from the kind's partial index") {
+  auto db = OpenMemory();
+  for (const char* kind : {"invocation", "delivery"}) {
+    CAPTURE(kind);
+    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + SpansOfKindSinceSql(kind));
+    REQUIRE(plan.has_value());
+    (*plan)->Bind(1, int64_t{0}).Bind(2, int64_t{5});
+    auto details = CollectRows(**plan, [](const Statement& s) { return s.ColumnText(3); });
+    REQUIRE(details.has_value());
+    REQUIRE(details->size() == 1);
+    CHECK((*details)[0] == std::string("SEARCH spans USING INDEX ") +
+                               (kind == std::string("invocation") ? "spans_invocations_by_start"
+                                                                  : "spans_deliveries_by_start") +
+                               " (start_ns>?)");
+  }
+}
+
+TEST_CASE("spans by kind and start: only the indexed kinds, newest first, from `since` on") {
+  auto db = OpenMemory();
+  Put(*db, "i1", "t1", 100, std::nullopt, "invocation");
+  Put(*db, "i2", "t1", 200, std::nullopt, "invocation");
+  Put(*db, "p1", "t1", 250);
+  Put(*db, "i3", "t1", 300, std::nullopt, "invocation");
+  auto rows = SpansOfKindSince(*db, "invocation", 150, 10);
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 2);
+  CHECK((*rows)[0].id == "i3");
+  CHECK((*rows)[1].id == "i2");
+  CHECK_FALSE(SpansOfKindSince(*db, "publish", 0, 10).has_value());
 }
 
 }  // namespace
