@@ -361,38 +361,44 @@ void Environment::ReadPipes() {
   cv_.notify_all();
 }
 
+namespace {
+
+// The outcome of an event a warm runtime exited before taking: not this invocation's failure
+// (the caller runs it elsewhere), and nothing of it logged here.
+InvocationOutcome NeverTaken() {
+  InvocationOutcome gone;
+  gone.kind = OutcomeKind::kPlatformError;
+  gone.never_taken = true;
+  gone.error_type = "Runtime.ExitError";
+  gone.payload =
+      ErrorBody("Runtime.ExitError", "the environment's runtime exited before it took the event");
+  return gone;
+}
+
+}  // namespace
+
 InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   bool cold = false;
+  // A warm runtime that answered and has not asked for the next event yet: the event waits for
+  // that /next (which, seeing it, does not freeze) and is taken by it at once, without waking
+  // this thread only to hand it over. Its START line is written by the /next route as it takes
+  // it: a runtime on its way out (a runtime client exits after reporting an uncaught exception)
+  // never takes it, and the event (never_taken, run elsewhere by the caller) leaves no line.
+  bool start_at_next = false;
   {
     common::MutexLock lock(mu_);
-    // A warm runtime that answered and has not asked for the next event yet may be on its way
-    // out (a runtime client exits after reporting an uncaught exception): wait until it asks
-    // (not freezing it meanwhile) or exits. One that exits never took this event, which is
-    // then not this invocation's failure: the caller runs it elsewhere (never_taken).
-    if (invocations_ > 0 && state_ == State::kAnswered) {
-      incoming_ = true;
-      const int64_t limit = clock_.NowNanos() + request.timeout_ns;
-      while (state_ == State::kAnswered && !exited_ && !stopping_) {
-        const int64_t now = clock_.NowNanos();
-        if (now >= limit) break;
-        cv_.wait_for(lock.native(), std::chrono::nanoseconds(limit - now));
-      }
-      incoming_ = false;
-    }
     if (invocations_ > 0 && (exited_ || state_ == State::kDead) && !stopping_) {
-      InvocationOutcome gone;
-      gone.kind = OutcomeKind::kPlatformError;
-      gone.never_taken = true;
-      gone.error_type = "Runtime.ExitError";
-      gone.payload = ErrorBody("Runtime.ExitError",
-                               "the environment's runtime exited before it took the event");
-      return gone;
+      return NeverTaken();
     }
     cold = invocations_++ == 0;
     log_.clear();
+    start_at_next = !cold && state_ == State::kAnswered;
+    incoming_ = start_at_next;
   }
-  Emit(LogStream::kPlatform, request.request_id,
-       "START RequestId: " + request.request_id + " Version: " + spec_.version);
+  if (!start_at_next) {
+    Emit(LogStream::kPlatform, request.request_id,
+         "START RequestId: " + request.request_id + " Version: " + spec_.version);
+  }
   if (cold && !spec_.runtime_warning.empty()) {
     // Every cold start says when the function does not run on the runtime it declares.
     Emit(LogStream::kPlatform, request.request_id,
@@ -407,6 +413,8 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
 
   InvocationOutcome out;
   enum class End { kAnswered, kInitError, kExited, kTimeout, kStopped } end;
+  bool untaken = false;
+  bool start_owed = false;
   int64_t init_ns = 0;
   const int64_t invoked_ns = clock_.NowNanos();
   // The scheduler's account before the event; a cold start counts from its spawn, since its
@@ -425,6 +433,8 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       end = stopping_ ? End::kStopped : End::kExited;
     } else {
       pending_ = request;
+      start_at_next_ = start_at_next;
+      incoming_ = false;
       sink_ = request.sink;
       deadline_ns_ = 0;
       Thaw();
@@ -467,6 +477,12 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       }
       invoke_wait_limit_ns_ = 0;
     }
+    incoming_ = false;
+    // Not taken by the runtime: its START is still owed (written below), unless the runtime
+    // exited first, which then never had the event.
+    untaken = pending_.has_value();
+    start_owed = untaken && start_at_next_;
+    start_at_next_ = false;
     pending_.reset();
     // The sink is the caller's: no listener thread may write to it once this returns.
     sink_ = nullptr;
@@ -476,13 +492,19 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       out = std::move(*outcome_);
       outcome_.reset();
     } else {
-      out.handed_over_ns = written_ns_ != 0 ? written_ns_ : handed_over_ns_;
+      // An event the runtime never took was never handed over (the times are the last one's).
+      out.handed_over_ns = untaken ? 0 : written_ns_ != 0 ? written_ns_ : handed_over_ns_;
       out.finished_ns = clock_.NowNanos();
     }
     if (end != End::kAnswered) {
       current_id_.clear();
       Apply(SandboxEvent::kEnd);
     }
+  }
+  if (untaken && !cold && end == End::kExited) return NeverTaken();
+  if (start_owed) {
+    Emit(LogStream::kPlatform, request.request_id,
+         "START RequestId: " + request.request_id + " Version: " + spec_.version);
   }
 
   // The span the CPU wait is measured over (init included on a cold start).
@@ -644,7 +666,7 @@ Environment::State Environment::state() const {
 
 Environment::Snapshot Environment::snapshot() const {
   common::MutexLock lock(mu_);
-  return Snapshot{state_, frozen_, spawned_ns_, invocations_};
+  return Snapshot{state_, frozen_, spawned_ns_, invocations_, pending_.has_value()};
 }
 
 int64_t Environment::idle_since_ns() const {

@@ -173,6 +173,7 @@ class Environment {
     bool frozen = false;
     int64_t spawned_ns = 0;
     int invocations = 0;
+    bool event_waiting = false;  // an Invoke's event waits for the runtime to take it
   };
   Snapshot snapshot() const;
   const EnvironmentSpec& spec() const { return spec_; }
@@ -223,6 +224,9 @@ class Environment {
   int64_t idle_since_ns_ GUARDED_BY(mu_) = 0;
   int invocations_ GUARDED_BY(mu_) = 0;
   bool incoming_ GUARDED_BY(mu_) = false;  // an event waits for the runtime's next /next
+  // The pending event's START line is the /next route's to write as it takes the event (an
+  // event for a warm runtime that had not asked for it yet: Invoke).
+  bool start_at_next_ GUARDED_BY(mu_) = false;
   std::optional<InvocationRequest> pending_ GUARDED_BY(mu_);  // waiting for /next
   std::string current_id_ GUARDED_BY(mu_);                    // handed over, not yet answered
   std::string last_id_ GUARDED_BY(mu_);                       // for log lines after the answer

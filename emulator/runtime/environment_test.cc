@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -232,6 +233,73 @@ TEST_CASE("Environment: an event a warm runtime never took is not failed by its 
   CHECK_FALSE(second.reusable);
   // Nothing of it was logged: no START for an event that did not start.
   CHECK(second.log.empty());
+}
+
+// An event for a warm runtime that answered and has not asked for the next one yet waits for
+// that /next, which takes it at once (the Invoke is not woken to hand it over); its START line
+// is written as the runtime takes it, once, before the handler's lines.
+TEST_CASE("Environment: an event sent before the runtime asks again is taken by its next /next") {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = false;
+  bool holding = false;
+  Fixture f([](const std::string& payload) {
+    return FakeAnswer{FakeAnswer::Kind::kResponse, "{\"echo\":" + payload + "}"};
+  });
+  f.supervisor.before_next = [&] {
+    std::unique_lock lock(mu);
+    holding = hold;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !hold; });
+    holding = false;
+  };
+  Environment env(Spec(), f.supervisor, f.clock, f.ids, f.logs);
+  REQUIRE(env.Start().has_value());
+  REQUIRE(WaitFrozen(env));
+  {
+    std::lock_guard lock(mu);
+    hold = true;  // after its first answer the runtime stays busy until released
+  }
+  const InvocationOutcome first = env.Invoke(Event("r1", "1"));
+  CHECK(first.kind == OutcomeKind::kSuccess);
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return holding; }));
+  }
+  CHECK(env.state() == Environment::State::kAnswered);
+
+  InvocationOutcome second;
+  // Its timeout is far past the bound below: an Invoke that waited for the runtime's /next
+  // before leaving its event (as this did before) fails the check instead of passing late.
+  std::thread invoker([&] { second = env.Invoke(Event("r2", "2", 60'000'000'000)); });
+  // The event waits for the runtime (a hang bound, not a timing).
+  bool waiting = false;
+  for (int i = 0; i < 1000 && !waiting; ++i) {
+    waiting = env.snapshot().event_waiting;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(waiting);
+  CHECK(env.state() == Environment::State::kAnswered);
+  {
+    std::lock_guard lock(mu);
+    hold = false;
+  }
+  cv.notify_all();
+  invoker.join();
+  CHECK(second.kind == OutcomeKind::kSuccess);
+  CHECK(second.payload == "{\"echo\":2}");
+  CHECK_FALSE(second.never_taken);
+  CHECK(second.handed_over_ns > first.finished_ns);
+  const size_t start = second.log.find("START RequestId: r2");
+  REQUIRE(start != std::string::npos);
+  CHECK(second.log.find("START RequestId: r2", start + 1) == std::string::npos);
+  CHECK(start < second.log.find("fake runtime: event r2"));
+  CHECK(second.log.find("fake runtime: event r2") < second.log.find("END RequestId: r2"));
+  // Never frozen between the two: the /next that took r2 found it waiting.
+  REQUIRE(WaitFrozen(env));
+  CHECK(f.supervisor.last()->freezes() == 2);
+  CHECK(f.supervisor.last()->thaws() == 1);
+  env.Stop();
 }
 
 TEST_CASE("Environment: no layers, no layer paths and no mount") {

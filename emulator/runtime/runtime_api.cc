@@ -11,6 +11,7 @@
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "emulator/common/json.h"
 #include "emulator/common/strings.h"
@@ -96,7 +97,8 @@ void Environment::Routes() {
     if (first_next_ns_ == 0) first_next_ns_ = now;
     state_ = *idle;
     idle_since_ns_ = now;
-    cv_.notify_all();
+    // No one waits for this: an Invoke that came first left its event pending (taken below)
+    // and waits for the answer, which this does not change.
     // Faithful freeze: nothing to do until the next event, so no CPU at all.
     if (!pending_ && !incoming_ && spec_.freeze) Freeze();
     cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return pending_.has_value() || stopping_; });
@@ -128,6 +130,14 @@ void Environment::Routes() {
     // The event counts as handed over once its bytes are in the runtime's socket, not when this
     // thread picked it up: a content provider writes the body and then takes the timestamp, so a
     // recorded duration is the runtime's own part and no more (docs/tracing.md).
+    if (std::exchange(start_at_next_, false)) {
+      // Before the event's bytes are written (after this returns), so before any line of its
+      // handler; Emit takes mu_ itself.
+      lock.native().unlock();
+      Emit(LogStream::kPlatform, request.request_id,
+           "START RequestId: " + request.request_id + " Version: " + spec_.version);
+      lock.native().lock();
+    }
     auto payload = std::make_shared<std::string>(std::move(request.payload));
     res.set_content_provider(payload->size(), "application/json",
                              [this, payload, id = request.request_id](size_t offset, size_t length,

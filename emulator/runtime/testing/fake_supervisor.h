@@ -39,7 +39,8 @@ using FakeHandler = std::function<FakeAnswer(const std::string& payload)>;
 
 class FakeChild final : public ChildProcess {
  public:
-  FakeChild(std::string runtime_api, FakeHandler handler) : handler_(std::move(handler)) {
+  FakeChild(std::string runtime_api, FakeHandler handler, std::function<void()> before_next)
+      : handler_(std::move(handler)), before_next_(std::move(before_next)) {
     int out[2];
     int err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) std::abort();
@@ -115,7 +116,10 @@ class FakeChild final : public ChildProcess {
     httplib::Client client(api.substr(0, colon), std::stoi(api.substr(colon + 1)));
     client.set_read_timeout(3600, 0);
     Log(out_w_, "fake runtime: init");
+    bool answered = false;
     while (Step()) {
+      if (answered && before_next_) before_next_();
+      answered = true;
       auto next = client.Get("/2018-06-01/runtime/invocation/next");
       if (!next || next->status != 200 || !Step()) break;  // the listener stopped, or a kill
       const std::string id = next->get_header_value("Lambda-Runtime-Aws-Request-Id");
@@ -146,6 +150,7 @@ class FakeChild final : public ChildProcess {
   }
 
   FakeHandler handler_;
+  std::function<void()> before_next_;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
   int out_w_ = -1;
@@ -172,7 +177,7 @@ class FakeSupervisor final : public Supervisor {
       if (var.starts_with("AWS_LAMBDA_RUNTIME_API=")) api = var.substr(23);
     }
     if (api.empty()) return common::Fail(common::Internal("no AWS_LAMBDA_RUNTIME_API"));
-    auto child = std::make_unique<FakeChild>(api, handler_);
+    auto child = std::make_unique<FakeChild>(api, handler_, before_next);
     last_ = child.get();
     last_spec_ = spec;
     ++spawned_;
@@ -186,6 +191,9 @@ class FakeSupervisor final : public Supervisor {
   // What OptUnavailable answers ("": a child can see a directory at /opt).
   std::string opt_unavailable = "the fake has no mount namespaces";
   std::string OptUnavailable() const override { return opt_unavailable; }
+  // Run by each child after it answered an event and before it asks for the next one (a
+  // runtime still busy after its answer); none by default.
+  std::function<void()> before_next;
 
  private:
   FakeHandler handler_;
