@@ -305,12 +305,7 @@ namespace {
 std::string QueueArnOf(const common::RequestContext& ctx, const std::string& queue) {
   if (queue.starts_with("arn:")) return queue;
   if (queue.find('/') != std::string::npos) {
-    std::string_view rest = queue;
-    while (rest.ends_with('/')) rest.remove_suffix(1);
-    const std::string_view name = rest.substr(rest.rfind('/') + 1);
-    rest = rest.substr(0, rest.rfind('/'));
-    const std::string_view account = rest.substr(rest.rfind('/') + 1);
-    return sqs::QueueArn(ctx.region, std::string(account), std::string(name));
+    if (auto arn = sqs::QueueArnOfUrl(queue, ctx.region)) return *arn;
   }
   return sqs::QueueArn(ctx.region, ctx.account, queue);
 }

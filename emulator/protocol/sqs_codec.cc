@@ -156,31 +156,9 @@ class Input {
     std::string url = given->value_or("");
     if (url.empty() && call_.path.size() > 1) url = call_.path;
     if (url.empty()) return Fail(Missing("QueueUrl"));
-    std::string_view rest = url;
-    std::string_view host;
-    for (std::string_view scheme : {"https://", "http://"}) {
-      if (rest.starts_with(scheme)) {
-        rest.remove_prefix(scheme.size());
-        const size_t slash = rest.find('/');
-        host = rest.substr(0, slash);
-        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-      }
-    }
-    while (rest.ends_with('/')) rest.remove_suffix(1);
-    const size_t last = rest.rfind('/');
-    if (last == std::string_view::npos || last == 0) return Fail(NotFound());
-    const std::string_view name = rest.substr(last + 1);
-    std::string_view front = rest.substr(0, last);
-    const std::string_view account = front.substr(front.rfind('/') + 1);
-    if (name.empty() || account.empty()) return Fail(NotFound());
-    std::string region = ctx_.region;
-    // AWS's own URL forms name the region: sqs.<region>.amazonaws.com, <region>.queue....
-    if (host.starts_with("sqs.") && host.find(".amazonaws.com") != std::string_view::npos) {
-      region = std::string(host.substr(4, host.find('.', 4) - 4));
-    } else if (host.find(".queue.amazonaws.com") != std::string_view::npos) {
-      region = std::string(host.substr(0, host.find('.')));
-    }
-    return sqs::QueueArn(region, std::string(account), std::string(name));
+    auto arn = sqs::QueueArnOfUrl(url, ctx_.region);
+    if (!arn) return Fail(NotFound());
+    return std::move(*arn);
   }
 
   std::string UrlOf(const sqs::Queue& queue) const {

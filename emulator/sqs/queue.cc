@@ -203,6 +203,33 @@ std::string QueueArn(const std::string& region, const std::string& account,
   return "arn:aws:sqs:" + region + ":" + account + ":" + name;
 }
 
+std::optional<std::string> QueueArnOfUrl(std::string_view url, const std::string& region) {
+  std::string_view rest = url;
+  std::string_view host;
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (rest.starts_with(scheme)) {
+      rest.remove_prefix(scheme.size());
+      const size_t slash = rest.find('/');
+      host = rest.substr(0, slash);
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+  }
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  const size_t last = rest.rfind('/');
+  if (last == std::string_view::npos || last == 0) return std::nullopt;
+  const std::string_view name = rest.substr(last + 1);
+  const std::string_view front = rest.substr(0, last);
+  const std::string_view account = front.substr(front.rfind('/') + 1);
+  if (name.empty() || account.empty()) return std::nullopt;
+  std::string named_region = region;
+  if (host.starts_with("sqs.") && host.find(".amazonaws.com") != std::string_view::npos) {
+    named_region = std::string(host.substr(4, host.find('.', 4) - 4));
+  } else if (host.find(".queue.amazonaws.com") != std::string_view::npos) {
+    named_region = std::string(host.substr(0, host.find('.')));
+  }
+  return QueueArn(named_region, std::string(account), std::string(name));
+}
+
 Status CheckQueueName(const std::string& name, bool fifo) {
   std::string_view base = name;
   if (fifo) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/common/result.h"
@@ -49,6 +50,10 @@ struct Queue {
 // A queue's ARN and its (region, account, name).
 std::string QueueArn(const std::string& region, const std::string& account,
                      const std::string& name);
+// The ARN of the queue a queue URL names (http(s)://HOST/ACCOUNT/NAME, or the path alone):
+// the region is the host's when it is one of AWS's own forms (sqs.REGION.amazonaws.com,
+// REGION.queue.amazonaws.com), else `region`. nullopt when it names no account and name.
+std::optional<std::string> QueueArnOfUrl(std::string_view url, const std::string& region);
 // 1-80 of [A-Za-z0-9_-], plus ".fifo" for a FIFO queue.
 Status CheckQueueName(const std::string& name, bool fifo);
 
