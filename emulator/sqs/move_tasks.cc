@@ -72,12 +72,14 @@ MoveTask* MoveTasks::FindTask(const std::string& handle) {
 void MoveTasks::Finish(const std::string& handle, const std::string& status,
                        const std::string& reason) {
   common::MutexLock lock(mu_);
-  if (MoveTask* task = FindTask(handle)) {
-    task->status = status;
-    task->failure_reason = reason;
-    log_.Info("message move task on " + QueueName(task->source_arn) + " " + status + " after " +
-              std::to_string(task->moved) + " message(s)" + (reason.empty() ? "" : ": " + reason));
-  }
+  if (MoveTask* task = FindTask(handle)) FinishLocked(*task, status, reason);
+}
+
+void MoveTasks::FinishLocked(MoveTask& task, const std::string& status, const std::string& reason) {
+  task.status = status;
+  task.failure_reason = reason;
+  log_.Info("message move task on " + QueueName(task.source_arn) + " " + status + " after " +
+            std::to_string(task.moved) + " message(s)" + (reason.empty() ? "" : ": " + reason));
 }
 
 void MoveTasks::Run(const std::string& handle) {
@@ -119,18 +121,9 @@ void MoveTasks::Run(const std::string& handle) {
       }
       MoveTask* current = FindTask(handle);
       if (current == nullptr) return;
-      if (stopping_) {
-        current->status = "FAILED";
-        current->failure_reason = "the daemon stopped";
-        return;
-      }
-      if (current->status != "RUNNING" && current->status != "CANCELLING") return;
-      if (current->status == "CANCELLING") {
-        current->status = "CANCELLED";
-        log_.Info("message move task on " + QueueName(task.source_arn) + " CANCELLED after " +
-                  std::to_string(current->moved) + " message(s)");
-        return;
-      }
+      if (stopping_) return FinishLocked(*current, "FAILED", "the daemon stopped");
+      if (current->status == "CANCELLING") return FinishLocked(*current, "CANCELLED", "");
+      if (current->status != "RUNNING") return;
     }
     auto source = queues_.Find(task.source_arn);
     if (!source) return Finish(handle, "FAILED", "The source queue was deleted.");

@@ -80,9 +80,12 @@ class MoveTasks {
 
   void Run(const std::string& handle) EXCLUDES(mu_);
   MoveTask* FindTask(const std::string& handle) REQUIRES(mu_);
-  // Ends the task: its status, and its failure when there is one.
+  // Ends the task: its status, and its failure when there is one; says so in the log. Every
+  // ending goes through FinishLocked.
   void Finish(const std::string& handle, const std::string& status, const std::string& reason)
       EXCLUDES(mu_);
+  void FinishLocked(MoveTask& task, const std::string& status, const std::string& reason)
+      REQUIRES(mu_);
 
   QueueStore& queues_;
   MessageStore& messages_;
