@@ -394,6 +394,8 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     log_.clear();
     start_at_next = !cold && state_ == State::kAnswered;
     incoming_ = start_at_next;
+    start_at_next_ = start_at_next;
+    taken_ = false;
   }
   if (!start_at_next) {
     Emit(LogStream::kPlatform, request.request_id,
@@ -415,6 +417,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   enum class End { kAnswered, kInitError, kExited, kTimeout, kStopped } end;
   bool untaken = false;
   bool start_owed = false;
+  bool never_taken = false;
   int64_t init_ns = 0;
   const int64_t invoked_ns = clock_.NowNanos();
   // The scheduler's account before the event; a cold start counts from its spawn, since its
@@ -433,7 +436,6 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       end = stopping_ ? End::kStopped : End::kExited;
     } else {
       pending_ = request;
-      start_at_next_ = start_at_next;
       incoming_ = false;
       sink_ = request.sink;
       deadline_ns_ = 0;
@@ -478,12 +480,21 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       invoke_wait_limit_ns_ = 0;
     }
     incoming_ = false;
-    // Not taken by the runtime: its START is still owed (written below), unless the runtime
-    // exited first, which then never had the event.
-    untaken = pending_.has_value();
-    start_owed = untaken && start_at_next_;
+    // Not taken by the runtime (it exited, stopped or timed out first). An event left for a
+    // runtime that had not asked for it yet: its START is still owed (written below), unless
+    // the runtime exited, which then never had it (never_taken: nothing logged, not counted).
+    untaken = !taken_;
+    start_owed = start_at_next_;  // the /next route clears it as it writes the START
     start_at_next_ = false;
+    never_taken = start_at_next && untaken && exited_ && !stopping_;
+    if (never_taken) --invocations_;
     pending_.reset();
+    // The /next route may be writing the event's START with the lock let go: END follows it.
+    if (start_writing_) {
+      start_awaited_ = true;
+      cv_.wait(lock.native(), [this]() REQUIRES(mu_) { return !start_writing_; });
+      start_awaited_ = false;
+    }
     // The sink is the caller's: no listener thread may write to it once this returns.
     sink_ = nullptr;
     cv_.wait(lock.native(), [this]() REQUIRES(mu_) { return sink_writers_ == 0; });
@@ -501,7 +512,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       Apply(SandboxEvent::kEnd);
     }
   }
-  if (untaken && !cold && end == End::kExited) return NeverTaken();
+  if (never_taken) return NeverTaken();
   if (start_owed) {
     Emit(LogStream::kPlatform, request.request_id,
          "START RequestId: " + request.request_id + " Version: " + spec_.version);

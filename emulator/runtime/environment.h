@@ -183,7 +183,7 @@ class Environment {
  private:
   void Routes();
   void ReadPipes();
-  void Emit(LogStream stream, const std::string& request_id, std::string text);
+  void Emit(LogStream stream, const std::string& request_id, std::string text) EXCLUDES(mu_);
   // Waits (briefly) until everything the process wrote so far has been emitted.
   void DrainOutput();
   // `opt`: where the layers are as the process sees them ("/opt", the merged directory, or "").
@@ -227,6 +227,11 @@ class Environment {
   // The pending event's START line is the /next route's to write as it takes the event (an
   // event for a warm runtime that had not asked for it yet: Invoke).
   bool start_at_next_ GUARDED_BY(mu_) = false;
+  bool taken_ GUARDED_BY(mu_) = false;  // the current Invoke's event was taken by a /next
+  // The /next route is writing a START with the lock let go; Invoke waits for it before END
+  // (start_awaited_: it waits, so the route wakes it).
+  bool start_writing_ GUARDED_BY(mu_) = false;
+  bool start_awaited_ GUARDED_BY(mu_) = false;
   std::optional<InvocationRequest> pending_ GUARDED_BY(mu_);  // waiting for /next
   std::string current_id_ GUARDED_BY(mu_);                    // handed over, not yet answered
   std::string last_id_ GUARDED_BY(mu_);                       // for log lines after the answer

@@ -231,8 +231,9 @@ TEST_CASE("Environment: an event a warm runtime never took is not failed by its 
   CHECK(second.never_taken);
   CHECK(second.kind == OutcomeKind::kPlatformError);
   CHECK_FALSE(second.reusable);
-  // Nothing of it was logged: no START for an event that did not start.
+  // Nothing of it was logged: no START for an event that did not start; nor counted.
   CHECK(second.log.empty());
+  CHECK(env.snapshot().invocations == 1);
 }
 
 // An event for a warm runtime that answered and has not asked for the next one yet waits for

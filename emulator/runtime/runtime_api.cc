@@ -109,6 +109,7 @@ void Environment::Routes() {
     }
     InvocationRequest request = std::move(*pending_);
     pending_.reset();
+    taken_ = true;
     state_ = *invoking;
     current_id_ = request.request_id;
     last_id_ = request.request_id;
@@ -131,12 +132,18 @@ void Environment::Routes() {
     // thread picked it up: a content provider writes the body and then takes the timestamp, so a
     // recorded duration is the runtime's own part and no more (docs/tracing.md).
     if (std::exchange(start_at_next_, false)) {
-      // Before the event's bytes are written (after this returns), so before any line of its
-      // handler; Emit takes mu_ itself.
-      lock.native().unlock();
+      // What the runtime wrote after its last answer and before it took this event is not this
+      // event's. START goes before the event's bytes are written (after this returns), so
+      // before any line of its handler; Emit takes mu_ itself, and Invoke waits for it before
+      // its END.
+      log_.clear();
+      start_writing_ = true;
+      lock.Unlock();
       Emit(LogStream::kPlatform, request.request_id,
            "START RequestId: " + request.request_id + " Version: " + spec_.version);
-      lock.native().lock();
+      lock.Lock();
+      start_writing_ = false;
+      if (start_awaited_) cv_.notify_all();
     }
     auto payload = std::make_shared<std::string>(std::move(request.payload));
     res.set_content_provider(payload->size(), "application/json",

@@ -107,7 +107,8 @@ Result<std::vector<TraceSummaryRow>> RecentTraces(Database& db, int limit) {
   return out;
 }
 
-std::string SpansOfKindSinceSql(std::string_view kind) {
+std::optional<std::string> SpansOfKindSinceSql(std::string_view kind) {
+  if (kind != "invocation" && kind != "delivery") return std::nullopt;
   // The kind is written into the SQL, not bound: only then can SQLite use the kind's partial
   // index (migration 13), whose WHERE the query's must repeat.
   return std::string("SELECT ") + kColumns + " FROM spans WHERE kind = '" + std::string(kind) +
@@ -116,12 +117,13 @@ std::string SpansOfKindSinceSql(std::string_view kind) {
 
 Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
                                               int limit) {
-  if (kind != "invocation" && kind != "delivery") {
+  const auto sql = SpansOfKindSinceSql(kind);
+  if (!sql) {
     return common::Fail(
         common::ErrorCode::kInternalError,
         "spans by start are indexed for invocations and deliveries only, not " + std::string(kind));
   }
-  auto stmt = db.Prepare(SpansOfKindSinceSql(kind));
+  auto stmt = db.Prepare(*sql);
   if (!stmt) return common::Fail(stmt.error());
   (*stmt)->Bind(1, since_ns).Bind(2, int64_t{limit});
   return CollectRows(**stmt, Read);

@@ -45,7 +45,8 @@ std::string_view RecentRootsSql();
 // "invocation" and "delivery" spans are indexed by start (migration 13); another kind is refused.
 Result<std::vector<SpanRow>> SpansOfKindSince(Database& db, std::string_view kind, int64_t since_ns,
                                               int limit);
-// Its read (?1: since, ?2: limit), answered from the kind's partial index.
-std::string SpansOfKindSinceSql(std::string_view kind);
+// Its read (?1: since, ?2: limit), answered from the kind's partial index; nullopt for a kind
+// without one.
+std::optional<std::string> SpansOfKindSinceSql(std::string_view kind);
 
 }  // namespace offstage::storage

@@ -98,7 +98,9 @@ TEST_CASE("spans by kind and start are read from the kind's partial index") {
   auto db = OpenMemory();
   for (const char* kind : {"invocation", "delivery"}) {
     CAPTURE(kind);
-    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + SpansOfKindSinceSql(kind));
+    const auto sql = SpansOfKindSinceSql(kind);
+    REQUIRE(sql.has_value());
+    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + *sql);
     REQUIRE(plan.has_value());
     (*plan)->Bind(1, int64_t{0}).Bind(2, int64_t{5});
     auto details = CollectRows(**plan, [](const Statement& s) { return s.ColumnText(3); });
@@ -123,6 +125,7 @@ TEST_CASE("spans by kind and start: only the indexed kinds, newest first, from `
   CHECK((*rows)[0].id == "i3");
   CHECK((*rows)[1].id == "i2");
   CHECK_FALSE(SpansOfKindSince(*db, "publish", 0, 10).has_value());
+  CHECK_FALSE(SpansOfKindSinceSql("x' OR 1=1 --").has_value());
 }
 
 }  // namespace
