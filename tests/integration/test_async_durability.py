@@ -65,13 +65,17 @@ class AsyncDurabilityTest(unittest.TestCase):
     def test_accepted_events_survive_kill_9(self):
         data_dir = harness.temp_dir(self)
         work_dir = harness.temp_dir(self)
-        first = harness.Daemon("--async-retry-delays", "1s,2s", data_dir=data_dir).start()
+        # 16 queue workers (one per environment) and 1 s a run: at most 16 events a second run,
+        # far fewer than the burst is accepted at even under ASan on a busy machine (~90/s), so
+        # work is queued and running when the daemon is killed. (With the default 64 workers
+        # and 200 ms a run, 320 a second, a slow daemon's queue never fell behind and the kill
+        # tested nothing.)
+        first = harness.Daemon("--async-retry-delays", "1s,2s", "--max-environments", "16",
+                               data_dir=data_dir).start()
         self.addCleanup(first.kill)
         setup = harness.boto3_client("lambda", first.endpoint)
         record = RecordFile(work_dir, "ran")
-        # 200 ms a run: the 16 queue workers fall behind the burst, so work is queued and
-        # running when the daemon is killed.
-        create_recorder(setup, "durable", record, env={"SLEEP_MS": "200"})
+        create_recorder(setup, "durable", record, env={"SLEEP_MS": "1000"})
         setup.close()
 
         clients = [harness.boto3_client("lambda", first.endpoint) for _ in range(THREADS)]
