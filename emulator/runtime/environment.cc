@@ -276,6 +276,11 @@ void Environment::Emit(LogStream stream, const std::string& request_id, std::str
   logs_.Write(line);
 }
 
+void Environment::EmitStart(const std::string& request_id) {
+  Emit(LogStream::kPlatform, request_id,
+       "START RequestId: " + request_id + " Version: " + spec_.version);
+}
+
 void Environment::ReadPipes() {
   const int fds[2] = {process_->stdout_fd(), process_->stderr_fd()};
   // Each stream's bytes not yet emitted; `scanned` of them are known to hold no newline, so each
@@ -398,8 +403,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     taken_ = false;
   }
   if (!start_at_next) {
-    Emit(LogStream::kPlatform, request.request_id,
-         "START RequestId: " + request.request_id + " Version: " + spec_.version);
+    EmitStart(request.request_id);
   }
   if (cold && !spec_.runtime_warning.empty()) {
     // Every cold start says when the function does not run on the runtime it declares.
@@ -514,8 +518,7 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
   }
   if (never_taken) return NeverTaken();
   if (start_owed) {
-    Emit(LogStream::kPlatform, request.request_id,
-         "START RequestId: " + request.request_id + " Version: " + spec_.version);
+    EmitStart(request.request_id);
   }
 
   // The span the CPU wait is measured over (init included on a cold start).

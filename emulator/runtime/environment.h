@@ -184,6 +184,8 @@ class Environment {
   void Routes();
   void ReadPipes();
   void Emit(LogStream stream, const std::string& request_id, std::string text) EXCLUDES(mu_);
+  // The event's START line (written by Invoke, or by the /next route that takes the event).
+  void EmitStart(const std::string& request_id) EXCLUDES(mu_);
   // Waits (briefly) until everything the process wrote so far has been emitted.
   void DrainOutput();
   // `opt`: where the layers are as the process sees them ("/opt", the merged directory, or "").

@@ -139,8 +139,7 @@ void Environment::Routes() {
       log_.clear();
       start_writing_ = true;
       lock.Unlock();
-      Emit(LogStream::kPlatform, request.request_id,
-           "START RequestId: " + request.request_id + " Version: " + spec_.version);
+      EmitStart(request.request_id);
       lock.Lock();
       start_writing_ = false;
       if (start_awaited_) cv_.notify_all();
