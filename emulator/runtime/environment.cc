@@ -398,7 +398,6 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
     cold = invocations_++ == 0;
     log_.clear();
     start_at_next = !cold && state_ == State::kAnswered;
-    incoming_ = start_at_next;
     start_at_next_ = start_at_next;
     taken_ = false;
   }
@@ -440,7 +439,6 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       end = stopping_ ? End::kStopped : End::kExited;
     } else {
       pending_ = request;
-      incoming_ = false;
       sink_ = request.sink;
       deadline_ns_ = 0;
       Thaw();
@@ -483,7 +481,6 @@ InvocationOutcome Environment::Invoke(const InvocationRequest& request) {
       }
       invoke_wait_limit_ns_ = 0;
     }
-    incoming_ = false;
     // Not taken by the runtime (it exited, stopped or timed out first). An event left for a
     // runtime that had not asked for it yet: its START is still owed (written below), unless
     // the runtime exited, which then never had it (never_taken: nothing logged, not counted).

@@ -225,9 +225,9 @@ class Environment {
   int64_t first_next_ns_ GUARDED_BY(mu_) = 0;
   int64_t idle_since_ns_ GUARDED_BY(mu_) = 0;
   int invocations_ GUARDED_BY(mu_) = 0;
-  bool incoming_ GUARDED_BY(mu_) = false;  // an event waits for the runtime's next /next
-  // The pending event's START line is the /next route's to write as it takes the event (an
-  // event for a warm runtime that had not asked for it yet: Invoke).
+  // An event is left for a warm runtime that had not asked for it yet (set by Invoke before the
+  // event is pending, so the /next that comes meanwhile does not freeze): the /next route that
+  // takes it writes its START line.
   bool start_at_next_ GUARDED_BY(mu_) = false;
   bool taken_ GUARDED_BY(mu_) = false;  // the current Invoke's event was taken by a /next
   // The /next route is writing a START with the lock let go; Invoke waits for it before END

@@ -100,7 +100,7 @@ void Environment::Routes() {
     // No one waits for this: an Invoke that came first left its event pending (taken below)
     // and waits for the answer, which this does not change.
     // Faithful freeze: nothing to do until the next event, so no CPU at all.
-    if (!pending_ && !incoming_ && spec_.freeze) Freeze();
+    if (!pending_ && !start_at_next_ && spec_.freeze) Freeze();
     cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return pending_.has_value() || stopping_; });
     const auto invoking = Transition(state_, SandboxEvent::kHandOver);
     if (stopping_ || !invoking) {
@@ -128,9 +128,6 @@ void Environment::Routes() {
     if (request.client_context) {
       res.set_header("Lambda-Runtime-Client-Context", *request.client_context);
     }
-    // The event counts as handed over once its bytes are in the runtime's socket, not when this
-    // thread picked it up: a content provider writes the body and then takes the timestamp, so a
-    // recorded duration is the runtime's own part and no more (docs/tracing.md).
     if (std::exchange(start_at_next_, false)) {
       // What the runtime wrote after its last answer and before it took this event is not this
       // event's. START goes before the event's bytes are written (after this returns), so
@@ -144,6 +141,9 @@ void Environment::Routes() {
       start_writing_ = false;
       if (start_awaited_) cv_.notify_all();
     }
+    // The event counts as handed over once its bytes are in the runtime's socket, not when this
+    // thread picked it up: a content provider writes the body and then takes the timestamp, so a
+    // recorded duration is the runtime's own part and no more (docs/tracing.md).
     auto payload = std::make_shared<std::string>(std::move(request.payload));
     res.set_content_provider(payload->size(), "application/json",
                              [this, payload, id = request.request_id](size_t offset, size_t length,
