@@ -61,7 +61,9 @@ void ServeCommand::Register(CLI::App& app) {
         }
         return std::string("an account id is 12 digits");
       });
-  command_->add_option("--http-threads", options_.http_threads, "HTTP worker threads")
+  command_
+      ->add_option("--http-threads", options_.http_threads,
+                   "HTTP threads at most (requests handled at once)")
       ->capture_default_str()
       ->check(CLI::Range(4, 1024));
   command_

@@ -1,5 +1,6 @@
-// HttpListener: the public port's sockets, epoll event loop, deadlines, connection limits and
-// worker pool (parsing and framing are in http_request.cc). Thread model: see http_listener.h.
+// HttpListener: the public port's sockets, its pool of threads on one epoll set, deadlines and
+// connection limits (parsing and framing are in http_request.cc). Thread model: see
+// http_listener.h.
 #include "emulator/protocol/http_listener.h"
 
 #include <arpa/inet.h>
@@ -98,6 +99,12 @@ class ChunkedStream final : public ResponseStream {
   bool aborted_ = false;
 };
 
+// What an epoll event names: the listening socket, the eventfd, or a connection by its id (never
+// its descriptor, which a closed connection's successor may have).
+constexpr uint64_t kListenId = 0;
+constexpr uint64_t kWakeId = 1;
+constexpr int64_t kSweepMs = 250;
+
 HttpResponse ErrorResponse(int status, const std::string& message) {
   HttpResponse response;
   response.status = status;
@@ -110,21 +117,20 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
 }  // namespace
 
 struct HttpListener::Connection {
-  Connection(int f, std::string p, uint64_t g, RequestParser::Limits limits)
-      : fd(f), peer(std::move(p)), generation(g), parser(limits) {}
-  int fd;
-  std::string peer;
-  uint64_t generation;
+  Connection(int f, uint64_t i, std::string p, RequestParser::Limits limits)
+      : fd(f), id(i), peer(std::move(p)), parser(limits) {}
+  const int fd;
+  const uint64_t id;
+  const std::string peer;
   RequestParser parser;
   std::string in;
   size_t pos = 0;
-  bool busy = false;
-  bool watched = false;
+  bool owned = false;         // a thread has it: read, parsed, answered there (mu_)
   bool served = false;        // has answered a request (idle timeout instead of head timeout)
   int64_t waiting_since = 0;  // since the last answer (or the accept)
   int64_t head_since = 0;     // since the first byte of the current request
   int64_t last_read = 0;
-  int64_t deadline = 0;
+  int64_t deadline = 0;  // for what it waits for; swept (under mu_) while nobody owns it
 };
 
 HttpListener::HttpListener(ListenSocket socket, ListenerOptions options, Handler handler)
@@ -138,30 +144,38 @@ HttpListener::HttpListener(ListenSocket socket, ListenerOptions options, Handler
     const int room = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1 << 20)) - 256;
     options_.max_connections = std::max(64, std::min(options_.max_connections, room));
   }
+  if (epoll_fd_ >= 0) {
+    // The listening socket is taken by one thread at a time (it accepts, then arms it again);
+    // the eventfd, level-triggered and never read, wakes every thread once Stop() writes it.
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = kListenId;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeId;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, wake_fd_, &ev);
+  }
 }
 
 HttpListener::~HttpListener() {
   Stop();
-  {
-    std::lock_guard lock(mu_);
-    workers_stop_ = true;
-  }
-  cv_.notify_all();
-  workers_.JoinAll();
-  for (auto& [fd, conn] : connections_) ::close(fd);
+  threads_.JoinAll();
+  common::MutexLock lock(mu_);
+  for (auto& [id, conn] : connections_) ::close(conn->fd);
+  connections_.clear();
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 void HttpListener::WaitUntilServing() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return serving_ || stopping_.load(); });
+  common::MutexLock lock(mu_);
+  while (!serving_ && !stopping_) cv_.wait(lock.native());
 }
 
 int HttpListener::workers() {
-  std::lock_guard lock(mu_);
-  return live_workers_;
+  common::MutexLock lock(mu_);
+  return live_;
 }
 
 void HttpListener::Stop() {
@@ -170,72 +184,101 @@ void HttpListener::Stop() {
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   cv_.notify_all();
 }
 
 void HttpListener::Serve() {
   if (epoll_fd_ < 0) return;
   {
-    std::lock_guard lock(mu_);
-    SpawnWorkerLocked();
+    common::MutexLock lock(mu_);
+    ++live_;
     serving_ = true;
+    last_sweep_ms_ = NowMs();
   }
   cv_.notify_all();
+  Loop(/*first=*/true);
+  // Every other thread returns once it has answered what it had (a stopping pool starts none).
+  threads_.JoinAll();
+  common::MutexLock lock(mu_);
+  StopAccepting();
+}
 
-  std::vector<epoll_event> events(256);
-  int64_t last_sweep = NowMs();
-  bool accepting = true;
-  while (true) {
-    if (stopping_ && accepting) {
-      // Stop accepting, drop idle connections; in-flight requests finish and are answered.
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
-      ::close(listen_fd_);
-      listen_fd_ = -1;
-      accepting = false;
-      std::vector<int> idle;
-      for (const auto& [fd, conn] : connections_) {
-        if (!conn->busy) idle.push_back(fd);
-      }
-      for (int fd : idle) Close(fd);
-    }
-    if (!accepting && busy_ == 0) break;
-    const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 250);
-    // Answers whose workers watch their connections again did not wake this thread: take them
-    // before the events, which may be those connections' next requests.
-    DrainFinished();
-    for (int i = 0; i < n; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == listen_fd_) {
-        Accept();
-      } else if (fd == wake_fd_) {
-        uint64_t count = 0;
-        [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
-        DrainFinished();
-      } else {
-        auto it = connections_.find(fd);
-        if (it == connections_.end() || it->second->busy) continue;
-        OnReadable(*it->second);
-      }
-    }
-    if (const int64_t now = NowMs(); now - last_sweep >= 250) {
-      last_sweep = now;
-      ExpireDeadlines();
-    }
-  }
+void HttpListener::Spawn() {
+  threads_.Spawn([this] {
+    Loop(/*first=*/false);
+    threads_.Retire();
+  });
+}
 
-  {
-    std::lock_guard lock(mu_);
-    workers_stop_ = true;
+void HttpListener::Loop(bool first) {
+  int64_t idle_since = NowMs();
+  epoll_event ev{};
+  common::MutexLock lock(mu_);
+  bool counted = !first;  // a spawned thread is counted waiting from its spawn
+  for (;;) {
+    if (stopping_) {
+      if (counted) --waiting_;
+      StopAccepting();
+      --live_;
+      return;
+    }
+    if (!counted) ++waiting_;
+    counted = false;
+    lock.Unlock();
+    // One event at a time: a thread that runs a handler holds no other connection's turn.
+    const int n = ::epoll_wait(epoll_fd_, &ev, 1, static_cast<int>(kSweepMs));
+    lock.Lock();
+    --waiting_;
+    const int64_t now = NowMs();
+    if (n <= 0) {
+      Sweep(now);
+      // Idle long enough, and another thread still waits (this one no longer counts): retire.
+      if (!first && now - idle_since >= options_.idle_retire_ms && waiting_ > 0) {
+        --live_;
+        return;
+      }
+      continue;
+    }
+    idle_since = now;
+    if (ev.data.u64 == kWakeId) continue;  // Stop(): seen at the top
+    // This thread leaves the wait: if it was the last one there, another starts (counted as
+    // waiting at once), so that a handler running here never keeps the next request from being
+    // read. Started outside the lock: making a thread takes a while.
+    if (waiting_ == 0 && !stopping_ && live_ < std::max(1, options_.threads)) {
+      ++live_;
+      ++waiting_;
+      lock.Unlock();
+      Spawn();
+      lock.Lock();
+    }
+    if (ev.data.u64 == kListenId) {
+      Accept();
+    } else if (auto it = connections_.find(ev.data.u64); it != connections_.end()) {
+      Connection& conn = *it->second;
+      conn.owned = true;
+      lock.Unlock();
+      Turn(conn);
+      lock.Lock();
+      idle_since = NowMs();
+    }  // else closed meanwhile (a deadline, or the stop)
+    // After this thread's own event, which may be a connection the sweep would find late.
+    Sweep(NowMs());
   }
-  cv_.notify_all();
-  workers_.JoinAll();
-  std::vector<int> left;
-  for (const auto& [fd, conn] : connections_) left.push_back(fd);
-  for (int fd : left) Close(fd);
+}
+
+void HttpListener::Sweep(int64_t now) {
+  if (now - last_sweep_ms_ < kSweepMs) return;
+  last_sweep_ms_ = now;
+  ExpireDeadlines();
+  if (listen_paused_ && listen_fd_ >= 0) {
+    listen_paused_ = false;
+    Arm(listen_fd_, kListenId, EPOLL_CTL_MOD);
+  }
 }
 
 void HttpListener::Accept() {
+  if (listen_fd_ < 0) return;
   for (;;) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
@@ -243,7 +286,13 @@ void HttpListener::Accept() {
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN, or out of descriptors: the next wake-up tries again
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // Out of descriptors or memory: armed again by the next sweep or the next close,
+        // instead of at once (the pending connection would wake thread after thread).
+        listen_paused_ = true;
+        return;
+      }
+      break;
     }
     char text[INET6_ADDRSTRLEN] = "";
     if (addr.ss_family == AF_INET) {
@@ -270,26 +319,25 @@ void HttpListener::Accept() {
     ++count;
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto conn = std::make_unique<Connection>(fd, peer, next_generation_++, options_.limits);
+    const uint64_t id = next_id_++;
+    auto conn = std::make_unique<Connection>(fd, id, peer, options_.limits);
     conn->waiting_since = NowMs();
     conn->deadline = conn->waiting_since + options_.head_timeout_ms;
-    Connection& ref = *conn;
-    connections_.emplace(fd, std::move(conn));
-    Watch(ref, true);
+    connections_.emplace(id, std::move(conn));
+    Arm(fd, id, EPOLL_CTL_ADD);
   }
+  Arm(listen_fd_, kListenId, EPOLL_CTL_MOD);
 }
 
-void HttpListener::Watch(Connection& conn, bool on) {
-  if (conn.watched == on) return;
+void HttpListener::Arm(int fd, uint64_t id, int op) {
   epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = conn.fd;
-  ::epoll_ctl(epoll_fd_, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, conn.fd, &ev);
-  conn.watched = on;
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = id;
+  ::epoll_ctl(epoll_fd_, op, fd, &ev);
 }
 
-void HttpListener::OnReadable(Connection& conn) {
-  // Read at most 1 MiB per wake-up so that one fast sender cannot monopolize the thread.
+void HttpListener::Turn(Connection& conn) {
+  // Read at most 1 MiB per turn so that one fast sender cannot monopolize the thread.
   char buf[64 * 1024];
   size_t total = 0;
   bool eof = false;
@@ -306,216 +354,157 @@ void HttpListener::OnReadable(Connection& conn) {
     break;
   }
   if (total > 0) conn.last_read = NowMs();
-  if (eof) {
-    // Requests complete before the close are still answered (a client may send its last
-    // request and half-close); a partial one is dropped.
-    const int fd = conn.fd;
-    Advance(conn);
-    auto it = connections_.find(fd);
-    if (it != connections_.end() && !it->second->busy) Close(fd);
-    return;
-  }
-  Advance(conn);
-}
-
-void HttpListener::Advance(Connection& conn) {
-  const RequestParser::State state = conn.parser.Parse(conn.in, &conn.pos);
-  if (conn.parser.TakeContinue()) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    [[maybe_unused]] ssize_t n =
-        ::send(conn.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  }
-  if (conn.pos > 0 && (conn.pos == conn.in.size() || conn.pos >= (1u << 16))) {
-    conn.in.erase(0, conn.pos);
-    conn.pos = 0;
-  }
-  const int64_t now = NowMs();
-  switch (state) {
-    case RequestParser::State::kError:
+  // Every complete request buffered is answered, in order (pipelining); requests complete
+  // before a close are still answered (a client may send its last request and half-close), a
+  // partial one is dropped.
+  for (;;) {
+    const RequestParser::State state = conn.parser.Parse(conn.in, &conn.pos);
+    if (conn.parser.TakeContinue()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      [[maybe_unused]] ssize_t n =
+          ::send(conn.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    if (conn.pos > 0 && (conn.pos == conn.in.size() || conn.pos >= (1u << 16))) {
+      conn.in.erase(0, conn.pos);
+      conn.pos = 0;
+    }
+    if (state == RequestParser::State::kError) {
+      common::MutexLock lock(mu_);
       AnswerAndClose(conn, conn.parser.error_status(), conn.parser.error_message());
       return;
-    case RequestParser::State::kNeedMore:
-      if (!conn.parser.Started()) {
-        conn.head_since = 0;
-        conn.deadline = conn.waiting_since +
-                        (conn.served ? options_.idle_timeout_ms : options_.head_timeout_ms);
-      } else if (conn.parser.InHead()) {
-        if (conn.head_since == 0) conn.head_since = now;
-        conn.deadline = conn.head_since + options_.head_timeout_ms;
-      } else {
-        conn.deadline = std::max(conn.last_read, conn.head_since) + options_.body_timeout_ms;
-      }
-      Watch(conn, true);
-      return;
-    case RequestParser::State::kReady: {
-      const bool close = !conn.parser.keep_alive() || stopping_;
-      HttpRequest request = conn.parser.Take();
-      request.peer = conn.peer;
-      conn.busy = true;
-      conn.head_since = 0;
-      Watch(conn, false);
-      ++busy_;
-      {
-        std::lock_guard lock(mu_);
-        const bool rearm = !close && conn.pos >= conn.in.size();
-        tasks_.push_back(Task{conn.fd, conn.generation, std::move(request), close, rearm});
-        if (static_cast<int>(tasks_.size()) > idle_workers_ &&
-            live_workers_ < std::max(1, options_.threads)) {
-          SpawnWorkerLocked();
-        }
-      }
-      cv_.notify_one();
+    }
+    if (state == RequestParser::State::kNeedMore) break;
+    const bool close = !conn.parser.keep_alive() || stopping_;
+    HttpRequest request = conn.parser.Take();
+    request.peer = conn.peer;
+    conn.head_since = 0;
+    if (!Answer(conn, request, close)) {
+      common::MutexLock lock(mu_);
+      Close(conn.id);
       return;
     }
+    conn.served = true;
+    conn.waiting_since = NowMs();
   }
+  common::MutexLock lock(mu_);
+  if (eof || stopping_) {
+    Close(conn.id);
+    return;
+  }
+  Release(conn);
 }
 
-void HttpListener::Close(int fd) {
-  auto it = connections_.find(fd);
+bool HttpListener::Answer(const Connection& conn, const HttpRequest& request, bool close) {
+  HttpResponse response;
+  try {
+    response = handler_(request);
+  } catch (const std::exception& e) {
+    response = ErrorResponse(500, std::string("Internal error: ") + e.what());
+  } catch (...) {
+    response = ErrorResponse(500, "Internal error");
+  }
+  close = close || stopping_;
+  const int timeout_ms = static_cast<int>(std::min<int64_t>(options_.body_timeout_ms, 1 << 30));
+  bool written = false;
+  if (response.stream) {
+    ChunkedStream stream(conn.fd, close, timeout_ms, response.headers);
+    HttpResponse whole;
+    try {
+      whole = response.stream(stream);
+    } catch (const std::exception& e) {
+      whole = ErrorResponse(500, std::string("Internal error: ") + e.what());
+    }
+    if (stream.begun()) {
+      // An aborted answer ends with the connection, without its last chunk.
+      written = !stream.aborted() && stream.Finish();
+    } else {
+      for (const auto& header : response.headers) whole.headers.push_back(header);
+      written = WriteAll(conn.fd, SerializeResponse(whole, close), timeout_ms);
+    }
+  } else {
+    written = WriteAll(conn.fd, SerializeResponse(response, close), timeout_ms);
+  }
+  return written && !close;
+}
+
+void HttpListener::Release(Connection& conn) {
+  const int64_t now = NowMs();
+  if (!conn.parser.Started()) {
+    conn.head_since = 0;
+    conn.deadline =
+        conn.waiting_since + (conn.served ? options_.idle_timeout_ms : options_.head_timeout_ms);
+  } else if (conn.parser.InHead()) {
+    if (conn.head_since == 0) conn.head_since = now;
+    conn.deadline = conn.head_since + options_.head_timeout_ms;
+  } else {
+    conn.deadline = std::max(conn.last_read, conn.head_since) + options_.body_timeout_ms;
+  }
+  conn.owned = false;
+  // Armed under mu_: nobody can close the connection (and give its descriptor to another)
+  // between the decision and the arming.
+  Arm(conn.fd, conn.id, EPOLL_CTL_MOD);
+}
+
+void HttpListener::Close(uint64_t id) {
+  auto it = connections_.find(id);
   if (it == connections_.end()) return;
-  if (it->second->watched) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  const int fd = it->second->fd;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   auto count = per_client_.find(it->second->peer);
   if (count != per_client_.end() && --count->second <= 0) per_client_.erase(count);
   ::close(fd);
   connections_.erase(it);
+  if (listen_paused_ && listen_fd_ >= 0) {  // a descriptor is free again
+    listen_paused_ = false;
+    Arm(listen_fd_, kListenId, EPOLL_CTL_MOD);
+  }
 }
 
 void HttpListener::AnswerAndClose(Connection& conn, int status, const std::string& message) {
   const std::string reply = SerializeResponse(ErrorResponse(status, message), true);
-  // Small enough for the socket buffer: never block the event thread on it.
+  // Small enough for the socket buffer: never block on it (mu_ is held).
   [[maybe_unused]] ssize_t n =
       ::send(conn.fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(conn.fd, SHUT_WR);
-  Close(conn.fd);
+  Close(conn.id);
 }
 
 void HttpListener::ExpireDeadlines() {
   const int64_t now = NowMs();
-  std::vector<int> expired;
-  for (const auto& [fd, conn] : connections_) {
-    if (!conn->busy && conn->deadline <= now) expired.push_back(fd);
+  std::vector<uint64_t> expired;
+  for (const auto& [id, conn] : connections_) {
+    if (conn->owned || conn->deadline > now) continue;
+    // Input the pool has not read yet (every thread was in a handler) is not the client's
+    // delay: its event is pending, and the thread that takes it reads on.
+    char byte = 0;
+    if (::recv(conn->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0) continue;
+    expired.push_back(id);
   }
-  for (int fd : expired) {
-    Connection& conn = *connections_.at(fd);
+  for (uint64_t id : expired) {
+    Connection& conn = *connections_.at(id);
     if (conn.parser.Started()) {
       AnswerAndClose(conn, 408,
                      conn.parser.InHead() ? "The request head did not arrive in time"
                                           : "The request body did not arrive in time");
     } else {
-      Close(fd);
+      Close(id);
     }
   }
 }
 
-void HttpListener::SpawnWorkerLocked() {
-  ++live_workers_;
-  workers_.Spawn([this] {
-    Worker();
-    workers_.Retire();
-  });
-}
-
-void HttpListener::Worker() {
-  const auto idle_retire = std::chrono::milliseconds(options_.idle_retire_ms);
-  for (;;) {
-    Task task{};
-    {
-      std::unique_lock lock(mu_);
-      ++idle_workers_;
-      const auto idle_since = std::chrono::steady_clock::now();
-      while (!workers_stop_ && tasks_.empty()) {
-        if (live_workers_ <= 1) {
-          cv_.wait(lock);
-        } else if (cv_.wait_until(lock, idle_since + idle_retire) == std::cv_status::timeout &&
-                   tasks_.empty() && live_workers_ > 1) {
-          break;  // idle long enough, and another worker is left: retire
-        }
-      }
-      --idle_workers_;
-      if (tasks_.empty()) {
-        --live_workers_;
-        return;
-      }
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    HttpResponse response;
-    try {
-      response = handler_(task.request);
-    } catch (const std::exception& e) {
-      response = ErrorResponse(500, std::string("Internal error: ") + e.what());
-    } catch (...) {
-      response = ErrorResponse(500, "Internal error");
-    }
-    const bool close = task.close || stopping_;
-    const int timeout_ms = static_cast<int>(std::min<int64_t>(options_.body_timeout_ms, 1 << 30));
-    bool written = false;
-    if (response.stream) {
-      ChunkedStream stream(task.fd, close, timeout_ms, response.headers);
-      HttpResponse whole;
-      try {
-        whole = response.stream(stream);
-      } catch (const std::exception& e) {
-        whole = ErrorResponse(500, std::string("Internal error: ") + e.what());
-      }
-      if (stream.begun()) {
-        // An aborted answer ends with the connection, without its last chunk.
-        written = !stream.aborted() && stream.Finish();
-      } else {
-        for (const auto& header : response.headers) whole.headers.push_back(header);
-        written = WriteAll(task.fd, SerializeResponse(whole, close), timeout_ms);
-      }
-    } else {
-      written = WriteAll(task.fd, SerializeResponse(response, close), timeout_ms);
-    }
-    if (task.rearm && !close && written) {
-      // Watched first, then queued: until the answer is queued the connection is busy, so the
-      // event thread cannot close it (and its descriptor cannot be reused) under this ADD; an
-      // event that comes in between is skipped and, level-triggered, reported again.
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.fd = task.fd;
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, task.fd, &ev);
-      std::lock_guard lock(mu_);
-      finished_.push_back(Done{task.fd, task.generation, false, true});
-    } else {
-      Finished(task.fd, task.generation, close || !written);
-    }
+void HttpListener::StopAccepting() {
+  listen_paused_ = false;
+  if (listen_fd_ >= 0) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+    ::close(listen_fd_);
+    listen_fd_ = -1;
   }
-}
-
-void HttpListener::Finished(int fd, uint64_t generation, bool close) {
-  {
-    std::lock_guard lock(mu_);
-    finished_.push_back(Done{fd, generation, close, false});
+  // Idle connections close at once; owned ones close when their thread has answered.
+  std::vector<uint64_t> idle;
+  for (const auto& [id, conn] : connections_) {
+    if (!conn->owned) idle.push_back(id);
   }
-  const uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
-}
-
-void HttpListener::DrainFinished() {
-  std::vector<Done> done;
-  {
-    std::lock_guard lock(mu_);
-    if (finished_.empty()) return;
-    done.swap(finished_);
-  }
-  const int64_t now = NowMs();
-  for (const auto& [fd, generation, close, watched] : done) {
-    --busy_;
-    auto it = connections_.find(fd);
-    if (it == connections_.end() || it->second->generation != generation) continue;
-    Connection& conn = *it->second;
-    conn.busy = false;
-    conn.watched = watched;
-    if (close || stopping_) {
-      Close(fd);
-      continue;
-    }
-    conn.served = true;
-    conn.waiting_since = now;
-    Advance(conn);  // a pipelined request may already be buffered
-  }
+  for (uint64_t id : idle) Close(id);
 }
 
 }  // namespace offstage::protocol

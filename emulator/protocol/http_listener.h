@@ -1,27 +1,29 @@
 // HttpListener: the public port's own HTTP/1.1 server (docs/architecture.md, "The public
-// listener"). One event thread (epoll) accepts, reads and parses (with http_request.h's
-// RequestParser) every request head and body with deadlines and per-client connection limits;
-// only complete requests reach the worker pool, which runs the handler and writes the answer.
-// Workers start on demand (one at first, another when a request waits for none idle, up to
-// `threads`) and retire after `idle_retire_ms` idle while more than one is left.
-// Owned by HttpServer. Thread model: Serve() runs the event thread; handlers run concurrently on
-// the workers; Stop() is safe from any thread.
+// listener"). A pool of threads waits on one epoll set; the thread woken by a connection owns it
+// (EPOLLONESHOT) until the connection must wait for input again: it reads, parses (with
+// http_request.h's RequestParser), runs the handler on every complete request and writes the
+// answer itself, so a request wakes one thread, not an event thread and then a worker. Reads
+// never block: a client that trickles holds no thread between its bytes. Heads and bodies have
+// deadlines; connections are limited per client address and in all.
+// Threads start on demand (another when the last waiting one takes an event, up to `threads`)
+// and retire after `idle_retire_ms` without an event while another thread waits.
+// Owned by HttpServer. Thread model: Serve() runs on the caller's thread as the pool's first
+// thread (it never retires) and returns once every request in flight is answered; handlers run
+// concurrently on the pool's threads; Stop() is safe from any thread. mu_ guards the connection
+// table and the pool's counts; a Connection's own fields belong to the thread that owns it, and,
+// while nobody owns it, to whoever holds mu_.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <tuple>
 #include <utility>
-#include <vector>
 
+#include "emulator/common/mutex.h"
 #include "emulator/common/result.h"
 #include "emulator/common/thread_set.h"
 #include "emulator/protocol/http_request.h"
@@ -31,7 +33,7 @@
 namespace offstage::protocol {
 
 struct ListenerOptions {
-  int threads = 64;  // the most workers
+  int threads = 64;  // the most threads: requests handled at once
   int64_t idle_retire_ms = 10'000;
   RequestParser::Limits limits;
   int64_t head_timeout_ms = 10'000;  // from the first byte of a request to its complete head
@@ -51,66 +53,59 @@ class HttpListener {
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
-  // Runs the event loop until Stop(); in-flight requests finish before it returns.
-  void Serve();
-  void WaitUntilServing();
-  void Stop();
-  // Workers started and not retired.
-  int workers();
+  // Runs the pool until Stop(); in-flight requests finish before it returns.
+  void Serve() EXCLUDES(mu_);
+  void WaitUntilServing() EXCLUDES(mu_);
+  void Stop() EXCLUDES(mu_);
+  // Threads serving (Serve's own included), started and not retired.
+  int workers() EXCLUDES(mu_);
 
  private:
   struct Connection;
-  struct Task {
-    int fd;
-    uint64_t generation;
-    HttpRequest request;
-    bool close;
-    // Nothing else is buffered: once answered, the worker may watch the connection again
-    // itself, and the event thread learns of the answer when it next wakes, not by a wake-up.
-    bool rearm;
-  };
-  struct Done {
-    int fd;
-    uint64_t generation;
-    bool close;
-    bool watched;  // the worker already watches it again (Task::rearm)
-  };
 
-  void Accept();
-  void OnReadable(Connection& conn);
-  // Parses what is buffered: dispatches a complete request, answers errors, or waits for more.
-  void Advance(Connection& conn);
-  void Close(int fd);
-  void AnswerAndClose(Connection& conn, int status, const std::string& message);
-  void Watch(Connection& conn, bool on);
-  void ExpireDeadlines();
-  void Worker();
-  void SpawnWorkerLocked();  // mu_ held
-  void Finished(int fd, uint64_t generation, bool close);
-  void DrainFinished();
+  // One thread of the pool: waits for an event, handles it, until stopped (or, unless `first`,
+  // idle long enough to retire).
+  void Loop(bool first) EXCLUDES(mu_);
+  // Accepts every pending connection; the listening socket is armed again after.
+  void Accept() REQUIRES(mu_);
+  // The owner's turn with a connection: reads what came, answers every complete request, and
+  // gives the connection back (watched again) or closes it.
+  void Turn(Connection& conn) EXCLUDES(mu_);
+  // Runs the handler and writes its answer; whether the connection may carry another request
+  // (the whole answer written, and no close asked or owed).
+  bool Answer(const Connection& conn, const HttpRequest& request, bool close) EXCLUDES(mu_);
+  // Gives an owned connection back: its deadline for what it waits for, watched again.
+  void Release(Connection& conn) REQUIRES(mu_);
+  void Close(uint64_t id) REQUIRES(mu_);
+  void AnswerAndClose(Connection& conn, int status, const std::string& message) REQUIRES(mu_);
+  void Arm(int fd, uint64_t id, int op) REQUIRES(mu_);
+  void ExpireDeadlines() REQUIRES(mu_);
+  // At Stop: the listening socket and every connection nobody owns are closed.
+  void StopAccepting() REQUIRES(mu_);
+  // Sweeps the deadlines if kSweepMs passed since the last sweep, and arms a paused listening
+  // socket again.
+  void Sweep(int64_t now) REQUIRES(mu_);
+  // Starts a thread of the pool; the caller counted it in live_ and waiting_.
+  void Spawn() EXCLUDES(mu_);
 
   ListenerOptions options_;
   Handler handler_;
-  int listen_fd_ = -1;
+  int listen_fd_ GUARDED_BY(mu_) = -1;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: Stop() and finished requests wake the event thread
-  uint64_t next_generation_ = 1;
-
-  // Event thread only.
-  std::map<int, std::unique_ptr<Connection>> connections_;
-  std::map<std::string, int> per_client_;
-  int busy_ = 0;
+  int wake_fd_ = -1;  // eventfd: Stop() writes it and nobody reads it, so it wakes every thread
 
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool serving_ = false;
-  bool workers_stop_ = false;
-  std::deque<Task> tasks_;
-  std::vector<Done> finished_;
-  int live_workers_ = 0;       // started and not retired
-  int idle_workers_ = 0;       // waiting for a task
-  common::ThreadSet workers_;  // last: destroyed (joined) before what its threads use
+  common::Mutex mu_;
+  std::condition_variable cv_;  // serving_
+  bool serving_ GUARDED_BY(mu_) = false;
+  uint64_t next_id_ GUARDED_BY(mu_) = 2;  // 0 and 1 are the listening socket and the eventfd
+  std::map<uint64_t, std::unique_ptr<Connection>> connections_ GUARDED_BY(mu_);
+  std::map<std::string, int> per_client_ GUARDED_BY(mu_);
+  int64_t last_sweep_ms_ GUARDED_BY(mu_) = 0;
+  bool listen_paused_ GUARDED_BY(mu_) = false;  // accept failed for want of descriptors
+  int live_ GUARDED_BY(mu_) = 0;     // threads started and not retired (Serve's included)
+  int waiting_ GUARDED_BY(mu_) = 0;  // threads in epoll_wait, or started or about to enter it
+  common::ThreadSet threads_;        // last: destroyed (joined) before what its threads use
 };
 
 }  // namespace offstage::protocol

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -240,6 +241,203 @@ TEST_CASE("HttpListener starts workers as requests wait and retires them when id
   CHECK(listener.workers() == 1);
   listener.Stop();
   serving.join();
+}
+
+}  // namespace offstage::protocol
+
+namespace offstage::protocol {
+namespace {
+
+int ConnectTo(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval limit{30, 0};  // a test that fails does not hang
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  return fd;
+}
+
+void Send(int fd, std::string_view data) {
+  REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+}
+
+// Reads until `end` ends what was read, or until the peer closes (then "" follows the bytes
+// in `*closed`).
+std::string ReadUntil(int fd, std::string_view end, bool* closed = nullptr) {
+  std::string got;
+  char buf[256];
+  while (got.size() < end.size() || got.compare(got.size() - end.size(), end.size(), end) != 0) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      if (closed != nullptr) *closed = (n == 0);
+      return got;
+    }
+    got.append(buf, static_cast<size_t>(n));
+  }
+  if (closed != nullptr) *closed = false;
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("HttpListener: a blocked handler holds only its own connection; Stop answers it last") {
+  auto socket = ListenSocket::Open("127.0.0.1", 0);
+  REQUIRE(socket.has_value());
+  const int port = socket->port();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blocked = false;
+  bool release = false;
+  ListenerOptions options;
+  options.threads = 2;
+  HttpListener listener(std::move(*socket), options, [&](const HttpRequest& request) {
+    if (request.path == "/block") {
+      std::unique_lock<std::mutex> lock(mu);
+      blocked = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    }
+    return HttpResponse{200, "text/plain", "ok", {}};
+  });
+  std::atomic<bool> served{false};
+  std::thread serving([&] {
+    listener.Serve();
+    served = true;
+  });
+  listener.WaitUntilServing();
+
+  const int slow = ConnectTo(port);
+  Send(slow, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return blocked; }));
+  }
+  // Another connection is read and answered meanwhile, and stays open (keep-alive); a third
+  // sends half a head and holds no thread while it waits.
+  const int fast = ConnectTo(port);
+  Send(fast, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string answer = ReadUntil(fast, "ok");
+  CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(answer.find("Connection: close") == std::string::npos);
+  const int partial = ConnectTo(port);
+  Send(partial, "GET /fast HTTP/1.1\r\nHo");
+  Send(fast, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(ReadUntil(fast, "ok").rfind("HTTP/1.1 200", 0) == 0);
+
+  // Stop: the idle and the partial connections close at once; the blocked request is still
+  // answered, with Connection: close, and Serve returns only after it.
+  listener.Stop();
+  bool closed = false;
+  CHECK(ReadUntil(fast, "never", &closed).empty());
+  CHECK(closed);
+  closed = false;
+  CHECK(ReadUntil(partial, "never", &closed).empty());
+  CHECK(closed);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_FALSE(served.load());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  closed = false;
+  const std::string last = ReadUntil(slow, "never", &closed);
+  CHECK(closed);
+  CHECK(last.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(last.find("Connection: close") != std::string::npos);
+  serving.join();
+  CHECK(served.load());
+  for (int fd : {slow, fast, partial}) ::close(fd);
+}
+
+// A handler the test holds until it says so, and counts.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  int blocked = 0;
+  bool release = false;
+  HttpResponse Handle(const HttpRequest& request) {
+    if (request.path == "/block") {
+      std::unique_lock<std::mutex> lock(mu);
+      ++blocked;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    }
+    return HttpResponse{200, "text/plain", "ok", {}};
+  }
+  bool WaitBlocked(int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return blocked >= n; });
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  }
+};
+
+TEST_CASE("HttpListener: the thread waiting beside a long handler does not retire") {
+  auto socket = ListenSocket::Open("127.0.0.1", 0);
+  REQUIRE(socket.has_value());
+  const int port = socket->port();
+  Gate gate;
+  ListenerOptions options;
+  options.threads = 3;
+  options.idle_retire_ms = 50;
+  HttpListener listener(std::move(*socket), options,
+                        [&](const HttpRequest& request) { return gate.Handle(request); });
+  std::thread serving([&] { listener.Serve(); });
+  listener.WaitUntilServing();
+  const int slow = ConnectTo(port);
+  Send(slow, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  REQUIRE(gate.WaitBlocked(1));
+  // Idle far past idle_retire_ms (and a few 250 ms waits): the one thread waiting is the only
+  // one that can read, so it stays.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  const int fast = ConnectTo(port);
+  Send(fast, "GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  CHECK(ReadUntil(fast, "ok", &closed).rfind("HTTP/1.1 200", 0) == 0);
+  gate.Release();
+  CHECK(ReadUntil(slow, "ok").rfind("HTTP/1.1 200", 0) == 0);
+  listener.Stop();
+  serving.join();
+  ::close(slow);
+  ::close(fast);
+}
+
+TEST_CASE("HttpListener: a request sent in time waits for a busy pool instead of timing out") {
+  auto socket = ListenSocket::Open("127.0.0.1", 0);
+  REQUIRE(socket.has_value());
+  const int port = socket->port();
+  Gate gate;
+  ListenerOptions options;
+  options.threads = 1;  // the handler below holds the only thread
+  options.head_timeout_ms = 300;
+  HttpListener listener(std::move(*socket), options,
+                        [&](const HttpRequest& request) { return gate.Handle(request); });
+  std::thread serving([&] { listener.Serve(); });
+  listener.WaitUntilServing();
+  const int waiting = ConnectTo(port);  // accepted, and has sent nothing yet
+  const int slow = ConnectTo(port);
+  Send(slow, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  REQUIRE(gate.WaitBlocked(1));
+  // Its whole request in time; nobody reads it until the handler returns, well after its
+  // head's deadline: the delay is the server's, so it is answered, not closed.
+  Send(waiting, "GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  gate.Release();
+  CHECK(ReadUntil(slow, "ok").rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(ReadUntil(waiting, "ok").rfind("HTTP/1.1 200", 0) == 0);
+  listener.Stop();
+  serving.join();
+  ::close(slow);
+  ::close(waiting);
 }
 
 }  // namespace offstage::protocol
