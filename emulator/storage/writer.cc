@@ -113,11 +113,12 @@ void Writer::WaitForWork(common::MutexLock& lock) {
   }
 }
 
-void Writer::TakeBatch(std::deque<Pending>& batch) {
+void Writer::TakeBatch(std::deque<Pending>& batch, bool posts) {
   while (!urgent_.empty() && batch.size() < max_batch_) {
     batch.push_back(std::move(urgent_.front()));
     urgent_.pop_front();
   }
+  if (!posts) return;
   while (!queue_.empty() && batch.size() < max_batch_) {
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
@@ -148,7 +149,11 @@ Result<int64_t> Writer::Commit(Job job) {
     urgent_.push_back(Pending{std::move(job), std::move(promise)});
     if (lead) {
       running_ = true;
-      TakeBatch(batch);
+      // Its own job and the Submits waiting, not the Posts: they wait for company on the
+      // writer thread. Carried along, each Publish's commit would also write the span of the
+      // one before (four B-trees' pages for one row) instead of one batch of spans per
+      // post_delay_ (docs/benchmarks.md, "A Publish's commit carries only its own rows").
+      TakeBatch(batch, /*posts=*/false);
     } else if (!running_) {
       notify = true;  // the writer thread may be waiting for work
     }

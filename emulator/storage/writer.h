@@ -1,10 +1,11 @@
 // Writer: the Database's only user while the daemon runs. Jobs from any thread are queued and
 // run in batches, one transaction per batch (group commit: concurrent publishers share one
 // COMMIT), one batch at a time: on the writer thread, or on the thread of a Commit that found
-// none running (it leads the batch itself, so a Publish needs no hand-off). A Submit or a Query
-// starts a batch at once; Posts (telemetry, state nobody waits for) wait up to `post_delay` for
-// company, so an invocation's spans, log lines and payload share one transaction and one wake-up of
-// this thread instead of one each (docs/benchmarks.md, "Counting the work"). Each job runs inside
+// none running (it leads a batch of the Submits alone, so a Publish needs no hand-off). A Submit
+// or a Query starts a batch at once; Posts (telemetry, state nobody waits for) wait up to
+// `post_delay` for company on the writer thread, so an invocation's spans, log lines and payload,
+// or the spans of a burst of Publishes, share one transaction and one wake-up of this thread
+// instead of one each (docs/benchmarks.md, "Counting the work"). Each job runs inside
 // its own savepoint, so a failing job rolls back alone. Owned by app::Daemon;
 // Submit/Post/Call/Query are safe on any thread and never do I/O on the caller's thread (Commit
 // may: it is the one that leads); the queue mutex is a leaf (no call out while it is held).
@@ -56,10 +57,11 @@ class Writer {
   // Submit and wait: for writes whose caller must know the outcome.
   Status Call(Job job);
   // Submit and wait, for a request's own commit (Publish): when no batch is running, the
-  // calling thread runs the batch itself (its job first, then the Posts queued, as the writer
-  // thread would), so the request sleeps and wakes no other thread to commit (LevelDB's
-  // writers do the same). A background thread (common::InBackground) never leads: its batch
-  // would run at its low priority while requests wait; it Submits.
+  // calling thread runs the batch itself (its job and any Submits waiting; the Posts stay
+  // queued for the writer thread's batch, which they wait for), so the request sleeps and
+  // wakes no other thread to commit (LevelDB's writers do the same). A background thread
+  // (common::InBackground) never leads: its batch would run at its low priority while requests
+  // wait; it Submits.
   Result<int64_t> Commit(Job job);
   // Waits for a read that must see everything Posted before it (logs, traces): queued behind
   // the Posts, not ahead of them.
@@ -100,8 +102,9 @@ class Writer {
   // Post (now = false) and PostNow (now = true).
   void Enqueue(Job job, bool now) EXCLUDES(mu_);
   bool Due() REQUIRES(mu_);
-  // Moves the next batch out of the queues: the Submits first, then the Posts, in order.
-  void TakeBatch(std::deque<Pending>& batch) REQUIRES(mu_);
+  // Moves the next batch out of the queues: the Submits first, then (unless `posts` is false)
+  // the Posts and Queries, in order.
+  void TakeBatch(std::deque<Pending>& batch, bool posts = true) REQUIRES(mu_);
   // Puts the Posts a batch's budget left back at the front, still in order.
   void Requeue(std::deque<Pending>& batch) REQUIRES(mu_);
   void Run();

@@ -343,4 +343,24 @@ TEST_CASE("Writer::Commit from a background thread is run by the writer thread")
   CHECK(ran_on != caller);
 }
 
+TEST_CASE("Writer::Commit leads its own job, not the Posts queued: they wait for company") {
+  auto db = MemoryDb();
+  common::testing::FakeClock clock;
+  // A delay far longer than the test, so only a batch of their own commits the Posts early.
+  Writer writer(*db, clock, nullptr, 2048, std::chrono::seconds(60));
+  const uint64_t start = writer.changes().version();
+  writer.Post([](Database& d) { return InsertMessage(d, Message("span of the last one")); });
+  REQUIRE(writer.Commit([](Database& d) { return InsertMessage(d, Message("own")); }));
+  // One batch committed, with the Commit's row alone (the writer thread sleeps on its timer, so
+  // the database is read here while nobody writes it).
+  CHECK(writer.changes().version() == start + 1);
+  auto n = CountMessages(*db);
+  REQUIRE(n.has_value());
+  CHECK(*n == 1);
+  // A Query behind the Post still sees it: the Post ran first, in its own batch.
+  auto seen = writer.QueryValue([](Database& d) { return CountMessages(d); });
+  REQUIRE(seen.has_value());
+  CHECK(*seen == 2);
+}
+
 }  // namespace offstage::storage
