@@ -45,11 +45,12 @@ Span SimulatedSpan(std::string id, std::string trace_id, std::string parent, std
   return span;
 }
 
-std::string NewTraceId(int64_t now_ns, const std::string& random_hex24) {
-  char epoch[16];
-  std::snprintf(epoch, sizeof epoch, "%08llx",
-                static_cast<unsigned long long>(now_ns / 1'000'000'000));
-  return "1-" + std::string(epoch) + "-" + random_hex24;
+std::string NewTraceId(int64_t now_ns, const std::string& random_hex16) {
+  char time[32];
+  std::snprintf(time, sizeof time, "%08llx-%08llx",
+                static_cast<unsigned long long>(now_ns / 1'000'000'000),
+                static_cast<unsigned long long>(now_ns % 1'000'000'000));
+  return "1-" + std::string(time) + random_hex16;
 }
 
 std::string TraceRootOf(const std::string& header) {

@@ -35,8 +35,11 @@ Span ReplaySpan(std::string id, std::string trace_id, std::string name, int64_t 
 Span SimulatedSpan(std::string id, std::string trace_id, std::string parent, std::string_view hop,
                    int64_t start_ns, int64_t delay_ns);
 
-// A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>".
-std::string NewTraceId(int64_t now_ns, const std::string& random_hex24);
+// A new trace id in X-Ray's shape, "1-<8 hex seconds>-<24 hex>": the 24 hex digits are the
+// nanoseconds within the second (8) and `random_hex16`, so ids made one after another sort in
+// time order and the spans' trace index grows at its end instead of at a random leaf each
+// (docs/benchmarks.md, "Trace ids in time order").
+std::string NewTraceId(int64_t now_ns, const std::string& random_hex16);
 // The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none or not an id
 // (letters, digits and hyphens, at most 64).
 std::string TraceRootOf(const std::string& header);

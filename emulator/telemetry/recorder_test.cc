@@ -19,8 +19,13 @@ TEST_CASE("TraceRootOf takes an X-Ray root, and refuses text that is not an id")
   CHECK(TraceRootOf("Root=\xff\xfe;Sampled=1") == "");
   CHECK(TraceRootOf("Root=a b") == "");
   CHECK(TraceRootOf("Root=" + std::string(65, 'a')) == "");
-  CHECK(NewTraceId(1'700'000'000'000'000'000, "0123456789abcdef01234567") ==
-        "1-6553f100-0123456789abcdef01234567");
+  CHECK(NewTraceId(1'700'000'000'000'000'000, "0123456789abcdef") ==
+        "1-6553f100-000000000123456789abcdef");
+  // The nanoseconds within the second come first: ids made later sort later.
+  CHECK(NewTraceId(1'700'000'000'123'456'789, "0123456789abcdef") ==
+        "1-6553f100-075bcd150123456789abcdef");
+  CHECK(NewTraceId(1'700'000'000'000'000'001, "ffffffffffffffff") <
+        NewTraceId(1'700'000'000'000'000'002, "0000000000000000"));
 }
 
 }  // namespace
