@@ -6,7 +6,7 @@ namespace offstage::storage {
 namespace {
 
 // Index i holds migration number i + 1; PRAGMA user_version records how many have run.
-constexpr std::array<std::string_view, 13> kMigrations = {
+constexpr std::array<std::string_view, 14> kMigrations = {
     // 1: SNS state and accepted messages.
     R"sql(
 CREATE TABLE topics (
@@ -231,6 +231,12 @@ CREATE TABLE event_source_mappings (
 DROP INDEX spans_by_start;
 CREATE INDEX spans_invocations_by_start ON spans(start_ns) WHERE kind = 'invocation';
 CREATE INDEX spans_deliveries_by_start ON spans(start_ns) WHERE kind = 'delivery';
+)sql",
+    // 14: log lines by request id served no query (QueryLogLines reads by time and sequence,
+    // optionally by function), and its key, a random UUID, cost every invocation's log lines a
+    // WAL page at a random leaf (docs/benchmarks.md, "An index no query used").
+    R"sql(
+DROP INDEX log_lines_by_request;
 )sql",
 };
 
