@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "emulator/common/priority.h"
 #include "emulator/runtime/private_opt.h"
@@ -146,6 +145,14 @@ common::Result<std::unique_ptr<Process>> Process::Spawn(const ProcessSpec& spec)
   return std::unique_ptr<Process>(new Process(pid, out[0], err[0]));
 }
 
+Process::Process(pid_t pid, int out, int err) : pid_(pid), stdout_fd_(out), stderr_fd_(err) {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid_));
+  status_fd_ = open(path, O_RDONLY | O_CLOEXEC);
+  std::snprintf(path, sizeof path, "/proc/%d/schedstat", static_cast<int>(pid_));
+  schedstat_fd_ = open(path, O_RDONLY | O_CLOEXEC);
+}
+
 Process::~Process() {
   bool reaped = false;
   {
@@ -158,6 +165,8 @@ Process::~Process() {
   }
   close(stdout_fd_);
   close(stderr_fd_);
+  if (status_fd_ >= 0) close(status_fd_);
+  if (schedstat_fd_ >= 0) close(schedstat_fd_);
 }
 
 void Process::SignalGroup(int signal) {
@@ -182,23 +191,20 @@ int Process::Wait() {
 }
 
 long Process::PeakRssKiB() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
+  if (status_fd_ < 0) return 0;
+  char buf[4096];
+  const ssize_t got = pread(status_fd_, buf, sizeof buf - 1, 0);
+  if (got <= 0) return 0;
+  buf[got] = '\0';
+  const char* line = std::strstr(buf, "\nVmHWM:");
+  return line ? std::strtol(line + 7, nullptr, 10) : 0;
 }
 
 std::optional<SchedTimes> Process::Sched() const {
   // One read of a small file (twice per invocation): the main thread's figures only.
-  char path[48];
-  std::snprintf(path, sizeof path, "/proc/%d/schedstat", static_cast<int>(pid_));
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  if (schedstat_fd_ < 0) return std::nullopt;
   char buf[96];
-  const ssize_t got = read(fd, buf, sizeof buf - 1);
-  close(fd);
+  const ssize_t got = pread(schedstat_fd_, buf, sizeof buf - 1, 0);
   if (got <= 0) return std::nullopt;
   buf[got] = '\0';
   long long run = 0;

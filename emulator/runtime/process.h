@@ -45,10 +45,16 @@ class Process final : public ChildProcess {
   std::optional<SchedTimes> Sched() const override;
 
  private:
-  Process(pid_t pid, int out, int err) : pid_(pid), stdout_fd_(out), stderr_fd_(err) {}
+  Process(pid_t pid, int out, int err);
   pid_t pid_;
   int stdout_fd_;
   int stderr_fd_;
+  // /proc/<pid>/status and /proc/<pid>/schedstat, opened once at the spawn and read again with
+  // pread at offset 0 for each invocation (three reads an invocation): no open and close each
+  // time, and never another process's files once this one is reaped and its pid reused (the
+  // reads then fail). -1 where they could not be opened.
+  int status_fd_ = -1;
+  int schedstat_fd_ = -1;
   common::Mutex mu_;
   bool reaped_ GUARDED_BY(mu_) = false;
 };
