@@ -241,7 +241,9 @@ void HttpListener::Loop(bool first) {
       continue;
     }
     idle_since = now;
-    if (ev.data.u64 == kWakeId) continue;  // Stop(): seen at the top
+    // Copied out first: epoll_event is packed, so its u64 is not aligned for a reference.
+    const uint64_t id = ev.data.u64;
+    if (id == kWakeId) continue;  // Stop(): seen at the top
     // This thread leaves the wait: if it was the last one there, another starts (counted as
     // waiting at once), so that a handler running here never keeps the next request from being
     // read. Started outside the lock: making a thread takes a while.
@@ -252,9 +254,9 @@ void HttpListener::Loop(bool first) {
       Spawn();
       lock.Lock();
     }
-    if (ev.data.u64 == kListenId) {
+    if (id == kListenId) {
       Accept();
-    } else if (auto it = connections_.find(ev.data.u64); it != connections_.end()) {
+    } else if (auto it = connections_.find(id); it != connections_.end()) {
       Connection& conn = *it->second;
       conn.owned = true;
       lock.Unlock();
