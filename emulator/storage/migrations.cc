@@ -233,8 +233,8 @@ CREATE INDEX spans_invocations_by_start ON spans(start_ns) WHERE kind = 'invocat
 CREATE INDEX spans_deliveries_by_start ON spans(start_ns) WHERE kind = 'delivery';
 )sql",
     // 14: log lines by request id served no query (QueryLogLines reads by time and sequence,
-    // optionally by function), and its key, a random UUID, cost every invocation's log lines a
-    // WAL page at a random leaf (docs/benchmarks.md, "An index no query used").
+    // optionally by function), and every batch of log lines paid its pages in the WAL
+    // (docs/benchmarks.md, "An index no query used").
     R"sql(
 DROP INDEX log_lines_by_request;
 )sql",

@@ -94,6 +94,10 @@ void Writer::Enqueue(Job job, bool now) {
 
 bool Writer::Due() {
   if (stopping_ || !urgent_.empty() || restart_due_) return true;
+  return QueueDue();
+}
+
+bool Writer::QueueDue() {
   if (queue_.empty()) return false;
   return queries_ > 0 || flush_ ||
          std::chrono::steady_clock::now() >= queue_.front().queued + post_delay_;
@@ -145,15 +149,18 @@ Result<int64_t> Writer::Commit(Job job) {
     // Leads only when nothing runs and no other request waits: under load the writer thread's
     // back-to-back batches commit more requests at once than leaders taking turns would (a
     // closed loop of 16 connections ran 10-15% slower when every Commit could lead).
-    const bool lead = !running_ && urgent_.empty();
+    // Nor when the WAL is owed its start-over, which only the writer thread does.
+    const bool lead = !running_ && urgent_.empty() && !restart_due_;
     urgent_.push_back(Pending{std::move(job), std::move(promise)});
     if (lead) {
       running_ = true;
-      // Its own job and the Submits waiting, not the Posts: they wait for company on the
-      // writer thread. Carried along, each Publish's commit would also write the span of the
-      // one before (four B-trees' pages for one row) instead of one batch of spans per
-      // post_delay_ (docs/benchmarks.md, "A Publish's commit carries only its own rows").
-      TakeBatch(batch, /*posts=*/false);
+      // Its own job; the queued Posts only once they are due (a Query or a PostNow waits
+      // behind them, or the oldest is post_delay_ old): until then they wait for company on
+      // the writer thread. Carried along, each Publish's commit would also write the span of
+      // the one before (pages of four B-trees for one row) instead of one batch of spans per
+      // post_delay_ (docs/benchmarks.md, "A Publish's commit carries only its own rows"); left
+      // behind once due, one leader after another could keep the writer thread from starting.
+      TakeBatch(batch, /*posts=*/QueueDue());
     } else if (!running_) {
       notify = true;  // the writer thread may be waiting for work
     }

@@ -1,7 +1,7 @@
 // Writer: the Database's only user while the daemon runs. Jobs from any thread are queued and
 // run in batches, one transaction per batch (group commit: concurrent publishers share one
 // COMMIT), one batch at a time: on the writer thread, or on the thread of a Commit that found
-// none running (it leads a batch of the Submits alone, so a Publish needs no hand-off). A Submit
+// none running (it leads a batch of its own job, so a Publish needs no hand-off). A Submit
 // or a Query starts a batch at once; Posts (telemetry, state nobody waits for) wait up to
 // `post_delay` for company on the writer thread, so an invocation's spans, log lines and payload,
 // or the spans of a burst of Publishes, share one transaction and one wake-up of this thread
@@ -57,8 +57,8 @@ class Writer {
   // Submit and wait: for writes whose caller must know the outcome.
   Status Call(Job job);
   // Submit and wait, for a request's own commit (Publish): when no batch is running, the
-  // calling thread runs the batch itself (its job and any Submits waiting; the Posts stay
-  // queued for the writer thread's batch, which they wait for), so the request sleeps and
+  // calling thread runs the batch itself (its own job; the queued Posts stay for the writer
+  // thread's batch, which they wait for, unless they are due), so the request sleeps and
   // wakes no other thread to commit (LevelDB's writers do the same). A background thread
   // (common::InBackground) never leads: its batch would run at its low priority while requests
   // wait; it Submits.
@@ -102,6 +102,9 @@ class Writer {
   // Post (now = false) and PostNow (now = true).
   void Enqueue(Job job, bool now) EXCLUDES(mu_);
   bool Due() REQUIRES(mu_);
+  // The Posts and Queries queued must run in the next batch: a Query or a PostNow waits, or
+  // the oldest Post is post_delay_ old.
+  bool QueueDue() REQUIRES(mu_);
   // Moves the next batch out of the queues: the Submits first, then (unless `posts` is false)
   // the Posts and Queries, in order.
   void TakeBatch(std::deque<Pending>& batch, bool posts = true) REQUIRES(mu_);
