@@ -190,23 +190,41 @@ int Process::Wait() {
   return status;
 }
 
+namespace {
+
+// Reads a /proc file of the child into `buf` (NUL-terminated): from the descriptor kept open, or,
+// where opening it at the spawn failed (out of descriptors then), by opening it now.
+ssize_t ReadProc(int fd, pid_t pid, const char* name, char* buf, size_t size) {
+  if (fd >= 0) {
+    const ssize_t got = pread(fd, buf, size - 1, 0);
+    if (got > 0) buf[got] = '\0';
+    return got;
+  }
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/%d/%s", static_cast<int>(pid), name);
+  const int opened = open(path, O_RDONLY | O_CLOEXEC);
+  if (opened < 0) return -1;
+  const ssize_t got = read(opened, buf, size - 1);
+  close(opened);
+  if (got > 0) buf[got] = '\0';
+  return got;
+}
+
+}  // namespace
+
 long Process::PeakRssKiB() const {
-  if (status_fd_ < 0) return 0;
   char buf[4096];
-  const ssize_t got = pread(status_fd_, buf, sizeof buf - 1, 0);
+  const ssize_t got = ReadProc(status_fd_, pid_, "status", buf, sizeof buf);
   if (got <= 0) return 0;
-  buf[got] = '\0';
   const char* line = std::strstr(buf, "\nVmHWM:");
   return line ? std::strtol(line + 7, nullptr, 10) : 0;
 }
 
 std::optional<SchedTimes> Process::Sched() const {
   // One read of a small file (twice per invocation): the main thread's figures only.
-  if (schedstat_fd_ < 0) return std::nullopt;
   char buf[96];
-  const ssize_t got = pread(schedstat_fd_, buf, sizeof buf - 1, 0);
+  const ssize_t got = ReadProc(schedstat_fd_, pid_, "schedstat", buf, sizeof buf);
   if (got <= 0) return std::nullopt;
-  buf[got] = '\0';
   long long run = 0;
   long long wait = 0;
   if (std::sscanf(buf, "%lld %lld", &run, &wait) != 2) return std::nullopt;

@@ -52,7 +52,7 @@ class Process final : public ChildProcess {
   // /proc/<pid>/status and /proc/<pid>/schedstat, opened once at the spawn and read again with
   // pread at offset 0 for each invocation (three reads an invocation): no open and close each
   // time, and never another process's files once this one is reaped and its pid reused (the
-  // reads then fail). -1 where they could not be opened.
+  // reads then fail). -1 where they could not be opened (then each read opens the file).
   int status_fd_ = -1;
   int schedstat_fd_ = -1;
   common::Mutex mu_;
