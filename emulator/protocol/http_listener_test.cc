@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -34,6 +35,40 @@ Fed Trickle(RequestParser& parser, std::string& in, std::string_view wire, size_
     if (state != RequestParser::State::kNeedMore) break;
   }
   return {state, *pos};
+}
+
+int ConnectTo(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval limit{30, 0};  // a test that fails does not hang
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  return fd;
+}
+
+void Send(int fd, std::string_view data) {
+  REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+}
+
+// Reads until `end` ends what was read, or until the peer closes it (said in `*closed`).
+std::string ReadUntil(int fd, std::string_view end, bool* closed = nullptr) {
+  std::string got;
+  char buf[256];
+  while (got.size() < end.size() || got.compare(got.size() - end.size(), end.size(), end) != 0) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      // Closed by the peer: an orderly close, or a reset (a socket closed with input it had
+      // not read yet resets); a timeout is not a close.
+      if (closed != nullptr) *closed = (n == 0 || (n < 0 && errno == ECONNRESET));
+      return got;
+    }
+    got.append(buf, static_cast<size_t>(n));
+  }
+  if (closed != nullptr) *closed = false;
+  return got;
 }
 
 }  // namespace
@@ -207,14 +242,8 @@ TEST_CASE("HttpListener starts workers as requests wait and retires them when id
 
   std::vector<int> clients;
   for (int i = 0; i < 5; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+    const int fd = ConnectTo(port);
+    Send(fd, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     clients.push_back(fd);
   }
   {
@@ -242,46 +271,6 @@ TEST_CASE("HttpListener starts workers as requests wait and retires them when id
   listener.Stop();
   serving.join();
 }
-
-}  // namespace offstage::protocol
-
-namespace offstage::protocol {
-namespace {
-
-int ConnectTo(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  timeval limit{30, 0};  // a test that fails does not hang
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  return fd;
-}
-
-void Send(int fd, std::string_view data) {
-  REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-}
-
-// Reads until `end` ends what was read, or until the peer closes (then "" follows the bytes
-// in `*closed`).
-std::string ReadUntil(int fd, std::string_view end, bool* closed = nullptr) {
-  std::string got;
-  char buf[256];
-  while (got.size() < end.size() || got.compare(got.size() - end.size(), end.size(), end) != 0) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) {
-      if (closed != nullptr) *closed = (n == 0);
-      return got;
-    }
-    got.append(buf, static_cast<size_t>(n));
-  }
-  if (closed != nullptr) *closed = false;
-  return got;
-}
-
-}  // namespace
 
 TEST_CASE("HttpListener: a blocked handler holds only its own connection; Stop answers it last") {
   auto socket = ListenSocket::Open("127.0.0.1", 0);
