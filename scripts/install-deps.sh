@@ -17,6 +17,9 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev
           libcli11-dev doctest-dev libssl-dev libzip-dev zlib1g-dev clang-format
           libyaml-cpp-dev libre2-dev)
+# The static build (scripts/build.sh): the static archives of bzip2 and Brotli, and dpkg-source
+# to unpack the source packages of cpp-httplib and libzip (scripts/static-deps.sh).
+packages+=(libbz2-dev libbrotli-dev dpkg-dev)
 # Running functions: python3 for pythonX.Y, node and npm (npm fetches the Node builds below).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

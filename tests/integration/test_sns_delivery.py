@@ -10,8 +10,11 @@ http.server inside the test. The daemon runs with short retry delays (--sns-retr
 import base64
 import collections
 import datetime
+import ipaddress
 import json
+import os
 import re
+import ssl
 import subprocess
 import threading
 import time
@@ -24,7 +27,9 @@ import botocore.exceptions
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.x509.oid import NameOID
 
 from harness import HANG_S, Daemon, DaemonTestCase, boto3_client, client_env, temp_dir
 from lambda_fixtures import function_arn
@@ -43,14 +48,38 @@ def string_to_sign(message):
                    if message.get(k) is not None).encode()
 
 
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 that no authority signed: (certificate file, key file)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(
+                       [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_file, "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as out:
+        out.write(key.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.TraditionalOpenSSL,
+                                    serialization.NoEncryption()))
+    return cert_file, key_file
+
+
 class Endpoint:
     """An HTTP subscriber: records every request per path; answers Notifications with the status
     set for the path (default 200) and everything else with 200."""
 
-    def __init__(self, keep_alive_timeout=None):
+    def __init__(self, keep_alive_timeout=None, tls_dir=None):
         """keep_alive_timeout: speak HTTP/1.1 and keep each connection open until it has been
-        idle that many seconds (then close it, as servers do); None: close after each request."""
+        idle that many seconds (then close it, as servers do); None: close after each request.
+        tls_dir: speak HTTPS, with a self-signed certificate for 127.0.0.1 written there."""
         self.lock = threading.Lock()
+        self.scheme = "https" if tls_dir else "http"
         self.requests = collections.defaultdict(list)
         self.status = {}
         endpoint = self
@@ -77,11 +106,15 @@ class Endpoint:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls_dir:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self_signed_certificate(tls_dir))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.server.server_address[1], path)
+        return "%s://127.0.0.1:%d%s" % (self.scheme, self.server.server_address[1], path)
 
     def received(self, path, kind=None):
         with self.lock:
@@ -540,6 +573,41 @@ class SnsDeliveryTest(DaemonTestCase):
                          ["after %d" % n for n in range(8)])
         for request in after:
             self.assertVerifies(json.loads(request["body"]))
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_https_delivery_checks_the_certificate_unless_told_not_to(self):
+        # OpenSSL is initialised at the first HTTPS connection, not at start (static-deps.sh).
+        endpoint = Endpoint(tls_dir=self.dir)
+        self.addCleanup(endpoint.close)
+        plain = Endpoint()
+        self.addCleanup(plain.close)
+        # Verifying (the default): a certificate no authority signed is refused, so nothing
+        # arrives, while the http subscriber of the same topic gets its confirmation.
+        daemon = Daemon().start()
+        self.addCleanup(daemon.kill)
+        sns = boto3_client("sns", daemon.endpoint)
+        self.addCleanup(sns.close)
+        topic = sns.create_topic(Name=self.unique("tls"))["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url("/refused"))
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=plain.url("/beside"))
+        plain.wait_for("/beside", 1, "SubscriptionConfirmation")
+        time.sleep(1.0)
+        self.assertEqual(endpoint.received("/refused"), [])
+        self.assertEqual(daemon.stop(), 0)
+        # --sns-insecure-tls: the same endpoint gets the confirmation and, once confirmed, the
+        # notification, over TLS, signed.
+        daemon = Daemon("--sns-insecure-tls").start()
+        self.addCleanup(daemon.kill)
+        sns = boto3_client("sns", daemon.endpoint)
+        self.addCleanup(sns.close)
+        topic = sns.create_topic(Name=self.unique("tls"))["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url("/tls"))
+        confirmation = json.loads(endpoint.wait_for("/tls", 1, "SubscriptionConfirmation")[0]["body"])
+        sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
+        message_id = sns.publish(TopicArn=topic, Message="over tls")["MessageId"]
+        note = json.loads(endpoint.wait_for("/tls", 1, "Notification")[0]["body"])
+        self.assertEqual((note["MessageId"], note["Message"]), (message_id, "over tls"))
+        self.assertVerifies(note)
         self.assertEqual(daemon.stop(), 0)
 
     def test_http_500_is_retried_and_404_is_not(self):
