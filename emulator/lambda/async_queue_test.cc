@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "emulator/common/testing/fakes.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::lambda {
 namespace {
@@ -125,9 +126,7 @@ struct Fixture {
   ScriptedHandler handler;
 
   Fixture() {
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+    db = storage::testing::OpenMemoryDatabase();
     writer = std::make_unique<storage::Writer>(*db, clock);
     recorder = std::make_unique<telemetry::Recorder>(*writer);
     queue = std::make_unique<AsyncQueue>(AsyncOptions{{0, 0}, 2}, *writer, *recorder, clock, log);

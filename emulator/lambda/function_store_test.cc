@@ -20,6 +20,7 @@
 #include "emulator/common/testing/fakes.h"
 #include "emulator/lambda/validation.h"
 #include "emulator/storage/lambda_store.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::lambda {
 namespace {
@@ -67,9 +68,7 @@ Result<bool> Delete(std::optional<Function>& f) {
 
 struct Fixture {
   Fixture() {
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+    db = storage::testing::OpenMemoryDatabase();
     writer = std::make_unique<storage::Writer>(*db, clock);
     store = std::make_unique<FunctionStore>(*writer, log);
     REQUIRE(store->Load().has_value());

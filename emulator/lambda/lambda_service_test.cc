@@ -16,6 +16,7 @@
 #include "emulator/common/testing/fakes.h"
 #include "emulator/storage/async_store.h"
 #include "emulator/storage/lambda_store.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::lambda {
 namespace {
@@ -70,9 +71,7 @@ struct Fixture {
     char pattern[] = "/tmp/offstage-lambda-test-XXXXXX";
     REQUIRE(mkdtemp(pattern) != nullptr);
     root = pattern;
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+    db = storage::testing::OpenMemoryDatabase();
     writer = std::make_unique<storage::Writer>(*db, clock);
     recorder = std::make_unique<telemetry::Recorder>(*writer);
     pool = std::make_unique<runtime::Pool>(runtime::PoolOptions{}, supervisor, clock, ids, logs);

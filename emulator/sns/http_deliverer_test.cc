@@ -17,6 +17,7 @@
 
 #include "emulator/common/testing/fakes.h"
 #include "emulator/storage/span_store.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::sns {
 namespace {
@@ -80,9 +81,7 @@ struct Fixture {
   std::unique_ptr<HttpDeliverer> deliverer;
 
   Fixture() {
-    auto opened = storage::Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+    db = storage::testing::OpenMemoryDatabase();
     writer = std::make_unique<storage::Writer>(*db, clock);
     recorder = std::make_unique<telemetry::Recorder>(*writer);
     HttpDelivererOptions options;

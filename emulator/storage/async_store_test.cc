@@ -7,14 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "emulator/storage/testing/test_database.h"
+
 namespace offstage::storage {
 namespace {
-
-std::unique_ptr<Database> OpenMemory() {
-  auto opened = Database::Open(":memory:");
-  REQUIRE(opened.has_value());
-  return std::move(*opened);
-}
 
 AsyncEventRow Event(const std::string& id, AsyncEventState state, int64_t enqueued_ns) {
   AsyncEventRow row;
@@ -49,7 +45,7 @@ TEST_CASE("the unfinished states' SQL matches the partial index of migration 3")
 }
 
 TEST_CASE("events keep their state through the table; only unfinished ones are reloaded") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   REQUIRE(InsertAsyncEvent(*db, Event("a", AsyncEventState::kQueued, 1)).has_value());
   REQUIRE(InsertAsyncEvent(*db, Event("b", AsyncEventState::kQueued, 2)).has_value());
   REQUIRE(InsertAsyncEvent(*db, Event("c", AsyncEventState::kQueued, 3)).has_value());
@@ -76,7 +72,7 @@ TEST_CASE("events keep their state through the table; only unfinished ones are r
 }
 
 TEST_CASE("a stored state this build does not know is refused, not guessed") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   REQUIRE(InsertAsyncEvent(*db, Event("x", AsyncEventState::kQueued, 1)).has_value());
   REQUIRE(db->Exec("UPDATE async_events SET state = 'paused' WHERE request_id = 'x'").has_value());
   auto found = FindAsyncEvent(*db, "x");

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "emulator/storage/testing/test_database.h"
+
 namespace offstage::storage {
 namespace {
 
@@ -25,9 +27,8 @@ TEST_CASE("every delivery status has one name, parsed back to itself") {
 }
 
 TEST_CASE("only pending deliveries are resumed, with their status") {
-  auto opened = Database::Open(":memory:");
-  REQUIRE(opened.has_value());
-  Database& db = **opened;
+  auto opened = testing::OpenMemoryDatabase();
+  Database& db = *opened;
   int64_t t = 0;
   for (DeliveryStatus status : {DeliveryStatus::kPending, DeliveryStatus::kDelivered,
                                 DeliveryStatus::kFiltered, DeliveryStatus::kPending}) {

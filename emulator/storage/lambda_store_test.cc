@@ -8,19 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "emulator/storage/testing/test_database.h"
+
 namespace offstage::storage {
-namespace {
-
-std::unique_ptr<Database> OpenMemory() {
-  auto opened = Database::Open(":memory:");
-  REQUIRE(opened.has_value());
-  return std::move(*opened);
-}
-
-}  // namespace
 
 TEST_CASE("log lines: one function's or all, after a sequence, oldest or newest first") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   REQUIRE(InsertLogLines(*db, {{"f", "r1", "stdout", 100, "a"},
                                {"g", "r2", "stdout", 150, "b"},
                                {"f", "r3", "platform", 200, "c"}})
@@ -43,7 +36,7 @@ TEST_CASE("log lines: one function's or all, after a sequence, oldest or newest 
 }
 
 TEST_CASE("log lines keep only the index their reads use (by function and time)") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   auto stmt = db->Prepare(
       "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_lines' "
       "ORDER BY name");

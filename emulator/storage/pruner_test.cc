@@ -5,6 +5,7 @@
 #include <string>
 
 #include "emulator/common/testing/fakes.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::storage {
 namespace {
@@ -17,9 +18,7 @@ struct Fixture {
   std::unique_ptr<Writer> writer;
 
   Fixture() {
-    auto opened = Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+    db = testing::OpenMemoryDatabase();
     writer = std::make_unique<Writer>(*db, clock);
   }
 

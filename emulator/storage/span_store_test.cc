@@ -9,14 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "emulator/storage/testing/test_database.h"
+
 namespace offstage::storage {
 namespace {
-
-std::unique_ptr<Database> OpenMemory() {
-  auto opened = Database::Open(":memory:");
-  REQUIRE(opened.has_value());
-  return std::move(*opened);
-}
 
 void Put(Database& db, const std::string& id, const std::string& trace, int64_t start_ns,
          std::optional<std::string> parent = std::nullopt, const std::string& kind = "publish") {
@@ -33,7 +29,7 @@ void Put(Database& db, const std::string& id, const std::string& trace, int64_t 
 }
 
 TEST_CASE("traces are listed by their newest root, with their first start, spans and root") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   Put(*db, "a1", "A", 100);
   Put(*db, "a2", "A", 110, "a1", "event");
   Put(*db, "a3", "A", 120, "a2", "invocation");
@@ -64,7 +60,7 @@ TEST_CASE("traces are listed by their newest root, with their first start, spans
 }
 
 TEST_CASE("a trace with many roots is listed once and does not hide older traces") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   Put(*db, "old", "OLD", 10);
   // One client sending the same X-Amzn-Trace-Id root with 20 requests: 20 roots in one trace,
   // all newer than OLD's, so the first windows of roots hold one trace only.
@@ -84,7 +80,7 @@ TEST_CASE("a trace with many roots is listed once and does not hide older traces
 }
 
 TEST_CASE("the newest roots are read from the index spans_roots, not the whole table") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   auto plan = db->Prepare("EXPLAIN QUERY PLAN " + std::string(RecentRootsSql()));
   REQUIRE(plan.has_value());
   (*plan)->Bind(1, int64_t{5});
@@ -95,7 +91,7 @@ TEST_CASE("the newest roots are read from the index spans_roots, not the whole t
 }
 
 TEST_CASE("spans by kind and start are read from the kind's partial index") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   for (const char* kind : {"invocation", "delivery"}) {
     CAPTURE(kind);
     const auto sql = SpansOfKindSinceSql(kind);
@@ -114,7 +110,7 @@ TEST_CASE("spans by kind and start are read from the kind's partial index") {
 }
 
 TEST_CASE("spans by kind and start: only the indexed kinds, newest first, from `since` on") {
-  auto db = OpenMemory();
+  auto db = testing::OpenMemoryDatabase();
   Put(*db, "i1", "t1", 100, std::nullopt, "invocation");
   Put(*db, "i2", "t1", 200, std::nullopt, "invocation");
   Put(*db, "p1", "t1", 250);

@@ -13,15 +13,10 @@
 #include "emulator/common/priority.h"
 #include "emulator/common/testing/fakes.h"
 #include "emulator/storage/sns_store.h"
+#include "emulator/storage/testing/test_database.h"
 
 namespace offstage::storage {
 namespace {
-
-std::unique_ptr<Database> MemoryDb() {
-  auto db = Database::Open(":memory:");
-  REQUIRE(db.has_value());
-  return std::move(*db);
-}
 
 int64_t Count(Writer& writer) {
   int64_t count = -1;
@@ -49,12 +44,12 @@ MessageRow Message(const std::string& id) {
 }  // namespace
 
 TEST_CASE("Migrations run once and record the schema version") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   CHECK(db->SchemaVersion() >= 1);
 }
 
 TEST_CASE("Writer commits concurrent submissions, and a failing job rolls back alone") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock);
   std::vector<std::thread> threads;
@@ -80,7 +75,7 @@ TEST_CASE("Writer commits concurrent submissions, and a failing job rolls back a
 }
 
 TEST_CASE("Stop drains queued posts; later submissions fail cleanly") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   auto writer = std::make_unique<Writer>(*db, clock);
   for (int i = 0; i < 100; ++i) {
@@ -97,7 +92,7 @@ TEST_CASE("Stop drains queued posts; later submissions fail cleanly") {
 }
 
 TEST_CASE("A waiting Submit is committed after 2 ms of Posts, ahead of the rest of the batch") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock);
   std::mutex mu;
@@ -147,7 +142,7 @@ TEST_CASE("A waiting Submit is committed after 2 ms of Posts, ahead of the rest 
 }
 
 TEST_CASE("Lost Posts are told, at most once a second, and counted") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   std::mutex mu;
   std::vector<std::string> lines;
@@ -226,7 +221,7 @@ TEST_CASE("CheckpointAll copies the whole WAL, so the next commit starts it over
 namespace offstage::storage {
 
 TEST_CASE("Writer: the change feed moves after a batch that wrote, never after a read") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock);
   const uint64_t start = writer.changes().version();
@@ -249,7 +244,7 @@ TEST_CASE("Writer: the change feed moves after a batch that wrote, never after a
 TEST_CASE(
     "Writer: Posts wait for company, so a burst of them is one transaction; a Query does not "
     "wait") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   // A long delay, so the burst below is surely inside it however slow the machine is.
   Writer writer(*db, clock, nullptr, 2048, std::chrono::milliseconds(400));
@@ -261,7 +256,7 @@ TEST_CASE(
   CHECK(writer.changes().WaitPast(start, std::chrono::seconds(30)) == start + 1);
   CHECK(Count(writer) == 5);
   // A Query behind a Post runs without waiting out the delay (a minute here) and sees it.
-  auto db2 = MemoryDb();
+  auto db2 = testing::OpenMemoryDatabase();
   Writer patient(*db2, clock, nullptr, 2048, std::chrono::seconds(60));
   patient.Post([](Database& d) { return InsertMessage(d, Message("m5")); });
   const auto asked = std::chrono::steady_clock::now();
@@ -286,7 +281,7 @@ TEST_CASE(
 TEST_CASE(
     "Writer::Commit runs the batch on its caller's thread when none runs; concurrent ones all "
     "commit") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock);
   const auto caller = std::this_thread::get_id();
@@ -325,7 +320,7 @@ TEST_CASE(
 }
 
 TEST_CASE("Writer::Commit from a background thread is run by the writer thread") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock);
   std::thread::id caller, ran_on;
@@ -344,7 +339,7 @@ TEST_CASE("Writer::Commit from a background thread is run by the writer thread")
 }
 
 TEST_CASE("Writer::Commit leads its own job, not the Posts queued: they wait for company") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   // A delay far longer than the test, so only a batch of their own commits the Posts early.
   Writer writer(*db, clock, nullptr, 2048, std::chrono::seconds(60));
@@ -365,7 +360,7 @@ TEST_CASE("Writer::Commit leads its own job, not the Posts queued: they wait for
 
 TEST_CASE(
     "Writer::Commit takes along what is due: a PostNow queued before it is in when it returns") {
-  auto db = MemoryDb();
+  auto db = testing::OpenMemoryDatabase();
   common::testing::FakeClock clock;
   Writer writer(*db, clock, nullptr, 2048, std::chrono::seconds(60));
   for (int i = 0; i < 50; ++i) {

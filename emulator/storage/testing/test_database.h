@@ -1,6 +1,7 @@
-// TestDatabase: a unit test's storage — an in-memory Database (migrated, as Open does) and its
-// Writer — and a way to make commits fail as a full disk does (Break / Heal). Header only; for
-// the unit tests only (it uses doctest). Thread model: Break and Heal from the test's thread;
+// OpenMemoryDatabase: an in-memory Database, migrated as Open does (the test fails if it cannot
+// be opened). TestDatabase: a unit test's storage — such a Database and its Writer — and a way
+// to make commits fail as a full disk does (Break / Heal). Header only; for the unit tests only
+// (it uses doctest). Thread model: Break and Heal from the test's thread;
 // the Writer is the real one, with its own thread.
 #pragma once
 
@@ -16,11 +17,14 @@
 
 namespace offstage::storage::testing {
 
+inline std::unique_ptr<Database> OpenMemoryDatabase() {
+  auto opened = Database::Open(":memory:");
+  REQUIRE(opened.has_value());
+  return std::move(*opened);
+}
+
 struct TestDatabase {
-  explicit TestDatabase(const common::Clock& clock) {
-    auto opened = Database::Open(":memory:");
-    REQUIRE(opened.has_value());
-    db = std::move(*opened);
+  explicit TestDatabase(const common::Clock& clock) : db(OpenMemoryDatabase()) {
     writer = std::make_unique<Writer>(*db, clock);
   }
   ~TestDatabase() { writer.reset(); }  // its thread stops before the database closes
