@@ -180,6 +180,15 @@ class SnsDeliveryTest(DaemonTestCase):
                                   Attributes=attributes, ReturnSubscriptionArn=True)[
             "SubscriptionArn"]
 
+    def own_daemon(self, *args):
+        """A daemon of the test's own, started with `args`, and an SNS client for it; both are
+        closed (the daemon killed, if the test did not stop it) when the test ends."""
+        daemon = Daemon(*args).start()
+        self.addCleanup(daemon.kill)
+        sns = boto3_client("sns", daemon.endpoint)
+        self.addCleanup(sns.close)
+        return daemon, sns
+
     def subscribe_http(self, topic, path):
         """A confirmed http subscription: waits for the SubscriptionConfirmation, checks it and
         visits its SubscribeURL."""
@@ -552,10 +561,7 @@ class SnsDeliveryTest(DaemonTestCase):
         # attempt (say, on a connection the endpoint had closed) would not arrive in time.
         endpoint = Endpoint(keep_alive_timeout=0.5)
         self.addCleanup(endpoint.close)
-        daemon = Daemon("--sns-retry-delays", "60s").start()
-        self.addCleanup(daemon.kill)
-        sns = boto3_client("sns", daemon.endpoint)
-        self.addCleanup(sns.close)
+        daemon, sns = self.own_daemon("--sns-retry-delays", "60s")
         topic = sns.create_topic(Name=self.unique("ka"))["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url("/ka"))
         confirmation = json.loads(endpoint.wait_for("/ka", 1, "SubscriptionConfirmation")[0]["body"])
@@ -583,10 +589,7 @@ class SnsDeliveryTest(DaemonTestCase):
         self.addCleanup(plain.close)
         # Verifying (the default): a certificate no authority signed is refused, so nothing
         # arrives, while the http subscriber of the same topic gets its confirmation.
-        daemon = Daemon().start()
-        self.addCleanup(daemon.kill)
-        sns = boto3_client("sns", daemon.endpoint)
-        self.addCleanup(sns.close)
+        daemon, sns = self.own_daemon()
         topic = sns.create_topic(Name=self.unique("tls"))["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url("/refused"))
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=plain.url("/beside"))
@@ -596,10 +599,7 @@ class SnsDeliveryTest(DaemonTestCase):
         self.assertEqual(daemon.stop(), 0)
         # --sns-insecure-tls: the same endpoint gets the confirmation and, once confirmed, the
         # notification, over TLS, signed.
-        daemon = Daemon("--sns-insecure-tls").start()
-        self.addCleanup(daemon.kill)
-        sns = boto3_client("sns", daemon.endpoint)
-        self.addCleanup(sns.close)
+        daemon, sns = self.own_daemon("--sns-insecure-tls")
         topic = sns.create_topic(Name=self.unique("tls"))["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url("/tls"))
         confirmation = json.loads(endpoint.wait_for("/tls", 1, "SubscriptionConfirmation")[0]["body"])
