@@ -360,7 +360,7 @@ void Daemon::Attribute(common::RequestContext& ctx) {
     return;
   }
   const std::string root = telemetry::TraceRootOf(ctx.trace_header);
-  ctx.trace_id = root.empty() ? telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8)) : root;
+  ctx.trace_id = root.empty() ? telemetry::NewTraceId(clock_, ids_) : root;
 }
 
 std::string Daemon::HealthJson() const {

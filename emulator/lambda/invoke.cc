@@ -162,7 +162,7 @@ Result<InvokeOutput> LambdaService::Invoke(const RequestContext& ctx, const Invo
 
 std::string LambdaService::TraceOf(const RequestContext& ctx) {
   if (!ctx.trace_id.empty()) return ctx.trace_id;
-  return telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8));
+  return telemetry::NewTraceId(clock_, ids_);
 }
 
 std::optional<LambdaService::Caller> LambdaService::CallerOf(

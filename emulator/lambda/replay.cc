@@ -59,7 +59,7 @@ Result<InvokeOutput> LambdaService::ReplayInvocation(const RequestContext& ctx,
     return out;
   }
   RequestContext replay = ctx;
-  replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8));
+  replay.trace_id = telemetry::NewTraceId(clock_, ids_);
   replay.parent_span = ids_.Uuid();
   replay.request_id = ids_.Uuid();
   recorder_.Record(telemetry::ReplaySpan(
@@ -94,7 +94,7 @@ Result<std::vector<std::pair<std::string, std::string>>> LambdaService::Redrive(
     return out;
   }
   RequestContext replay = ctx;
-  replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8));
+  replay.trace_id = telemetry::NewTraceId(clock_, ids_);
   replay.parent_span = ids_.Uuid();
   nlohmann::json originals = nlohmann::json::array();
   for (const auto& event : failed) originals.push_back(event.request_id);

@@ -124,7 +124,7 @@ Status SnsService::CheckFifoRules(const Topic& topic, Prepared& message) {
 RequestContext SnsService::Traced(const RequestContext& ctx) {
   RequestContext traced = ctx;
   if (traced.trace_id.empty()) {
-    traced.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8));
+    traced.trace_id = telemetry::NewTraceId(clock_, ids_);
   }
   return traced;
 }
@@ -355,7 +355,7 @@ Result<PublishOutput> SnsService::Republish(const RequestContext& ctx,
     return out;
   }
   RequestContext replay = ctx;
-  replay.trace_id = telemetry::NewTraceId(clock_.NowNanos(), ids_.Hex(8));
+  replay.trace_id = telemetry::NewTraceId(clock_, ids_);
   replay.parent_span = ids_.Uuid();
   if (row->dedup_id) in.message_deduplication_id = "replay-" + replay.parent_span;
   recorder_.Record(telemetry::ReplaySpan(

@@ -53,6 +53,10 @@ std::string NewTraceId(int64_t now_ns, const std::string& random_hex16) {
   return "1-" + std::string(time) + random_hex16;
 }
 
+std::string NewTraceId(const common::Clock& clock, common::IdGenerator& ids) {
+  return NewTraceId(clock.NowNanos(), ids.Hex(8));
+}
+
 std::string TraceRootOf(const std::string& header) {
   const size_t root = header.find("Root=");
   if (root == std::string::npos) return "";

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "emulator/common/clock.h"
+#include "emulator/common/ids.h"
 #include "emulator/storage/span_store.h"
 #include "emulator/storage/writer.h"
 
@@ -40,6 +42,8 @@ Span SimulatedSpan(std::string id, std::string trace_id, std::string parent, std
 // time order and the spans' trace index grows at its end instead of at a random leaf each
 // (docs/benchmarks.md, "Trace ids in time order").
 std::string NewTraceId(int64_t now_ns, const std::string& random_hex16);
+// The same, now on `clock`, with 8 random bytes from `ids`: what every new trace takes.
+std::string NewTraceId(const common::Clock& clock, common::IdGenerator& ids);
 // The Root=... of an X-Amzn-Trace-Id / Lambda trace header, or "" if none or not an id
 // (letters, digits and hyphens, at most 64).
 std::string TraceRootOf(const std::string& header);

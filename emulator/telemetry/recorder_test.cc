@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "emulator/common/testing/fakes.h"
+
 namespace offstage::telemetry {
 namespace {
 
@@ -26,6 +28,12 @@ TEST_CASE("TraceRootOf takes an X-Ray root, and refuses text that is not an id")
         "1-6553f100-075bcd150123456789abcdef");
   CHECK(NewTraceId(1'700'000'000'000'000'001, "ffffffffffffffff") <
         NewTraceId(1'700'000'000'000'000'002, "0000000000000000"));
+}
+
+TEST_CASE("a new trace id is made now, with 8 random bytes") {
+  common::testing::FakeClock clock(1'700'000'000'123'456'789);
+  common::testing::SequentialIds ids;
+  CHECK(NewTraceId(clock, ids) == "1-6553f100-075bcd150000000000000001");
 }
 
 }  // namespace
