@@ -2,7 +2,7 @@
 # Builds static archives of the two libraries whose Debian binary packages ship only shared ones,
 # cpp-httplib and libzip, from Debian's own source packages (apt-get source: the archive's signed
 # Sources index checks every file), into a prefix the static build links (CMakeLists.txt,
-# OFFSTAGE_STATIC_DEPS; docs/benchmarks.md, "Idle RSS").
+# OFFSTAGE_STATIC_DEPS; docs/benchmarks.md, "A static build").
 #   scripts/static-deps.sh PREFIX      e.g. build/deps; does nothing if PREFIX is already built
 # Each is configured as Debian configures it, except what the static build leaves out on purpose:
 # libzip without a crypto backend (WinZip AES archives, which Lambda refuses too), so that neither
